@@ -1,0 +1,2 @@
+//! L2 book
+pub struct L2Book;

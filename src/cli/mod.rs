@@ -1,0 +1,43 @@
+//! Command-line interface: argument parsing and one file per subcommand.
+
+mod gui;
+mod inspect;
+mod run;
+mod sample;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// ticklab: step through the market tick by tick with a realistic exchange
+/// simulator filling your strategy's orders.
+#[derive(Debug, Parser)]
+#[command(name = "ticklab", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do; with none, ticklab opens the window.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Data folder to open in the window (default: `sample-data/`).
+    pub path: Option<PathBuf>,
+}
+
+/// The headless subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate the synthetic sample data folder.
+    Sample(sample::SampleArgs),
+    /// Show what a data folder or Parquet file holds, and the book at a time.
+    Inspect(inspect::InspectArgs),
+    /// Run a strategy over a day of data and write its results.
+    Run(run::RunArgs),
+}
+
+/// Runs the chosen subcommand, or the window when there is none.
+pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Some(Command::Sample(args)) => sample::run(args),
+        Some(Command::Inspect(args)) => inspect::run(args),
+        Some(Command::Run(args)) => run::run(args),
+        None => gui::run(cli.path),
+    }
+}

@@ -1,0 +1,15 @@
+//! ticklab: a strategy lab for market microstructure.
+//!
+//! Layers, each depending only on the ones after it:
+//! [`strategy`] → [`sim`] → [`book`] → [`market`].
+//! `market` says what the market did (data model and I/O), `book` rebuilds
+//! the order book from it, `sim` is the deterministic exchange simulator and
+//! `strategy` holds what decides.
+
+pub mod book;
+pub mod market;
+pub mod sim;
+pub mod strategy;
+
+pub use book::L2Book;
+pub use market::{EventKind, Instrument, MarketEvent, Side};

@@ -1,0 +1,1 @@
+//! A data folder: instruments and days on disk.

@@ -1,0 +1,13 @@
+//! What the market did: the event model, instruments, and data I/O.
+//!
+//! Nothing here simulates; `market` only reads, writes, validates and
+//! generates data.
+
+pub mod catalog;
+pub mod event;
+pub mod instrument;
+pub mod parquet;
+pub mod sample;
+
+pub use event::{flags, EventKind, MarketEvent, Side};
+pub use instrument::{GridError, Instrument, InstrumentError};

@@ -1,0 +1,1 @@
+//! Streaming reader and writer of the canonical Parquet schema.

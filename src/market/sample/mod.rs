@@ -1,0 +1,1 @@
+//! Synthetic but realistic market data for the shipped samples.

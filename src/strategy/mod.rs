@@ -1,0 +1,1 @@
+//! What decides: the Strategy trait and the context it acts through.
