@@ -11,5 +11,5 @@ pub mod market;
 pub mod sim;
 pub mod strategy;
 
-pub use book::L2Book;
+pub use book::{L2Book, Level};
 pub use market::{EventKind, Instrument, MarketEvent, Side};

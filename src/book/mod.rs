@@ -1,3 +1,10 @@
 //! Limit order books rebuilt from market events.
-pub use l2::L2Book;
+//!
+//! [`L2Book`] keeps quantity by price level. It is built for the replay hot
+//! loop: setting a level and reading the touch allocate nothing.
+
 mod l2;
+mod ladder;
+
+pub use l2::{ApplyOutcome, L2Book, Level, SideLevels};
+pub use ladder::MAX_WINDOW_TICKS;
