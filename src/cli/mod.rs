@@ -1,5 +1,6 @@
 //! Command-line interface: argument parsing and one file per subcommand.
 
+mod convert;
 mod gui;
 mod inspect;
 mod run;
@@ -30,6 +31,8 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     /// Run a strategy over a day of data and write its results.
     Run(run::RunArgs),
+    /// Convert vendor data (Tardis, LOBSTER, Databento, CSV) into a data folder.
+    Convert(convert::ConvertArgs),
 }
 
 /// Runs the chosen subcommand, or the window when there is none.
@@ -38,6 +41,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Sample(args)) => sample::run(args),
         Some(Command::Inspect(args)) => inspect::run(args),
         Some(Command::Run(args)) => run::run(args),
+        Some(Command::Convert(args)) => convert::run(args),
         None => gui::run(cli.path),
     }
 }

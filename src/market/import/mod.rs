@@ -1,0 +1,1 @@
+//! Converters from vendor formats into the canonical event stream.
