@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod event;
+pub mod import;
 pub mod instrument;
 pub mod parquet;
 pub mod sample;
