@@ -8,6 +8,8 @@
 
 pub mod book;
 pub mod market;
+pub mod report;
+pub mod session;
 pub mod sim;
 pub mod strategy;
 

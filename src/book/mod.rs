@@ -4,7 +4,9 @@
 //! loop: setting a level and reading the touch allocate nothing.
 
 mod l2;
+mod l3;
 mod ladder;
 
 pub use l2::{ApplyOutcome, L2Book, Level, SideLevels};
+pub use l3::{L3Book, L3Order, L3Outcome};
 pub use ladder::MAX_WINDOW_TICKS;

@@ -1,12 +1,155 @@
 //! `ticklab run`: a strategy over a day of data, headless.
 
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
 use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use ticklab::market::catalog::Day;
+use ticklab::market::parquet::ReadOptions;
+use ticklab::report::{self, OutputFormats, Summary};
+use ticklab::session::{open_day, StrategyChoice};
+use ticklab::sim::stats::Stats;
+use ticklab::sim::{RunConfig, Wake};
 
 /// Arguments of `ticklab run`.
 #[derive(Debug, Args)]
-pub struct RunArgs {}
+pub struct RunArgs {
+    /// Data folder (`<folder>/<SYMBOL>/<YYYY-MM-DD>.parquet`), symbol folder or file.
+    #[arg(long, default_value = "sample-data")]
+    pub data: PathBuf,
+    /// Instrument symbol; may be omitted when the folder has one.
+    #[arg(long)]
+    pub symbol: Option<String>,
+    /// Day to run, `YYYY-MM-DD`; may be omitted when there is one.
+    #[arg(long)]
+    pub day: Option<Day>,
+    /// Built-in strategy name (`noop`, `mm`) or strategy file.
+    #[arg(long)]
+    pub strategy: String,
+    /// Run configuration (`run.toml`): models, cash, risk limits, `[params]`.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Seed of the random models; overrides the configuration's.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Folder for summary.json, fills, equity and orders.
+    #[arg(long, default_value = "out")]
+    pub out: PathBuf,
+    /// Also write the tables as CSV.
+    #[arg(long)]
+    pub csv: bool,
+    /// Keep events whose local_ts is before exch_ts (counted) instead of failing.
+    #[arg(long)]
+    pub allow_local_before_exch: bool,
+}
+
+/// Reads `run.toml`: the simulator's configuration and the strategy's
+/// `[params]` table.
+fn read_config(path: Option<&Path>) -> anyhow::Result<(RunConfig, toml::Table)> {
+    let Some(path) = path else {
+        return Ok((RunConfig::default(), toml::Table::new()));
+    };
+    let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let mut table: toml::Table =
+        toml::from_str(&text).with_context(|| format!("{}: not valid TOML", path.display()))?;
+    let params = match table.remove("params") {
+        None => toml::Table::new(),
+        Some(toml::Value::Table(params)) => params,
+        Some(_) => anyhow::bail!("{}: `params` must be a table ([params])", path.display()),
+    };
+    let rest = toml::to_string(&table).context("re-encoding the configuration")?;
+    let config = RunConfig::from_toml_str(&rest, path)?;
+    Ok((config, params))
+}
 
 /// Runs a strategy over a day and writes its results.
-pub fn run(_args: RunArgs) -> anyhow::Result<()> {
-    anyhow::bail!("`ticklab run` needs the exchange simulator, which is not part of this build yet")
+pub fn run(args: RunArgs) -> anyhow::Result<()> {
+    let (mut config, params) = read_config(args.config.as_deref())?;
+    if let Some(seed) = args.seed {
+        config.seed = seed;
+    }
+    let choice = StrategyChoice::parse(&args.strategy, &params)?;
+    let day = open_day(&args.data, args.symbol.as_deref(), args.day)?;
+    let mut read = ReadOptions::default();
+    if args.allow_local_before_exch {
+        read = read.warn_on_local_ts();
+    }
+    let mut runner = day.runner(&config, read, choice.build())?;
+
+    let progress = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new(day.rows);
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} [{bar:40}] {pos}/{len} events ({per_sec}, eta {eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_message(format!("{} {}", day.instrument.symbol, day.day));
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+
+    let started = Instant::now();
+    let mut last_shown = 0u64;
+    loop {
+        let wake = runner
+            .step()
+            .with_context(|| format!("run of {} on {} {}", args.strategy, day.instrument.symbol, day.day))?;
+        let seen = runner.engine().exchange_events();
+        if seen - last_shown >= 65_536 {
+            progress.set_position(seen);
+            last_shown = seen;
+        }
+        if wake == Wake::Finished {
+            break;
+        }
+    }
+    progress.finish_and_clear();
+    let elapsed = started.elapsed();
+
+    let record = runner.into_record();
+    let stats = Stats::from_record(&record, &day.instrument);
+    let day_text = day.day.to_string();
+    let summary = Summary {
+        symbol: &day.instrument.symbol,
+        day: &day_text,
+        strategy: &args.strategy,
+        seed: config.seed,
+        config: &config,
+        stats: &stats,
+    };
+    let formats = OutputFormats {
+        parquet: true,
+        csv: args.csv,
+    };
+    let written = report::write_run(&args.out, &summary, &record, &day.instrument, formats)?;
+
+    let secs = elapsed.as_secs_f64().max(1e-9);
+    println!(
+        "{} {} with {}: {} events in {:.2} s ({:.1} M events/s)",
+        day.instrument.symbol,
+        day.day,
+        args.strategy,
+        record.data_events,
+        secs,
+        record.data_events as f64 / secs / 1e6
+    );
+    println!(
+        "pnl {:.2} {} ({:+.4}%), fees {:.2}, fills {} (maker {}, taker {}), max drawdown {:.2}, final position {} lots",
+        stats.pnl,
+        day.instrument.currency,
+        stats.return_pct,
+        stats.fees,
+        stats.fills,
+        stats.maker_fills,
+        stats.taker_fills,
+        stats.max_drawdown,
+        stats.final_position_lots
+    );
+    for path in written {
+        println!("wrote {}", path.display());
+    }
+    Ok(())
 }

@@ -1,1 +1,55 @@
 //! The exchange simulator: deterministic discrete events.
+//!
+//! Two processors on two clocks, as on a real venue. The exchange side
+//! (`exchange.rs`, `taker.rs`, `passive.rs`) sees the market at exchange
+//! time and our orders when they arrive; the local side (`local.rs`,
+//! `gateway.rs`) is what the strategy sees, at local time. [`Engine`] merges
+//! their events by time (see `engine.rs` for the exact order) and is driven
+//! one [`Wake`] at a time; it never calls a strategy.
+//!
+//! Models are traits chosen per run: [`QueueModel`], [`LatencyModel`],
+//! [`FeeModel`], [`ImpactModel`]; [`RunConfig`] names them in TOML. The run's
+//! fills, order updates and equity curve are kept in a [`RunRecord`].
+
+pub mod account;
+pub mod config;
+mod consumed;
+pub mod engine;
+mod exchange;
+pub mod fees;
+mod gateway;
+pub mod impact;
+pub mod latency;
+pub mod local;
+pub mod order;
+mod passive;
+pub mod queue;
+pub mod record;
+pub mod risk;
+mod schedule;
+mod side_serde;
+pub mod source;
+pub mod stats;
+mod taker;
+pub mod update;
+
+pub use account::{Account, AccountSnapshot};
+pub use config::{
+    ConfigError, FeeConfig, ImpactConfig, LatencyConfig, Models, QueueConfig, RunConfig,
+};
+pub use engine::{Engine, EngineError, EngineSettings, TimerId, Wake};
+pub use fees::{FeeModel, MakerTakerFees};
+pub use impact::{ImpactModel, SqrtImpact};
+pub use latency::{
+    ConstantLatency, FeedLatency, InterpolatedLatency, LatencyFileError, LatencyModel, LatencyRow,
+    LognormalLatency,
+};
+pub use local::{OpenOrder, QueueView};
+pub use order::{
+    OrderError, OrderId, OrderRequest, OrderState, OrderType, TimeInForce, MAX_BATCH_ORDERS,
+};
+pub use queue::{ProbQueue, QueueModel, QueueOrder, QueuePos, QueueWeight, RiskAverseQueue};
+pub use record::{EquitySample, FillRecord, LogRecord, RunRecord, SampleCause};
+pub use risk::{Exposure, RiskLimits};
+pub use source::{BatchIter, EventSource, FallibleBatchIter, SliceSource, SourceError, VecSource};
+pub use update::{Fill, Liquidity, OrderUpdate, Reason, UpdateKind};

@@ -1,0 +1,503 @@
+//! Column values in natural units to events in ticks and lots, with every
+//! check a value needs: column-wise conversions into scratch buffers, then
+//! one pass that assembles the events.
+
+use std::path::Path;
+
+use super::codes::NULL_CODE;
+use super::columns::{Col, IntCol, NumCol, RowGroupColumns};
+use super::schema::{columns, Layout};
+use super::{DataError, LocalTsPolicy};
+use crate::market::{EventKind, GridError, Instrument, MarketEvent, Side};
+
+/// Where a batch sits: the file and the 0-based file row of its first event.
+#[derive(Clone, Copy)]
+pub(crate) struct At<'a> {
+    pub file: &'a Path,
+    pub first_row: u64,
+}
+
+impl At<'_> {
+    fn row(&self, index: usize) -> u64 {
+        self.first_row + index as u64
+    }
+
+    fn null(&self, index: usize, column: &'static str) -> DataError {
+        DataError::Null {
+            file: self.file.to_owned(),
+            row: self.row(index),
+            column,
+        }
+    }
+
+    fn out_of_range(&self, index: usize, column: &'static str, value: String) -> DataError {
+        DataError::OutOfRange {
+            file: self.file.to_owned(),
+            row: self.row(index),
+            column,
+            value,
+        }
+    }
+}
+
+fn check_required<T: parquet::data_type::DataType>(
+    col: &Col<T>,
+    at: At,
+    column: &'static str,
+) -> Result<(), DataError> {
+    match col.first_null() {
+        Some(index) => Err(at.null(index, column)),
+        None => Ok(()),
+    }
+}
+
+/// Code of a kind name: its [`EventKind`] discriminant.
+pub(crate) fn kind_code(bytes: &[u8]) -> Option<u8> {
+    let kind = match bytes {
+        b"depth" => EventKind::Depth,
+        b"trade" => EventKind::Trade,
+        b"bbo" => EventKind::Bbo,
+        b"snapshot" => EventKind::Snapshot,
+        b"clear" => EventKind::Clear,
+        _ => EventKind::from_bytes(bytes)?,
+    };
+    Some(kind as u8)
+}
+
+/// Code of a side name: its [`Side`] discriminant.
+pub(crate) fn side_code(bytes: &[u8]) -> Option<u8> {
+    let side = match bytes {
+        b"bid" | b"buy" => Side::Buy,
+        b"ask" | b"sell" => Side::Sell,
+        b"none" => Side::None,
+        _ => Side::from_bytes(bytes)?,
+    };
+    Some(side as u8)
+}
+
+const SIDES: [Side; 3] = [Side::Buy, Side::Sell, Side::None];
+
+/// A batch's columns in event units, reused from batch to batch.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    price_ticks: Vec<i64>,
+    qty_lots: Vec<i64>,
+    order_id: Vec<u64>,
+    flags: Vec<u8>,
+}
+
+/// Time checks carried from batch to batch.
+pub(crate) struct TimeCheck {
+    pub prev_exch_ts_ns: i64,
+    pub policy: LocalTsPolicy,
+    pub local_before_exch: u64,
+    pub first_local_before_exch_row: Option<u64>,
+}
+
+/// Converts the batch just read from `cols` and appends its events to `out`.
+pub(crate) fn convert_batch(
+    cols: &mut RowGroupColumns,
+    layout: &Layout,
+    instrument: &Instrument,
+    scratch: &mut Scratch,
+    times: &mut TimeCheck,
+    out: &mut Vec<MarketEvent>,
+    at: At,
+) -> Result<(), DataError> {
+    let rows = cols.kind.codes.len();
+    scale_ts(&mut cols.exch_ts, layout.exch_ts.ns_per_unit, columns::EXCH_TS, at)?;
+    scale_ts(&mut cols.local_ts, layout.local_ts.ns_per_unit, columns::LOCAL_TS, at)?;
+    Grid::price(instrument).convert(&cols.price, &mut scratch.price_ticks, at)?;
+    Grid::qty(instrument).convert(&cols.qty, &mut scratch.qty_lots, at)?;
+    order_ids(cols.order_id.as_mut(), rows, &mut scratch.order_id, at)?;
+    flag_bits(cols.flags.as_mut(), rows, &mut scratch.flags, at)?;
+
+    let exch_ts = &cols.exch_ts.values[..rows];
+    let local_ts = &cols.local_ts.values[..rows];
+    let kinds = &cols.kind.codes[..rows];
+    let sides = &cols.side.codes[..rows];
+    let price_ticks = &scratch.price_ticks[..rows];
+    let qty_lots = &scratch.qty_lots[..rows];
+    let order_ids = &scratch.order_id[..rows];
+    let flags = &scratch.flags[..rows];
+    let mut previous = times.prev_exch_ts_ns;
+    out.reserve(rows);
+    for index in 0..rows {
+        let (kind, side) = (kinds[index], sides[index]);
+        if usize::from(kind) >= EventKind::ALL.len() || usize::from(side) >= SIDES.len() {
+            return Err(name_error(cols, index, at));
+        }
+        let (exch, local) = (exch_ts[index], local_ts[index]);
+        if exch < previous {
+            return Err(DataError::TimeBackwards {
+                file: at.file.to_owned(),
+                row: at.row(index),
+                exch_ts_ns: exch,
+                previous_exch_ts_ns: previous,
+            });
+        }
+        previous = exch;
+        if local < exch {
+            match times.policy {
+                LocalTsPolicy::Error => {
+                    return Err(DataError::LocalBeforeExchange {
+                        file: at.file.to_owned(),
+                        row: at.row(index),
+                        local_ts_ns: local,
+                        exch_ts_ns: exch,
+                    })
+                }
+                LocalTsPolicy::Warn => {
+                    times.local_before_exch += 1;
+                    times.first_local_before_exch_row.get_or_insert(at.row(index));
+                }
+            }
+        }
+        out.push(MarketEvent {
+            exch_ts: exch,
+            local_ts: local,
+            price: price_ticks[index],
+            qty: qty_lots[index],
+            order_id: order_ids[index],
+            kind: EventKind::ALL[usize::from(kind)],
+            side: SIDES[usize::from(side)],
+            flags: flags[index],
+        });
+    }
+    times.prev_exch_ts_ns = previous;
+    Ok(())
+}
+
+#[cold]
+fn name_error(cols: &RowGroupColumns, index: usize, at: At) -> DataError {
+    let kind = cols.kind.codes[index];
+    let (column, code, col) = if usize::from(kind) >= EventKind::ALL.len() {
+        (columns::KIND, kind, &cols.kind)
+    } else {
+        (columns::SIDE, cols.side.codes[index], &cols.side)
+    };
+    if code == NULL_CODE {
+        at.null(index, column)
+    } else {
+        DataError::UnknownName {
+            file: at.file.to_owned(),
+            row: at.row(index),
+            column,
+            value: col.first_unknown(),
+        }
+    }
+}
+
+/// Converts a timestamp column to ns in place.
+fn scale_ts(
+    col: &mut Col<parquet::data_type::Int64Type>,
+    ns_per_unit: i64,
+    column: &'static str,
+    at: At,
+) -> Result<(), DataError> {
+    check_required(col, at, column)?;
+    if ns_per_unit == 1 {
+        return Ok(());
+    }
+    for (index, value) in col.values.iter_mut().enumerate() {
+        *value = value
+            .checked_mul(ns_per_unit)
+            .ok_or_else(|| at.out_of_range(index, column, value.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Largest magnitude, in steps, that converts exactly (2^53).
+const MAX_STEPS: f64 = 9_007_199_254_740_992.0;
+/// Largest magnitude the fast rounding handles (2^51).
+const FAST_MAX_STEPS: f64 = 2_251_799_813_685_248.0;
+/// Adding and subtracting 1.5 × 2^52 rounds to the nearest integer.
+const ROUND_MAGIC: f64 = 6_755_399_441_055_744.0;
+/// Distance from a whole step accepted without asking the instrument: a
+/// quarter of [`Instrument::ticks_from_price`]'s tolerance, so that anything
+/// accepted here is accepted there, with the same result.
+const FAST_ABS_TOL: f64 = 2.5e-7;
+const FAST_REL_TOL: f64 = 2.5e-13;
+
+/// The tick or lot grid of the instrument, with its reciprocal hoisted.
+pub(crate) struct Grid<'a> {
+    instrument: &'a Instrument,
+    column: &'static str,
+    step: f64,
+    inv_step: f64,
+}
+
+impl<'a> Grid<'a> {
+    /// The price grid (ticks) of an instrument.
+    pub fn price(instrument: &'a Instrument) -> Self {
+        Grid {
+            instrument,
+            column: columns::PRICE,
+            step: instrument.tick_size,
+            inv_step: 1.0 / instrument.tick_size,
+        }
+    }
+
+    /// The quantity grid (lots) of an instrument.
+    pub fn qty(instrument: &'a Instrument) -> Self {
+        Grid {
+            instrument,
+            column: columns::QTY,
+            step: instrument.lot_size,
+            inv_step: 1.0 / instrument.lot_size,
+        }
+    }
+
+    fn is_qty(&self) -> bool {
+        self.column == columns::QTY
+    }
+
+    /// Steps of `value` when it is clearly on the grid: no division and no
+    /// call to `round`. `None` for anything doubtful, NaN included.
+    #[inline]
+    fn fast(&self, value: f64) -> Option<i64> {
+        let steps = value * self.inv_step;
+        if !(steps.abs() < FAST_MAX_STEPS) {
+            return None;
+        }
+        let rounded = (steps + ROUND_MAGIC) - ROUND_MAGIC;
+        let tolerance = FAST_ABS_TOL.max(rounded.abs() * FAST_REL_TOL);
+        // |rounded| < 2^51: the cast is exact.
+        ((steps - rounded).abs() <= tolerance).then_some(rounded as i64)
+    }
+
+    /// The instrument's own conversion, for values the fast path declined.
+    #[cold]
+    fn slow(&self, value: f64, at: At, index: usize) -> Result<i64, DataError> {
+        let file = at.file.to_owned();
+        let row = at.row(index);
+        let column = self.column;
+        if !value.is_finite() {
+            return Err(DataError::NotFinite {
+                file,
+                row,
+                column,
+                value,
+            });
+        }
+        if self.is_qty() && value < 0.0 {
+            return Err(DataError::NegativeQuantity {
+                file,
+                row,
+                column,
+                value,
+            });
+        }
+        let converted = if self.is_qty() {
+            self.instrument.lots_from_qty(value)
+        } else {
+            self.instrument.ticks_from_price(value)
+        };
+        converted.map_err(|err| match err {
+            GridError::NotFinite { value } => DataError::NotFinite {
+                file,
+                row,
+                column,
+                value,
+            },
+            GridError::OffGrid { value, step, .. } => DataError::OffGrid {
+                file,
+                row,
+                column,
+                value,
+                step,
+            },
+            GridError::OutOfRange { value } => DataError::OutOfRange {
+                file,
+                row,
+                column,
+                value: value.to_string(),
+            },
+        })
+    }
+
+    /// Steps of a float64 value (negative quantities never take the fast path).
+    #[inline]
+    fn steps<const QTY: bool>(&self, value: f64, at: At, index: usize) -> Result<i64, DataError> {
+        if !QTY || value >= 0.0 {
+            if let Some(steps) = self.fast(value) {
+                return Ok(steps);
+            }
+        }
+        self.slow(value, at, index)
+    }
+
+    /// Steps of a float32 value: on the grid when exactly one grid point lies
+    /// within the value's float32 rounding interval.
+    fn steps_f32(&self, value: f32, at: At, index: usize) -> Result<i64, DataError> {
+        let wide = f64::from(value);
+        if !value.is_finite() || (self.is_qty() && wide < 0.0) {
+            return self.slow(wide, at, index);
+        }
+        let magnitude = value.abs();
+        let ulp = f64::from(f32::from_bits(magnitude.to_bits() + 1) - magnitude);
+        let half_ulp_steps = 0.5 * ulp / self.step;
+        if half_ulp_steps >= 0.5 {
+            return Err(DataError::Ambiguous {
+                file: at.file.to_owned(),
+                row: at.row(index),
+                column: self.column,
+                value: wide,
+                step: self.step,
+            });
+        }
+        let steps = wide / self.step;
+        let rounded = steps.round();
+        if (steps - rounded).abs() <= half_ulp_steps + 1e-6 && rounded.abs() <= MAX_STEPS {
+            Ok(rounded as i64)
+        } else {
+            self.slow(wide, at, index)
+        }
+    }
+
+    fn convert_f64<const QTY: bool>(
+        &self,
+        values: &[f64],
+        out: &mut Vec<i64>,
+        at: At,
+    ) -> Result<(), DataError> {
+        for (index, &value) in values.iter().enumerate() {
+            out.push(self.steps::<QTY>(value, at, index)?);
+        }
+        Ok(())
+    }
+
+    /// Converts a column to ticks or lots into `out`.
+    pub fn convert(&self, col: &NumCol, out: &mut Vec<i64>, at: At) -> Result<(), DataError> {
+        out.clear();
+        match col {
+            NumCol::F64(col) => {
+                check_required(col, at, self.column)?;
+                if self.is_qty() {
+                    self.convert_f64::<true>(&col.values, out, at)?;
+                } else {
+                    self.convert_f64::<false>(&col.values, out, at)?;
+                }
+            }
+            NumCol::F32(col) => {
+                check_required(col, at, self.column)?;
+                for (index, &value) in col.values.iter().enumerate() {
+                    out.push(self.steps_f32(value, at, index)?);
+                }
+            }
+            NumCol::I64(col) => {
+                check_required(col, at, self.column)?;
+                for (index, &value) in col.values.iter().enumerate() {
+                    // Beyond 2^53 the float is inexact, and so out of range.
+                    if value.unsigned_abs() > 1 << 53 {
+                        return Err(at.out_of_range(index, self.column, value.to_string()));
+                    }
+                    out.push(self.steps::<false>(value as f64, at, index)?);
+                }
+            }
+            NumCol::I32(col) => {
+                check_required(col, at, self.column)?;
+                for (index, &value) in col.values.iter().enumerate() {
+                    out.push(self.steps::<false>(f64::from(value), at, index)?);
+                }
+            }
+        }
+        // Integer columns skip the float-only negative check.
+        if self.is_qty() {
+            if let Some(index) = out.iter().position(|&lots| lots < 0) {
+                return Err(DataError::NegativeQuantity {
+                    file: at.file.to_owned(),
+                    row: at.row(index),
+                    column: self.column,
+                    value: self.instrument.qty_from_lots(out[index]),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Order ids into `out`: 0 when the column is absent or the value null.
+fn order_ids(
+    col: Option<&mut IntCol>,
+    rows: usize,
+    out: &mut Vec<u64>,
+    at: At,
+) -> Result<(), DataError> {
+    out.clear();
+    let Some(col) = col else {
+        out.resize(rows, 0);
+        return Ok(());
+    };
+    col.fill_nulls();
+    let column = columns::ORDER_ID;
+    match col {
+        // An unsigned annotation stores the u64 bit pattern.
+        IntCol::I64(col, true) => out.extend(col.values.iter().map(|&v| v as u64)),
+        IntCol::I32(col, true) => out.extend(col.values.iter().map(|&v| u64::from(v as u32))),
+        IntCol::I64(col, false) => {
+            for (index, &value) in col.values.iter().enumerate() {
+                out.push(
+                    u64::try_from(value)
+                        .map_err(|_| at.out_of_range(index, column, value.to_string()))?,
+                );
+            }
+        }
+        IntCol::I32(col, false) => {
+            for (index, &value) in col.values.iter().enumerate() {
+                out.push(
+                    u64::try_from(value)
+                        .map_err(|_| at.out_of_range(index, column, value.to_string()))?,
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Flag bits into `out`: 0 when the value is null, and when the column is
+/// absent (the reader then infers them).
+fn flag_bits(
+    col: Option<&mut IntCol>,
+    rows: usize,
+    out: &mut Vec<u8>,
+    at: At,
+) -> Result<(), DataError> {
+    out.clear();
+    let Some(col) = col else {
+        out.resize(rows, 0);
+        return Ok(());
+    };
+    col.fill_nulls();
+    let column = columns::FLAGS;
+    match col {
+        IntCol::I64(col, unsigned) => {
+            for (index, &value) in col.values.iter().enumerate() {
+                // Negative signed values wrap to large unsigned ones: out of range.
+                let bits = value as u64;
+                out.push(u8::try_from(bits).map_err(|_| {
+                    let shown = if *unsigned {
+                        bits.to_string()
+                    } else {
+                        value.to_string()
+                    };
+                    at.out_of_range(index, column, shown)
+                })?);
+            }
+        }
+        IntCol::I32(col, unsigned) => {
+            for (index, &value) in col.values.iter().enumerate() {
+                let bits = if *unsigned {
+                    i64::from(value as u32)
+                } else {
+                    i64::from(value)
+                };
+                out.push(
+                    u8::try_from(bits)
+                        .map_err(|_| at.out_of_range(index, column, bits.to_string()))?,
+                );
+            }
+        }
+    }
+    Ok(())
+}

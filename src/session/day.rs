@@ -1,0 +1,177 @@
+//! One day of one instrument, with a strategy, ready to run.
+
+use std::path::{Path, PathBuf};
+
+use crate::market::catalog::{Catalog, CatalogError, Day, DayFile};
+use crate::market::parquet::{DataError, Loader, ReadOptions};
+use crate::market::Instrument;
+use crate::sim::{Engine, EngineError, RunConfig};
+use crate::strategy::native::{MarketMaker, MarketMakerConfig, NoOp};
+use crate::strategy::{Runner, Strategy};
+
+use super::LoaderSource;
+
+/// Why a run could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The data folder could not be used.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    /// The day's file could not be opened.
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// The engine refused the configuration.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// The folder has no such symbol or day, or the choice is ambiguous.
+    #[error("{0}")]
+    NotFound(String),
+    /// The strategy cannot be loaded.
+    #[error("strategy {name}: {reason}")]
+    Strategy {
+        /// The name or file given.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+/// The instrument and file of one day of data.
+#[derive(Debug, Clone)]
+pub struct DayRun {
+    /// The instrument traded.
+    pub instrument: Instrument,
+    /// The day.
+    pub day: Day,
+    /// The day's Parquet file.
+    pub file: PathBuf,
+    /// Rows in the file, from its metadata.
+    pub rows: u64,
+}
+
+/// Finds the day to run in `data_dir` (a data folder, a symbol folder or a
+/// Parquet file). `symbol` and `day` may be omitted when there is only one
+/// choice.
+pub fn open_day(data_dir: &Path, symbol: Option<&str>, day: Option<Day>) -> Result<DayRun, SessionError> {
+    let catalog = Catalog::open(data_dir)?;
+    let symbols = || {
+        catalog
+            .instruments
+            .iter()
+            .map(|i| i.instrument.symbol.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let data = match symbol {
+        Some(symbol) => catalog.instrument(symbol).ok_or_else(|| {
+            SessionError::NotFound(format!(
+                "{}: no symbol {symbol:?}; the folder has: {}",
+                data_dir.display(),
+                symbols()
+            ))
+        })?,
+        None => match catalog.instruments.as_slice() {
+            [only] => only,
+            _ => {
+                return Err(SessionError::NotFound(format!(
+                    "{}: several symbols, choose one with --symbol: {}",
+                    data_dir.display(),
+                    symbols()
+                )))
+            }
+        },
+    };
+    let days = || data.days.iter().map(|d| d.day.to_string()).collect::<Vec<_>>().join(", ");
+    let file: &DayFile = match day {
+        Some(day) => data.day(day).ok_or_else(|| {
+            SessionError::NotFound(format!(
+                "{}: no day {day}; days: {}",
+                data.instrument.symbol,
+                days()
+            ))
+        })?,
+        None => match data.days.as_slice() {
+            [only] => only,
+            _ => {
+                return Err(SessionError::NotFound(format!(
+                    "{}: several days, choose one with --day: {}",
+                    data.instrument.symbol,
+                    days()
+                )))
+            }
+        },
+    };
+    Ok(DayRun {
+        instrument: data.instrument.clone(),
+        day: file.day,
+        file: file.path.clone(),
+        rows: file.rows(),
+    })
+}
+
+impl DayRun {
+    /// An engine over this day, its data streamed by a loader thread.
+    pub fn engine(&self, config: &RunConfig, read: ReadOptions) -> Result<Engine<'static>, SessionError> {
+        let loader = Loader::spawn(&self.file, &self.instrument, read)?;
+        Ok(Engine::new(self.instrument.clone(), config, LoaderSource::new(loader))?)
+    }
+
+    /// A runner of `strategy` over this day.
+    pub fn runner<S: Strategy>(
+        &self,
+        config: &RunConfig,
+        read: ReadOptions,
+        strategy: S,
+    ) -> Result<Runner<'static, S>, SessionError> {
+        Ok(Runner::new(self.engine(config, read)?, strategy))
+    }
+}
+
+/// A strategy named on the command line or dropped on the window.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StrategyChoice {
+    /// The built-in strategy that never trades.
+    NoOp,
+    /// The built-in market maker quoting both sides at the touch.
+    MarketMaker(MarketMakerConfig),
+}
+
+impl StrategyChoice {
+    /// Names of the built-in strategies, for help texts.
+    pub const BUILT_IN: &'static [&'static str] = &["noop", "mm"];
+
+    /// Parses a strategy name (`noop`, `mm`) or file; `params` is the
+    /// `[params]` table of the run configuration.
+    pub fn parse(name: &str, params: &toml::Table) -> Result<Self, SessionError> {
+        let fail = |reason: String| SessionError::Strategy {
+            name: name.to_owned(),
+            reason,
+        };
+        match name {
+            "noop" => Ok(StrategyChoice::NoOp),
+            "mm" | "market_maker" => {
+                let config: MarketMakerConfig = params
+                    .clone()
+                    .try_into()
+                    .map_err(|err| fail(format!("[params]: {err}")))?;
+                Ok(StrategyChoice::MarketMaker(config))
+            }
+            other if Path::new(other).extension().is_some() => Err(fail(format!(
+                "strategy files are not supported by this build; built-in strategies: {}",
+                Self::BUILT_IN.join(", ")
+            ))),
+            _ => Err(fail(format!(
+                "unknown strategy; built-in strategies: {}",
+                Self::BUILT_IN.join(", ")
+            ))),
+        }
+    }
+
+    /// A fresh instance of the strategy.
+    pub fn build(&self) -> Box<dyn Strategy + Send> {
+        match self {
+            StrategyChoice::NoOp => Box::new(NoOp),
+            StrategyChoice::MarketMaker(config) => Box::new(MarketMaker::new(*config)),
+        }
+    }
+}

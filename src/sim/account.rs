@@ -1,0 +1,207 @@
+//! The trading account: position, average entry price, cash, PnL and fees.
+//!
+//! Quantities are integer lots and prices integer ticks; money is `f64` in the
+//! instrument's currency, converted with one factor, the value of one tick on
+//! one lot (`tick_size · lot_size · contract_multiplier`).
+//!
+//! The books balance at every step:
+//! `equity − initial_cash = realized_pnl + unrealized_pnl − fees_paid`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::market::{Instrument, Side};
+
+/// Position, cash and PnL of one instrument.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Account {
+    tick_value: f64,
+    initial_cash: f64,
+    cash: f64,
+    position_lots: i64,
+    avg_entry_ticks: f64,
+    realized_pnl: f64,
+    fees_paid: f64,
+    traded_lots: i64,
+    traded_notional: f64,
+    fill_count: u64,
+}
+
+impl Account {
+    /// A flat account holding `initial_cash` currency units.
+    pub fn new(instrument: &Instrument, initial_cash: f64) -> Self {
+        Account {
+            tick_value: instrument.tick_size * instrument.lot_size * instrument.contract_multiplier,
+            initial_cash,
+            cash: initial_cash,
+            position_lots: 0,
+            avg_entry_ticks: 0.0,
+            realized_pnl: 0.0,
+            fees_paid: 0.0,
+            traded_lots: 0,
+            traded_notional: 0.0,
+            fill_count: 0,
+        }
+    }
+
+    /// Currency value of one tick on one lot.
+    pub fn tick_value(&self) -> f64 {
+        self.tick_value
+    }
+
+    /// Currency value of `qty_lots` at `price_ticks`.
+    pub fn notional(&self, price_ticks: f64, qty_lots: i64) -> f64 {
+        price_ticks * qty_lots as f64 * self.tick_value
+    }
+
+    /// Books a fill: `side` bought or sold `qty_lots` at `price_ticks`,
+    /// paying `fee` currency units (negative = rebate).
+    pub fn apply_fill(&mut self, side: Side, price_ticks: i64, qty_lots: i64, fee: f64) {
+        let signed = side.sign() * qty_lots;
+        if signed == 0 {
+            return;
+        }
+        let price = price_ticks as f64;
+        self.cash -= self.notional(price, signed) + fee;
+        self.fees_paid += fee;
+        self.traded_lots += qty_lots;
+        self.traded_notional += self.notional(price, qty_lots).abs();
+        self.fill_count += 1;
+
+        let old = self.position_lots;
+        let new = old + signed;
+        if old == 0 || old.signum() == signed.signum() {
+            // Opening or adding: the average moves to the weighted mean.
+            let (old_abs, new_abs) = (old.abs() as f64, new.abs() as f64);
+            self.avg_entry_ticks =
+                (self.avg_entry_ticks * old_abs + price * signed.abs() as f64) / new_abs;
+        } else {
+            // Reducing, closing or flipping: the closed part realizes PnL at
+            // the old average; a flip opens the rest at the fill price.
+            let closed = signed.abs().min(old.abs());
+            self.realized_pnl += self.notional(price - self.avg_entry_ticks, closed * old.signum());
+            if new == 0 {
+                self.avg_entry_ticks = 0.0;
+            } else if new.signum() != old.signum() {
+                self.avg_entry_ticks = price;
+            }
+        }
+        self.position_lots = new;
+    }
+
+    /// Cash, currency units.
+    pub fn cash(&self) -> f64 {
+        self.cash
+    }
+
+    /// Cash at the start of the run, currency units.
+    pub fn initial_cash(&self) -> f64 {
+        self.initial_cash
+    }
+
+    /// Signed position in lots (positive = long).
+    pub fn position_lots(&self) -> i64 {
+        self.position_lots
+    }
+
+    /// Average entry price of the open position, in ticks (0 when flat).
+    pub fn avg_entry_ticks(&self) -> f64 {
+        self.avg_entry_ticks
+    }
+
+    /// PnL locked in by closing trades, currency units, before fees.
+    pub fn realized_pnl(&self) -> f64 {
+        self.realized_pnl
+    }
+
+    /// Fees paid so far, currency units (negative when rebates dominate).
+    pub fn fees_paid(&self) -> f64 {
+        self.fees_paid
+    }
+
+    /// PnL of the open position marked at `mark_ticks`, currency units.
+    pub fn unrealized_pnl(&self, mark_ticks: f64) -> f64 {
+        if self.position_lots == 0 {
+            return 0.0;
+        }
+        self.notional(mark_ticks - self.avg_entry_ticks, self.position_lots)
+    }
+
+    /// Cash plus the position marked at `mark_ticks`, currency units.
+    pub fn equity(&self, mark_ticks: f64) -> f64 {
+        self.cash + self.notional(mark_ticks, self.position_lots)
+    }
+
+    /// Lots bought and sold so far.
+    pub fn traded_lots(&self) -> i64 {
+        self.traded_lots
+    }
+
+    /// Currency value traded so far (turnover).
+    pub fn traded_notional(&self) -> f64 {
+        self.traded_notional
+    }
+
+    /// Number of fills booked.
+    pub fn fill_count(&self) -> u64 {
+        self.fill_count
+    }
+
+    /// Everything at once, marked at `mark_ticks`.
+    pub fn snapshot(&self, mark_ticks: f64) -> AccountSnapshot {
+        AccountSnapshot {
+            position_lots: self.position_lots,
+            avg_entry_ticks: self.avg_entry_ticks,
+            cash: self.cash,
+            realized_pnl: self.realized_pnl,
+            unrealized_pnl: self.unrealized_pnl(mark_ticks),
+            fees_paid: self.fees_paid,
+            equity: self.equity(mark_ticks),
+            mark_ticks,
+        }
+    }
+}
+
+/// The account at one moment, marked to a price.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccountSnapshot {
+    /// Signed position in lots.
+    pub position_lots: i64,
+    /// Average entry price of the open position, ticks (0 when flat).
+    pub avg_entry_ticks: f64,
+    /// Cash, currency units.
+    pub cash: f64,
+    /// Realized PnL before fees, currency units.
+    pub realized_pnl: f64,
+    /// Unrealized PnL at `mark_ticks`, currency units.
+    pub unrealized_pnl: f64,
+    /// Fees paid, currency units.
+    pub fees_paid: f64,
+    /// Cash plus position at `mark_ticks`, currency units.
+    pub equity: f64,
+    /// The mark price (mid), ticks.
+    pub mark_ticks: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_realizes_and_balances() {
+        let inst = Instrument::new("X", 0.5, 2.0); // one tick on one lot = 1.0
+        let mut acc = Account::new(&inst, 1_000.0);
+        acc.apply_fill(Side::Buy, 100, 3, 0.3);
+        acc.apply_fill(Side::Buy, 110, 1, 0.1);
+        assert_eq!(acc.position_lots(), 4);
+        assert!((acc.avg_entry_ticks() - 102.5).abs() < 1e-12);
+        acc.apply_fill(Side::Sell, 120, 6, 0.6); // closes 4, opens 2 short
+        assert_eq!(acc.position_lots(), -2);
+        assert!((acc.realized_pnl() - 70.0).abs() < 1e-9);
+        assert_eq!(acc.avg_entry_ticks(), 120.0);
+        let mark = 118.0;
+        let lhs = acc.equity(mark) - acc.initial_cash();
+        let rhs = acc.realized_pnl() + acc.unrealized_pnl(mark) - acc.fees_paid();
+        assert!((lhs - rhs).abs() < 1e-9, "{lhs} vs {rhs}");
+        assert!((acc.unrealized_pnl(mark) - 4.0).abs() < 1e-9);
+    }
+}

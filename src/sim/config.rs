@@ -1,0 +1,438 @@
+//! The run configuration (`run.toml`): which models the simulator uses, with
+//! their parameters, the starting cash and the risk limits.
+//!
+//! Every field has a default, so an empty file is a valid configuration:
+//!
+//! ```toml
+//! initial_cash = 100000.0     # currency units
+//! seed = 42                   # seeds every random model
+//! equity_step_ns = 1_000_000_000
+//! feed_latency_ns = 2_000_000 # omit to use local_ts from the data
+//!
+//! [queue]
+//! model = "prob_power"        # "risk_averse" | "prob_power" | "prob_log"
+//! n = 2.0
+//!
+//! [latency]
+//! model = "lognormal"         # "constant" | "lognormal" | "recorded"
+//! entry_median_ns = 500_000
+//! response_median_ns = 500_000
+//! sigma = 0.3
+//!
+//! [fees]                      # omitted rates come from instrument.toml
+//! maker_rate = -0.0001
+//!
+//! [impact]
+//! model = "none"              # "none" | "sqrt"
+//!
+//! [risk]
+//! max_order_lots = 100
+//! max_position_lots = 500
+//! max_open_orders = 50
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::market::Instrument;
+use crate::sim::fees::{FeeModel, MakerTakerFees};
+use crate::sim::impact::{ImpactModel, SqrtImpact};
+use crate::sim::latency::{
+    ConstantLatency, FeedLatency, InterpolatedLatency, LatencyFileError, LatencyModel,
+    LognormalLatency,
+};
+use crate::sim::queue::{ProbQueue, QueueModel, RiskAverseQueue};
+use crate::sim::risk::RiskLimits;
+
+/// Why a run configuration cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Not valid TOML, an unknown field, or a value of the wrong type; the
+    /// message names the field, line and column.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// A value that parses but cannot be used.
+    #[error("run config field `{field}`: {reason}")]
+    Invalid {
+        /// Dotted field name, e.g. `latency.sigma`.
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The recorded latency file could not be used.
+    #[error(transparent)]
+    LatencyFile(#[from] LatencyFileError),
+}
+
+/// Queue-position model choice; see `sim::queue`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
+pub enum QueueConfig {
+    /// Only trades at our price move us forward ([`RiskAverseQueue`]).
+    #[default]
+    RiskAverse,
+    /// Cancels split by `x^n` ([`ProbQueue::power`]).
+    ProbPower {
+        /// Exponent `n` (2.0 is a common choice).
+        n: f64,
+    },
+    /// Cancels split by `ln(1 + x)` ([`ProbQueue::log`]).
+    ProbLog,
+}
+
+/// Order-entry and response latency model choice; see `sim::latency`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
+pub enum LatencyConfig {
+    /// Fixed latencies ([`ConstantLatency`]).
+    Constant {
+        /// Order-entry latency, ns.
+        entry_ns: i64,
+        /// Response latency, ns.
+        response_ns: i64,
+    },
+    /// Lognormal latencies around medians ([`LognormalLatency`]), seeded by
+    /// the run's `seed`.
+    Lognormal {
+        /// Median order-entry latency, ns.
+        entry_median_ns: i64,
+        /// Median response latency, ns.
+        response_median_ns: i64,
+        /// Log-standard-deviation (0.3 = moderate jitter).
+        sigma: f64,
+    },
+    /// Interpolated from a CSV recording `ts_ns,entry_ns,response_ns`
+    /// ([`InterpolatedLatency`]); a relative path is taken from the
+    /// directory of the configuration file.
+    Recorded {
+        /// The CSV file.
+        path: PathBuf,
+    },
+}
+
+impl Default for LatencyConfig {
+    fn default() -> Self {
+        LatencyConfig::Constant {
+            entry_ns: 1_000_000,
+            response_ns: 1_000_000,
+        }
+    }
+}
+
+/// Fee rates; an omitted field takes the instrument's value.
+#[derive(Clone, Copy, Debug, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeeConfig {
+    /// Fraction of notional on maker fills (negative = rebate).
+    pub maker_rate: Option<f64>,
+    /// Fraction of notional on taker fills.
+    pub taker_rate: Option<f64>,
+    /// Fixed fee per fill, currency units.
+    pub per_fill: Option<f64>,
+}
+
+/// Impact model for data without depth; see `sim::impact`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ImpactConfig {
+    /// Aggressive orders walk the book (L2 data).
+    #[default]
+    None,
+    /// Square-root impact ([`SqrtImpact`]) for L1 or trades-only data.
+    Sqrt {
+        /// Impact coefficient `k`.
+        k: f64,
+        /// Daily volatility, ticks.
+        daily_vol_ticks: f64,
+        /// Average daily volume, lots.
+        adv_lots: f64,
+        /// Largest order as a share of the visible volume.
+        max_share_of_visible: f64,
+    },
+}
+
+/// Everything that configures a simulated run, read from `run.toml`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunConfig {
+    /// Cash at the start, currency units. Default 100 000.
+    pub initial_cash: f64,
+    /// Seed of every random model; the same seed and data give the same run.
+    pub seed: u64,
+    /// Data-time step between equity samples, ns. Default 1 s.
+    pub equity_step_ns: i64,
+    /// Constant feed latency, ns; when omitted the strategy sees each event
+    /// at its recorded `local_ts`.
+    pub feed_latency_ns: Option<i64>,
+    /// Queue-position model.
+    pub queue: QueueConfig,
+    /// Order-entry and response latency.
+    pub latency: LatencyConfig,
+    /// Fee rates.
+    pub fees: FeeConfig,
+    /// Impact model for data without depth.
+    pub impact: ImpactConfig,
+    /// Pre-trade risk limits.
+    pub risk: RiskLimits,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            initial_cash: 100_000.0,
+            seed: 0,
+            equity_step_ns: 1_000_000_000,
+            feed_latency_ns: None,
+            queue: QueueConfig::default(),
+            latency: LatencyConfig::default(),
+            fees: FeeConfig::default(),
+            impact: ImpactConfig::default(),
+            risk: RiskLimits::default(),
+        }
+    }
+}
+
+/// The models of one run, built from a [`RunConfig`] or chosen in code.
+pub struct Models {
+    /// Queue-position model.
+    pub queue: Box<dyn QueueModel>,
+    /// Order-entry and response latency.
+    pub latency: Box<dyn LatencyModel>,
+    /// Fees.
+    pub fees: Box<dyn FeeModel>,
+    /// Impact model; `None` walks the book.
+    pub impact: Option<Box<dyn ImpactModel>>,
+}
+
+impl RunConfig {
+    /// Parses and checks `run.toml` text; `path` names the file in errors
+    /// and anchors a relative latency recording path.
+    pub fn from_toml_str(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let mut config: RunConfig = toml::from_str(text).map_err(|err| ConfigError::Parse {
+            path: path.to_owned(),
+            message: err.to_string().trim_end().to_owned(),
+        })?;
+        if let LatencyConfig::Recorded { path: csv } = &mut config.latency {
+            if csv.is_relative() {
+                if let Some(dir) = path.parent() {
+                    *csv = dir.join(&*csv);
+                }
+            }
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks every value.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid =
+            |field: &'static str, reason: String| Err(ConfigError::Invalid { field, reason });
+        if !self.initial_cash.is_finite() {
+            return invalid(
+                "initial_cash",
+                format!("must be finite, got {}", self.initial_cash),
+            );
+        }
+        if self.equity_step_ns <= 0 {
+            return invalid(
+                "equity_step_ns",
+                format!("must be positive, got {}", self.equity_step_ns),
+            );
+        }
+        if let QueueConfig::ProbPower { n } = self.queue {
+            if !(n.is_finite() && n > 0.0) {
+                return invalid("queue.n", format!("must be a positive number, got {n}"));
+            }
+        }
+        match self.latency {
+            LatencyConfig::Constant {
+                entry_ns,
+                response_ns,
+            } if entry_ns < 0 || response_ns < 0 => {
+                return invalid("latency", "latencies cannot be negative".to_owned());
+            }
+            LatencyConfig::Lognormal {
+                entry_median_ns,
+                response_median_ns,
+                sigma,
+            } if entry_median_ns < 0
+                || response_median_ns < 0
+                || !(sigma.is_finite() && sigma >= 0.0) =>
+            {
+                return invalid(
+                    "latency",
+                    "medians must be >= 0 and sigma a number >= 0".to_owned(),
+                );
+            }
+            _ => {}
+        }
+        if let Some(ns) = self.feed_latency_ns {
+            if ns < 0 {
+                return invalid("feed_latency_ns", format!("cannot be negative, got {ns}"));
+            }
+        }
+        if let ImpactConfig::Sqrt {
+            k,
+            daily_vol_ticks,
+            adv_lots,
+            max_share_of_visible,
+        } = self.impact
+        {
+            let ok = [k, daily_vol_ticks, max_share_of_visible]
+                .iter()
+                .all(|v| v.is_finite() && *v >= 0.0)
+                && adv_lots.is_finite()
+                && adv_lots > 0.0;
+            if !ok {
+                return invalid(
+                    "impact",
+                    "parameters must be >= 0 and adv_lots > 0".to_owned(),
+                );
+            }
+        }
+        for (field, value) in [
+            ("fees.maker_rate", self.fees.maker_rate),
+            ("fees.taker_rate", self.fees.taker_rate),
+            ("fees.per_fill", self.fees.per_fill),
+        ] {
+            if value.is_some_and(|v| !v.is_finite()) {
+                return invalid(field, "must be a finite number".to_owned());
+            }
+        }
+        Ok(())
+    }
+
+    /// When the strategy sees market data.
+    pub fn feed_latency(&self) -> FeedLatency {
+        match self.feed_latency_ns {
+            Some(ns) => FeedLatency::Constant { ns },
+            None => FeedLatency::FromData,
+        }
+    }
+
+    /// Builds the models this configuration names; reads the latency
+    /// recording when there is one.
+    pub fn build_models(&self, instrument: &Instrument) -> Result<Models, ConfigError> {
+        let queue: Box<dyn QueueModel> = match self.queue {
+            QueueConfig::RiskAverse => Box::new(RiskAverseQueue),
+            QueueConfig::ProbPower { n } => Box::new(ProbQueue::power(n)),
+            QueueConfig::ProbLog => Box::new(ProbQueue::log()),
+        };
+        let latency: Box<dyn LatencyModel> = match &self.latency {
+            LatencyConfig::Constant {
+                entry_ns,
+                response_ns,
+            } => Box::new(ConstantLatency {
+                entry_ns: *entry_ns,
+                response_ns: *response_ns,
+            }),
+            LatencyConfig::Lognormal {
+                entry_median_ns,
+                response_median_ns,
+                sigma,
+            } => Box::new(LognormalLatency::new(
+                *entry_median_ns,
+                *response_median_ns,
+                *sigma,
+                self.seed,
+            )),
+            LatencyConfig::Recorded { path } => Box::new(InterpolatedLatency::read(path)?),
+        };
+        let defaults = MakerTakerFees::from_instrument(instrument);
+        let fees = Box::new(MakerTakerFees {
+            maker_rate: self.fees.maker_rate.unwrap_or(defaults.maker_rate),
+            taker_rate: self.fees.taker_rate.unwrap_or(defaults.taker_rate),
+            per_fill: self.fees.per_fill.unwrap_or(defaults.per_fill),
+        });
+        let impact: Option<Box<dyn ImpactModel>> = match self.impact {
+            ImpactConfig::None => None,
+            ImpactConfig::Sqrt {
+                k,
+                daily_vol_ticks,
+                adv_lots,
+                max_share_of_visible,
+            } => Some(Box::new(SqrtImpact {
+                k,
+                daily_vol_ticks,
+                adv_lots,
+                max_share_of_visible,
+            })),
+        };
+        Ok(Models {
+            queue,
+            latency,
+            fees,
+            impact,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_is_the_default_and_unknown_fields_are_named() {
+        let config = RunConfig::from_toml_str("", Path::new("run.toml")).unwrap();
+        assert_eq!(config, RunConfig::default());
+
+        let err = RunConfig::from_toml_str("inital_cash = 5.0\n", Path::new("run.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("run.toml") && err.contains("inital_cash"),
+            "{err}"
+        );
+
+        let err = RunConfig::from_toml_str(
+            "[queue]\nmodel = \"prob_power\"\nm = 2.0\n",
+            Path::new("r.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains('m'), "{err}");
+    }
+
+    #[test]
+    fn models_and_limits_parse() {
+        let text = r#"
+            initial_cash = 5000.0
+            seed = 7
+            feed_latency_ns = 100
+            [queue]
+            model = "prob_power"
+            n = 3.0
+            [latency]
+            model = "lognormal"
+            entry_median_ns = 1000
+            response_median_ns = 2000
+            sigma = 0.2
+            [fees]
+            maker_rate = -0.0001
+            [impact]
+            model = "sqrt"
+            k = 1.0
+            daily_vol_ticks = 100.0
+            adv_lots = 1e6
+            max_share_of_visible = 0.5
+            [risk]
+            max_position_lots = 10
+        "#;
+        let config = RunConfig::from_toml_str(text, Path::new("run.toml")).unwrap();
+        assert_eq!(config.queue, QueueConfig::ProbPower { n: 3.0 });
+        assert_eq!(config.risk.max_position_lots, Some(10));
+        assert_eq!(config.feed_latency(), FeedLatency::Constant { ns: 100 });
+        let models = config
+            .build_models(&Instrument::new("X", 0.1, 1.0))
+            .unwrap();
+        assert_eq!(models.queue.name(), "prob_power");
+        assert_eq!(models.latency.name(), "lognormal");
+        assert!(models.impact.is_some());
+    }
+}

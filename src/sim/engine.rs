@@ -1,0 +1,480 @@
+//! The event loop: two clocks, one merge.
+//!
+//! The exchange side sees each market event at its exchange time and our
+//! order messages when they arrive; the local side (the strategy) sees each
+//! market event at its local time and the exchange's answers when they come
+//! back. [`Engine::advance`] always processes the earliest of
+//!
+//! 1. the next market event at the exchange (`exch_ts`),
+//! 2. the next order message arriving at the exchange,
+//! 3. the next market event seen locally (`local_ts`),
+//! 4. the next answer arriving at the strategy,
+//! 5. the next timer,
+//!
+//! and at equal times in exactly that order; within one kind, first
+//! scheduled first. It does the exchange-side work (1, 2) itself and returns
+//! at the first thing the strategy would see (3, 4, 5) as a [`Wake`]. The
+//! engine never calls a strategy: it is driven, so a session can stop after
+//! any single event and a seek is a re-run to event N.
+//!
+//! Time rules, chosen for determinism and realism:
+//!
+//! - Market events are processed in file order. An exchange time that goes
+//!   backwards is taken as the previous one.
+//! - The local side sees events in file order too, as a feed handler reading
+//!   a sequenced stream does: an event's local time is
+//!   `max(local_ts, exch_ts, previous local time)`, so local time never goes
+//!   backwards and no event is seen before the exchange had it. (With a
+//!   constant feed latency, `local_ts` is `exch_ts + latency`.) The strategy
+//!   receives each event with this local time in `local_ts`.
+//! - One order-entry session: messages reach the exchange in the order they
+//!   were sent, and answers reach the strategy in the order they were sent,
+//!   so a random latency can delay a message but never reorder it.
+//! - After the last market event, messages and timers due no later than the
+//!   last event's time are still delivered; later ones are dropped.
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+
+use crate::market::{Instrument, MarketEvent};
+use crate::sim::account::Account;
+use crate::sim::config::{ConfigError, Models, RunConfig};
+use crate::sim::exchange::{Exchange, ExchangeModels};
+use crate::sim::latency::{FeedLatency, LatencyModel};
+use crate::sim::local::LocalSide;
+use crate::sim::order::OrderMsg;
+use crate::sim::record::{EquitySample, FillRecord, RunRecord, SampleCause};
+use crate::sim::risk::RiskLimits;
+use crate::sim::schedule::TimeQueue;
+use crate::sim::source::{EventSource, SliceSource, SourceError};
+use crate::sim::update::OrderUpdate;
+
+/// Identity of a timer the strategy set, unique within a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TimerId(pub u64);
+
+/// The next thing the strategy sees, returned by [`Engine::advance`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Wake {
+    /// A market event reached the strategy; the local book already includes
+    /// it. Its `local_ts` is the time the strategy sees it.
+    Market(MarketEvent),
+    /// An answer from the exchange (or from pre-trade risk) about one of our
+    /// orders; the strategy's orders and account already include it.
+    Order(OrderUpdate),
+    /// A timer the strategy set fired.
+    Timer {
+        /// The time it was set for (local time now), ns.
+        ts_ns: i64,
+        /// Which timer.
+        id: TimerId,
+    },
+    /// The data is over and nothing more is due.
+    Finished,
+}
+
+/// Why the engine cannot go on.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The market data source failed (I/O, decoding).
+    #[error("market data: {0}")]
+    Source(#[source] SourceError),
+    /// The run configuration cannot be used.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+/// Engine settings that are not models.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EngineSettings {
+    /// Cash at the start, currency units.
+    pub initial_cash: f64,
+    /// Data-time step between equity samples, ns.
+    pub equity_step_ns: i64,
+    /// When the strategy sees market data.
+    pub feed_latency: FeedLatency,
+    /// Pre-trade risk limits.
+    pub risk: RiskLimits,
+}
+
+impl EngineSettings {
+    /// The settings a [`RunConfig`] names.
+    pub fn from_config(config: &RunConfig) -> Self {
+        EngineSettings {
+            initial_cash: config.initial_cash,
+            equity_step_ns: config.equity_step_ns.max(1),
+            feed_latency: config.feed_latency(),
+            risk: config.risk,
+        }
+    }
+}
+
+/// Which queue [`Engine::advance`] takes from next, in tie order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Next {
+    ExchangeData,
+    OrderArrival,
+    LocalData,
+    Response,
+    Timer,
+}
+
+/// The deterministic exchange simulator for one instrument over one stream
+/// of market data.
+pub struct Engine<'a> {
+    pub(crate) instrument: Instrument,
+    source: Box<dyn EventSource<'a> + 'a>,
+    batch: Cow<'a, [MarketEvent]>,
+    batch_pos: usize,
+    source_done: bool,
+    feed_latency: FeedLatency,
+    last_exch_ts: i64,
+    pub(crate) exchange: Exchange,
+    exch_account: Account,
+    exch_mark_ticks: Option<f64>,
+    pub(crate) local: LocalSide,
+    pub(crate) latency: Box<dyn LatencyModel>,
+    pub(crate) risk: RiskLimits,
+    pub(crate) to_exchange: TimeQueue<OrderMsg>,
+    pub(crate) to_local: TimeQueue<OrderUpdate>,
+    pub(crate) timers: TimeQueue<TimerId>,
+    pub(crate) canceled_timers: Vec<TimerId>,
+    pub(crate) seq: u64,
+    pub(crate) last_entry_arrival_ts: i64,
+    last_response_arrival_ts: i64,
+    pub(crate) next_order_id: u64,
+    pub(crate) next_timer_id: u64,
+    pub(crate) current_timer: Option<TimerId>,
+    pub(crate) record: RunRecord,
+    equity_step_ns: i64,
+    next_equity_ts: i64,
+    started: bool,
+}
+
+impl<'a> Engine<'a> {
+    /// An engine configured by `config` over `source`.
+    pub fn new(
+        instrument: Instrument,
+        config: &RunConfig,
+        source: impl EventSource<'a> + 'a,
+    ) -> Result<Self, EngineError> {
+        config.validate()?;
+        let models = config.build_models(&instrument)?;
+        Ok(Self::with_models(
+            instrument,
+            EngineSettings::from_config(config),
+            models,
+            source,
+        ))
+    }
+
+    /// An engine over a slice of events (borrowed, not copied).
+    pub fn from_slice(
+        instrument: Instrument,
+        config: &RunConfig,
+        events: &'a [MarketEvent],
+    ) -> Result<Self, EngineError> {
+        Self::new(instrument, config, SliceSource::new(events))
+    }
+
+    /// An engine with models chosen in code.
+    pub fn with_models(
+        instrument: Instrument,
+        settings: EngineSettings,
+        models: Models,
+        source: impl EventSource<'a> + 'a,
+    ) -> Self {
+        let exch_account = Account::new(&instrument, settings.initial_cash);
+        let tick_value = exch_account.tick_value();
+        let exchange = Exchange::new(
+            ExchangeModels {
+                queue: models.queue,
+                fees: models.fees,
+                impact: models.impact,
+            },
+            tick_value,
+        );
+        let local = LocalSide::new(&instrument, settings.initial_cash);
+        let record = RunRecord {
+            symbol: instrument.symbol.clone(),
+            initial_cash: settings.initial_cash,
+            ..RunRecord::default()
+        };
+        Engine {
+            instrument,
+            source: Box::new(source),
+            batch: Cow::Borrowed(&[]),
+            batch_pos: 0,
+            source_done: false,
+            feed_latency: settings.feed_latency,
+            last_exch_ts: i64::MIN,
+            exchange,
+            exch_account,
+            exch_mark_ticks: None,
+            local,
+            latency: models.latency,
+            risk: settings.risk,
+            to_exchange: TimeQueue::default(),
+            to_local: TimeQueue::default(),
+            timers: TimeQueue::default(),
+            canceled_timers: Vec::new(),
+            seq: 0,
+            last_entry_arrival_ts: i64::MIN,
+            last_response_arrival_ts: i64::MIN,
+            next_order_id: 1,
+            next_timer_id: 1,
+            current_timer: None,
+            record,
+            equity_step_ns: settings.equity_step_ns.max(1),
+            next_equity_ts: i64::MIN,
+            started: false,
+        }
+    }
+
+    /// Reads the first batch and sets both clocks to the first event's
+    /// exchange time, so that orders sent before any event have a time.
+    /// [`Engine::advance`] calls it when needed; calling it twice is harmless.
+    pub fn start(&mut self) -> Result<(), EngineError> {
+        if self.started {
+            return Ok(());
+        }
+        self.started = true;
+        let first_ts = self.next_exch_ts()?.unwrap_or(0);
+        self.local.now_ns = first_ts;
+        self.sample_equity(first_ts, SampleCause::Step);
+        self.next_equity_ts = (first_ts.div_euclid(self.equity_step_ns) + 1) * self.equity_step_ns;
+        Ok(())
+    }
+
+    /// Does all exchange-side work up to the next thing the strategy sees,
+    /// and returns it.
+    pub fn advance(&mut self) -> Result<Wake, EngineError> {
+        self.start()?;
+        self.current_timer = None;
+        loop {
+            let Some((ts, next)) = self.next_due()? else {
+                return Ok(Wake::Finished);
+            };
+            match next {
+                Next::ExchangeData => self.exchange_data_step(),
+                Next::OrderArrival => {
+                    if let Some(msg) = self.to_exchange.pop() {
+                        self.exchange.on_order_msg(msg.item, msg.ts);
+                        self.route_exchange_output();
+                        self.local.apply_queue_changes(&mut self.exchange.queue_log);
+                    }
+                }
+                Next::LocalData => {
+                    if let Some(ev) = self.local.deliver_market() {
+                        if !self.exchange.queue_log.is_empty() {
+                            self.local.apply_queue_changes(&mut self.exchange.queue_log);
+                        }
+                        return Ok(Wake::Market(ev));
+                    }
+                }
+                Next::Response => {
+                    if let Some(answer) = self.to_local.pop() {
+                        self.local.now_ns = self.local.now_ns.max(answer.ts);
+                        self.local.apply_update(&answer.item);
+                        return Ok(Wake::Order(answer.item));
+                    }
+                }
+                Next::Timer => {
+                    if let Some(timer) = self.timers.pop() {
+                        if let Some(i) = self.canceled_timers.iter().position(|&t| t == timer.item)
+                        {
+                            self.canceled_timers.swap_remove(i);
+                            continue;
+                        }
+                        self.local.now_ns = self.local.now_ns.max(ts);
+                        self.current_timer = Some(timer.item);
+                        return Ok(Wake::Timer {
+                            ts_ns: self.local.now_ns,
+                            id: timer.item,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// The earliest due item and its time, in tie order; `None` when the run
+    /// is over.
+    #[inline]
+    fn next_due(&mut self) -> Result<Option<(i64, Next)>, EngineError> {
+        let mut best = self.next_exch_ts()?.map(|ts| (ts, Next::ExchangeData));
+        let others = [
+            (self.to_exchange.next_ts(), Next::OrderArrival),
+            (
+                self.local.feed.front().map(|ev| ev.local_ts),
+                Next::LocalData,
+            ),
+            (self.to_local.next_ts(), Next::Response),
+            (self.timers.next_ts(), Next::Timer),
+        ];
+        for (ts, next) in others {
+            if let Some(ts) = ts {
+                // Strictly earlier only: at equal times the earlier kind wins.
+                if best.is_none_or(|(best_ts, _)| ts < best_ts) {
+                    best = Some((ts, next));
+                }
+            }
+        }
+        if self.source_done && self.local.feed.is_empty() {
+            let end_ts = self.last_exch_ts.max(self.local.last_feed_ts);
+            if best.is_some_and(|(ts, _)| ts > end_ts) {
+                return Ok(None);
+            }
+        }
+        Ok(best)
+    }
+
+    /// Exchange time of the next market event, loading batches as needed.
+    #[inline]
+    fn next_exch_ts(&mut self) -> Result<Option<i64>, EngineError> {
+        while self.batch_pos >= self.batch.len() {
+            if self.source_done {
+                return Ok(None);
+            }
+            self.batch_pos = 0;
+            match self.source.next_batch().map_err(EngineError::Source)? {
+                Some(batch) => self.batch = batch,
+                None => {
+                    self.source_done = true;
+                    self.batch = Cow::Borrowed(&[]);
+                }
+            }
+        }
+        Ok(Some(
+            self.batch[self.batch_pos].exch_ts.max(self.last_exch_ts),
+        ))
+    }
+
+    /// The exchange processes the next market event, which then travels to
+    /// the local side.
+    #[inline]
+    fn exchange_data_step(&mut self) {
+        let ev = self.batch[self.batch_pos];
+        self.batch_pos += 1;
+        let exch_ts = ev.exch_ts.max(self.last_exch_ts);
+        self.last_exch_ts = exch_ts;
+        if exch_ts >= self.next_equity_ts {
+            let boundary = exch_ts.div_euclid(self.equity_step_ns) * self.equity_step_ns;
+            self.sample_equity(boundary, SampleCause::Step);
+            self.next_equity_ts = boundary + self.equity_step_ns;
+        }
+        self.exchange.now_ns = exch_ts;
+        self.exchange.on_market(&ev);
+        if !self.exchange.out.is_empty() {
+            self.route_exchange_output();
+        }
+        let local_ts = self
+            .feed_latency
+            .local_ts(exch_ts, ev.local_ts)
+            .max(exch_ts)
+            .max(self.local.last_feed_ts);
+        self.local.last_feed_ts = local_ts;
+        self.local.feed.push_back(MarketEvent { local_ts, ..ev });
+    }
+
+    /// Books what the exchange produced and sends it back to the strategy
+    /// with the response latency.
+    pub(crate) fn route_exchange_output(&mut self) {
+        let mut out = std::mem::take(&mut self.exchange.out);
+        for mut update in out.drain(..) {
+            let exch_ts = update.exch_ts_ns;
+            let arrival = exch_ts
+                .saturating_add(self.latency.response_latency_ns(exch_ts))
+                .max(self.last_response_arrival_ts);
+            self.last_response_arrival_ts = arrival;
+            update.local_ts_ns = arrival;
+            if let Some(fill) = update.fill {
+                self.exch_account.apply_fill(
+                    update.side,
+                    fill.price_ticks,
+                    fill.qty_lots,
+                    fill.fee,
+                );
+                if self.exch_mark_ticks.is_none() && self.exchange.book.mid_ticks().is_none() {
+                    self.exch_mark_ticks = Some(fill.price_ticks as f64);
+                }
+                self.record.fills.push(FillRecord {
+                    exch_ts_ns: exch_ts,
+                    local_ts_ns: arrival,
+                    order_id: update.order_id,
+                    side: update.side,
+                    price_ticks: fill.price_ticks,
+                    qty_lots: fill.qty_lots,
+                    liquidity: fill.liquidity,
+                    fee: fill.fee,
+                    time_in_queue_ns: fill.time_in_queue_ns,
+                    slippage_ticks: fill.slippage_ticks,
+                    position_after_lots: self.exch_account.position_lots(),
+                });
+                self.sample_equity(exch_ts, SampleCause::Fill);
+            }
+            self.record.orders.push(update);
+            self.seq += 1;
+            self.to_local.push(arrival, self.seq, update);
+        }
+        self.exchange.out = out;
+    }
+
+    fn sample_equity(&mut self, ts_ns: i64, cause: SampleCause) {
+        if let Some(mid) = self.exchange.book.mid_ticks() {
+            self.exch_mark_ticks = Some(mid);
+        }
+        let mark = self.exch_mark_ticks.unwrap_or(0.0);
+        self.record.equity.push(EquitySample {
+            ts_ns,
+            cause,
+            account: self.exch_account.snapshot(mark),
+        });
+    }
+
+    /// The record so far (grows as the run goes on).
+    pub fn record(&self) -> &RunRecord {
+        &self.record
+    }
+
+    /// Ends the run: takes a final equity sample and hands over the record.
+    pub fn into_record(mut self) -> RunRecord {
+        let ts = self.last_exch_ts.max(self.local.now_ns);
+        self.sample_equity(ts, SampleCause::Final);
+        self.record.data_events = self.exchange.events;
+        self.record
+    }
+
+    /// The account as the exchange knows it (every fill booked at exchange
+    /// time). The strategy's own view is [`Engine::account`].
+    pub fn exchange_account(&self) -> &Account {
+        &self.exch_account
+    }
+
+    /// The exchange-side book: the market at exchange time, ahead of what the
+    /// strategy sees by the feed latency.
+    pub fn exchange_book(&self) -> &crate::book::L2Book {
+        &self.exchange.book
+    }
+
+    /// Market events processed at the exchange side.
+    pub fn exchange_events(&self) -> u64 {
+        self.exchange.events
+    }
+
+    /// Exchange time of the last market event processed, ns.
+    pub fn exchange_now_ns(&self) -> i64 {
+        self.last_exch_ts
+    }
+
+    /// Order messages and answers in flight, and timers set.
+    pub fn pending(&self) -> (usize, usize, usize) {
+        (
+            self.to_exchange.len(),
+            self.to_local.len(),
+            self.timers.len(),
+        )
+    }
+}

@@ -1,0 +1,220 @@
+//! The local processor: the market and our orders as the strategy knows them,
+//! at local time.
+//!
+//! The local book is fed the same events as the exchange book, each at its
+//! local time. Our orders and our account change only when the exchange's
+//! answers arrive, after the response latency.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use crate::book::L2Book;
+use crate::market::{Instrument, MarketEvent, Side};
+use crate::sim::account::Account;
+use crate::sim::exchange::QueueChange;
+use crate::sim::order::{OrderId, OrderRequest, OrderState, OrderType, TimeInForce};
+use crate::sim::risk::Exposure;
+use crate::sim::update::{OrderUpdate, UpdateKind};
+
+/// Where one of our resting orders stands in its queue.
+///
+/// This is the exchange-side estimate (see `sim::queue`) as of the last
+/// market event the strategy has seen: it never runs ahead of the local book.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueView {
+    /// Market volume estimated ahead of the order at its price, lots
+    /// (rounded up).
+    pub ahead_lots: i64,
+    /// Market volume at the order's price, lots.
+    pub level_lots: i64,
+    /// Market events the strategy had seen when this estimate held.
+    pub as_of_event: u64,
+}
+
+/// One of the strategy's open orders as it knows it: what it sent, updated by
+/// every answer received from the exchange.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OpenOrder {
+    /// The order's id.
+    pub id: OrderId,
+    /// Buy or sell.
+    #[serde(with = "crate::sim::side_serde")]
+    pub side: Side,
+    /// Order type.
+    pub order_type: OrderType,
+    /// Time in force.
+    pub time_in_force: TimeInForce,
+    /// Limit price, ticks (0 for market orders).
+    pub price_ticks: i64,
+    /// Stop price, ticks (0 when not a stop).
+    pub stop_price_ticks: i64,
+    /// Total quantity, lots.
+    pub qty_lots: i64,
+    /// Filled so far, lots.
+    pub filled_lots: i64,
+    /// Average fill price so far, ticks (0 when nothing filled).
+    pub avg_fill_price_ticks: f64,
+    /// State as last reported ([`OrderState::New`] until the exchange answers).
+    pub state: OrderState,
+    /// Local time the order was sent, ns.
+    pub sent_ts_ns: i64,
+    /// A cancel is on its way and not yet answered.
+    pub cancel_pending: bool,
+    /// A modify is on its way and not yet answered.
+    pub modify_pending: bool,
+    /// Exchange-side queue estimate, kept even before the acknowledgement.
+    queue_estimate: Option<QueueView>,
+}
+
+impl OpenOrder {
+    pub(crate) fn new(id: OrderId, req: &OrderRequest, sent_ts_ns: i64) -> Self {
+        OpenOrder {
+            id,
+            side: req.side,
+            order_type: req.order_type,
+            time_in_force: req.time_in_force,
+            price_ticks: req.price_ticks,
+            stop_price_ticks: req.stop_price_ticks,
+            qty_lots: req.qty_lots,
+            filled_lots: 0,
+            avg_fill_price_ticks: 0.0,
+            state: OrderState::New,
+            sent_ts_ns,
+            cancel_pending: false,
+            modify_pending: false,
+            queue_estimate: None,
+        }
+    }
+
+    /// Quantity still working, lots.
+    pub fn leaves_lots(&self) -> i64 {
+        self.qty_lots - self.filled_lots
+    }
+
+    /// Queue position of the order in its level, once the exchange has
+    /// acknowledged it and while it rests (`None` before, and for orders that
+    /// do not rest, like untriggered stops).
+    pub fn queue(&self) -> Option<QueueView> {
+        match self.state {
+            OrderState::Accepted | OrderState::PartiallyFilled => self.queue_estimate,
+            _ => None,
+        }
+    }
+
+    fn apply(&mut self, update: &OrderUpdate) {
+        match update.kind {
+            UpdateKind::CancelRejected => self.cancel_pending = false,
+            UpdateKind::ModifyRejected => self.modify_pending = false,
+            kind => {
+                if kind == UpdateKind::Modified {
+                    self.modify_pending = false;
+                }
+                self.order_type = update.order_type;
+                self.price_ticks = update.price_ticks;
+                self.qty_lots = update.qty_lots;
+                self.filled_lots = update.filled_lots;
+                self.avg_fill_price_ticks = update.avg_fill_price_ticks;
+                self.state = update.state;
+            }
+        }
+    }
+}
+
+/// The local side's state.
+pub(crate) struct LocalSide {
+    /// The market as the strategy sees it, at local time.
+    pub book: L2Book,
+    /// Events processed at the exchange and not yet seen locally, in file
+    /// order, each with its (monotone) local time in `local_ts`.
+    pub feed: VecDeque<MarketEvent>,
+    /// Local time of the last event put in `feed`.
+    pub last_feed_ts: i64,
+    /// Open orders as the strategy knows them, in the order sent.
+    pub orders: Vec<OpenOrder>,
+    /// The account as the strategy knows it (fills booked on arrival).
+    pub account: Account,
+    /// Market events delivered to the strategy.
+    pub events_seen: u64,
+    /// Local time, ns.
+    pub now_ns: i64,
+}
+
+impl LocalSide {
+    pub(crate) fn new(instrument: &Instrument, initial_cash: f64) -> Self {
+        LocalSide {
+            book: L2Book::new(),
+            feed: VecDeque::new(),
+            last_feed_ts: i64::MIN,
+            orders: Vec::new(),
+            account: Account::new(instrument, initial_cash),
+            events_seen: 0,
+            now_ns: i64::MIN,
+        }
+    }
+
+    /// Delivers the next feed event: applies it to the local book.
+    #[inline]
+    pub(crate) fn deliver_market(&mut self) -> Option<MarketEvent> {
+        let ev = self.feed.pop_front()?;
+        self.book.apply(&ev);
+        self.events_seen += 1;
+        self.now_ns = self.now_ns.max(ev.local_ts);
+        Some(ev)
+    }
+
+    /// Applies the queue changes whose market event the strategy has seen.
+    #[inline]
+    pub(crate) fn apply_queue_changes(&mut self, log: &mut VecDeque<QueueChange>) {
+        while let Some(change) = log.front() {
+            if change.as_of_event > self.events_seen {
+                break;
+            }
+            if let Some(order) = self.orders.iter_mut().find(|o| o.id == change.id) {
+                order.queue_estimate = Some(QueueView {
+                    ahead_lots: change.ahead_lots,
+                    level_lots: change.level_lots,
+                    as_of_event: change.as_of_event,
+                });
+            }
+            log.pop_front();
+        }
+    }
+
+    /// Takes in an answer from the exchange (or from pre-trade risk).
+    pub(crate) fn apply_update(&mut self, update: &OrderUpdate) {
+        if let Some(fill) = &update.fill {
+            self.account
+                .apply_fill(update.side, fill.price_ticks, fill.qty_lots, fill.fee);
+        }
+        let Some(i) = self.orders.iter().position(|o| o.id == update.order_id) else {
+            return;
+        };
+        self.orders[i].apply(update);
+        if self.orders[i].state.is_final() {
+            self.orders.remove(i);
+        }
+    }
+
+    /// The open order `id`, if the strategy has one.
+    pub(crate) fn order_mut(&mut self, id: OrderId) -> Option<&mut OpenOrder> {
+        self.orders.iter_mut().find(|o| o.id == id)
+    }
+
+    /// Position and working orders, for pre-trade risk.
+    pub(crate) fn exposure(&self) -> Exposure {
+        let mut exposure = Exposure {
+            position_lots: self.account.position_lots(),
+            open_orders: self.orders.len(),
+            ..Exposure::default()
+        };
+        for order in &self.orders {
+            match order.side {
+                Side::Buy => exposure.open_buy_lots += order.leaves_lots(),
+                Side::Sell => exposure.open_sell_lots += order.leaves_lots(),
+                Side::None => {}
+            }
+        }
+        exposure
+    }
+}

@@ -1,0 +1,205 @@
+//! What market data does to our resting orders at the exchange: depth
+//! updates move queue estimates, trades at our price fill us once the volume
+//! ahead is gone, trades through our price fill us outright, a book that
+//! moves through our price fills us, and trades trigger stops.
+
+use crate::market::{EventKind, MarketEvent, Side};
+use crate::sim::exchange::{Exchange, QueueChange};
+use crate::sim::update::{Liquidity, UpdateKind};
+
+impl Exchange {
+    /// Applies one market event to the exchange-side book and works our
+    /// orders against it. Allocates nothing.
+    #[inline]
+    pub(crate) fn on_market(&mut self, ev: &MarketEvent) {
+        self.events += 1;
+        match ev.kind {
+            EventKind::Depth | EventKind::Snapshot => {
+                let prev = self.book.set_level(ev.side, ev.price, ev.qty);
+                if !self.consumed.is_empty() {
+                    self.consumed.clear_level(ev.side, ev.price);
+                }
+                if !self.resting.is_empty() {
+                    self.level_changed(ev.side, ev.price, prev, ev.qty.max(0));
+                    if ev.is_last_in_batch() {
+                        self.fill_crossed();
+                    }
+                }
+            }
+            EventKind::Bbo => {
+                self.book.apply(ev);
+                if !self.consumed.is_empty() {
+                    self.consumed.clear_side(ev.side);
+                }
+                if !self.resting.is_empty() {
+                    self.bbo_changed(ev.side, ev.price);
+                    if ev.is_last_in_batch() {
+                        self.fill_crossed();
+                    }
+                }
+            }
+            EventKind::Clear => {
+                // Queue estimates are kept: the snapshot that usually follows
+                // sets the levels again, and an increase never moves us back.
+                self.book.apply(ev);
+                self.consumed.clear_side(ev.side);
+            }
+            EventKind::Trade => {
+                self.last_trade = Some((ev.price, ev.qty));
+                if !self.resting.is_empty() {
+                    self.trade_hits_resting(ev);
+                }
+                if !self.stops.is_empty() {
+                    self.trigger_stops(ev.price);
+                }
+            }
+            EventKind::Add | EventKind::Modify | EventKind::Cancel | EventKind::Fill => {
+                self.models.queue.observe_l3(ev);
+                for order in &mut self.resting {
+                    if order.req.side == ev.side && order.req.price_ticks == ev.price {
+                        let key = order.queue_order();
+                        self.models.queue.on_l3_at_level(key, &mut order.queue, ev);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The market volume at `price` on `side` went from `prev` to `new` lots.
+    #[inline]
+    fn level_changed(&mut self, side: Side, price: i64, prev: i64, new: i64) {
+        for order in &mut self.resting {
+            if order.req.price_ticks != price || order.req.side != side {
+                continue;
+            }
+            let key = order.queue_order();
+            self.models.queue.on_depth(key, &mut order.queue, prev, new);
+            order.level_lots = new;
+            self.queue_log.push_back(QueueChange {
+                as_of_event: self.events,
+                id: order.id,
+                ahead_lots: order.queue.ahead_lots.max(0.0).ceil() as i64,
+                level_lots: new,
+            });
+        }
+    }
+
+    /// L1 data replaced the best level of `side` by `bbo_price`: our level is
+    /// updated when it is that price, and emptied when it is better.
+    fn bbo_changed(&mut self, side: Side, bbo_price: i64) {
+        for i in 0..self.resting.len() {
+            let order = self.resting[i];
+            if order.req.side != side {
+                continue;
+            }
+            let price = order.req.price_ticks;
+            let better = match side {
+                Side::Buy => price > bbo_price,
+                _ => price < bbo_price,
+            };
+            if price == bbo_price || better {
+                let new = self.book.qty_at(side, price);
+                self.level_changed(side, price, order.level_lots, new);
+            }
+        }
+    }
+
+    /// After a consistent book update: an order whose price the other side
+    /// of the book moved through (or reached, when nothing is ahead of the
+    /// order) would have traded; it fills whole at its own price as maker.
+    fn fill_crossed(&mut self) {
+        let best_bid = self.book.best_price(Side::Buy);
+        let best_ask = self.book.best_price(Side::Sell);
+        let mut i = 0;
+        while i < self.resting.len() {
+            let order = &self.resting[i];
+            let price = order.req.price_ticks;
+            // At our price exactly, the seller (buyer) would have met the
+            // volume ahead of us first: only an order at the front fills.
+            let at_front = order.queue.ahead_lots <= 0.0;
+            let crossed = match order.req.side {
+                Side::Buy => best_ask.is_some_and(|ask| ask < price || (ask == price && at_front)),
+                Side::Sell => best_bid.is_some_and(|bid| bid > price || (bid == price && at_front)),
+                Side::None => false,
+            };
+            if crossed {
+                let mut order = self.resting.remove(i);
+                let lots = order.leaves_lots();
+                self.fill(&mut order, price, lots, Liquidity::Maker);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// A trade: our orders at its price move up the queue and fill with the
+    /// volume that reaches them; orders it traded through fill whole.
+    ///
+    /// Our own orders at one price share the trade's volume in time
+    /// priority: what the first one took is not there for the next.
+    fn trade_hits_resting(&mut self, ev: &MarketEvent) {
+        let hits_bids = ev.side != Side::Buy;
+        let hits_asks = ev.side != Side::Sell;
+        let mut used_lots = 0;
+        let mut i = 0;
+        while i < self.resting.len() {
+            let mut order = self.resting[i];
+            let price = order.req.price_ticks;
+            let hit = match order.req.side {
+                Side::Buy => hits_bids && ev.price <= price,
+                Side::Sell => hits_asks && ev.price >= price,
+                Side::None => false,
+            };
+            if !hit {
+                i += 1;
+                continue;
+            }
+            let through = ev.price != price;
+            let lots = if through {
+                order.leaves_lots()
+            } else {
+                let key = order.queue_order();
+                self.models.queue.on_trade(key, &mut order.queue, ev.qty);
+                // Traded volume beyond the queue ahead, whole lots.
+                let reached = (-order.queue.ahead_lots).max(0.0).floor() as i64;
+                order.queue.ahead_lots = order.queue.ahead_lots.max(0.0);
+                let lots = (reached - used_lots).clamp(0, order.leaves_lots());
+                used_lots += lots;
+                lots
+            };
+            if lots > 0 {
+                self.fill(&mut order, price, lots, Liquidity::Maker);
+            }
+            if order.leaves_lots() == 0 {
+                self.resting.remove(i);
+                continue;
+            }
+            if !through {
+                self.log_queue(&order);
+            }
+            self.resting[i] = order;
+            i += 1;
+        }
+    }
+
+    /// Stops whose stop price the trade at `trade_price` reached (at or
+    /// through) trigger, in arrival order, and work at once.
+    fn trigger_stops(&mut self, trade_price: i64) {
+        let mut i = 0;
+        while i < self.stops.len() {
+            let stop = self.stops[i].req.stop_price_ticks;
+            let triggered = match self.stops[i].req.side {
+                Side::Buy => trade_price >= stop,
+                Side::Sell => trade_price <= stop,
+                Side::None => false,
+            };
+            if triggered {
+                let order = self.stops.remove(i);
+                self.emit(&order, UpdateKind::Triggered, None, None);
+                self.execute(order);
+            } else {
+                i += 1;
+            }
+        }
+    }
+}
