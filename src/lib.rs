@@ -12,6 +12,7 @@ pub mod report;
 pub mod session;
 pub mod sim;
 pub mod strategy;
+pub mod ui;
 
 pub use book::{L2Book, Level};
 pub use market::{EventKind, Instrument, MarketEvent, Side};

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Instant;
 
+use ticklab::market::parquet::{EventReader, ReadOptions};
 use ticklab::market::sample::{
-    generate, write_sample_folder, SampleFolderOptions, SampleSpec, Session,
+    generate, write_sample_folder, SampleFolderOptions, SampleSpec, Session, DEFAULT_SEED,
 };
 use ticklab::market::{EventKind, MarketEvent, Side};
 
@@ -449,7 +450,8 @@ fn shipped_sample_data_regenerates_byte_for_byte() {
             .unwrap_or_else(|err| panic!("{}: {err}", shipped.join(&file).display()));
         assert!(
             fresh == kept,
-            "{} differs from a regeneration with the default seed ({} vs {} bytes)",
+            "{} differs from a regeneration with the default seed ({} vs {} bytes); \
+             regenerate with `cargo run --release -- sample --out sample-data`",
             file.display(),
             fresh.len(),
             kept.len()
@@ -477,4 +479,31 @@ fn shipped_instruments_say_they_are_synthetic() {
     }
     let readme = std::fs::read_to_string(shipped.join("README.md")).unwrap();
     assert!(readme.contains("synthetic") && readme.contains("--out sample-data"));
+}
+
+#[test]
+fn shipped_stock_day_reads_back_as_generated() {
+    let shipped = shipped_folder();
+    if !shipped.is_dir() {
+        eprintln!("note: {} is absent; skipping", shipped.display());
+        return;
+    }
+    let spec = SampleSpec::stock();
+    let dir = shipped.join(spec.symbol());
+    let instrument = ticklab::Instrument::from_file(&dir.join("instrument.toml")).unwrap();
+    assert_eq!(instrument, spec.instrument);
+    let file = dir.join(format!("{}.parquet", spec.day));
+    let mut read = EventReader::open(&file, &instrument, ReadOptions::default())
+        .unwrap()
+        .into_events();
+    let mut rows = 0usize;
+    for (row, expected) in generate(&spec, DEFAULT_SEED).enumerate() {
+        let event = read
+            .next()
+            .unwrap_or_else(|| panic!("file ends at row {row}"))
+            .unwrap();
+        assert_eq!(event, expected, "row {row}");
+        rows += 1;
+    }
+    assert!(read.next().is_none(), "file has more than {rows} rows");
 }

@@ -26,7 +26,10 @@ fn market(steps: &[(u8, u8, i64)]) -> Vec<MarketEvent> {
     };
     for i in 0..5 {
         push(&mut book, MarketEvent::depth(0, Side::Buy, mid - 1 - i, 10));
-        push(&mut book, MarketEvent::depth(0, Side::Sell, mid + 1 + i, 10));
+        push(
+            &mut book,
+            MarketEvent::depth(0, Side::Sell, mid + 1 + i, 10),
+        );
     }
     for (step, &(op, x, qty)) in steps.iter().enumerate() {
         let ts = 1_000 * (step as i64 + 1);
@@ -36,27 +39,53 @@ fn market(steps: &[(u8, u8, i64)]) -> Vec<MarketEvent> {
             0..=5 => {
                 let side = if op % 2 == 0 { Side::Buy } else { Side::Sell };
                 let depth = i64::from(x % 5);
-                let price = if side == Side::Buy { mid - 1 - depth } else { mid + 1 + depth };
+                let price = if side == Side::Buy {
+                    mid - 1 - depth
+                } else {
+                    mid + 1 + depth
+                };
                 push(&mut book, ev(MarketEvent::depth(ts, side, price, qty - 1)));
             }
             6 | 7 => {
-                let (aggressor, book_side) = if op == 6 { (Side::Sell, Side::Buy) } else { (Side::Buy, Side::Sell) };
+                let (aggressor, book_side) = if op == 6 {
+                    (Side::Sell, Side::Buy)
+                } else {
+                    (Side::Buy, Side::Sell)
+                };
                 if let Some(price) = book.best_price(book_side) {
                     let level = book.qty_at(book_side, price);
                     let traded = qty.min(level);
-                    push(&mut book, ev(MarketEvent::trade(ts, aggressor, price, traded)));
-                    push(&mut book, ev(MarketEvent::depth(ts, book_side, price, level - traded)));
+                    push(
+                        &mut book,
+                        ev(MarketEvent::trade(ts, aggressor, price, traded)),
+                    );
+                    push(
+                        &mut book,
+                        ev(MarketEvent::depth(ts, book_side, price, level - traded)),
+                    );
                 }
             }
             8 => {
                 mid += 1;
-                push(&mut book, ev(MarketEvent::depth(ts, Side::Sell, mid, 0).with_flags(0)));
-                push(&mut book, ev(MarketEvent::depth(ts, Side::Buy, mid - 1, qty)));
+                push(
+                    &mut book,
+                    ev(MarketEvent::depth(ts, Side::Sell, mid, 0).with_flags(0)),
+                );
+                push(
+                    &mut book,
+                    ev(MarketEvent::depth(ts, Side::Buy, mid - 1, qty)),
+                );
             }
             _ => {
                 mid -= 1;
-                push(&mut book, ev(MarketEvent::depth(ts, Side::Buy, mid, 0).with_flags(0)));
-                push(&mut book, ev(MarketEvent::depth(ts, Side::Sell, mid + 1, qty)));
+                push(
+                    &mut book,
+                    ev(MarketEvent::depth(ts, Side::Buy, mid, 0).with_flags(0)),
+                );
+                push(
+                    &mut book,
+                    ev(MarketEvent::depth(ts, Side::Sell, mid + 1, qty)),
+                );
             }
         }
     }
@@ -99,7 +128,9 @@ impl Strategy for Scripted {
                 3 => OrderRequest::market(Side::Sell, q),
                 4 => OrderRequest::limit(Side::Buy, ask.price + off, q).with_tif(TimeInForce::Ioc),
                 5 => OrderRequest::limit(Side::Sell, bid.price - off, q).with_tif(TimeInForce::Fok),
-                6 => OrderRequest::limit(Side::Buy, bid.price + 1, q).with_tif(TimeInForce::PostOnly),
+                6 => {
+                    OrderRequest::limit(Side::Buy, bid.price + 1, q).with_tif(TimeInForce::PostOnly)
+                }
                 7 => OrderRequest::stop_limit(Side::Sell, bid.price - off, bid.price - off - 1, q),
                 8 => OrderRequest::stop_market(Side::Buy, ask.price + off, q),
                 9 => {
@@ -109,7 +140,11 @@ impl Strategy for Scripted {
                     continue;
                 }
                 _ => {
-                    let first = ctx.open_orders().iter().find(|o| o.order_type == OrderType::Limit).copied();
+                    let first = ctx
+                        .open_orders()
+                        .iter()
+                        .find(|o| o.order_type == OrderType::Limit)
+                        .copied();
                     if let Some(o) = first {
                         ctx.modify(o.id, o.price_ticks + off - 2, o.filled_lots + q)?;
                     }
@@ -126,7 +161,11 @@ fn config(seed: u64, prob_queue: bool) -> RunConfig {
     RunConfig {
         seed,
         equity_step_ns: 5_000,
-        queue: if prob_queue { QueueConfig::ProbPower { n: 2.0 } } else { QueueConfig::RiskAverse },
+        queue: if prob_queue {
+            QueueConfig::ProbPower { n: 2.0 }
+        } else {
+            QueueConfig::RiskAverse
+        },
         latency: LatencyConfig::Lognormal {
             entry_median_ns: 700,
             response_median_ns: 900,
@@ -245,7 +284,13 @@ proptest! {
 #[test]
 fn run_to_end_replays_a_day_with_the_market_maker() {
     let steps: Vec<(u8, u8, i64)> = (0..2_000u32)
-        .map(|i| ((i * 7 % 10) as u8, (i * 13 % 255) as u8, i64::from(i % 20 + 1)))
+        .map(|i| {
+            (
+                (i * 7 % 10) as u8,
+                (i * 13 % 255) as u8,
+                i64::from(i % 20 + 1),
+            )
+        })
         .collect();
     let events = market(&steps);
     let engine = Engine::from_slice(instrument(), &config(1, false), &events).unwrap();

@@ -1,19 +1,71 @@
-//! The window. Until it lands, say what works instead of failing silently.
+//! The window: `ticklab [PATH]` opens the strategy lab on a data folder
+//! (default `sample-data/`) with its first symbol and day loaded.
+//!
+//! Two environment variables script the start, for demos and screenshots:
+//! `TICKLAB_STRATEGY` loads a strategy (a built-in name or a file) and
+//! `TICKLAB_STEP` steps once loaded: `fill`, `signal`, `end`, a number of
+//! market events, or a time of day `HH:MM:SS`.
 
 use std::path::PathBuf;
+
+use anyhow::Context;
+use ticklab::market::catalog::Day;
+use ticklab::session::StepTarget;
+use ticklab::ui::format::ns_from_clock;
+use ticklab::ui::{AppOptions, TicklabApp};
+
+/// Reads a step target: `fill`, `signal`, `end`, a count of events, or a
+/// time of day on `day`.
+fn parse_step(text: &str, day: Option<Day>) -> anyhow::Result<StepTarget> {
+    let text = text.trim();
+    Ok(match text {
+        "fill" => StepTarget::NextFill,
+        "signal" => StepTarget::NextSignal,
+        "end" => StepTarget::End,
+        _ => match text.parse::<u64>() {
+            Ok(events) => StepTarget::Events(events),
+            Err(_) => {
+                let day = day.context("TICKLAB_STEP as a time needs a day in the folder")?;
+                StepTarget::UntilNs(ns_from_clock(text, day).with_context(|| {
+                    format!("TICKLAB_STEP={text:?}: expected fill, signal, end, a number of events or HH:MM:SS")
+                })?)
+            }
+        },
+    })
+}
+
+/// The first day of the first symbol of `folder`, when it has one.
+fn first_day(folder: &std::path::Path) -> Option<Day> {
+    let catalog = ticklab::market::catalog::Catalog::open(folder).ok()?;
+    catalog.instruments.first()?.days.first().map(|d| d.day)
+}
 
 /// Opens the strategy lab window on `path` (default `sample-data/`).
 pub fn run(path: Option<PathBuf>) -> anyhow::Result<()> {
     let folder = path.unwrap_or_else(|| PathBuf::from("sample-data"));
-    eprintln!(
-        "ticklab: the window is not part of this build yet.\n\
-         Headless commands work today:\n  \
-         ticklab inspect {folder}            what the folder holds\n  \
-         ticklab inspect {folder} --at TIME  the book at a time\n  \
-         ticklab run --data {folder} ...     run a strategy over a day\n  \
-         ticklab sample --out DIR            regenerate the sample data\n\
-         See `ticklab --help`.",
-        folder = folder.display()
-    );
-    Ok(())
+    let strategy = std::env::var("TICKLAB_STRATEGY").ok().filter(|s| !s.is_empty());
+    let step = match std::env::var("TICKLAB_STEP") {
+        Ok(text) if !text.is_empty() => Some(parse_step(&text, first_day(&folder))?),
+        _ => None,
+    };
+    let options = AppOptions {
+        folder: Some(folder),
+        strategy,
+        step,
+        ..AppOptions::default()
+    };
+    let native = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("ticklab")
+            .with_inner_size([1600.0, 1000.0])
+            .with_min_inner_size([900.0, 600.0])
+            .with_drag_and_drop(true),
+        ..eframe::NativeOptions::default()
+    };
+    eframe::run_native(
+        "ticklab",
+        native,
+        Box::new(move |cc| Ok(Box::new(TicklabApp::from_creation_context(options, cc)))),
+    )
+    .map_err(|err| anyhow::anyhow!("cannot open the window: {err}"))
 }

@@ -54,7 +54,7 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
         let day = args.day.or(target.day);
         let (data, file) = one_day(&catalog, args.symbol.as_deref(), day)?;
         let at_ns = target.resolve(file.day);
-        replay_to(&data.instrument, file, at_ns, args.levels, options.clone())?;
+        replay_to(&data.instrument, file, at_ns, args.levels, options)?;
     }
     if args.scan {
         let selected = select(&catalog, args.symbol.as_deref(), args.day);
@@ -62,7 +62,7 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
             bail!("no day matches --symbol/--day");
         }
         for (data, file) in selected {
-            scan(&data.instrument, file, options.clone())?;
+            scan(&data.instrument, file, options)?;
         }
     }
     Ok(())

@@ -5,6 +5,7 @@ mod gui;
 mod inspect;
 mod run;
 mod sample;
+mod schema;
 
 use std::path::PathBuf;
 
@@ -33,6 +34,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Convert vendor data (Tardis, LOBSTER, Databento, CSV) into a data folder.
     Convert(convert::ConvertArgs),
+    /// Print the JSON Schema of a file format (`rules`), for editors.
+    Schema(schema::SchemaArgs),
 }
 
 /// Runs the chosen subcommand, or the window when there is none.
@@ -42,6 +45,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Inspect(args)) => inspect::run(args),
         Some(Command::Run(args)) => run::run(args),
         Some(Command::Convert(args)) => convert::run(args),
+        Some(Command::Schema(args)) => schema::run(args),
         None => gui::run(cli.path),
     }
 }

@@ -1,8 +1,9 @@
 //! `ticklab run`: a strategy over a day of data, headless.
 
-use std::io::IsTerminal;
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::Args;
@@ -12,7 +13,9 @@ use ticklab::market::parquet::ReadOptions;
 use ticklab::report::{self, OutputFormats, Summary};
 use ticklab::session::{open_day, StrategyChoice};
 use ticklab::sim::stats::Stats;
-use ticklab::sim::{RunConfig, Wake};
+use ticklab::sim::{LogRecord, RunConfig, Wake};
+use ticklab::strategy::python::{self, format_data_time, PythonOptions};
+use ticklab::strategy::rules;
 
 /// Arguments of `ticklab run`.
 #[derive(Debug, Args)]
@@ -44,6 +47,64 @@ pub struct RunArgs {
     /// Keep events whose local_ts is before exch_ts (counted) instead of failing.
     #[arg(long)]
     pub allow_local_before_exch: bool,
+    /// Class to run from a Python strategy file (default: its one
+    /// `ticklab.Strategy` subclass).
+    #[arg(long = "class", value_name = "NAME")]
+    pub class: Option<String>,
+    /// Let a Python strategy use the network (refused by default).
+    #[arg(long)]
+    pub allow_network: bool,
+    /// Wall-clock budget of one Python callback, ms; a callback running
+    /// longer is interrupted and the run stops (0: no limit).
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    pub callback_budget_ms: u64,
+}
+
+/// The strategy's log lines, written as they appear to stderr and to
+/// `log.txt` in the output folder.
+struct RunLog {
+    file: BufWriter<File>,
+    path: PathBuf,
+    written: usize,
+}
+
+impl RunLog {
+    fn create(out: &Path) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;
+        let path = out.join("log.txt");
+        let file = File::create(&path).with_context(|| format!("{}: cannot create", path.display()))?;
+        Ok(RunLog {
+            file: BufWriter::new(file),
+            path,
+            written: 0,
+        })
+    }
+
+    /// Writes the lines of `logs` not written yet.
+    fn write_new(&mut self, logs: &[LogRecord], progress: &ProgressBar) -> anyhow::Result<()> {
+        let Some(new) = logs.get(self.written..).filter(|new| !new.is_empty()) else {
+            return Ok(());
+        };
+        for record in new {
+            let line = format!(
+                "{} [{}] {}",
+                format_data_time(record.ts_ns),
+                record.event_index,
+                record.text
+            );
+            progress.suspend(|| eprintln!("{line}"));
+            writeln!(self.file, "{line}").with_context(|| format!("{}: cannot write", self.path.display()))?;
+        }
+        self.written = logs.len();
+        Ok(())
+    }
+
+    fn finish(mut self) -> anyhow::Result<PathBuf> {
+        self.file
+            .flush()
+            .with_context(|| format!("{}: cannot write", self.path.display()))?;
+        Ok(self.path)
+    }
 }
 
 /// Reads `run.toml`: the simulator's configuration and the strategy's
@@ -71,13 +132,23 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     if let Some(seed) = args.seed {
         config.seed = seed;
     }
-    let choice = StrategyChoice::parse(&args.strategy, &params)?;
+    let choice = StrategyChoice::parse(&args.strategy, &params)?.with_class(args.class.clone())?;
     let day = open_day(&args.data, args.symbol.as_deref(), args.day)?;
     let mut read = ReadOptions::default();
     if args.allow_local_before_exch {
         read = read.warn_on_local_ts();
     }
-    let mut runner = day.runner(&config, read, choice.build())?;
+    let (strategy, signals) = if choice.is_python() {
+        let options = PythonOptions {
+            allow_network: args.allow_network,
+            write_dirs: vec![args.out.clone()],
+            callback_budget: (args.callback_budget_ms > 0).then(|| Duration::from_millis(args.callback_budget_ms)),
+        };
+        (choice.build_with(&options), None)
+    } else {
+        choice.build_with_signals()
+    };
+    let mut runner = day.runner(&config, read, strategy)?;
 
     let progress = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(day.rows);
@@ -91,22 +162,31 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         ProgressBar::hidden()
     };
 
+    let mut log = RunLog::create(&args.out)?;
     let started = Instant::now();
     let mut last_shown = 0u64;
-    loop {
-        let wake = runner
-            .step()
-            .with_context(|| format!("run of {} on {} {}", args.strategy, day.instrument.symbol, day.day))?;
-        let seen = runner.engine().exchange_events();
-        if seen - last_shown >= 65_536 {
-            progress.set_position(seen);
-            last_shown = seen;
+    let mut drive = || -> anyhow::Result<()> {
+        loop {
+            let step = runner.step();
+            log.write_new(&runner.engine().record().logs, &progress)?;
+            let wake =
+                step.with_context(|| format!("run of {} on {} {}", args.strategy, day.instrument.symbol, day.day))?;
+            let seen = runner.engine().exchange_events();
+            if seen - last_shown >= 65_536 {
+                progress.set_position(seen);
+                last_shown = seen;
+            }
+            if wake == Wake::Finished {
+                return Ok(());
+            }
         }
-        if wake == Wake::Finished {
-            break;
-        }
-    }
+    };
+    // A Python strategy keeps the interpreter for the whole run instead of
+    // attaching for every callback.
+    let driven = if choice.is_python() { python::attached(drive) } else { drive() };
     progress.finish_and_clear();
+    driven?;
+    let log_path = log.finish()?;
     let elapsed = started.elapsed();
 
     let record = runner.into_record();
@@ -125,6 +205,14 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         csv: args.csv,
     };
     let written = report::write_run(&args.out, &summary, &record, &day.instrument, formats)?;
+    let signals_written = match signals.map(|feed| feed.drain()) {
+        Some(records) if !records.is_empty() => {
+            let path = args.out.join("signals.jsonl");
+            rules::write_jsonl_file(&path, &records).with_context(|| format!("{}: cannot write", path.display()))?;
+            Some(path)
+        }
+        _ => None,
+    };
 
     let secs = elapsed.as_secs_f64().max(1e-9);
     println!(
@@ -149,6 +237,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         stats.final_position_lots
     );
     for path in written {
+        println!("wrote {}", path.display());
+    }
+    println!("wrote {}", log_path.display());
+    if let Some(path) = signals_written {
         println!("wrote {}", path.display());
     }
     Ok(())

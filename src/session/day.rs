@@ -7,6 +7,8 @@ use crate::market::parquet::{DataError, Loader, ReadOptions};
 use crate::market::Instrument;
 use crate::sim::{Engine, EngineError, RunConfig};
 use crate::strategy::native::{MarketMaker, MarketMakerConfig, NoOp};
+use crate::strategy::python::{PythonOptions, PythonSpec, PythonStrategy};
+use crate::strategy::rules::{self, RuleSet, SignalFeed};
 use crate::strategy::{Runner, Strategy};
 
 use super::LoaderSource;
@@ -134,6 +136,23 @@ pub enum StrategyChoice {
     NoOp,
     /// The built-in market maker quoting both sides at the touch.
     MarketMaker(MarketMakerConfig),
+    /// A rule file (`.rules.toml`, `.rules.json`), read and checked.
+    Rules {
+        /// The file.
+        path: PathBuf,
+        /// Its rules.
+        rules: RuleSet,
+    },
+    /// A strategy written in Python (a `.py` file), compiled and checked.
+    Python {
+        /// The strategy file.
+        path: PathBuf,
+        /// The class to run; by default the file's one `ticklab.Strategy`
+        /// subclass.
+        class: Option<String>,
+        /// Keyword arguments of the class: the `[params]` table.
+        params: toml::Table,
+    },
 }
 
 impl StrategyChoice {
@@ -156,6 +175,22 @@ impl StrategyChoice {
                     .map_err(|err| fail(format!("[params]: {err}")))?;
                 Ok(StrategyChoice::MarketMaker(config))
             }
+            other if rules::is_rule_file(Path::new(other)) => {
+                let rules = RuleSet::from_path(Path::new(other)).map_err(|err| fail(err.to_string()))?;
+                Ok(StrategyChoice::Rules {
+                    path: PathBuf::from(other),
+                    rules,
+                })
+            }
+            other if Path::new(other).extension().is_some_and(|e| e == "py") => {
+                let path = PathBuf::from(other);
+                PythonStrategy::check(&path).map_err(|err| fail(err.to_string()))?;
+                Ok(StrategyChoice::Python {
+                    path,
+                    class: None,
+                    params: params.clone(),
+                })
+            }
             other if Path::new(other).extension().is_some() => Err(fail(format!(
                 "strategy files are not supported by this build; built-in strategies: {}",
                 Self::BUILT_IN.join(", ")
@@ -172,6 +207,67 @@ impl StrategyChoice {
         match self {
             StrategyChoice::NoOp => Box::new(NoOp),
             StrategyChoice::MarketMaker(config) => Box::new(MarketMaker::new(*config)),
+            StrategyChoice::Rules { rules, .. } => Box::new(rules.strategy()),
+            StrategyChoice::Python { .. } => self.build_with(&PythonOptions::default()),
+        }
+    }
+
+    /// A fresh instance of the strategy and, for a rule file, the feed of
+    /// its signals (why each rule fired) to drain while it runs.
+    pub fn build_with_signals(&self) -> (Box<dyn Strategy + Send>, Option<SignalFeed>) {
+        match self {
+            StrategyChoice::Rules { rules, .. } => {
+                let strategy = rules.strategy();
+                let feed = strategy.signal_feed();
+                (Box::new(strategy), Some(feed))
+            }
+            _ => (self.build(), None),
+        }
+    }
+}
+
+impl StrategyChoice {
+    /// The same choice running class `class` of a Python file (`None`
+    /// keeps the default); an error for other strategies.
+    pub fn with_class(self, class: Option<String>) -> Result<Self, SessionError> {
+        match (self, class) {
+            (choice, None) => Ok(choice),
+            (StrategyChoice::Python { path, params, .. }, Some(class)) => Ok(StrategyChoice::Python {
+                path,
+                class: Some(class),
+                params,
+            }),
+            (_, Some(class)) => Err(SessionError::Strategy {
+                name: class,
+                reason: "a class can be chosen only for a Python strategy file".to_owned(),
+            }),
+        }
+    }
+
+    /// True for a Python strategy file.
+    pub fn is_python(&self) -> bool {
+        matches!(self, StrategyChoice::Python { .. })
+    }
+
+    /// A fresh instance of the strategy; `python` says what a Python
+    /// strategy may do (network, file writes, callback budget) and is
+    /// ignored by the others. [`StrategyChoice::build`] uses the default
+    /// [`PythonOptions`]: no network, no file writes, 2 s per callback.
+    pub fn build_with(&self, python: &PythonOptions) -> Box<dyn Strategy + Send> {
+        match self {
+            StrategyChoice::Python {
+                path,
+                class,
+                params,
+            } => Box::new(PythonStrategy::new(
+                PythonSpec {
+                    path: path.clone(),
+                    class: class.clone(),
+                    params: params.clone(),
+                },
+                python.clone(),
+            )),
+            other => other.build(),
         }
     }
 }

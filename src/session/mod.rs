@@ -2,9 +2,26 @@
 //!
 //! The headless command and the window drive runs through this module, so
 //! both see the same results for the same inputs.
+//!
+//! [`Session`] runs a [`Replay`] (engine and strategy) on its own named
+//! thread: [`Command`]s go in, [`Update`]s come out, both over bounded
+//! channels. The window sends commands and draws what the updates say; it
+//! never touches the engine.
 
+pub mod checkpoint;
+pub mod command;
 pub mod day;
+pub mod frame;
+pub mod replay;
 pub mod source;
+pub mod tap;
+pub mod thread;
+pub mod update;
 
+pub use command::{Command, SeekTarget, Speed, StepTarget};
 pub use day::{open_day, DayRun, SessionError, StrategyChoice};
+pub use frame::{BookView, Frame, RunState};
+pub use replay::{Replay, SessionOptions};
 pub use source::LoaderSource;
+pub use thread::{SendError, Session, Waker};
+pub use update::{Batch, ErrorKind, ErrorRecord, RunInfo, Update};

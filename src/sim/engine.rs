@@ -111,8 +111,8 @@ impl EngineSettings {
     }
 }
 
-/// Which queue [`Engine::advance`] takes from next, in tie order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Which queue [`Engine::advance`] takes from next, declared in tie order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Next {
     ExchangeData,
     OrderArrival,
@@ -251,14 +251,20 @@ impl<'a> Engine<'a> {
     /// Does all exchange-side work up to the next thing the strategy sees,
     /// and returns it.
     pub fn advance(&mut self) -> Result<Wake, EngineError> {
-        self.start()?;
+        if !self.started {
+            self.start()?;
+        }
         self.current_timer = None;
         loop {
             let Some((ts, next)) = self.next_due()? else {
                 return Ok(Wake::Finished);
             };
             match next {
-                Next::ExchangeData => self.exchange_data_step(),
+                Next::ExchangeData => {
+                    if let Some(ev) = self.exchange_data_step() {
+                        return Ok(Wake::Market(ev));
+                    }
+                }
                 Next::OrderArrival => {
                     if let Some(msg) = self.to_exchange.pop() {
                         self.exchange.on_order_msg(msg.item, msg.ts);
@@ -304,25 +310,32 @@ impl<'a> Engine<'a> {
     /// is over.
     #[inline]
     fn next_due(&mut self) -> Result<Option<(i64, Next)>, EngineError> {
-        let mut best = self.next_exch_ts()?.map(|ts| (ts, Next::ExchangeData));
-        let others = [
-            (self.to_exchange.next_ts(), Next::OrderArrival),
-            (
-                self.local.feed.front().map(|ev| ev.local_ts),
-                Next::LocalData,
-            ),
-            (self.to_local.next_ts(), Next::Response),
-            (self.timers.next_ts(), Next::Timer),
-        ];
-        for (ts, next) in others {
-            if let Some(ts) = ts {
-                // Strictly earlier only: at equal times the earlier kind wins.
-                if best.is_none_or(|(best_ts, _)| ts < best_ts) {
-                    best = Some((ts, next));
+        let exch = self.next_exch_ts()?;
+        let local = self.local.feed.front().map(|ev| ev.local_ts);
+        // Exchange data wins ties with local data.
+        let mut best = match (exch, local) {
+            (Some(e), Some(l)) if l < e => Some((l, Next::LocalData)),
+            (Some(e), _) => Some((e, Next::ExchangeData)),
+            (None, Some(l)) => Some((l, Next::LocalData)),
+            (None, None) => None,
+        };
+        if !(self.to_exchange.is_empty() && self.to_local.is_empty() && self.timers.is_empty()) {
+            let others = [
+                (self.to_exchange.next_ts(), Next::OrderArrival),
+                (self.to_local.next_ts(), Next::Response),
+                (self.timers.next_ts(), Next::Timer),
+            ];
+            for (ts, next) in others {
+                if let Some(ts) = ts {
+                    // `Next` is declared in tie order: at equal times the
+                    // earlier kind wins.
+                    if best.is_none_or(|b| (ts, next) < b) {
+                        best = Some((ts, next));
+                    }
                 }
             }
         }
-        if self.source_done && self.local.feed.is_empty() {
+        if exch.is_none() && local.is_none() {
             let end_ts = self.last_exch_ts.max(self.local.last_feed_ts);
             if best.is_some_and(|(ts, _)| ts > end_ts) {
                 return Ok(None);
@@ -334,6 +347,15 @@ impl<'a> Engine<'a> {
     /// Exchange time of the next market event, loading batches as needed.
     #[inline]
     fn next_exch_ts(&mut self) -> Result<Option<i64>, EngineError> {
+        if let Some(ev) = self.batch.get(self.batch_pos) {
+            return Ok(Some(ev.exch_ts.max(self.last_exch_ts)));
+        }
+        self.load_batch()
+    }
+
+    /// Fetches batches until one has an event or the source ends.
+    #[cold]
+    fn load_batch(&mut self) -> Result<Option<i64>, EngineError> {
         while self.batch_pos >= self.batch.len() {
             if self.source_done {
                 return Ok(None);
@@ -353,9 +375,9 @@ impl<'a> Engine<'a> {
     }
 
     /// The exchange processes the next market event, which then travels to
-    /// the local side.
+    /// the local side; returns it when the strategy sees it at once.
     #[inline]
-    fn exchange_data_step(&mut self) {
+    fn exchange_data_step(&mut self) -> Option<MarketEvent> {
         let ev = self.batch[self.batch_pos];
         self.batch_pos += 1;
         let exch_ts = ev.exch_ts.max(self.last_exch_ts);
@@ -376,7 +398,34 @@ impl<'a> Engine<'a> {
             .max(exch_ts)
             .max(self.local.last_feed_ts);
         self.local.last_feed_ts = local_ts;
-        self.local.feed.push_back(MarketEvent { local_ts, ..ev });
+        let seen = MarketEvent { local_ts, ..ev };
+        if self.local.feed.is_empty() && self.local_is_next(local_ts) {
+            // Nothing else is due before the strategy sees this event: hand
+            // it over now rather than through the feed queue.
+            self.local.deliver(seen);
+            if !self.exchange.queue_log.is_empty() {
+                self.local.apply_queue_changes(&mut self.exchange.queue_log);
+            }
+            return Some(seen);
+        }
+        self.local.feed.push_back(seen);
+        None
+    }
+
+    /// True when a market event seen locally at `local_ts` is certainly the
+    /// next due item: every other queue is due later (or loses the tie).
+    #[inline]
+    fn local_is_next(&self, local_ts: i64) -> bool {
+        // The next exchange event wins a tie; one in a batch not loaded yet
+        // is unknown, so the feed queue takes the event.
+        let exch_later = self
+            .batch
+            .get(self.batch_pos)
+            .is_some_and(|next| next.exch_ts.max(self.last_exch_ts) > local_ts);
+        exch_later
+            && self.to_exchange.next_ts().is_none_or(|ts| ts > local_ts)
+            && self.to_local.next_ts().is_none_or(|ts| ts >= local_ts)
+            && self.timers.next_ts().is_none_or(|ts| ts >= local_ts)
     }
 
     /// Books what the exchange produced and sends it back to the strategy

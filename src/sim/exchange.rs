@@ -96,6 +96,9 @@ pub(crate) struct Exchange {
     pub last_trade: Option<(i64, i64)>,
     /// Scratch space for a walk of the book: (price, lots) pieces.
     pub(crate) pieces: Vec<(i64, i64)>,
+    /// A level reached one of our orders during the current batch: check
+    /// for a crossed order when the batch ends.
+    pub(crate) cross_pending: bool,
 }
 
 impl Exchange {
@@ -114,6 +117,7 @@ impl Exchange {
             events: 0,
             last_trade: None,
             pieces: Vec::new(),
+            cross_pending: false,
         }
     }
 

@@ -157,10 +157,16 @@ impl LocalSide {
     #[inline]
     pub(crate) fn deliver_market(&mut self) -> Option<MarketEvent> {
         let ev = self.feed.pop_front()?;
+        self.deliver(ev);
+        Some(ev)
+    }
+
+    /// The strategy sees `ev` now: applies it to the local book.
+    #[inline]
+    pub(crate) fn deliver(&mut self, ev: MarketEvent) {
         self.book.apply(&ev);
         self.events_seen += 1;
         self.now_ns = self.now_ns.max(ev.local_ts);
-        Some(ev)
     }
 
     /// Applies the queue changes whose market event the strategy has seen.

@@ -21,7 +21,11 @@ impl Exchange {
                 }
                 if !self.resting.is_empty() {
                     self.level_changed(ev.side, ev.price, prev, ev.qty.max(0));
-                    if ev.is_last_in_batch() {
+                    if ev.qty > 0 && self.may_cross(ev.side, ev.price) {
+                        self.cross_pending = true;
+                    }
+                    if self.cross_pending && ev.is_last_in_batch() {
+                        self.cross_pending = false;
                         self.fill_crossed();
                     }
                 }
@@ -63,6 +67,17 @@ impl Exchange {
                 }
             }
         }
+    }
+
+    /// True when a level at `price` on `side` reaches one of our orders on
+    /// the other side, so the book may have moved through it.
+    #[inline]
+    fn may_cross(&self, side: Side, price: i64) -> bool {
+        self.resting.iter().any(|o| match (side, o.req.side) {
+            (Side::Sell, Side::Buy) => price <= o.req.price_ticks,
+            (Side::Buy, Side::Sell) => price >= o.req.price_ticks,
+            _ => false,
+        })
     }
 
     /// The market volume at `price` on `side` went from `prev` to `new` lots.

@@ -65,6 +65,11 @@ impl<T> TimeQueue<T> {
         self.heap.pop()
     }
 
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.heap.len()
     }

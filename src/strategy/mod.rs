@@ -10,7 +10,10 @@
 //! implement the same trait.
 
 pub mod ctx;
+pub mod indicators;
 pub mod native;
+pub mod python;
+pub mod rules;
 pub mod runner;
 
 pub use ctx::Ctx;

@@ -100,7 +100,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
 
     /// Runs to the end of the data.
     pub fn run(&mut self) -> Result<(), RunError> {
-        while self.step()? != Wake::Finished {}
+        while !matches!(self.step()?, Wake::Finished) {}
         Ok(())
     }
 

@@ -18,7 +18,9 @@ use std::str::FromStr;
 
 use csv::ByteRecord;
 
-use super::source::{csv_reader, grid_problem, parse_f64, parse_scaled, read_record, record_line, Fields};
+use super::source::{
+    csv_reader, grid_problem, parse_f64, parse_scaled, read_record, record_line, Fields,
+};
 use super::{EventSource, ImportError, InputSummary, RowRef};
 use crate::market::{flags, EventKind, Instrument, MarketEvent, Side};
 
@@ -56,7 +58,9 @@ impl FromStr for TsUnit {
             "ms" => Ok(TsUnit::Ms),
             "us" | "µs" => Ok(TsUnit::Us),
             "ns" => Ok(TsUnit::Ns),
-            other => Err(format!("unknown timestamp unit {other:?} (expected s, ms, us or ns)")),
+            other => Err(format!(
+                "unknown timestamp unit {other:?} (expected s, ms, us or ns)"
+            )),
         }
     }
 }
@@ -83,7 +87,10 @@ pub struct CsvMap {
 
 impl CsvMap {
     fn get(&self, field: &str) -> Option<&Source> {
-        self.entries.iter().find(|(f, _)| *f == field).map(|(_, s)| s)
+        self.entries
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, s)| s)
     }
 }
 
@@ -97,10 +104,9 @@ impl FromStr for CsvMap {
             let (field, column) = pair
                 .split_once('=')
                 .ok_or_else(|| format!("{pair:?} is not FIELD=COLUMN"))?;
-            let field = FIELDS
-                .iter()
-                .find(|f| **f == field.trim())
-                .ok_or_else(|| format!("unknown field {field:?} (fields: {})", FIELDS.join(", ")))?;
+            let field = FIELDS.iter().find(|f| **f == field.trim()).ok_or_else(|| {
+                format!("unknown field {field:?} (fields: {})", FIELDS.join(", "))
+            })?;
             if map.get(field).is_some() {
                 return Err(format!("field {field} is mapped twice"));
             }
@@ -115,7 +121,9 @@ impl FromStr for CsvMap {
             return Err("the map must say where exch_ts comes from (exch_ts=COLUMN)".into());
         }
         if map.get("kind").is_none() {
-            return Err("the map must say where kind comes from (kind=COLUMN or kind=const:trade)".into());
+            return Err(
+                "the map must say where kind comes from (kind=COLUMN or kind=const:trade)".into(),
+            );
         }
         Ok(map)
     }
@@ -217,7 +225,12 @@ impl CsvSource {
 impl CsvSource {
     /// The raw value of canonical field `field` on the current row.
     fn value<'a>(&'a self, row: &Fields<'a>, field: &str) -> Result<Option<&'a [u8]>, ImportError> {
-        match self.fields.iter().find(|(f, _)| *f == field).map(|(_, r)| r) {
+        match self
+            .fields
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, r)| r)
+        {
             Some(Resolved::Column(index)) => row.raw(*index, field).map(Some),
             Some(Resolved::Const(value)) => Ok(Some(value.as_slice())),
             Some(Resolved::Absent) | None => Ok(None),
@@ -233,7 +246,11 @@ impl CsvSource {
         };
         let timestamp = |field: &str, raw: &[u8]| {
             parse_scaled(raw, self.ts_exp10).ok_or_else(|| {
-                row.error(field, raw, "not a timestamp in the chosen unit (or out of range)")
+                row.error(
+                    field,
+                    raw,
+                    "not a timestamp in the chosen unit (or out of range)",
+                )
             })
         };
         let exch_ts = timestamp("exch_ts", required("exch_ts")?)?;
@@ -243,11 +260,20 @@ impl CsvSource {
         };
         let raw_kind = required("kind")?;
         let kind = EventKind::from_bytes(raw_kind).ok_or_else(|| {
-            row.error("kind", raw_kind, "unknown kind (depth, trade, bbo, clear, snapshot, add, modify, cancel, fill)")
+            row.error(
+                "kind",
+                raw_kind,
+                "unknown kind (depth, trade, bbo, clear, snapshot, add, modify, cancel, fill)",
+            )
         })?;
         let side = match self.value(&row, "side")? {
-            Some(raw) => Side::from_bytes(raw)
-                .ok_or_else(|| row.error("side", raw, "unknown side (bid, ask, buy, sell, b, a, s, none)"))?,
+            Some(raw) => Side::from_bytes(raw).ok_or_else(|| {
+                row.error(
+                    "side",
+                    raw,
+                    "unknown side (bid, ask, buy, sell, b, a, s, none)",
+                )
+            })?,
             None => Side::None,
         };
         let number = |field: &str| -> Result<Option<f64>, ImportError> {
@@ -260,17 +286,23 @@ impl CsvSource {
                 .ok_or_else(|| row.error(field, raw, "not a number"))
         };
         let price = match number("price")? {
-            Some(value) => self
-                .instrument
-                .ticks_from_price(value)
-                .map_err(|err| row.error("price", required("price").unwrap_or_default(), grid_problem(&err)))?,
+            Some(value) => self.instrument.ticks_from_price(value).map_err(|err| {
+                row.error(
+                    "price",
+                    required("price").unwrap_or_default(),
+                    grid_problem(&err),
+                )
+            })?,
             None => 0,
         };
         let qty = match number("qty")? {
-            Some(value) => self
-                .instrument
-                .lots_from_qty(value)
-                .map_err(|err| row.error("qty", required("qty").unwrap_or_default(), grid_problem(&err)))?,
+            Some(value) => self.instrument.lots_from_qty(value).map_err(|err| {
+                row.error(
+                    "qty",
+                    required("qty").unwrap_or_default(),
+                    grid_problem(&err),
+                )
+            })?,
             None => 0,
         };
         if qty < 0 {

@@ -66,16 +66,17 @@ pub(crate) fn file_schema(path: &Path) -> Result<Option<Schema>, ImportError> {
 enum Record {
     Mbo(MboMsg),
     Mbp1(Mbp1Msg),
-    Mbp10(Mbp10Msg),
+    /// Boxed: ten levels make it far larger than the others.
+    Mbp10(Box<Mbp10Msg>),
     Trade(TradeMsg),
     Definition,
     Other(u8),
 }
 
 fn read_record(decoder: &mut Decoder, path: &Path, at: u64) -> Result<Option<Record>, ImportError> {
-    let record = decoder.decode_record_ref().map_err(|err| {
-        ImportError::format(path, format!("record {at}: cannot decode: {err}"))
-    })?;
+    let record = decoder
+        .decode_record_ref()
+        .map_err(|err| ImportError::format(path, format!("record {at}: cannot decode: {err}")))?;
     let Some(record) = record else {
         return Ok(None);
     };
@@ -83,7 +84,7 @@ fn read_record(decoder: &mut Decoder, path: &Path, at: u64) -> Result<Option<Rec
     Ok(Some(if let Some(r) = record.get::<MboMsg>() {
         Record::Mbo(r.clone())
     } else if let Some(r) = record.get::<Mbp10Msg>() {
-        Record::Mbp10(r.clone())
+        Record::Mbp10(Box::new(r.clone()))
     } else if let Some(r) = record.get::<Mbp1Msg>() {
         Record::Mbp1(r.clone())
     } else if let Some(r) = record.get::<TradeMsg>() {
@@ -197,7 +198,10 @@ impl DbnSource {
     ) -> Result<Self, ImportError> {
         let decoder = open_decoder(path)?;
         let schema = decoder.metadata().schema.ok_or_else(|| {
-            ImportError::format(path, "the DBN metadata names no schema (a mixed-schema file)")
+            ImportError::format(
+                path,
+                "the DBN metadata names no schema (a mixed-schema file)",
+            )
         })?;
         if !matches!(
             schema,
@@ -257,7 +261,10 @@ impl DbnSource {
             return Err(self.error(
                 field,
                 format!("{}", price as f64 * 1e-9),
-                format!("not a multiple of the tick size {}", self.instrument.tick_size),
+                format!(
+                    "not a multiple of the tick size {}",
+                    self.instrument.tick_size
+                ),
             ));
         }
         Ok(price / self.tick_fixed)
@@ -273,7 +280,11 @@ impl DbnSource {
         match side as u8 {
             b'B' => Ok(Side::Buy),
             b'A' => Ok(Side::Sell),
-            other => Err(self.error("side", char::from(other), "expected B or A for a book event")),
+            other => Err(self.error(
+                "side",
+                char::from(other),
+                "expected B or A for a book event",
+            )),
         }
     }
 
@@ -306,7 +317,11 @@ impl DbnSource {
     }
 
     /// Converts one record into `out`; returns (is F_LAST, is snapshot).
-    fn convert(&mut self, record: Record, out: &mut Vec<MarketEvent>) -> Result<(bool, bool), ImportError> {
+    fn convert(
+        &mut self,
+        record: Record,
+        out: &mut Vec<MarketEvent>,
+    ) -> Result<(bool, bool), ImportError> {
         out.clear();
         match record {
             Record::Mbo(r) => {
@@ -329,7 +344,12 @@ impl DbnSource {
                 if !is_tbbo {
                     out.extend(trade);
                 }
-                self.bbo(&[(level.bid_px, level.bid_sz)], &[(level.ask_px, level.ask_sz)], base, out)?;
+                self.bbo(
+                    &[(level.bid_px, level.bid_sz)],
+                    &[(level.ask_px, level.ask_sz)],
+                    base,
+                    out,
+                )?;
                 if is_tbbo {
                     out.extend(trade);
                 }
@@ -359,17 +379,23 @@ impl DbnSource {
                 Ok((false, self.in_snapshot))
             }
             Record::Other(rtype) => {
-                self.summary.note(&format!("record of rtype {rtype:#04x}: no canonical event"));
+                self.summary
+                    .note(&format!("record of rtype {rtype:#04x}: no canonical event"));
                 Ok((false, self.in_snapshot))
             }
         }
     }
 
     fn base(&mut self, ts_event: u64, ts_recv: u64, is_snapshot: bool) -> MarketEvent {
-        let recv = if ts_recv == UNDEF_TIMESTAMP { ts_event } else { ts_recv };
+        let recv = if ts_recv == UNDEF_TIMESTAMP {
+            ts_event
+        } else {
+            ts_recv
+        };
         let exch = if is_snapshot {
-            self.summary
-                .note("snapshot record: exch_ts = ts_recv (its ts_event is when the order was entered)");
+            self.summary.note(
+                "snapshot record: exch_ts = ts_recv (its ts_event is when the order was entered)",
+            );
             recv
         } else {
             ts_event
@@ -402,7 +428,12 @@ impl DbnSource {
         }))
     }
 
-    fn mbo(&mut self, r: &MboMsg, base: MarketEvent, out: &mut Vec<MarketEvent>) -> Result<(), ImportError> {
+    fn mbo(
+        &mut self,
+        r: &MboMsg,
+        base: MarketEvent,
+        out: &mut Vec<MarketEvent>,
+    ) -> Result<(), ImportError> {
         let action = r.action as u8;
         let is_snapshot = r.flags.is_snapshot();
         if is_snapshot && !self.in_snapshot && action != b'R' {
@@ -433,7 +464,8 @@ impl DbnSource {
                 let side = self.book_side(r.side)?;
                 let (price, qty) = (self.ticks("price", r.price)?, self.lots("size", r.size)?);
                 if let Some(old) = self.orders.order(r.order_id) {
-                    self.summary.note("A for an order the book holds: replaced (cancel + add)");
+                    self.summary
+                        .note("A for an order the book holds: replaced (cancel + add)");
                     out.push(order(EventKind::Cancel, old.side, old.price, old.qty));
                 }
                 out.push(order(EventKind::Add, side, price, qty));
@@ -462,14 +494,15 @@ impl DbnSource {
                 if self.orders.order(r.order_id).is_some() {
                     out.push(order(EventKind::Modify, side, price, qty));
                 } else {
-                    self.summary.note("M for an order the book does not hold: written as add");
+                    self.summary
+                        .note("M for an order the book does not hold: written as add");
                     out.push(order(EventKind::Add, side, price, qty));
                 }
             }
             b'T' => out.extend(self.trade_of(r.action, r.side, r.price, r.size, base)?),
-            b'F' => self
-                .summary
-                .note("F (fill) record: not written, the C or M that follows carries the book change"),
+            b'F' => self.summary.note(
+                "F (fill) record: not written, the C or M that follows carries the book change",
+            ),
             b'N' => self.summary.note("N (none) record: no event"),
             other => {
                 return Err(self.error(
@@ -503,7 +536,11 @@ impl DbnSource {
         }
         for (side, new) in [(Side::Buy, bids), (Side::Sell, asks)] {
             let new = visible(new);
-            let old = if side == Side::Buy { &self.bids } else { &self.asks };
+            let old = if side == Side::Buy {
+                &self.bids
+            } else {
+                &self.asks
+            };
             if !first && *old == new {
                 continue;
             }
@@ -554,7 +591,11 @@ impl DbnSource {
         };
         for (side, new) in [(Side::Buy, bids), (Side::Sell, asks)] {
             let new = visible(new);
-            let old = if side == Side::Buy { &self.bids } else { &self.asks };
+            let old = if side == Side::Buy {
+                &self.bids
+            } else {
+                &self.asks
+            };
             for &(price, _) in old {
                 if !new.iter().any(|&(p, _)| p == price) {
                     out.push(MarketEvent {
@@ -613,7 +654,8 @@ impl EventSource for DbnSource {
                 std::mem::swap(out, &mut self.pending);
                 return Ok(Some(self.pending_at));
             }
-            let Some(record) = read_record(&mut self.decoder, &self.path, self.record_no + 1)? else {
+            let Some(record) = read_record(&mut self.decoder, &self.path, self.record_no + 1)?
+            else {
                 self.is_done = true;
                 continue;
             };

@@ -80,7 +80,9 @@ impl LobsterName {
         let [depth, what, _end, _start, day, ticker] = parts.as_slice() else {
             return Err(bad("unexpected file name"));
         };
-        let depth: usize = depth.parse().map_err(|_| bad("no level count at the end"))?;
+        let depth: usize = depth
+            .parse()
+            .map_err(|_| bad("no level count at the end"))?;
         if depth == 0 {
             return Err(bad("level count 0"));
         }
@@ -89,7 +91,9 @@ impl LobsterName {
             "orderbook" => false,
             _ => return Err(bad("neither `message` nor `orderbook` in the name")),
         };
-        let day: Day = day.parse().map_err(|_| bad("no YYYY-MM-DD date in the name"))?;
+        let day: Day = day
+            .parse()
+            .map_err(|_| bad("no YYYY-MM-DD date in the name"))?;
         Ok(LobsterName {
             ticker: (*ticker).to_owned(),
             day,
@@ -199,11 +203,16 @@ impl LobsterSource {
         self.next = next;
         parsed?;
         if self.verify && self.has_prev {
-            if let Some(detail) = single_step_difference(&self.prev, &message, &self.next, self.depth) {
+            if let Some(detail) =
+                single_step_difference(&self.prev, &message, &self.next, self.depth)
+            {
                 return Err(ImportError::Mismatch {
                     file: self.orderbook_file.clone(),
                     line: line_of(&self.book_record).number(),
-                    detail: format!("after message line {}: {detail}", line_of(&self.message_record)),
+                    detail: format!(
+                        "after message line {}: {detail}",
+                        line_of(&self.message_record)
+                    ),
                 });
             }
         }
@@ -276,7 +285,6 @@ impl LobsterSource {
         }
         Ok(())
     }
-
 }
 
 /// The order-by-order events of one message (see the module docs).
@@ -290,7 +298,11 @@ fn order_events(
     base: MarketEvent,
     out: &mut Vec<MarketEvent>,
 ) -> Result<(), ImportError> {
-    let book_side = if message.is_buy() { Side::Buy } else { Side::Sell };
+    let book_side = if message.is_buy() {
+        Side::Buy
+    } else {
+        Side::Sell
+    };
     let price = ticks(instrument, row, "price", message.price)?;
     let qty = lots(instrument, row, "size", message.size)?;
     let order = MarketEvent {
@@ -325,8 +337,9 @@ fn order_events(
                     ..order
                 });
             }
-            None => summary
-                .note("partial cancel of an order never seen added: no L3 event (depth still written)"),
+            None => summary.note(
+                "partial cancel of an order never seen added: no L3 event (depth still written)",
+            ),
         },
         3 => {
             if orders.remove(&message.order_id).is_none() {
@@ -345,7 +358,9 @@ fn order_events(
                         orders.remove(&message.order_id);
                     }
                 }
-                None => summary.note("execution of an order never seen added (written as trade + fill)"),
+                None => {
+                    summary.note("execution of an order never seen added (written as trade + fill)")
+                }
             }
             out.push(trade);
             out.push(MarketEvent {
@@ -354,8 +369,7 @@ fn order_events(
             });
         }
         5 => {
-            summary
-                .note("hidden execution: trade only, the visible book is unchanged");
+            summary.note("hidden execution: trade only, the visible book is unchanged");
             out.push(trade);
         }
         6 => {
@@ -370,13 +384,23 @@ fn order_events(
     Ok(())
 }
 
-fn ticks(instrument: &Instrument, row: &Fields<'_>, field: &str, price: i64) -> Result<i64, ImportError> {
+fn ticks(
+    instrument: &Instrument,
+    row: &Fields<'_>,
+    field: &str,
+    price: i64,
+) -> Result<i64, ImportError> {
     instrument
         .ticks_from_price(price as f64 / 10_000.0)
         .map_err(|err| row.error(field, price.to_string().as_bytes(), grid_problem(&err)))
 }
 
-fn lots(instrument: &Instrument, row: &Fields<'_>, field: &str, size: i64) -> Result<i64, ImportError> {
+fn lots(
+    instrument: &Instrument,
+    row: &Fields<'_>,
+    field: &str,
+    size: i64,
+) -> Result<i64, ImportError> {
     instrument
         .lots_from_qty(size as f64)
         .map_err(|err| row.error(field, size.to_string().as_bytes(), grid_problem(&err)))
@@ -385,7 +409,11 @@ fn lots(instrument: &Instrument, row: &Fields<'_>, field: &str, size: i64) -> Re
 impl EventSource for LobsterSource {
     fn next_batch(&mut self, out: &mut Vec<MarketEvent>) -> Result<Option<RowRef>, ImportError> {
         loop {
-            if !read_record(&mut self.messages, &mut self.message_record, &self.message_file)? {
+            if !read_record(
+                &mut self.messages,
+                &mut self.message_record,
+                &self.message_file,
+            )? {
                 if read_record(&mut self.books, &mut self.book_record, &self.orderbook_file)? {
                     return Err(ImportError::format(
                         &self.orderbook_file,

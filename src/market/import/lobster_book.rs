@@ -48,7 +48,11 @@ impl LobsterMessage {
         let kind = row.i64(1, "type")?;
         if !(1..=7).contains(&kind) {
             let raw = row.raw(1, "type")?;
-            return Err(row.error("type", raw, "unknown LOBSTER message type (expected 1 to 7)"));
+            return Err(row.error(
+                "type",
+                raw,
+                "unknown LOBSTER message type (expected 1 to 7)",
+            ));
         }
         let direction = row.i64(5, "direction")?;
         if direction != 1 && direction != -1 {
@@ -56,8 +60,13 @@ impl LobsterMessage {
             return Err(row.error("direction", raw, "expected 1 (buy) or -1 (sell)"));
         }
         let order_id = row.i64(2, "order_id")?;
-        let order_id = u64::try_from(order_id)
-            .map_err(|_| row.error("order_id", row.raw(2, "order_id").unwrap_or_default(), "negative"))?;
+        let order_id = u64::try_from(order_id).map_err(|_| {
+            row.error(
+                "order_id",
+                row.raw(2, "order_id").unwrap_or_default(),
+                "negative",
+            )
+        })?;
         let size = row.i64(3, "size")?;
         if size < 0 {
             return Err(row.error("size", row.raw(3, "size")?, "negative size"));
@@ -104,17 +113,21 @@ impl LobsterBookRow {
                 ),
             ));
         }
+        const NAMES: [&str; 4] = ["ask_price", "ask_size", "bid_price", "bid_size"];
+        let mut values = [0_i64; 4];
         for level in 0..depth {
-            let names = [
-                format!("ask_price_{}", level + 1),
-                format!("ask_size_{}", level + 1),
-                format!("bid_price_{}", level + 1),
-                format!("bid_size_{}", level + 1),
-            ];
-            let ask_price = row.i64(4 * level, &names[0])?;
-            let ask_size = row.i64(4 * level + 1, &names[1])?;
-            let bid_price = row.i64(4 * level + 2, &names[2])?;
-            let bid_size = row.i64(4 * level + 3, &names[3])?;
+            for (i, value) in values.iter_mut().enumerate() {
+                let index = 4 * level + i;
+                let raw = row.record.get(index).unwrap_or_default().trim_ascii();
+                *value = super::source::parse_scaled(raw, 0).ok_or_else(|| {
+                    row.error(
+                        &format!("{}_{}", NAMES[i], level + 1),
+                        raw,
+                        "not an integer",
+                    )
+                })?;
+            }
+            let [ask_price, ask_size, bid_price, bid_size] = values;
             if ask_price != EMPTY_ASK_PRICE && ask_size > 0 {
                 self.asks.push((ask_price, ask_size));
             }
@@ -178,8 +191,11 @@ pub fn single_step_difference(
             }
         }
         let after = next.side(is_bid);
-        let known_after: Vec<(i64, i64)> =
-            after.iter().copied().filter(|&(p, _)| is_known(p)).collect();
+        let known_after: Vec<(i64, i64)> = after
+            .iter()
+            .copied()
+            .filter(|&(p, _)| is_known(p))
+            .collect();
         let compared = if after.len() < depth {
             stepped.len().max(known_after.len())
         } else {
@@ -245,7 +261,10 @@ pub fn verify_files(
         if !read_record(&mut books, &mut book_record, orderbook_file)? {
             return Err(ImportError::format(
                 orderbook_file,
-                format!("ends before the message file (line {})", record_line(&message_record)),
+                format!(
+                    "ends before the message file (line {})",
+                    record_line(&message_record)
+                ),
             ));
         }
         let message = LobsterMessage::parse(&Fields::new(message_file, &message_record))?;
@@ -269,7 +288,9 @@ pub fn verify_files(
         };
         if let Some(detail) = difference {
             report.mismatched_lines.push(line);
-            report.first_difference.get_or_insert(format!("line {line}: {detail}"));
+            report
+                .first_difference
+                .get_or_insert(format!("line {line}: {detail}"));
         }
         report.rows += 1;
         std::mem::swap(&mut prev, &mut next);

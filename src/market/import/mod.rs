@@ -1,11 +1,23 @@
 //! Converters from vendor formats into the canonical data folder.
 //!
 //! [`convert`] reads one or more input files of one format, merges them in
-//! exchange-time order (see [`merge`]), and writes
-//! `<out>/<SYMBOL>/instrument.toml` plus one canonical Parquet file per UTC
-//! day of `exch_ts` (see [`sink`]). It streams: each input is read a row at
-//! a time and the writer holds one row group, so memory does not grow with
-//! the input.
+//! exchange-time order, and writes `<out>/<SYMBOL>/instrument.toml` plus one
+//! canonical Parquet file per UTC day of `exch_ts`. It streams: each input
+//! is read a row at a time and the writer holds one row group, so memory
+//! does not grow with the input.
+//!
+//! **Merging.** Each input is read one row ahead; the earliest `exch_ts`
+//! goes next. At equal time, trade-only inputs go first (a trade before the
+//! depth update it caused), then inputs in the order given; rows of one
+//! input keep their order. An input that steps back in time is an error
+//! naming its line, unless `reorder_window_ns` covers the step: rows are
+//! then held, at most the window's worth, and released in time order.
+//!
+//! **Days.** A day file that opens in the middle of the stream, with a
+//! first event that is not itself a full clear, starts with the book as it
+//! stands: a clear, every level (`snapshot`) and every resting order in
+//! queue order (`add`), flagged SNAPSHOT, at the first event's time. So each
+//! day file replays on its own.
 //!
 //! One file per format: [`tardis`] (Tardis.dev CSV), [`lobster`] (LOBSTER
 //! message + orderbook pairs, with [`lobster_book`] for `--verify`),
@@ -65,7 +77,9 @@ impl FromStr for Format {
             "lobster" => Ok(Format::Lobster),
             "dbn" | "databento" => Ok(Format::Dbn),
             "csv" => Ok(Format::Csv),
-            other => Err(format!("unknown format {other:?} (expected tardis, lobster, dbn or csv)")),
+            other => Err(format!(
+                "unknown format {other:?} (expected tardis, lobster, dbn or csv)"
+            )),
         }
     }
 }
@@ -137,7 +151,9 @@ pub fn convert(
     let instrument = resolve_instrument(format, inputs, options)?;
     let mut sources = open_sources(format, inputs, &instrument, options)?;
     if sources.is_empty() {
-        return Err(ImportError::Options("no market data among the inputs".into()));
+        return Err(ImportError::Options(
+            "no market data among the inputs".into(),
+        ));
     }
     let dir = out_dir.join(&options.symbol);
     std::fs::create_dir_all(&dir).map_err(|err| ImportError::io(&dir, err))?;
@@ -197,7 +213,8 @@ pub fn resolve_instrument(
                 options.tick_size.unwrap_or(0.01),
                 options.lot_size.unwrap_or(1.0),
             );
-            inst.description = "converted from LOBSTER (NASDAQ); times are New York converted to UTC".into();
+            inst.description =
+                "converted from LOBSTER (NASDAQ); times are New York converted to UTC".into();
             inst
         }
         Format::Dbn => dbn_instrument(symbol, inputs, options)?,
@@ -328,7 +345,9 @@ fn write_instrument(
     let path = dir.join(INSTRUMENT_FILE);
     if path.is_file() {
         if let Ok(existing) = Instrument::from_file(&path) {
-            if existing.tick_size != instrument.tick_size || existing.lot_size != instrument.lot_size {
+            if existing.tick_size != instrument.tick_size
+                || existing.lot_size != instrument.lot_size
+            {
                 return Err(ImportError::Options(format!(
                     "{} says tick size {} and lot size {}, this conversion uses {} and {}: \
                      convert into another folder or remove the old one",
@@ -349,7 +368,11 @@ fn write_instrument(
                 .unwrap_or_default()
         })
         .collect();
-    let header = format!("written by `ticklab convert --from {format:?}` from: {}", names.join(", "));
-    std::fs::write(&path, instrument.to_toml_string(&header)).map_err(|err| ImportError::io(&path, err))?;
+    let header = format!(
+        "written by `ticklab convert --from {format:?}` from: {}",
+        names.join(", ")
+    );
+    std::fs::write(&path, instrument.to_toml_string(&header))
+        .map_err(|err| ImportError::io(&path, err))?;
     Ok(path)
 }

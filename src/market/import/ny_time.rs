@@ -21,7 +21,11 @@ const NS_PER_DAY: i64 = 24 * NS_PER_HOUR;
 /// UTC time (ns since the epoch) of `local_ns` after midnight of `day` in
 /// New York.
 pub fn utc_ns_from_new_york(day: Day, local_ns: i64) -> i64 {
-    let offset_hours = if is_daylight_saving(day, local_ns) { 4 } else { 5 };
+    let offset_hours = if is_daylight_saving(day, local_ns) {
+        4
+    } else {
+        5
+    };
     day.start_ns() + local_ns + offset_hours * NS_PER_HOUR
 }
 
@@ -89,6 +93,9 @@ mod tests {
         assert!(!is_daylight_saving(day(2012, 1, 3), 12 * hour));
         // Winter: 09:30 EST = 14:30 UTC.
         let utc = utc_ns_from_new_york(day(2012, 1, 3), 34_200 * NS_PER_SEC);
-        assert_eq!(utc, day(2012, 1, 3).start_ns() + (14 * 3_600 + 1_800) * NS_PER_SEC);
+        assert_eq!(
+            utc,
+            day(2012, 1, 3).start_ns() + (14 * 3_600 + 1_800) * NS_PER_SEC
+        );
     }
 }

@@ -105,7 +105,8 @@ impl DaySink {
         let writer = EventWriter::create(&path, &self.instrument, &self.options)?;
         self.current = Some((day, writer));
         let opens_with_full_clear = first.kind == EventKind::Clear && first.side == Side::None;
-        if !opens_with_full_clear && !(self.l2.is_empty() && self.l3.is_empty()) {
+        let has_book = !(self.l2.is_empty() && self.l3.is_empty());
+        if has_book && !opens_with_full_clear {
             self.carry_book_over(first)?;
         }
         Ok(())
@@ -134,7 +135,13 @@ impl DaySink {
         for side in [Side::Buy, Side::Sell] {
             for level in self.l3.levels(side) {
                 for order in self.l3.orders_at(side, level.price) {
-                    carry.push(at(EventKind::Add, side, order.price, order.qty, order.order_id));
+                    carry.push(at(
+                        EventKind::Add,
+                        side,
+                        order.price,
+                        order.qty,
+                        order.order_id,
+                    ));
                 }
             }
         }

@@ -53,7 +53,9 @@ const READ_BUFFER_BYTES: usize = 1 << 18;
 pub(crate) fn open_text(path: &Path) -> Result<Box<dyn Read + Send>, ImportError> {
     let file = File::open(path).map_err(|err| ImportError::io(path, err))?;
     let mut reader = BufReader::with_capacity(READ_BUFFER_BYTES, file);
-    let head = reader.fill_buf().map_err(|err| ImportError::io(path, err))?;
+    let head = reader
+        .fill_buf()
+        .map_err(|err| ImportError::io(path, err))?;
     if head.starts_with(&[0x1f, 0x8b]) {
         let gz = MultiGzDecoder::new(reader);
         Ok(Box::new(BufReader::with_capacity(READ_BUFFER_BYTES, gz)))
@@ -111,7 +113,12 @@ impl<'a> Fields<'a> {
     }
 
     /// An error about field `name` holding `value`.
-    pub(crate) fn error(&self, name: &str, value: &[u8], problem: impl Into<String>) -> ImportError {
+    pub(crate) fn error(
+        &self,
+        name: &str,
+        value: &[u8],
+        problem: impl Into<String>,
+    ) -> ImportError {
         ImportError::row(self.file, self.at, name, value, problem)
     }
 
@@ -255,8 +262,14 @@ mod tests {
 
     #[test]
     fn scaled_decimals_are_exact() {
-        assert_eq!(parse_scaled(b"34200.004241176", 9), Some(34_200_004_241_176));
-        assert_eq!(parse_scaled(b"1723161256501000", 0), Some(1_723_161_256_501_000));
+        assert_eq!(
+            parse_scaled(b"34200.004241176", 9),
+            Some(34_200_004_241_176)
+        );
+        assert_eq!(
+            parse_scaled(b"1723161256501000", 0),
+            Some(1_723_161_256_501_000)
+        );
         assert_eq!(parse_scaled(b"-1.5", 3), Some(-1500));
         assert_eq!(parse_scaled(b"2.", 1), Some(20));
         assert_eq!(parse_scaled(b".25", 2), Some(25));

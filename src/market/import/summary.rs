@@ -137,7 +137,11 @@ impl fmt::Display for ConvertSummary {
                 input.rows_skipped()
             )?;
             for (reason, skipped) in &input.skipped {
-                writeln!(f, "  skipped {:>9} × {reason} (first: {})", skipped.rows, skipped.first)?;
+                writeln!(
+                    f,
+                    "  skipped {:>9} × {reason} (first: {})",
+                    skipped.rows, skipped.first
+                )?;
             }
             for (note, rows) in &input.notes {
                 writeln!(f, "  note    {rows:>9} × {note}")?;

@@ -50,8 +50,11 @@ enum Layout {
         bid_amount: usize,
     },
     /// Column of `asks[i].price`, `asks[i].amount`, `bids[i].price`,
-    /// `bids[i].amount` for each level i.
-    Snapshot { levels: Vec<[usize; 4]> },
+    /// `bids[i].amount` for each level i, and those column names.
+    Snapshot {
+        levels: Vec<[usize; 4]>,
+        names: Vec<[String; 4]>,
+    },
 }
 
 impl Layout {
@@ -60,7 +63,7 @@ impl Layout {
             Layout::IncrementalL2 { .. } => "tardis incremental_book_L2".to_owned(),
             Layout::Trades { .. } => "tardis trades".to_owned(),
             Layout::Quotes { .. } => "tardis quotes".to_owned(),
-            Layout::Snapshot { levels } => format!("tardis book_snapshot_{}", levels.len()),
+            Layout::Snapshot { levels, .. } => format!("tardis book_snapshot_{}", levels.len()),
         }
     }
 }
@@ -79,7 +82,8 @@ fn detect(path: &Path, header: &ByteRecord) -> Result<(Common, Layout), ImportEr
         .collect();
     let col = |name: &str| names.iter().position(|n| n == name);
     let listed = || names.join(",");
-    let (Some(timestamp), Some(local_timestamp)) = (col("timestamp"), col("local_timestamp")) else {
+    let (Some(timestamp), Some(local_timestamp)) = (col("timestamp"), col("local_timestamp"))
+    else {
         return Err(ImportError::format(
             path,
             format!(
@@ -93,7 +97,12 @@ fn detect(path: &Path, header: &ByteRecord) -> Result<(Common, Layout), ImportEr
         local_timestamp,
         symbol: col("symbol"),
     };
-    let all = |wanted: &[&str]| wanted.iter().map(|w| col(w)).collect::<Option<Vec<usize>>>();
+    let all = |wanted: &[&str]| {
+        wanted
+            .iter()
+            .map(|w| col(w))
+            .collect::<Option<Vec<usize>>>()
+    };
     let layout = if let Some(c) = all(&["is_snapshot", "side", "price", "amount"]) {
         Layout::IncrementalL2 {
             is_snapshot: c[0],
@@ -116,15 +125,22 @@ fn detect(path: &Path, header: &ByteRecord) -> Result<(Common, Layout), ImportEr
         }
     } else if col("asks[0].price").is_some() {
         let mut levels = Vec::new();
-        while let Some(c) = all(&[
-            &format!("asks[{0}].price", levels.len()),
-            &format!("asks[{0}].amount", levels.len()),
-            &format!("bids[{0}].price", levels.len()),
-            &format!("bids[{0}].amount", levels.len()),
-        ]) {
+        let mut names = Vec::new();
+        loop {
+            let level = levels.len();
+            let level_names = [
+                format!("asks[{level}].price"),
+                format!("asks[{level}].amount"),
+                format!("bids[{level}].price"),
+                format!("bids[{level}].amount"),
+            ];
+            let Some(c) = all(&level_names.each_ref().map(String::as_str)) else {
+                break;
+            };
             levels.push([c[0], c[1], c[2], c[3]]);
+            names.push(level_names);
         }
-        Layout::Snapshot { levels }
+        Layout::Snapshot { levels, names }
     } else {
         return Err(ImportError::format(
             path,
@@ -293,8 +309,20 @@ impl TardisSource {
                 bid_amount,
             } => {
                 for (side, price, amount, price_name, amount_name) in [
-                    (Side::Buy, *bid_price, *bid_amount, "bid_price", "bid_amount"),
-                    (Side::Sell, *ask_price, *ask_amount, "ask_price", "ask_amount"),
+                    (
+                        Side::Buy,
+                        *bid_price,
+                        *bid_amount,
+                        "bid_price",
+                        "bid_amount",
+                    ),
+                    (
+                        Side::Sell,
+                        *ask_price,
+                        *ask_amount,
+                        "ask_price",
+                        "ask_amount",
+                    ),
                 ] {
                     if row.raw(price, price_name)?.is_empty() {
                         out.push(MarketEvent {
@@ -313,7 +341,7 @@ impl TardisSource {
                     }
                 }
             }
-            Layout::Snapshot { levels } => {
+            Layout::Snapshot { levels, names } => {
                 let snapshot = MarketEvent {
                     flags: flags::SNAPSHOT,
                     ..base
@@ -323,19 +351,19 @@ impl TardisSource {
                     side: Side::None,
                     ..snapshot
                 });
-                for (side, offset, prefix) in [(Side::Buy, 2, "bids"), (Side::Sell, 0, "asks")] {
-                    for (level, columns) in levels.iter().enumerate() {
+                for (side, offset) in [(Side::Buy, 2), (Side::Sell, 0)] {
+                    for (columns, level_names) in levels.iter().zip(names) {
                         let (price, amount) = (columns[offset], columns[offset + 1]);
-                        let price_name = format!("{prefix}[{level}].price");
-                        if row.raw(price, &price_name)?.is_empty() {
+                        let (price_name, amount_name) =
+                            (&level_names[offset], &level_names[offset + 1]);
+                        if row.raw(price, price_name)?.is_empty() {
                             continue;
                         }
-                        let amount_name = format!("{prefix}[{level}].amount");
                         out.push(MarketEvent {
                             kind: EventKind::Snapshot,
                             side,
-                            price: row.ticks(price, &price_name, inst)?,
-                            qty: row.lots(amount, &amount_name, inst)?,
+                            price: row.ticks(price, price_name, inst)?,
+                            qty: row.lots(amount, amount_name, inst)?,
                             ..snapshot
                         });
                     }

@@ -16,6 +16,8 @@ use super::rle;
 pub(crate) const NULL_CODE: u8 = 255;
 /// Code of a string that is not a known name.
 pub(crate) const UNKNOWN_CODE: u8 = 254;
+/// Code of a dictionary index past the dictionary's end (corrupt data).
+const OUT_OF_RANGE_CODE: u8 = 253;
 
 /// Looks up the code of a name (`None` when unknown).
 pub(crate) type NameMap = fn(&[u8]) -> Option<u8>;
@@ -58,6 +60,7 @@ struct PageSource {
     page_codes: Vec<u8>,
     page_pos: usize,
     present: Vec<bool>,
+    indices: Vec<u32>,
 }
 
 impl CodeCol {
@@ -72,6 +75,7 @@ impl CodeCol {
                 page_codes: Vec::new(),
                 page_pos: 0,
                 present: Vec::new(),
+                indices: Vec::new(),
             }),
             map,
             codes: Vec::new(),
@@ -250,12 +254,12 @@ impl PageSource {
         if let Some(levels) = levels {
             let max_level = self.max_def_level;
             let bit_width = 16 - (max_level as u16).leading_zeros();
+            self.indices.clear();
+            rle::decode(levels, bit_width, rows, &mut self.indices)?;
             self.present.clear();
-            let present = &mut self.present;
-            rle::decode(levels, bit_width, rows, |level| {
-                present.push(level == max_level as u32);
-            })?;
-            present_rows = present.iter().filter(|&&p| p).count();
+            self.present
+                .extend(self.indices.iter().map(|&level| level == max_level as u32));
+            present_rows = self.present.iter().filter(|&&p| p).count();
         }
         let codes = &mut self.page_codes;
         match encoding {
@@ -263,21 +267,24 @@ impl PageSource {
                 let (&bit_width, indices) = values
                     .split_first()
                     .ok_or_else(|| "missing dictionary indices".to_owned())?;
-                let (dictionary, unknown) = (&self.dictionary, &self.unknown_entries);
-                let mut out_of_range = false;
-                rle::decode(indices, u32::from(bit_width), present_rows, |index| {
-                    let index = index as usize;
-                    let code = dictionary.get(index).copied().unwrap_or_else(|| {
-                        out_of_range = true;
-                        UNKNOWN_CODE
-                    });
-                    if code == UNKNOWN_CODE && first_unknown.is_none() {
-                        *first_unknown = unknown.get(index).cloned().flatten();
+                self.indices.clear();
+                rle::decode(indices, u32::from(bit_width), present_rows, &mut self.indices)?;
+                let dictionary = &self.dictionary;
+                codes.extend(self.indices.iter().map(|&index| {
+                    dictionary
+                        .get(index as usize)
+                        .copied()
+                        .unwrap_or(OUT_OF_RANGE_CODE)
+                }));
+                if codes.iter().any(|&code| code >= OUT_OF_RANGE_CODE) {
+                    if codes.contains(&OUT_OF_RANGE_CODE) {
+                        return Err("dictionary index out of range".to_owned());
                     }
-                    codes.push(code);
-                })?;
-                if out_of_range {
-                    return Err("dictionary index out of range".to_owned());
+                    let position = codes.iter().position(|&code| code == UNKNOWN_CODE);
+                    if let (None, Some(position)) = (&first_unknown, position) {
+                        let index = self.indices[position] as usize;
+                        *first_unknown = self.unknown_entries.get(index).cloned().flatten();
+                    }
                 }
             }
             Encoding::PLAIN => {

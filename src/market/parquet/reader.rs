@@ -26,7 +26,7 @@ pub enum LocalTsPolicy {
 }
 
 /// How to read a file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReadOptions {
     /// Events per batch (at least 2); memory use is bounded by this, not by
     /// the file size. Default 32768.

@@ -19,7 +19,7 @@ use super::DataError;
 use crate::market::{EventKind, Instrument, MarketEvent, Side};
 
 /// How to write a file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WriteOptions {
     /// Rows per row group (the unit a reader decodes and the loader streams
     /// through); the writer buffers one row group. Default 1 048 576.
@@ -383,6 +383,11 @@ fn properties(
         builder = builder
             .set_column_dictionary_enabled(ColumnPath::from(ts), false)
             .set_column_encoding(ColumnPath::from(ts), Encoding::DELTA_BINARY_PACKED);
+    }
+    for name in [columns::PRICE, columns::QTY] {
+        builder = builder
+            .set_column_dictionary_enabled(ColumnPath::from(name), false)
+            .set_column_encoding(ColumnPath::from(name), Encoding::BYTE_STREAM_SPLIT);
     }
     for name in [columns::KIND, columns::SIDE] {
         builder = builder.set_column_dictionary_enabled(ColumnPath::from(name), true);

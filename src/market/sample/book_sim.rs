@@ -145,6 +145,15 @@ impl SimBook {
     }
 
     /// The side holding resting orders of `side` (`Buy`: bids).
+    pub(crate) fn side(&self, side: Side) -> &BookSide {
+        if side == Side::Buy {
+            &self.bids
+        } else {
+            &self.asks
+        }
+    }
+
+    /// The side holding resting orders of `side`, to change it.
     pub(crate) fn side_mut(&mut self, side: Side) -> &mut BookSide {
         if side == Side::Buy {
             &mut self.bids
@@ -153,12 +162,12 @@ impl SimBook {
         }
     }
 
-    /// The side of `side` and the opposite one.
-    pub(crate) fn side_and_opposite(&mut self, side: Side) -> (&mut BookSide, &BookSide) {
+    /// The side of `side` and the opposite one, to change both.
+    pub(crate) fn side_and_opposite(&mut self, side: Side) -> (&mut BookSide, &mut BookSide) {
         if side == Side::Buy {
-            (&mut self.bids, &self.asks)
+            (&mut self.bids, &mut self.asks)
         } else {
-            (&mut self.asks, &self.bids)
+            (&mut self.asks, &mut self.bids)
         }
     }
 

@@ -9,10 +9,12 @@
 //!   has moved through (stale quotes are pulled);
 //! - a market order: its side leans towards the fair price, with some
 //!   persistence; it takes the touch and sometimes sweeps several levels,
-//!   more often and harder when the book lags the fair price.
+//!   more often and harder when the book lags the fair price. Most orders
+//!   larger than the touch are limit orders at the touch price: they take
+//!   the touch only, and some rest their remainder there.
 //!
 //! Adds and cancels balance at a set number of resting orders per side, and
-//! a side that runs short of levels is refilled at its far end.
+//! a side that runs short of levels is refilled over its usual depth.
 
 use crate::market::{MarketEvent, Side};
 
@@ -89,8 +91,8 @@ impl OrderFlow {
         }
     }
 
-    /// A fresh book around `fair_ticks`: every tick out to the maximum
-    /// distance holds a level with a few orders, most of them.
+    /// A fresh book around `fair_ticks`: most ticks out to the maximum
+    /// distance hold a level of a few orders.
     pub(crate) fn seed_book(&self, fair_ticks: f64, rng: &mut Sampler) -> SimBook {
         let mut book = SimBook::new();
         for side in [Side::Buy, Side::Sell] {
@@ -141,7 +143,7 @@ impl OrderFlow {
         let wide_spread_boost =
             (1.0 + WIDE_SPREAD_ADD_BOOST_PER_TICK * (spread_ticks - 1) as f64).min(4.0);
         let weights = [Side::Buy, Side::Sell].map(|side| {
-            let (own, _) = book.side_and_opposite(side);
+            let own = book.side(side);
             let thin_boost = if own.len() < self.params.min_levels {
                 2.0
             } else {
@@ -329,11 +331,7 @@ impl OrderFlow {
         rng: &mut Sampler,
         out: &mut Vec<MarketEvent>,
     ) -> bool {
-        let (own, passive) = if aggressor == Side::Buy {
-            (&mut book.bids, &mut book.asks)
-        } else {
-            (&mut book.asks, &mut book.bids)
-        };
+        let (own, passive) = book.side_and_opposite(aggressor);
         if passive.len() <= LEVELS_LEFT_BY_SWEEP {
             return false;
         }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::market::parquet::{write_events, DataError, WriteOptions, WriteSummary};
 
+use super::profile::ActivityProfile;
 use super::spec::SampleSpec;
 use super::{generate, DEFAULT_SEED};
 
@@ -34,11 +35,15 @@ impl Default for SampleFolderOptions {
 impl SampleFolderOptions {
     /// The specs of the days to write, in the order they are written.
     pub fn specs(&self) -> Result<Vec<SampleSpec>, SampleError> {
-        let mut crypto = SampleSpec::crypto_perp();
-        if let Some(events) = self.crypto_events {
-            crypto = crypto.with_target_events(events);
-        }
-        let all = vec![crypto, SampleSpec::stock()];
+        let all: Vec<SampleSpec> = SampleSpec::shipped()
+            .into_iter()
+            .map(|spec| match self.crypto_events {
+                Some(events) if spec.profile == ActivityProfile::CryptoDay => {
+                    spec.with_target_events(events)
+                }
+                _ => spec,
+            })
+            .collect();
         match &self.symbol {
             None => Ok(all),
             Some(symbol) => {

@@ -1,0 +1,3 @@
+//! Python strategy overhead (filled in with the Python host).
+
+fn main() {}

@@ -1,0 +1,132 @@
+//! Checkpoints: how a seek backwards finds its way.
+//!
+//! The engine and the strategy cannot be cloned: the engine owns a loader
+//! thread and boxed models, and a Python or rule strategy holds state the
+//! session cannot copy. Since the engine is deterministic, the checkpoint
+//! that always works is "re-run from the start to event N", and that is
+//! what a seek backwards does. Re-running goes at the headless throughput
+//! (a 2-million-event day takes about a second), and the session measures
+//! each re-run and says in the console how long it took.
+//!
+//! What is kept every [`Checkpoints::every_events`] market events is the
+//! *position* reached (time, wakes, fills, order updates). A re-run passing
+//! the same event index must reach the same position; when it does not, the
+//! strategy is not deterministic (an unseeded random generator, the wall
+//! clock) and the session says so once, since seeks and reloads can then
+//! not reproduce what was shown.
+
+use crate::sim::Engine;
+
+/// Market events between two checkpoints by default.
+pub const DEFAULT_CHECKPOINT_EVENTS: u64 = 10_000;
+
+/// Where a run stood after a given number of market events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// Market events the strategy had seen.
+    pub events_seen: u64,
+    /// Local time, ns.
+    pub now_ns: i64,
+    /// Things the strategy had been woken for.
+    pub wakes: u64,
+    /// Fills booked.
+    pub fills: usize,
+    /// Order updates produced.
+    pub order_updates: usize,
+}
+
+impl Checkpoint {
+    /// The position of `engine` after `wakes` wakes.
+    pub fn of(engine: &Engine<'_>, wakes: u64) -> Self {
+        let record = engine.record();
+        Checkpoint {
+            events_seen: engine.events_seen(),
+            now_ns: engine.now_ns(),
+            wakes,
+            fills: record.fills.len(),
+            order_updates: record.orders.len(),
+        }
+    }
+}
+
+/// The positions a run passed, every `every_events` market events.
+#[derive(Clone, Debug)]
+pub struct Checkpoints {
+    every_events: u64,
+    marks: Vec<Checkpoint>,
+    next_events: u64,
+}
+
+impl Checkpoints {
+    /// Positions every `every_events` market events (at least 1).
+    pub fn new(every_events: u64) -> Self {
+        let every_events = every_events.max(1);
+        Checkpoints {
+            every_events,
+            marks: Vec::new(),
+            next_events: every_events,
+        }
+    }
+
+    /// Market events between two checkpoints.
+    pub fn every_events(&self) -> u64 {
+        self.every_events
+    }
+
+    /// Forgets every position: the strategy changed, so a re-run may go
+    /// elsewhere.
+    pub fn clear(&mut self) {
+        self.marks.clear();
+        self.next_events = self.every_events;
+    }
+
+    /// Starts over from the beginning of the run, keeping the positions
+    /// seen, to check the re-run against them.
+    pub fn rewind(&mut self) {
+        self.next_events = self.every_events;
+    }
+
+    /// Notes the position after a step. Returns the checkpoint the run
+    /// passed before and now misses, when it does.
+    #[inline]
+    pub fn observe(&mut self, engine: &Engine<'_>, wakes: u64) -> Option<(Checkpoint, Checkpoint)> {
+        if engine.events_seen() < self.next_events {
+            return None;
+        }
+        self.next_events = engine.events_seen() + self.every_events
+            - engine.events_seen() % self.every_events;
+        let now = Checkpoint::of(engine, wakes);
+        let index = usize::try_from(now.events_seen / self.every_events)
+            .unwrap_or(usize::MAX)
+            .saturating_sub(1);
+        match self.marks.get(index) {
+            Some(before) if *before != now => Some((*before, now)),
+            Some(_) => None,
+            None => {
+                if index == self.marks.len() {
+                    self.marks.push(now);
+                }
+                None
+            }
+        }
+    }
+
+    /// The last position at or before `events_seen`.
+    pub fn nearest_before(&self, events_seen: u64) -> Option<&Checkpoint> {
+        self.marks
+            .iter()
+            .take_while(|mark| mark.events_seen <= events_seen)
+            .last()
+    }
+
+    /// Every position noted, in order.
+    pub fn marks(&self) -> &[Checkpoint] {
+        &self.marks
+    }
+}
+
+impl Default for Checkpoints {
+    fn default() -> Self {
+        Checkpoints::new(DEFAULT_CHECKPOINT_EVENTS)
+    }
+}

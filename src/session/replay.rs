@@ -1,0 +1,496 @@
+//! The replay: one run of a strategy over a day, driven a step at a time,
+//! with everything it tells the window queued in an outbox.
+//!
+//! This is the session's state and the one place its commands are applied;
+//! the thread around it (`session::thread`) only paces it and moves
+//! messages. It knows nothing of threads or windows, so it is tested
+//! directly.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::market::catalog::{Catalog, Day};
+use crate::market::flags;
+use crate::market::parquet::ReadOptions;
+use crate::sim::stats::Stats;
+use crate::sim::{RunConfig, Wake};
+use crate::strategy::{RunError, Runner, Strategy};
+
+use super::checkpoint::{Checkpoints, DEFAULT_CHECKPOINT_EVENTS};
+use super::command::{SeekTarget, StepTarget};
+use super::frame::{Frame, RunState, DEFAULT_FRAME_DEPTH};
+use super::tap::{Tap, DEFAULT_QUOTE_STEP_NS};
+use super::update::{Batch, CatalogView, ErrorKind, ErrorRecord, RunInfo, Update};
+use super::{open_day, DayRun, StrategyChoice};
+
+/// A runner over a day with a strategy chosen at run time.
+pub type DynRunner = Runner<'static, Box<dyn Strategy + Send>>;
+
+/// Steps between two looks at the clock while running.
+const STEPS_PER_CLOCK_CHECK: u32 = 256;
+
+/// Settings of a session.
+#[derive(Clone, Debug)]
+pub struct SessionOptions {
+    /// Levels of each side of both books copied into a frame.
+    pub frame_depth: usize,
+    /// Data-time step between two samples of the touch, ns.
+    pub quote_step_ns: i64,
+    /// Market events between two checkpoints.
+    pub checkpoint_events: u64,
+    /// How the day's file is read.
+    pub read: ReadOptions,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions {
+            frame_depth: DEFAULT_FRAME_DEPTH,
+            quote_step_ns: DEFAULT_QUOTE_STEP_NS,
+            checkpoint_events: DEFAULT_CHECKPOINT_EVENTS,
+            read: ReadOptions::default(),
+        }
+    }
+}
+
+/// Where running should stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Goal {
+    /// When the strategy has seen this many market events.
+    EventsSeen(u64),
+    /// After a market event flagged `LAST_IN_BATCH`.
+    BatchEnd,
+    /// After an order update carrying a fill reaches the strategy.
+    NextFill,
+    /// When the strategy has recorded this many signals.
+    SignalsSeen(u64),
+    /// When local time reaches this time, ns.
+    UntilNs(i64),
+    /// At the end of the data.
+    End,
+}
+
+/// How a call to [`Replay::advance`] ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// The goal is reached.
+    Reached,
+    /// The time budget ran out first; call again.
+    Budget,
+    /// The data is over.
+    Finished,
+    /// The strategy or the data failed (the error is queued), or there is
+    /// nothing to run.
+    Stopped,
+}
+
+/// The day, the strategy and the run in progress.
+pub struct Replay {
+    options: SessionOptions,
+    config: RunConfig,
+    params: toml::Table,
+    folder: Option<PathBuf>,
+    day: Option<DayRun>,
+    span_ns: Option<(i64, i64)>,
+    strategy: Option<String>,
+    choice: StrategyChoice,
+    runner: Option<DynRunner>,
+    wakes: u64,
+    /// Signals recorded in this run. Rule strategies record them; until
+    /// one does, a step to the next signal runs to the end of the data.
+    signals: u64,
+    failed: bool,
+    checkpoints: Checkpoints,
+    diverged_reported: bool,
+    tap: Tap,
+    outbox: VecDeque<Update>,
+    errors: Vec<ErrorRecord>,
+    notes: Vec<String>,
+}
+
+impl Replay {
+    /// An empty replay: nothing loaded, no strategy.
+    pub fn new(options: SessionOptions) -> Self {
+        Replay {
+            checkpoints: Checkpoints::new(options.checkpoint_events),
+            tap: Tap::new(options.quote_step_ns),
+            options,
+            config: RunConfig::default(),
+            params: toml::Table::new(),
+            folder: None,
+            day: None,
+            span_ns: None,
+            strategy: None,
+            choice: StrategyChoice::NoOp,
+            runner: None,
+            wakes: 0,
+            signals: 0,
+            failed: false,
+            diverged_reported: false,
+            outbox: VecDeque::new(),
+            errors: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    /// The run in progress, if a day is loaded.
+    pub fn runner(&self) -> Option<&DynRunner> {
+        self.runner.as_ref()
+    }
+
+    /// Things the strategy has been woken for since the start of the run.
+    pub fn wakes(&self) -> u64 {
+        self.wakes
+    }
+
+    /// True when a strategy error or a data error stopped the run.
+    pub fn is_failed(&self) -> bool {
+        self.failed
+    }
+
+    /// True once the data is over.
+    pub fn is_finished(&self) -> bool {
+        self.runner.as_ref().is_some_and(Runner::is_finished)
+    }
+
+    /// The state a frame shows when the engine is not running.
+    pub fn resting_state(&self) -> RunState {
+        if self.runner.is_none() {
+            RunState::Empty
+        } else if self.failed {
+            RunState::Failed
+        } else if self.is_finished() {
+            RunState::Finished
+        } else {
+            RunState::Paused
+        }
+    }
+
+    /// Local time of the run, ns (`i64::MIN` before the first step).
+    pub fn now_ns(&self) -> i64 {
+        self.runner.as_ref().map_or(i64::MIN, |r| r.engine().now_ns())
+    }
+
+    /// Market events the strategy has seen.
+    pub fn events_seen(&self) -> u64 {
+        self.runner.as_ref().map_or(0, |r| r.engine().events_seen())
+    }
+
+    /// Queues an error for the console.
+    pub fn report(&mut self, mut error: ErrorRecord) {
+        if let Some(runner) = &self.runner {
+            let engine = runner.engine();
+            if error.ts_ns.is_none() && engine.now_ns() != i64::MIN {
+                error.ts_ns = Some(engine.now_ns());
+            }
+            if error.event_index.is_none() {
+                error.event_index = Some(engine.events_seen());
+            }
+        }
+        self.errors.push(error);
+    }
+
+    /// Queues a note for the console.
+    pub fn note(&mut self, text: impl Into<String>) {
+        self.notes.push(text.into());
+    }
+
+    /// Sets the run configuration and the strategy's parameters, for the
+    /// next fresh run.
+    pub fn configure(&mut self, config: RunConfig, params: toml::Table) {
+        if let Err(err) = config.validate() {
+            self.report(ErrorRecord::of(ErrorKind::Command, &err));
+            return;
+        }
+        self.config = config;
+        self.params = params;
+    }
+
+    /// Opens `folder` and starts a fresh run over one of its days.
+    pub fn load(&mut self, folder: PathBuf, symbol: Option<String>, day: Option<Day>) -> bool {
+        let catalog = match Catalog::open(&folder) {
+            Ok(catalog) => catalog,
+            Err(err) => {
+                self.report(ErrorRecord::of(ErrorKind::Data, &err));
+                return false;
+            }
+        };
+        self.outbox
+            .push_back(Update::Catalog(CatalogView::of(&catalog)));
+        let Some(data) = (match symbol.as_deref() {
+            Some(symbol) => catalog.instrument(symbol),
+            None => catalog.instruments.first(),
+        }) else {
+            let message = format!(
+                "{}: no symbol {}",
+                folder.display(),
+                symbol.as_deref().unwrap_or("at all")
+            );
+            self.report(ErrorRecord::msg(ErrorKind::Data, message));
+            return false;
+        };
+        let Some(file) = (match day {
+            Some(day) => data.day(day),
+            None => data.days.first(),
+        }) else {
+            let message = format!(
+                "{}: no day {}",
+                data.instrument.symbol,
+                day.map(|d| d.to_string()).unwrap_or_default()
+            );
+            self.report(ErrorRecord::msg(ErrorKind::Data, message));
+            return false;
+        };
+        let span_ns = file.exch_ts_span_ns();
+        match open_day(&folder, Some(&data.instrument.symbol), Some(file.day)) {
+            Ok(day_run) => {
+                self.folder = Some(folder);
+                self.day = Some(day_run);
+                self.span_ns = span_ns;
+                self.checkpoints.clear();
+                self.fresh_run()
+            }
+            Err(err) => {
+                self.report(ErrorRecord::of(ErrorKind::Data, &err));
+                false
+            }
+        }
+    }
+
+    /// Chooses the strategy and starts a fresh run with it.
+    pub fn set_strategy(&mut self, name: String) -> bool {
+        match StrategyChoice::parse(&name, &self.params) {
+            Ok(choice) => {
+                self.choice = choice;
+                self.strategy = Some(name);
+                self.checkpoints.clear();
+                self.fresh_run()
+            }
+            Err(err) => {
+                self.report(ErrorRecord::of(ErrorKind::StrategyLoad, &err));
+                false
+            }
+        }
+    }
+
+    /// Re-reads the strategy and starts a fresh run; returns the number of
+    /// market events to re-run to, or `None` when the strategy cannot be
+    /// read (the error is queued and the run goes on unchanged).
+    pub fn reload_strategy(&mut self) -> Option<u64> {
+        let target = self.events_seen();
+        if let Some(name) = self.strategy.clone() {
+            match StrategyChoice::parse(&name, &self.params) {
+                Ok(choice) => self.choice = choice,
+                Err(err) => {
+                    self.report(ErrorRecord::of(ErrorKind::StrategyLoad, &err));
+                    return None;
+                }
+            }
+        }
+        self.checkpoints.clear();
+        self.fresh_run().then_some(target)
+    }
+
+    /// Turns a seek into a goal, starting a fresh run first when the target
+    /// is behind the current position. Returns the goal and whether it
+    /// re-runs from the start.
+    pub fn seek(&mut self, target: SeekTarget) -> Option<(Goal, bool)> {
+        self.runner.as_ref()?;
+        let (goal, behind) = match target {
+            SeekTarget::TimeNs(ts_ns) => (Goal::UntilNs(ts_ns), ts_ns < self.now_ns()),
+            SeekTarget::Event(events) => (Goal::EventsSeen(events), events < self.events_seen()),
+        };
+        if behind || self.failed {
+            self.checkpoints.rewind();
+            if !self.fresh_run() {
+                return None;
+            }
+        }
+        Some((goal, behind))
+    }
+
+    /// The goal of a step command from the current position.
+    pub fn goal_of(&self, target: StepTarget) -> Goal {
+        match target {
+            StepTarget::Events(n) => Goal::EventsSeen(self.events_seen().saturating_add(n)),
+            StepTarget::BatchEnd => Goal::BatchEnd,
+            StepTarget::NextFill => Goal::NextFill,
+            StepTarget::NextSignal => Goal::SignalsSeen(self.signals.saturating_add(1)),
+            StepTarget::UntilNs(ts_ns) => Goal::UntilNs(ts_ns),
+            StepTarget::End => Goal::End,
+        }
+    }
+
+    /// Starts the run over from the start of the day with a new instance of
+    /// the strategy.
+    fn fresh_run(&mut self) -> bool {
+        let Some(day) = &self.day else {
+            return false;
+        };
+        let strategy = self.choice.build();
+        match day.runner(&self.config, self.options.read, strategy) {
+            Ok(runner) => {
+                self.runner = Some(runner);
+                self.wakes = 0;
+                self.signals = 0;
+                self.failed = false;
+                self.tap.reset();
+                self.outbox.push_back(Update::Reset);
+                let info = RunInfo {
+                    folder: self.folder.clone().unwrap_or_default(),
+                    instrument: day.instrument.clone(),
+                    day: day.day,
+                    rows: day.rows,
+                    span_ns: self.span_ns,
+                    strategy: self.strategy.clone(),
+                    initial_cash: self.config.initial_cash,
+                };
+                self.outbox.push_back(Update::Started(info));
+                true
+            }
+            Err(err) => {
+                self.runner = None;
+                self.report(ErrorRecord::of(ErrorKind::Data, &err));
+                false
+            }
+        }
+    }
+
+    /// Runs towards `goal` for at most `budget` of real time.
+    pub fn advance(&mut self, goal: Goal, budget: Duration) -> Progress {
+        if self.failed {
+            return Progress::Stopped;
+        }
+        let Some(runner) = self.runner.as_mut() else {
+            return Progress::Stopped;
+        };
+        if runner.is_finished() {
+            return Progress::Finished;
+        }
+        if Self::is_reached(goal, runner, None, self.signals) {
+            return Progress::Reached;
+        }
+        let started = Instant::now();
+        let mut steps_left = STEPS_PER_CLOCK_CHECK;
+        loop {
+            let wake = match runner.step() {
+                Ok(wake) => wake,
+                Err(err) => {
+                    self.wakes += 1;
+                    self.fail(err);
+                    return Progress::Stopped;
+                }
+            };
+            self.wakes += 1;
+            let engine = runner.engine();
+            if let Wake::Market(ev) = &wake {
+                self.tap.on_market(engine, ev);
+            }
+            if let Some((before, now)) = self.checkpoints.observe(engine, self.wakes) {
+                if !self.diverged_reported {
+                    self.diverged_reported = true;
+                    let message = format!(
+                        "the strategy is not deterministic: after {} events this run has {} fills and {} order updates at local time {} ns, the previous run had {} fills and {} order updates at {} ns; seeks and reloads cannot reproduce what was shown",
+                        now.events_seen, now.fills, now.order_updates, now.now_ns,
+                        before.fills, before.order_updates, before.now_ns
+                    );
+                    self.errors
+                        .push(ErrorRecord::msg(ErrorKind::Strategy, message));
+                }
+            }
+            if wake == Wake::Finished {
+                return Progress::Finished;
+            }
+            if Self::is_reached(goal, runner, Some(&wake), self.signals) {
+                return Progress::Reached;
+            }
+            steps_left -= 1;
+            if steps_left == 0 {
+                steps_left = STEPS_PER_CLOCK_CHECK;
+                if started.elapsed() >= budget {
+                    return Progress::Budget;
+                }
+            }
+        }
+    }
+
+    /// True when `goal` holds after `wake` (or, with no wake, before any
+    /// step).
+    #[inline]
+    fn is_reached(goal: Goal, runner: &DynRunner, wake: Option<&Wake>, signals: u64) -> bool {
+        let engine = runner.engine();
+        match goal {
+            Goal::EventsSeen(n) => engine.events_seen() >= n,
+            Goal::UntilNs(ts_ns) => engine.now_ns() >= ts_ns && engine.now_ns() != i64::MIN,
+            Goal::BatchEnd => {
+                matches!(wake, Some(Wake::Market(ev)) if ev.flags & flags::LAST_IN_BATCH != 0)
+            }
+            Goal::NextFill => {
+                matches!(wake, Some(Wake::Order(update)) if update.fill.is_some())
+            }
+            Goal::SignalsSeen(n) => signals >= n,
+            Goal::End => false,
+        }
+    }
+
+    fn fail(&mut self, err: RunError) {
+        self.failed = true;
+        let kind = match err {
+            RunError::Engine(_) => ErrorKind::Engine,
+            RunError::Strategy { .. } => ErrorKind::Strategy,
+        };
+        let mut record = ErrorRecord::of(kind, &err);
+        if let RunError::Strategy {
+            event_index, ts_ns, ..
+        } = &err
+        {
+            record.event_index = Some(*event_index);
+            record.ts_ns = Some(*ts_ns);
+        }
+        // A traceback is many lines: the first says what, the rest where.
+        if let Some((first, rest)) = record.message.split_once('\n') {
+            let rest = rest.to_owned();
+            record.message = first.to_owned();
+            record.detail = if record.detail.is_empty() {
+                rest
+            } else {
+                format!("{rest}\n{}", record.detail)
+            };
+        }
+        self.report(record);
+    }
+
+    /// A frame of the run as it stands.
+    pub fn frame(&self, state: RunState) -> Option<Frame> {
+        let runner = self.runner.as_ref()?;
+        Some(Frame::of(
+            runner.engine(),
+            state,
+            self.wakes,
+            self.options.frame_depth,
+        ))
+    }
+
+    /// The statistics of the run so far.
+    pub fn stats(&self) -> Option<Stats> {
+        let runner = self.runner.as_ref()?;
+        let engine = runner.engine();
+        Some(Stats::from_record(engine.record(), engine.instrument()))
+    }
+
+    /// Moves what is waiting into `out`: the queued updates, then a batch
+    /// of everything new, when there is any.
+    pub fn drain_into(&mut self, out: &mut VecDeque<Update>) {
+        out.append(&mut self.outbox);
+        let mut batch = match &self.runner {
+            Some(runner) => self.tap.take_batch(runner.engine().record()),
+            None => Batch::default(),
+        };
+        batch.errors.append(&mut self.errors);
+        batch.notes.append(&mut self.notes);
+        if !batch.is_empty() {
+            out.push_back(Update::Batch(Box::new(batch)));
+        }
+    }
+}

@@ -1,0 +1,498 @@
+//! The session thread: owns the [`Replay`] (engine and strategy), applies
+//! commands, paces playback and sends updates.
+//!
+//! ```text
+//!  window ── Command (bounded) ──▶ session thread ── Update (bounded) ──▶ window
+//! ```
+//!
+//! The engine never waits on the window: updates go out with `try_send`,
+//! and while the window is behind, batches merge and frames are skipped. A
+//! frame is built only when the window has asked for one since the last
+//! (at most once per repaint), or when the engine stops and waits (step
+//! mode), which is the one time it waits for the window.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, TrySendError};
+
+use super::command::{Command, Speed};
+use super::frame::RunState;
+use super::replay::{Goal, Progress, Replay, SessionOptions};
+use super::update::{ErrorKind, ErrorRecord, Update};
+
+/// Name of the session thread.
+pub const SESSION_THREAD_NAME: &str = "ticklab-session";
+
+/// Commands queued at most; the window's `send` fails beyond that.
+const COMMAND_CAPACITY: usize = 256;
+
+/// Updates queued at most before the session holds them back.
+const UPDATE_CAPACITY: usize = 64;
+
+/// Real time the engine runs before it looks at commands again.
+const RUN_SLICE: Duration = Duration::from_millis(4);
+
+/// Shortest real time between two frames while running.
+const MIN_FRAME_INTERVAL: Duration = Duration::from_millis(8);
+
+/// Real time between two statistics updates while running.
+const STATS_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How the window is told that updates are waiting (e.g. a repaint
+/// request); called from the session thread.
+pub type Waker = Arc<dyn Fn() + Send + Sync>;
+
+/// Why a command could not be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// The session has too many commands waiting; try again next frame.
+    #[error("the session is busy; try again")]
+    Busy,
+    /// The session thread has ended.
+    #[error("the session has ended")]
+    Ended,
+}
+
+/// The window's end of a session running on its own thread. Dropping it
+/// stops the thread.
+pub struct Session {
+    commands: Sender<Command>,
+    updates: Receiver<Update>,
+    frame_wanted: Arc<AtomicBool>,
+    sent: u64,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Session {
+    /// Starts a session thread; `waker` is called whenever updates are
+    /// waiting.
+    pub fn spawn(options: SessionOptions, waker: Waker) -> std::io::Result<Session> {
+        let (command_tx, command_rx) = crossbeam_channel::bounded(COMMAND_CAPACITY);
+        let (update_tx, update_rx) = crossbeam_channel::bounded(UPDATE_CAPACITY);
+        let frame_wanted = Arc::new(AtomicBool::new(true));
+        let link = Link {
+            updates: update_tx,
+            frame_wanted: Arc::clone(&frame_wanted),
+            waker,
+            queue: VecDeque::new(),
+        };
+        let thread = std::thread::Builder::new()
+            .name(SESSION_THREAD_NAME.to_owned())
+            .spawn(move || SessionLoop::new(Replay::new(options), command_rx, link).run())?;
+        Ok(Session {
+            commands: command_tx,
+            updates: update_rx,
+            frame_wanted,
+            sent: 0,
+            thread: Some(thread),
+        })
+    }
+
+    /// Sends a command without waiting.
+    pub fn send(&mut self, command: Command) -> Result<(), SendError> {
+        match self.commands.try_send(command) {
+            Ok(()) => {
+                self.sent += 1;
+                Ok(())
+            }
+            Err(TrySendError::Full(_)) => Err(SendError::Busy),
+            Err(TrySendError::Disconnected(_)) => Err(SendError::Ended),
+        }
+    }
+
+    /// Commands sent so far.
+    pub fn commands_sent(&self) -> u64 {
+        self.sent
+    }
+
+    /// The next update, if one is waiting.
+    pub fn try_recv(&self) -> Option<Update> {
+        self.updates.try_recv().ok()
+    }
+
+    /// The next update, waiting at most `timeout`.
+    pub fn recv_timeout(&self, timeout: Duration) -> Option<Update> {
+        self.updates.recv_timeout(timeout).ok()
+    }
+
+    /// Tells the session the window is ready for the next frame; call once
+    /// per repaint, after draining.
+    pub fn request_frame(&self) {
+        self.frame_wanted.store(true, Ordering::Release);
+    }
+
+    /// Updates until the session is idle after every command sent so far,
+    /// or `timeout` passes (then `None`). For tests and headless drivers.
+    pub fn wait_idle(&self, timeout: Duration) -> Option<Vec<Update>> {
+        let deadline = Instant::now() + timeout;
+        let mut updates = Vec::new();
+        loop {
+            self.request_frame();
+            let left = deadline.checked_duration_since(Instant::now())?;
+            let update = self.updates.recv_timeout(left).ok()?;
+            let done = matches!(update, Update::Idle { commands_done } if commands_done >= self.sent);
+            updates.push(update);
+            if done {
+                return Some(updates);
+            }
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        // Stop, or disconnect when the queue is full: either ends the loop.
+        let _ = self.commands.try_send(Command::Stop);
+        let (closed, _) = crossbeam_channel::bounded(0);
+        drop(std::mem::replace(&mut self.commands, closed));
+        if let Some(thread) = self.thread.take() {
+            // A panic on the session thread has already been printed.
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The session's end of the update channel.
+struct Link {
+    updates: Sender<Update>,
+    frame_wanted: Arc<AtomicBool>,
+    waker: Waker,
+    /// Updates not sent yet because the channel was full.
+    queue: VecDeque<Update>,
+}
+
+impl Link {
+    /// Sends what is queued, merging batches the window has not taken yet.
+    /// Returns false when the window is gone.
+    fn flush(&mut self) -> bool {
+        let mut sent_any = false;
+        while let Some(update) = self.queue.pop_front() {
+            match self.updates.try_send(update) {
+                Ok(()) => sent_any = true,
+                Err(TrySendError::Full(update)) => {
+                    self.queue.push_front(update);
+                    self.compact();
+                    break;
+                }
+                Err(TrySendError::Disconnected(_)) => return false,
+            }
+        }
+        if sent_any {
+            (self.waker)();
+        }
+        true
+    }
+
+    /// Keeps the waiting queue small: frames but the last go, consecutive
+    /// batches merge.
+    fn compact(&mut self) {
+        let last_frame = self
+            .queue
+            .iter()
+            .rposition(|u| matches!(u, Update::Frame(_)));
+        let mut kept: VecDeque<Update> = VecDeque::with_capacity(self.queue.len());
+        for (i, update) in self.queue.drain(..).enumerate() {
+            match update {
+                Update::Frame(_) if Some(i) != last_frame => {}
+                Update::Batch(batch) => match kept.back_mut() {
+                    Some(Update::Batch(previous)) => previous.append(*batch),
+                    _ => kept.push_back(Update::Batch(batch)),
+                },
+                other => kept.push_back(other),
+            }
+        }
+        self.queue = kept;
+    }
+
+    /// True when the window asked for a frame; clears the request.
+    fn take_frame_request(&self) -> bool {
+        self.frame_wanted.swap(false, Ordering::AcqRel)
+    }
+}
+
+/// What the loop is doing between commands.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Mode {
+    /// Waiting for a command.
+    Idle,
+    /// Running to a goal as fast as possible.
+    Run { goal: Goal, state: RunState },
+    /// Playing at a speed: data time `anchor_ns` at real time `anchor`.
+    Play {
+        speed: Speed,
+        anchor: Instant,
+        anchor_ns: i64,
+    },
+}
+
+struct SessionLoop {
+    replay: Replay,
+    commands: Receiver<Command>,
+    link: Link,
+    mode: Mode,
+    commands_done: u64,
+    last_frame: Instant,
+    last_stats: Instant,
+    /// Exchange events and real time at the last throughput measurement.
+    rate_mark: (u64, Instant),
+    events_per_sec: f64,
+    rerun_started: Option<(Instant, u64)>,
+    /// A command received while waiting for the clock, applied next.
+    pending: Option<Command>,
+}
+
+impl SessionLoop {
+    fn new(replay: Replay, commands: Receiver<Command>, link: Link) -> Self {
+        let now = Instant::now();
+        SessionLoop {
+            replay,
+            commands,
+            link,
+            mode: Mode::Idle,
+            commands_done: 0,
+            last_frame: now,
+            last_stats: now,
+            rate_mark: (0, now),
+            events_per_sec: 0.0,
+            rerun_started: None,
+            pending: None,
+        }
+    }
+
+    fn run(mut self) {
+        loop {
+            let command = if let Some(command) = self.pending.take() {
+                Some(command)
+            } else if self.mode == Mode::Idle {
+                match self.commands.recv_timeout(Duration::from_millis(50)) {
+                    Ok(command) => Some(command),
+                    Err(RecvTimeoutError::Timeout) => {
+                        if !self.link.flush() {
+                            return;
+                        }
+                        continue;
+                    }
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+            } else {
+                match self.commands.try_recv() {
+                    Ok(command) => Some(command),
+                    Err(TryRecvError::Empty) => None,
+                    Err(TryRecvError::Disconnected) => return,
+                }
+            };
+            if let Some(command) = command {
+                if command == Command::Stop {
+                    return;
+                }
+                self.apply(command);
+                self.commands_done += 1;
+                if self.mode == Mode::Idle && self.commands.is_empty() {
+                    self.publish_idle();
+                }
+                if !self.link.flush() {
+                    return;
+                }
+                continue;
+            }
+            self.run_slice();
+            if !self.link.flush() {
+                return;
+            }
+        }
+    }
+
+    /// Applies one command; long ones set the mode and run in slices.
+    fn apply(&mut self, command: Command) {
+        match command {
+            Command::Load {
+                folder,
+                symbol,
+                day,
+            } => {
+                self.mode = Mode::Idle;
+                self.replay.load(folder, symbol, day);
+            }
+            Command::Configure { config, params } => self.replay.configure(*config, params),
+            Command::SetStrategy(name) => {
+                self.mode = Mode::Idle;
+                self.replay.set_strategy(name);
+            }
+            Command::ReloadStrategy => {
+                if let Some(events) = self.replay.reload_strategy() {
+                    self.start_rerun();
+                    self.mode = Mode::Run {
+                        goal: Goal::EventsSeen(events),
+                        state: RunState::Seeking,
+                    };
+                }
+            }
+            Command::Play(speed) => {
+                if self.can_run() {
+                    self.mode = Mode::Play {
+                        speed,
+                        anchor: Instant::now(),
+                        anchor_ns: self.replay.now_ns(),
+                    };
+                }
+            }
+            Command::Pause => self.mode = Mode::Idle,
+            Command::Step(target) => {
+                if self.can_run() {
+                    self.mode = Mode::Run {
+                        goal: self.replay.goal_of(target),
+                        state: RunState::Stepping,
+                    };
+                }
+            }
+            Command::Seek(target) => {
+                self.mode = match self.replay.seek(target) {
+                    Some((goal, rerun)) => {
+                        if rerun {
+                            self.start_rerun();
+                        }
+                        let state = if rerun {
+                            RunState::Seeking
+                        } else {
+                            RunState::Stepping
+                        };
+                        Mode::Run { goal, state }
+                    }
+                    None => Mode::Idle,
+                };
+            }
+            Command::Stop => {}
+        }
+    }
+
+    /// True when there is a run that can go on; otherwise says why.
+    fn can_run(&mut self) -> bool {
+        let why = if self.replay.runner().is_none() {
+            "no data loaded: open a folder first"
+        } else if self.replay.is_failed() {
+            "the run stopped on an error: reload the strategy, choose another, or seek back"
+        } else if self.replay.is_finished() {
+            "the data is over: seek back or load another day"
+        } else {
+            return true;
+        };
+        self.replay
+            .report(ErrorRecord::msg(ErrorKind::Command, why));
+        false
+    }
+
+    fn start_rerun(&mut self) {
+        self.rerun_started = Some((Instant::now(), self.replay.events_seen()));
+    }
+
+    /// Runs the engine for one slice of real time in the current mode.
+    fn run_slice(&mut self) {
+        let (goal, state) = match self.mode {
+            Mode::Idle => return,
+            Mode::Run { goal, state } => (goal, state),
+            Mode::Play {
+                speed: Speed::Max, ..
+            } => (Goal::End, RunState::Playing(Speed::Max)),
+            Mode::Play {
+                speed: Speed::RealTime(multiple),
+                anchor,
+                anchor_ns,
+            } => {
+                let elapsed_ns = anchor.elapsed().as_nanos() as f64 * multiple.max(0.0);
+                let target_ns = anchor_ns.saturating_add(elapsed_ns.min(i64::MAX as f64) as i64);
+                (
+                    Goal::UntilNs(target_ns),
+                    RunState::Playing(Speed::RealTime(multiple)),
+                )
+            }
+        };
+        let progress = self.replay.advance(goal, RUN_SLICE);
+        let playing = matches!(self.mode, Mode::Play { .. });
+        match progress {
+            Progress::Budget => {}
+            Progress::Reached if playing => {
+                // Ahead of the clock: wait a little, listening for commands.
+                match self.commands.recv_timeout(Duration::from_millis(2)) {
+                    Ok(command) => self.pending = Some(command),
+                    Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {}
+                }
+            }
+            Progress::Reached | Progress::Finished | Progress::Stopped => {
+                self.mode = Mode::Idle;
+                self.finish_rerun();
+                if self.commands.is_empty() {
+                    self.publish_idle();
+                }
+                return;
+            }
+        }
+        self.publish_running(state);
+    }
+
+    fn finish_rerun(&mut self) {
+        if let Some((started, from_events)) = self.rerun_started.take() {
+            let secs = started.elapsed().as_secs_f64();
+            let events = self.replay.events_seen().saturating_sub(from_events);
+            let message = format!(
+                "re-ran {events} market events from the start in {secs:.2} s ({:.2} M events/s)",
+                events as f64 / secs.max(1e-9) / 1e6
+            );
+            self.replay.note(message);
+        }
+    }
+
+    /// While running: a frame when the window wants one, statistics now and
+    /// then, and the batch of what happened.
+    fn publish_running(&mut self, state: RunState) {
+        if self.last_frame.elapsed() < MIN_FRAME_INTERVAL || !self.link.take_frame_request() {
+            return;
+        }
+        self.last_frame = Instant::now();
+        self.measure_rate();
+        if let Some(mut frame) = self.replay.frame(state) {
+            frame.events_per_sec = self.events_per_sec;
+            self.link.queue.push_back(Update::Frame(Box::new(frame)));
+        }
+        if self.last_stats.elapsed() >= STATS_INTERVAL {
+            self.last_stats = Instant::now();
+            if let Some(stats) = self.replay.stats() {
+                self.link.queue.push_back(Update::Stats(Box::new(stats)));
+            }
+        }
+        self.replay.drain_into(&mut self.link.queue);
+    }
+
+    /// When the engine stops and waits: everything, then `Idle`.
+    fn publish_idle(&mut self) {
+        self.measure_rate();
+        self.replay.drain_into(&mut self.link.queue);
+        if let Some(mut frame) = self.replay.frame(self.replay.resting_state()) {
+            frame.events_per_sec = self.events_per_sec;
+            self.link.queue.push_back(Update::Frame(Box::new(frame)));
+        }
+        if let Some(stats) = self.replay.stats() {
+            self.link.queue.push_back(Update::Stats(Box::new(stats)));
+        }
+        self.last_stats = Instant::now();
+        self.link.queue.push_back(Update::Idle {
+            commands_done: self.commands_done,
+        });
+    }
+
+    fn measure_rate(&mut self) {
+        let events = self
+            .replay
+            .runner()
+            .map_or(0, |r| r.engine().exchange_events());
+        let (mark_events, mark_at) = self.rate_mark;
+        let secs = mark_at.elapsed().as_secs_f64();
+        if secs >= 0.25 {
+            self.events_per_sec = events.saturating_sub(mark_events) as f64 / secs;
+            self.rate_mark = (events, Instant::now());
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! Carrying out actions through the [`Ctx`]: orders sized and capped by the
+//! position limit, quotes kept on both sides, and the stops that protect a
+//! position.
+
+use std::borrow::Cow;
+
+use crate::market::Side;
+use crate::sim::{OpenOrder, OrderId, OrderRequest, OrderType, OrderUpdate, TimeInForce};
+use crate::strategy::{Ctx, StrategyError};
+
+use super::audit::{Outcome, RequestRecord};
+use super::price::{Anchor, PriceSpec};
+use super::schema::{Action, OrderAction, OrderSide, ProtectAction, QuoteAction, Tif};
+
+/// Sends `request` and notes it in `out`.
+fn send(ctx: &mut Ctx<'_, '_>, request: OrderRequest, out: &mut Outcome) -> Result<OrderId, StrategyError> {
+    let order_id = ctx.submit(request)?;
+    out.requests.push(RequestRecord::New {
+        order_id,
+        side: if request.side == Side::Buy {
+            OrderSide::Buy
+        } else {
+            OrderSide::Sell
+        },
+        order_type: request.order_type,
+        time_in_force: request.time_in_force,
+        price_ticks: request.price_ticks,
+        stop_price_ticks: request.stop_price_ticks,
+        qty_lots: request.qty_lots,
+    });
+    out.acted = true;
+    Ok(order_id)
+}
+
+fn cancel(ctx: &mut Ctx<'_, '_>, order_id: OrderId, out: &mut Outcome) -> Result<(), StrategyError> {
+    ctx.cancel(order_id)?;
+    out.requests.push(RequestRecord::Cancel { order_id });
+    out.acted = true;
+    Ok(())
+}
+
+fn modify(ctx: &mut Ctx<'_, '_>, order_id: OrderId, price_ticks: i64, qty_lots: i64, out: &mut Outcome) -> Result<(), StrategyError> {
+    ctx.modify(order_id, price_ticks, qty_lots)?;
+    out.requests.push(RequestRecord::Modify {
+        order_id,
+        price_ticks,
+        qty_lots,
+    });
+    out.acted = true;
+    Ok(())
+}
+
+/// The open order `id`, unless a cancel of it is on its way.
+fn live(ctx: &Ctx<'_, '_>, id: Option<OrderId>) -> Option<OpenOrder> {
+    id.and_then(|id| ctx.order(id).copied()).filter(|o| !o.cancel_pending)
+}
+
+fn time_in_force(tif: Tif) -> TimeInForce {
+    match tif {
+        Tif::Gtc => TimeInForce::Gtc,
+        Tif::Ioc => TimeInForce::Ioc,
+        Tif::Fok => TimeInForce::Fok,
+        Tif::PostOnly => TimeInForce::PostOnly,
+    }
+}
+
+/// Stops and take-profits attached to the position.
+#[derive(Clone, Debug, Default)]
+struct Protection {
+    stop_ticks: Option<i64>,
+    take_ticks: Option<i64>,
+    stop: Option<OrderId>,
+    take: Option<OrderId>,
+    /// The position has been open since they were armed.
+    seen_position: bool,
+    /// Position and average entry (bits) they were last placed for.
+    synced: Option<(i64, u64)>,
+    /// A change had to wait for an answer from the exchange.
+    dirty: bool,
+}
+
+impl Protection {
+    fn is_armed(&self) -> bool {
+        self.stop_ticks.is_some() || self.take_ticks.is_some()
+    }
+
+    fn owns(&self, id: OrderId) -> bool {
+        self.stop == Some(id) || self.take == Some(id)
+    }
+
+    fn disarm(&mut self) {
+        *self = Protection::default();
+    }
+
+    /// Places, moves or removes the protective orders to fit the position.
+    fn sync(&mut self, ctx: &mut Ctx<'_, '_>, force: bool, out: &mut Outcome) -> Result<(), StrategyError> {
+        let position = ctx.position_lots();
+        let avg_ticks = ctx.avg_entry_ticks();
+        let state = (position, avg_ticks.to_bits());
+        if !self.is_armed() || (!force && !self.dirty && self.synced == Some(state)) {
+            return Ok(());
+        }
+        self.synced = Some(state);
+        self.dirty = false;
+        if position == 0 {
+            for id in [self.stop.take(), self.take.take()] {
+                if let Some(order) = live(ctx, id) {
+                    cancel(ctx, order.id, out)?;
+                }
+            }
+            if self.seen_position {
+                self.disarm();
+            }
+            return Ok(());
+        }
+        self.seen_position = true;
+        let qty = position.abs();
+        let long = position > 0;
+        let exit = if long { Side::Sell } else { Side::Buy };
+        if let Some(ticks) = self.stop_ticks {
+            let stop_ticks = if long {
+                (avg_ticks - ticks as f64).floor()
+            } else {
+                (avg_ticks + ticks as f64).ceil()
+            } as i64;
+            let current = live(ctx, self.stop);
+            let fits = current.is_some_and(|o| o.side == exit && o.stop_price_ticks == stop_ticks && o.leaves_lots() == qty);
+            if !fits {
+                if let Some(order) = current {
+                    cancel(ctx, order.id, out)?;
+                }
+                self.stop = Some(send(ctx, OrderRequest::stop_market(exit, stop_ticks, qty), out)?);
+            }
+        }
+        if let Some(ticks) = self.take_ticks {
+            let price_ticks = if long {
+                (avg_ticks + ticks as f64).ceil()
+            } else {
+                (avg_ticks - ticks as f64).floor()
+            } as i64;
+            match live(ctx, self.take) {
+                Some(o) if o.side == exit && o.price_ticks == price_ticks && o.leaves_lots() == qty => {}
+                Some(o) if o.side == exit && o.modify_pending => self.dirty = true,
+                Some(o) if o.side == exit => modify(ctx, o.id, price_ticks, o.filled_lots + qty, out)?,
+                current => {
+                    if let Some(order) = current {
+                        cancel(ctx, order.id, out)?;
+                    }
+                    self.take = Some(send(ctx, OrderRequest::limit(exit, price_ticks, qty), out)?);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs actions for one rule strategy and keeps what they leave behind:
+/// quote order ids and armed stops.
+#[derive(Clone, Debug)]
+pub(crate) struct Executor {
+    max_position_lots: Option<i64>,
+    /// Our bid and ask quote for each action of the file (by flat index).
+    quotes: Vec<[Option<OrderId>; 2]>,
+    protection: Protection,
+}
+
+impl Executor {
+    /// An executor for a file with `actions` actions in all.
+    pub(crate) fn new(max_position_lots: Option<i64>, actions: usize) -> Executor {
+        Executor {
+            max_position_lots,
+            quotes: vec![[None; 2]; actions],
+            protection: Protection::default(),
+        }
+    }
+
+    /// Carries out `action`, the file's action number `key`.
+    pub(crate) fn run(&mut self, ctx: &mut Ctx<'_, '_>, action: &Action, key: usize) -> Result<Outcome, StrategyError> {
+        match action {
+            Action::Buy(order) => self.order(ctx, Side::Buy, order),
+            Action::Sell(order) => self.order(ctx, Side::Sell, order),
+            Action::CancelAll => Ok(self.cancel_all(ctx)),
+            Action::Flatten => self.flatten(ctx),
+            Action::Quote(quote) => self.quote(ctx, quote, key),
+            Action::StopLoss(p) => self.protect(ctx, p, true),
+            Action::TakeProfit(p) => self.protect(ctx, p, false),
+        }
+    }
+
+    /// Keeps the protective orders in line after an order update.
+    pub(crate) fn on_order(&mut self, ctx: &mut Ctx<'_, '_>, _update: &OrderUpdate) -> Result<(), StrategyError> {
+        let mut out = Outcome::default();
+        self.protection.sync(ctx, false, &mut out)
+    }
+
+    fn size_lots(&self, lots: Option<i64>, share: Option<f64>) -> i64 {
+        match (lots, share, self.max_position_lots) {
+            (Some(lots), _, _) => lots,
+            (None, Some(share), Some(max)) => (share * max as f64).floor() as i64,
+            _ => 0,
+        }
+    }
+
+    /// How much more can be bought (sold) without the position plus the
+    /// open orders on that side passing the limit.
+    fn room_lots(&self, ctx: &Ctx<'_, '_>, side: Side) -> i64 {
+        let Some(max) = self.max_position_lots else {
+            return i64::MAX;
+        };
+        let open: i64 = ctx
+            .open_orders()
+            .iter()
+            .filter(|o| o.side == side && !o.cancel_pending && !self.protection.owns(o.id))
+            .map(OpenOrder::leaves_lots)
+            .sum();
+        max - side.sign() * ctx.position_lots() - open
+    }
+
+    fn order(&mut self, ctx: &mut Ctx<'_, '_>, side: Side, action: &OrderAction) -> Result<Outcome, StrategyError> {
+        let wanted = self.size_lots(action.lots, action.share);
+        if wanted < 1 {
+            return Ok(Outcome::skipped("size rounds to 0 lots"));
+        }
+        let qty = wanted.min(self.room_lots(ctx, side));
+        if qty < 1 {
+            return Ok(Outcome::skipped("position limit reached"));
+        }
+        let request = match action.price {
+            PriceSpec::Market => OrderRequest::market(side, qty),
+            PriceSpec::Limit { anchor, offset_ticks } => {
+                let Some(anchor_ticks) = anchor_price(ctx, anchor, side) else {
+                    return Ok(Outcome::skipped("the book has no price to place the order against"));
+                };
+                OrderRequest::limit(side, anchor_ticks + offset_ticks, qty).with_tif(time_in_force(action.tif))
+            }
+        };
+        let mut out = Outcome::default();
+        send(ctx, request, &mut out)?;
+        Ok(out)
+    }
+
+    fn cancel_all(&mut self, ctx: &mut Ctx<'_, '_>) -> Outcome {
+        let was_armed = self.protection.is_armed();
+        self.protection.disarm();
+        let orders = ctx.cancel_all();
+        let mut out = Outcome {
+            acted: orders > 0 || was_armed,
+            ..Outcome::default()
+        };
+        if orders > 0 {
+            out.requests.push(RequestRecord::CancelAll { orders });
+        } else if !was_armed {
+            out.note = Some(Cow::Borrowed("no open order"));
+        }
+        out
+    }
+
+    fn flatten(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<Outcome, StrategyError> {
+        let mut out = self.cancel_all(ctx);
+        // Market orders on their way will still trade: count them in.
+        let in_flight: i64 = ctx
+            .open_orders()
+            .iter()
+            .filter(|o| o.order_type == OrderType::Market)
+            .map(|o| o.side.sign() * o.leaves_lots())
+            .sum();
+        let target = -(ctx.position_lots() + in_flight);
+        if target != 0 {
+            let side = if target > 0 { Side::Buy } else { Side::Sell };
+            send(ctx, OrderRequest::market(side, target.abs()), &mut out)?;
+            out.note = None;
+        } else if !out.acted {
+            out.note = Some(Cow::Borrowed("already flat"));
+        }
+        Ok(out)
+    }
+
+    fn quote(&mut self, ctx: &mut Ctx<'_, '_>, quote: &QuoteAction, key: usize) -> Result<Outcome, StrategyError> {
+        let (Some(bid), Some(ask)) = (ctx.best_bid(), ctx.best_ask()) else {
+            return Ok(Outcome::skipped("the book is one-sided"));
+        };
+        if bid.price >= ask.price {
+            return Ok(Outcome::skipped("the book is crossed"));
+        }
+        let qty = self.size_lots(quote.lots, quote.share);
+        if qty < 1 {
+            return Ok(Outcome::skipped("size rounds to 0 lots"));
+        }
+        let position = ctx.position_lots();
+        let center = (bid.price + ask.price) as f64 / 2.0 - quote.skew_ticks_per_lot * position as f64;
+        let half = quote.spread_ticks as f64 / 2.0;
+        let bid_ticks = ((center - half).floor() as i64).min(ask.price - 1);
+        let ask_ticks = ((center + half).ceil() as i64).max(bid.price + 1);
+        let mut out = Outcome::default();
+        for (i, (side, price_ticks)) in [(Side::Buy, bid_ticks), (Side::Sell, ask_ticks)].into_iter().enumerate() {
+            let allowed = self
+                .max_position_lots
+                .is_none_or(|max| side.sign() * position + qty <= max);
+            let slot = &mut self.quotes[key][i];
+            match slot.and_then(|id| ctx.order(id).copied()) {
+                Some(order) if order.cancel_pending || order.modify_pending => {}
+                Some(order) if !allowed => cancel(ctx, order.id, &mut out)?,
+                Some(order) if order.price_ticks != price_ticks => {
+                    modify(ctx, order.id, price_ticks, order.filled_lots + qty, &mut out)?;
+                }
+                Some(_) => {}
+                None => {
+                    *slot = None;
+                    if allowed {
+                        let request = OrderRequest::limit(side, price_ticks, qty).with_tif(TimeInForce::PostOnly);
+                        *slot = Some(send(ctx, request, &mut out)?);
+                    }
+                }
+            }
+        }
+        if !out.acted {
+            out.note = Some(Cow::Borrowed("quotes already in place"));
+        }
+        Ok(out)
+    }
+
+    fn protect(&mut self, ctx: &mut Ctx<'_, '_>, p: &ProtectAction, stop: bool) -> Result<Outcome, StrategyError> {
+        let slot = if stop {
+            &mut self.protection.stop_ticks
+        } else {
+            &mut self.protection.take_ticks
+        };
+        let changed = *slot != Some(p.ticks);
+        *slot = Some(p.ticks);
+        let mut out = Outcome::default();
+        self.protection.sync(ctx, changed, &mut out)?;
+        if changed {
+            out.acted = true;
+            let what = if stop { "stop-loss" } else { "take-profit" };
+            out.note = Some(Cow::Owned(format!("{what} armed {} ticks from the average entry", p.ticks)));
+        } else if !out.acted {
+            out.note = Some(Cow::Borrowed("already armed"));
+        }
+        Ok(out)
+    }
+}
+
+/// The book price an order is placed against: for the mid, rounded away
+/// from the other side (buys down, sells up).
+fn anchor_price(ctx: &Ctx<'_, '_>, anchor: Anchor, side: Side) -> Option<i64> {
+    match anchor {
+        Anchor::Bid => ctx.best_bid().map(|l| l.price),
+        Anchor::Ask => ctx.best_ask().map(|l| l.price),
+        Anchor::Mid => {
+            let mid = ctx.mid_ticks()?;
+            Some(if side == Side::Buy { mid.floor() } else { mid.ceil() } as i64)
+        }
+    }
+}

@@ -1,0 +1,529 @@
+//! From a read [`RuleFile`] to the program the strategy runs: names
+//! resolved to indicator slots (each distinct indicator computed once),
+//! condition trees flattened children-first, and every check serde cannot
+//! make, each failing at its field.
+
+use std::fmt;
+use std::ops::Range;
+
+use super::condition::{Comparison, Condition, Operand};
+use super::duration::{parse_time_of_day_secs, Duration};
+use super::price::PriceSpec;
+use super::schema::{Action, Band, IndicatorSpec, Op, RuleFile, Source, Tif};
+use super::spans::FieldPath;
+use super::validate::Invalid;
+
+/// What an indicator's values measure; two sides of a comparison must
+/// measure the same thing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// A price, in the instrument's price units.
+    Price,
+    /// A distance in ticks (the spread).
+    Ticks,
+    /// A ratio without unit (imbalance, %B).
+    Ratio,
+    /// 0 to 100 (RSI).
+    Percent,
+    /// A quantity in lots.
+    Lots,
+    /// A count (trades, orders).
+    Count,
+    /// Money, in the instrument's currency.
+    Money,
+    /// A length of time in seconds.
+    Seconds,
+    /// Seconds since midnight.
+    TimeOfDay,
+}
+
+impl fmt::Display for Unit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Unit::Price => "a price",
+            Unit::Ticks => "ticks",
+            Unit::Ratio => "a ratio",
+            Unit::Percent => "0 to 100",
+            Unit::Lots => "lots",
+            Unit::Count => "a count",
+            Unit::Money => "money",
+            Unit::Seconds => "seconds",
+            Unit::TimeOfDay => "a time of day",
+        })
+    }
+}
+
+/// Indicators that can be used by name without parameters.
+pub(crate) const BUILT_IN: &[&str] = &[
+    "mid",
+    "bid",
+    "ask",
+    "last",
+    "microprice",
+    "spread",
+    "imbalance",
+    "position",
+    "unrealized_pnl",
+    "open_orders",
+    "time_of_day",
+    "since_last_fill",
+];
+
+/// Indicators that need parameters, with an example.
+const WITH_PARAMETERS: &[(&str, &str)] = &[
+    ("sma", "{ sma = { of = \"mid\", window = \"30s\" } }"),
+    ("ema", "{ ema = { of = \"mid\", half_life = \"10s\" } }"),
+    ("rsi", "{ rsi = { of = \"mid\", window = \"1m\" } }"),
+    ("stddev", "{ stddev = { of = \"mid\", window = \"1m\" } }"),
+    ("bollinger", "{ bollinger = { window = \"1m\", band = \"upper\" } }"),
+    ("vwap", "{ vwap = { window = \"5m\" } }"),
+    ("volume", "{ volume = { window = \"10s\" } }"),
+    ("trade_count", "{ trade_count = { window = \"10s\" } }"),
+    ("signed_volume", "{ signed_volume = { window = \"10s\" } }"),
+    ("ahead_qty", "{ ahead_qty = { side = \"buy\" } }"),
+];
+
+fn built_in(name: &str) -> Option<IndicatorSpec> {
+    Some(match name {
+        "mid" => IndicatorSpec::Mid,
+        "bid" => IndicatorSpec::Bid,
+        "ask" => IndicatorSpec::Ask,
+        "last" => IndicatorSpec::Last,
+        "microprice" => IndicatorSpec::Microprice,
+        "spread" => IndicatorSpec::Spread,
+        "imbalance" => IndicatorSpec::Imbalance { levels: 1 },
+        "position" => IndicatorSpec::Position,
+        "unrealized_pnl" => IndicatorSpec::UnrealizedPnl,
+        "open_orders" => IndicatorSpec::OpenOrders,
+        "time_of_day" => IndicatorSpec::TimeOfDay,
+        "since_last_fill" => IndicatorSpec::SinceLastFill,
+        _ => return None,
+    })
+}
+
+fn source_unit(of: Source) -> Unit {
+    match of {
+        Source::Spread => Unit::Ticks,
+        _ => Unit::Price,
+    }
+}
+
+/// The unit of an indicator's values.
+pub(crate) fn unit_of(spec: &IndicatorSpec) -> Unit {
+    match spec {
+        IndicatorSpec::Mid
+        | IndicatorSpec::Bid
+        | IndicatorSpec::Ask
+        | IndicatorSpec::Last
+        | IndicatorSpec::Microprice
+        | IndicatorSpec::Vwap { .. } => Unit::Price,
+        IndicatorSpec::Spread => Unit::Ticks,
+        IndicatorSpec::Imbalance { .. } => Unit::Ratio,
+        IndicatorSpec::Sma { of, .. } | IndicatorSpec::Ema { of, .. } | IndicatorSpec::Stddev { of, .. } => {
+            source_unit(*of)
+        }
+        IndicatorSpec::Bollinger {
+            band: Band::PercentB,
+            ..
+        } => Unit::Ratio,
+        IndicatorSpec::Bollinger { of, .. } => source_unit(*of),
+        IndicatorSpec::Rsi { .. } => Unit::Percent,
+        IndicatorSpec::Volume { .. }
+        | IndicatorSpec::SignedVolume { .. }
+        | IndicatorSpec::Position
+        | IndicatorSpec::AheadQty { .. } => Unit::Lots,
+        IndicatorSpec::TradeCount { .. } | IndicatorSpec::OpenOrders => Unit::Count,
+        IndicatorSpec::UnrealizedPnl => Unit::Money,
+        IndicatorSpec::TimeOfDay => Unit::TimeOfDay,
+        IndicatorSpec::SinceLastFill => Unit::Seconds,
+    }
+}
+
+/// A value a comparison reads.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Arg {
+    /// A constant (numbers, durations in seconds, times of day in seconds).
+    Const(f64),
+    /// The current value of indicator slot `i`.
+    Slot(usize),
+}
+
+/// One side of a comparison, with what the audit shows for it.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct CompiledOperand {
+    pub arg: Arg,
+    /// As written: a name, a constant, or the inline indicator spelled out.
+    pub label: String,
+    pub unit: Option<Unit>,
+}
+
+/// What a node of a condition tree is.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum NodeKind {
+    All,
+    Any,
+    Not,
+    AtLeast(u32),
+    Compare {
+        lhs: CompiledOperand,
+        op: Op,
+        rhs: CompiledOperand,
+    },
+}
+
+/// A node of a condition tree; its children come before it in
+/// [`Program::nodes`].
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Node {
+    pub kind: NodeKind,
+    /// Range of [`Program::child_ids`].
+    pub children: Range<usize>,
+    /// Field path in the file, e.g. `rules[0].when.all[1]`.
+    pub path: String,
+}
+
+/// A rule ready to run.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct CompiledRule {
+    pub name: String,
+    /// Its condition's root node.
+    pub root: usize,
+    pub actions: Vec<Action>,
+    pub cooldown_ns: Option<i64>,
+    pub max_fires: Option<u32>,
+}
+
+/// A checked rule file, ready to run.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Program {
+    pub file: RuleFile,
+    /// Distinct indicators, each computed once per evaluation.
+    pub slots: Vec<IndicatorSpec>,
+    /// Every condition node of every rule, children first.
+    pub nodes: Vec<Node>,
+    pub child_ids: Vec<usize>,
+    pub rules: Vec<CompiledRule>,
+}
+
+impl Program {
+    /// Checks `file` and builds its program.
+    pub(crate) fn compile(file: RuleFile) -> Result<Program, Invalid> {
+        let mut c = Compiler {
+            file: &file,
+            slots: Vec::new(),
+            nodes: Vec::new(),
+            child_ids: Vec::new(),
+        };
+        let root = FieldPath::default();
+        if let Some(max) = file.settings.max_position_lots {
+            if max < 1 {
+                return Err(Invalid::new(
+                    &root.key("settings").key("max_position_lots"),
+                    format!("must be at least 1 lot, got {max}"),
+                ));
+            }
+        }
+        for (name, spec) in &file.indicators {
+            let path = root.key("indicators").key(name);
+            check_name(name, &path)?;
+            check_spec(spec, &path)?;
+        }
+        if file.rules.is_empty() {
+            return Err(Invalid::new(&root.key("rules"), "a rule file needs at least one rule"));
+        }
+        let mut rules = Vec::with_capacity(file.rules.len());
+        for (i, rule) in file.rules.iter().enumerate() {
+            let path = root.key("rules").index(i);
+            if rule.name.trim().is_empty() {
+                return Err(Invalid::new(&path.key("name"), "a rule needs a name"));
+            }
+            if let Some(j) = file.rules[..i].iter().position(|r| r.name == rule.name) {
+                return Err(Invalid::new(
+                    &path.key("name"),
+                    format!("rule name {:?} is already used by rules[{j}]", rule.name),
+                ));
+            }
+            let root_node = c.condition(&rule.when, &path.key("when"))?;
+            if rule.then.is_empty() {
+                return Err(Invalid::new(&path.key("then"), "a rule needs at least one action"));
+            }
+            for (k, action) in rule.then.iter().enumerate() {
+                c.check_action(action, &path.key("then").index(k))?;
+            }
+            if rule.max_fires == Some(0) {
+                return Err(Invalid::new(&path.key("max_fires"), "must be at least 1"));
+            }
+            rules.push(CompiledRule {
+                name: rule.name.clone(),
+                root: root_node,
+                actions: rule.then.clone(),
+                cooldown_ns: rule.cooldown.map(Duration::as_ns),
+                max_fires: rule.max_fires,
+            });
+        }
+        let (slots, nodes, child_ids) = (c.slots, c.nodes, c.child_ids);
+        Ok(Program {
+            file,
+            slots,
+            nodes,
+            child_ids,
+            rules,
+        })
+    }
+}
+
+fn check_name(name: &str, path: &FieldPath) -> Result<(), Invalid> {
+    let mut chars = name.chars();
+    let well_formed = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !well_formed {
+        return Err(Invalid::new(
+            path,
+            format!("indicator name {name:?}: use lower case letters, digits and `_`, starting with a letter"),
+        ));
+    }
+    if BUILT_IN.contains(&name) || WITH_PARAMETERS.iter().any(|(n, _)| *n == name) {
+        return Err(Invalid::new(
+            path,
+            format!("indicator name {name:?} is a built-in indicator's name; choose another"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_spec(spec: &IndicatorSpec, path: &FieldPath) -> Result<(), Invalid> {
+    match spec {
+        IndicatorSpec::Imbalance { levels } if !(1..=100).contains(levels) => Err(Invalid::new(
+            &path.key("imbalance").key("levels"),
+            format!("levels must be 1 to 100, got {levels}"),
+        )),
+        IndicatorSpec::Bollinger { k, .. } if !(k.is_finite() && *k > 0.0) => Err(Invalid::new(
+            &path.key("bollinger").key("k"),
+            format!("k must be a positive number, got {k}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn check_size(lots: Option<i64>, share: Option<f64>, max: Option<i64>, path: &FieldPath) -> Result<(), Invalid> {
+    match (lots, share) {
+        (None, None) => Err(Invalid::new(path, "give the size as `lots` or as a `share` of the maximum position")),
+        (Some(_), Some(_)) => Err(Invalid::new(path, "give the size as `lots` or as `share`, not both")),
+        (Some(lots), None) if lots < 1 => Err(Invalid::new(&path.key("lots"), format!("must be at least 1, got {lots}"))),
+        (None, Some(share)) if !(share > 0.0 && share <= 1.0) => Err(Invalid::new(
+            &path.key("share"),
+            format!("must be above 0 and at most 1, got {share}"),
+        )),
+        (None, Some(_)) if max.is_none() => Err(Invalid::new(
+            &path.key("share"),
+            "a `share` size needs settings.max_position_lots",
+        )),
+        _ => Ok(()),
+    }
+}
+
+struct Compiler<'f> {
+    file: &'f RuleFile,
+    slots: Vec<IndicatorSpec>,
+    nodes: Vec<Node>,
+    child_ids: Vec<usize>,
+}
+
+impl Compiler<'_> {
+    fn slot(&mut self, spec: &IndicatorSpec) -> usize {
+        match self.slots.iter().position(|s| s == spec) {
+            Some(i) => i,
+            None => {
+                self.slots.push(spec.clone());
+                self.slots.len() - 1
+            }
+        }
+    }
+
+    fn push(&mut self, kind: NodeKind, children: &[usize], path: &FieldPath) -> usize {
+        let start = self.child_ids.len();
+        self.child_ids.extend_from_slice(children);
+        self.nodes.push(Node {
+            kind,
+            children: start..self.child_ids.len(),
+            path: path.to_string(),
+        });
+        self.nodes.len() - 1
+    }
+
+    fn list(&mut self, conds: &[Condition], key: &str, path: &FieldPath) -> Result<Vec<usize>, Invalid> {
+        if conds.is_empty() {
+            return Err(Invalid::new(path, format!("`{key}` needs at least one condition")));
+        }
+        conds
+            .iter()
+            .enumerate()
+            .map(|(i, cond)| self.condition(cond, &path.index(i)))
+            .collect()
+    }
+
+    fn condition(&mut self, cond: &Condition, path: &FieldPath) -> Result<usize, Invalid> {
+        match cond {
+            Condition::All { all } => {
+                let ids = self.list(all, "all", &path.key("all"))?;
+                Ok(self.push(NodeKind::All, &ids, path))
+            }
+            Condition::Any { any } => {
+                let ids = self.list(any, "any", &path.key("any"))?;
+                Ok(self.push(NodeKind::Any, &ids, path))
+            }
+            Condition::Not { not } => {
+                let id = self.condition(not, &path.key("not"))?;
+                Ok(self.push(NodeKind::Not, &[id], path))
+            }
+            Condition::AtLeast { at_least } => {
+                let at = path.key("at_least");
+                let ids = self.list(&at_least.of, "of", &at.key("of"))?;
+                if at_least.n < 1 || at_least.n as usize > ids.len() {
+                    return Err(Invalid::new(
+                        &at.key("n"),
+                        format!("n must be 1 to {} (the number of conditions), got {}", ids.len(), at_least.n),
+                    ));
+                }
+                Ok(self.push(NodeKind::AtLeast(at_least.n), &ids, path))
+            }
+            Condition::Compare(cmp) => {
+                let kind = self.comparison(cmp, path)?;
+                Ok(self.push(kind, &[], path))
+            }
+        }
+    }
+
+    fn comparison(&mut self, cmp: &Comparison, path: &FieldPath) -> Result<NodeKind, Invalid> {
+        let lhs = self.operand(&cmp.lhs, &path.key("lhs"))?;
+        let rhs = self.operand(&cmp.rhs, &path.key("rhs"))?;
+        if matches!((lhs.arg, rhs.arg), (Arg::Const(_), Arg::Const(_))) {
+            return Err(Invalid::new(
+                path,
+                format!("compares two constants ({} {} {}); one side must be an indicator", lhs.label, cmp.op, rhs.label),
+            ));
+        }
+        if let (Some(a), Some(b)) = (lhs.unit, rhs.unit) {
+            if a != b {
+                return Err(Invalid::new(
+                    path,
+                    format!("cannot compare {} ({a}) with {} ({b})", lhs.label, rhs.label),
+                ));
+            }
+        }
+        Ok(NodeKind::Compare { lhs, op: cmp.op, rhs })
+    }
+
+    fn operand(&mut self, operand: &Operand, path: &FieldPath) -> Result<CompiledOperand, Invalid> {
+        match operand {
+            Operand::Number(x) => {
+                if !x.is_finite() {
+                    return Err(Invalid::new(path, "must be a finite number"));
+                }
+                Ok(CompiledOperand {
+                    arg: Arg::Const(*x),
+                    label: format_number(*x),
+                    unit: None,
+                })
+            }
+            Operand::Indicator(spec) => {
+                check_spec(spec, path)?;
+                let unit = Some(unit_of(spec));
+                Ok(CompiledOperand {
+                    arg: Arg::Slot(self.slot(spec)),
+                    label: spec.to_string(),
+                    unit,
+                })
+            }
+            Operand::Name(name) => self.named(name, path),
+        }
+    }
+
+    fn named(&mut self, name: &str, path: &FieldPath) -> Result<CompiledOperand, Invalid> {
+        if name.starts_with(|c: char| c.is_ascii_digit()) {
+            let (secs, unit) = if name.contains(':') {
+                (parse_time_of_day_secs(name), Unit::TimeOfDay)
+            } else {
+                (Duration::parse(name).map(Duration::as_secs_f64), Unit::Seconds)
+            };
+            return Ok(CompiledOperand {
+                arg: Arg::Const(secs.map_err(|m| Invalid::new(path, m))?),
+                label: name.to_owned(),
+                unit: Some(unit),
+            });
+        }
+        let spec = match self.file.indicators.get(name) {
+            Some(spec) => spec.clone(),
+            None => built_in(name).ok_or_else(|| self.unknown(name, path))?,
+        };
+        let unit = Some(unit_of(&spec));
+        Ok(CompiledOperand {
+            arg: Arg::Slot(self.slot(&spec)),
+            label: name.to_owned(),
+            unit,
+        })
+    }
+
+    fn unknown(&self, name: &str, path: &FieldPath) -> Invalid {
+        if let Some((_, example)) = WITH_PARAMETERS.iter().find(|(n, _)| *n == name) {
+            return Invalid::new(
+                path,
+                format!("indicator `{name}` needs parameters: name it in [indicators] or write it inline, e.g. {example}"),
+            );
+        }
+        let defined: Vec<&str> = self.file.indicators.keys().map(String::as_str).collect();
+        let defined = if defined.is_empty() {
+            String::from("none")
+        } else {
+            defined.join(", ")
+        };
+        Invalid::new(
+            path,
+            format!(
+                "unknown indicator {name:?}; named in [indicators]: {defined}; built in: {}",
+                BUILT_IN.join(", ")
+            ),
+        )
+    }
+
+    fn check_action(&self, action: &Action, path: &FieldPath) -> Result<(), Invalid> {
+        let max = self.file.settings.max_position_lots;
+        match action {
+            Action::Buy(order) | Action::Sell(order) => {
+                let inner = path.key(action.name());
+                check_size(order.lots, order.share, max, &inner)?;
+                if order.price == PriceSpec::Market && order.tif != Tif::Gtc {
+                    return Err(Invalid::new(
+                        &inner.key("tif"),
+                        "`tif` applies to limit orders; a market order is always immediate or cancel",
+                    ));
+                }
+                Ok(())
+            }
+            Action::Quote(quote) => {
+                let inner = path.key("quote");
+                if quote.spread_ticks < 1 {
+                    return Err(Invalid::new(
+                        &inner.key("spread_ticks"),
+                        format!("must be at least 1, got {}", quote.spread_ticks),
+                    ));
+                }
+                if !quote.skew_ticks_per_lot.is_finite() {
+                    return Err(Invalid::new(&inner.key("skew_ticks_per_lot"), "must be a finite number"));
+                }
+                check_size(quote.lots, quote.share, max, &inner)
+            }
+            Action::StopLoss(p) | Action::TakeProfit(p) if p.ticks < 1 => Err(Invalid::new(
+                &path.key(action.name()).key("ticks"),
+                format!("must be at least 1, got {}", p.ticks),
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A constant as the audit shows it: `0.6`, `3`.
+fn format_number(x: f64) -> String {
+    format!("{x}")
+}

@@ -1,0 +1,152 @@
+//! [`RulesStrategy`]: a checked rule file run as a [`Strategy`].
+
+use std::sync::Arc;
+
+use crate::market::{EventKind, MarketEvent};
+use crate::sim::OrderUpdate;
+use crate::strategy::{Ctx, Strategy, StrategyError};
+
+use super::actions::Executor;
+use super::audit::{node_record, ActionRecord, Outcome, Signal, SignalFeed};
+use super::bank::Bank;
+use super::compile::Program;
+use super::eval::{evaluate, NodeState, Truth};
+
+/// Firings of one rule so far.
+#[derive(Clone, Copy, Debug, Default)]
+struct RuleRun {
+    fires: u32,
+    last_fire_ns: Option<i64>,
+}
+
+/// A rule file running as a strategy.
+///
+/// On every market event that leaves the book consistent (the last of its
+/// exchange message) it updates its indicators, evaluates every condition
+/// on that one snapshot, then runs, in file order, the actions of each rule
+/// whose condition is true, is not cooling down and has not reached its
+/// `max_fires`. Each firing is added to its [`SignalFeed`].
+#[derive(Debug)]
+pub struct RulesStrategy {
+    program: Arc<Program>,
+    bank: Bank,
+    states: Vec<NodeState>,
+    runs: Vec<RuleRun>,
+    /// Flat index of each rule's first action.
+    first_action: Vec<usize>,
+    executor: Executor,
+    /// Reused buffer of the current rule's action outcomes.
+    outcomes: Vec<Outcome>,
+    feed: SignalFeed,
+}
+
+impl RulesStrategy {
+    pub(crate) fn new(program: Arc<Program>) -> Self {
+        let mut first_action = Vec::with_capacity(program.rules.len());
+        let mut actions = 0;
+        for rule in &program.rules {
+            first_action.push(actions);
+            actions += rule.actions.len();
+        }
+        RulesStrategy {
+            bank: Bank::new(&program.slots),
+            states: vec![NodeState::default(); program.nodes.len()],
+            runs: vec![RuleRun::default(); program.rules.len()],
+            first_action,
+            executor: Executor::new(program.file.settings.max_position_lots, actions),
+            outcomes: Vec::new(),
+            feed: SignalFeed::new(),
+            program,
+        }
+    }
+
+    /// The feed its signals go to; clones share the same records.
+    pub fn signal_feed(&self) -> SignalFeed {
+        self.feed.clone()
+    }
+
+    /// Takes the signals recorded since the last drain, oldest first.
+    pub fn drain_signals(&self) -> Vec<Signal> {
+        self.feed.drain()
+    }
+
+    fn fire_rules(&mut self, ctx: &mut Ctx<'_, '_>, now_ns: i64) -> Result<(), StrategyError> {
+        let program = &*self.program;
+        for (i, rule) in program.rules.iter().enumerate() {
+            if self.states[rule.root].truth != Truth::True {
+                continue;
+            }
+            let run = self.runs[i];
+            if rule.max_fires.is_some_and(|max| run.fires >= max) {
+                continue;
+            }
+            if let (Some(cooldown_ns), Some(last_ns)) = (rule.cooldown_ns, run.last_fire_ns) {
+                if now_ns - last_ns < cooldown_ns {
+                    continue;
+                }
+            }
+            self.outcomes.clear();
+            let mut acted = false;
+            for (k, action) in rule.actions.iter().enumerate() {
+                let outcome = self.executor.run(ctx, action, self.first_action[i] + k)?;
+                acted |= outcome.acted;
+                self.outcomes.push(outcome);
+            }
+            if !acted {
+                continue;
+            }
+            let run = &mut self.runs[i];
+            run.fires += 1;
+            run.last_fire_ns = Some(now_ns);
+            let actions = rule
+                .actions
+                .iter()
+                .zip(self.outcomes.drain(..))
+                .map(|(action, outcome)| ActionRecord {
+                    action: action.name().to_owned(),
+                    requests: outcome.requests,
+                    note: outcome.note.map(|n| n.into_owned()),
+                })
+                .collect();
+            self.feed.push(Signal {
+                ts_ns: now_ns,
+                event_index: ctx.event_index(),
+                rule: rule.name.clone(),
+                rule_index: i,
+                fire_count: run.fires,
+                actions,
+                when: node_record(program, &self.states, rule.root),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Strategy for RulesStrategy {
+    fn on_start(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), StrategyError> {
+        let tick_size = ctx.instrument().tick_size;
+        self.bank.set_tick_size(&self.program.slots, tick_size);
+        Ok(())
+    }
+
+    fn on_market(&mut self, ctx: &mut Ctx<'_, '_>, ev: &MarketEvent) -> Result<(), StrategyError> {
+        let now_ns = ctx.now_ns();
+        if ev.kind == EventKind::Trade {
+            self.bank.on_trade(now_ns, ev.side, ev.price, ev.qty);
+        }
+        if !ev.is_last_in_batch() {
+            return Ok(());
+        }
+        self.bank.on_book(now_ns, ctx.book());
+        self.bank.evaluate(ctx, now_ns);
+        evaluate(&self.program, self.bank.values(), &mut self.states);
+        self.fire_rules(ctx, now_ns)
+    }
+
+    fn on_order(&mut self, ctx: &mut Ctx<'_, '_>, update: &OrderUpdate) -> Result<(), StrategyError> {
+        if update.fill.is_some() {
+            self.bank.on_fill(update.local_ts_ns);
+        }
+        self.executor.on_order(ctx, update)
+    }
+}

@@ -1,0 +1,26 @@
+//! What the user asked for, pushed by panels and applied by the app in one
+//! place after drawing.
+
+use std::path::PathBuf;
+
+use crate::session::Command;
+
+/// One request from a panel.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// A command for the session.
+    Session(Command),
+    /// Opens a data folder (or day file): its first symbol and day.
+    OpenFolder(PathBuf),
+    /// Asks for a data folder with the native dialog.
+    ChooseFolder,
+    /// Asks for a strategy file with the native dialog.
+    ChooseStrategyFile,
+    /// Tells the user something they typed cannot be used (shown in the
+    /// console).
+    Report(String),
+    /// Forgets the console's lines.
+    ClearConsole,
+    /// Shows or hides the frame-time overlay.
+    ToggleOverlay,
+}

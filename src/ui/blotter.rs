@@ -1,0 +1,198 @@
+//! Blotter: our order updates and fills, newest first, and the signals of
+//! rule strategies with the value of each condition when they fired.
+
+use egui::RichText;
+
+use crate::market::{Instrument, Side};
+use crate::sim::{FillRecord, OrderUpdate};
+
+use super::format;
+use super::theme;
+use super::view::View;
+use super::{Action, Panel, Slot};
+
+/// Which list the blotter shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BlotterTab {
+    /// Order updates.
+    #[default]
+    Orders,
+    /// Fills.
+    Fills,
+    /// Signals.
+    Signals,
+}
+
+/// The blotter.
+#[derive(Debug, Default)]
+pub struct BlotterPanel {
+    /// The list shown.
+    pub tab: BlotterTab,
+}
+
+fn side_text(side: Side) -> &'static str {
+    match side {
+        Side::Buy => "BUY ",
+        Side::Sell => "SELL",
+        Side::None => "    ",
+    }
+}
+
+fn order_line(instrument: &Instrument, update: &OrderUpdate) -> String {
+    let kind = format!("{:?}", update.kind);
+    let state = format!("{:?}", update.state);
+    let reason = update.reason.map(|r| r.to_string()).unwrap_or_default();
+    format!(
+        "{}  #{:<6} {} {:<15} {:>12} {:>10} {:>10}  {:<15} {}",
+        format::clock_ms_from_ns(update.exch_ts_ns),
+        update.order_id.0,
+        side_text(update.side),
+        kind,
+        format::price_from_ticks(instrument, update.price_ticks),
+        format::qty_from_lots(instrument, update.qty_lots),
+        format::qty_from_lots(instrument, update.filled_lots),
+        state,
+        reason
+    )
+}
+
+fn fill_line(instrument: &Instrument, fill: &FillRecord) -> String {
+    format!(
+        "{}  #{:<6} {} {:>12} {:>10}  {:<6} {:>9} {:>10} {:>8}",
+        format::clock_ms_from_ns(fill.exch_ts_ns),
+        fill.order_id.0,
+        side_text(fill.side),
+        format::price_from_ticks(instrument, fill.price_ticks),
+        format::qty_from_lots(instrument, fill.qty_lots),
+        format!("{:?}", fill.liquidity).to_lowercase(),
+        format!("{:.4}", fill.fee),
+        format::duration_from_ns(fill.time_in_queue_ns),
+        fill.position_after_lots
+    )
+}
+
+impl BlotterPanel {
+    fn rows_ui(
+        ui: &mut egui::Ui,
+        header: &str,
+        rows: usize,
+        line: impl Fn(usize) -> (String, egui::Color32),
+    ) {
+        ui.label(RichText::new(header).monospace().weak());
+        let row_height = ui.text_style_height(&egui::TextStyle::Monospace);
+        egui::ScrollArea::both()
+            .auto_shrink([false, false])
+            .show_rows(ui, row_height, rows, |ui, range| {
+                for i in range {
+                    let (text, color) = line(i);
+                    ui.label(RichText::new(text).monospace().color(color));
+                }
+            });
+    }
+
+    fn signals_ui(ui: &mut egui::Ui, view: &View) {
+        if view.signals.is_empty() {
+            ui.label(
+                RichText::new(
+                    "No signals. Rule strategies record each firing here with the value of \
+                     every condition, so you can see why it traded.",
+                )
+                .weak(),
+            );
+            return;
+        }
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                for (i, signal) in view.signals.iter().rev().enumerate().take(500) {
+                    let title = format!(
+                        "{}  {}  →  {}",
+                        format::clock_ms_from_ns(signal.ts_ns),
+                        signal.rule,
+                        signal.action
+                    );
+                    egui::CollapsingHeader::new(RichText::new(title).monospace())
+                        .id_salt(("signal", view.signals.pushed() as usize - i))
+                        .show(ui, |ui| {
+                            for condition in &signal.conditions {
+                                let mark = if condition.holds { "✔" } else { "✘" };
+                                let color = if condition.holds { theme::BID } else { theme::ASK };
+                                ui.label(
+                                    RichText::new(format!(
+                                        "{mark} {}   = {}",
+                                        condition.text, condition.value
+                                    ))
+                                    .monospace()
+                                    .color(color),
+                                );
+                            }
+                        });
+                }
+            });
+    }
+}
+
+impl Panel for BlotterPanel {
+    fn title(&self) -> &'static str {
+        "Blotter"
+    }
+
+    fn slot(&self) -> Slot {
+        Slot::Bottom
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, view: &View, _actions: &mut Vec<Action>) {
+        ui.horizontal(|ui| {
+            ui.strong("Blotter");
+            ui.selectable_value(&mut self.tab, BlotterTab::Orders, format!("Orders ({})", view.orders.pushed()));
+            ui.selectable_value(&mut self.tab, BlotterTab::Fills, format!("Fills ({})", view.fills.pushed()));
+            ui.selectable_value(&mut self.tab, BlotterTab::Signals, format!("Signals ({})", view.signals.pushed()));
+            if self.tab == BlotterTab::Orders && view.orders_skipped > 0 {
+                ui.label(
+                    RichText::new(format!("{} updates not shown (too fast)", format::count(view.orders_skipped)))
+                        .weak()
+                        .small(),
+                );
+            }
+        });
+        let Some(run) = &view.run else {
+            return;
+        };
+        let instrument = &run.instrument;
+        let text_color = ui.visuals().text_color();
+        match self.tab {
+            BlotterTab::Orders => {
+                let header = format!(
+                    "{:<12}  {:<7} {} {:<15} {:>12} {:>10} {:>10}  {:<15} {}",
+                    "time", "order", "side", "update", "price", "qty", "filled", "state", "reason"
+                );
+                let n = view.orders.len();
+                Self::rows_ui(ui, &header, n, |i| {
+                    let Some(update) = view.orders.get(n - 1 - i) else {
+                        return (String::new(), text_color);
+                    };
+                    let color = if update.fill.is_some() {
+                        theme::side_color(update.side)
+                    } else if update.reason.is_some() && update.state != crate::sim::OrderState::Canceled {
+                        theme::ERROR
+                    } else {
+                        text_color
+                    };
+                    (order_line(instrument, update), color)
+                });
+            }
+            BlotterTab::Fills => {
+                let header = format!(
+                    "{:<12}  {:<7} {} {:>12} {:>10}  {:<6} {:>9} {:>10} {:>8}",
+                    "time", "order", "side", "price", "qty", "liq", "fee", "in queue", "position"
+                );
+                let n = view.fills.len();
+                Self::rows_ui(ui, &header, n, |i| match view.fills.get(n - 1 - i) {
+                    Some(fill) => (fill_line(instrument, fill), theme::side_color(fill.side)),
+                    None => (String::new(), text_color),
+                });
+            }
+            BlotterTab::Signals => Self::signals_ui(ui, view),
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! Data browser: the symbols and days of the open folder, recent folders,
+//! and ways to open another (native dialog, a typed path, or a folder
+//! dropped on the window).
+
+use std::path::PathBuf;
+
+use egui::RichText;
+
+use crate::session::Command;
+
+use super::format;
+use super::persist::RECENT_KEPT;
+use super::view::View;
+use super::{Action, Panel, Persisted, Slot};
+
+/// The data browser.
+#[derive(Debug, Default)]
+pub struct DataBrowserPanel {
+    /// Folders opened before, newest first (persisted by the app).
+    pub recent: Vec<PathBuf>,
+    path_text: String,
+}
+
+impl DataBrowserPanel {
+    fn open_ui(&mut self, ui: &mut egui::Ui, actions: &mut Vec<Action>) {
+        ui.horizontal(|ui| {
+            if ui
+                .button("📂 Open folder…")
+                .on_hover_text("Choose a data folder, or drop one on the window")
+                .clicked()
+            {
+                actions.push(Action::ChooseFolder);
+            }
+        });
+        ui.horizontal(|ui| {
+            let edit = ui.add(
+                egui::TextEdit::singleline(&mut self.path_text)
+                    .hint_text("or type a folder path")
+                    .desired_width(ui.available_width() - 40.0),
+            );
+            let entered = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if (ui.button("Open").clicked() || entered) && !self.path_text.trim().is_empty() {
+                actions.push(Action::OpenFolder(PathBuf::from(self.path_text.trim())));
+            }
+        });
+    }
+
+    fn catalog_ui(ui: &mut egui::Ui, view: &View, actions: &mut Vec<Action>) {
+        let Some(catalog) = &view.catalog else {
+            ui.label(RichText::new("No folder open.").weak());
+            return;
+        };
+        ui.label(RichText::new(catalog.root.display().to_string()).monospace().small())
+            .on_hover_text("The open data folder");
+        let current = view
+            .run
+            .as_ref()
+            .map(|run| (run.instrument.symbol.as_str(), run.day));
+        for symbol in &catalog.symbols {
+            let is_current_symbol = current.is_some_and(|(s, _)| s == symbol.symbol);
+            egui::CollapsingHeader::new(RichText::new(&symbol.symbol).strong())
+                .id_salt(("symbol", &symbol.symbol))
+                .default_open(true)
+                .show(ui, |ui| {
+                    for day in &symbol.days {
+                        let selected = is_current_symbol && current.is_some_and(|(_, d)| d == day.day);
+                        let text = format!("{}  {} events", day.day, format::count(day.rows));
+                        let response = ui.selectable_label(selected, text).on_hover_text(
+                            day.span_ns.map_or_else(String::new, |(first, last)| {
+                                format!(
+                                    "{} – {} UTC",
+                                    format::clock_ms_from_ns(first),
+                                    format::clock_ms_from_ns(last)
+                                )
+                            }),
+                        );
+                        if response.clicked() && !selected {
+                            actions.push(Action::Session(Command::Load {
+                                folder: catalog.root.clone(),
+                                symbol: Some(symbol.symbol.clone()),
+                                day: Some(day.day),
+                            }));
+                        }
+                    }
+                });
+        }
+        if !catalog.skipped.is_empty() {
+            egui::CollapsingHeader::new(format!("{} skipped", catalog.skipped.len()))
+                .id_salt("skipped")
+                .show(ui, |ui| {
+                    for line in &catalog.skipped {
+                        ui.label(RichText::new(line).small().weak());
+                    }
+                });
+        }
+    }
+
+    fn recent_ui(&self, ui: &mut egui::Ui, view: &View, actions: &mut Vec<Action>) {
+        let open_root = view.catalog.as_ref().map(|c| &c.root);
+        let others: Vec<&PathBuf> = self
+            .recent
+            .iter()
+            .filter(|f| Some(*f) != open_root)
+            .collect();
+        if others.is_empty() {
+            return;
+        }
+        egui::CollapsingHeader::new("Recent folders")
+            .id_salt("recent")
+            .show(ui, |ui| {
+                for folder in others {
+                    let name = folder.display().to_string();
+                    if ui.link(&name).on_hover_text(format!("Open {name}")).clicked() {
+                        actions.push(Action::OpenFolder(folder.clone()));
+                    }
+                }
+            });
+    }
+}
+
+impl Panel for DataBrowserPanel {
+    fn title(&self) -> &'static str {
+        "Data"
+    }
+
+    fn slot(&self) -> Slot {
+        Slot::Left
+    }
+
+    fn restore(&mut self, saved: &Persisted) {
+        self.recent = saved.recent_folders.clone();
+        self.recent.truncate(RECENT_KEPT);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, view: &View, actions: &mut Vec<Action>) {
+        Self::catalog_ui(ui, view, actions);
+        self.recent_ui(ui, view, actions);
+        self.open_ui(ui, actions);
+    }
+}

@@ -1,0 +1,265 @@
+//! Depth: a heatmap of the book over time (liquidity as colour, trades as
+//! bubbles, our fills marked), and the cumulative depth of both sides now.
+//!
+//! The heatmap is one texture rebuilt each frame from the fixed-size ring
+//! of book columns in the view, a few thousand pixels' work.
+
+use egui::{
+    Align2, Color32, ColorImage, FontId, Pos2, Rect, RichText, Sense, Shape, Stroke,
+    TextureHandle, TextureOptions, Vec2,
+};
+use egui_plot::{Legend, Line, LineStyle, Plot, PlotPoints};
+
+use crate::market::Side;
+use crate::session::BookView;
+
+use super::format;
+use super::theme;
+use super::view::View;
+use super::{Action, Panel, Slot};
+
+/// Most trade bubbles drawn.
+const MAX_BUBBLES: usize = 3_000;
+/// Widest heatmap texture, pixels.
+const MAX_TEXTURE_WIDTH: usize = 1_024;
+
+/// The depth panel.
+#[derive(Default)]
+pub struct DepthPanel {
+    texture: Option<TextureHandle>,
+}
+
+impl std::fmt::Debug for DepthPanel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DepthPanel").finish_non_exhaustive()
+    }
+}
+
+/// Cumulative quantity by price of one side, as a stepped line from the
+/// touch outwards.
+fn cumulative(levels: &[crate::book::Level]) -> Vec<[f64; 2]> {
+    let mut points = Vec::with_capacity(levels.len() * 2);
+    let mut total = 0.0;
+    for level in levels {
+        points.push([level.price as f64, total]);
+        total += level.qty as f64;
+        points.push([level.price as f64, total]);
+    }
+    points
+}
+
+impl DepthPanel {
+    fn cumulative_ui(ui: &mut egui::Ui, view: &View) {
+        let (Some(frame), Some(run)) = (&view.frame, &view.run) else {
+            return;
+        };
+        let instrument = run.instrument.clone();
+        let side_line = |book: &BookView, side: Side, name: &str, dashed: bool| {
+            let levels = match side {
+                Side::Buy => &book.bids,
+                _ => &book.asks,
+            };
+            let color = theme::side_color(side);
+            let line = Line::new(name.to_owned(), PlotPoints::new(cumulative(levels)));
+            if dashed {
+                line.color(color.gamma_multiply(0.6))
+                    .style(LineStyle::dashed_dense())
+                    .width(1.0)
+            } else {
+                line.color(color).fill(0.0).width(1.5)
+            }
+        };
+        Plot::new("cumulative_depth")
+            .legend(Legend::default())
+            .x_axis_formatter(move |mark, _| format::price_from_ticks(&instrument, mark.value.round() as i64))
+            .y_axis_min_width(36.0)
+            .allow_scroll(false)
+            .show(ui, |plot_ui| {
+                plot_ui.line(side_line(&frame.local_book, Side::Buy, "bids", false));
+                plot_ui.line(side_line(&frame.local_book, Side::Sell, "asks", false));
+                plot_ui.line(side_line(&frame.exchange_book, Side::Buy, "exchange", true));
+                plot_ui.line(side_line(&frame.exchange_book, Side::Sell, "exchange", true));
+            });
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn heatmap_ui(&mut self, ui: &mut egui::Ui, view: &View) {
+        let size = ui.available_size().max(Vec2::new(50.0, 40.0));
+        let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
+        let painter = ui.painter_at(rect);
+        painter.rect_filled(rect, 0.0, theme::heat_color(0.0));
+        let columns = view.heat.columns();
+        let (Some(first), Some(last), Some(run)) = (columns.get(0), columns.last(), &view.run) else {
+            painter.text(
+                rect.center(),
+                Align2::CENTER_CENTER,
+                "The heatmap fills as the market moves.",
+                FontId::proportional(13.0),
+                ui.visuals().weak_text_color(),
+            );
+            return;
+        };
+        let (t0, t1) = (first.ts_ns, last.ts_ns.max(first.ts_ns + 1));
+        let px_per_tick = (rect.height() / 70.0).clamp(2.0, 9.0);
+        let ticks = ((rect.height() / px_per_tick) as i64).max(4);
+        let (bid, ask) = last.touch_ticks();
+        let Some(center) = bid.zip(ask).map(|(b, a)| (b + a) / 2).or(bid).or(ask) else {
+            return;
+        };
+        let p_min = center - ticks / 2;
+        let width_px = (rect.width() as usize).clamp(1, MAX_TEXTURE_WIDTH);
+        let height_px = usize::try_from(ticks).unwrap_or(1).max(1);
+        let background = theme::heat_color(0.0);
+        let mut image = ColorImage::filled([width_px, height_px], background);
+        let max_qty = view.heat.max_qty().max(1) as f32;
+        let span = (t1 - t0) as f64;
+        let mut c = 0;
+        for i in 0..width_px {
+            let t = t0 + (span * (i as f64 + 0.5) / width_px as f64) as i64;
+            while c + 1 < columns.len() && columns.get(c + 1).is_some_and(|col| col.ts_ns <= t) {
+                c += 1;
+            }
+            let Some(column) = columns.get(c) else {
+                continue;
+            };
+            for level in column.bids.iter().chain(&column.asks) {
+                let row = level.price - p_min;
+                if !(0..ticks).contains(&row) {
+                    continue;
+                }
+                let j = height_px - 1 - row as usize;
+                let fraction = (level.qty as f32 / max_qty).sqrt();
+                image.pixels[j * width_px + i] = theme::heat_color(0.12 + 0.88 * fraction);
+            }
+        }
+        match &mut self.texture {
+            Some(texture) => texture.set(image, TextureOptions::NEAREST),
+            None => {
+                self.texture = Some(ui.ctx().load_texture("depth_heatmap", image, TextureOptions::NEAREST));
+            }
+        }
+        if let Some(texture) = &self.texture {
+            painter.image(
+                texture.id(),
+                rect,
+                Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0)),
+                Color32::WHITE,
+            );
+        }
+        let x_of = |ts: i64| rect.left() + rect.width() * ((ts - t0) as f64 / span) as f32;
+        let y_of = |price: i64| rect.bottom() - ((price - p_min) as f32 + 0.5) * rect.height() / ticks as f32;
+
+        // The touch over time.
+        for side in [Side::Buy, Side::Sell] {
+            let points: Vec<Pos2> = columns
+                .iter()
+                .filter_map(|col| {
+                    let (b, a) = col.touch_ticks();
+                    let price = if side == Side::Buy { b } else { a }?;
+                    Some(Pos2::new(x_of(col.ts_ns), y_of(price)))
+                })
+                .collect();
+            if points.len() >= 2 {
+                painter.add(Shape::line(points, Stroke::new(1.2, theme::side_color(side))));
+            }
+        }
+
+        // Trades as bubbles.
+        let from = view.trades.partition_point_by(t0, |t| t.ts_ns);
+        let visible = view.trades.len().saturating_sub(from);
+        let step = visible.div_ceil(MAX_BUBBLES).max(1);
+        let max_trade = view
+            .trades
+            .iter()
+            .skip(from)
+            .map(|t| t.qty_lots)
+            .max()
+            .unwrap_or(1)
+            .max(1) as f32;
+        for trade in view.trades.iter().skip(from).step_by(step) {
+            let row = trade.price_ticks - p_min;
+            if !(0..ticks).contains(&row) || trade.ts_ns > t1 {
+                continue;
+            }
+            let radius = 1.5 + 7.0 * (trade.qty_lots as f32 / max_trade).sqrt();
+            let center = Pos2::new(x_of(trade.ts_ns), y_of(trade.price_ticks));
+            let color = theme::side_color(trade.side);
+            painter.circle(center, radius, color.gamma_multiply(0.35), Stroke::new(1.0, color));
+        }
+
+        // Our fills, marked on top.
+        let fills_from = view.fills.partition_point_by(t0, |f| f.exch_ts_ns);
+        for fill in view.fills.iter().skip(fills_from).take(MAX_BUBBLES) {
+            let row = fill.price_ticks - p_min;
+            if !(0..ticks).contains(&row) {
+                continue;
+            }
+            let center = Pos2::new(x_of(fill.exch_ts_ns.min(t1)), y_of(fill.price_ticks));
+            let r = 5.0;
+            let diamond = vec![
+                center + Vec2::new(0.0, -r),
+                center + Vec2::new(r, 0.0),
+                center + Vec2::new(0.0, r),
+                center + Vec2::new(-r, 0.0),
+            ];
+            painter.add(Shape::convex_polygon(diamond, theme::OWN, Stroke::new(1.5, Color32::WHITE)));
+        }
+
+        // Price and time labels.
+        let label_color = Color32::from_gray(200);
+        let font = FontId::monospace(10.0);
+        let every = ((16.0 / px_per_tick).ceil() as i64).max(1) * 2;
+        let mut price = p_min + (every - p_min.rem_euclid(every));
+        while price < p_min + ticks {
+            painter.text(
+                Pos2::new(rect.left() + 3.0, y_of(price)),
+                Align2::LEFT_CENTER,
+                format::price_from_ticks(&run.instrument, price),
+                font.clone(),
+                label_color,
+            );
+            price += every;
+        }
+        painter.text(
+            rect.left_bottom() + Vec2::new(3.0, -2.0),
+            Align2::LEFT_BOTTOM,
+            format::clock_ms_from_ns(t0),
+            font.clone(),
+            label_color,
+        );
+        painter.text(
+            rect.right_bottom() + Vec2::new(-3.0, -2.0),
+            Align2::RIGHT_BOTTOM,
+            format::clock_ms_from_ns(t1),
+            font,
+            label_color,
+        );
+    }
+}
+
+impl Panel for DepthPanel {
+    fn title(&self) -> &'static str {
+        "Depth"
+    }
+
+    fn slot(&self) -> Slot {
+        Slot::CenterBottom
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, view: &View, _actions: &mut Vec<Action>) {
+        ui.horizontal(|ui| {
+            ui.strong("Depth");
+            ui.label(
+                RichText::new("heatmap: liquidity over time, trades as bubbles, own fills ◆")
+                    .weak()
+                    .small(),
+            );
+        });
+        egui::Panel::right("cumulative_depth_panel")
+            .resizable(true)
+            .default_size(280.0)
+            .size_range(120.0..=600.0)
+            .show(ui, |ui| Self::cumulative_ui(ui, view));
+        self.heatmap_ui(ui, view);
+    }
+}

@@ -1,0 +1,88 @@
+//! The window: one file per panel behind one [`Panel`] trait, laid out by
+//! [`app::TicklabApp`].
+//!
+//! Panels read a [`View`] of the session (built from its updates) and push
+//! [`Action`]s; the app applies the actions in one place, after drawing.
+//! Nothing here touches the engine.
+
+pub mod action;
+pub mod app;
+pub mod blotter;
+pub mod console;
+pub mod data_browser;
+pub mod depth;
+pub mod dialog;
+pub mod equity;
+pub mod format;
+pub mod heat;
+pub mod ladder;
+pub mod overlay;
+pub mod persist;
+pub mod price;
+pub mod series;
+pub mod stats;
+pub mod strategy;
+pub mod theme;
+pub mod transport;
+pub mod view;
+
+pub use action::Action;
+pub use app::{AppOptions, TicklabApp};
+pub use persist::Persisted;
+pub use view::View;
+
+/// Where a panel sits in the window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Slot {
+    /// The bar along the top (transport).
+    Top,
+    /// The left column, stacked (data, strategy, stats).
+    Left,
+    /// The right column (DOM ladder).
+    Right,
+    /// The middle, largest area (price chart).
+    Center,
+    /// Below the middle area (depth, equity).
+    CenterBottom,
+    /// The bottom row, side by side (blotter, console).
+    Bottom,
+}
+
+/// One panel of the window.
+pub trait Panel {
+    /// The panel's title, also its stable name in the layout.
+    fn title(&self) -> &'static str;
+
+    /// Where the panel sits.
+    fn slot(&self) -> Slot;
+
+    /// Draws the panel from `view`; what the user asks for goes into
+    /// `actions`.
+    fn ui(&mut self, ui: &mut egui::Ui, view: &View, actions: &mut Vec<Action>);
+
+    /// Takes what it remembers from the saved state.
+    fn restore(&mut self, saved: &Persisted) {
+        let _ = saved;
+    }
+
+    /// Writes what it remembers into the state to save.
+    fn remember(&self, saved: &mut Persisted) {
+        let _ = saved;
+    }
+}
+
+/// Every panel of the window, in layout order.
+pub fn all_panels() -> Vec<Box<dyn Panel>> {
+    vec![
+        Box::new(transport::TransportPanel::default()),
+        Box::new(data_browser::DataBrowserPanel::default()),
+        Box::new(strategy::StrategyPanel::default()),
+        Box::new(stats::StatsPanel),
+        Box::new(ladder::LadderPanel::default()),
+        Box::new(price::PricePanel::default()),
+        Box::new(depth::DepthPanel::default()),
+        Box::new(equity::EquityPanel),
+        Box::new(blotter::BlotterPanel::default()),
+        Box::new(console::ConsolePanel::default()),
+    ]
+}

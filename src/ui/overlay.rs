@@ -1,0 +1,74 @@
+//! The debug overlay: how long the last frames took to build, the frame
+//! rate, and how much the session sent.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use egui::{Align2, RichText};
+
+use super::view::View;
+
+/// Frame times kept for the averages.
+const FRAMES_KEPT: usize = 120;
+
+/// Frame timing, measured by the app around each frame it builds.
+#[derive(Debug, Default)]
+pub struct FrameTimes {
+    build_secs: VecDeque<f32>,
+    interval_secs: VecDeque<f32>,
+}
+
+impl FrameTimes {
+    /// Records one frame: `build` is the time spent building it, `dt_secs`
+    /// the time since the previous frame.
+    pub fn record(&mut self, build: Duration, dt_secs: f32) {
+        if self.build_secs.len() == FRAMES_KEPT {
+            self.build_secs.pop_front();
+            self.interval_secs.pop_front();
+        }
+        self.build_secs.push_back(build.as_secs_f32());
+        self.interval_secs.push_back(dt_secs);
+    }
+
+    /// Mean and worst build time over the kept frames, ms.
+    pub fn build_ms(&self) -> (f32, f32) {
+        let n = self.build_secs.len().max(1) as f32;
+        let mean = self.build_secs.iter().sum::<f32>() / n;
+        let worst = self.build_secs.iter().copied().fold(0.0, f32::max);
+        (mean * 1e3, worst * 1e3)
+    }
+
+    /// Frames per second over the kept frames.
+    pub fn fps(&self) -> f32 {
+        let total: f32 = self.interval_secs.iter().sum();
+        if total > 0.0 {
+            self.interval_secs.len() as f32 / total
+        } else {
+            0.0
+        }
+    }
+
+    /// The overlay, in the top-right corner of the window.
+    pub fn overlay_ui(&self, ctx: &egui::Context, view: &View) {
+        let (mean_ms, worst_ms) = self.build_ms();
+        let rate = view
+            .frame
+            .as_ref()
+            .filter(|f| f.state.is_running())
+            .map(|f| format!(" · session {:.2} M ev/s", f.events_per_sec / 1e6))
+            .unwrap_or_default();
+        let text = format!(
+            "frame {mean_ms:.1} ms (worst {worst_ms:.1}) · {:.0} fps · {} updates{rate}",
+            self.fps(),
+            view.updates_last_frame
+        );
+        egui::Area::new(egui::Id::new("debug_overlay"))
+            .anchor(Align2::RIGHT_BOTTOM, [-6.0, -6.0])
+            .interactable(false)
+            .show(ctx, |ui| {
+                egui::Frame::popup(ui.style()).show(ui, |ui| {
+                    ui.label(RichText::new(text).monospace().small());
+                });
+            });
+    }
+}

@@ -1,0 +1,298 @@
+//! Price chart: best bid, ask and mid over time, market trades sized by
+//! volume, our fills as buy and sell markers, and our resting orders as
+//! horizontal segments at their price.
+
+use egui::{Color32, RichText};
+use egui_plot::{Legend, Line, LineStyle, MarkerShape, Plot, PlotBounds, PlotPoints, Points};
+
+use crate::market::Side;
+
+use super::format;
+use super::theme;
+use super::view::View;
+use super::{Action, Panel, Slot};
+
+/// Time windows offered, seconds of data time (`None`: the whole run).
+const WINDOWS: [(Option<f64>, &str); 6] = [
+    (Some(10.0), "10 s"),
+    (Some(60.0), "1 min"),
+    (Some(600.0), "10 min"),
+    (Some(3_600.0), "1 h"),
+    (Some(6.0 * 3_600.0), "6 h"),
+    (None, "all"),
+];
+/// Most points drawn per line.
+const MAX_LINE_POINTS: usize = 4_000;
+/// Most trades drawn.
+const MAX_TRADES: usize = 4_000;
+/// Most order segments drawn.
+const MAX_SEGMENTS: usize = 400;
+
+/// The price chart.
+#[derive(Debug)]
+pub struct PricePanel {
+    /// Keep the newest data in view.
+    pub follow: bool,
+    /// Index into the offered windows.
+    pub window_index: usize,
+}
+
+impl Default for PricePanel {
+    fn default() -> Self {
+        PricePanel {
+            follow: true,
+            window_index: 1,
+        }
+    }
+}
+
+/// `HH:MM:SS` of an axis value in seconds since the day's start.
+pub fn clock_from_x(x_secs: f64) -> String {
+    let secs = x_secs.rem_euclid(86_400.0);
+    format!(
+        "{:02}:{:02}:{:02}",
+        (secs / 3_600.0) as u32,
+        (secs / 60.0) as u32 % 60,
+        secs as u32 % 60
+    )
+}
+
+impl PricePanel {
+    fn controls_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.strong("Price");
+            for (i, (_, label)) in WINDOWS.iter().enumerate() {
+                if ui.selectable_label(self.window_index == i, *label).clicked() {
+                    self.window_index = i;
+                    self.follow = true;
+                }
+            }
+            ui.checkbox(&mut self.follow, "follow")
+                .on_hover_text("Keep the newest data in view; drag or zoom to look back");
+        });
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn chart_ui(&mut self, ui: &mut egui::Ui, view: &View) {
+        let (Some(run), Some(now_ns)) = (&view.run, view.now_ns()) else {
+            ui.centered_and_justified(|ui| {
+                ui.label(RichText::new("The chart starts with the first step.").weak());
+            });
+            return;
+        };
+        let instrument = run.instrument.clone();
+        let now_x = view.x_from_ns(now_ns);
+        let first_x = view
+            .bid
+            .iter()
+            .next()
+            .map_or(now_x, |p| p[0])
+            .min(now_x);
+        let window = WINDOWS.get(self.window_index).and_then(|w| w.0);
+        let follow_x = match window {
+            Some(secs) => (now_x - secs, now_x + secs * 0.02),
+            None => (first_x, now_x + (now_x - first_x).max(1.0) * 0.02),
+        };
+        let instrument_for_y = instrument.clone();
+        let plot = Plot::new("price_chart")
+            .legend(Legend::default().position(egui_plot::Corner::LeftTop))
+            .x_axis_formatter(|mark, _| clock_from_x(mark.value))
+            .y_axis_formatter(move |mark, _| {
+                format!(
+                    "{:.*}",
+                    instrument_for_y.price_decimals(),
+                    mark.value * instrument_for_y.tick_size
+                )
+            })
+            .label_formatter({
+                let instrument = instrument.clone();
+                move |hover| {
+                    let position = match hover {
+                        egui_plot::HoverPosition::NearDataPoint { position, .. }
+                        | egui_plot::HoverPosition::Elsewhere { position } => position,
+                    };
+                    Some(format!(
+                        "{}\n{}",
+                        clock_from_x(position.x),
+                        format::price_from_ticks_f64(&instrument, position.y)
+                    ))
+                }
+            })
+            .y_axis_min_width(56.0);
+        let frame = view.frame.as_ref();
+        let mut follow = self.follow;
+        let response = plot.show(ui, |plot_ui| {
+            let (x_min, x_max) = if follow {
+                follow_x
+            } else {
+                let bounds = plot_ui.plot_bounds();
+                (bounds.min()[0], bounds.max()[0])
+            };
+            let mut bid = view.bid.window(x_min, x_max, MAX_LINE_POINTS);
+            let mut ask = view.ask.window(x_min, x_max, MAX_LINE_POINTS);
+            if let Some(frame) = frame {
+                let (b, a) = frame.local_book.touch_ticks();
+                if let Some(b) = b {
+                    bid.push([now_x, b as f64]);
+                }
+                if let Some(a) = a {
+                    ask.push([now_x, a as f64]);
+                }
+            }
+            if follow {
+                let (lo, hi) = bid
+                    .iter()
+                    .chain(&ask)
+                    .filter(|p| p[0] >= x_min)
+                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+                        (lo.min(p[1]), hi.max(p[1]))
+                    });
+                if lo.is_finite() {
+                    let pad = ((hi - lo) * 0.08).max(2.0);
+                    plot_ui.set_plot_bounds(PlotBounds::from_min_max(
+                        [x_min, lo - pad],
+                        [x_max, hi + pad],
+                    ));
+                }
+            }
+            let mid: Vec<[f64; 2]> = bid
+                .iter()
+                .zip(&ask)
+                .filter(|(b, a)| (b[0] - a[0]).abs() < 1e-9)
+                .map(|(b, a)| [b[0], (b[1] + a[1]) / 2.0])
+                .collect();
+            plot_ui.line(
+                Line::new("mid", PlotPoints::new(mid))
+                    .color(theme::MID)
+                    .style(LineStyle::dashed_loose())
+                    .width(1.0),
+            );
+            plot_ui.line(Line::new("bid", PlotPoints::new(bid)).color(theme::BID).width(1.5));
+            plot_ui.line(Line::new("ask", PlotPoints::new(ask)).color(theme::ASK).width(1.5));
+
+            // Market trades: three sizes a side, by volume.
+            let from = view
+                .trades
+                .partition_point_by(view.ns_from_x(x_min), |t| t.ts_ns);
+            let visible = view.trades.len().saturating_sub(from);
+            let step = visible.div_ceil(MAX_TRADES).max(1);
+            let max_qty = view
+                .trades
+                .iter()
+                .skip(from)
+                .step_by(step)
+                .map(|t| t.qty_lots)
+                .max()
+                .unwrap_or(1)
+                .max(1) as f64;
+            let mut buckets: [[Vec<[f64; 2]>; 3]; 2] = Default::default();
+            for trade in view.trades.iter().skip(from).step_by(step) {
+                let share = trade.qty_lots as f64 / max_qty;
+                let size = if share > 0.5 {
+                    2
+                } else if share > 0.1 {
+                    1
+                } else {
+                    0
+                };
+                let side = usize::from(trade.side != Side::Buy);
+                buckets[side][size].push([view.x_from_ns(trade.ts_ns), trade.price_ticks as f64]);
+            }
+            for (side, sizes) in buckets.into_iter().enumerate() {
+                let (name, color) = if side == 0 {
+                    ("buy trades", theme::BID)
+                } else {
+                    ("sell trades", theme::ASK)
+                };
+                for (size, points) in sizes.into_iter().enumerate() {
+                    if points.is_empty() {
+                        continue;
+                    }
+                    plot_ui.points(
+                        Points::new(name, PlotPoints::new(points))
+                            .color(color.gamma_multiply(0.6))
+                            .radius(1.5 + 2.5 * size as f32)
+                            .filled(true),
+                    );
+                }
+            }
+
+            // Our resting orders, from the newest back.
+            let x_of = |ts: i64| view.x_from_ns(ts);
+            let mut drawn = 0;
+            let segments = view
+                .open_segments()
+                .chain(view.segments.iter().rev())
+                .filter(|s| s.end_ns.is_none_or(|end| x_of(end) >= x_min) && x_of(s.start_ns) <= x_max);
+            for segment in segments {
+                if drawn >= MAX_SEGMENTS {
+                    break;
+                }
+                drawn += 1;
+                let end_x = segment.end_ns.map_or(now_x, x_of);
+                let y = segment.price_ticks as f64;
+                let color = match segment.side {
+                    Side::Buy => Color32::from_rgb(100, 200, 255),
+                    _ => Color32::from_rgb(255, 150, 220),
+                };
+                plot_ui.line(
+                    Line::new("own orders", PlotPoints::new(vec![[x_of(segment.start_ns), y], [end_x, y]]))
+                        .color(color)
+                        .width(2.5),
+                );
+            }
+
+            // Our fills.
+            let fills_from = view
+                .fills
+                .partition_point_by(view.ns_from_x(x_min), |f| f.exch_ts_ns);
+            let mut buys = Vec::new();
+            let mut sells = Vec::new();
+            for fill in view.fills.iter().skip(fills_from).take(MAX_TRADES) {
+                let point = [x_of(fill.exch_ts_ns), fill.price_ticks as f64];
+                match fill.side {
+                    Side::Buy => buys.push(point),
+                    _ => sells.push(point),
+                }
+            }
+            plot_ui.points(
+                Points::new("own buys", PlotPoints::new(buys))
+                    .shape(MarkerShape::Up)
+                    .color(theme::OWN)
+                    .radius(6.0)
+                    .filled(true),
+            );
+            plot_ui.points(
+                Points::new("own sells", PlotPoints::new(sells))
+                    .shape(MarkerShape::Down)
+                    .color(Color32::from_rgb(255, 112, 67))
+                    .radius(6.0)
+                    .filled(true),
+            );
+        });
+        let r = &response.response;
+        let scrolled = r.hovered() && ui.input(|i| i.smooth_scroll_delta != egui::Vec2::ZERO);
+        if r.dragged() || scrolled {
+            follow = false;
+        }
+        if r.double_clicked() {
+            follow = true;
+        }
+        self.follow = follow;
+    }
+}
+
+impl Panel for PricePanel {
+    fn title(&self) -> &'static str {
+        "Price"
+    }
+
+    fn slot(&self) -> Slot {
+        Slot::Center
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, view: &View, _actions: &mut Vec<Action>) {
+        self.controls_ui(ui);
+        self.chart_ui(ui, view);
+    }
+}

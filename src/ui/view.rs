@@ -1,0 +1,322 @@
+//! The window's view of the session: the latest frame and bounded
+//! histories built from the session's updates. Panels read it; only
+//! [`View::apply`] changes it.
+
+use std::collections::HashMap;
+
+use crate::market::Side;
+use crate::session::update::{CatalogView, ErrorKind, SignalRecord, TradeRecord};
+use crate::session::{Frame, RunInfo, RunState, Update};
+use crate::sim::stats::Stats;
+use crate::sim::{FillRecord, OrderId, OrderUpdate, UpdateKind};
+
+use super::heat::HeatRing;
+use super::series::{Ring, Series};
+
+/// Market trades kept for the charts and the ladder.
+const TRADES_KEPT: usize = 50_000;
+/// Own fills kept for the blotter and the markers.
+const FILLS_KEPT: usize = 20_000;
+/// Order updates kept for the blotter.
+const ORDERS_KEPT: usize = 5_000;
+/// Resting-order segments kept for the price chart.
+const SEGMENTS_KEPT: usize = 5_000;
+/// Signals kept for the blotter.
+const SIGNALS_KEPT: usize = 5_000;
+/// Console lines kept.
+const CONSOLE_KEPT: usize = 2_000;
+/// Exact recent points and thinned older points of each chart series.
+const SERIES_RECENT: usize = 8_192;
+const SERIES_HISTORY: usize = 8_192;
+
+/// What a console line is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LineKind {
+    /// Something failed.
+    Error(ErrorKind),
+    /// A note from the session.
+    Note,
+    /// A line the strategy logged.
+    Log,
+}
+
+/// One line of the console.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConsoleLine {
+    /// What it is.
+    pub kind: LineKind,
+    /// Data time, ns, when it has one.
+    pub ts_ns: Option<i64>,
+    /// The line.
+    pub text: String,
+    /// More, shown when expanded (a traceback, a rule path).
+    pub detail: String,
+}
+
+/// The time one of our orders rested at one price.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Segment {
+    /// The order.
+    pub order_id: OrderId,
+    /// Buy or sell.
+    pub side: Side,
+    /// Price, ticks.
+    pub price_ticks: i64,
+    /// From, exchange time, ns.
+    pub start_ns: i64,
+    /// Until, exchange time, ns; `None` while it still rests.
+    pub end_ns: Option<i64>,
+}
+
+/// Everything the panels draw.
+#[derive(Debug)]
+pub struct View {
+    /// The latest frame.
+    pub frame: Option<Frame>,
+    /// The run in progress.
+    pub run: Option<RunInfo>,
+    /// The open folder's symbols and days.
+    pub catalog: Option<CatalogView>,
+    /// The run's statistics so far.
+    pub stats: Option<Stats>,
+    /// True when the session has finished every command and waits.
+    pub is_idle: bool,
+    /// Best bid over time (x: seconds since the day's start, y: ticks).
+    pub bid: Series,
+    /// Best ask over time.
+    pub ask: Series,
+    /// Equity over time (y: currency).
+    pub equity: Series,
+    /// Drawdown from the running peak over time (y: currency, ≤ 0).
+    pub drawdown: Series,
+    /// Position over time (y: lots).
+    pub position: Series,
+    equity_peak: f64,
+    /// Market trades, oldest first.
+    pub trades: Ring<TradeRecord>,
+    /// Market trades the session left out at high speed.
+    pub trades_skipped: u64,
+    /// Our fills, oldest first.
+    pub fills: Ring<FillRecord>,
+    /// Order updates, oldest first.
+    pub orders: Ring<OrderUpdate>,
+    /// Order updates the session left out at high speed.
+    pub orders_skipped: u64,
+    /// Where our orders rested, oldest first.
+    pub segments: Ring<Segment>,
+    open_segments: HashMap<OrderId, Segment>,
+    /// Rule strategies' signals, oldest first.
+    pub signals: Ring<SignalRecord>,
+    /// The book over time.
+    pub heat: HeatRing,
+    /// Console lines, oldest first.
+    pub console: Ring<ConsoleLine>,
+    /// Errors received since the start.
+    pub errors_total: u64,
+    /// Updates applied in the last frame, for the overlay.
+    pub updates_last_frame: usize,
+}
+
+impl Default for View {
+    fn default() -> Self {
+        View {
+            frame: None,
+            run: None,
+            catalog: None,
+            stats: None,
+            is_idle: false,
+            bid: Series::new(SERIES_RECENT, SERIES_HISTORY),
+            ask: Series::new(SERIES_RECENT, SERIES_HISTORY),
+            equity: Series::new(SERIES_RECENT, SERIES_HISTORY),
+            drawdown: Series::new(SERIES_RECENT, SERIES_HISTORY),
+            position: Series::new(SERIES_RECENT, SERIES_HISTORY),
+            equity_peak: f64::NEG_INFINITY,
+            trades: Ring::new(TRADES_KEPT),
+            trades_skipped: 0,
+            fills: Ring::new(FILLS_KEPT),
+            orders: Ring::new(ORDERS_KEPT),
+            orders_skipped: 0,
+            segments: Ring::new(SEGMENTS_KEPT),
+            open_segments: HashMap::new(),
+            signals: Ring::new(SIGNALS_KEPT),
+            heat: HeatRing::default(),
+            console: Ring::new(CONSOLE_KEPT),
+            errors_total: 0,
+            updates_last_frame: 0,
+        }
+    }
+}
+
+impl View {
+    /// Start of the run's day, ns: the origin of every chart's x axis.
+    pub fn origin_ns(&self) -> i64 {
+        self.run.as_ref().map_or(0, |run| run.day.start_ns())
+    }
+
+    /// Seconds since the day's start of a time in ns, for chart axes.
+    pub fn x_from_ns(&self, ts_ns: i64) -> f64 {
+        (ts_ns - self.origin_ns()) as f64 / 1e9
+    }
+
+    /// The time in ns of a chart x value.
+    pub fn ns_from_x(&self, x_secs: f64) -> i64 {
+        self.origin_ns() + (x_secs * 1e9) as i64
+    }
+
+    /// Local time of the run, ns, once it has started.
+    pub fn now_ns(&self) -> Option<i64> {
+        self.frame
+            .as_ref()
+            .map(|f| f.now_ns)
+            .filter(|&ts| ts != i64::MIN)
+    }
+
+    /// What the session is doing.
+    pub fn state(&self) -> RunState {
+        self.frame.as_ref().map_or(RunState::Empty, |f| f.state)
+    }
+
+    /// Adds a line to the console.
+    pub fn log(&mut self, kind: LineKind, text: impl Into<String>, detail: impl Into<String>) {
+        if matches!(kind, LineKind::Error(_)) {
+            self.errors_total += 1;
+        }
+        self.console.push(ConsoleLine {
+            kind,
+            ts_ns: None,
+            text: text.into(),
+            detail: detail.into(),
+        });
+    }
+
+    /// Takes in one update from the session.
+    pub fn apply(&mut self, update: Update) {
+        match update {
+            Update::Catalog(catalog) => self.catalog = Some(catalog),
+            Update::Started(run) => {
+                self.clear_histories();
+                self.run = Some(run);
+            }
+            Update::Reset => self.clear_histories(),
+            Update::Frame(frame) => {
+                self.is_idle = false;
+                self.heat.push(frame.now_ns, &frame.local_book);
+                self.frame = Some(*frame);
+            }
+            Update::Batch(batch) => {
+                let batch = *batch;
+                for quote in &batch.quotes {
+                    let x = self.x_from_ns(quote.ts_ns);
+                    if let Some(bid) = quote.bid_ticks {
+                        self.bid.push(x, bid as f64);
+                    }
+                    if let Some(ask) = quote.ask_ticks {
+                        self.ask.push(x, ask as f64);
+                    }
+                }
+                for sample in &batch.equity {
+                    let x = self.x_from_ns(sample.ts_ns);
+                    let equity = sample.account.equity;
+                    self.equity_peak = self.equity_peak.max(equity);
+                    self.equity.push(x, equity);
+                    self.drawdown.push(x, equity - self.equity_peak);
+                    self.position.push(x, sample.account.position_lots as f64);
+                }
+                for trade in batch.trades {
+                    self.trades.push(trade);
+                }
+                self.trades_skipped += batch.trades_skipped;
+                for fill in batch.fills {
+                    self.fills.push(fill);
+                }
+                for update in batch.orders {
+                    self.track_segment(&update);
+                    self.orders.push(update);
+                }
+                self.orders_skipped += batch.orders_skipped;
+                for signal in batch.signals {
+                    self.signals.push(signal);
+                }
+                for line in batch.logs {
+                    self.console.push(ConsoleLine {
+                        kind: LineKind::Log,
+                        ts_ns: Some(line.ts_ns),
+                        text: line.text,
+                        detail: String::new(),
+                    });
+                }
+                for note in batch.notes {
+                    self.log(LineKind::Note, note, "");
+                }
+                for error in batch.errors {
+                    self.errors_total += 1;
+                    self.console.push(ConsoleLine {
+                        kind: LineKind::Error(error.kind),
+                        ts_ns: error.ts_ns,
+                        text: error.message,
+                        detail: error.detail,
+                    });
+                }
+            }
+            Update::Stats(stats) => self.stats = Some(*stats),
+            Update::Idle { .. } => self.is_idle = true,
+        }
+    }
+
+    fn clear_histories(&mut self) {
+        self.bid.clear();
+        self.ask.clear();
+        self.equity.clear();
+        self.drawdown.clear();
+        self.position.clear();
+        self.equity_peak = f64::NEG_INFINITY;
+        self.trades.clear();
+        self.trades_skipped = 0;
+        self.fills.clear();
+        self.orders.clear();
+        self.orders_skipped = 0;
+        self.segments.clear();
+        self.open_segments.clear();
+        self.signals.clear();
+        self.heat.clear();
+        self.stats = None;
+    }
+
+    /// Follows where each order rests, from its updates.
+    fn track_segment(&mut self, update: &OrderUpdate) {
+        let ts_ns = update.exch_ts_ns;
+        let resting = !update.state.is_final()
+            && matches!(
+                update.kind,
+                UpdateKind::Accepted | UpdateKind::Modified | UpdateKind::Fill | UpdateKind::Triggered
+            )
+            && update.price_ticks != 0;
+        let moved = self
+            .open_segments
+            .get(&update.order_id)
+            .is_some_and(|open| open.price_ticks != update.price_ticks);
+        if update.state.is_final() || moved {
+            if let Some(mut open) = self.open_segments.remove(&update.order_id) {
+                open.end_ns = Some(ts_ns);
+                self.segments.push(open);
+            }
+        }
+        if resting && !self.open_segments.contains_key(&update.order_id) {
+            self.open_segments.insert(
+                update.order_id,
+                Segment {
+                    order_id: update.order_id,
+                    side: update.side,
+                    price_ticks: update.price_ticks,
+                    start_ns: ts_ns,
+                    end_ns: None,
+                },
+            );
+        }
+    }
+
+    /// Segments of orders still resting.
+    pub fn open_segments(&self) -> impl Iterator<Item = &Segment> {
+        self.open_segments.values()
+    }
+}

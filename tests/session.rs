@@ -1,0 +1,268 @@
+//! The session thread, without a window: stepping, seeking and reloading
+//! reach exactly the state a headless run reaches at the same point.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tempfile::TempDir;
+use ticklab::market::parquet::{write_events, ReadOptions, WriteOptions};
+use ticklab::market::sample::{generate, SampleSpec};
+use ticklab::session::frame::DEFAULT_FRAME_DEPTH;
+use ticklab::session::update::ErrorKind;
+use ticklab::session::{
+    open_day, Command, Frame, RunState, SeekTarget, Session, SessionOptions, StepTarget,
+    StrategyChoice, Update,
+};
+use ticklab::sim::{FillRecord, RunConfig, Wake};
+
+/// Long enough for a debug build on a busy machine.
+const WAIT: Duration = Duration::from_secs(120);
+
+/// A data folder with one small ACME day.
+fn small_folder() -> TempDir {
+    let root = TempDir::new().unwrap();
+    let spec = SampleSpec::stock().with_target_events(30_000);
+    let dir = root.path().join(spec.symbol());
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(
+        dir.join("instrument.toml"),
+        spec.instrument.to_toml_string("test"),
+    )
+    .unwrap();
+    let options = WriteOptions {
+        row_group_rows: 4_096,
+        ..WriteOptions::default()
+    };
+    write_events(
+        dir.join(format!("{}.parquet", spec.day)),
+        &spec.instrument,
+        generate(&spec, 7),
+        &options,
+    )
+    .unwrap();
+    root
+}
+
+/// What the window would know after applying the updates in order.
+#[derive(Default)]
+struct Seen {
+    frame: Option<Frame>,
+    fills: Vec<FillRecord>,
+    errors: Vec<(ErrorKind, String)>,
+    notes: Vec<String>,
+    resets: usize,
+}
+
+impl Seen {
+    fn apply(&mut self, updates: Vec<Update>) {
+        for update in updates {
+            match update {
+                Update::Reset => {
+                    self.resets += 1;
+                    self.fills.clear();
+                }
+                Update::Frame(frame) => self.frame = Some(*frame),
+                Update::Batch(batch) => {
+                    self.fills.extend(batch.fills);
+                    self.errors
+                        .extend(batch.errors.into_iter().map(|e| (e.kind, e.message)));
+                    self.notes.extend(batch.notes);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn frame(&self) -> &Frame {
+        self.frame.as_ref().expect("a frame")
+    }
+}
+
+struct Driver {
+    session: Session,
+    seen: Seen,
+}
+
+impl Driver {
+    fn new(folder: &Path, strategy: &str) -> Driver {
+        let session = Session::spawn(SessionOptions::default(), Arc::new(|| {})).unwrap();
+        let mut driver = Driver {
+            session,
+            seen: Seen::default(),
+        };
+        driver.run(Command::Load {
+            folder: folder.to_owned(),
+            symbol: None,
+            day: None,
+        });
+        driver.run(Command::SetStrategy(strategy.to_owned()));
+        driver
+    }
+
+    /// Sends `command` and applies everything up to the session's idle.
+    fn run(&mut self, command: Command) -> &Seen {
+        self.session.send(command).unwrap();
+        let updates = self.session.wait_idle(WAIT).expect("the session goes idle");
+        self.seen.apply(updates);
+        &self.seen
+    }
+}
+
+/// A headless run of `strategy` stopped after `events` market events.
+fn headless(folder: &Path, strategy: &str, events: u64) -> ticklab::session::replay::DynRunner {
+    let day = open_day(folder, None, None).unwrap();
+    let choice = StrategyChoice::parse(strategy, &toml::Table::new()).unwrap();
+    let mut runner = day
+        .runner(&RunConfig::default(), ReadOptions::default(), choice.build())
+        .unwrap();
+    runner.run_to_event(events).unwrap();
+    runner
+}
+
+/// The frame matches the headless runner's engine, field by field.
+fn assert_same_state(frame: &Frame, fills: &[FillRecord], runner: &ticklab::session::replay::DynRunner) {
+    let engine = runner.engine();
+    assert_eq!(frame.events_seen, engine.events_seen());
+    assert_eq!(frame.now_ns, engine.now_ns());
+    assert_eq!(frame.exchange_events, engine.exchange_events());
+    assert_eq!(frame.orders, engine.open_orders());
+    let expected = Frame::of(engine, frame.state, frame.wakes, DEFAULT_FRAME_DEPTH);
+    assert_eq!(frame.local_book, expected.local_book);
+    assert_eq!(frame.account, expected.account);
+    assert_eq!(fills, engine.record().fills.as_slice());
+}
+
+#[test]
+fn stepping_reaches_the_state_of_a_headless_run() {
+    let folder = small_folder();
+    let mut driver = Driver::new(folder.path(), "mm");
+    for n in [1, 1, 998, 4_000, 7_000] {
+        driver.run(Command::Step(StepTarget::Events(n)));
+    }
+    let seen = &driver.seen;
+    assert_eq!(seen.frame().events_seen, 12_000);
+    assert_eq!(seen.frame().state, RunState::Paused);
+    let runner = headless(folder.path(), "mm", 12_000);
+    assert!(!runner.engine().record().fills.is_empty(), "the test needs fills");
+    assert_same_state(seen.frame(), &seen.fills, &runner);
+}
+
+#[test]
+fn seeking_back_then_forward_reproduces_the_same_fills() {
+    let folder = small_folder();
+    let mut driver = Driver::new(folder.path(), "mm");
+    driver.run(Command::Step(StepTarget::Events(15_000)));
+    let fills_at_end = driver.seen.fills.clone();
+    let frame_at_end = driver.seen.frame().clone();
+    assert!(fills_at_end.len() >= 2, "the test needs fills");
+
+    driver.run(Command::Seek(SeekTarget::Event(4_000)));
+    assert_eq!(driver.seen.frame().events_seen, 4_000);
+    let early = headless(folder.path(), "mm", 4_000);
+    assert_same_state(driver.seen.frame(), &driver.seen.fills, &early);
+    assert!(driver.seen.fills.len() < fills_at_end.len());
+    assert!(driver.seen.notes.iter().any(|n| n.contains("re-ran")));
+
+    driver.run(Command::Seek(SeekTarget::Event(15_000)));
+    assert_eq!(driver.seen.fills, fills_at_end);
+    assert_eq!(driver.seen.frame().now_ns, frame_at_end.now_ns);
+    assert_eq!(driver.seen.frame().orders, frame_at_end.orders);
+
+    // Backwards by time lands where a headless run to that time does.
+    let ts_ns = frame_at_end.now_ns - 60_000_000_000;
+    driver.run(Command::Seek(SeekTarget::TimeNs(ts_ns)));
+    let mut by_time = headless(folder.path(), "mm", 0);
+    by_time.run_until_ns(ts_ns).unwrap();
+    assert_same_state(driver.seen.frame(), &driver.seen.fills, &by_time);
+    assert!(driver.seen.errors.is_empty(), "{:?}", driver.seen.errors);
+}
+
+#[test]
+fn reload_reruns_to_the_same_place() {
+    let folder = small_folder();
+    let mut driver = Driver::new(folder.path(), "mm");
+    driver.run(Command::Step(StepTarget::Events(9_000)));
+    let before = driver.seen.frame().clone();
+    let fills_before = driver.seen.fills.clone();
+    let resets_before = driver.seen.resets;
+    driver.run(Command::ReloadStrategy);
+    let after = driver.seen.frame();
+    assert_eq!(driver.seen.resets, resets_before + 1);
+    assert_eq!(after.events_seen, before.events_seen);
+    assert_eq!(after.now_ns, before.now_ns);
+    assert_eq!(after.orders, before.orders);
+    assert_eq!(after.account, before.account);
+    assert_eq!(driver.seen.fills, fills_before);
+}
+
+#[test]
+fn step_to_next_fill_stops_at_the_fill() {
+    let folder = small_folder();
+    let mut driver = Driver::new(folder.path(), "mm");
+    driver.run(Command::Step(StepTarget::NextFill));
+    let frame = driver.seen.frame().clone();
+    assert_eq!(driver.seen.fills.len(), 1);
+    // A headless run stopped at the same wake saw its first fill last.
+    let day = open_day(folder.path(), None, None).unwrap();
+    let choice = StrategyChoice::parse("mm", &toml::Table::new()).unwrap();
+    let mut runner = day
+        .runner(&RunConfig::default(), ReadOptions::default(), choice.build())
+        .unwrap();
+    for _ in 0..frame.wakes - 1 {
+        runner.step().unwrap();
+    }
+    match runner.step().unwrap() {
+        Wake::Order(update) => assert!(update.fill.is_some()),
+        other => panic!("stopped at {other:?}"),
+    }
+    assert_same_state(&frame, &driver.seen.fills, &runner);
+}
+
+#[test]
+fn errors_are_reported_and_commands_refused_politely() {
+    let folder = small_folder();
+    let mut driver = Driver::new(folder.path(), "noop");
+    driver.run(Command::SetStrategy("no_such_strategy".to_owned()));
+    driver.run(Command::SetStrategy("missing.py".to_owned()));
+    let strategy_errors = driver
+        .seen
+        .errors
+        .iter()
+        .filter(|(kind, _)| *kind == ErrorKind::StrategyLoad)
+        .count();
+    assert_eq!(strategy_errors, 2, "{:?}", driver.seen.errors);
+    driver.run(Command::Load {
+        folder: folder.path().join("nowhere"),
+        symbol: None,
+        day: None,
+    });
+    assert!(driver.seen.errors.iter().any(|(kind, _)| *kind == ErrorKind::Data));
+    // The day loaded before stays loaded and runs to its end.
+    driver.run(Command::Step(StepTarget::End));
+    assert_eq!(driver.seen.frame().state, RunState::Finished);
+    driver.run(Command::Step(StepTarget::Events(1)));
+    assert!(driver
+        .seen
+        .errors
+        .iter()
+        .any(|(kind, message)| *kind == ErrorKind::Command && message.contains("over")));
+}
+
+#[test]
+fn play_and_pause_never_block_and_reach_the_end() {
+    let folder = small_folder();
+    let mut driver = Driver::new(folder.path(), "mm");
+    driver.session.send(Command::Play(ticklab::session::Speed::Max)).unwrap();
+    let updates = driver.session.wait_idle(WAIT).expect("plays to the end");
+    driver.seen.apply(updates);
+    assert_eq!(driver.seen.frame().state, RunState::Finished);
+    let runner = headless(folder.path(), "mm", u64::MAX);
+    assert_eq!(driver.seen.fills, runner.engine().record().fills);
+
+    // Real-time play is paused at once.
+    driver.run(Command::Seek(SeekTarget::Event(100)));
+    driver.session.send(Command::Play(ticklab::session::Speed::RealTime(1.0))).unwrap();
+    driver.run(Command::Pause);
+    assert_eq!(driver.seen.frame().state, RunState::Paused);
+}
