@@ -121,13 +121,6 @@ fn parquet_read(c: &mut Criterion) {
         summary.bytes as f64 / summary.rows as f64
     );
 
-    if let Ok(n) = std::env::var("ONESHOT") {
-        let n: usize = n.parse().unwrap();
-        let t = std::time::Instant::now();
-        for _ in 0..n { black_box(read_all(&path, &instrument)); }
-        println!("ONESHOT {:?} per iter", t.elapsed() / n as u32);
-        std::process::exit(0);
-    }
     let mut group = c.benchmark_group("parquet_read");
     group.sample_size(10);
     group.throughput(Throughput::Elements(EVENTS as u64));

@@ -4,6 +4,12 @@
 set -euo pipefail
 
 packages=(pkg-config build-essential)
+# The window (eframe on OpenGL): the libraries winit and glutin load at run
+# time; building needs none of their development packages.
+packages+=(libx11-6 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0 libwayland-client0 libgl1 libegl1 libgl1-mesa-dri)
+# A real window without a display, driven and photographed: Xvfb, xdotool
+# and ImageMagick's `import`.
+packages+=(xvfb xdotool imagemagick)
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -8,8 +8,11 @@ use ticklab::market::catalog::{Catalog, CatalogError, Day};
 use ticklab::market::parquet::{write_events, WriteOptions};
 use ticklab::market::{Instrument, MarketEvent, Side};
 
+/// A day file as the catalog lists it: day, rows, exch_ts span.
+type DaySummary = (Day, u64, Option<(i64, i64)>);
+
 fn day(text: &str) -> Day {
-    text.parse().unwrap()
+    text.parse().expect("a valid date")
 }
 
 /// Writes `count` depth events of `instrument` on `date`, from 01:00 UTC
@@ -30,18 +33,18 @@ fn write_day(dir: &Path, instrument: &Instrument, date: &str, count: i64) -> (i6
         events,
         &options,
     )
-    .unwrap();
+    .expect("day file writes");
     (first_ns, first_ns + (count - 1) * 1_000_000_000)
 }
 
 fn symbol_dir(root: &Path, instrument: &Instrument) -> std::path::PathBuf {
     let dir = root.join(&instrument.symbol);
-    std::fs::create_dir(&dir).unwrap();
+    std::fs::create_dir(&dir).expect("symbol folder writes");
     std::fs::write(
         dir.join("instrument.toml"),
         instrument.to_toml_string("test"),
     )
-    .unwrap();
+    .expect("symbol folder writes");
     dir
 }
 
@@ -57,7 +60,9 @@ fn lists_two_symbols_with_rows_and_spans_and_reports_junk() {
     let eth_day = write_day(&eth_dir, &eth, "2024-03-01", 55);
     // Junk: a stray file at the top, a folder without instrument.toml, a
     // badly named file, a non-Parquet day file and an empty day file.
-    std::fs::write(root.path().join("README.txt"), "notes").unwrap();
+    std::fs::write(root.path().join("notes.txt"), "notes").unwrap();
+    // A README is documentation, not junk.
+    std::fs::write(root.path().join("README.md"), "# data").unwrap();
     std::fs::create_dir(root.path().join("scratch")).unwrap();
     std::fs::write(btc_dir.join("notes.csv"), "a,b").unwrap();
     std::fs::write(eth_dir.join("2024-03-02.parquet"), "not parquet").unwrap();
@@ -73,7 +78,7 @@ fn lists_two_symbols_with_rows_and_spans_and_reports_junk() {
 
     let btc_data = catalog.instrument("BTC-PERP").unwrap();
     assert_eq!(btc_data.instrument, btc);
-    let days: Vec<(Day, u64, Option<(i64, i64)>)> = btc_data
+    let days: Vec<DaySummary> = btc_data
         .days
         .iter()
         .map(|file| (file.day, file.rows(), file.exch_ts_span_ns()))
@@ -113,7 +118,7 @@ fn lists_two_symbols_with_rows_and_spans_and_reports_junk() {
             .map(|(_, reason)| *reason)
             .unwrap_or_else(|| panic!("{name} not reported in {skipped:?}"))
     };
-    assert!(reason_of("README.txt").contains("outside"));
+    assert!(reason_of("notes.txt").contains("outside"));
     assert!(reason_of("scratch").contains("instrument.toml"));
     assert!(reason_of("notes.csv").contains("YYYY-MM-DD"));
     assert!(reason_of("2024-03-02.parquet").contains("not a readable Parquet file"));

@@ -12,10 +12,10 @@ use parquet::data_type::{
     ByteArray, ByteArrayType, DataType, DoubleType, FloatType, Int32Type, Int64Type,
 };
 use parquet::file::properties::{WriterProperties, WriterVersion};
-use parquet::schema::types::ColumnPath;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::file::writer::{SerializedColumnWriter, SerializedFileWriter};
 use parquet::schema::parser::parse_message_type;
+use parquet::schema::types::ColumnPath;
 use tempfile::TempDir;
 use ticklab::market::parquet::{
     file_info, read_events, write_events, DataError, EventReader, Loader, ReadOptions, WriteOptions,
@@ -56,7 +56,10 @@ struct Column {
 
 impl Column {
     fn name(&self) -> &str {
-        self.decl.split_whitespace().nth(2).unwrap()
+        self.decl
+            .split_whitespace()
+            .nth(2)
+            .expect("a column declaration names its column")
     }
 }
 
@@ -84,31 +87,41 @@ fn put<T: DataType>(
     writer
         .typed::<T>()
         .write_batch(&present, levels, None)
-        .unwrap();
+        .expect("raw column writes");
 }
 
 fn write_raw(path: &Path, columns: &[Column], rows_per_group: usize) {
-    write_raw_with(path, columns, rows_per_group, WriterProperties::builder().build());
+    write_raw_with(
+        path,
+        columns,
+        rows_per_group,
+        WriterProperties::builder().build(),
+    );
 }
 
-fn write_raw_with(
-    path: &Path,
-    columns: &[Column],
-    rows_per_group: usize,
-    props: WriterProperties,
-) {
+fn write_raw_with(path: &Path, columns: &[Column], rows_per_group: usize, props: WriterProperties) {
     let decls: String = columns.iter().map(|c| format!("{}; ", c.decl)).collect();
-    let schema = Arc::new(parse_message_type(&format!("message m {{ {decls} }}")).unwrap());
+    let schema = Arc::new(
+        parse_message_type(&format!("message m {{ {decls} }}")).expect("raw Parquet file writes"),
+    );
     let props = Arc::new(props);
-    let mut writer = SerializedFileWriter::new(File::create(path).unwrap(), schema, props).unwrap();
+    let mut writer = SerializedFileWriter::new(
+        File::create(path).expect("raw Parquet file writes"),
+        schema,
+        props,
+    )
+    .expect("raw Parquet file writes");
     let rows = columns[0].values.len();
     let mut start = 0;
     while start < rows {
         let end = (start + rows_per_group).min(rows);
-        let mut row_group = writer.next_row_group().unwrap();
+        let mut row_group = writer.next_row_group().expect("raw Parquet file writes");
         for column in columns {
             let optional = column.decl.starts_with("OPTIONAL");
-            let mut w = row_group.next_column().unwrap().unwrap();
+            let mut w = row_group
+                .next_column()
+                .expect("raw Parquet file writes")
+                .expect("raw Parquet file writes");
             match &column.values {
                 Values::I64(v) => put::<Int64Type>(&mut w, &v[start..end], optional),
                 Values::I32(v) => put::<Int32Type>(&mut w, &v[start..end], optional),
@@ -122,12 +135,12 @@ fn write_raw_with(
                     put::<ByteArrayType>(&mut w, &v, optional);
                 }
             }
-            w.close().unwrap();
+            w.close().expect("raw Parquet file writes");
         }
-        row_group.close().unwrap();
+        row_group.close().expect("raw Parquet file writes");
         start = end;
     }
-    writer.close().unwrap();
+    writer.close().expect("raw Parquet file writes");
 }
 
 /// Six valid rows in natural units: two batches of two, a lone trade, a
@@ -167,7 +180,7 @@ fn replaced(mut columns: Vec<Column>, column: Column) -> Vec<Column> {
     let index = columns
         .iter()
         .position(|c| c.name() == column.name())
-        .unwrap();
+        .expect("the replaced column exists");
     columns[index] = column;
     columns
 }
@@ -184,7 +197,7 @@ struct Dir {
 impl Dir {
     fn new() -> Self {
         Dir {
-            dir: TempDir::new().unwrap(),
+            dir: TempDir::new().expect("temporary directory"),
         }
     }
 
@@ -1081,7 +1094,7 @@ fn good_file(dir: &Dir) -> PathBuf {
         varied_events(5_000),
         &WriteOptions::default(),
     )
-    .unwrap();
+    .expect("good file writes");
     path
 }
 

@@ -819,7 +819,7 @@ class Grid(Strategy):
         log_texts(&record),
         vec![
             "ValueError price 100.3 is not a multiple of the tick size 0.5 (100.0 and 100.5 are)",
-            "ValueError quantity 0.5 is not a multiple of the lot size 1 (0.0 and 1.0 are)",
+            "ValueError quantity 0.5 is not a multiple of the lot size 1.0 (0.0 and 1.0 are)",
             "100.5",
         ]
     );
@@ -976,13 +976,14 @@ class Files(Strategy):
 
 #[test]
 fn numpy_works_inside_a_strategy_when_installed() {
-    let python = std::env::var("PYO3_PYTHON").unwrap_or_else(|_| "python3".to_owned());
-    let has_numpy = std::process::Command::new(&python)
+    let interpreter = std::env::var("PYO3_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+    let has_numpy = std::process::Command::new(&interpreter)
         .args(["-c", "import numpy"])
+        .stderr(std::process::Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
     if !has_numpy {
-        println!("note: numpy is not installed for {python}; skipping the numpy check");
+        println!("note: numpy is not installed for {interpreter}; skipping the numpy check");
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -184,7 +184,7 @@ fn instrument() -> Instrument {
 }
 
 fn run(events: &[MarketEvent], actions: &[Action], config: &RunConfig) -> (RunRecord, i64) {
-    let engine = Engine::from_slice(instrument(), config, events).unwrap();
+    let engine = Engine::from_slice(instrument(), config, events).expect("valid engine");
     let mut runner = ticklab::strategy::Runner::new(
         engine,
         Scripted {
@@ -192,7 +192,7 @@ fn run(events: &[MarketEvent], actions: &[Action], config: &RunConfig) -> (RunRe
             next: 0,
         },
     );
-    runner.run().unwrap();
+    runner.run().expect("run");
     let local_position = runner.engine().account().position_lots();
     (runner.into_record(), local_position)
 }

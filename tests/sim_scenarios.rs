@@ -46,8 +46,8 @@ struct Sim<'a> {
 
 impl<'a> Sim<'a> {
     fn new(events: &'a [MarketEvent], config: &RunConfig, instrument: Instrument) -> Self {
-        let mut engine = Engine::from_slice(instrument, config, events).unwrap();
-        engine.start().unwrap();
+        let mut engine = Engine::from_slice(instrument, config, events).expect("valid engine");
+        engine.start().expect("engine step");
         Sim {
             engine,
             updates: Vec::new(),
@@ -59,7 +59,7 @@ impl<'a> Sim<'a> {
     fn at(&mut self, ts: i64) -> Ctx<'_, 'a> {
         let timer = self.engine.set_timer_at(ts);
         loop {
-            match self.engine.advance().unwrap() {
+            match self.engine.advance().expect("engine step") {
                 Wake::Timer { id, .. } if id == timer => break,
                 Wake::Order(update) => self.updates.push(update),
                 Wake::Finished => panic!("data ended before {ts}"),
@@ -72,7 +72,7 @@ impl<'a> Sim<'a> {
 
     fn run_to_end(&mut self) {
         loop {
-            match self.engine.advance().unwrap() {
+            match self.engine.advance().expect("engine step") {
                 Wake::Order(update) => self.updates.push(update),
                 Wake::Finished => break,
                 _ => {}

@@ -272,7 +272,7 @@ fn print_ladder(instrument: &Instrument, book: &L2Book, levels: usize) {
         return;
     }
     println!(
-        "{:>14} {:>14} | {:<14} {:<14}",
+        "{:>14} {:>14} | {:<14} {}",
         "bid qty", "bid", "ask", "ask qty"
     );
     for row in 0..bids.len().max(asks.len()) {
@@ -296,7 +296,7 @@ fn print_ladder(instrument: &Instrument, book: &L2Book, levels: usize) {
                 format!("{:.*}", qty_decimals, instrument.qty_from_lots(l.qty)),
             )
         });
-        println!("{bid_qty:>14} {bid:>14} | {ask:<14} {ask_qty:<14}");
+        println!("{bid_qty:>14} {bid:>14} | {ask:<14} {ask_qty}");
     }
 }
 
@@ -348,12 +348,15 @@ fn print_warnings(summary: &ReadSummary) {
 /// `1234567` as `1,234,567`.
 fn thousands(value: u64) -> String {
     let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
+    let lead = match digits.len() % 3 {
+        0 => 3,
+        n => n,
+    };
+    let (head, rest) = digits.split_at(lead.min(digits.len()));
+    let mut out = head.to_owned();
+    for group in rest.as_bytes().chunks(3) {
+        out.push(',');
+        out.push_str(&String::from_utf8_lossy(group));
     }
     out
 }

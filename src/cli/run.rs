@@ -169,8 +169,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         loop {
             let step = runner.step();
             log.write_new(&runner.engine().record().logs, &progress)?;
-            let wake =
-                step.with_context(|| format!("run of {} on {} {}", args.strategy, day.instrument.symbol, day.day))?;
+            // The error's text already holds its cause (for a strategy, the
+            // whole traceback): print it once, not once per level.
+            let wake = step.map_err(|err| {
+                anyhow::anyhow!("run of {} on {} {}: {err}", args.strategy, day.instrument.symbol, day.day)
+            })?;
             let seen = runner.engine().exchange_events();
             if seen - last_shown >= 65_536 {
                 progress.set_position(seen);

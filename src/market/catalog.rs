@@ -4,7 +4,8 @@
 //! `<folder>/<SYMBOL>/<YYYY-MM-DD>.parquet` per day. Opening a folder reads
 //! every instrument file and every day file's Parquet footer (rows, time
 //! span from the column statistics) without decoding any data. Anything
-//! that does not fit the layout is skipped and reported, not fatal.
+//! that does not fit the layout is skipped and reported, not fatal; only
+//! `README` files are expected alongside the data and pass silently.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -256,6 +257,9 @@ impl Catalog {
             catalog.scan_symbol_dir(path)?;
         } else {
             for entry in sorted_entries(path)? {
+                if is_readme(&entry) {
+                    continue;
+                }
                 if entry.is_dir() {
                     if entry.join(INSTRUMENT_FILE).is_file() {
                         catalog.scan_symbol_dir(&entry)?;
@@ -386,6 +390,15 @@ impl Catalog {
         }
         text.join("; ")
     }
+}
+
+/// True for a `README` or `README.*` file (any case): documentation.
+fn is_readme(path: &Path) -> bool {
+    path.is_file()
+        && path
+            .file_stem()
+            .and_then(|stem| stem.to_str())
+            .is_some_and(|stem| stem.eq_ignore_ascii_case("readme"))
 }
 
 /// The day in a `<YYYY-MM-DD>.parquet` file name.

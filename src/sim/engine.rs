@@ -44,7 +44,7 @@ use crate::sim::exchange::{Exchange, ExchangeModels};
 use crate::sim::latency::{FeedLatency, LatencyModel};
 use crate::sim::local::LocalSide;
 use crate::sim::order::OrderMsg;
-use crate::sim::record::{EquitySample, FillRecord, RunRecord, SampleCause};
+use crate::sim::record::{RunRecord, SampleCause};
 use crate::sim::risk::RiskLimits;
 use crate::sim::schedule::TimeQueue;
 use crate::sim::source::{EventSource, SliceSource, SourceError};
@@ -130,10 +130,10 @@ pub struct Engine<'a> {
     batch_pos: usize,
     source_done: bool,
     feed_latency: FeedLatency,
-    last_exch_ts: i64,
+    pub(crate) last_exch_ts: i64,
     pub(crate) exchange: Exchange,
-    exch_account: Account,
-    exch_mark_ticks: Option<f64>,
+    pub(crate) exch_account: Account,
+    pub(crate) exch_mark_ticks: Option<f64>,
     pub(crate) local: LocalSide,
     pub(crate) latency: Box<dyn LatencyModel>,
     pub(crate) risk: RiskLimits,
@@ -143,7 +143,7 @@ pub struct Engine<'a> {
     pub(crate) canceled_timers: Vec<TimerId>,
     pub(crate) seq: u64,
     pub(crate) last_entry_arrival_ts: i64,
-    last_response_arrival_ts: i64,
+    pub(crate) last_response_arrival_ts: i64,
     pub(crate) next_order_id: u64,
     pub(crate) next_timer_id: u64,
     pub(crate) current_timer: Option<TimerId>,
@@ -426,74 +426,6 @@ impl<'a> Engine<'a> {
             && self.to_exchange.next_ts().is_none_or(|ts| ts > local_ts)
             && self.to_local.next_ts().is_none_or(|ts| ts >= local_ts)
             && self.timers.next_ts().is_none_or(|ts| ts >= local_ts)
-    }
-
-    /// Books what the exchange produced and sends it back to the strategy
-    /// with the response latency.
-    pub(crate) fn route_exchange_output(&mut self) {
-        let mut out = std::mem::take(&mut self.exchange.out);
-        for mut update in out.drain(..) {
-            let exch_ts = update.exch_ts_ns;
-            let arrival = exch_ts
-                .saturating_add(self.latency.response_latency_ns(exch_ts))
-                .max(self.last_response_arrival_ts);
-            self.last_response_arrival_ts = arrival;
-            update.local_ts_ns = arrival;
-            if let Some(fill) = update.fill {
-                self.exch_account.apply_fill(
-                    update.side,
-                    fill.price_ticks,
-                    fill.qty_lots,
-                    fill.fee,
-                );
-                if self.exch_mark_ticks.is_none() && self.exchange.book.mid_ticks().is_none() {
-                    self.exch_mark_ticks = Some(fill.price_ticks as f64);
-                }
-                self.record.fills.push(FillRecord {
-                    exch_ts_ns: exch_ts,
-                    local_ts_ns: arrival,
-                    order_id: update.order_id,
-                    side: update.side,
-                    price_ticks: fill.price_ticks,
-                    qty_lots: fill.qty_lots,
-                    liquidity: fill.liquidity,
-                    fee: fill.fee,
-                    time_in_queue_ns: fill.time_in_queue_ns,
-                    slippage_ticks: fill.slippage_ticks,
-                    position_after_lots: self.exch_account.position_lots(),
-                });
-                self.sample_equity(exch_ts, SampleCause::Fill);
-            }
-            self.record.orders.push(update);
-            self.seq += 1;
-            self.to_local.push(arrival, self.seq, update);
-        }
-        self.exchange.out = out;
-    }
-
-    fn sample_equity(&mut self, ts_ns: i64, cause: SampleCause) {
-        if let Some(mid) = self.exchange.book.mid_ticks() {
-            self.exch_mark_ticks = Some(mid);
-        }
-        let mark = self.exch_mark_ticks.unwrap_or(0.0);
-        self.record.equity.push(EquitySample {
-            ts_ns,
-            cause,
-            account: self.exch_account.snapshot(mark),
-        });
-    }
-
-    /// The record so far (grows as the run goes on).
-    pub fn record(&self) -> &RunRecord {
-        &self.record
-    }
-
-    /// Ends the run: takes a final equity sample and hands over the record.
-    pub fn into_record(mut self) -> RunRecord {
-        let ts = self.last_exch_ts.max(self.local.now_ns);
-        self.sample_equity(ts, SampleCause::Final);
-        self.record.data_events = self.exchange.events;
-        self.record
     }
 
     /// The account as the exchange knows it (every fill booked at exchange

@@ -12,6 +12,7 @@
 //! fills, order updates and equity curve are kept in a [`RunRecord`].
 
 pub mod account;
+mod booking;
 pub mod config;
 mod consumed;
 pub mod engine;

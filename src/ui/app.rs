@@ -46,6 +46,8 @@ pub struct TicklabApp {
     last_frame_at: Option<Instant>,
     dialog: Option<Dialog>,
     actions: Vec<Action>,
+    /// Commands the session had finished at its last `Idle`.
+    idle_after: u64,
 }
 
 impl TicklabApp {
@@ -68,6 +70,7 @@ impl TicklabApp {
             last_frame_at: None,
             dialog: None,
             actions: Vec::new(),
+            idle_after: 0,
         }
     }
 
@@ -86,7 +89,11 @@ impl TicklabApp {
 
     /// True when the session has done everything asked and waits.
     pub fn is_idle(&self) -> bool {
-        self.view.is_idle && self.actions.is_empty()
+        self.actions.is_empty()
+            && self
+                .session
+                .as_ref()
+                .is_some_and(|s| self.idle_after >= s.commands_sent())
     }
 
     /// Queues an action as if a panel had pushed it.
@@ -131,6 +138,9 @@ impl TicklabApp {
         let mut applied = 0;
         let mut more = false;
         while let Some(update) = session.try_recv() {
+            if let Update::Idle { commands_done } = update {
+                self.idle_after = commands_done;
+            }
             if let Update::Started(run) = &update {
                 self.saved.remember_folder(run.folder.clone());
                 for panel in &mut self.panels {
@@ -169,7 +179,7 @@ impl TicklabApp {
         if hovering {
             let painter = ctx.layer_painter(egui::LayerId::new(
                 egui::Order::Foreground,
-                egui::Id::new("drop_hint"),
+                egui::Id::unique("drop_hint"),
             ));
             let screen = ctx.content_rect();
             painter.rect_filled(screen, 0.0, Color32::from_black_alpha(170));
@@ -315,7 +325,7 @@ impl TicklabApp {
         let share = ui.available_width() / count as f32;
         for i in (1..count).rev() {
             let panel = &mut panels[i];
-            egui::Panel::right(egui::Id::new((id, panel.title())))
+            egui::Panel::right((id, panel.title()))
                 .resizable(true)
                 .default_size(share)
                 .size_range(120.0..=ui.available_width().max(121.0))

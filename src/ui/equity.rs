@@ -26,7 +26,7 @@ fn series_ui(
     height: f32,
 ) {
     let points = series.window(f64::NEG_INFINITY, f64::INFINITY, MAX_POINTS);
-    let link = egui::Id::new("equity_x_axis");
+    let link = egui::Id::unique("equity_x_axis");
     Plot::new(id)
         .height(height)
         .link_axis(link, [true, false])

@@ -258,7 +258,7 @@ impl LadderPanel {
         order: &OpenOrder,
     ) {
         let label = order_label(instrument, order);
-        let id = ui.id().with(("own_order", order.id.0));
+        let id = ui.scope_id().with(("own_order", order.id.0));
         let response = ui.interact(cell, id, Sense::hover());
         let info_label = label.clone();
         response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, &info_label));

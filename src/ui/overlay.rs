@@ -62,7 +62,7 @@ impl FrameTimes {
             self.fps(),
             view.updates_last_frame
         );
-        egui::Area::new(egui::Id::new("debug_overlay"))
+        egui::Area::new(egui::Id::unique("debug_overlay"))
             .anchor(Align2::RIGHT_BOTTOM, [-6.0, -6.0])
             .interactable(false)
             .show(ctx, |ui| {

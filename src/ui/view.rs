@@ -69,7 +69,7 @@ pub struct Segment {
 }
 
 /// Everything the panels draw.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct View {
     /// The latest frame.
     pub frame: Option<Frame>,

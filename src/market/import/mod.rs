@@ -161,7 +161,7 @@ pub fn convert(
     let mut sink = sink::DaySink::new(
         dir,
         instrument.clone(),
-        options.write.clone(),
+        options.write,
         options.local_ts_shift_ns,
     );
     let merged = merge::merge_into(&mut sources, &mut sink, options.reorder_window_ns);

@@ -46,7 +46,7 @@ pub(crate) struct CodeCol {
 
 enum Source {
     Pages(PageSource),
-    Values(Col<ByteArrayType>),
+    Values(Box<Col<ByteArrayType>>),
 }
 
 struct PageSource {
@@ -86,7 +86,7 @@ impl CodeCol {
     /// Reads through the generic decoder.
     pub fn from_values(col: Col<ByteArrayType>, map: NameMap) -> Self {
         CodeCol {
-            source: Source::Values(col),
+            source: Source::Values(Box::new(col)),
             map,
             codes: Vec::new(),
             first_unknown: None,
@@ -132,8 +132,8 @@ impl CodeCol {
                         source.decode_page(&page, map, &mut self.first_unknown)?;
                         continue;
                     }
-                    let take = (rows - self.codes.len())
-                        .min(source.page_codes.len() - source.page_pos);
+                    let take =
+                        (rows - self.codes.len()).min(source.page_codes.len() - source.page_pos);
                     let end = source.page_pos + take;
                     self.codes
                         .extend_from_slice(&source.page_codes[source.page_pos..end]);
@@ -206,7 +206,9 @@ impl PageSource {
             } => {
                 let (levels, values) = if self.max_def_level > 0 {
                     if *def_level_encoding != Encoding::RLE {
-                        return Err(format!("definition levels in encoding {def_level_encoding}"));
+                        return Err(format!(
+                            "definition levels in encoding {def_level_encoding}"
+                        ));
                     }
                     let length = buf
                         .get(..4)
@@ -219,7 +221,14 @@ impl PageSource {
                 } else {
                     (None, &buf[..])
                 };
-                self.decode_values(*num_values as usize, levels, values, *encoding, map, first_unknown)
+                self.decode_values(
+                    *num_values as usize,
+                    levels,
+                    values,
+                    *encoding,
+                    map,
+                    first_unknown,
+                )
             }
             Page::DataPageV2 {
                 buf,
@@ -236,7 +245,14 @@ impl PageSource {
                     .ok_or_else(|| "truncated definition levels".to_owned())?;
                 let values = buf.get(values_start..).unwrap_or_default();
                 let levels = (self.max_def_level > 0).then_some(levels);
-                self.decode_values(*num_values as usize, levels, values, *encoding, map, first_unknown)
+                self.decode_values(
+                    *num_values as usize,
+                    levels,
+                    values,
+                    *encoding,
+                    map,
+                    first_unknown,
+                )
             }
         }
     }
@@ -268,7 +284,12 @@ impl PageSource {
                     .split_first()
                     .ok_or_else(|| "missing dictionary indices".to_owned())?;
                 self.indices.clear();
-                rle::decode(indices, u32::from(bit_width), present_rows, &mut self.indices)?;
+                rle::decode(
+                    indices,
+                    u32::from(bit_width),
+                    present_rows,
+                    &mut self.indices,
+                )?;
                 let dictionary = &self.dictionary;
                 codes.extend(self.indices.iter().map(|&index| {
                     dictionary

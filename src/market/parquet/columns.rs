@@ -214,7 +214,12 @@ impl RowGroupColumns {
         let exch_ts = open_leaf(row_group, layout.exch_ts.leaf, columns::EXCH_TS)?;
         let local_ts = open_leaf(row_group, layout.local_ts.leaf, columns::LOCAL_TS)?;
         Ok(RowGroupColumns {
-            exch_ts: typed!(exch_ts, Int64ColumnReader, layout.exch_ts.leaf, columns::EXCH_TS),
+            exch_ts: typed!(
+                exch_ts,
+                Int64ColumnReader,
+                layout.exch_ts.leaf,
+                columns::EXCH_TS
+            ),
             local_ts: typed!(
                 local_ts,
                 Int64ColumnReader,

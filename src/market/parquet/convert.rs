@@ -105,8 +105,18 @@ pub(crate) fn convert_batch(
     at: At,
 ) -> Result<(), DataError> {
     let rows = cols.kind.codes.len();
-    scale_ts(&mut cols.exch_ts, layout.exch_ts.ns_per_unit, columns::EXCH_TS, at)?;
-    scale_ts(&mut cols.local_ts, layout.local_ts.ns_per_unit, columns::LOCAL_TS, at)?;
+    scale_ts(
+        &mut cols.exch_ts,
+        layout.exch_ts.ns_per_unit,
+        columns::EXCH_TS,
+        at,
+    )?;
+    scale_ts(
+        &mut cols.local_ts,
+        layout.local_ts.ns_per_unit,
+        columns::LOCAL_TS,
+        at,
+    )?;
     Grid::price(instrument).convert(&cols.price, &mut scratch.price_ticks, at)?;
     Grid::qty(instrument).convert(&cols.qty, &mut scratch.qty_lots, at)?;
     order_ids(cols.order_id.as_mut(), rows, &mut scratch.order_id, at)?;
@@ -149,7 +159,9 @@ pub(crate) fn convert_batch(
                 }
                 LocalTsPolicy::Warn => {
                     times.local_before_exch += 1;
-                    times.first_local_before_exch_row.get_or_insert(at.row(index));
+                    times
+                        .first_local_before_exch_row
+                        .get_or_insert(at.row(index));
                 }
             }
         }
@@ -257,7 +269,9 @@ impl<'a> Grid<'a> {
     #[inline]
     fn fast(&self, value: f64) -> Option<i64> {
         let steps = value * self.inv_step;
-        if !(steps.abs() < FAST_MAX_STEPS) {
+        // NaN fails this comparison too.
+        let in_range = steps.abs() < FAST_MAX_STEPS;
+        if !in_range {
             return None;
         }
         let rounded = (steps + ROUND_MAGIC) - ROUND_MAGIC;

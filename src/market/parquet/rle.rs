@@ -81,7 +81,9 @@ fn unpack(packed: &[u8], bit_width: u32, count: usize, out: &mut Vec<u32>) {
         let bit = index * width;
         let byte = bit / 8;
         let mut word = [0_u8; 8];
-        let tail = packed.get(byte..(byte + 8).min(packed.len())).unwrap_or_default();
+        let tail = packed
+            .get(byte..(byte + 8).min(packed.len()))
+            .unwrap_or_default();
         word[..tail.len()].copy_from_slice(tail);
         out.push(((u64::from_le_bytes(word) >> (bit % 8)) & mask) as u32);
         index += 1;
@@ -115,24 +117,28 @@ mod tests {
         // Run of 5 × 3 (bit width 2), then one packed group 0..8 (width 3).
         assert_eq!(collect(&[10, 3], 2, 5).unwrap(), [3; 5]);
         let packed = [0b1000_1000, 0b1100_0110, 0b1111_1010];
-        assert_eq!(collect(&[3, packed[0], packed[1], packed[2]], 3, 8).unwrap(), [
-            0, 1, 2, 3, 4, 5, 6, 7
-        ]);
+        assert_eq!(
+            collect(&[3, packed[0], packed[1], packed[2]], 3, 8).unwrap(),
+            [0, 1, 2, 3, 4, 5, 6, 7]
+        );
         // Fewer values wanted than the group holds.
-        assert_eq!(collect(&[3, packed[0], packed[1], packed[2]], 3, 3).unwrap(), [
-            0, 1, 2
-        ]);
+        assert_eq!(
+            collect(&[3, packed[0], packed[1], packed[2]], 3, 3).unwrap(),
+            [0, 1, 2]
+        );
         // Bit width 0: every value is 0.
         assert_eq!(collect(&[8], 0, 4).unwrap(), [0; 4]);
         assert_eq!(collect(&[3], 0, 8).unwrap(), [0; 8]);
         // Two packed groups (width 1) then a run: 16 + 3 values.
-        assert_eq!(collect(&[5, 0b0101_0101, 0xff, 6, 1], 1, 19).unwrap(), [
-            1, 0, 1, 0, 1, 0, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
-        ]);
+        assert_eq!(
+            collect(&[5, 0b0101_0101, 0xff, 6, 1], 1, 19).unwrap(),
+            [1, 0, 1, 0, 1, 0, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+        );
         // Wide values take the general path.
-        assert_eq!(collect(&[3, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7, 0, 8, 0], 16, 8).unwrap(), [
-            1, 2, 3, 4, 5, 6, 7, 8
-        ]);
+        assert_eq!(
+            collect(&[3, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7, 0, 8, 0], 16, 8).unwrap(),
+            [1, 2, 3, 4, 5, 6, 7, 8]
+        );
     }
 
     #[test]

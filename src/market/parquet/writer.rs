@@ -384,11 +384,6 @@ fn properties(
             .set_column_dictionary_enabled(ColumnPath::from(ts), false)
             .set_column_encoding(ColumnPath::from(ts), Encoding::DELTA_BINARY_PACKED);
     }
-    for name in [columns::PRICE, columns::QTY] {
-        builder = builder
-            .set_column_dictionary_enabled(ColumnPath::from(name), false)
-            .set_column_encoding(ColumnPath::from(name), Encoding::BYTE_STREAM_SPLIT);
-    }
     for name in [columns::KIND, columns::SIDE] {
         builder = builder.set_column_dictionary_enabled(ColumnPath::from(name), true);
     }

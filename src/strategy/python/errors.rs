@@ -63,9 +63,10 @@ pub(crate) fn strategy_error(py: Python<'_>, err: &PyErr, site: &Site<'_>) -> St
 
 /// The whole Python traceback, as Python prints it.
 fn format_traceback(py: Python<'_>, err: &PyErr) -> PyResult<String> {
-    let lines = py
-        .import("traceback")?
-        .call_method1("format_exception", (err.value(py),))?;
+    let lines = py.import("traceback")?.call_method1(
+        "format_exception",
+        (err.get_type(py), err.value(py), err.traceback(py)),
+    )?;
     let lines = lines.cast::<PyList>()?;
     let mut text = String::new();
     for line in lines.iter() {

@@ -162,6 +162,8 @@ pub(crate) struct Executor {
     /// Our bid and ask quote for each action of the file (by flat index).
     quotes: Vec<[Option<OrderId>; 2]>,
     protection: Protection,
+    /// Reused list of orders to cancel.
+    to_cancel: Vec<OrderId>,
 }
 
 impl Executor {
@@ -171,6 +173,7 @@ impl Executor {
             max_position_lots,
             quotes: vec![[None; 2]; actions],
             protection: Protection::default(),
+            to_cancel: Vec::new(),
         }
     }
 
@@ -179,7 +182,7 @@ impl Executor {
         match action {
             Action::Buy(order) => self.order(ctx, Side::Buy, order),
             Action::Sell(order) => self.order(ctx, Side::Sell, order),
-            Action::CancelAll => Ok(self.cancel_all(ctx)),
+            Action::CancelAll => self.cancel_all(ctx),
             Action::Flatten => self.flatten(ctx),
             Action::Quote(quote) => self.quote(ctx, quote, key),
             Action::StopLoss(p) => self.protect(ctx, p, true),
@@ -239,10 +242,23 @@ impl Executor {
         Ok(out)
     }
 
-    fn cancel_all(&mut self, ctx: &mut Ctx<'_, '_>) -> Outcome {
+    /// Cancels every order that can still rest in the book (market orders
+    /// on their way trade or expire at once; orders already being canceled
+    /// are left alone) and disarms the stops.
+    fn cancel_all(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<Outcome, StrategyError> {
         let was_armed = self.protection.is_armed();
         self.protection.disarm();
-        let orders = ctx.cancel_all();
+        self.to_cancel.clear();
+        self.to_cancel.extend(
+            ctx.open_orders()
+                .iter()
+                .filter(|o| o.order_type != OrderType::Market && !o.cancel_pending)
+                .map(|o| o.id),
+        );
+        for &id in &self.to_cancel {
+            ctx.cancel(id)?;
+        }
+        let orders = self.to_cancel.len();
         let mut out = Outcome {
             acted: orders > 0 || was_armed,
             ..Outcome::default()
@@ -252,11 +268,11 @@ impl Executor {
         } else if !was_armed {
             out.note = Some(Cow::Borrowed("no open order"));
         }
-        out
+        Ok(out)
     }
 
     fn flatten(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<Outcome, StrategyError> {
-        let mut out = self.cancel_all(ctx);
+        let mut out = self.cancel_all(ctx)?;
         // Market orders on their way will still trade: count them in.
         let in_flight: i64 = ctx
             .open_orders()

@@ -1,0 +1,78 @@
+//! Booking what the exchange produced: every order update goes into the run
+//! record and back to the strategy after the response latency, every fill
+//! into the exchange-side account and the equity curve.
+
+use crate::sim::engine::Engine;
+use crate::sim::record::{EquitySample, FillRecord, RunRecord, SampleCause};
+
+impl Engine<'_> {
+    /// Books what the exchange produced and sends it back to the strategy
+    /// with the response latency.
+    pub(crate) fn route_exchange_output(&mut self) {
+        let mut out = std::mem::take(&mut self.exchange.out);
+        for mut update in out.drain(..) {
+            let exch_ts = update.exch_ts_ns;
+            let arrival = exch_ts
+                .saturating_add(self.latency.response_latency_ns(exch_ts))
+                .max(self.last_response_arrival_ts);
+            self.last_response_arrival_ts = arrival;
+            update.local_ts_ns = arrival;
+            if let Some(fill) = update.fill {
+                self.exch_account.apply_fill(
+                    update.side,
+                    fill.price_ticks,
+                    fill.qty_lots,
+                    fill.fee,
+                );
+                if self.exch_mark_ticks.is_none() && self.exchange.book.mid_ticks().is_none() {
+                    self.exch_mark_ticks = Some(fill.price_ticks as f64);
+                }
+                self.record.fills.push(FillRecord {
+                    exch_ts_ns: exch_ts,
+                    local_ts_ns: arrival,
+                    order_id: update.order_id,
+                    side: update.side,
+                    price_ticks: fill.price_ticks,
+                    qty_lots: fill.qty_lots,
+                    liquidity: fill.liquidity,
+                    fee: fill.fee,
+                    time_in_queue_ns: fill.time_in_queue_ns,
+                    slippage_ticks: fill.slippage_ticks,
+                    position_after_lots: self.exch_account.position_lots(),
+                });
+                self.sample_equity(exch_ts, SampleCause::Fill);
+            }
+            self.record.orders.push(update);
+            self.seq += 1;
+            self.to_local.push(arrival, self.seq, update);
+        }
+        self.exchange.out = out;
+    }
+
+    /// Records the exchange-side account, marked to the exchange mid (or
+    /// the last mark when the book has none), at exchange time `ts_ns`.
+    pub(crate) fn sample_equity(&mut self, ts_ns: i64, cause: SampleCause) {
+        if let Some(mid) = self.exchange.book.mid_ticks() {
+            self.exch_mark_ticks = Some(mid);
+        }
+        let mark = self.exch_mark_ticks.unwrap_or(0.0);
+        self.record.equity.push(EquitySample {
+            ts_ns,
+            cause,
+            account: self.exch_account.snapshot(mark),
+        });
+    }
+
+    /// The record so far (grows as the run goes on).
+    pub fn record(&self) -> &RunRecord {
+        &self.record
+    }
+
+    /// Ends the run: takes a final equity sample and hands over the record.
+    pub fn into_record(mut self) -> RunRecord {
+        let ts = self.last_exch_ts.max(self.local.now_ns);
+        self.sample_equity(ts, SampleCause::Final);
+        self.record.data_events = self.exchange.events;
+        self.record
+    }
+}
