@@ -12,7 +12,7 @@ use criterion::{Criterion, Throughput};
 
 use ticklab::market::{Instrument, MarketEvent, Side};
 use ticklab::sim::{Engine, LatencyConfig, RunConfig};
-use ticklab::strategy::native::MarketMaker;
+use ticklab::strategy::native::{MarketMaker, NoOp};
 use ticklab::strategy::{run_to_end, Ctx, Strategy, StrategyError};
 
 const DAY_EVENTS: usize = 5_000_000;
@@ -250,6 +250,14 @@ fn quick(runs: usize) {
         (events.len() as f64 / best * 1e3, out)
     };
     let only = std::env::var("ENGINE_BENCH_ONLY").unwrap_or_default();
+    if "noop".contains(only.as_str()) {
+        let (rate, _) = best_rate(&|| {
+            let engine =
+                Engine::from_slice(instrument.clone(), &config, &events).expect("valid config");
+            run_to_end(engine, NoOp).expect("run").fills.len()
+        });
+        println!("noop:              {rate:.1} M events/s");
+    }
     if "one_resting_order".contains(only.as_str()) {
         let (rate, _) = best_rate(&|| {
             let engine =

@@ -1,3 +1,387 @@
-//! Python strategy overhead (filled in with the Python host).
+//! Cost of running a strategy in Python, over a synthetic 1 M-event L2 day
+//! held in memory.
+//!
+//! - `native_noop`: the engine alone (a Rust strategy that does nothing).
+//! - `python_on_market`: a Python `on_market` reading the best bid and ask
+//!   on every event, the run holding the interpreter throughout (as
+//!   `ticklab run` does).
+//! - `python_on_market_attach_per_callback`: the same, attaching to the
+//!   interpreter for each callback (a session that does not hold it).
+//! - `python_on_bbo`: a Python `on_bbo` reading the same, called only when
+//!   the touch changes.
+//!
+//! With `PY_BENCH_QUICK=N` it runs each N times, prints the best time per
+//! event, and compares with a bare Python loop calling an empty method
+//! 1 M times in the same interpreter; otherwise it runs the criterion
+//! benchmarks. `PY_BENCH_PROFILE=N` runs only `python_on_market`, N times,
+//! for a profiler.
 
-fn main() {}
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use criterion::{Criterion, Throughput};
+
+use ticklab::market::{Instrument, MarketEvent, Side};
+use ticklab::sim::{Engine, LatencyConfig, RunConfig, RunRecord};
+use ticklab::strategy::native::NoOp;
+use ticklab::strategy::python::{attached, PythonOptions, PythonSpec, PythonStrategy};
+use ticklab::strategy::{run_to_end, Strategy};
+
+const DAY_EVENTS: usize = 1_000_000;
+const LEVELS: i64 = 10;
+
+const ON_MARKET: &str = r#"
+from ticklab import Strategy
+
+class Touch(Strategy):
+    def on_market(self, ctx, ev):
+        book = ctx.book
+        bid = book.best_bid
+        ask = book.best_ask
+"#;
+
+const ON_BBO: &str = r#"
+from ticklab import Strategy
+
+class Touch(Strategy):
+    def on_bbo(self, ctx, ev):
+        book = ctx.book
+        bid = book.best_bid
+        ask = book.best_ask
+"#;
+
+/// Times, in the strategy's own interpreter, a loop calling an empty
+/// method 1 M times with no arguments and with two (as a callback gets).
+const BARE_LOOP: &str = r#"
+import time
+from ticklab import Strategy
+
+class Empty:
+    def m(self):
+        pass
+
+    def m2(self, a, b):
+        pass
+
+class Bare(Strategy):
+    def on_start(self, ctx):
+        e, n = Empty(), 1_000_000
+        best0 = best2 = float("inf")
+        for _ in range(5):
+            t = time.perf_counter()
+            for _ in range(n):
+                e.m()
+            best0 = min(best0, time.perf_counter() - t)
+            t = time.perf_counter()
+            for _ in range(n):
+                e.m2(ctx, e)
+            best2 = min(best2, time.perf_counter() - t)
+        ctx.log(best0 / n * 1e9, best2 / n * 1e9)
+"#;
+
+/// xorshift64*: a fast, fixed random stream for the synthetic day.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: u64) -> i64 {
+        (self.next() % n) as i64
+    }
+}
+
+/// Depth updates over ten levels a side, trades at the touch followed by
+/// the depth update they cause, and one-tick moves of the mid; about 1 ms
+/// of feed latency.
+fn synthetic_day(n: usize) -> Vec<MarketEvent> {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut events = Vec::with_capacity(n + 8);
+    let mut ts = 1_700_000_000_000_000_000_i64;
+    let mut mid = 100_000_i64;
+    let mut bids = [0_i64; LEVELS as usize];
+    let mut asks = [0_i64; LEVELS as usize];
+    let push = |events: &mut Vec<MarketEvent>, rng: &mut Rng, ev: MarketEvent| {
+        let local = ev.exch_ts + 900_000 + rng.below(200_000);
+        events.push(ev.seen_at(local));
+    };
+    for i in 0..LEVELS {
+        let level = i as usize;
+        bids[level] = 10 + rng.below(50);
+        asks[level] = 10 + rng.below(50);
+        push(
+            &mut events,
+            &mut rng,
+            MarketEvent::depth(ts, Side::Buy, mid - 1 - i, bids[level]),
+        );
+        push(
+            &mut events,
+            &mut rng,
+            MarketEvent::depth(ts, Side::Sell, mid + 1 + i, asks[level]),
+        );
+    }
+    while events.len() < n {
+        ts += 1 + rng.below(34_000_000);
+        let roll = rng.below(100);
+        if roll < 75 {
+            let level = rng.below(LEVELS as u64);
+            let qty = 1 + rng.below(60);
+            if rng.below(2) == 0 {
+                bids[level as usize] = qty;
+                push(
+                    &mut events,
+                    &mut rng,
+                    MarketEvent::depth(ts, Side::Buy, mid - 1 - level, qty),
+                );
+            } else {
+                asks[level as usize] = qty;
+                push(
+                    &mut events,
+                    &mut rng,
+                    MarketEvent::depth(ts, Side::Sell, mid + 1 + level, qty),
+                );
+            }
+        } else if roll < 90 {
+            let buy = rng.below(2) == 0;
+            let (book_side, levels, price) = if buy {
+                (Side::Sell, &mut asks, mid + 1)
+            } else {
+                (Side::Buy, &mut bids, mid - 1)
+            };
+            let traded = (1 + rng.below(levels[0].max(1) as u64))
+                .min(levels[0])
+                .max(1);
+            levels[0] = (levels[0] - traded).max(1);
+            let aggressor = if buy { Side::Buy } else { Side::Sell };
+            push(
+                &mut events,
+                &mut rng,
+                MarketEvent::trade(ts, aggressor, price, traded),
+            );
+            push(
+                &mut events,
+                &mut rng,
+                MarketEvent::depth(ts, book_side, price, levels[0]),
+            );
+        } else {
+            let up = rng.below(2) == 0;
+            let (gone, grow) = if up {
+                (Side::Sell, Side::Buy)
+            } else {
+                (Side::Buy, Side::Sell)
+            };
+            let gone_touch = if up { mid + 1 } else { mid - 1 };
+            let far_gone = if up { mid - LEVELS } else { mid + LEVELS };
+            mid += if up { 1 } else { -1 };
+            let new_far = if up { mid + LEVELS } else { mid - LEVELS };
+            let new_touch = if up { mid - 1 } else { mid + 1 };
+            let (old_side, new_side) = if up {
+                (&mut asks, &mut bids)
+            } else {
+                (&mut bids, &mut asks)
+            };
+            old_side.rotate_left(1);
+            old_side[LEVELS as usize - 1] = 10 + rng.below(50);
+            new_side.rotate_right(1);
+            new_side[0] = 1 + rng.below(30);
+            let mid_batch = |e: MarketEvent| e.with_flags(0);
+            push(
+                &mut events,
+                &mut rng,
+                mid_batch(MarketEvent::depth(ts, gone, gone_touch, 0)),
+            );
+            push(
+                &mut events,
+                &mut rng,
+                mid_batch(MarketEvent::depth(ts, grow, far_gone, 0)),
+            );
+            push(
+                &mut events,
+                &mut rng,
+                mid_batch(MarketEvent::depth(
+                    ts,
+                    gone,
+                    new_far,
+                    old_side[LEVELS as usize - 1],
+                )),
+            );
+            push(
+                &mut events,
+                &mut rng,
+                MarketEvent::depth(ts, grow, new_touch, new_side[0]),
+            );
+        }
+    }
+    events.truncate(n);
+    events
+}
+
+fn config() -> RunConfig {
+    RunConfig {
+        latency: LatencyConfig::Constant {
+            entry_ns: 500_000,
+            response_ns: 500_000,
+        },
+        ..RunConfig::default()
+    }
+}
+
+/// The benchmark's data and strategy files.
+struct Setup {
+    events: Vec<MarketEvent>,
+    instrument: Instrument,
+    config: RunConfig,
+    _dir: tempfile::TempDir,
+    on_market: PathBuf,
+    on_bbo: PathBuf,
+    bare_loop: PathBuf,
+}
+
+impl Setup {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let write = |name: &str, source: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, source).expect("strategy file");
+            path
+        };
+        Setup {
+            events: synthetic_day(DAY_EVENTS),
+            instrument: Instrument::new("BENCH", 0.01, 1.0),
+            config: config(),
+            on_market: write("on_market.py", ON_MARKET),
+            on_bbo: write("on_bbo.py", ON_BBO),
+            bare_loop: write("bare_loop.py", BARE_LOOP),
+            _dir: dir,
+        }
+    }
+
+    fn run(&self, strategy: impl Strategy) -> RunRecord {
+        let engine = Engine::from_slice(self.instrument.clone(), &self.config, &self.events)
+            .expect("valid config");
+        run_to_end(engine, strategy).expect("run")
+    }
+
+    fn python(path: &Path) -> PythonStrategy {
+        PythonStrategy::new(
+            PythonSpec {
+                path: path.to_path_buf(),
+                class: None,
+                params: toml::Table::new(),
+            },
+            PythonOptions::default(),
+        )
+    }
+}
+
+fn python_overhead(c: &mut Criterion) {
+    let setup = Setup::new();
+    let mut group = c.benchmark_group("python_day_1m");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(setup.events.len() as u64));
+    group.bench_function("native_noop", |b| {
+        b.iter(|| black_box(setup.run(NoOp).data_events));
+    });
+    group.bench_function("python_on_market", |b| {
+        b.iter(|| attached(|| black_box(setup.run(Setup::python(&setup.on_market)).data_events)));
+    });
+    group.bench_function("python_on_market_attach_per_callback", |b| {
+        b.iter(|| black_box(setup.run(Setup::python(&setup.on_market)).data_events));
+    });
+    group.bench_function("python_on_bbo", |b| {
+        b.iter(|| attached(|| black_box(setup.run(Setup::python(&setup.on_bbo)).data_events)));
+    });
+    group.finish();
+}
+
+/// Best wall time of `runs` runs of `f`, seconds.
+fn best_secs(runs: usize, mut f: impl FnMut()) -> f64 {
+    (0..runs.max(1))
+        .map(|_| {
+            let start = Instant::now();
+            f();
+            start.elapsed().as_secs_f64()
+        })
+        .fold(f64::MAX, f64::min)
+}
+
+fn quick(runs: usize) {
+    let setup = Setup::new();
+    let n = setup.events.len() as f64;
+    let ns_per_event = |secs: f64| secs / n * 1e9;
+    let engine = best_secs(runs, || {
+        black_box(setup.run(NoOp));
+    });
+    let on_market = best_secs(runs, || {
+        attached(|| black_box(setup.run(Setup::python(&setup.on_market))));
+    });
+    let per_callback = best_secs(runs, || {
+        black_box(setup.run(Setup::python(&setup.on_market)));
+    });
+    let mut bbo_calls = 0;
+    let on_bbo = best_secs(runs, || {
+        attached(|| {
+            let record = setup.run(Setup::python(&setup.on_bbo));
+            bbo_calls = record.data_events;
+        });
+    });
+    let bare = attached(|| setup.run(Setup::python(&setup.bare_loop)));
+    let bare: Vec<f64> = bare
+        .logs
+        .first()
+        .map(|l| l.text.split(' ').filter_map(|x| x.parse().ok()).collect())
+        .unwrap_or_default();
+    let (bare0, bare2) = (
+        bare.first().copied().unwrap_or(f64::NAN),
+        bare.get(1).copied().unwrap_or(f64::NAN),
+    );
+
+    println!("{} events, best of {runs}:", setup.events.len());
+    println!(
+        "  native noop (engine alone)          {:7.1} ns/event",
+        ns_per_event(engine)
+    );
+    println!(
+        "  python on_market, held interpreter  {:7.1} ns/event ({:.2} M callbacks/s)",
+        ns_per_event(on_market),
+        n / on_market / 1e6
+    );
+    println!(
+        "  python on_market, attach per call   {:7.1} ns/event ({:.2} M callbacks/s)",
+        ns_per_event(per_callback),
+        n / per_callback / 1e6
+    );
+    println!(
+        "  python on_bbo, held interpreter     {:7.1} ns/event ({bbo_calls} events)",
+        ns_per_event(on_bbo)
+    );
+    println!("  bare Python loop, empty method m()      {bare0:7.1} ns/call");
+    println!("  bare Python loop, empty method m(a, b)  {bare2:7.1} ns/call");
+    println!(
+        "  on_market per event / bare m() call: {:.2}x; / bare m(a, b) call: {:.2}x; \
+         python part alone (minus engine) / bare m(a, b): {:.2}x",
+        ns_per_event(on_market) / bare0,
+        ns_per_event(on_market) / bare2,
+        (ns_per_event(on_market) - ns_per_event(engine)) / bare2
+    );
+}
+
+criterion_group!(benches, python_overhead);
+
+fn main() {
+    match std::env::var("PY_BENCH_QUICK")
+        .ok()
+        .and_then(|n| n.parse().ok())
+    {
+        Some(runs) => quick(runs),
+        None => {
+            benches();
+            Criterion::default().configure_from_args().final_summary();
+        }
+    }
+}

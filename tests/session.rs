@@ -21,15 +21,15 @@ const WAIT: Duration = Duration::from_secs(120);
 
 /// A data folder with one small ACME day.
 fn small_folder() -> TempDir {
-    let root = TempDir::new().unwrap();
+    let root = TempDir::new().expect("test setup");
     let spec = SampleSpec::stock().with_target_events(30_000);
     let dir = root.path().join(spec.symbol());
-    std::fs::create_dir(&dir).unwrap();
+    std::fs::create_dir(&dir).expect("test setup");
     std::fs::write(
         dir.join("instrument.toml"),
         spec.instrument.to_toml_string("test"),
     )
-    .unwrap();
+    .expect("test setup");
     let options = WriteOptions {
         row_group_rows: 4_096,
         ..WriteOptions::default()
@@ -40,7 +40,7 @@ fn small_folder() -> TempDir {
         generate(&spec, 7),
         &options,
     )
-    .unwrap();
+    .expect("test setup");
     root
 }
 
@@ -86,7 +86,8 @@ struct Driver {
 
 impl Driver {
     fn new(folder: &Path, strategy: &str) -> Driver {
-        let session = Session::spawn(SessionOptions::default(), Arc::new(|| {})).unwrap();
+        let session = Session::spawn(SessionOptions::default(), Arc::new(|| {}))
+            .expect("the session thread starts");
         let mut driver = Driver {
             session,
             seen: Seen::default(),
@@ -102,7 +103,9 @@ impl Driver {
 
     /// Sends `command` and applies everything up to the session's idle.
     fn run(&mut self, command: Command) -> &Seen {
-        self.session.send(command).unwrap();
+        self.session
+            .send(command)
+            .expect("the session takes the command");
         let updates = self.session.wait_idle(WAIT).expect("the session goes idle");
         self.seen.apply(updates);
         &self.seen
@@ -111,17 +114,27 @@ impl Driver {
 
 /// A headless run of `strategy` stopped after `events` market events.
 fn headless(folder: &Path, strategy: &str, events: u64) -> ticklab::session::replay::DynRunner {
-    let day = open_day(folder, None, None).unwrap();
-    let choice = StrategyChoice::parse(strategy, &toml::Table::new()).unwrap();
+    let day = open_day(folder, None, None).expect("test setup");
+    let choice = StrategyChoice::parse(strategy, &toml::Table::new()).expect("test setup");
     let mut runner = day
-        .runner(&RunConfig::default(), ReadOptions::default(), choice.build())
-        .unwrap();
-    runner.run_to_event(events).unwrap();
+        .runner(
+            &RunConfig::default(),
+            ReadOptions::default(),
+            choice.build(),
+        )
+        .expect("test setup");
+    runner
+        .run_to_event(events)
+        .expect("the headless run goes on");
     runner
 }
 
 /// The frame matches the headless runner's engine, field by field.
-fn assert_same_state(frame: &Frame, fills: &[FillRecord], runner: &ticklab::session::replay::DynRunner) {
+fn assert_same_state(
+    frame: &Frame,
+    fills: &[FillRecord],
+    runner: &ticklab::session::replay::DynRunner,
+) {
     let engine = runner.engine();
     assert_eq!(frame.events_seen, engine.events_seen());
     assert_eq!(frame.now_ns, engine.now_ns());
@@ -144,7 +157,10 @@ fn stepping_reaches_the_state_of_a_headless_run() {
     assert_eq!(seen.frame().events_seen, 12_000);
     assert_eq!(seen.frame().state, RunState::Paused);
     let runner = headless(folder.path(), "mm", 12_000);
-    assert!(!runner.engine().record().fills.is_empty(), "the test needs fills");
+    assert!(
+        !runner.engine().record().fills.is_empty(),
+        "the test needs fills"
+    );
     assert_same_state(seen.frame(), &seen.fills, &runner);
 }
 
@@ -207,7 +223,11 @@ fn step_to_next_fill_stops_at_the_fill() {
     let day = open_day(folder.path(), None, None).unwrap();
     let choice = StrategyChoice::parse("mm", &toml::Table::new()).unwrap();
     let mut runner = day
-        .runner(&RunConfig::default(), ReadOptions::default(), choice.build())
+        .runner(
+            &RunConfig::default(),
+            ReadOptions::default(),
+            choice.build(),
+        )
         .unwrap();
     for _ in 0..frame.wakes - 1 {
         runner.step().unwrap();
@@ -237,7 +257,11 @@ fn errors_are_reported_and_commands_refused_politely() {
         symbol: None,
         day: None,
     });
-    assert!(driver.seen.errors.iter().any(|(kind, _)| *kind == ErrorKind::Data));
+    assert!(driver
+        .seen
+        .errors
+        .iter()
+        .any(|(kind, _)| *kind == ErrorKind::Data));
     // The day loaded before stays loaded and runs to its end.
     driver.run(Command::Step(StepTarget::End));
     assert_eq!(driver.seen.frame().state, RunState::Finished);
@@ -253,7 +277,10 @@ fn errors_are_reported_and_commands_refused_politely() {
 fn play_and_pause_never_block_and_reach_the_end() {
     let folder = small_folder();
     let mut driver = Driver::new(folder.path(), "mm");
-    driver.session.send(Command::Play(ticklab::session::Speed::Max)).unwrap();
+    driver
+        .session
+        .send(Command::Play(ticklab::session::Speed::Max))
+        .unwrap();
     let updates = driver.session.wait_idle(WAIT).expect("plays to the end");
     driver.seen.apply(updates);
     assert_eq!(driver.seen.frame().state, RunState::Finished);
@@ -262,7 +289,10 @@ fn play_and_pause_never_block_and_reach_the_end() {
 
     // Real-time play is paused at once.
     driver.run(Command::Seek(SeekTarget::Event(100)));
-    driver.session.send(Command::Play(ticklab::session::Speed::RealTime(1.0))).unwrap();
+    driver
+        .session
+        .send(Command::Play(ticklab::session::Speed::RealTime(1.0)))
+        .unwrap();
     driver.run(Command::Pause);
     assert_eq!(driver.seen.frame().state, RunState::Paused);
 }

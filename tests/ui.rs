@@ -21,22 +21,22 @@ const WAIT: Duration = Duration::from_secs(120);
 
 /// A data folder with one small ACME day.
 fn small_folder() -> TempDir {
-    let root = TempDir::new().unwrap();
+    let root = TempDir::new().expect("test setup");
     let spec = SampleSpec::stock().with_target_events(20_000);
     let dir = root.path().join(spec.symbol());
-    std::fs::create_dir(&dir).unwrap();
+    std::fs::create_dir(&dir).expect("test setup");
     std::fs::write(
         dir.join("instrument.toml"),
         spec.instrument.to_toml_string("test"),
     )
-    .unwrap();
+    .expect("test setup");
     write_events(
         dir.join(format!("{}.parquet", spec.day)),
         &spec.instrument,
         generate(&spec, 11),
         &WriteOptions::default(),
     )
-    .unwrap();
+    .expect("test setup");
     root
 }
 
@@ -54,7 +54,11 @@ fn app_harness(folder: &Path) -> Harness<'static, TicklabApp> {
 }
 
 /// Runs frames until `done` holds.
-fn run_until(harness: &mut Harness<'_, TicklabApp>, what: &str, done: impl Fn(&TicklabApp) -> bool) {
+fn run_until(
+    harness: &mut Harness<'_, TicklabApp>,
+    what: &str,
+    done: impl Fn(&TicklabApp) -> bool,
+) {
     let deadline = Instant::now() + WAIT;
     loop {
         harness.step();
@@ -90,9 +94,12 @@ fn mm_order_rests_and_shows_in_the_ladder_with_its_queue() {
     });
     let mut steps = 0;
     let order = loop {
-        let resting = harness.state().view().frame.as_ref().and_then(|f| {
-            f.orders.iter().find(|o| o.queue().is_some()).copied()
-        });
+        let resting = harness
+            .state()
+            .view()
+            .frame
+            .as_ref()
+            .and_then(|f| f.orders.iter().find(|o| o.queue().is_some()).copied());
         if let Some(order) = resting {
             break order;
         }
@@ -142,7 +149,9 @@ fn keyboard_steps_and_goes_back() {
         app.is_idle() && events_seen(app) == start + 100
     });
     harness.key_press(egui::Key::Space);
-    run_until(&mut harness, "playing", |app| app.view().state().is_running() || app.view().state() == RunState::Finished);
+    run_until(&mut harness, "playing", |app| {
+        app.view().state().is_running() || app.view().state() == RunState::Finished
+    });
     harness.key_press(egui::Key::Space);
     run_until(&mut harness, "paused", |app| {
         app.is_idle() && !app.view().state().is_running()
@@ -161,8 +170,10 @@ fn busy_view(folder: &Path) -> View {
     for update in updates {
         view.apply(update);
     }
-    view.apply(Update::Frame(Box::new(replay.frame(RunState::Paused).unwrap())));
-    view.apply(Update::Stats(Box::new(replay.stats().unwrap())));
+    view.apply(Update::Frame(Box::new(
+        replay.frame(RunState::Paused).expect("a frame"),
+    )));
+    view.apply(Update::Stats(Box::new(replay.stats().expect("statistics"))));
     assert!(!view.fills.is_empty() && !view.trades.is_empty());
     view
 }
@@ -174,15 +185,13 @@ fn every_panel_renders_empty_and_busy() {
     for view in &views {
         for panel in all_panels() {
             let title = panel.title();
-            let mut harness = Harness::builder()
-                .with_size([900.0, 600.0])
-                .build_ui_state(
-                    |ui, (panel, view): &mut (Box<dyn Panel>, View)| {
-                        let mut actions: Vec<Action> = Vec::new();
-                        panel.ui(ui, view, &mut actions);
-                    },
-                    (panel, view.clone()),
-                );
+            let mut harness = Harness::builder().with_size([900.0, 600.0]).build_ui_state(
+                |ui, (panel, view): &mut (Box<dyn Panel>, View)| {
+                    let mut actions: Vec<Action> = Vec::new();
+                    panel.ui(ui, view, &mut actions);
+                },
+                (panel, view.clone()),
+            );
             harness.run_steps(3);
             let unnamed = harness.unnamed_widgets();
             assert!(unnamed.is_empty(), "{title}: {unnamed:?}");

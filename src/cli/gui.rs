@@ -43,7 +43,9 @@ fn first_day(folder: &std::path::Path) -> Option<Day> {
 /// Opens the strategy lab window on `path` (default `sample-data/`).
 pub fn run(path: Option<PathBuf>) -> anyhow::Result<()> {
     let folder = path.unwrap_or_else(|| PathBuf::from("sample-data"));
-    let strategy = std::env::var("TICKLAB_STRATEGY").ok().filter(|s| !s.is_empty());
+    let strategy = std::env::var("TICKLAB_STRATEGY")
+        .ok()
+        .filter(|s| !s.is_empty());
     let step = match std::env::var("TICKLAB_STEP") {
         Ok(text) if !text.is_empty() => Some(parse_step(&text, first_day(&folder))?),
         _ => None,

@@ -271,10 +271,7 @@ fn print_ladder(instrument: &Instrument, book: &L2Book, levels: usize) {
         println!("the book is empty");
         return;
     }
-    println!(
-        "{:>14} {:>14} | {:<14} {}",
-        "bid qty", "bid", "ask", "ask qty"
-    );
+    println!("{:>14} {:>14} | {:<14} ask qty", "bid qty", "bid", "ask");
     for row in 0..bids.len().max(asks.len()) {
         let (bid_qty, bid) = bids.get(row).map_or((String::new(), String::new()), |l| {
             (

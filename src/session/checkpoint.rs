@@ -93,8 +93,8 @@ impl Checkpoints {
         if engine.events_seen() < self.next_events {
             return None;
         }
-        self.next_events = engine.events_seen() + self.every_events
-            - engine.events_seen() % self.every_events;
+        self.next_events =
+            engine.events_seen() + self.every_events - engine.events_seen() % self.every_events;
         let now = Checkpoint::of(engine, wakes);
         let index = usize::try_from(now.events_seen / self.every_events)
             .unwrap_or(usize::MAX)

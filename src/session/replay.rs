@@ -169,7 +169,9 @@ impl Replay {
 
     /// Local time of the run, ns (`i64::MIN` before the first step).
     pub fn now_ns(&self) -> i64 {
-        self.runner.as_ref().map_or(i64::MIN, |r| r.engine().now_ns())
+        self.runner
+            .as_ref()
+            .map_or(i64::MIN, |r| r.engine().now_ns())
     }
 
     /// Market events the strategy has seen.

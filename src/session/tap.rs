@@ -108,9 +108,17 @@ impl Tap {
             orders_skipped = (skip_to - orders_from) as u64;
             orders_from = skip_to;
         }
-        let orders = record.orders.get(orders_from..).unwrap_or_default().to_vec();
+        let orders = record
+            .orders
+            .get(orders_from..)
+            .unwrap_or_default()
+            .to_vec();
         sent.orders = record.orders.len();
-        let equity = record.equity.get(sent.equity..).unwrap_or_default().to_vec();
+        let equity = record
+            .equity
+            .get(sent.equity..)
+            .unwrap_or_default()
+            .to_vec();
         sent.equity = record.equity.len();
         let logs = record.logs.get(sent.logs..).unwrap_or_default().to_vec();
         sent.logs = record.logs.len();

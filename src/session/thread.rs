@@ -134,7 +134,8 @@ impl Session {
             self.request_frame();
             let left = deadline.checked_duration_since(Instant::now())?;
             let update = self.updates.recv_timeout(left).ok()?;
-            let done = matches!(update, Update::Idle { commands_done } if commands_done >= self.sent);
+            let done =
+                matches!(update, Update::Idle { commands_done } if commands_done >= self.sent);
             updates.push(update);
             if done {
                 return Some(updates);

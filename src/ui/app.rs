@@ -306,6 +306,9 @@ impl TicklabApp {
                 {
                     self.actions.push(Action::ToggleOverlay);
                 }
+                if self.show_overlay {
+                    self.frame_times.overlay_ui(ui, &self.view);
+                }
             });
         });
     }
@@ -425,9 +428,6 @@ impl TicklabApp {
         });
 
         self.apply_actions(&ctx);
-        if self.show_overlay {
-            self.frame_times.overlay_ui(&ctx, &self.view);
-        }
         let now = Instant::now();
         let dt_secs = self
             .last_frame_at
@@ -466,7 +466,11 @@ fn set_strategy(name: String) -> Action {
 
 /// What dropping `path` on the window does.
 pub fn action_for_dropped(path: &Path) -> Action {
-    if path.is_dir() || path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet")) {
+    if path.is_dir()
+        || path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+    {
         Action::OpenFolder(path.to_owned())
     } else if is_strategy_file(path) {
         set_strategy(path.display().to_string())

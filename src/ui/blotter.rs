@@ -78,14 +78,14 @@ impl BlotterPanel {
         rows: usize,
         line: impl Fn(usize) -> (String, egui::Color32),
     ) {
-        ui.label(RichText::new(header).monospace().weak());
+        ui.add(egui::Label::new(RichText::new(header).monospace().weak()).extend());
         let row_height = ui.text_style_height(&egui::TextStyle::Monospace);
         egui::ScrollArea::both()
             .auto_shrink([false, false])
             .show_rows(ui, row_height, rows, |ui, range| {
                 for i in range {
                     let (text, color) = line(i);
-                    ui.label(RichText::new(text).monospace().color(color));
+                    ui.add(egui::Label::new(RichText::new(text).monospace().color(color)).extend());
                 }
             });
     }
@@ -116,7 +116,11 @@ impl BlotterPanel {
                         .show(ui, |ui| {
                             for condition in &signal.conditions {
                                 let mark = if condition.holds { "✔" } else { "✘" };
-                                let color = if condition.holds { theme::BID } else { theme::ASK };
+                                let color = if condition.holds {
+                                    theme::BID
+                                } else {
+                                    theme::ASK
+                                };
                                 ui.label(
                                     RichText::new(format!(
                                         "{mark} {}   = {}",
@@ -144,14 +148,29 @@ impl Panel for BlotterPanel {
     fn ui(&mut self, ui: &mut egui::Ui, view: &View, _actions: &mut Vec<Action>) {
         ui.horizontal(|ui| {
             ui.strong("Blotter");
-            ui.selectable_value(&mut self.tab, BlotterTab::Orders, format!("Orders ({})", view.orders.pushed()));
-            ui.selectable_value(&mut self.tab, BlotterTab::Fills, format!("Fills ({})", view.fills.pushed()));
-            ui.selectable_value(&mut self.tab, BlotterTab::Signals, format!("Signals ({})", view.signals.pushed()));
+            ui.selectable_value(
+                &mut self.tab,
+                BlotterTab::Orders,
+                format!("Orders ({})", view.orders.pushed()),
+            );
+            ui.selectable_value(
+                &mut self.tab,
+                BlotterTab::Fills,
+                format!("Fills ({})", view.fills.pushed()),
+            );
+            ui.selectable_value(
+                &mut self.tab,
+                BlotterTab::Signals,
+                format!("Signals ({})", view.signals.pushed()),
+            );
             if self.tab == BlotterTab::Orders && view.orders_skipped > 0 {
                 ui.label(
-                    RichText::new(format!("{} updates not shown (too fast)", format::count(view.orders_skipped)))
-                        .weak()
-                        .small(),
+                    RichText::new(format!(
+                        "{} updates not shown (too fast)",
+                        format::count(view.orders_skipped)
+                    ))
+                    .weak()
+                    .small(),
                 );
             }
         });
@@ -173,7 +192,9 @@ impl Panel for BlotterPanel {
                     };
                     let color = if update.fill.is_some() {
                         theme::side_color(update.side)
-                    } else if update.reason.is_some() && update.state != crate::sim::OrderState::Canceled {
+                    } else if update.reason.is_some()
+                        && update.state != crate::sim::OrderState::Canceled
+                    {
                         theme::ERROR
                     } else {
                         text_color

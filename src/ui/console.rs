@@ -31,7 +31,9 @@ impl Panel for ConsolePanel {
         ui.horizontal(|ui| {
             ui.strong("Console");
             if view.errors_total > 0 {
-                ui.label(RichText::new(format!("{} errors", view.errors_total)).color(theme::ERROR));
+                ui.label(
+                    RichText::new(format!("{} errors", view.errors_total)).color(theme::ERROR),
+                );
             }
             ui.checkbox(&mut self.errors_only, "errors only");
             if ui.small_button("Clear").clicked() {
@@ -63,7 +65,10 @@ impl Panel for ConsolePanel {
                         ui.label(text);
                     } else {
                         egui::CollapsingHeader::new(text)
-                            .id_salt(("console_line", view.console.pushed() as usize - view.console.len() + i))
+                            .id_salt((
+                                "console_line",
+                                view.console.pushed() as usize - view.console.len() + i,
+                            ))
                             .default_open(matches!(line.kind, LineKind::Error(_)))
                             .show(ui, |ui| {
                                 ui.label(RichText::new(&line.detail).monospace().small());

@@ -50,8 +50,12 @@ impl DataBrowserPanel {
             ui.label(RichText::new("No folder open.").weak());
             return;
         };
-        ui.label(RichText::new(catalog.root.display().to_string()).monospace().small())
-            .on_hover_text("The open data folder");
+        ui.label(
+            RichText::new(catalog.root.display().to_string())
+                .monospace()
+                .small(),
+        )
+        .on_hover_text("The open data folder");
         let current = view
             .run
             .as_ref()
@@ -63,7 +67,8 @@ impl DataBrowserPanel {
                 .default_open(true)
                 .show(ui, |ui| {
                     for day in &symbol.days {
-                        let selected = is_current_symbol && current.is_some_and(|(_, d)| d == day.day);
+                        let selected =
+                            is_current_symbol && current.is_some_and(|(_, d)| d == day.day);
                         let text = format!("{}  {} events", day.day, format::count(day.rows));
                         let response = ui.selectable_label(selected, text).on_hover_text(
                             day.span_ns.map_or_else(String::new, |(first, last)| {
@@ -110,7 +115,11 @@ impl DataBrowserPanel {
             .show(ui, |ui| {
                 for folder in others {
                     let name = folder.display().to_string();
-                    if ui.link(&name).on_hover_text(format!("Open {name}")).clicked() {
+                    if ui
+                        .link(&name)
+                        .on_hover_text(format!("Open {name}"))
+                        .clicked()
+                    {
                         actions.push(Action::OpenFolder(folder.clone()));
                     }
                 }

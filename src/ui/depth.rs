@@ -5,8 +5,8 @@
 //! of book columns in the view, a few thousand pixels' work.
 
 use egui::{
-    Align2, Color32, ColorImage, FontId, Pos2, Rect, RichText, Sense, Shape, Stroke,
-    TextureHandle, TextureOptions, Vec2,
+    Align2, Color32, ColorImage, FontId, Pos2, Rect, RichText, Sense, Shape, Stroke, TextureHandle,
+    TextureOptions, Vec2,
 };
 use egui_plot::{Legend, Line, LineStyle, Plot, PlotPoints};
 
@@ -71,14 +71,21 @@ impl DepthPanel {
         };
         Plot::new("cumulative_depth")
             .legend(Legend::default())
-            .x_axis_formatter(move |mark, _| format::price_from_ticks(&instrument, mark.value.round() as i64))
+            .x_axis_formatter(move |mark, _| {
+                format::price_from_ticks(&instrument, mark.value.round() as i64)
+            })
             .y_axis_min_width(36.0)
             .allow_scroll(false)
             .show(ui, |plot_ui| {
                 plot_ui.line(side_line(&frame.local_book, Side::Buy, "bids", false));
                 plot_ui.line(side_line(&frame.local_book, Side::Sell, "asks", false));
                 plot_ui.line(side_line(&frame.exchange_book, Side::Buy, "exchange", true));
-                plot_ui.line(side_line(&frame.exchange_book, Side::Sell, "exchange", true));
+                plot_ui.line(side_line(
+                    &frame.exchange_book,
+                    Side::Sell,
+                    "exchange",
+                    true,
+                ));
             });
     }
 
@@ -89,7 +96,8 @@ impl DepthPanel {
         let painter = ui.painter_at(rect);
         painter.rect_filled(rect, 0.0, theme::heat_color(0.0));
         let columns = view.heat.columns();
-        let (Some(first), Some(last), Some(run)) = (columns.get(0), columns.last(), &view.run) else {
+        let (Some(first), Some(last), Some(run)) = (columns.get(0), columns.last(), &view.run)
+        else {
             painter.text(
                 rect.center(),
                 Align2::CENTER_CENTER,
@@ -135,7 +143,11 @@ impl DepthPanel {
         match &mut self.texture {
             Some(texture) => texture.set(image, TextureOptions::NEAREST),
             None => {
-                self.texture = Some(ui.ctx().load_texture("depth_heatmap", image, TextureOptions::NEAREST));
+                self.texture = Some(ui.ctx().load_texture(
+                    "depth_heatmap",
+                    image,
+                    TextureOptions::NEAREST,
+                ));
             }
         }
         if let Some(texture) = &self.texture {
@@ -147,7 +159,9 @@ impl DepthPanel {
             );
         }
         let x_of = |ts: i64| rect.left() + rect.width() * ((ts - t0) as f64 / span) as f32;
-        let y_of = |price: i64| rect.bottom() - ((price - p_min) as f32 + 0.5) * rect.height() / ticks as f32;
+        let y_of = |price: i64| {
+            rect.bottom() - ((price - p_min) as f32 + 0.5) * rect.height() / ticks as f32
+        };
 
         // The touch over time.
         for side in [Side::Buy, Side::Sell] {
@@ -160,7 +174,10 @@ impl DepthPanel {
                 })
                 .collect();
             if points.len() >= 2 {
-                painter.add(Shape::line(points, Stroke::new(1.2, theme::side_color(side))));
+                painter.add(Shape::line(
+                    points,
+                    Stroke::new(1.2, theme::side_color(side)),
+                ));
             }
         }
 
@@ -184,7 +201,12 @@ impl DepthPanel {
             let radius = 1.5 + 7.0 * (trade.qty_lots as f32 / max_trade).sqrt();
             let center = Pos2::new(x_of(trade.ts_ns), y_of(trade.price_ticks));
             let color = theme::side_color(trade.side);
-            painter.circle(center, radius, color.gamma_multiply(0.35), Stroke::new(1.0, color));
+            painter.circle(
+                center,
+                radius,
+                color.gamma_multiply(0.35),
+                Stroke::new(1.0, color),
+            );
         }
 
         // Our fills, marked on top.
@@ -202,7 +224,11 @@ impl DepthPanel {
                 center + Vec2::new(0.0, r),
                 center + Vec2::new(-r, 0.0),
             ];
-            painter.add(Shape::convex_polygon(diamond, theme::OWN, Stroke::new(1.5, Color32::WHITE)));
+            painter.add(Shape::convex_polygon(
+                diamond,
+                theme::OWN,
+                Stroke::new(1.5, Color32::WHITE),
+            ));
         }
 
         // Price and time labels.
@@ -210,29 +236,29 @@ impl DepthPanel {
         let font = FontId::monospace(10.0);
         let every = ((16.0 / px_per_tick).ceil() as i64).max(1) * 2;
         let mut price = p_min + (every - p_min.rem_euclid(every));
+        let label = |pos: Pos2, anchor: Align2, text: String| {
+            let galley = painter.layout_no_wrap(text, font.clone(), label_color);
+            let at = anchor.anchor_size(pos, galley.size());
+            painter.rect_filled(at.expand(1.5), 2.0, Color32::from_black_alpha(170));
+            painter.galley(at.min, galley, label_color);
+        };
         while price < p_min + ticks {
-            painter.text(
+            label(
                 Pos2::new(rect.left() + 3.0, y_of(price)),
                 Align2::LEFT_CENTER,
                 format::price_from_ticks(&run.instrument, price),
-                font.clone(),
-                label_color,
             );
             price += every;
         }
-        painter.text(
+        label(
             rect.left_bottom() + Vec2::new(3.0, -2.0),
             Align2::LEFT_BOTTOM,
             format::clock_ms_from_ns(t0),
-            font.clone(),
-            label_color,
         );
-        painter.text(
+        label(
             rect.right_bottom() + Vec2::new(-3.0, -2.0),
             Align2::RIGHT_BOTTOM,
             format::clock_ms_from_ns(t1),
-            font,
-            label_color,
         );
     }
 }
@@ -250,16 +276,19 @@ impl Panel for DepthPanel {
         ui.horizontal(|ui| {
             ui.strong("Depth");
             ui.label(
-                RichText::new("heatmap: liquidity over time, trades as bubbles, own fills ◆")
+                RichText::new("heatmap: liquidity over time, trades as bubbles, own fills as blue diamonds")
                     .weak()
                     .small(),
             );
         });
-        egui::Panel::right("cumulative_depth_panel")
-            .resizable(true)
-            .default_size(280.0)
-            .size_range(120.0..=600.0)
-            .show(ui, |ui| Self::cumulative_ui(ui, view));
-        self.heatmap_ui(ui, view);
+        let size = ui.available_size();
+        let cumulative_w = (size.x * 0.3).clamp(120.0, 320.0);
+        ui.horizontal(|ui| {
+            let heat_size = egui::vec2(size.x - cumulative_w - ui.spacing().item_spacing.x, size.y);
+            ui.allocate_ui(heat_size, |ui| self.heatmap_ui(ui, view));
+            ui.allocate_ui(egui::vec2(cumulative_w, size.y), |ui| {
+                Self::cumulative_ui(ui, view)
+            });
+        });
     }
 }

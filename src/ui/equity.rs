@@ -35,7 +35,9 @@ fn series_ui(
         .y_axis_min_width(64.0)
         .show_x(false)
         .show(ui, |plot_ui| {
-            let mut line = Line::new(name.to_owned(), PlotPoints::new(points)).color(color).width(1.5);
+            let mut line = Line::new(name.to_owned(), PlotPoints::new(points))
+                .color(color)
+                .width(1.5);
             if fill {
                 line = line.fill(0.0);
             }
@@ -56,17 +58,47 @@ impl Panel for EquityPanel {
         ui.horizontal(|ui| {
             ui.strong("Equity · drawdown · position");
             if let Some(last) = view.equity.last() {
-                ui.label(RichText::new(format!("{:.2}", last[1])).monospace().color(theme::EQUITY));
+                ui.label(
+                    RichText::new(format!("{:.2}", last[1]))
+                        .monospace()
+                        .color(theme::EQUITY),
+                );
             }
         });
         if view.equity.is_empty() {
-            ui.label(RichText::new("Equity is sampled every second of data and at every fill.").weak());
+            ui.label(
+                RichText::new("Equity is sampled every second of data and at every fill.").weak(),
+            );
             return;
         }
         let spacing = ui.spacing().item_spacing.y;
         let height = ((ui.available_height() - 2.0 * spacing) / 3.0).max(30.0);
-        series_ui(ui, "equity_plot", "equity", &view.equity, theme::EQUITY, false, height * 1.2);
-        series_ui(ui, "drawdown_plot", "drawdown", &view.drawdown, theme::ASK, true, height * 0.9);
-        series_ui(ui, "position_plot", "position (lots)", &view.position, theme::OWN, true, height * 0.9);
+        series_ui(
+            ui,
+            "equity_plot",
+            "equity",
+            &view.equity,
+            theme::EQUITY,
+            false,
+            height * 1.2,
+        );
+        series_ui(
+            ui,
+            "drawdown_plot",
+            "drawdown",
+            &view.drawdown,
+            theme::ASK,
+            true,
+            height * 0.9,
+        );
+        series_ui(
+            ui,
+            "position_plot",
+            "position (lots)",
+            &view.position,
+            theme::OWN,
+            true,
+            height * 0.9,
+        );
     }
 }

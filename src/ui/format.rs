@@ -47,11 +47,12 @@ pub fn ns_from_clock(text: &str, day: Day) -> Option<i64> {
     if parts.next().is_some() || !(0..=24).contains(&hours) || !(0..60).contains(&minutes) {
         return None;
     }
-    let (whole, fraction) = seconds_text
-        .split_once('.')
-        .unwrap_or((seconds_text, ""));
+    let (whole, fraction) = seconds_text.split_once('.').unwrap_or((seconds_text, ""));
     let seconds: i64 = whole.parse().ok()?;
-    if !(0..60).contains(&seconds) || fraction.len() > 9 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+    if !(0..60).contains(&seconds)
+        || fraction.len() > 9
+        || !fraction.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let fraction_ns: i64 = if fraction.is_empty() {
@@ -99,7 +100,7 @@ pub fn count(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('\u{2009}');
         }
         out.push(c);
@@ -131,7 +132,10 @@ mod tests {
         let ts = ns_from_clock("14:30:05.25", day).unwrap();
         assert_eq!(clock_ms_from_ns(ts), "14:30:05.250");
         assert_eq!(ns_from_clock("2026-03-02 14:30:05.25", day), Some(ts));
-        assert_eq!(ns_from_clock("14:30", day), Some(day.start_ns() + 52_200 * NS_PER_SEC));
+        assert_eq!(
+            ns_from_clock("14:30", day),
+            Some(day.start_ns() + 52_200 * NS_PER_SEC)
+        );
         assert_eq!(ns_from_clock("25:00", day), None);
         assert_eq!(ns_from_clock("nonsense", day), None);
         assert!(datetime_us_from_ns(ts).starts_with("2026-03-02 14:30:05.250"));

@@ -91,8 +91,10 @@ impl LadderPanel {
             return;
         };
         let available = ui.available_size();
-        let rows = ((available.y / ROW_HEIGHT).floor() as i64).max(3);
+        let rows = ((available.y / ROW_HEIGHT).floor() as i64 - 1).max(3);
         let top_price = center + rows / 2;
+        let (header, _) =
+            ui.allocate_exact_size(Vec2::new(available.x, ROW_HEIGHT), Sense::hover());
         let (rect, _) = ui.allocate_exact_size(
             Vec2::new(available.x, rows as f32 * ROW_HEIGHT),
             Sense::hover(),
@@ -119,7 +121,12 @@ impl LadderPanel {
             .unwrap_or(1)
             .max(1) as f32;
         let traded = traded_by_price(view, frame.now_ns);
-        let max_traded = traded.values().map(|(b, s)| b + s).max().unwrap_or(1).max(1) as f32;
+        let max_traded = traded
+            .values()
+            .map(|(b, s)| b + s)
+            .max()
+            .unwrap_or(1)
+            .max(1) as f32;
         let font = FontId::monospace(11.5);
         let text_color = ui.visuals().text_color();
         let weak = ui.visuals().weak_text_color();
@@ -128,12 +135,14 @@ impl LadderPanel {
         for row in 0..rows {
             let price = top_price - row;
             let y = rect.top() + row as f32 * ROW_HEIGHT;
-            let row_rect = Rect::from_min_size(Pos2::new(rect.left(), y), Vec2::new(width, ROW_HEIGHT));
+            let row_rect =
+                Rect::from_min_size(Pos2::new(rect.left(), y), Vec2::new(width, ROW_HEIGHT));
             if row % 2 == 0 {
                 painter.rect_filled(row_rect, 0.0, grid);
             }
             let is_touch = Some(price) == best_bid || Some(price) == best_ask;
-            let price_rect = Rect::from_min_size(Pos2::new(x_price, y), Vec2::new(price_w, ROW_HEIGHT));
+            let price_rect =
+                Rect::from_min_size(Pos2::new(x_price, y), Vec2::new(price_w, ROW_HEIGHT));
             if is_touch {
                 painter.rect_filled(price_rect.shrink(1.0), 2.0, Color32::from_gray(60));
             }
@@ -190,7 +199,11 @@ impl LadderPanel {
                     Pos2::new(x_traded + 2.0, y + 3.0),
                     Pos2::new(x_traded + 2.0 + bar_w, y + ROW_HEIGHT - 3.0),
                 );
-                let color = if bought >= sold { theme::BID } else { theme::ASK };
+                let color = if bought >= sold {
+                    theme::BID
+                } else {
+                    theme::ASK
+                };
                 painter.rect_filled(bar, 1.0, color.gamma_multiply(0.35));
                 painter.text(
                     Pos2::new(x_traded + 4.0, y + ROW_HEIGHT / 2.0),
@@ -221,30 +234,26 @@ impl LadderPanel {
             self.order_cell_ui(ui, &painter, cell, instrument, order);
         }
 
-        // Column titles in the top corners, out of the way of the rows.
-        let title_color = weak.gamma_multiply(0.8);
-        let small = FontId::proportional(9.5);
-        painter.text(
-            Pos2::new(x_own_buy + 2.0, rect.top() + 1.0),
-            Align2::LEFT_TOP,
-            "own bids",
-            small.clone(),
-            title_color,
-        );
-        painter.text(
-            Pos2::new(x_own_sell + 2.0, rect.top() + 1.0),
-            Align2::LEFT_TOP,
-            "own asks",
-            small.clone(),
-            title_color,
-        );
-        painter.text(
-            Pos2::new(x_traded + 2.0, rect.top() + 1.0),
-            Align2::LEFT_TOP,
-            "traded 30s",
-            small,
-            title_color,
-        );
+        // Column titles.
+        let header_painter = ui.painter_at(header);
+        let small = FontId::proportional(10.5);
+        let titles = [
+            (x_own_buy + own_w / 2.0, "own bids"),
+            (x_bid + size_w / 2.0, "bids"),
+            (x_price + price_w / 2.0, "price"),
+            (x_ask + size_w / 2.0, "asks"),
+            (x_own_sell + own_w / 2.0, "own asks"),
+            (x_traded + traded_w / 2.0, "traded 30s"),
+        ];
+        for (x, title) in titles {
+            header_painter.text(
+                Pos2::new(x, header.center().y),
+                Align2::CENTER_CENTER,
+                title,
+                small.clone(),
+                weak,
+            );
+        }
     }
 
     /// One of our orders: its size, and a bar of the level's queue split

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use egui::{Align2, RichText};
+use egui::RichText;
 
 use super::view::View;
 
@@ -48,8 +48,9 @@ impl FrameTimes {
         }
     }
 
-    /// The overlay, in the top-right corner of the window.
-    pub fn overlay_ui(&self, ctx: &egui::Context, view: &View) {
+    /// The overlay: one line of timings, drawn where the app puts it (the
+    /// right end of the title bar).
+    pub fn overlay_ui(&self, ui: &mut egui::Ui, view: &View) {
         let (mean_ms, worst_ms) = self.build_ms();
         let rate = view
             .frame
@@ -62,13 +63,12 @@ impl FrameTimes {
             self.fps(),
             view.updates_last_frame
         );
-        egui::Area::new(egui::Id::unique("debug_overlay"))
-            .anchor(Align2::RIGHT_BOTTOM, [-6.0, -6.0])
-            .interactable(false)
-            .show(ctx, |ui| {
-                egui::Frame::popup(ui.style()).show(ui, |ui| {
-                    ui.label(RichText::new(text).monospace().small());
-                });
-            });
+        let color = if worst_ms > 16.0 {
+            super::theme::ERROR.gamma_multiply(0.9)
+        } else {
+            ui.visuals().weak_text_color()
+        };
+        ui.label(RichText::new(text).monospace().small().color(color))
+            .on_hover_text("Time to build a frame (mean and worst of the last 120), frames per second, updates taken in");
     }
 }

@@ -41,7 +41,7 @@ impl Default for PricePanel {
     fn default() -> Self {
         PricePanel {
             follow: true,
-            window_index: 1,
+            window_index: 0,
         }
     }
 }
@@ -62,7 +62,10 @@ impl PricePanel {
         ui.horizontal(|ui| {
             ui.strong("Price");
             for (i, (_, label)) in WINDOWS.iter().enumerate() {
-                if ui.selectable_label(self.window_index == i, *label).clicked() {
+                if ui
+                    .selectable_label(self.window_index == i, *label)
+                    .clicked()
+                {
                     self.window_index = i;
                     self.follow = true;
                 }
@@ -82,15 +85,10 @@ impl PricePanel {
         };
         let instrument = run.instrument.clone();
         let now_x = view.x_from_ns(now_ns);
-        let first_x = view
-            .bid
-            .iter()
-            .next()
-            .map_or(now_x, |p| p[0])
-            .min(now_x);
+        let first_x = view.bid.iter().next().map_or(now_x, |p| p[0]).min(now_x);
         let window = WINDOWS.get(self.window_index).and_then(|w| w.0);
         let follow_x = match window {
-            Some(secs) => (now_x - secs, now_x + secs * 0.02),
+            Some(secs) => (now_x - secs * 0.97, now_x + secs * 0.03),
             None => (first_x, now_x + (now_x - first_x).max(1.0) * 0.02),
         };
         let instrument_for_y = instrument.clone();
@@ -167,8 +165,16 @@ impl PricePanel {
                     .style(LineStyle::dashed_loose())
                     .width(1.0),
             );
-            plot_ui.line(Line::new("bid", PlotPoints::new(bid)).color(theme::BID).width(1.5));
-            plot_ui.line(Line::new("ask", PlotPoints::new(ask)).color(theme::ASK).width(1.5));
+            plot_ui.line(
+                Line::new("bid", PlotPoints::new(bid))
+                    .color(theme::BID)
+                    .width(1.5),
+            );
+            plot_ui.line(
+                Line::new("ask", PlotPoints::new(ask))
+                    .color(theme::ASK)
+                    .width(1.5),
+            );
 
             // Market trades: three sizes a side, by volume.
             let from = view
@@ -219,16 +225,13 @@ impl PricePanel {
 
             // Our resting orders, from the newest back.
             let x_of = |ts: i64| view.x_from_ns(ts);
-            let mut drawn = 0;
             let segments = view
                 .open_segments()
                 .chain(view.segments.iter().rev())
-                .filter(|s| s.end_ns.is_none_or(|end| x_of(end) >= x_min) && x_of(s.start_ns) <= x_max);
-            for segment in segments {
-                if drawn >= MAX_SEGMENTS {
-                    break;
-                }
-                drawn += 1;
+                .filter(|s| {
+                    s.end_ns.is_none_or(|end| x_of(end) >= x_min) && x_of(s.start_ns) <= x_max
+                });
+            for segment in segments.take(MAX_SEGMENTS) {
                 let end_x = segment.end_ns.map_or(now_x, x_of);
                 let y = segment.price_ticks as f64;
                 let color = match segment.side {
@@ -236,9 +239,12 @@ impl PricePanel {
                     _ => Color32::from_rgb(255, 150, 220),
                 };
                 plot_ui.line(
-                    Line::new("own orders", PlotPoints::new(vec![[x_of(segment.start_ns), y], [end_x, y]]))
-                        .color(color)
-                        .width(2.5),
+                    Line::new(
+                        "own orders",
+                        PlotPoints::new(vec![[x_of(segment.start_ns), y], [end_x, y]]),
+                    )
+                    .color(color)
+                    .width(2.5),
                 );
             }
 

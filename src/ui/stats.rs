@@ -53,9 +53,13 @@ impl Panel for StatsPanel {
                     row_ui(
                         ui,
                         "PnL",
-                        format!("{} {currency}", format::money(account.equity - run.initial_cash)),
+                        format!(
+                            "{} {currency}",
+                            format::money(account.equity - run.initial_cash)
+                        ),
                     );
                     row_ui(ui, "Open orders", frame.orders.len().to_string());
+                    row_ui(ui, "Events seen", format::count(frame.events_seen));
                 }
                 let Some(stats) = &view.stats else {
                     return;
@@ -65,7 +69,11 @@ impl Panel for StatsPanel {
                 row_ui(
                     ui,
                     "Equity",
-                    format!("{} ({:+.4}%)", format::money(stats.final_equity), stats.return_pct),
+                    format!(
+                        "{} ({:+.4}%)",
+                        format::money(stats.final_equity),
+                        stats.return_pct
+                    ),
                 );
                 row_ui(ui, "Realized", format::money(stats.realized_pnl));
                 row_ui(ui, "Unrealized", format::money(stats.unrealized_pnl));
@@ -75,7 +83,11 @@ impl Panel for StatsPanel {
                 row_ui(
                     ui,
                     "Max drawdown",
-                    format!("{} ({:.3}%)", format::money(stats.max_drawdown), stats.max_drawdown_pct),
+                    format!(
+                        "{} ({:.3}%)",
+                        format::money(stats.max_drawdown),
+                        stats.max_drawdown_pct
+                    ),
                 );
                 row_ui(
                     ui,
@@ -99,8 +111,11 @@ impl Panel for StatsPanel {
                         .map_or_else(|| "—".to_owned(), |ms| format!("{ms:.1} ms")),
                 );
                 row_ui(ui, "Turnover", format::money(stats.turnover));
-                row_ui(ui, "Max inventory", format!("{} lots", stats.max_inventory_lots));
-                row_ui(ui, "Events", format::count(stats.data_events));
+                row_ui(
+                    ui,
+                    "Max inventory",
+                    format!("{} lots", stats.max_inventory_lots),
+                );
             });
     }
 }

@@ -92,7 +92,11 @@ impl StrategyPanel {
                     _ => "Built-in strategy",
                 };
                 let selected = current.as_deref() == Some(name);
-                if ui.selectable_label(selected, name).on_hover_text(hint).clicked() {
+                if ui
+                    .selectable_label(selected, name)
+                    .on_hover_text(hint)
+                    .clicked()
+                {
                     actions.push(Action::Session(Command::SetStrategy(name.to_owned())));
                 }
             }
@@ -107,7 +111,11 @@ impl StrategyPanel {
                     .unwrap_or_default();
                 let full = path.display().to_string();
                 let selected = current.as_deref() == Some(full.as_str());
-                if ui.selectable_label(selected, &name).on_hover_text(&full).clicked() {
+                if ui
+                    .selectable_label(selected, &name)
+                    .on_hover_text(&full)
+                    .clicked()
+                {
                     actions.push(Action::Session(Command::SetStrategy(full)));
                 }
             }

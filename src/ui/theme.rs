@@ -53,7 +53,8 @@ pub fn heat_color(fraction: f32) -> Color32 {
         let (f1, c1) = pair[1];
         if f <= f1 {
             let t = (f - f0) / (f1 - f0);
-            let mix = |a: u8, b: u8| (f32::from(a) + (f32::from(b) - f32::from(a)) * t).round() as u8;
+            let mix =
+                |a: u8, b: u8| (f32::from(a) + (f32::from(b) - f32::from(a)) * t).round() as u8;
             return Color32::from_rgb(mix(c0[0], c1[0]), mix(c0[1], c1[1]), mix(c0[2], c1[2]));
         }
     }

@@ -49,11 +49,12 @@ impl TransportPanel {
         if ui.ctx().egui_wants_keyboard_input() {
             return;
         }
-        let (space, right, shift_right, left) = ui.input_mut(|i| {
+        // The most specific first: a plain → would also match shift+→.
+        let (space, shift_right, right, left) = ui.input_mut(|i| {
             (
                 i.consume_key(Modifiers::NONE, Key::Space),
-                i.consume_key(Modifiers::NONE, Key::ArrowRight),
                 i.consume_key(Modifiers::SHIFT, Key::ArrowRight),
+                i.consume_key(Modifiers::NONE, Key::ArrowRight),
                 i.consume_key(Modifiers::NONE, Key::ArrowLeft),
             )
         });

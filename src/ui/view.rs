@@ -288,7 +288,10 @@ impl View {
         let resting = !update.state.is_final()
             && matches!(
                 update.kind,
-                UpdateKind::Accepted | UpdateKind::Modified | UpdateKind::Fill | UpdateKind::Triggered
+                UpdateKind::Accepted
+                    | UpdateKind::Modified
+                    | UpdateKind::Fill
+                    | UpdateKind::Triggered
             )
             && update.price_ticks != 0;
         let moved = self

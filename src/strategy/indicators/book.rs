@@ -19,8 +19,17 @@ pub fn microprice_ticks(book: &L2Book) -> Option<f64> {
 /// `(bid_lots - ask_lots) / (bid_lots + ask_lots)`; positive when more size
 /// bids than offers. `None` when both sides are empty.
 pub fn imbalance(book: &L2Book, levels: usize) -> Option<f64> {
-    let bid_lots: i64 = book.top(Side::Buy, levels).map(|l| l.qty).sum();
-    let ask_lots: i64 = book.top(Side::Sell, levels).map(|l| l.qty).sum();
+    let (bid_lots, ask_lots) = if levels == 1 {
+        (
+            book.best_bid().map_or(0, |l| l.qty),
+            book.best_ask().map_or(0, |l| l.qty),
+        )
+    } else {
+        (
+            book.top(Side::Buy, levels).map(|l| l.qty).sum(),
+            book.top(Side::Sell, levels).map(|l| l.qty).sum(),
+        )
+    };
     let total_lots = bid_lots + ask_lots;
     (total_lots > 0).then(|| (bid_lots - ask_lots) as f64 / total_lots as f64)
 }

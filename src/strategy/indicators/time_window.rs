@@ -168,6 +168,27 @@ impl TimeWeightedWindow {
         })
     }
 
+    /// Time-weighted mean over the window ending at `now_ns` (as in
+    /// [`TimeWeightedWindow::stats`], without the standard deviation);
+    /// `None` before the first push.
+    pub fn mean(&mut self, now_ns: i64) -> Option<f64> {
+        let (open_ns, open_value) = self.open?;
+        self.evict(now_ns);
+        let cutoff = now_ns - self.window_ns;
+        let covered_ns = now_ns - cutoff.max(self.first_ns);
+        if covered_ns <= 0 {
+            return Some(open_value + self.reference);
+        }
+        let mut sum = self.sum;
+        if let Some(front) = self.segments.front() {
+            if front.start_ns < cutoff {
+                sum -= front.value * (cutoff - front.start_ns) as f64;
+            }
+        }
+        sum += open_value * (now_ns - open_ns.max(cutoff)).max(0) as f64;
+        Some(sum / covered_ns as f64 + self.reference)
+    }
+
     /// The value in force now; `None` before the first push.
     pub fn last(&self) -> Option<f64> {
         self.open.map(|(_, v)| v + self.reference)

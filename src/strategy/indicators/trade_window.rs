@@ -82,7 +82,9 @@ impl TradeWindow {
         }
     }
 
-    fn evict(&mut self, now_ns: i64) {
+    /// Drops the trades that have left the window ending at `now_ns`; the
+    /// accessors then answer for that window.
+    pub fn evict(&mut self, now_ns: i64) {
         let Some(window_ns) = self.window_ns else {
             return;
         };
@@ -103,9 +105,29 @@ impl TradeWindow {
             volume_lots: self.volume_lots,
             count: self.count,
             signed_lots: self.signed_lots,
-            vwap_ticks: (self.volume_lots > 0)
-                .then(|| self.notional_ticks_lots as f64 / self.volume_lots as f64),
+            vwap_ticks: self.vwap_ticks(),
         }
+    }
+
+    /// Traded quantity in the window as of the last push or eviction, lots.
+    pub fn volume_lots(&self) -> i64 {
+        self.volume_lots
+    }
+
+    /// Number of trades in the window as of the last push or eviction.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Signed volume in the window as of the last push or eviction, lots.
+    pub fn signed_lots(&self) -> i64 {
+        self.signed_lots
+    }
+
+    /// VWAP in the window as of the last push or eviction, ticks; `None`
+    /// without trades.
+    pub fn vwap_ticks(&self) -> Option<f64> {
+        (self.volume_lots > 0).then(|| self.notional_ticks_lots as f64 / self.volume_lots as f64)
     }
 }
 

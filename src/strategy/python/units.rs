@@ -6,16 +6,56 @@ use pyo3::PyResult;
 
 use crate::market::{GridError, Instrument};
 
-/// The instrument's grid, with the rounding scales worked out once so that
-/// converting on every event costs a multiply and a round.
+/// The instrument's grid, with the conversions worked out once so that
+/// converting on every event costs one multiply or divide.
 #[derive(Clone, Debug)]
 pub(crate) struct Units {
     instrument: Instrument,
-    /// 10^decimals of the tick size: prices are rounded to it so that
-    /// 30000.1 reads as 30000.1, not 30000.100000000002.
-    price_scale: f64,
-    /// 10^decimals of the lot size.
-    qty_scale: f64,
+    price: Scale,
+    qty: Scale,
+}
+
+/// How a count of grid steps becomes the float
+/// [`Instrument::price_from_ticks`] gives (the double nearest the decimal
+/// value, 30000.1 and not 30000.100000000002).
+#[derive(Clone, Copy, Debug)]
+enum Scale {
+    /// Whole steps (1, 5, ...): the product is exact.
+    Times(f64),
+    /// Steps of 1/n for a whole n (0.1, 0.25, 0.01, ...): one correctly
+    /// rounded division gives the nearest double.
+    Over(f64),
+    /// Other steps: multiply, then round to the step's decimals.
+    Rounded { step: f64, decimals_scale: f64 },
+}
+
+impl Scale {
+    fn new(step: f64, decimals: usize) -> Self {
+        let per_unit = 1.0 / step;
+        let whole = per_unit.round();
+        if step.fract() == 0.0 {
+            Scale::Times(step)
+        } else if (whole - per_unit).abs() < 1e-9 * per_unit && whole < 9.0e15 {
+            Scale::Over(whole)
+        } else {
+            Scale::Rounded {
+                step,
+                decimals_scale: 10f64.powi(decimals as i32),
+            }
+        }
+    }
+
+    #[inline]
+    fn apply(self, steps: f64) -> f64 {
+        match self {
+            Scale::Times(step) => steps * step,
+            Scale::Over(per_unit) => steps / per_unit,
+            Scale::Rounded {
+                step,
+                decimals_scale,
+            } => (steps * step * decimals_scale).round() / decimals_scale,
+        }
+    }
 }
 
 impl Units {
@@ -23,8 +63,8 @@ impl Units {
     pub(crate) fn new(instrument: &Instrument) -> Self {
         Units {
             instrument: instrument.clone(),
-            price_scale: 10f64.powi(instrument.price_decimals() as i32),
-            qty_scale: 10f64.powi(instrument.qty_decimals() as i32),
+            price: Scale::new(instrument.tick_size, instrument.price_decimals()),
+            qty: Scale::new(instrument.lot_size, instrument.qty_decimals()),
         }
     }
 
@@ -33,25 +73,33 @@ impl Units {
         &self.instrument
     }
 
-    /// A price in ticks, in currency units (the same value as
-    /// [`Instrument::price_from_ticks`]).
+    /// A price in ticks, in currency units.
     #[inline]
     pub(crate) fn price(&self, ticks: i64) -> f64 {
-        (ticks as f64 * self.instrument.tick_size * self.price_scale).round() / self.price_scale
+        self.price.apply(ticks as f64)
     }
 
-    /// A price that may fall between ticks (a mid), in currency units.
+    /// A price that may fall between ticks (a mid, an average), in
+    /// currency units.
     #[inline]
     pub(crate) fn price_f(&self, ticks: f64) -> f64 {
-        // Half ticks need one more decimal.
-        let scale = self.price_scale * 10.0;
-        (ticks * self.instrument.tick_size * scale).round() / scale
+        match self.price {
+            Scale::Rounded {
+                step,
+                decimals_scale,
+            } => {
+                // Half ticks need one more decimal.
+                let scale = decimals_scale * 10.0;
+                (ticks * step * scale).round() / scale
+            }
+            exact => exact.apply(ticks),
+        }
     }
 
     /// A quantity in lots, in base units.
     #[inline]
     pub(crate) fn qty(&self, lots: i64) -> f64 {
-        (lots as f64 * self.instrument.lot_size * self.qty_scale).round() / self.qty_scale
+        self.qty.apply(lots as f64)
     }
 
     /// A price in ticks; `ValueError` naming the price and the tick size
@@ -74,13 +122,15 @@ impl Units {
     pub(crate) fn nearest_ticks(&self, price: f64) -> PyResult<i64> {
         if !price.is_finite() {
             return Err(PyValueError::new_err(format!(
-                "price {price} is not a finite number"
+                "price {} is not a finite number",
+                py_num(price)
             )));
         }
         let ticks = (price / self.instrument.tick_size).round();
         if ticks.abs() > 9.0e15 {
             return Err(PyValueError::new_err(format!(
-                "price {price} is out of range"
+                "price {} is out of range",
+                py_num(price)
             )));
         }
         // In range just above, so the cast is exact.
@@ -117,5 +167,32 @@ fn py_num(value: f64) -> String {
         format!("{value:.1}")
     } else {
         value.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversions_match_the_instrument_for_every_kind_of_step() {
+        let grids = [
+            (0.1, 0.001),
+            (0.5, 1.0),
+            (0.01, 0.01),
+            (5.0, 100.0),
+            (0.3, 0.07),
+            (0.25, 0.125),
+        ];
+        for (tick, lot) in grids {
+            let inst = Instrument::new("T", tick, lot);
+            let units = Units::new(&inst);
+            for n in [-7_i64, 0, 1, 3, 17, 650_003, 123_456_789] {
+                assert_eq!(units.price(n), inst.price_from_ticks(n), "tick {tick} x {n}");
+                assert_eq!(units.qty(n), inst.qty_from_lots(n), "lot {lot} x {n}");
+            }
+        }
+        let units = Units::new(&Instrument::new("T", 0.1, 1.0));
+        assert_eq!(units.price_f(650_003.5), 65000.35);
     }
 }

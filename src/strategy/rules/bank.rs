@@ -161,18 +161,27 @@ pub(crate) struct Bank {
     slots: Vec<SlotState>,
     /// Multiplier from ticks to the value shown, per slot.
     scales: Vec<f64>,
-    /// Slot values at the last evaluation (NaN = not known).
+    /// Slot values at the last evaluation (NaN = not known), then the
+    /// program's constants: the operands of its comparisons.
     values: Vec<f64>,
     series: Series,
     /// Whether any indicator is fed from the book.
     uses_book: bool,
+    /// Whether any indicator needs the microprice.
+    uses_microprice: bool,
     last_fill_ns: Option<i64>,
 }
 
 impl Bank {
-    /// The indicators of `slots`, empty.
-    pub(crate) fn new(slots: &[IndicatorSpec]) -> Bank {
+    /// The indicators of `slots`, empty, followed by the constants `consts`.
+    pub(crate) fn new(slots: &[IndicatorSpec], consts: &[f64]) -> Bank {
         let states: Vec<SlotState> = slots.iter().map(SlotState::new).collect();
+        let uses_microprice = states.iter().any(|s| match s {
+            SlotState::Series(src) => *src == Source::Microprice,
+            other => other.source() == Some(Source::Microprice),
+        });
+        let mut values = vec![f64::NAN; states.len()];
+        values.extend_from_slice(consts);
         let uses_book = states.iter().any(|s| match s {
             SlotState::Series(src) => *src != Source::Last,
             SlotState::Imbalance(_) => true,
@@ -180,7 +189,7 @@ impl Bank {
         });
         Bank {
             scales: vec![1.0; states.len()],
-            values: vec![f64::NAN; states.len()],
+            values,
             slots: states,
             series: Series {
                 bid: f64::NAN,
@@ -191,6 +200,7 @@ impl Bank {
                 last: f64::NAN,
             },
             uses_book,
+            uses_microprice,
             last_fill_ns: None,
         }
     }
@@ -206,8 +216,9 @@ impl Bank {
         }
     }
 
-    /// Slot values at the last evaluation (NaN = not known).
-    pub(crate) fn values(&self) -> &[f64] {
+    /// Slot values at the last evaluation (NaN = not known), then the
+    /// constants.
+    pub(crate) fn operands(&self) -> &[f64] {
         &self.values
     }
 
@@ -234,7 +245,9 @@ impl Bank {
         s.ask = ask.map_or(f64::NAN, |l| l.price as f64);
         s.mid = (s.bid + s.ask) / 2.0;
         s.spread = s.ask - s.bid;
-        s.microprice = microprice_ticks(book).unwrap_or(f64::NAN);
+        if self.uses_microprice {
+            s.microprice = microprice_ticks(book).unwrap_or(f64::NAN);
+        }
         let series = self.series;
         for slot in &mut self.slots {
             if let Some(src) = slot.source() {
@@ -259,6 +272,11 @@ impl Bank {
                 * match slot {
                     SlotState::Series(src) => series.get(*src),
                     SlotState::Imbalance(levels) => imbalance(ctx.book(), *levels).unwrap_or(f64::NAN),
+                    SlotState::Mean {
+                        window,
+                        out: MeanOut::Sma,
+                        ..
+                    } => window.mean(now_ns).unwrap_or(f64::NAN),
                     SlotState::Mean { of, window, out } => match window.stats(now_ns) {
                         None => f64::NAN,
                         Some(stats) => match *out {
@@ -284,12 +302,12 @@ impl Bank {
                     SlotState::Ema { ema, .. } => ema.value(now_ns).unwrap_or(f64::NAN),
                     SlotState::Rsi { rsi, .. } => rsi.value(now_ns).unwrap_or(f64::NAN),
                     SlotState::Trades { window, out } => {
-                        let stats = window.stats(now_ns);
+                        window.evict(now_ns);
                         match out {
-                            TradeOut::Vwap => stats.vwap_ticks.unwrap_or(f64::NAN),
-                            TradeOut::Volume => stats.volume_lots as f64,
-                            TradeOut::Count => stats.count as f64,
-                            TradeOut::Signed => stats.signed_lots as f64,
+                            TradeOut::Vwap => window.vwap_ticks().unwrap_or(f64::NAN),
+                            TradeOut::Volume => window.volume_lots() as f64,
+                            TradeOut::Count => window.count() as f64,
+                            TradeOut::Signed => window.signed_lots() as f64,
                         }
                     }
                     SlotState::Position => ctx.position_lots() as f64,

@@ -194,15 +194,68 @@ pub(crate) struct CompiledRule {
     pub max_fires: Option<u32>,
 }
 
+/// How a [`HotNode`] is evaluated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HotKind {
+    /// A comparison of two operands.
+    Compare,
+    /// True when at least `need` children are (`all`, `any`, `at_least`).
+    AtLeast,
+    /// True when its one child is false.
+    Not,
+}
+
+/// What evaluating a node needs, packed apart from what the audit shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct HotNode {
+    pub kind: HotKind,
+    /// Comparisons: bit `3 * previous + current` is the truth for those
+    /// outcomes (0 below, 1 equal, 2 above; previous 3 = not known).
+    pub table: u16,
+    /// `AtLeast`: children that must hold.
+    pub need: u32,
+    /// Comparisons: positions of the two values in the operand array
+    /// (indicator slots first, then constants).
+    pub lhs: u32,
+    pub rhs: u32,
+    /// Range of [`Program::child_ids`].
+    pub first_child: u32,
+    pub end_child: u32,
+}
+
+/// Truth table of `op` over (previous outcome, outcome), see [`HotNode`].
+fn truth_table(op: Op) -> u16 {
+    // Over the current outcome only: bit 0 below, 1 equal, 2 above.
+    let now = |mask: u16| mask | mask << 3 | mask << 6 | mask << 9;
+    match op {
+        Op::Gt => now(0b100),
+        Op::Ge => now(0b110),
+        Op::Lt => now(0b001),
+        Op::Le => now(0b011),
+        Op::Eq => now(0b010),
+        Op::Ne => now(0b101),
+        // Was below or equal, now above.
+        Op::CrossesAbove => 1 << 2 | 1 << 5,
+        // Was above or equal, now below.
+        Op::CrossesBelow => 1 << 3 | 1 << 6,
+    }
+}
+
 /// A checked rule file, ready to run.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct Program {
     pub file: RuleFile,
     /// Distinct indicators, each computed once per evaluation.
     pub slots: Vec<IndicatorSpec>,
+    /// Constants compared against, after the slots in the operand array.
+    pub consts: Vec<f64>,
     /// Every condition node of every rule, children first.
     pub nodes: Vec<Node>,
+    /// The same nodes, packed for evaluation.
+    pub hot: Vec<HotNode>,
     pub child_ids: Vec<usize>,
+    /// The same children, packed for evaluation.
+    pub hot_child_ids: Vec<u32>,
     pub rules: Vec<CompiledRule>,
 }
 
@@ -263,11 +316,53 @@ impl Program {
             });
         }
         let (slots, nodes, child_ids) = (c.slots, c.nodes, c.child_ids);
+        let mut consts = Vec::new();
+        let mut operand = |arg: Arg| -> u32 {
+            let index = match arg {
+                Arg::Slot(i) => i,
+                Arg::Const(x) => {
+                    consts.push(x);
+                    slots.len() + consts.len() - 1
+                }
+            };
+            index as u32
+        };
+        let hot = nodes
+            .iter()
+            .map(|node| {
+                let mut hot = HotNode {
+                    kind: HotKind::AtLeast,
+                    table: 0,
+                    need: node.children.len() as u32,
+                    lhs: 0,
+                    rhs: 0,
+                    first_child: node.children.start as u32,
+                    end_child: node.children.end as u32,
+                };
+                match &node.kind {
+                    NodeKind::All => {}
+                    NodeKind::Any => hot.need = 1,
+                    NodeKind::AtLeast(n) => hot.need = *n,
+                    NodeKind::Not => hot.kind = HotKind::Not,
+                    NodeKind::Compare { lhs, op, rhs } => {
+                        hot.kind = HotKind::Compare;
+                        hot.table = truth_table(*op);
+                        hot.lhs = operand(lhs.arg);
+                        hot.rhs = operand(rhs.arg);
+                    }
+                }
+                hot
+            })
+            .collect();
+        let hot_child_ids = child_ids.iter().map(|&c| c as u32).collect();
         Ok(Program {
             file,
             slots,
+            consts,
             nodes,
+            hot,
             child_ids,
+            hot_child_ids,
             rules,
         })
     }

@@ -55,16 +55,16 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use audit::{
-    write_jsonl, write_jsonl_file, ActionRecord, NodeRecord, NodeType, OperandRecord, RequestRecord, Signal,
-    SignalFeed,
+    write_jsonl, write_jsonl_file, ActionRecord, NodeRecord, NodeType, OperandRecord,
+    RequestRecord, Signal, SignalFeed,
 };
 pub use compile::Unit;
 pub use condition::{AtLeast, Comparison, Condition, Operand};
 pub use duration::Duration;
 pub use price::{Anchor, PriceSpec};
 pub use schema::{
-    Action, Band, IndicatorSpec, Op, OrderAction, OrderSide, ProtectAction, QuoteAction, Rule, RuleFile, Settings,
-    Source, Tif,
+    Action, Band, IndicatorSpec, Op, OrderAction, OrderSide, ProtectAction, QuoteAction, Rule,
+    RuleFile, Settings, Source, Tif,
 };
 pub use spans::{FieldPath, Seg};
 pub use strategy::RulesStrategy;
@@ -105,7 +105,11 @@ impl RuleSet {
             path: path.to_owned(),
             source,
         })?;
-        Ok(RuleSet::from_str(&text, format, &path.display().to_string())?)
+        Ok(RuleSet::from_str(
+            &text,
+            format,
+            &path.display().to_string(),
+        )?)
     }
 
     /// Reads and checks rule file text; `file` names it in errors.

@@ -49,7 +49,7 @@ impl RulesStrategy {
             actions += rule.actions.len();
         }
         RulesStrategy {
-            bank: Bank::new(&program.slots),
+            bank: Bank::new(&program.slots, &program.consts),
             states: vec![NodeState::default(); program.nodes.len()],
             runs: vec![RuleRun::default(); program.rules.len()],
             first_action,
@@ -139,7 +139,7 @@ impl Strategy for RulesStrategy {
         }
         self.bank.on_book(now_ns, ctx.book());
         self.bank.evaluate(ctx, now_ns);
-        evaluate(&self.program, self.bank.values(), &mut self.states);
+        evaluate(&self.program, self.bank.operands(), &mut self.states);
         self.fire_rules(ctx, now_ns)
     }
 
