@@ -45,10 +45,16 @@ const ON_BBO: &str = r#"
 from ticklab import Strategy
 
 class Touch(Strategy):
+    calls = 0
+
     def on_bbo(self, ctx, ev):
         book = ctx.book
         bid = book.best_bid
         ask = book.best_ask
+        self.calls += 1
+
+    def on_finish(self, ctx):
+        ctx.log(self.calls)
 "#;
 
 /// Times, in the strategy's own interpreter, a loop calling an empty
@@ -323,11 +329,15 @@ fn quick(runs: usize) {
     let per_callback = best_secs(runs, || {
         black_box(setup.run(Setup::python(&setup.on_market)));
     });
-    let mut bbo_calls = 0;
+    let mut bbo_calls = 0_u64;
     let on_bbo = best_secs(runs, || {
         attached(|| {
             let record = setup.run(Setup::python(&setup.on_bbo));
-            bbo_calls = record.data_events;
+            bbo_calls = record
+                .logs
+                .first()
+                .and_then(|l| l.text.parse().ok())
+                .unwrap_or(0);
         });
     });
     let bare = attached(|| setup.run(Setup::python(&setup.bare_loop)));
@@ -357,7 +367,7 @@ fn quick(runs: usize) {
         n / per_callback / 1e6
     );
     println!(
-        "  python on_bbo, held interpreter     {:7.1} ns/event ({bbo_calls} events)",
+        "  python on_bbo, held interpreter     {:7.1} ns/event ({bbo_calls} calls)",
         ns_per_event(on_bbo)
     );
     println!("  bare Python loop, empty method m()      {bare0:7.1} ns/call");
@@ -371,17 +381,29 @@ fn quick(runs: usize) {
     );
 }
 
-criterion_group!(benches, python_overhead);
+/// Runs only the held-interpreter `on_market` strategy, `runs` times: a
+/// target for a profiler (`valgrind --tool=callgrind`).
+fn profile(runs: usize) {
+    let setup = Setup::new();
+    for _ in 0..runs.max(1) {
+        attached(|| black_box(setup.run(Setup::python(&setup.on_market))));
+    }
+}
+
+/// The criterion benchmarks.
+fn benches() {
+    let mut criterion = Criterion::default().configure_from_args();
+    python_overhead(&mut criterion);
+}
 
 fn main() {
-    match std::env::var("PY_BENCH_QUICK")
-        .ok()
-        .and_then(|n| n.parse().ok())
-    {
-        Some(runs) => quick(runs),
-        None => {
-            benches();
-            Criterion::default().configure_from_args().final_summary();
-        }
+    let runs = |name: &str| std::env::var(name).ok().and_then(|n| n.parse().ok());
+    if let Some(n) = runs("PY_BENCH_PROFILE") {
+        profile(n);
+    } else if let Some(n) = runs("PY_BENCH_QUICK") {
+        quick(n);
+    } else {
+        benches();
+        Criterion::default().configure_from_args().final_summary();
     }
 }

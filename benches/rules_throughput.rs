@@ -246,47 +246,42 @@ fn rules_throughput(c: &mut Criterion) {
     group.finish();
 }
 
-/// The best rate over `runs` runs of `f`, in M events/s, and its last output.
-fn best_rate<T>(runs: usize, events: usize, f: impl Fn() -> T) -> (f64, T) {
-    let mut best = f64::MAX;
-    let mut out = f();
-    for _ in 0..runs.max(1) {
-        let start = std::time::Instant::now();
-        out = f();
-        best = best.min(start.elapsed().as_secs_f64());
-    }
-    (events as f64 / best / 1e6, out)
-}
-
-/// Runs each strategy `runs` times and prints the best rates and their ratio.
+/// Runs each strategy `runs` times, alternating so both see the same
+/// machine load, and prints the best rates and their ratio.
 fn quick(runs: usize) {
     let events = synthetic_day(DAY_EVENTS);
     let instrument = Instrument::new("BENCH", 0.01, 1.0);
     let config = config();
     let rules = rules();
-    let (noop, _) = best_rate(runs, events.len(), || {
+    let (mut noop_secs, mut rules_secs) = (f64::MAX, f64::MAX);
+    let (mut fills, mut signals) = (0, 0);
+    for _ in 0..runs.max(1) {
+        let start = std::time::Instant::now();
         let engine =
             Engine::from_slice(instrument.clone(), &config, &events).expect("valid config");
-        run_to_end(engine, NoOp).expect("run").fills.len()
-    });
-    println!("native_noop:                  {noop:.2} M events/s");
-    let (rate, (fills, signals)) = best_rate(runs, events.len(), || {
+        black_box(run_to_end(engine, NoOp).expect("run").data_events);
+        noop_secs = noop_secs.min(start.elapsed().as_secs_f64());
+
         let strategy = rules.strategy();
         let feed = strategy.signal_feed();
+        let start = std::time::Instant::now();
         let engine =
             Engine::from_slice(instrument.clone(), &config, &events).expect("valid config");
-        (
-            run_to_end(engine, strategy).expect("run").fills.len(),
-            feed.len(),
-        )
-    });
+        fills = run_to_end(engine, strategy).expect("run").fills.len();
+        rules_secs = rules_secs.min(start.elapsed().as_secs_f64());
+        signals = feed.len();
+    }
+    let rate = |secs: f64| events.len() as f64 / secs / 1e6;
     println!(
-        "rules_5_conditions_3_windows: {rate:.2} M events/s ({fills} fills, {signals} signals), {:.0}% of no-op",
-        100.0 * rate / noop
+        "native_noop:                  {:.2} M events/s",
+        rate(noop_secs)
+    );
+    println!(
+        "rules_5_conditions_3_windows: {:.2} M events/s ({fills} fills, {signals} signals), {:.0}% of no-op",
+        rate(rules_secs),
+        100.0 * noop_secs / rules_secs
     );
 }
-
-criterion_group!(benches, rules_throughput);
 
 fn main() {
     match std::env::var("RULES_BENCH_QUICK")
@@ -295,8 +290,9 @@ fn main() {
     {
         Some(runs) => quick(runs),
         None => {
-            benches();
-            Criterion::default().configure_from_args().final_summary();
+            let mut criterion = Criterion::default().configure_from_args();
+            rules_throughput(&mut criterion);
+            criterion.final_summary();
         }
     }
 }

@@ -244,9 +244,7 @@ fn post_only_fok_and_ioc_behave_like_the_native_script() {
         vec![(
             10,
             vec![
-                Act::Submit(
-                    OrderRequest::limit(Side::Buy, 100, 1).with_tif(TimeInForce::PostOnly),
-                ),
+                Act::Submit(OrderRequest::limit(Side::Buy, 100, 1).with_tif(TimeInForce::PostOnly)),
                 Act::Submit(OrderRequest::limit(Side::Buy, 101, 10).with_tif(TimeInForce::Fok)),
                 Act::Submit(OrderRequest::limit(Side::Buy, 100, 8).with_tif(TimeInForce::Ioc)),
             ],
@@ -357,7 +355,10 @@ fn latency_pieces_and_trade_throughs_behave_like_the_native_script() {
         &events,
         &config(0, 0),
         &instrument(),
-        vec![(10, vec![Act::Submit(OrderRequest::limit(Side::Buy, 100, 3))])],
+        vec![(
+            10,
+            vec![Act::Submit(OrderRequest::limit(Side::Buy, 100, 3))],
+        )],
         "STEPS = {10: lambda ctx: ctx.buy(3, 100)}",
     );
     assert_eq!(fills(&record), vec![(100, 3)]);
@@ -376,7 +377,10 @@ fn latency_pieces_and_trade_throughs_behave_like_the_native_script() {
         &events,
         &config(0, 0),
         &instrument(),
-        vec![(1, vec![Act::Submit(OrderRequest::limit(Side::Sell, 101, 9))])],
+        vec![(
+            1,
+            vec![Act::Submit(OrderRequest::limit(Side::Sell, 101, 9))],
+        )],
         "STEPS = {1: lambda ctx: ctx.sell(9, 101)}",
     );
     assert_eq!(fills(&record), vec![(101, 3), (101, 3), (101, 3)]);
@@ -632,7 +636,10 @@ live = true
     let err = run(&day_events(), &config(0, 0), instrument(), python(&path)).unwrap_err();
     let text = err.to_string();
     assert!(text.contains("several strategies"), "{text}");
-    assert!(text.contains("WithParams") && text.contains("Defaults"), "{text}");
+    assert!(
+        text.contains("WithParams") && text.contains("Defaults"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -721,7 +728,10 @@ class Boom(Strategy):
     else {
         panic!("{err}");
     };
-    assert_eq!((*callback, *event_index, *ts_ns), ("on_market", 3, T0 + 100));
+    assert_eq!(
+        (*callback, *event_index, *ts_ns),
+        ("on_market", 3, T0 + 100)
+    );
     let text = err.to_string();
     for expected in [
         "boom.py:9",
@@ -897,7 +907,10 @@ class Net(Strategy):
     let record = run(&day_events(), &config(0, 0), instrument(), python(&path)).unwrap();
     let logs = log_texts(&record);
     assert_eq!(logs.len(), 1, "{logs:?}");
-    assert!(logs[0].starts_with("refused True ticklab guard: network access is refused"), "{logs:?}");
+    assert!(
+        logs[0].starts_with("refused True ticklab guard: network access is refused"),
+        "{logs:?}"
+    );
     assert!(logs[0].contains("--allow-network"), "{logs:?}");
 
     let allowed = PythonOptions {
@@ -965,7 +978,13 @@ class Files(Strategy):
     .unwrap();
     assert_eq!(
         log_texts(&record),
-        vec!["refused writing", "refused writing", "refused writing", "refused strategies", "read True"]
+        vec![
+            "refused writing",
+            "refused writing",
+            "refused writing",
+            "refused strategies",
+            "read True"
+        ]
     );
     assert!(!outside.exists());
     assert!(out.is_dir());
@@ -1018,7 +1037,11 @@ fn ticklab_run_writes_the_log_and_exits_non_zero_on_an_exception() {
     let symbol_dir = dir.path().join("data").join("TEST");
     std::fs::create_dir_all(&symbol_dir).unwrap();
     let inst = instrument();
-    std::fs::write(symbol_dir.join("instrument.toml"), inst.to_toml_string("test")).unwrap();
+    std::fs::write(
+        symbol_dir.join("instrument.toml"),
+        inst.to_toml_string("test"),
+    )
+    .unwrap();
     write_events(
         symbol_dir.join("2024-03-01.parquet"),
         &inst,
@@ -1062,7 +1085,10 @@ class B(Strategy):
     let good = ticklab("A");
     let stderr = String::from_utf8_lossy(&good.stderr);
     assert!(good.status.success(), "{stderr}");
-    assert!(stderr.contains("2024-03-01 09:30:00.000000100 UTC [3] trade 101.0"), "{stderr}");
+    assert!(
+        stderr.contains("2024-03-01 09:30:00.000000100 UTC [3] trade 101.0"),
+        "{stderr}"
+    );
     let log = std::fs::read_to_string(out.join("log.txt")).unwrap();
     assert_eq!(log.lines().count(), 2, "{log}");
     assert_eq!(std::fs::read_to_string(out.join("mine.txt")).unwrap(), "xx");

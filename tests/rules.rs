@@ -3,10 +3,13 @@
 //! the JSON Schema.
 
 use serde_json::json;
+use ticklab::book::Level;
 use ticklab::market::{EventKind, Instrument, MarketEvent, Side};
 use ticklab::session::StrategyChoice;
-use ticklab::sim::{Engine, FillRecord, LatencyConfig, OrderType, RunConfig, RunRecord};
-use ticklab::strategy::indicators::{imbalance, TimeEma, TimeWeightedWindow, TradeWindow, WindowedRsi};
+use ticklab::sim::{Engine, FillRecord, LatencyConfig, OrderType, OrderUpdate, RunConfig, RunRecord};
+use ticklab::strategy::indicators::{
+    imbalance, TimeEma, TimeWeightedWindow, TradeWindow, WindowedRsi,
+};
 use ticklab::strategy::rules::{self, RuleSet, Signal};
 use ticklab::strategy::{run_to_end, Ctx, Strategy, StrategyError};
 
@@ -53,7 +56,8 @@ impl Tape {
         batch.push(MarketEvent::depth(ts, Side::Sell, ask, ask_qty));
         let last = batch.len() - 1;
         for (i, ev) in batch.into_iter().enumerate() {
-            self.events.push(if i == last { ev } else { ev.with_flags(0) });
+            self.events
+                .push(if i == last { ev } else { ev.with_flags(0) });
         }
         self.bid = Some(bid);
         self.ask = Some(ask);
@@ -61,7 +65,8 @@ impl Tape {
     }
 
     fn trade(&mut self, ts: i64, aggressor: Side, price: i64, qty: i64) -> &mut Self {
-        self.events.push(MarketEvent::trade(ts, aggressor, price, qty));
+        self.events
+            .push(MarketEvent::trade(ts, aggressor, price, qty));
         self
     }
 }
@@ -83,7 +88,10 @@ fn run_rules(text: &str, events: &[MarketEvent]) -> (RunRecord, Vec<Signal>) {
 }
 
 fn fire_times_s(signals: &[Signal]) -> Vec<f64> {
-    signals.iter().map(|s| (s.ts_ns - T0) as f64 / S as f64).collect()
+    signals
+        .iter()
+        .map(|s| (s.ts_ns - T0) as f64 / S as f64)
+        .collect()
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -103,15 +111,23 @@ fn sma_of_3s_across_a_10s_gap_is_weighted_by_time() {
     // Just after the gap the window [7 s, 10 s] saw only 100.
     assert_eq!(mean(&mut sma, T0 + 10 * S), 100.0);
     // [8 s, 11 s]: 100 for 2 s, 110 for 1 s.
-    assert!(close(mean(&mut sma, T0 + 11 * S), (2.0 * 100.0 + 110.0) / 3.0));
+    assert!(close(
+        mean(&mut sma, T0 + 11 * S),
+        (2.0 * 100.0 + 110.0) / 3.0
+    ));
     // A third value at 11.5 s: [8.5 s, 11.5 s] = 100 × 1.5 + 110 × 1.5.
     sma.push(T0 + 11_500 * MS, 120.0);
     assert!(close(mean(&mut sma, T0 + 11_500 * MS), 105.0));
     // [9 s, 12 s] = 100 × 1 + 110 × 1.5 + 120 × 0.5.
-    assert!(close(mean(&mut sma, T0 + 12 * S), (100.0 + 165.0 + 60.0) / 3.0));
+    assert!(close(
+        mean(&mut sma, T0 + 12 * S),
+        (100.0 + 165.0 + 60.0) / 3.0
+    ));
     // Time-weighted standard deviation over [9 s, 12 s].
     let m = (100.0 + 165.0 + 60.0) / 3.0;
-    let var = ((100.0_f64 - m).powi(2) + 1.5 * (110.0_f64 - m).powi(2) + 0.5 * (120.0_f64 - m).powi(2)) / 3.0;
+    let var =
+        ((100.0_f64 - m).powi(2) + 1.5 * (110.0_f64 - m).powi(2) + 0.5 * (120.0_f64 - m).powi(2))
+            / 3.0;
     let sd = sma.stats(T0 + 12 * S).map(|s| s.stddev).unwrap_or(f64::NAN);
     assert!(close(sd, var.sqrt()), "{sd} vs {}", var.sqrt());
 }
@@ -144,12 +160,26 @@ fn ema_decays_by_elapsed_time_not_by_event_count() {
 fn rsi_on_a_known_series() {
     let mut rsi = WindowedRsi::new(10 * S);
     // 44, 45, 47, 46, 48, 47, 47: rises 1 + 2 + 2 = 5, falls 1 + 1 = 2.
-    for (t_ms, x) in [(0, 44.0), (700, 45.0), (1_300, 47.0), (4_000, 46.0), (4_100, 48.0), (9_000, 47.0), (9_500, 47.0)] {
+    for (t_ms, x) in [
+        (0, 44.0),
+        (700, 45.0),
+        (1_300, 47.0),
+        (4_000, 46.0),
+        (4_100, 48.0),
+        (9_000, 47.0),
+        (9_500, 47.0),
+    ] {
         rsi.push(T0 + t_ms * MS, x);
     }
-    assert!(close(rsi.value(T0 + 9_500 * MS).unwrap_or(f64::NAN), 500.0 / 7.0));
+    assert!(close(
+        rsi.value(T0 + 9_500 * MS).unwrap_or(f64::NAN),
+        500.0 / 7.0
+    ));
     // At 10.7 s the rise at 0.7 s has left (window (0.7 s, 10.7 s]).
-    assert!(close(rsi.value(T0 + 10_700 * MS).unwrap_or(f64::NAN), 400.0 / 6.0));
+    assert!(close(
+        rsi.value(T0 + 10_700 * MS).unwrap_or(f64::NAN),
+        400.0 / 6.0
+    ));
     // At 14.1 s only the fall at 9 s is left.
     assert_eq!(rsi.value(T0 + 14_100 * MS), Some(0.0));
     assert_eq!(rsi.value(T0 + 60 * S), Some(50.0));
@@ -164,10 +194,18 @@ fn trade_window_and_book_imbalance() {
     assert_eq!((s.volume_lots, s.count, s.signed_lots), (4, 2, 2));
     assert_eq!(s.vwap_ticks, Some(100.5));
     let s = w.stats(T0 + 2 * S);
-    assert_eq!((s.volume_lots, s.signed_lots, s.vwap_ticks), (1, -1, Some(102.0)));
+    assert_eq!(
+        (s.volume_lots, s.signed_lots, s.vwap_ticks),
+        (1, -1, Some(102.0))
+    );
 
     let mut book = ticklab::L2Book::new();
-    for (side, price, qty) in [(Side::Buy, 99, 6), (Side::Buy, 98, 4), (Side::Sell, 101, 2), (Side::Sell, 102, 3)] {
+    for (side, price, qty) in [
+        (Side::Buy, 99, 6),
+        (Side::Buy, 98, 4),
+        (Side::Sell, 101, 2),
+        (Side::Sell, 102, 3),
+    ] {
         book.apply(&MarketEvent::depth(T0, side, price, qty));
     }
     assert_eq!(imbalance(&book, 1), Some(0.5));
@@ -195,7 +233,12 @@ fn rule_indicators_read_in_price_units() {
     let engine = Engine::from_slice(inst, &config(), &tape.events).expect("config");
     run_to_end(engine, strategy).expect("run");
     let signals = feed.drain();
-    let values: Vec<_> = signals[0].when.children.iter().map(|c| c.lhs.as_ref().and_then(|l| l.value)).collect();
+    let values: Vec<_> = signals[0]
+        .when
+        .children
+        .iter()
+        .map(|c| c.lhs.as_ref().and_then(|l| l.value))
+        .collect();
     assert_eq!(values, [Some(100.5), Some(100.5), Some(2.0)]);
 }
 
@@ -212,9 +255,19 @@ fn crosses_above_fires_once_per_crossing() {
     "#;
     let mut tape = Tape::default();
     // Mid: 100, 101 (cross), 101, 102, 100, 100, 101 (cross), 99, 103 (cross).
-    for (i, (bid, ask)) in [(99, 101), (100, 102), (100, 102), (101, 103), (99, 101), (99, 101), (100, 102), (98, 100), (102, 104)]
-        .into_iter()
-        .enumerate()
+    for (i, (bid, ask)) in [
+        (99, 101),
+        (100, 102),
+        (100, 102),
+        (101, 103),
+        (99, 101),
+        (99, 101),
+        (100, 102),
+        (98, 100),
+        (102, 104),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let ts = T0 + i as i64 * S;
         tape.touch(ts, bid, 10, ask, 10);
@@ -295,10 +348,22 @@ fn cooldown_holds_and_max_fires_stops() {
         tape.touch(T0 + i * 500 * MS, 100, 10 + i, 102, 10);
     }
     let (_, signals) = run_rules(text, &tape.events);
-    let times = |rule: &str| fire_times_s(&signals.iter().filter(|s| s.rule == rule).cloned().collect::<Vec<_>>());
+    let times = |rule: &str| {
+        fire_times_s(
+            &signals
+                .iter()
+                .filter(|s| s.rule == rule)
+                .cloned()
+                .collect::<Vec<_>>(),
+        )
+    };
     assert_eq!(times("every two seconds"), [0.0, 2.0, 4.0, 6.0, 8.0]);
     assert_eq!(times("three times"), [0.0, 0.5, 1.0]);
-    let counts: Vec<u32> = signals.iter().filter(|s| s.rule == "three times").map(|s| s.fire_count).collect();
+    let counts: Vec<u32> = signals
+        .iter()
+        .filter(|s| s.rule == "three times")
+        .map(|s| s.fire_count)
+        .collect();
     assert_eq!(counts, [1, 2, 3]);
 }
 
@@ -414,7 +479,10 @@ fn audit_record_of_a_known_firing() {
             ]
         }
     });
-    assert_eq!(serde_json::to_value(&signals[0]).expect("serializable"), expected);
+    assert_eq!(
+        serde_json::to_value(&signals[0]).expect("serializable"),
+        expected
+    );
     // The record reads back from its JSON line.
     let mut line = Vec::new();
     rules::write_jsonl(&mut line, &signals).expect("write");
@@ -448,8 +516,22 @@ fn random_day(batches: usize) -> Vec<MarketEvent> {
             0..=1 => bid += rng.below(3) - 1,
             2..=3 => {
                 let buy = rng.below(2) == 0;
-                let (side, price) = if buy { (Side::Buy, bid + 1) } else { (Side::Sell, bid) };
+                let (side, price) = if buy {
+                    (Side::Buy, bid + 1)
+                } else {
+                    (Side::Sell, bid)
+                };
                 tape.trade(ts, side, price, 1 + rng.below(5));
+            }
+            4..=6 => {
+                // Depth far behind the touch: no evaluation point.
+                let (side, price) = if rng.below(2) == 0 {
+                    (Side::Buy, 500 + rng.below(5))
+                } else {
+                    (Side::Sell, 1_500 + rng.below(5))
+                };
+                tape.events.push(MarketEvent::depth(ts, side, price, rng.below(30)));
+                continue;
             }
             _ => {}
         }
@@ -482,14 +564,24 @@ const EQUIVALENT_RULES: &str = r#"
     cooldown = "2s"
 "#;
 
-/// The same three rules, by hand.
+/// The same three rules, by hand, evaluated at the same moments: a
+/// consistent book whose touch changed, a trade, or the first book after
+/// an order update.
+#[derive(Default)]
 struct NativeEquivalent {
-    slow: TimeWeightedWindow,
+    slow: Option<TimeWeightedWindow>,
     prev: Option<(f64, f64)>,
     last_fire_ns: [Option<i64>; 3],
+    last_touch: Option<(Level, Level)>,
+    orders_changed: bool,
 }
 
 impl Strategy for NativeEquivalent {
+    fn on_order(&mut self, _ctx: &mut Ctx<'_, '_>, _update: &OrderUpdate) -> Result<(), StrategyError> {
+        self.orders_changed = true;
+        Ok(())
+    }
+
     fn on_market(&mut self, ctx: &mut Ctx<'_, '_>, ev: &MarketEvent) -> Result<(), StrategyError> {
         if !ev.is_last_in_batch() {
             return Ok(());
@@ -498,14 +590,25 @@ impl Strategy for NativeEquivalent {
         let (Some(bid), Some(ask)) = (ctx.best_bid(), ctx.best_ask()) else {
             return Ok(());
         };
+        let touch = Some((bid, ask));
+        if touch == self.last_touch && !self.orders_changed && ev.kind != EventKind::Trade {
+            return Ok(());
+        }
+        self.last_touch = touch;
+        self.orders_changed = false;
         let mid = (bid.price + ask.price) as f64 / 2.0;
-        self.slow.push(now, mid);
-        let slow = self.slow.stats(now).map_or(f64::NAN, |s| s.mean);
+        let window = self.slow.get_or_insert_with(|| TimeWeightedWindow::new(5 * S));
+        window.push(now, mid);
+        let slow = window.mean(now).unwrap_or(f64::NAN);
         let imb = (bid.qty - ask.qty) as f64 / (bid.qty + ask.qty) as f64;
         let position = ctx.position_lots();
         let crossed = self.prev.is_some_and(|(m, s)| m >= s) && mid < slow;
         self.prev = Some((mid, slow));
-        let wants = [imb > 0.6 && position < 3, imb < -0.6 && position > -3, crossed];
+        let wants = [
+            imb > 0.6 && position < 3,
+            imb < -0.6 && position > -3,
+            crossed,
+        ];
         let cooldowns = [S, S, 2 * S];
         for i in 0..3 {
             if !wants[i] || self.last_fire_ns[i].is_some_and(|t| now - t < cooldowns[i]) {
@@ -524,18 +627,21 @@ impl Strategy for NativeEquivalent {
 
 #[test]
 fn rule_file_and_native_strategy_fill_alike() {
-    let events = random_day(20_000);
+    let events = random_day(30_000);
     let (rules_record, signals) = run_rules(EQUIVALENT_RULES, &events);
-    let native = NativeEquivalent {
-        slow: TimeWeightedWindow::new(5 * S),
-        prev: None,
-        last_fire_ns: [None; 3],
-    };
+    let native = NativeEquivalent::default();
     let engine = Engine::from_slice(instrument(), &config(), &events).expect("config");
     let native_record = run_to_end(engine, native).expect("run");
     let fills = |r: &RunRecord| -> Vec<FillRecord> { r.fills.clone() };
-    assert!(rules_record.fills.len() > 50, "{} fills", rules_record.fills.len());
-    assert!(rules_record.fills.iter().any(|f| f.liquidity == ticklab::sim::Liquidity::Maker));
+    assert!(
+        rules_record.fills.len() > 50,
+        "{} fills",
+        rules_record.fills.len()
+    );
+    assert!(rules_record
+        .fills
+        .iter()
+        .any(|f| f.liquidity == ticklab::sim::Liquidity::Maker));
     assert_eq!(fills(&rules_record), fills(&native_record));
     assert_eq!(rules_record.orders.len(), native_record.orders.len());
     assert!(signals.iter().any(|s| s.rule == "offer on a dip"));
@@ -561,7 +667,11 @@ fn stop_loss_and_take_profit_follow_the_position() {
     tape.touch(T0 + 4 * S, 103, 10, 105, 10);
     let (record, signals) = run_rules(text, &tape.events);
     assert_eq!(signals.len(), 1);
-    let notes: Vec<Option<&str>> = signals[0].actions.iter().map(|a| a.note.as_deref()).collect();
+    let notes: Vec<Option<&str>> = signals[0]
+        .actions
+        .iter()
+        .map(|a| a.note.as_deref())
+        .collect();
     assert_eq!(
         notes,
         [
@@ -577,13 +687,30 @@ fn stop_loss_and_take_profit_follow_the_position() {
         .map(|u| (u.order_type, u.price_ticks, u.stop_price_ticks, u.qty_lots))
         .collect();
     // Entry at 101: stop at 96, take-profit at 104, both for 2 lots.
-    assert!(placed.contains(&(OrderType::StopMarket, 0, 96, 2)), "{placed:?}");
-    assert!(placed.contains(&(OrderType::Limit, 104, 0, 2)), "{placed:?}");
-    let fills: Vec<(Side, i64, i64)> = record.fills.iter().map(|f| (f.side, f.price_ticks, f.qty_lots)).collect();
+    assert!(
+        placed.contains(&(OrderType::StopMarket, 0, 96, 2)),
+        "{placed:?}"
+    );
+    assert!(
+        placed.contains(&(OrderType::Limit, 104, 0, 2)),
+        "{placed:?}"
+    );
+    let fills: Vec<(Side, i64, i64)> = record
+        .fills
+        .iter()
+        .map(|f| (f.side, f.price_ticks, f.qty_lots))
+        .collect();
     assert_eq!(fills, [(Side::Buy, 101, 2), (Side::Sell, 104, 2)]);
     // Flat again: the stop is canceled.
-    let last = record.orders.iter().rev().find(|u| u.order_type == OrderType::StopMarket);
-    assert_eq!(last.map(|u| u.kind), Some(ticklab::sim::UpdateKind::Canceled));
+    let last = record
+        .orders
+        .iter()
+        .rev()
+        .find(|u| u.order_type == OrderType::StopMarket);
+    assert_eq!(
+        last.map(|u| u.kind),
+        Some(ticklab::sim::UpdateKind::Canceled)
+    );
 }
 
 #[test]
@@ -621,7 +748,13 @@ fn quote_keeps_one_order_a_side_and_respects_the_limit() {
         .collect();
     assert_eq!(kinds, [vec!["new", "new"], vec!["modify", "modify"]]);
     assert_eq!(record.fills.len(), 1);
-    assert_eq!((record.fills[0].price_ticks, record.fills[0].position_after_lots), (103, 1));
+    assert_eq!(
+        (
+            record.fills[0].price_ticks,
+            record.fills[0].position_after_lots
+        ),
+        (103, 1)
+    );
 }
 
 #[test]
@@ -691,7 +824,10 @@ fn toml_and_json_read_the_same_rules() {
     assert_eq!(a, b);
     // The file writes back as the same JSON.
     let again = serde_json::to_string(a.file()).expect("serialize");
-    assert_eq!(RuleSet::from_json_str(&again, "again.rules.json").expect("valid"), a);
+    assert_eq!(
+        RuleSet::from_json_str(&again, "again.rules.json").expect("valid"),
+        a
+    );
 }
 
 fn error_of(text: &str) -> rules::RuleFileError {
@@ -731,8 +867,17 @@ then = [ {{ sell = {{ lots = 1 }} }} ]
     let err = error_of(&text);
     assert_eq!(err.path, "rules[2].when.all[1].lhs");
     assert_eq!((err.line, err.column), (18, 13));
-    assert!(err.message.starts_with("unknown indicator \"fsat\"; named in [indicators]: fast; built in: mid,"), "{}", err.message);
-    assert!(err.to_string().starts_with("bad.rules.toml:18:13: rules[2].when.all[1].lhs: unknown indicator"), "{err}");
+    assert!(
+        err.message
+            .starts_with("unknown indicator \"fsat\"; named in [indicators]: fast; built in: mid,"),
+        "{}",
+        err.message
+    );
+    assert!(
+        err.to_string()
+            .starts_with("bad.rules.toml:18:13: rules[2].when.all[1].lhs: unknown indicator"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -740,13 +885,23 @@ fn wrong_types_name_their_path_and_line() {
     // A string where a count is expected (caught by serde).
     let err = error_of(&format!("{RULES_HEAD}max_fires = \"ten\"\n"));
     assert_eq!((err.path.as_str(), err.line), ("rules[1].max_fires", 13));
-    assert!(err.message.contains("invalid type: string \"ten\""), "{}", err.message);
+    assert!(
+        err.message.contains("invalid type: string \"ten\""),
+        "{}",
+        err.message
+    );
 
     // Comparing a price with seconds (caught when the names are resolved).
     let text = RULES_HEAD.replace(r#"rhs = "mid" }"#, r#"rhs = "since_last_fill" }"#);
     let err = error_of(&text);
-    assert_eq!((err.path.as_str(), err.line, err.column), ("rules[0].when", 6, 8));
-    assert_eq!(err.message, "cannot compare fast (a price) with since_last_fill (seconds)");
+    assert_eq!(
+        (err.path.as_str(), err.line, err.column),
+        ("rules[0].when", 6, 8)
+    );
+    assert_eq!(
+        err.message,
+        "cannot compare fast (a price) with since_last_fill (seconds)"
+    );
 
     // A table where a number or name is expected.
     let err = error_of(&RULES_HEAD.replace("rhs = 1 }", "rhs = true }"));
@@ -758,18 +913,31 @@ fn bad_window_string_names_its_path_and_line() {
     let err = error_of(&RULES_HEAD.replace(r#"half_life = "2s""#, r#"half_life = "2 secs""#));
     assert_eq!(err.path, "indicators.fast.ema.half_life");
     assert_eq!((err.line, err.column), (2, 42));
-    assert!(err.message.starts_with("bad duration \"2 secs\""), "{}", err.message);
+    assert!(
+        err.message.starts_with("bad duration \"2 secs\""),
+        "{}",
+        err.message
+    );
 
     // Inline, deep in a rule.
     let text = RULES_HEAD.replace(r#"rhs = "mid" }"#, r#"rhs = { sma = { window = "5x" } } }"#);
     let err = error_of(&text);
-    assert_eq!((err.path.as_str(), err.line), ("rules[0].when.rhs.sma.window", 6));
+    assert_eq!(
+        (err.path.as_str(), err.line),
+        ("rules[0].when.rhs.sma.window", 6)
+    );
 }
 
 #[test]
 fn empty_all_names_its_path_and_line() {
-    let err = error_of(&RULES_HEAD.replace(r#"when = { lhs = "spread", op = ">", rhs = 1 }"#, "when = { all = [] }"));
-    assert_eq!((err.path.as_str(), err.line, err.column), ("rules[1].when.all", 11, 16));
+    let err = error_of(&RULES_HEAD.replace(
+        r#"when = { lhs = "spread", op = ">", rhs = 1 }"#,
+        "when = { all = [] }",
+    ));
+    assert_eq!(
+        (err.path.as_str(), err.line, err.column),
+        ("rules[1].when.all", 11, 16)
+    );
     assert_eq!(err.message, "`all` needs at least one condition");
 }
 
@@ -790,14 +958,27 @@ fn json_errors_name_their_path_and_line_too() {
   ]
 }"#;
     let err = RuleSet::from_json_str(json_text, "bad.rules.json").expect_err("bad window");
-    assert_eq!((err.path.as_str(), err.line, err.column), ("rules[0].when.all[0].rhs.sma.window", 5, 81));
+    assert_eq!(
+        (err.path.as_str(), err.line, err.column),
+        ("rules[0].when.all[0].rhs.sma.window", 5, 81)
+    );
     let fixed = json_text.replace("30x", "30s");
     let err = RuleSet::from_json_str(&fixed, "bad.rules.json").expect_err("empty all");
-    assert_eq!((err.path.as_str(), err.line, err.column), ("rules[1].when.all", 10, 24));
-    let err = RuleSet::from_json_str(&fixed.replace(r#""name": "b""#, r#""name": "b", "colour": 1"#), "x")
-        .expect_err("unknown field");
+    assert_eq!(
+        (err.path.as_str(), err.line, err.column),
+        ("rules[1].when.all", 10, 24)
+    );
+    let err = RuleSet::from_json_str(
+        &fixed.replace(r#""name": "b""#, r#""name": "b", "colour": 1"#),
+        "x",
+    )
+    .expect_err("unknown field");
     assert_eq!((err.path.as_str(), err.line), ("rules[1].colour", 9));
-    assert!(err.message.starts_with("unknown field `colour`"), "{}", err.message);
+    assert!(
+        err.message.starts_with("unknown field `colour`"),
+        "{}",
+        err.message
+    );
 }
 
 #[test]
@@ -817,8 +998,15 @@ fn other_mistakes_are_caught_before_running() {
     }
     let err = error_of(&RULES_HEAD.replace("op = \">\", rhs = 1", "op = \"=>\", rhs = 1"));
     assert_eq!(err.path, "rules[1].when.op");
-    assert!(err.message.starts_with("unknown variant `=>`"), "{}", err.message);
-    let err = error_of(&RULES_HEAD.replace("then = [ \"cancel_all\" ]", "then = [ \"cancel_everything\" ]"));
+    assert!(
+        err.message.starts_with("unknown variant `=>`"),
+        "{}",
+        err.message
+    );
+    let err = error_of(&RULES_HEAD.replace(
+        "then = [ \"cancel_all\" ]",
+        "then = [ \"cancel_everything\" ]",
+    ));
     assert_eq!((err.path.as_str(), err.line), ("rules[1].then[0]", 12));
 }
 
@@ -845,7 +1033,10 @@ fn example_strategies_load() {
     for name in ["imbalance_scalper", "mean_reversion", "spread_mm"] {
         let path = std::path::PathBuf::from(dir).join(format!("{name}.rules.toml"));
         let text = std::fs::read_to_string(&path).expect("example exists");
-        assert!(text.starts_with("# "), "{name}: starts with a comment header");
+        assert!(
+            text.starts_with("# "),
+            "{name}: starts with a comment header"
+        );
         match StrategyChoice::parse(&path.display().to_string(), &toml::Table::new()) {
             Ok(StrategyChoice::Rules { rules, .. }) => loaded.push(rules.file().rules.len()),
             Ok(other) => panic!("{name}: parsed as {other:?}"),
@@ -859,9 +1050,19 @@ fn example_strategies_load() {
 fn strategy_choice_reports_rule_file_errors() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("broken.rules.toml");
-    std::fs::write(&path, "[[rules]]\nname = \"x\"\nwhen = { all = [] }\nthen = [\"flatten\"]\n").expect("write");
-    let err = StrategyChoice::parse(&path.display().to_string(), &toml::Table::new()).expect_err("empty all");
-    assert!(err.to_string().contains("broken.rules.toml:3:16: rules[0].when.all: `all` needs at least one condition"), "{err}");
+    std::fs::write(
+        &path,
+        "[[rules]]\nname = \"x\"\nwhen = { all = [] }\nthen = [\"flatten\"]\n",
+    )
+    .expect("write");
+    let err = StrategyChoice::parse(&path.display().to_string(), &toml::Table::new())
+        .expect_err("empty all");
+    assert!(
+        err.to_string().contains(
+            "broken.rules.toml:3:16: rules[0].when.all: `all` needs at least one condition"
+        ),
+        "{err}"
+    );
     let choice = StrategyChoice::parse(
         &path.display().to_string().replace("broken", "missing"),
         &toml::Table::new(),

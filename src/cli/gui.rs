@@ -3,8 +3,9 @@
 //!
 //! Two environment variables script the start, for demos and screenshots:
 //! `TICKLAB_STRATEGY` loads a strategy (a built-in name or a file) and
-//! `TICKLAB_STEP` steps once loaded: `fill`, `signal`, `end`, a number of
-//! market events, or a time of day `HH:MM:SS`.
+//! `TICKLAB_STEP` steps once loaded, through a comma-separated list of
+//! `fill`, `signal`, `end`, a number of market events, or a time of day
+//! `HH:MM:SS` (e.g. `TICKLAB_STEP=14:35:00,fill`).
 
 use std::path::PathBuf;
 
@@ -46,14 +47,20 @@ pub fn run(path: Option<PathBuf>) -> anyhow::Result<()> {
     let strategy = std::env::var("TICKLAB_STRATEGY")
         .ok()
         .filter(|s| !s.is_empty());
-    let step = match std::env::var("TICKLAB_STEP") {
-        Ok(text) if !text.is_empty() => Some(parse_step(&text, first_day(&folder))?),
-        _ => None,
+    let steps = match std::env::var("TICKLAB_STEP") {
+        Ok(text) => {
+            let day = first_day(&folder);
+            text.split(',')
+                .filter(|part| !part.trim().is_empty())
+                .map(|part| parse_step(part, day))
+                .collect::<anyhow::Result<Vec<_>>>()?
+        }
+        Err(_) => Vec::new(),
     };
     let options = AppOptions {
         folder: Some(folder),
         strategy,
-        step,
+        steps,
         ..AppOptions::default()
     };
     let native = eframe::NativeOptions {

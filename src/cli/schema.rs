@@ -30,7 +30,9 @@ pub fn run(args: SchemaArgs) -> anyhow::Result<()> {
         SchemaFormat::Rules => rules::json_schema(),
     };
     match args.out {
-        Some(path) => std::fs::write(&path, text).with_context(|| format!("{}: cannot write", path.display())),
+        Some(path) => {
+            std::fs::write(&path, text).with_context(|| format!("{}: cannot write", path.display()))
+        }
         None => {
             print!("{text}");
             Ok(())

@@ -97,7 +97,9 @@ pub enum Command {
     Play(Speed),
     /// Pauses playback or a running step.
     Pause,
-    /// Runs to a target, as fast as possible, then pauses.
+    /// Runs to a target, as fast as possible, then pauses. Steps sent
+    /// while a step or a seek runs follow it, in order; any other command
+    /// cancels them.
     Step(StepTarget),
     /// Goes to a place in the run; backwards re-runs from the start (see
     /// `session::checkpoint`).

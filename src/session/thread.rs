@@ -244,6 +244,10 @@ struct SessionLoop {
     rerun_started: Option<(Instant, u64)>,
     /// A command received while waiting for the clock, applied next.
     pending: Option<Command>,
+    /// Steps asked while another step ran, to run next in order.
+    queued_steps: VecDeque<super::command::StepTarget>,
+    /// Real time and exchange events when the engine last started running.
+    running_since: Option<(Instant, u64)>,
 }
 
 impl SessionLoop {
@@ -261,6 +265,8 @@ impl SessionLoop {
             events_per_sec: 0.0,
             rerun_started: None,
             pending: None,
+            queued_steps: VecDeque::new(),
+            running_since: None,
         }
     }
 
@@ -292,8 +298,22 @@ impl SessionLoop {
                 }
                 self.apply(command);
                 self.commands_done += 1;
-                if self.mode == Mode::Idle && self.commands.is_empty() {
-                    self.publish_idle();
+                if self.mode == Mode::Idle {
+                    self.note_run_rate();
+                    if self.commands.is_empty() {
+                        self.publish_idle();
+                    }
+                } else if matches!(
+                    self.mode,
+                    Mode::Play {
+                        speed: Speed::RealTime(_),
+                        ..
+                    }
+                ) {
+                    // Paced by the clock: its rate says nothing of the engine.
+                    self.running_since = None;
+                } else if self.running_since.is_none() {
+                    self.running_since = Some((Instant::now(), self.exchange_events()));
                 }
                 if !self.link.flush() {
                     return;
@@ -309,6 +329,9 @@ impl SessionLoop {
 
     /// Applies one command; long ones set the mode and run in slices.
     fn apply(&mut self, command: Command) {
+        if !matches!(command, Command::Step(_)) {
+            self.queued_steps.clear();
+        }
         match command {
             Command::Load {
                 folder,
@@ -343,7 +366,10 @@ impl SessionLoop {
             }
             Command::Pause => self.mode = Mode::Idle,
             Command::Step(target) => {
-                if self.can_run() {
+                if matches!(self.mode, Mode::Run { .. }) {
+                    // Steps asked while one runs follow it, in order.
+                    self.queued_steps.push_back(target);
+                } else if self.can_run() {
                     self.mode = Mode::Run {
                         goal: self.replay.goal_of(target),
                         state: RunState::Stepping,
@@ -425,6 +451,20 @@ impl SessionLoop {
             Progress::Reached | Progress::Finished | Progress::Stopped => {
                 self.mode = Mode::Idle;
                 self.finish_rerun();
+                if self.queued_steps.is_empty() || progress != Progress::Reached {
+                    self.note_run_rate();
+                }
+                if let Some(target) = self.queued_steps.pop_front() {
+                    if progress == Progress::Reached && self.can_run() {
+                        self.mode = Mode::Run {
+                            goal: self.replay.goal_of(target),
+                            state: RunState::Stepping,
+                        };
+                        self.publish_running(state);
+                        return;
+                    }
+                    self.queued_steps.clear();
+                }
                 if self.commands.is_empty() {
                     self.publish_idle();
                 }
@@ -482,6 +522,27 @@ impl SessionLoop {
         self.link.queue.push_back(Update::Idle {
             commands_done: self.commands_done,
         });
+    }
+
+    fn exchange_events(&self) -> u64 {
+        self.replay
+            .runner()
+            .map_or(0, |r| r.engine().exchange_events())
+    }
+
+    /// Says how fast the engine went, after runs long enough to matter.
+    fn note_run_rate(&mut self) {
+        let Some((started, from_events)) = self.running_since.take() else {
+            return;
+        };
+        let secs = started.elapsed().as_secs_f64();
+        let events = self.exchange_events().saturating_sub(from_events);
+        if secs >= 0.5 && events > 0 {
+            self.replay.note(format!(
+                "ran {events} market events in {secs:.2} s ({:.2} M events/s)",
+                events as f64 / secs / 1e6
+            ));
+        }
     }
 
     fn measure_rate(&mut self) {

@@ -8,7 +8,6 @@ use crate::sim::record::{EquitySample, FillRecord, RunRecord, SampleCause};
 impl Engine<'_> {
     /// Books what the exchange produced and sends it back to the strategy
     /// with the response latency.
-    #[inline(never)]
     pub(crate) fn route_exchange_output(&mut self) {
         let mut out = std::mem::take(&mut self.exchange.out);
         for mut update in out.drain(..) {
@@ -52,7 +51,6 @@ impl Engine<'_> {
 
     /// Records the exchange-side account, marked to the exchange mid (or
     /// the last mark when the book has none), at exchange time `ts_ns`.
-    #[inline(never)]
     pub(crate) fn sample_equity(&mut self, ts_ns: i64, cause: SampleCause) {
         if let Some(mid) = self.exchange.book.mid_ticks() {
             self.exch_mark_ticks = Some(mid);

@@ -265,69 +265,45 @@ impl<'a> Engine<'a> {
                         return Ok(Wake::Market(ev));
                     }
                 }
+                Next::OrderArrival => {
+                    if let Some(msg) = self.to_exchange.pop() {
+                        self.exchange.on_order_msg(msg.item, msg.ts);
+                        self.route_exchange_output();
+                        self.local.apply_queue_changes(&mut self.exchange.queue_log);
+                    }
+                }
                 Next::LocalData => {
-                    if let Some(ev) = self.local_data_step() {
+                    if let Some(ev) = self.local.deliver_market() {
+                        if !self.exchange.queue_log.is_empty() {
+                            self.local.apply_queue_changes(&mut self.exchange.queue_log);
+                        }
                         return Ok(Wake::Market(ev));
                     }
                 }
-                Next::OrderArrival => self.order_arrival_step(),
                 Next::Response => {
-                    if let Some(wake) = self.response_step() {
-                        return Ok(wake);
+                    if let Some(answer) = self.to_local.pop() {
+                        self.local.now_ns = self.local.now_ns.max(answer.ts);
+                        self.local.apply_update(&answer.item);
+                        return Ok(Wake::Order(answer.item));
                     }
                 }
                 Next::Timer => {
-                    if let Some(wake) = self.timer_step(ts) {
-                        return Ok(wake);
+                    if let Some(timer) = self.timers.pop() {
+                        if let Some(i) = self.canceled_timers.iter().position(|&t| t == timer.item)
+                        {
+                            self.canceled_timers.swap_remove(i);
+                            continue;
+                        }
+                        self.local.now_ns = self.local.now_ns.max(ts);
+                        self.current_timer = Some(timer.item);
+                        return Ok(Wake::Timer {
+                            ts_ns: self.local.now_ns,
+                            id: timer.item,
+                        });
                     }
                 }
             }
         }
-    }
-
-    /// The strategy sees the next event of the feed queue.
-    #[inline]
-    fn local_data_step(&mut self) -> Option<MarketEvent> {
-        let ev = self.local.deliver_market()?;
-        if !self.exchange.queue_log.is_empty() {
-            self.local.apply_queue_changes(&mut self.exchange.queue_log);
-        }
-        Some(ev)
-    }
-
-    /// An order message reaches the exchange.
-    #[inline(never)]
-    fn order_arrival_step(&mut self) {
-        if let Some(msg) = self.to_exchange.pop() {
-            self.exchange.on_order_msg(msg.item, msg.ts);
-            self.route_exchange_output();
-            self.local.apply_queue_changes(&mut self.exchange.queue_log);
-        }
-    }
-
-    /// An answer reaches the strategy.
-    #[inline(never)]
-    fn response_step(&mut self) -> Option<Wake> {
-        let answer = self.to_local.pop()?;
-        self.local.now_ns = self.local.now_ns.max(answer.ts);
-        self.local.apply_update(&answer.item);
-        Some(Wake::Order(answer.item))
-    }
-
-    /// A timer fires, unless it was canceled.
-    #[inline(never)]
-    fn timer_step(&mut self, ts: i64) -> Option<Wake> {
-        let timer = self.timers.pop()?;
-        if let Some(i) = self.canceled_timers.iter().position(|&t| t == timer.item) {
-            self.canceled_timers.swap_remove(i);
-            return None;
-        }
-        self.local.now_ns = self.local.now_ns.max(ts);
-        self.current_timer = Some(timer.item);
-        Some(Wake::Timer {
-            ts_ns: self.local.now_ns,
-            id: timer.item,
-        })
     }
 
     /// The earliest due item and its time, in tie order; `None` when the run

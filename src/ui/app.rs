@@ -11,7 +11,7 @@ use crate::session::update::ErrorKind;
 use crate::session::{Command, Session, SessionOptions, StepTarget, Update};
 
 use super::dialog::{Dialog, DialogKind};
-use super::overlay::FrameTimes;
+use super::overlay::{FrameTimes, PanelTimes};
 use super::persist::{Persisted, STORAGE_KEY};
 use super::strategy::is_strategy_file;
 use super::view::{LineKind, View};
@@ -27,8 +27,8 @@ pub struct AppOptions {
     pub folder: Option<PathBuf>,
     /// A strategy to load at once (a built-in name or a file).
     pub strategy: Option<String>,
-    /// Where to step once loaded.
-    pub step: Option<StepTarget>,
+    /// Steps to take once loaded, in order.
+    pub steps: Vec<StepTarget>,
     /// The session's settings.
     pub session: SessionOptions,
 }
@@ -48,6 +48,7 @@ pub struct TicklabApp {
     actions: Vec<Action>,
     /// Commands the session had finished at its last `Idle`.
     idle_after: u64,
+    panel_times: PanelTimes,
 }
 
 impl TicklabApp {
@@ -71,6 +72,7 @@ impl TicklabApp {
             dialog: None,
             actions: Vec::new(),
             idle_after: 0,
+            panel_times: PanelTimes::default(),
         }
     }
 
@@ -122,7 +124,7 @@ impl TicklabApp {
             if let Some(strategy) = self.options.strategy.clone() {
                 self.actions.push(set_strategy(strategy));
             }
-            if let Some(step) = self.options.step {
+            for &step in &self.options.steps {
                 self.actions.push(Action::Session(Command::Step(step)));
             }
         }
@@ -307,7 +309,7 @@ impl TicklabApp {
                     self.actions.push(Action::ToggleOverlay);
                 }
                 if self.show_overlay {
-                    self.frame_times.overlay_ui(ui, &self.view);
+                    self.frame_times.overlay_ui(ui, &self.view, &self.panel_times);
                 }
             });
         });
@@ -320,6 +322,7 @@ impl TicklabApp {
         panels: &mut [&mut Box<dyn Panel>],
         view: &View,
         actions: &mut Vec<Action>,
+        times: &mut PanelTimes,
     ) {
         let count = panels.len();
         if count == 0 {
@@ -332,9 +335,13 @@ impl TicklabApp {
                 .resizable(true)
                 .default_size(share)
                 .size_range(120.0..=ui.available_width().max(121.0))
-                .show(ui, |ui| panel.ui(ui, view, actions));
+                .show(ui, |ui| timed_ui(panel, ui, view, actions, times));
         }
-        panels[0].ui(ui, view, actions);
+        // The filling panel gets exactly what is left, clipped to it.
+        let rest = ui.available_rect_before_wrap();
+        let mut child = ui.new_child(egui::UiBuilder::new().max_rect(rest));
+        child.shrink_clip_rect(rest);
+        timed_ui(panels[0], &mut child, view, actions, times);
     }
 
     /// The whole window, given the root `Ui`.
@@ -364,7 +371,7 @@ impl TicklabApp {
         egui::Panel::top("top_bar").show(ui, |ui| {
             self.title_bar_ui(ui);
             for &i in &top {
-                self.panels[i].ui(ui, &self.view, &mut self.actions);
+                timed_ui(&mut self.panels[i], ui, &self.view, &mut self.actions, &mut self.panel_times);
             }
         });
         egui::Panel::left("left_column")
@@ -380,7 +387,9 @@ impl TicklabApp {
                             egui::CollapsingHeader::new(RichText::new(panel.title()).strong())
                                 .id_salt(("left", panel.title()))
                                 .default_open(true)
-                                .show(ui, |ui| panel.ui(ui, &self.view, &mut self.actions));
+                                .show(ui, |ui| {
+                                    timed_ui(panel, ui, &self.view, &mut self.actions, &mut self.panel_times);
+                                });
                         }
                     });
             });
@@ -390,7 +399,7 @@ impl TicklabApp {
             .size_range(220.0..=600.0)
             .show(ui, |ui| {
                 for &i in &right {
-                    self.panels[i].ui(ui, &self.view, &mut self.actions);
+                    timed_ui(&mut self.panels[i], ui, &self.view, &mut self.actions, &mut self.panel_times);
                 }
             });
         egui::Panel::bottom("bottom_row")
@@ -405,7 +414,7 @@ impl TicklabApp {
                     .filter(|(i, _)| bottom.contains(i))
                     .map(|(_, p)| p)
                     .collect();
-                Self::row_ui(ui, "bottom", &mut row, &self.view, &mut self.actions);
+                Self::row_ui(ui, "bottom", &mut row, &self.view, &mut self.actions, &mut self.panel_times);
             });
         egui::CentralPanel::default().show(ui, |ui| {
             egui::Panel::bottom("center_bottom_row")
@@ -420,10 +429,17 @@ impl TicklabApp {
                         .filter(|(i, _)| center_bottom.contains(i))
                         .map(|(_, p)| p)
                         .collect();
-                    Self::row_ui(ui, "center_bottom", &mut row, &self.view, &mut self.actions);
+                    Self::row_ui(
+                        ui,
+                        "center_bottom",
+                        &mut row,
+                        &self.view,
+                        &mut self.actions,
+                        &mut self.panel_times,
+                    );
                 });
             for &i in &center {
-                self.panels[i].ui(ui, &self.view, &mut self.actions);
+                timed_ui(&mut self.panels[i], ui, &self.view, &mut self.actions, &mut self.panel_times);
             }
         });
 
@@ -458,6 +474,19 @@ impl eframe::App for TicklabApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, STORAGE_KEY, &self.saved_state());
     }
+}
+
+/// Draws `panel` and notes how long it took, ms (smoothed).
+fn timed_ui(
+    panel: &mut Box<dyn Panel>,
+    ui: &mut egui::Ui,
+    view: &View,
+    actions: &mut Vec<Action>,
+    times: &mut PanelTimes,
+) {
+    let started = Instant::now();
+    panel.ui(ui, view, actions);
+    times.record(panel.title(), started.elapsed());
 }
 
 fn set_strategy(name: String) -> Action {

@@ -35,6 +35,19 @@ impl std::fmt::Debug for DepthPanel {
     }
 }
 
+/// The smallest of 1, 2, 5, 10, 20, 50, … that is at least `n`.
+fn nice_step(n: i64) -> i64 {
+    let mut step = 1;
+    loop {
+        for m in [1, 2, 5] {
+            if step * m >= n {
+                return step * m;
+            }
+        }
+        step *= 10;
+    }
+}
+
 /// Cumulative quantity by price of one side, as a stepped line from the
 /// touch outwards.
 fn cumulative(levels: &[crate::book::Level]) -> Vec<[f64; 2]> {
@@ -108,17 +121,38 @@ impl DepthPanel {
             return;
         };
         let (t0, t1) = (first.ts_ns, last.ts_ns.max(first.ts_ns + 1));
-        let px_per_tick = (rect.height() / 70.0).clamp(2.0, 9.0);
-        let ticks = ((rect.height() / px_per_tick) as i64).max(4);
-        let (bid, ask) = last.touch_ticks();
-        let Some(center) = bid.zip(ask).map(|(b, a)| (b + a) / 2).or(bid).or(ask) else {
+        // Price range: every touch in the ring, with room around it.
+        let (lo, hi) = columns
+            .iter()
+            .filter_map(|col| {
+                let (b, a) = col.touch_ticks();
+                Some((b.or(a)?, a.or(b)?))
+            })
+            .fold((i64::MAX, i64::MIN), |(lo, hi), (b, a)| (lo.min(b), hi.max(a)));
+        if lo > hi {
             return;
-        };
-        let p_min = center - ticks / 2;
+        }
+        let min_ticks = ((rect.height() / 9.0) as i64).max(8);
+        let pad = ((hi - lo) / 10).max(4);
+        let (mut p_min, mut p_max) = (lo - pad, hi + pad);
+        if p_max - p_min + 1 < min_ticks {
+            let grow = min_ticks - (p_max - p_min + 1);
+            p_min -= grow / 2;
+            p_max += grow - grow / 2;
+        }
+        let ticks = p_max - p_min + 1;
         let width_px = (rect.width() as usize).clamp(1, MAX_TEXTURE_WIDTH);
-        let height_px = usize::try_from(ticks).unwrap_or(1).max(1);
-        let background = theme::heat_color(0.0);
-        let mut image = ColorImage::filled([width_px, height_px], background);
+        let height_px = usize::try_from(ticks)
+            .unwrap_or(1)
+            .clamp(1, (rect.height() as usize).max(1));
+        let row_of = |price: i64| -> Option<usize> {
+            let offset = price - p_min;
+            (0..ticks).contains(&offset).then(|| {
+                let from_bottom = (offset as i128 * height_px as i128 / ticks as i128) as usize;
+                height_px - 1 - from_bottom.min(height_px - 1)
+            })
+        };
+        let mut heat = vec![0.0_f32; width_px * height_px];
         let max_qty = view.heat.max_qty().max(1) as f32;
         let span = (t1 - t0) as f64;
         let mut c = 0;
@@ -131,15 +165,23 @@ impl DepthPanel {
                 continue;
             };
             for level in column.bids.iter().chain(&column.asks) {
-                let row = level.price - p_min;
-                if !(0..ticks).contains(&row) {
-                    continue;
+                if let Some(j) = row_of(level.price) {
+                    let cell = &mut heat[j * width_px + i];
+                    *cell = cell.max((level.qty as f32 / max_qty).sqrt());
                 }
-                let j = height_px - 1 - row as usize;
-                let fraction = (level.qty as f32 / max_qty).sqrt();
-                image.pixels[j * width_px + i] = theme::heat_color(0.12 + 0.88 * fraction);
             }
         }
+        let pixels = heat
+            .iter()
+            .map(|&f| {
+                if f > 0.0 {
+                    theme::heat_color(0.12 + 0.88 * f)
+                } else {
+                    theme::heat_color(0.0)
+                }
+            })
+            .collect();
+        let image = ColorImage::new([width_px, height_px], pixels);
         match &mut self.texture {
             Some(texture) => texture.set(image, TextureOptions::NEAREST),
             None => {
@@ -234,7 +276,8 @@ impl DepthPanel {
         // Price and time labels.
         let label_color = Color32::from_gray(200);
         let font = FontId::monospace(10.0);
-        let every = ((16.0 / px_per_tick).ceil() as i64).max(1) * 2;
+        let px_per_tick = rect.height() / ticks as f32;
+        let every = nice_step(((24.0 / px_per_tick).ceil() as i64).max(1));
         let mut price = p_min + (every - p_min.rem_euclid(every));
         let label = |pos: Pos2, anchor: Align2, text: String| {
             let galley = painter.layout_no_wrap(text, font.clone(), label_color);

@@ -238,12 +238,12 @@ impl LadderPanel {
         let header_painter = ui.painter_at(header);
         let small = FontId::proportional(10.5);
         let titles = [
-            (x_own_buy + own_w / 2.0, "own bids"),
-            (x_bid + size_w / 2.0, "bids"),
+            (x_own_buy + own_w / 2.0, "own"),
+            (x_bid + size_w / 2.0, "bid"),
             (x_price + price_w / 2.0, "price"),
-            (x_ask + size_w / 2.0, "asks"),
-            (x_own_sell + own_w / 2.0, "own asks"),
-            (x_traded + traded_w / 2.0, "traded 30s"),
+            (x_ask + size_w / 2.0, "ask"),
+            (x_own_sell + own_w / 2.0, "own"),
+            (x_traded + traded_w / 2.0, "traded"),
         ];
         for (x, title) in titles {
             header_painter.text(

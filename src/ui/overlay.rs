@@ -50,7 +50,7 @@ impl FrameTimes {
 
     /// The overlay: one line of timings, drawn where the app puts it (the
     /// right end of the title bar).
-    pub fn overlay_ui(&self, ui: &mut egui::Ui, view: &View) {
+    pub fn overlay_ui(&self, ui: &mut egui::Ui, view: &View, panels: &PanelTimes) {
         let (mean_ms, worst_ms) = self.build_ms();
         let rate = view
             .frame
@@ -58,17 +58,46 @@ impl FrameTimes {
             .filter(|f| f.state.is_running())
             .map(|f| format!(" · session {:.2} M ev/s", f.events_per_sec / 1e6))
             .unwrap_or_default();
+        let slowest = panels
+            .slowest()
+            .map(|(title, ms)| format!(" · slowest panel {title} {ms:.1} ms"))
+            .unwrap_or_default();
         let text = format!(
-            "frame {mean_ms:.1} ms (worst {worst_ms:.1}) · {:.0} fps · {} updates{rate}",
+            "frame {mean_ms:.1} ms (worst {worst_ms:.1}) · {:.0} fps · {} updates{slowest}{rate}",
             self.fps(),
             view.updates_last_frame
         );
-        let color = if worst_ms > 16.0 {
+        let color = if mean_ms > 16.0 {
             super::theme::ERROR.gamma_multiply(0.9)
         } else {
             ui.visuals().weak_text_color()
         };
         ui.label(RichText::new(text).monospace().small().color(color))
             .on_hover_text("Time to build a frame (mean and worst of the last 120), frames per second, updates taken in");
+    }
+}
+
+/// How long each panel takes to draw, smoothed over recent frames.
+#[derive(Debug, Default)]
+pub struct PanelTimes {
+    ms: Vec<(&'static str, f32)>,
+}
+
+impl PanelTimes {
+    /// Notes that `title` took `took` this frame.
+    pub fn record(&mut self, title: &'static str, took: Duration) {
+        let ms = took.as_secs_f32() * 1e3;
+        match self.ms.iter_mut().find(|(t, _)| *t == title) {
+            Some((_, smoothed)) => *smoothed = 0.9 * *smoothed + 0.1 * ms,
+            None => self.ms.push((title, ms)),
+        }
+    }
+
+    /// The slowest panel and its smoothed time, ms.
+    pub fn slowest(&self) -> Option<(&'static str, f32)> {
+        self.ms
+            .iter()
+            .copied()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
     }
 }

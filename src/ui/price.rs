@@ -153,29 +153,6 @@ impl PricePanel {
                     ));
                 }
             }
-            let mid: Vec<[f64; 2]> = bid
-                .iter()
-                .zip(&ask)
-                .filter(|(b, a)| (b[0] - a[0]).abs() < 1e-9)
-                .map(|(b, a)| [b[0], (b[1] + a[1]) / 2.0])
-                .collect();
-            plot_ui.line(
-                Line::new("mid", PlotPoints::new(mid))
-                    .color(theme::MID)
-                    .style(LineStyle::dashed_loose())
-                    .width(1.0),
-            );
-            plot_ui.line(
-                Line::new("bid", PlotPoints::new(bid))
-                    .color(theme::BID)
-                    .width(1.5),
-            );
-            plot_ui.line(
-                Line::new("ask", PlotPoints::new(ask))
-                    .color(theme::ASK)
-                    .width(1.5),
-            );
-
             // Market trades: three sizes a side, by volume.
             let from = view
                 .trades
@@ -243,10 +220,33 @@ impl PricePanel {
                         "own orders",
                         PlotPoints::new(vec![[x_of(segment.start_ns), y], [end_x, y]]),
                     )
-                    .color(color)
-                    .width(2.5),
+                    .color(color.gamma_multiply(0.55))
+                    .width(5.0),
                 );
             }
+
+            let mid: Vec<[f64; 2]> = bid
+                .iter()
+                .zip(&ask)
+                .filter(|(b, a)| (b[0] - a[0]).abs() < 1e-9)
+                .map(|(b, a)| [b[0], (b[1] + a[1]) / 2.0])
+                .collect();
+            plot_ui.line(
+                Line::new("mid", PlotPoints::new(mid))
+                    .color(theme::MID)
+                    .style(LineStyle::dashed_loose())
+                    .width(1.0),
+            );
+            plot_ui.line(
+                Line::new("bid", PlotPoints::new(bid))
+                    .color(theme::BID)
+                    .width(1.5),
+            );
+            plot_ui.line(
+                Line::new("ask", PlotPoints::new(ask))
+                    .color(theme::ASK)
+                    .width(1.5),
+            );
 
             // Our fills.
             let fills_from = view

@@ -12,7 +12,9 @@ pub fn microprice_ticks(book: &L2Book) -> Option<f64> {
     if total_lots <= 0 {
         return Some((bid.price + ask.price) as f64 / 2.0);
     }
-    Some((bid.price as f64 * ask.qty as f64 + ask.price as f64 * bid.qty as f64) / total_lots as f64)
+    Some(
+        (bid.price as f64 * ask.qty as f64 + ask.price as f64 * bid.qty as f64) / total_lots as f64,
+    )
 }
 
 /// Book imbalance over the `levels` best levels of each side, in `[-1, 1]`:

@@ -41,7 +41,11 @@ impl TimeEma {
     /// The average at `now_ns`; `None` before the first push.
     pub fn value(&self, now_ns: i64) -> Option<f64> {
         let (t, e, held) = self.state?;
-        Some(decay(e, held, (now_ns - t).max(0) as f64 * self.decay_per_ns))
+        Some(decay(
+            e,
+            held,
+            (now_ns - t).max(0) as f64 * self.decay_per_ns,
+        ))
     }
 }
 

@@ -104,7 +104,14 @@ mod tests {
     #[test]
     fn known_series() {
         let mut rsi = WindowedRsi::new(100);
-        for (ts, x) in [(0, 10.0), (1, 11.0), (2, 13.0), (3, 12.0), (4, 13.0), (5, 11.0)] {
+        for (ts, x) in [
+            (0, 10.0),
+            (1, 11.0),
+            (2, 13.0),
+            (3, 12.0),
+            (4, 13.0),
+            (5, 11.0),
+        ] {
             rsi.push(ts, x);
         }
         let v = rsi.value(5).unwrap_or(f64::NAN);

@@ -40,6 +40,8 @@ struct Segment {
 #[derive(Clone, Debug)]
 pub struct TimeWeightedWindow {
     window_ns: i64,
+    /// 1 / window, per ns: dividing by a full window is a multiplication.
+    per_window_ns: f64,
     /// Closed segments that may still overlap the window, oldest first.
     segments: VecDeque<Segment>,
     /// Σ value × duration over `segments`.
@@ -58,6 +60,7 @@ impl TimeWeightedWindow {
     pub fn new(window_ns: i64) -> Self {
         TimeWeightedWindow {
             window_ns: window_ns.max(1),
+            per_window_ns: 1.0 / window_ns.max(1) as f64,
             segments: VecDeque::new(),
             sum: 0.0,
             sum_sq: 0.0,
@@ -159,9 +162,8 @@ impl TimeWeightedWindow {
         let open_dur = (now_ns - open_ns.max(cutoff)).max(0) as f64;
         sum += open_value * open_dur;
         sum_sq += open_value * open_value * open_dur;
-        let covered = covered_ns as f64;
-        let mean_rel = sum / covered;
-        let var = (sum_sq / covered - mean_rel * mean_rel).max(0.0);
+        let mean_rel = self.per_covered(sum, covered_ns);
+        let var = (self.per_covered(sum_sq, covered_ns) - mean_rel * mean_rel).max(0.0);
         Some(WindowStats {
             mean: mean_rel + self.reference,
             stddev: var.sqrt(),
@@ -186,7 +188,17 @@ impl TimeWeightedWindow {
             }
         }
         sum += open_value * (now_ns - open_ns.max(cutoff)).max(0) as f64;
-        Some(sum / covered_ns as f64 + self.reference)
+        Some(self.per_covered(sum, covered_ns) + self.reference)
+    }
+
+    /// `sum / covered_ns`, the same way in [`Self::mean`] and [`Self::stats`].
+    #[inline]
+    fn per_covered(&self, sum: f64, covered_ns: i64) -> f64 {
+        if covered_ns == self.window_ns {
+            sum * self.per_window_ns
+        } else {
+            sum / covered_ns as f64
+        }
     }
 
     /// The value in force now; `None` before the first push.
@@ -217,7 +229,10 @@ mod tests {
         let mut w = TimeWeightedWindow::new(2 * S);
         w.push(0, 10.0);
         w.push(S, 12.0);
-        let s = w.stats(2 * S).unwrap_or(WindowStats { mean: 0.0, stddev: 0.0 });
+        let s = w.stats(2 * S).unwrap_or(WindowStats {
+            mean: 0.0,
+            stddev: 0.0,
+        });
         assert_eq!(s.mean, 11.0);
         assert!((s.stddev - 1.0).abs() < 1e-12);
     }

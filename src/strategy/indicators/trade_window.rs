@@ -74,7 +74,8 @@ impl TradeWindow {
     fn apply(&mut self, t: &Trade, sign: i64) {
         self.volume_lots += sign * t.qty_lots;
         self.signed_lots += sign * t.sign * t.qty_lots;
-        self.notional_ticks_lots += i128::from(sign) * i128::from(t.price_ticks) * i128::from(t.qty_lots);
+        self.notional_ticks_lots +=
+            i128::from(sign) * i128::from(t.price_ticks) * i128::from(t.qty_lots);
         if sign > 0 {
             self.count += 1;
         } else {

@@ -1,28 +1,31 @@
 //! `ctx.book`: the order book as the strategy sees it, in natural units.
+//!
+//! The touch (best bid and ask, their sizes, mid and spread) is kept as
+//! plain attributes of a Python `ticklab.Book` with `__slots__`, which
+//! Python reads as fast as any attribute: the host refreshes only the
+//! attributes that changed, before each callback (the book never changes
+//! during one). Deeper reads (`levels`, `qty_at`) go to the engine's book.
 
 use std::sync::Arc;
 
+use pyo3::intern;
 use pyo3::prelude::*;
 
 use super::ctx::unavailable;
+use super::module;
 use super::slot;
 use super::units::Units;
 use crate::market::Side;
 use crate::strategy::Ctx;
 
-/// The local order book; every read goes to the engine's book at once.
-#[pyclass(name = "Book", module = "ticklab", frozen)]
-pub(crate) struct PyBook {
+/// Reads of the engine's book beyond the touch, for `ticklab.Book`.
+#[pyclass(name = "_BookDepth", module = "ticklab", frozen)]
+pub(crate) struct BookDepth {
     owner: u64,
     units: Arc<Units>,
 }
 
-impl PyBook {
-    /// The book of strategy `owner`.
-    pub(crate) fn new(owner: u64, units: Arc<Units>) -> Self {
-        PyBook { owner, units }
-    }
-
+impl BookDepth {
     #[inline]
     fn with<R>(&self, f: impl FnOnce(&mut Ctx<'_, '_>) -> R) -> PyResult<R> {
         slot::with_ctx(self.owner, f).map_err(unavailable)
@@ -30,52 +33,9 @@ impl PyBook {
 }
 
 #[pymethods]
-impl PyBook {
-    /// Best bid price, or None when the bid side is empty.
-    #[getter]
-    fn best_bid(&self) -> PyResult<Option<f64>> {
-        let bid = self.with(|ctx| ctx.book().best_price(Side::Buy))?;
-        Ok(bid.map(|p| self.units.price(p)))
-    }
-
-    /// Best ask price, or None when the ask side is empty.
-    #[getter]
-    fn best_ask(&self) -> PyResult<Option<f64>> {
-        let ask = self.with(|ctx| ctx.book().best_price(Side::Sell))?;
-        Ok(ask.map(|p| self.units.price(p)))
-    }
-
-    /// Quantity at the best bid (0.0 when empty).
-    #[getter]
-    fn best_bid_qty(&self) -> PyResult<f64> {
-        let bid = self.with(|ctx| ctx.best_bid())?;
-        Ok(bid.map_or(0.0, |l| self.units.qty(l.qty)))
-    }
-
-    /// Quantity at the best ask (0.0 when empty).
-    #[getter]
-    fn best_ask_qty(&self) -> PyResult<f64> {
-        let ask = self.with(|ctx| ctx.best_ask())?;
-        Ok(ask.map_or(0.0, |l| self.units.qty(l.qty)))
-    }
-
-    /// Mid price, or None unless both sides have a level.
-    #[getter]
-    fn mid(&self) -> PyResult<Option<f64>> {
-        let mid = self.with(|ctx| ctx.mid_ticks())?;
-        Ok(mid.map(|m| self.units.price_f(m)))
-    }
-
-    /// Best ask minus best bid, or None unless both sides have a level.
-    #[getter]
-    fn spread(&self) -> PyResult<Option<f64>> {
-        let spread = self.with(|ctx| ctx.spread_ticks())?;
-        Ok(spread.map(|s| self.units.price(s)))
-    }
-
+impl BookDepth {
     /// The `n` best levels of each side, best first: `(bids, asks)`, each a
     /// list of `(price, qty)`.
-    #[pyo3(signature = (n = 5))]
     #[allow(clippy::type_complexity)]
     fn levels(&self, n: usize) -> PyResult<(Vec<(f64, f64)>, Vec<(f64, f64)>)> {
         let units = &self.units;
@@ -108,16 +68,76 @@ impl PyBook {
             )
         })
     }
+}
 
-    fn __repr__(&self) -> PyResult<String> {
-        let (bid, ask) = (self.best_bid()?, self.best_ask()?);
-        let show = |p: Option<f64>| p.map_or_else(|| "-".to_owned(), |p| p.to_string());
-        Ok(format!(
-            "<Book {} x {} ({} / {})>",
-            show(bid),
-            show(ask),
-            self.best_bid_qty()?,
-            self.best_ask_qty()?
-        ))
+/// Best bid and ask, price and quantity (ticks, lots), `i64::MIN` for an
+/// empty side.
+pub(crate) type Touch = [i64; 4];
+
+/// The touch of the book `ctx` shows.
+#[inline]
+pub(crate) fn touch_of(ctx: &Ctx<'_, '_>) -> Touch {
+    let (bid, ask) = (ctx.best_bid(), ctx.best_ask());
+    [
+        bid.map_or(i64::MIN, |l| l.price),
+        bid.map_or(i64::MIN, |l| l.qty),
+        ask.map_or(i64::MIN, |l| l.price),
+        ask.map_or(i64::MIN, |l| l.qty),
+    ]
+}
+
+/// The strategy's `ticklab.Book` and the touch it shows.
+pub(crate) struct BookMirror {
+    book: Py<PyAny>,
+    shown: Touch,
+}
+
+impl BookMirror {
+    /// A `ticklab.Book` for strategy `owner`, showing an empty book.
+    pub(crate) fn new(py: Python<'_>, owner: u64, units: Arc<Units>) -> PyResult<Self> {
+        let depth = Py::new(py, BookDepth { owner, units })?;
+        let class = module::shared(py)?.book_class.bind(py);
+        Ok(BookMirror {
+            book: class.call1((depth,))?.unbind(),
+            shown: [i64::MIN; 4],
+        })
+    }
+
+    /// The Python object.
+    pub(crate) fn object(&self, py: Python<'_>) -> Py<PyAny> {
+        self.book.clone_ref(py)
+    }
+
+    /// Makes the object show `touch`, setting only what changed.
+    #[inline]
+    pub(crate) fn show(&mut self, py: Python<'_>, touch: Touch, units: &Units) -> PyResult<()> {
+        if touch == self.shown {
+            return Ok(());
+        }
+        let old = std::mem::replace(&mut self.shown, touch);
+        let book = self.book.bind(py);
+        let price = |t: i64| (t != i64::MIN).then(|| units.price(t));
+        let qty = |t: i64| if t == i64::MIN { 0.0 } else { units.qty(t) };
+        if touch[0] != old[0] {
+            book.setattr(intern!(py, "best_bid"), price(touch[0]))?;
+        }
+        if touch[1] != old[1] {
+            book.setattr(intern!(py, "best_bid_qty"), qty(touch[1]))?;
+        }
+        if touch[2] != old[2] {
+            book.setattr(intern!(py, "best_ask"), price(touch[2]))?;
+        }
+        if touch[3] != old[3] {
+            book.setattr(intern!(py, "best_ask_qty"), qty(touch[3]))?;
+        }
+        if touch[0] != old[0] || touch[2] != old[2] {
+            let both =
+                (touch[0] != i64::MIN && touch[2] != i64::MIN).then_some((touch[0], touch[2]));
+            let mid = both.map(|(b, a)| units.price_f((b + a) as f64 / 2.0));
+            let spread = both.map(|(b, a)| units.price(a - b));
+            book.setattr(intern!(py, "mid"), mid)?;
+            book.setattr(intern!(py, "spread"), spread)?;
+        }
+        Ok(())
     }
 }

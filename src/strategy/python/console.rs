@@ -32,7 +32,11 @@ impl Console {
         if scope::write_text(&s) {
             return Ok(s.chars().count().into_pyobject(py)?.into_any().unbind());
         }
-        Ok(self.fallback.bind(py).call_method1("write", (text,))?.unbind())
+        Ok(self
+            .fallback
+            .bind(py)
+            .call_method1("write", (text,))?
+            .unbind())
     }
 
     /// Flushes the stream replaced (a strategy's output needs no flush).

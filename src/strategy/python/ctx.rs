@@ -9,7 +9,6 @@ use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDateTime, PyDelta, PyDeltaAccess, PyFloat, PyInt, PyList, PyString, PyTuple};
 
-use super::book::PyBook;
 use super::orders::{batch_entry, OrderArgs, PyOrder};
 use super::slot::{self, Unavailable};
 use super::units::Units;
@@ -39,20 +38,21 @@ fn order_error(py: Python<'_>, err: OrderError) -> PyErr {
 pub(crate) struct PyCtx {
     owner: u64,
     units: Arc<Units>,
-    book: Py<PyBook>,
+    /// The order book as the strategy sees it (a `ticklab.Book`).
+    #[pyo3(get)]
+    book: Py<PyAny>,
     initial_cash: f64,
 }
 
 impl PyCtx {
     /// The `ctx` of strategy `owner`.
-    pub(crate) fn new(py: Python<'_>, owner: u64, units: Arc<Units>, initial_cash: f64) -> PyResult<Self> {
-        let book = Py::new(py, PyBook::new(owner, Arc::clone(&units)))?;
-        Ok(PyCtx {
+    pub(crate) fn new(owner: u64, units: Arc<Units>, book: Py<PyAny>, initial_cash: f64) -> Self {
+        PyCtx {
             owner,
             units,
             book,
             initial_cash,
-        })
+        }
     }
 
     #[inline]
@@ -108,12 +108,6 @@ impl PyCtx {
         self.units.instrument().lot_size
     }
 
-    /// The order book as the strategy sees it.
-    #[getter]
-    fn book(&self, py: Python<'_>) -> Py<PyBook> {
-        self.book.clone_ref(py)
-    }
-
     /// Signed position (positive = long).
     #[getter]
     fn position(&self) -> PyResult<f64> {
@@ -125,7 +119,7 @@ impl PyCtx {
     #[getter]
     fn avg_price(&self) -> PyResult<f64> {
         let ticks = self.with(|ctx| ctx.avg_entry_ticks())?;
-        Ok(self.units.price_f(ticks))
+        Ok(self.units.avg_price(ticks))
     }
 
     /// Cash, currency units.
@@ -265,7 +259,13 @@ impl PyCtx {
     /// Asks to change a limit order's price and/or total quantity
     /// (including what has filled); what is not given stays.
     #[pyo3(signature = (id, price = None, qty = None))]
-    fn modify(&self, py: Python<'_>, id: u64, price: Option<f64>, qty: Option<f64>) -> PyResult<()> {
+    fn modify(
+        &self,
+        py: Python<'_>,
+        id: u64,
+        price: Option<f64>,
+        qty: Option<f64>,
+    ) -> PyResult<()> {
         let price_ticks = price.map(|p| self.units.ticks(p)).transpose()?;
         let qty_lots = qty.map(|q| self.units.lots(q)).transpose()?;
         self.with(|ctx| {
@@ -367,13 +367,19 @@ fn delay_ns(after: &Bound<'_, PyAny>) -> PyResult<i64> {
         let secs: f64 = after.extract()?;
         let ns = (secs * 1e9).round();
         if !ns.is_finite() || ns.abs() > 9.0e18 {
-            return Err(PyValueError::new_err(format!("delay {secs} s is out of range")));
+            return Err(PyValueError::new_err(format!(
+                "delay {secs} s is out of range"
+            )));
         }
         // In range just above, so the cast is exact enough (to the ns).
         return Ok(ns as i64);
     }
     if after.is_instance_of::<PyString>() {
-        return Err(PyTypeError::new_err("after= is a delay in seconds or a timedelta, not a string"));
+        return Err(PyTypeError::new_err(
+            "after= is a delay in seconds or a timedelta, not a string",
+        ));
     }
-    Err(PyTypeError::new_err("after= is a delay in seconds or a timedelta"))
+    Err(PyTypeError::new_err(
+        "after= is a delay in seconds or a timedelta",
+    ))
 }

@@ -38,7 +38,11 @@ pub(crate) fn strategy_error(py: Python<'_>, err: &PyErr, site: &Site<'_>) -> St
         .unwrap_or_default()
         .to_owned();
     let timed_out = module::shared(py)
-        .map(|shared| value.is_instance(shared.callback_timeout.bind(py)).unwrap_or(false))
+        .map(|shared| {
+            value
+                .is_instance(shared.callback_timeout.bind(py))
+                .unwrap_or(false)
+        })
         .unwrap_or(false);
     if timed_out {
         summary = match site.budget {

@@ -207,7 +207,8 @@ impl PyOrderUpdate {
     /// Average price of everything filled so far, None when nothing.
     #[getter]
     fn avg_fill_price(&self) -> Option<f64> {
-        (self.update.filled_lots > 0).then(|| self.units.price_f(self.update.avg_fill_price_ticks))
+        (self.update.filled_lots > 0)
+            .then(|| self.units.avg_price(self.update.avg_fill_price_ticks))
     }
 
     /// True for a fill.

@@ -50,7 +50,9 @@ static WRITE_FLAGS: OnceLock<i64> = OnceLock::new();
 
 /// Makes `policy` the rules for threads that strategies start.
 pub(crate) fn set_fallback(policy: Arc<Policy>) {
-    let mut fallback = FALLBACK.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut fallback = FALLBACK
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     *fallback = Some(policy);
 }
 
@@ -230,7 +232,11 @@ fn check_path(
     if let (Some(fd), true) = (dir_fd, path.is_relative()) {
         match std::fs::read_link(format!("/proc/self/fd/{fd}")) {
             Ok(dir) => path = dir.join(path),
-            Err(_) => return Ok(Some(format!("strategies may not write files here ({event})"))),
+            Err(_) => {
+                return Ok(Some(format!(
+                    "strategies may not write files here ({event})"
+                )))
+            }
         }
     }
     if policy.may_write(&path) {

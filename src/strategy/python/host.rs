@@ -13,12 +13,13 @@ use std::time::Duration;
 
 use pyo3::prelude::*;
 
+use super::book::{touch_of, BookMirror, Touch};
 use super::ctx::PyCtx;
 use super::errors::{strategy_error, Site};
 use super::event::{PyMarketEvent, PyOrderUpdate};
 use super::guard::{self, Policy};
 use super::load::{self, Loaded};
-use super::scope::{self, Active};
+use super::scope;
 use super::units::Units;
 use super::watchdog::Watchdog;
 use super::{console, module};
@@ -71,15 +72,14 @@ static NEXT_OWNER: AtomicU64 = AtomicU64::new(1);
 pub struct PythonStrategy {
     spec: PythonSpec,
     options: PythonOptions,
-    owner: u64,
-    state: CallState,
+    calls: Calls,
     runtime: Option<Runtime>,
 }
 
-/// What every callback needs mutably besides the Python objects.
-struct CallState {
-    /// Parked between callbacks (see [`scope`]).
-    active: Option<Active>,
+/// What making a callback needs besides the Python objects.
+struct Calls {
+    owner: u64,
+    policy: Arc<Policy>,
     watchdog: Option<Watchdog>,
 }
 
@@ -88,9 +88,10 @@ struct Runtime {
     loaded: Loaded,
     ctx: Py<PyCtx>,
     event: Py<PyMarketEvent>,
+    book: BookMirror,
     units: Arc<Units>,
-    /// Best bid and ask (price, qty; ticks, lots) last shown to `on_bbo`.
-    touch: [i64; 4],
+    /// The touch `on_bbo` was last called for.
+    bbo_touch: Touch,
 }
 
 impl PythonStrategy {
@@ -99,9 +100,9 @@ impl PythonStrategy {
         PythonStrategy {
             spec,
             options,
-            owner: NEXT_OWNER.fetch_add(1, Ordering::Relaxed),
-            state: CallState {
-                active: None,
+            calls: Calls {
+                owner: NEXT_OWNER.fetch_add(1, Ordering::Relaxed),
+                policy: Arc::new(Policy::default()),
                 watchdog: None,
             },
             runtime: None,
@@ -135,37 +136,47 @@ impl PythonStrategy {
         })
     }
 
+    /// Starts Python's side of the run and loads the strategy.
     fn start(&mut self, py: Python<'_>, ctx: &mut Ctx<'_, '_>) -> Result<(), StrategyError> {
         let internal = |err: PyErr| StrategyError::msg(format!("starting Python: {err}"));
         let shared = module::shared(py).map_err(internal)?;
         console::install(py).map_err(internal)?;
         guard::install(py).map_err(internal)?;
-        let policy = Arc::new(Policy::new(
+        self.calls.policy = Arc::new(Policy::new(
             self.options.allow_network,
             &self.options.write_dirs,
         ));
-        guard::set_fallback(Arc::clone(&policy));
-        self.state.active = Some(Active::new(self.owner, policy));
+        guard::set_fallback(Arc::clone(&self.calls.policy));
         if let Some(budget) = self.options.callback_budget.filter(|b| !b.is_zero()) {
             let exception = shared.callback_timeout.clone_ref(py);
-            let watchdog = Watchdog::start(budget, exception)
-                .map_err(|err| StrategyError::msg(format!("cannot start the callback watchdog: {err}")))?;
-            self.state.watchdog = Some(watchdog);
+            let watchdog = Watchdog::start(budget, exception).map_err(|err| {
+                StrategyError::msg(format!("cannot start the callback watchdog: {err}"))
+            })?;
+            self.calls.watchdog = Some(watchdog);
         }
 
         let source = read(&self.spec.path)?;
+        let owner = self.calls.owner;
         let units = Arc::new(Units::new(ctx.instrument()));
+        let mut book = BookMirror::new(py, owner, Arc::clone(&units)).map_err(internal)?;
         let initial_cash = ctx.account().initial_cash();
-        let py_ctx = Py::new(py, PyCtx::new(py, self.owner, Arc::clone(&units), initial_cash).map_err(internal)?)
-            .map_err(internal)?;
+        let py_ctx = PyCtx::new(owner, Arc::clone(&units), book.object(py), initial_cash);
+        let py_ctx = Py::new(py, py_ctx).map_err(internal)?;
         let event = Py::new(py, PyMarketEvent::new(Arc::clone(&units))).map_err(internal)?;
+        book.show(py, touch_of(ctx), &units).map_err(internal)?;
 
         let spec = &self.spec;
-        let owner = self.owner;
         let mut loaded = None;
-        invoke(&mut self.state, py, ctx, &spec.path, |what| {
+        self.calls.invoke(py, ctx, &spec.path, |what| {
             *what = "loading the strategy";
-            let strategy = load::load(py, &source, &spec.path, spec.class.as_deref(), &spec.params, owner)?;
+            let strategy = load::load(
+                py,
+                &source,
+                &spec.path,
+                spec.class.as_deref(),
+                &spec.params,
+                owner,
+            )?;
             loaded = Some(strategy);
             Ok(())
         })?;
@@ -176,8 +187,9 @@ impl PythonStrategy {
             loaded,
             ctx: py_ctx,
             event,
+            book,
             units,
-            touch: [i64::MIN; 4],
+            bbo_touch: [i64::MIN; 4],
         });
         Ok(())
     }
@@ -190,53 +202,40 @@ fn read(path: &Path) -> Result<String, StrategyError> {
     })
 }
 
-/// Runs `f` as a callback: `ctx` lent, rules and console in force, the
-/// watchdog armed; then sends what it printed to the run's log and turns a
-/// Python exception into a [`StrategyError`]. `f` names what it is doing
-/// through its argument, for the error.
-fn invoke(
-    state: &mut CallState,
-    py: Python<'_>,
-    ctx: &mut Ctx<'_, '_>,
-    path: &Path,
-    f: impl FnOnce(&mut &'static str) -> PyResult<()>,
-) -> Result<(), StrategyError> {
-    let Some(active) = state.active.take() else {
-        return Err(StrategyError::msg("the Python strategy was not started"));
-    };
-    let mut what = "callback";
-    if let Some(watchdog) = &mut state.watchdog {
-        watchdog.enter();
+impl Calls {
+    /// Runs `f` as a callback: `ctx` lent, rules and console in force, the
+    /// watchdog armed; then sends what it printed to the run's log and
+    /// turns a Python exception into a [`StrategyError`]. `f` names what it
+    /// is doing through its argument, for the error.
+    #[inline]
+    fn invoke(
+        &mut self,
+        py: Python<'_>,
+        ctx: &mut Ctx<'_, '_>,
+        path: &Path,
+        f: impl FnOnce(&mut &'static str) -> PyResult<()>,
+    ) -> Result<(), StrategyError> {
+        let mut what = "callback";
+        if let Some(watchdog) = &mut self.watchdog {
+            watchdog.enter();
+        }
+        let (result, lines) = scope::run(self.owner, &self.policy, ctx, || f(&mut what));
+        if let Some(watchdog) = &mut self.watchdog {
+            watchdog.exit();
+        }
+        for line in lines {
+            ctx.log(line);
+        }
+        result.map_err(|err| {
+            let site = Site {
+                what,
+                ts_ns: Some(ctx.now_ns()),
+                path,
+                budget: self.watchdog.as_ref().map(Watchdog::budget),
+            };
+            strategy_error(py, &err, &site)
+        })
     }
-    let (result, mut active) = scope::run(active, ctx, || f(&mut what));
-    if let Some(watchdog) = &mut state.watchdog {
-        watchdog.exit();
-    }
-    for line in active.lines.drain(..) {
-        ctx.log(line);
-    }
-    state.active = Some(active);
-    result.map_err(|err| {
-        let site = Site {
-            what,
-            ts_ns: Some(ctx.now_ns()),
-            path,
-            budget: state.watchdog.as_ref().map(Watchdog::budget),
-        };
-        strategy_error(py, &err, &site)
-    })
-}
-
-/// Best bid and ask, price and quantity, with `i64::MIN` for an empty side.
-#[inline]
-fn touch_of(ctx: &Ctx<'_, '_>) -> [i64; 4] {
-    let (bid, ask) = (ctx.best_bid(), ctx.best_ask());
-    [
-        bid.map_or(i64::MIN, |l| l.price),
-        bid.map_or(i64::MIN, |l| l.qty),
-        ask.map_or(i64::MIN, |l| l.price),
-        ask.map_or(i64::MIN, |l| l.qty),
-    ]
 }
 
 impl Strategy for PythonStrategy {
@@ -249,7 +248,7 @@ impl Strategy for PythonStrategy {
             let Some(on_start) = &rt.loaded.callbacks.on_start else {
                 return Ok(());
             };
-            invoke(&mut self.state, py, ctx, &self.spec.path, |what| {
+            self.calls.invoke(py, ctx, &self.spec.path, |what| {
                 *what = "on_start";
                 on_start.bind(py).call1((rt.ctx.bind(py),))?;
                 Ok(())
@@ -264,30 +263,32 @@ impl Strategy for PythonStrategy {
         };
         let callbacks = &rt.loaded.callbacks;
         let by_kind = match ev.kind {
-            EventKind::Trade | EventKind::Fill => callbacks.on_trade.as_ref().map(|f| ("on_trade", f)),
+            EventKind::Trade | EventKind::Fill => {
+                callbacks.on_trade.as_ref().map(|f| ("on_trade", f))
+            }
             _ => callbacks.on_depth.as_ref().map(|f| ("on_depth", f)),
         };
+        let touch = touch_of(ctx);
         let mut on_bbo = None;
         if let Some(f) = &callbacks.on_bbo {
-            if ev.is_last_in_batch() {
-                let touch = touch_of(ctx);
-                if touch != rt.touch {
-                    rt.touch = touch;
-                    on_bbo = Some(f);
-                }
+            if ev.is_last_in_batch() && touch != rt.bbo_touch {
+                rt.bbo_touch = touch;
+                on_bbo = Some(f);
             }
         }
         if callbacks.on_market.is_none() && by_kind.is_none() && on_bbo.is_none() {
             return Ok(());
         }
-        let rt = &*rt;
         Python::attach(|py| {
             if let Ok(mut event) = rt.event.try_borrow_mut(py) {
                 event.set(ev);
             }
             let (py_ctx, event) = (rt.ctx.bind(py), rt.event.bind(py));
-            invoke(&mut self.state, py, ctx, &self.spec.path, |what| {
-                if let Some(f) = &rt.loaded.callbacks.on_market {
+            let (book, units) = (&mut rt.book, &rt.units);
+            let on_market = rt.loaded.callbacks.on_market.as_ref();
+            self.calls.invoke(py, ctx, &self.spec.path, |what| {
+                book.show(py, touch, units)?;
+                if let Some(f) = on_market {
                     *what = "on_market";
                     f.bind(py).call1((py_ctx, event))?;
                 }
@@ -304,17 +305,24 @@ impl Strategy for PythonStrategy {
         })
     }
 
-    fn on_order(&mut self, ctx: &mut Ctx<'_, '_>, update: &OrderUpdate) -> Result<(), StrategyError> {
-        let Some(rt) = &self.runtime else {
+    fn on_order(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        update: &OrderUpdate,
+    ) -> Result<(), StrategyError> {
+        let Some(rt) = &mut self.runtime else {
             return Ok(());
         };
         let Some(f) = &rt.loaded.callbacks.on_order else {
             return Ok(());
         };
+        let touch = touch_of(ctx);
         Python::attach(|py| {
-            invoke(&mut self.state, py, ctx, &self.spec.path, |what| {
+            let (book, units) = (&mut rt.book, &rt.units);
+            self.calls.invoke(py, ctx, &self.spec.path, |what| {
                 *what = "on_order";
-                let update = Py::new(py, PyOrderUpdate::new(*update, Arc::clone(&rt.units)))?;
+                book.show(py, touch, units)?;
+                let update = Py::new(py, PyOrderUpdate::new(*update, Arc::clone(units)))?;
                 f.bind(py).call1((rt.ctx.bind(py), update))?;
                 Ok(())
             })
@@ -322,15 +330,18 @@ impl Strategy for PythonStrategy {
     }
 
     fn on_timer(&mut self, ctx: &mut Ctx<'_, '_>, ts_ns: i64) -> Result<(), StrategyError> {
-        let Some(rt) = &self.runtime else {
+        let Some(rt) = &mut self.runtime else {
             return Ok(());
         };
         let Some(f) = &rt.loaded.callbacks.on_timer else {
             return Ok(());
         };
+        let touch = touch_of(ctx);
         Python::attach(|py| {
-            invoke(&mut self.state, py, ctx, &self.spec.path, |what| {
+            let (book, units) = (&mut rt.book, &rt.units);
+            self.calls.invoke(py, ctx, &self.spec.path, |what| {
                 *what = "on_timer";
+                book.show(py, touch, units)?;
                 f.bind(py).call1((rt.ctx.bind(py), ts_ns))?;
                 Ok(())
             })
@@ -338,25 +349,26 @@ impl Strategy for PythonStrategy {
     }
 
     fn on_finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), StrategyError> {
-        let result = match &self.runtime {
-            Some(Runtime {
-                loaded,
-                ctx: py_ctx,
-                ..
-            }) => match &loaded.callbacks.on_finish {
-                Some(f) => Python::attach(|py| {
-                    invoke(&mut self.state, py, ctx, &self.spec.path, |what| {
-                        *what = "on_finish";
-                        f.bind(py).call1((py_ctx.bind(py),))?;
-                        Ok(())
+        let result = match &mut self.runtime {
+            Some(rt) => match &rt.loaded.callbacks.on_finish {
+                Some(f) => {
+                    let touch = touch_of(ctx);
+                    Python::attach(|py| {
+                        let (book, units) = (&mut rt.book, &rt.units);
+                        self.calls.invoke(py, ctx, &self.spec.path, |what| {
+                            *what = "on_finish";
+                            book.show(py, touch, units)?;
+                            f.bind(py).call1((rt.ctx.bind(py),))?;
+                            Ok(())
+                        })
                     })
-                }),
+                }
                 None => Ok(()),
             },
             None => Ok(()),
         };
         // The run is over: stop the watchdog thread.
-        self.state.watchdog = None;
+        self.calls.watchdog = None;
         result
     }
 }

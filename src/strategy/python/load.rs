@@ -67,7 +67,11 @@ pub(crate) fn read_source(path: &Path) -> std::io::Result<String> {
 
 /// Compiles `source` as the file `path` (a syntax check, with Python's own
 /// message, file and line on failure).
-pub(crate) fn compile<'py>(py: Python<'py>, source: &str, path: &Path) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn compile<'py>(
+    py: Python<'py>,
+    source: &str,
+    path: &Path,
+) -> PyResult<Bound<'py, PyAny>> {
     py.import("builtins")?
         .call_method1("compile", (source, path.to_string_lossy(), "exec"))
 }
@@ -91,16 +95,16 @@ pub(crate) fn load(
     // A module of its own, under a name no other module has.
     let stem = path
         .file_stem()
-        .map(|s| s.to_string_lossy().replace(|c: char| !c.is_alphanumeric() && c != '_', "_"))
+        .map(|s| {
+            s.to_string_lossy()
+                .replace(|c: char| !c.is_alphanumeric() && c != '_', "_")
+        })
         .unwrap_or_else(|| "strategy".to_owned());
     let mut name = format!("ticklab_strategy.{stem}");
     if modules.contains(&name)? {
         name = format!("ticklab_strategy.{stem}_{owner}");
     }
-    let strategy_module = py
-        .import("types")?
-        .getattr("ModuleType")?
-        .call1((&name,))?;
+    let strategy_module = py.import("types")?.getattr("ModuleType")?.call1((&name,))?;
     strategy_module.setattr("__file__", path.to_string_lossy())?;
     modules.set_item(&name, &strategy_module)?;
 
@@ -174,12 +178,19 @@ fn find_class<'py>(
             .ok_or_else(|| {
                 let names: Vec<String> = classes
                     .iter()
-                    .filter(|c| c.getattr("__module__").is_ok_and(|m| m.eq(module_name).unwrap_or(false)))
+                    .filter(|c| {
+                        c.getattr("__module__")
+                            .is_ok_and(|m| m.eq(module_name).unwrap_or(false))
+                    })
                     .filter_map(|c| c.name().ok().map(|n| n.to_string()))
                     .collect();
                 PyLookupError::new_err(format!(
                     "{file} has no class named {wanted:?}; its classes: {}",
-                    if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+                    if names.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        names.join(", ")
+                    }
                 ))
             });
     }

@@ -13,7 +13,7 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyModule, PyType};
 
-use super::book::PyBook;
+use super::book::BookDepth;
 use super::console::Console;
 use super::ctx::PyCtx;
 use super::event::{PyMarketEvent, PyOrderUpdate};
@@ -30,6 +30,8 @@ pub(crate) struct Shared {
     pub module: Py<PyModule>,
     /// `ticklab.Strategy`.
     pub strategy_base: Py<PyType>,
+    /// `ticklab.Book`.
+    pub book_class: Py<PyType>,
     side: [Py<PyAny>; 3],
     event_kind: [Py<PyAny>; 9],
     order_status: [Py<PyAny>; 7],
@@ -62,7 +64,7 @@ fn array<const N: usize>(members: Vec<Py<PyAny>>) -> PyResult<[Py<PyAny>; N]> {
 fn build(py: Python<'_>) -> PyResult<Shared> {
     let module = PyModule::new(py, "ticklab")?;
     module.add_class::<PyCtx>()?;
-    module.add_class::<PyBook>()?;
+    module.add_class::<BookDepth>()?;
     module.add_class::<PyMarketEvent>()?;
     module.add_class::<PyOrderUpdate>()?;
     module.add_class::<PyOrder>()?;
@@ -86,10 +88,12 @@ fn build(py: Python<'_>) -> PyResult<Shared> {
             .map(|name| Ok(class.getattr(*name)?.unbind()))
             .collect()
     };
-    let class = |name: &str| -> PyResult<Py<PyType>> { Ok(item(name)?.cast_into::<PyType>()?.unbind()) };
+    let class =
+        |name: &str| -> PyResult<Py<PyType>> { Ok(item(name)?.cast_into::<PyType>()?.unbind()) };
     let function = |name: &str| -> PyResult<Py<PyAny>> { Ok(item(name)?.unbind()) };
     Ok(Shared {
         strategy_base: class("Strategy")?,
+        book_class: class("Book")?,
         side: array(members("Side", &["BUY", "SELL", "NONE"])?)?,
         event_kind: array(members(
             "EventKind",

@@ -112,7 +112,7 @@ impl PyOrder {
     /// Average fill price so far, None when nothing filled.
     #[getter]
     fn avg_fill_price(&self) -> Option<f64> {
-        (self.order.filled_lots > 0).then(|| self.units.price_f(self.order.avg_fill_price_ticks))
+        (self.order.filled_lots > 0).then(|| self.units.avg_price(self.order.avg_fill_price_ticks))
     }
 
     /// A cancel is on its way and not yet answered.
@@ -199,14 +199,14 @@ impl OrderArgs<'_> {
                 ));
             }
             if !request.order_type.has_limit() {
-                return Err(PyValueError::new_err(
-                    "post_only=True needs a limit price",
-                ));
+                return Err(PyValueError::new_err("post_only=True needs a limit price"));
             }
             request.time_in_force = TimeInForce::PostOnly;
         }
-        if matches!(request.order_type, OrderType::Market | OrderType::StopMarket)
-            && !matches!(request.time_in_force, TimeInForce::Ioc | TimeInForce::Fok)
+        if matches!(
+            request.order_type,
+            OrderType::Market | OrderType::StopMarket
+        ) && !matches!(request.time_in_force, TimeInForce::Ioc | TimeInForce::Fok)
         {
             return Err(PyValueError::new_err(
                 "an order without a price is a market order: its time in force is IOC or FOK",
@@ -254,7 +254,11 @@ pub(crate) fn side_from(value: &Bound<'_, PyAny>) -> PyResult<Side> {
 
 /// One entry of `ctx.submit_batch`: a dict with `side`, `qty` and optional
 /// `price`, `tif`, `post_only`, `stop`; or a tuple `(side, qty[, price])`.
-pub(crate) fn batch_entry(units: &Units, entry: &Bound<'_, PyAny>, index: usize) -> PyResult<OrderRequest> {
+pub(crate) fn batch_entry(
+    units: &Units,
+    entry: &Bound<'_, PyAny>,
+    index: usize,
+) -> PyResult<OrderRequest> {
     let args = if let Ok(dict) = entry.cast::<PyDict>() {
         let get = |key: &str| dict.get_item(key);
         for key in dict.keys() {
@@ -266,7 +270,8 @@ pub(crate) fn batch_entry(units: &Units, entry: &Bound<'_, PyAny>, index: usize)
             }
         }
         let required = |key: &str| {
-            get(key)?.ok_or_else(|| PyValueError::new_err(format!("order {index}: missing {key:?}")))
+            get(key)?
+                .ok_or_else(|| PyValueError::new_err(format!("order {index}: missing {key:?}")))
         };
         let optional_f64 = |key: &str| -> PyResult<Option<f64>> {
             match get(key)? {
@@ -279,7 +284,10 @@ pub(crate) fn batch_entry(units: &Units, entry: &Bound<'_, PyAny>, index: usize)
             qty: required("qty")?.extract()?,
             price: optional_f64("price")?,
             tif: get("tif")?.filter(|t| !t.is_none()),
-            post_only: get("post_only")?.map(|p| p.is_truthy()).transpose()?.unwrap_or(false),
+            post_only: get("post_only")?
+                .map(|p| p.is_truthy())
+                .transpose()?
+                .unwrap_or(false),
             stop: optional_f64("stop")?,
         }
     } else if let Ok(seq) = entry.cast::<PySequence>() {
@@ -312,9 +320,8 @@ pub(crate) fn batch_entry(units: &Units, entry: &Bound<'_, PyAny>, index: usize)
             "order {index}: expected a dict or a (side, qty, price) tuple"
         )));
     };
-    args.request(units)
-        .map_err(|err| {
-            let py = entry.py();
-            PyValueError::new_err(format!("order {index}: {}", err.value(py)))
-        })
+    args.request(units).map_err(|err| {
+        let py = entry.py();
+        PyValueError::new_err(format!("order {index}: {}", err.value(py)))
+    })
 }

@@ -1,10 +1,11 @@
 //! What runs on this thread now: the strategy whose callback is on the
 //! stack, the guard rules it runs under, and what it printed.
 //!
-//! The host hands its [`Active`] state to the thread for the span of one
-//! callback ([`run`]) and takes it back afterwards, so `print`, `logging`
-//! and the audit hook, which Python calls with no strategy at hand, find
-//! the right one in O(1) and nothing is shared between strategies.
+//! `print`, `logging` and the audit hook are called by Python with no
+//! strategy at hand; they find the running one here in O(1). The state
+//! stays on the thread between callbacks (marked not running) so that a
+//! callback costs two flag flips, not a move; a different strategy taking
+//! the thread replaces it.
 
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -13,33 +14,21 @@ use super::guard::Policy;
 use super::slot;
 use crate::strategy::Ctx;
 
-/// A strategy's per-callback state, parked in the host between callbacks.
-#[derive(Debug)]
-pub(crate) struct Active {
-    /// The strategy's identity (see [`super::host`]).
-    pub owner: u64,
-    /// What the strategy may do (network, files).
-    pub policy: Arc<Policy>,
+/// A strategy's state on this thread.
+struct Active {
+    owner: u64,
+    policy: Arc<Policy>,
+    /// A callback of `owner` is on the stack.
+    running: bool,
     /// Lines printed, logged or passed to `ctx.log` during the callback, in
-    /// order; the host sends them to the run's log when the callback ends.
-    pub lines: Vec<String>,
+    /// order; the host sends them to the run's log when it returns.
+    lines: Vec<String>,
     /// Text printed since the last newline.
-    pub partial: String,
+    partial: String,
 }
 
 impl Active {
-    /// A fresh state for strategy `owner`.
-    pub(crate) fn new(owner: u64, policy: Arc<Policy>) -> Self {
-        Active {
-            owner,
-            policy,
-            lines: Vec::new(),
-            partial: String::new(),
-        }
-    }
-
-    /// Ends the line being printed, if any.
-    pub(crate) fn end_partial_line(&mut self) {
+    fn end_partial_line(&mut self) {
         if !self.partial.is_empty() {
             let line = std::mem::take(&mut self.partial);
             self.lines.push(line);
@@ -51,56 +40,82 @@ thread_local! {
     static ACTIVE: RefCell<Option<Active>> = const { RefCell::new(None) };
 }
 
-/// Puts the previous state back when dropped (also on unwind).
-struct Restore(Option<Option<Active>>);
+/// Marks the callback over when dropped (also on unwind).
+struct Leave(u64);
 
-impl Drop for Restore {
+impl Drop for Leave {
     fn drop(&mut self) {
-        if let Some(previous) = self.0.take() {
-            ACTIVE.with(|active| *active.borrow_mut() = previous);
-        }
+        ACTIVE.with(|slot| {
+            if let Ok(mut slot) = slot.try_borrow_mut() {
+                if let Some(active) = slot.as_mut().filter(|a| a.owner == self.0) {
+                    active.running = false;
+                }
+            }
+        });
     }
 }
 
-/// Runs `f` as a callback of `active.owner` with `ctx` lent to it, and
-/// returns what `f` returned and the state, with the lines written meanwhile.
-pub(crate) fn run<R>(active: Active, ctx: &mut Ctx<'_, '_>, f: impl FnOnce() -> R) -> (R, Active) {
-    let owner = active.owner;
-    let previous = ACTIVE.with(|slot| slot.borrow_mut().replace(active));
-    let mut restore = Restore(Some(previous));
+/// Runs `f` as a callback of strategy `owner` under `policy`, with `ctx`
+/// lent to it; returns what `f` returned and the lines written meanwhile.
+#[inline]
+pub(crate) fn run<R>(
+    owner: u64,
+    policy: &Arc<Policy>,
+    ctx: &mut Ctx<'_, '_>,
+    f: impl FnOnce() -> R,
+) -> (R, Vec<String>) {
+    ACTIVE.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        match slot.as_mut() {
+            Some(active) if active.owner == owner => active.running = true,
+            _ => {
+                *slot = Some(Active {
+                    owner,
+                    policy: Arc::clone(policy),
+                    running: true,
+                    lines: Vec::new(),
+                    partial: String::new(),
+                });
+            }
+        }
+    });
+    // Only for an unwind: the normal way out below does the same.
+    let leave = Leave(owner);
     let result = slot::lend(owner, ctx, f);
-    let mut active = ACTIVE
-        .with(|slot| slot.borrow_mut().take())
-        .filter(|active| active.owner == owner)
-        .unwrap_or_else(|| {
-            // Only `run` sets the slot and it restores it before returning,
-            // so the state put in above is still there; a fresh one keeps
-            // the run going should that ever not hold.
-            Active::new(owner, Arc::new(Policy::default()))
-        });
-    if let Some(previous) = restore.0.take() {
-        ACTIVE.with(|slot| *slot.borrow_mut() = previous);
-    }
-    active.end_partial_line();
-    (result, active)
+    std::mem::forget(leave);
+    let lines = ACTIVE.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        match slot.as_mut().filter(|a| a.owner == owner) {
+            Some(active) => {
+                active.running = false;
+                active.end_partial_line();
+                std::mem::take(&mut active.lines)
+            }
+            None => Vec::new(),
+        }
+    });
+    (result, lines)
+}
+
+/// Calls `f` on the state of the callback running on this thread.
+#[inline]
+fn with_running<R>(f: impl FnOnce(Option<&mut Active>) -> R) -> R {
+    ACTIVE.with(|slot| match slot.try_borrow_mut() {
+        Ok(mut slot) => f(slot.as_mut().filter(|a| a.running)),
+        Err(_) => f(None),
+    })
 }
 
 /// True while a callback of strategy `owner` runs on this thread.
 pub(crate) fn is_active(owner: u64) -> bool {
-    ACTIVE.with(|slot| {
-        slot.try_borrow()
-            .is_ok_and(|active| active.as_ref().is_some_and(|a| a.owner == owner))
-    })
+    with_running(|active| active.is_some_and(|a| a.owner == owner))
 }
 
 /// Adds printed text to the running callback's output; `false` (and nothing
 /// kept) when no callback runs on this thread.
 pub(crate) fn write_text(text: &str) -> bool {
-    ACTIVE.with(|slot| {
-        let Ok(mut slot) = slot.try_borrow_mut() else {
-            return false;
-        };
-        let Some(active) = slot.as_mut() else {
+    with_running(|active| {
+        let Some(active) = active else {
             return false;
         };
         let mut rest = text;
@@ -118,18 +133,13 @@ pub(crate) fn write_text(text: &str) -> bool {
 /// Adds a whole line to the running callback of `owner`'s output (after
 /// anything printed before it); `false` when that callback is not running.
 pub(crate) fn write_line(owner: u64, line: String) -> bool {
-    ACTIVE.with(|slot| {
-        let Ok(mut slot) = slot.try_borrow_mut() else {
-            return false;
-        };
-        match slot.as_mut() {
-            Some(active) if active.owner == owner => {
-                active.end_partial_line();
-                active.lines.push(line);
-                true
-            }
-            _ => false,
+    with_running(|active| match active {
+        Some(active) if active.owner == owner => {
+            active.end_partial_line();
+            active.lines.push(line);
+            true
         }
+        _ => false,
     })
 }
 
@@ -137,7 +147,7 @@ pub(crate) fn write_line(owner: u64, line: String) -> bool {
 /// (`None` when no callback runs here).
 pub(crate) fn with_policy<R>(f: impl FnOnce(Option<&Policy>) -> R) -> R {
     ACTIVE.with(|slot| match slot.try_borrow() {
-        Ok(active) => f(active.as_ref().map(|a| &*a.policy)),
+        Ok(active) => f(active.as_ref().filter(|a| a.running).map(|a| &*a.policy)),
         Err(_) => f(None),
     })
 }

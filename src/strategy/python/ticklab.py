@@ -156,6 +156,37 @@ class Strategy:
         """Called once after the data is over."""
 
 
+class Book:
+    """The order book as the strategy sees it. The touch attributes are
+    read-only snapshots, current in every callback; levels() and qty_at()
+    read the whole book."""
+
+    __slots__ = ("best_bid", "best_ask", "best_bid_qty", "best_ask_qty", "mid", "spread", "_depth")
+
+    def __init__(self, depth):
+        self._depth = depth
+        self.best_bid = self.best_ask = self.mid = self.spread = None
+        self.best_bid_qty = self.best_ask_qty = 0.0
+
+    def levels(self, n=5):
+        """The n best levels of each side, best first: (bids, asks), each a
+        list of (price, qty)."""
+        return self._depth.levels(n)
+
+    def qty_at(self, price):
+        """Quantity resting at price on either side (0.0 when none)."""
+        return self._depth.qty_at(price)
+
+    def depth(self):
+        """Number of price levels on each side: (bids, asks)."""
+        return self._depth.depth()
+
+    def __repr__(self):
+        show = lambda p: "-" if p is None else p
+        return (f"<Book {show(self.best_bid)} x {show(self.best_ask)} "
+                f"({self.best_bid_qty} / {self.best_ask_qty})>")
+
+
 _EPOCH = _datetime.datetime(1970, 1, 1, tzinfo=_datetime.timezone.utc)
 
 

@@ -96,6 +96,24 @@ impl Units {
         }
     }
 
+    /// An average price (of fills, of a position), in currency units,
+    /// rounded to six decimals more than the tick so that float noise of
+    /// the averaging does not show.
+    #[inline]
+    pub(crate) fn avg_price(&self, ticks: f64) -> f64 {
+        let exact = self.price_f(ticks);
+        let scale = match self.price {
+            Scale::Rounded { decimals_scale, .. } => decimals_scale * 1e6,
+            _ => 10f64.powi(self.instrument.price_decimals() as i32 + 6),
+        };
+        let scaled = exact * scale;
+        if scaled.abs() < 9.0e15 {
+            scaled.round() / scale
+        } else {
+            exact
+        }
+    }
+
     /// A quantity in lots, in base units.
     #[inline]
     pub(crate) fn qty(&self, lots: i64) -> f64 {
@@ -139,7 +157,9 @@ impl Units {
 
     fn grid_error(&self, what: &str, value: f64, err: GridError) -> pyo3::PyErr {
         let message = match err {
-            GridError::OffGrid { step, what: grid, .. } => {
+            GridError::OffGrid {
+                step, what: grid, ..
+            } => {
                 let below = (value / step).floor() as i64;
                 let (low, high) = if what == "price" {
                     (self.price(below), self.price(below + 1))
@@ -154,7 +174,9 @@ impl Units {
                     py_num(high)
                 )
             }
-            GridError::NotFinite { .. } => format!("{what} {} is not a finite number", py_num(value)),
+            GridError::NotFinite { .. } => {
+                format!("{what} {} is not a finite number", py_num(value))
+            }
             GridError::OutOfRange { .. } => format!("{what} {} is out of range", py_num(value)),
         };
         PyValueError::new_err(message)
@@ -188,11 +210,16 @@ mod tests {
             let inst = Instrument::new("T", tick, lot);
             let units = Units::new(&inst);
             for n in [-7_i64, 0, 1, 3, 17, 650_003, 123_456_789] {
-                assert_eq!(units.price(n), inst.price_from_ticks(n), "tick {tick} x {n}");
+                assert_eq!(
+                    units.price(n),
+                    inst.price_from_ticks(n),
+                    "tick {tick} x {n}"
+                );
                 assert_eq!(units.qty(n), inst.qty_from_lots(n), "lot {lot} x {n}");
             }
         }
         let units = Units::new(&Instrument::new("T", 0.1, 1.0));
         assert_eq!(units.price_f(650_003.5), 65000.35);
+        assert_eq!(units.avg_price(649_893.8), 64989.38);
     }
 }

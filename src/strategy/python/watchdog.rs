@@ -114,7 +114,9 @@ impl Watchdog {
     /// The callback returned; true when the watchdog raised in it.
     #[inline]
     pub(crate) fn exit(&mut self) -> bool {
-        self.shared.state.store(self.callbacks << 1, Ordering::Release);
+        self.shared
+            .state
+            .store(self.callbacks << 1, Ordering::Release);
         self.shared.fired.load(Ordering::Acquire) && self.shared.fired.swap(false, Ordering::AcqRel)
     }
 }
@@ -134,6 +136,9 @@ fn interrupt(py: Python<'_>, shared: &Shared, state: u64, exception: &Py<PyType>
     // with no thread state makes the call a no-op returning 0. The ident
     // is C `unsigned long` in CPython; the cast keeps its bits.
     let _ = unsafe {
-        pyo3::ffi::PyThreadState_SetAsyncExc(ident as std::os::raw::c_long, exception.bind(py).as_ptr())
+        pyo3::ffi::PyThreadState_SetAsyncExc(
+            ident as std::os::raw::c_long,
+            exception.bind(py).as_ptr(),
+        )
     };
 }

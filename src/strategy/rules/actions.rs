@@ -13,7 +13,11 @@ use super::price::{Anchor, PriceSpec};
 use super::schema::{Action, OrderAction, OrderSide, ProtectAction, QuoteAction, Tif};
 
 /// Sends `request` and notes it in `out`.
-fn send(ctx: &mut Ctx<'_, '_>, request: OrderRequest, out: &mut Outcome) -> Result<OrderId, StrategyError> {
+fn send(
+    ctx: &mut Ctx<'_, '_>,
+    request: OrderRequest,
+    out: &mut Outcome,
+) -> Result<OrderId, StrategyError> {
     let order_id = ctx.submit(request)?;
     out.requests.push(RequestRecord::New {
         order_id,
@@ -32,14 +36,24 @@ fn send(ctx: &mut Ctx<'_, '_>, request: OrderRequest, out: &mut Outcome) -> Resu
     Ok(order_id)
 }
 
-fn cancel(ctx: &mut Ctx<'_, '_>, order_id: OrderId, out: &mut Outcome) -> Result<(), StrategyError> {
+fn cancel(
+    ctx: &mut Ctx<'_, '_>,
+    order_id: OrderId,
+    out: &mut Outcome,
+) -> Result<(), StrategyError> {
     ctx.cancel(order_id)?;
     out.requests.push(RequestRecord::Cancel { order_id });
     out.acted = true;
     Ok(())
 }
 
-fn modify(ctx: &mut Ctx<'_, '_>, order_id: OrderId, price_ticks: i64, qty_lots: i64, out: &mut Outcome) -> Result<(), StrategyError> {
+fn modify(
+    ctx: &mut Ctx<'_, '_>,
+    order_id: OrderId,
+    price_ticks: i64,
+    qty_lots: i64,
+    out: &mut Outcome,
+) -> Result<(), StrategyError> {
     ctx.modify(order_id, price_ticks, qty_lots)?;
     out.requests.push(RequestRecord::Modify {
         order_id,
@@ -52,7 +66,8 @@ fn modify(ctx: &mut Ctx<'_, '_>, order_id: OrderId, price_ticks: i64, qty_lots: 
 
 /// The open order `id`, unless a cancel of it is on its way.
 fn live(ctx: &Ctx<'_, '_>, id: Option<OrderId>) -> Option<OpenOrder> {
-    id.and_then(|id| ctx.order(id).copied()).filter(|o| !o.cancel_pending)
+    id.and_then(|id| ctx.order(id).copied())
+        .filter(|o| !o.cancel_pending)
 }
 
 fn time_in_force(tif: Tif) -> TimeInForce {
@@ -93,7 +108,12 @@ impl Protection {
     }
 
     /// Places, moves or removes the protective orders to fit the position.
-    fn sync(&mut self, ctx: &mut Ctx<'_, '_>, force: bool, out: &mut Outcome) -> Result<(), StrategyError> {
+    fn sync(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        force: bool,
+        out: &mut Outcome,
+    ) -> Result<(), StrategyError> {
         let position = ctx.position_lots();
         let avg_ticks = ctx.avg_entry_ticks();
         let state = (position, avg_ticks.to_bits());
@@ -124,12 +144,18 @@ impl Protection {
                 (avg_ticks + ticks as f64).ceil()
             } as i64;
             let current = live(ctx, self.stop);
-            let fits = current.is_some_and(|o| o.side == exit && o.stop_price_ticks == stop_ticks && o.leaves_lots() == qty);
+            let fits = current.is_some_and(|o| {
+                o.side == exit && o.stop_price_ticks == stop_ticks && o.leaves_lots() == qty
+            });
             if !fits {
                 if let Some(order) = current {
                     cancel(ctx, order.id, out)?;
                 }
-                self.stop = Some(send(ctx, OrderRequest::stop_market(exit, stop_ticks, qty), out)?);
+                self.stop = Some(send(
+                    ctx,
+                    OrderRequest::stop_market(exit, stop_ticks, qty),
+                    out,
+                )?);
             }
         }
         if let Some(ticks) = self.take_ticks {
@@ -139,9 +165,13 @@ impl Protection {
                 (avg_ticks - ticks as f64).floor()
             } as i64;
             match live(ctx, self.take) {
-                Some(o) if o.side == exit && o.price_ticks == price_ticks && o.leaves_lots() == qty => {}
+                Some(o)
+                    if o.side == exit && o.price_ticks == price_ticks && o.leaves_lots() == qty => {
+                }
                 Some(o) if o.side == exit && o.modify_pending => self.dirty = true,
-                Some(o) if o.side == exit => modify(ctx, o.id, price_ticks, o.filled_lots + qty, out)?,
+                Some(o) if o.side == exit => {
+                    modify(ctx, o.id, price_ticks, o.filled_lots + qty, out)?
+                }
                 current => {
                     if let Some(order) = current {
                         cancel(ctx, order.id, out)?;
@@ -178,7 +208,12 @@ impl Executor {
     }
 
     /// Carries out `action`, the file's action number `key`.
-    pub(crate) fn run(&mut self, ctx: &mut Ctx<'_, '_>, action: &Action, key: usize) -> Result<Outcome, StrategyError> {
+    pub(crate) fn run(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        action: &Action,
+        key: usize,
+    ) -> Result<Outcome, StrategyError> {
         match action {
             Action::Buy(order) => self.order(ctx, Side::Buy, order),
             Action::Sell(order) => self.order(ctx, Side::Sell, order),
@@ -191,7 +226,11 @@ impl Executor {
     }
 
     /// Keeps the protective orders in line after an order update.
-    pub(crate) fn on_order(&mut self, ctx: &mut Ctx<'_, '_>, _update: &OrderUpdate) -> Result<(), StrategyError> {
+    pub(crate) fn on_order(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        _update: &OrderUpdate,
+    ) -> Result<(), StrategyError> {
         let mut out = Outcome::default();
         self.protection.sync(ctx, false, &mut out)
     }
@@ -219,7 +258,12 @@ impl Executor {
         max - side.sign() * ctx.position_lots() - open
     }
 
-    fn order(&mut self, ctx: &mut Ctx<'_, '_>, side: Side, action: &OrderAction) -> Result<Outcome, StrategyError> {
+    fn order(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        side: Side,
+        action: &OrderAction,
+    ) -> Result<Outcome, StrategyError> {
         let wanted = self.size_lots(action.lots, action.share);
         if wanted < 1 {
             return Ok(Outcome::skipped("size rounds to 0 lots"));
@@ -230,11 +274,17 @@ impl Executor {
         }
         let request = match action.price {
             PriceSpec::Market => OrderRequest::market(side, qty),
-            PriceSpec::Limit { anchor, offset_ticks } => {
+            PriceSpec::Limit {
+                anchor,
+                offset_ticks,
+            } => {
                 let Some(anchor_ticks) = anchor_price(ctx, anchor, side) else {
-                    return Ok(Outcome::skipped("the book has no price to place the order against"));
+                    return Ok(Outcome::skipped(
+                        "the book has no price to place the order against",
+                    ));
                 };
-                OrderRequest::limit(side, anchor_ticks + offset_ticks, qty).with_tif(time_in_force(action.tif))
+                OrderRequest::limit(side, anchor_ticks + offset_ticks, qty)
+                    .with_tif(time_in_force(action.tif))
             }
         };
         let mut out = Outcome::default();
@@ -291,7 +341,12 @@ impl Executor {
         Ok(out)
     }
 
-    fn quote(&mut self, ctx: &mut Ctx<'_, '_>, quote: &QuoteAction, key: usize) -> Result<Outcome, StrategyError> {
+    fn quote(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        quote: &QuoteAction,
+        key: usize,
+    ) -> Result<Outcome, StrategyError> {
         let (Some(bid), Some(ask)) = (ctx.best_bid(), ctx.best_ask()) else {
             return Ok(Outcome::skipped("the book is one-sided"));
         };
@@ -303,12 +358,16 @@ impl Executor {
             return Ok(Outcome::skipped("size rounds to 0 lots"));
         }
         let position = ctx.position_lots();
-        let center = (bid.price + ask.price) as f64 / 2.0 - quote.skew_ticks_per_lot * position as f64;
+        let center =
+            (bid.price + ask.price) as f64 / 2.0 - quote.skew_ticks_per_lot * position as f64;
         let half = quote.spread_ticks as f64 / 2.0;
         let bid_ticks = ((center - half).floor() as i64).min(ask.price - 1);
         let ask_ticks = ((center + half).ceil() as i64).max(bid.price + 1);
         let mut out = Outcome::default();
-        for (i, (side, price_ticks)) in [(Side::Buy, bid_ticks), (Side::Sell, ask_ticks)].into_iter().enumerate() {
+        for (i, (side, price_ticks)) in [(Side::Buy, bid_ticks), (Side::Sell, ask_ticks)]
+            .into_iter()
+            .enumerate()
+        {
             let allowed = self
                 .max_position_lots
                 .is_none_or(|max| side.sign() * position + qty <= max);
@@ -317,13 +376,20 @@ impl Executor {
                 Some(order) if order.cancel_pending || order.modify_pending => {}
                 Some(order) if !allowed => cancel(ctx, order.id, &mut out)?,
                 Some(order) if order.price_ticks != price_ticks => {
-                    modify(ctx, order.id, price_ticks, order.filled_lots + qty, &mut out)?;
+                    modify(
+                        ctx,
+                        order.id,
+                        price_ticks,
+                        order.filled_lots + qty,
+                        &mut out,
+                    )?;
                 }
                 Some(_) => {}
                 None => {
                     *slot = None;
                     if allowed {
-                        let request = OrderRequest::limit(side, price_ticks, qty).with_tif(TimeInForce::PostOnly);
+                        let request = OrderRequest::limit(side, price_ticks, qty)
+                            .with_tif(TimeInForce::PostOnly);
                         *slot = Some(send(ctx, request, &mut out)?);
                     }
                 }
@@ -335,7 +401,12 @@ impl Executor {
         Ok(out)
     }
 
-    fn protect(&mut self, ctx: &mut Ctx<'_, '_>, p: &ProtectAction, stop: bool) -> Result<Outcome, StrategyError> {
+    fn protect(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        p: &ProtectAction,
+        stop: bool,
+    ) -> Result<Outcome, StrategyError> {
         let slot = if stop {
             &mut self.protection.stop_ticks
         } else {
@@ -348,7 +419,10 @@ impl Executor {
         if changed {
             out.acted = true;
             let what = if stop { "stop-loss" } else { "take-profit" };
-            out.note = Some(Cow::Owned(format!("{what} armed {} ticks from the average entry", p.ticks)));
+            out.note = Some(Cow::Owned(format!(
+                "{what} armed {} ticks from the average entry",
+                p.ticks
+            )));
         } else if !out.acted {
             out.note = Some(Cow::Borrowed("already armed"));
         }
@@ -364,7 +438,11 @@ fn anchor_price(ctx: &Ctx<'_, '_>, anchor: Anchor, side: Side) -> Option<i64> {
         Anchor::Ask => ctx.best_ask().map(|l| l.price),
         Anchor::Mid => {
             let mid = ctx.mid_ticks()?;
-            Some(if side == Side::Buy { mid.floor() } else { mid.ceil() } as i64)
+            Some(if side == Side::Buy {
+                mid.floor()
+            } else {
+                mid.ceil()
+            } as i64)
         }
     }
 }

@@ -205,14 +205,22 @@ pub(crate) fn node_record(program: &Program, states: &[NodeState], id: usize) ->
             record.lhs = Some(OperandRecord {
                 source: lhs.label.clone(),
                 value: known(state.lhs),
-                previous: if crossing { known(state.prev_lhs) } else { None },
+                previous: if crossing {
+                    known(state.prev_lhs)
+                } else {
+                    None
+                },
                 unit: lhs.unit,
             });
             record.op = Some(*op);
             record.rhs = Some(OperandRecord {
                 source: rhs.label.clone(),
                 value: known(state.rhs),
-                previous: if crossing { known(state.prev_rhs) } else { None },
+                previous: if crossing {
+                    known(state.prev_rhs)
+                } else {
+                    None
+                },
                 unit: rhs.unit,
             });
         }
@@ -250,7 +258,10 @@ impl SignalFeed {
 
     /// Records waiting to be drained.
     pub fn len(&self) -> usize {
-        self.records.lock().unwrap_or_else(PoisonError::into_inner).len()
+        self.records
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 
     /// True when no record is waiting.

@@ -85,9 +85,12 @@ impl SlotState {
             IndicatorSpec::Imbalance { levels } => SlotState::Imbalance(*levels as usize),
             IndicatorSpec::Sma { of, window } => mean(*of, window.as_ns(), MeanOut::Sma),
             IndicatorSpec::Stddev { of, window } => mean(*of, window.as_ns(), MeanOut::Stddev),
-            IndicatorSpec::Bollinger { of, window, k, band } => {
-                mean(*of, window.as_ns(), MeanOut::Band { k: *k, band: *band })
-            }
+            IndicatorSpec::Bollinger {
+                of,
+                window,
+                k,
+                band,
+            } => mean(*of, window.as_ns(), MeanOut::Band { k: *k, band: *band }),
             IndicatorSpec::Ema { of, half_life } => SlotState::Ema {
                 of: *of,
                 ema: TimeEma::new(half_life.as_ns()),
@@ -99,7 +102,9 @@ impl SlotState {
             IndicatorSpec::Vwap { window } => trades(window.map(|w| w.as_ns()), TradeOut::Vwap),
             IndicatorSpec::Volume { window } => trades(Some(window.as_ns()), TradeOut::Volume),
             IndicatorSpec::TradeCount { window } => trades(Some(window.as_ns()), TradeOut::Count),
-            IndicatorSpec::SignedVolume { window } => trades(Some(window.as_ns()), TradeOut::Signed),
+            IndicatorSpec::SignedVolume { window } => {
+                trades(Some(window.as_ns()), TradeOut::Signed)
+            }
             IndicatorSpec::Position => SlotState::Position,
             IndicatorSpec::UnrealizedPnl => SlotState::UnrealizedPnl,
             IndicatorSpec::OpenOrders => SlotState::OpenOrders,
@@ -115,7 +120,9 @@ impl SlotState {
     /// The series this indicator is fed with, if any.
     fn source(&self) -> Option<Source> {
         match self {
-            SlotState::Mean { of, .. } | SlotState::Ema { of, .. } | SlotState::Rsi { of, .. } => Some(*of),
+            SlotState::Mean { of, .. } | SlotState::Ema { of, .. } | SlotState::Rsi { of, .. } => {
+                Some(*of)
+            }
             _ => None,
         }
     }
@@ -223,12 +230,22 @@ impl Bank {
     }
 
     /// A trade seen at local time `ts_ns`.
-    pub(crate) fn on_trade(&mut self, ts_ns: i64, aggressor: Side, price_ticks: i64, qty_lots: i64) {
+    pub(crate) fn on_trade(
+        &mut self,
+        ts_ns: i64,
+        aggressor: Side,
+        price_ticks: i64,
+        qty_lots: i64,
+    ) {
         self.series.last = price_ticks as f64;
         for slot in &mut self.slots {
             match slot {
-                SlotState::Trades { window, .. } => window.push(ts_ns, aggressor, price_ticks, qty_lots),
-                other if other.source() == Some(Source::Last) => other.push(ts_ns, price_ticks as f64),
+                SlotState::Trades { window, .. } => {
+                    window.push(ts_ns, aggressor, price_ticks, qty_lots)
+                }
+                other if other.source() == Some(Source::Last) => {
+                    other.push(ts_ns, price_ticks as f64)
+                }
                 _ => {}
             }
         }
@@ -267,11 +284,18 @@ impl Bank {
     /// Computes every slot's value at local time `now_ns`.
     pub(crate) fn evaluate(&mut self, ctx: &Ctx<'_, '_>, now_ns: i64) {
         let series = self.series;
-        for ((slot, value), scale) in self.slots.iter_mut().zip(&mut self.values).zip(&self.scales) {
+        for ((slot, value), scale) in self
+            .slots
+            .iter_mut()
+            .zip(&mut self.values)
+            .zip(&self.scales)
+        {
             *value = scale
                 * match slot {
                     SlotState::Series(src) => series.get(*src),
-                    SlotState::Imbalance(levels) => imbalance(ctx.book(), *levels).unwrap_or(f64::NAN),
+                    SlotState::Imbalance(levels) => {
+                        imbalance(ctx.book(), *levels).unwrap_or(f64::NAN)
+                    }
                     SlotState::Mean {
                         window,
                         out: MeanOut::Sma,

@@ -76,7 +76,10 @@ const WITH_PARAMETERS: &[(&str, &str)] = &[
     ("ema", "{ ema = { of = \"mid\", half_life = \"10s\" } }"),
     ("rsi", "{ rsi = { of = \"mid\", window = \"1m\" } }"),
     ("stddev", "{ stddev = { of = \"mid\", window = \"1m\" } }"),
-    ("bollinger", "{ bollinger = { window = \"1m\", band = \"upper\" } }"),
+    (
+        "bollinger",
+        "{ bollinger = { window = \"1m\", band = \"upper\" } }",
+    ),
     ("vwap", "{ vwap = { window = \"5m\" } }"),
     ("volume", "{ volume = { window = \"10s\" } }"),
     ("trade_count", "{ trade_count = { window = \"10s\" } }"),
@@ -120,9 +123,9 @@ pub(crate) fn unit_of(spec: &IndicatorSpec) -> Unit {
         | IndicatorSpec::Vwap { .. } => Unit::Price,
         IndicatorSpec::Spread => Unit::Ticks,
         IndicatorSpec::Imbalance { .. } => Unit::Ratio,
-        IndicatorSpec::Sma { of, .. } | IndicatorSpec::Ema { of, .. } | IndicatorSpec::Stddev { of, .. } => {
-            source_unit(*of)
-        }
+        IndicatorSpec::Sma { of, .. }
+        | IndicatorSpec::Ema { of, .. }
+        | IndicatorSpec::Stddev { of, .. } => source_unit(*of),
         IndicatorSpec::Bollinger {
             band: Band::PercentB,
             ..
@@ -224,7 +227,7 @@ pub(crate) struct HotNode {
 }
 
 /// Truth table of `op` over (previous outcome, outcome), see [`HotNode`].
-fn truth_table(op: Op) -> u16 {
+pub(crate) fn truth_table(op: Op) -> u16 {
     // Over the current outcome only: bit 0 below, 1 equal, 2 above.
     let now = |mask: u16| mask | mask << 3 | mask << 6 | mask << 9;
     match op {
@@ -283,7 +286,10 @@ impl Program {
             check_spec(spec, &path)?;
         }
         if file.rules.is_empty() {
-            return Err(Invalid::new(&root.key("rules"), "a rule file needs at least one rule"));
+            return Err(Invalid::new(
+                &root.key("rules"),
+                "a rule file needs at least one rule",
+            ));
         }
         let mut rules = Vec::with_capacity(file.rules.len());
         for (i, rule) in file.rules.iter().enumerate() {
@@ -299,7 +305,10 @@ impl Program {
             }
             let root_node = c.condition(&rule.when, &path.key("when"))?;
             if rule.then.is_empty() {
-                return Err(Invalid::new(&path.key("then"), "a rule needs at least one action"));
+                return Err(Invalid::new(
+                    &path.key("then"),
+                    "a rule needs at least one action",
+                ));
             }
             for (k, action) in rule.then.iter().enumerate() {
                 c.check_action(action, &path.key("then").index(k))?;
@@ -370,7 +379,9 @@ impl Program {
 
 fn check_name(name: &str, path: &FieldPath) -> Result<(), Invalid> {
     let mut chars = name.chars();
-    let well_formed = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+    let well_formed = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if !well_formed {
         return Err(Invalid::new(
@@ -401,11 +412,25 @@ fn check_spec(spec: &IndicatorSpec, path: &FieldPath) -> Result<(), Invalid> {
     }
 }
 
-fn check_size(lots: Option<i64>, share: Option<f64>, max: Option<i64>, path: &FieldPath) -> Result<(), Invalid> {
+fn check_size(
+    lots: Option<i64>,
+    share: Option<f64>,
+    max: Option<i64>,
+    path: &FieldPath,
+) -> Result<(), Invalid> {
     match (lots, share) {
-        (None, None) => Err(Invalid::new(path, "give the size as `lots` or as a `share` of the maximum position")),
-        (Some(_), Some(_)) => Err(Invalid::new(path, "give the size as `lots` or as `share`, not both")),
-        (Some(lots), None) if lots < 1 => Err(Invalid::new(&path.key("lots"), format!("must be at least 1, got {lots}"))),
+        (None, None) => Err(Invalid::new(
+            path,
+            "give the size as `lots` or as a `share` of the maximum position",
+        )),
+        (Some(_), Some(_)) => Err(Invalid::new(
+            path,
+            "give the size as `lots` or as `share`, not both",
+        )),
+        (Some(lots), None) if lots < 1 => Err(Invalid::new(
+            &path.key("lots"),
+            format!("must be at least 1, got {lots}"),
+        )),
         (None, Some(share)) if !(share > 0.0 && share <= 1.0) => Err(Invalid::new(
             &path.key("share"),
             format!("must be above 0 and at most 1, got {share}"),
@@ -447,9 +472,17 @@ impl Compiler<'_> {
         self.nodes.len() - 1
     }
 
-    fn list(&mut self, conds: &[Condition], key: &str, path: &FieldPath) -> Result<Vec<usize>, Invalid> {
+    fn list(
+        &mut self,
+        conds: &[Condition],
+        key: &str,
+        path: &FieldPath,
+    ) -> Result<Vec<usize>, Invalid> {
         if conds.is_empty() {
-            return Err(Invalid::new(path, format!("`{key}` needs at least one condition")));
+            return Err(Invalid::new(
+                path,
+                format!("`{key}` needs at least one condition"),
+            ));
         }
         conds
             .iter()
@@ -478,7 +511,11 @@ impl Compiler<'_> {
                 if at_least.n < 1 || at_least.n as usize > ids.len() {
                     return Err(Invalid::new(
                         &at.key("n"),
-                        format!("n must be 1 to {} (the number of conditions), got {}", ids.len(), at_least.n),
+                        format!(
+                            "n must be 1 to {} (the number of conditions), got {}",
+                            ids.len(),
+                            at_least.n
+                        ),
                     ));
                 }
                 Ok(self.push(NodeKind::AtLeast(at_least.n), &ids, path))
@@ -496,18 +533,28 @@ impl Compiler<'_> {
         if matches!((lhs.arg, rhs.arg), (Arg::Const(_), Arg::Const(_))) {
             return Err(Invalid::new(
                 path,
-                format!("compares two constants ({} {} {}); one side must be an indicator", lhs.label, cmp.op, rhs.label),
+                format!(
+                    "compares two constants ({} {} {}); one side must be an indicator",
+                    lhs.label, cmp.op, rhs.label
+                ),
             ));
         }
         if let (Some(a), Some(b)) = (lhs.unit, rhs.unit) {
             if a != b {
                 return Err(Invalid::new(
                     path,
-                    format!("cannot compare {} ({a}) with {} ({b})", lhs.label, rhs.label),
+                    format!(
+                        "cannot compare {} ({a}) with {} ({b})",
+                        lhs.label, rhs.label
+                    ),
                 ));
             }
         }
-        Ok(NodeKind::Compare { lhs, op: cmp.op, rhs })
+        Ok(NodeKind::Compare {
+            lhs,
+            op: cmp.op,
+            rhs,
+        })
     }
 
     fn operand(&mut self, operand: &Operand, path: &FieldPath) -> Result<CompiledOperand, Invalid> {
@@ -540,7 +587,10 @@ impl Compiler<'_> {
             let (secs, unit) = if name.contains(':') {
                 (parse_time_of_day_secs(name), Unit::TimeOfDay)
             } else {
-                (Duration::parse(name).map(Duration::as_secs_f64), Unit::Seconds)
+                (
+                    Duration::parse(name).map(Duration::as_secs_f64),
+                    Unit::Seconds,
+                )
             };
             return Ok(CompiledOperand {
                 arg: Arg::Const(secs.map_err(|m| Invalid::new(path, m))?),
@@ -605,7 +655,10 @@ impl Compiler<'_> {
                     ));
                 }
                 if !quote.skew_ticks_per_lot.is_finite() {
-                    return Err(Invalid::new(&inner.key("skew_ticks_per_lot"), "must be a finite number"));
+                    return Err(Invalid::new(
+                        &inner.key("skew_ticks_per_lot"),
+                        "must be a finite number",
+                    ));
                 }
                 check_size(quote.lots, quote.share, max, &inner)
             }

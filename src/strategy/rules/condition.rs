@@ -117,7 +117,9 @@ impl<'de> Visitor<'de> for ConditionVisitor {
     type Value = Condition;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a condition: a table with `all`, `any`, `not`, `at_least`, or `lhs`, `op` and `rhs`")
+        f.write_str(
+            "a condition: a table with `all`, `any`, `not`, `at_least`, or `lhs`, `op` and `rhs`",
+        )
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Condition, A::Error> {
@@ -204,6 +206,7 @@ impl<'de> Visitor<'de> for OperandVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Operand, A::Error> {
-        IndicatorSpec::deserialize(de::value::MapAccessDeserializer::new(map)).map(Operand::Indicator)
+        IndicatorSpec::deserialize(de::value::MapAccessDeserializer::new(map))
+            .map(Operand::Indicator)
     }
 }

@@ -131,7 +131,8 @@ impl JsonSchema for Duration {
 /// Parses a time of day, `"HH:MM"` or `"HH:MM:SS"`, into seconds since
 /// midnight; the error says what is wrong.
 pub fn parse_time_of_day_secs(text: &str) -> Result<f64, String> {
-    let bad = || format!("bad time of day {text:?}: write \"HH:MM\" or \"HH:MM:SS\", e.g. \"09:30\"");
+    let bad =
+        || format!("bad time of day {text:?}: write \"HH:MM\" or \"HH:MM:SS\", e.g. \"09:30\"");
     let mut parts = text.trim().split(':');
     let mut field = |max: u32| -> Result<Option<u32>, String> {
         match parts.next() {
@@ -173,8 +174,13 @@ mod tests {
         ] {
             assert_eq!(Duration::parse(text).map(Duration::as_ns), Ok(ns), "{text}");
         }
-        assert_eq!(Duration::parse("1.5s").map(|d| d.to_string()), Ok("1500ms".into()));
-        for bad in ["", "5", "s", "5x", "-5s", "0s", ".5s", "5.s", "5 sec", "1e3s"] {
+        assert_eq!(
+            Duration::parse("1.5s").map(|d| d.to_string()),
+            Ok("1500ms".into())
+        );
+        for bad in [
+            "", "5", "s", "5x", "-5s", "0s", ".5s", "5.s", "5 sec", "1e3s",
+        ] {
             assert!(Duration::parse(bad).is_err(), "{bad}");
         }
     }

@@ -75,8 +75,12 @@ fn outcome(lhs: f64, rhs: f64) -> u8 {
     }
 }
 
+/// Truth codes: 0 unknown, 1 false, 2 true.
+const TRUTHS: [Truth; 3] = [Truth::Unknown, Truth::False, Truth::True];
+
+/// Evaluates a comparison: its truth code (see [`TRUTHS`]).
 #[inline]
-fn compare(node: &HotNode, operands: &[f64], state: &mut NodeState) -> Truth {
+fn compare(node: &HotNode, operands: &[f64], state: &mut NodeState) -> u8 {
     let lhs = operands.get(node.lhs as usize).copied().unwrap_or(f64::NAN);
     let rhs = operands.get(node.rhs as usize).copied().unwrap_or(f64::NAN);
     let previous = state.outcome;
@@ -86,46 +90,93 @@ fn compare(node: &HotNode, operands: &[f64], state: &mut NodeState) -> Truth {
     state.lhs = lhs;
     state.rhs = rhs;
     state.outcome = now;
-    if now == UNKNOWN_OUTCOME {
-        Truth::Unknown
-    } else if node.table >> (3 * u32::from(previous) + u32::from(now)) & 1 == 1 {
-        Truth::True
-    } else {
-        Truth::False
-    }
+    let holds = (node.table >> (3 * u32::from(previous) + u32::from(now)) & 1) as u8;
+    // Unknown (0) when the values are not known, else false (1) or true (2).
+    u8::from(now != UNKNOWN_OUTCOME) * (1 + holds)
 }
 
 /// Evaluates every node of `program` over the `operands` (indicator values,
-/// then constants), children first, updating `states`.
+/// then constants), updating `states`: comparisons first (they depend on
+/// nothing else), then the other nodes, children first.
 pub(crate) fn evaluate(program: &Program, operands: &[f64], states: &mut [NodeState]) {
+    for (node, state) in program.hot.iter().zip(states.iter_mut()) {
+        if node.kind == HotKind::Compare {
+            state.truth = TRUTHS[usize::from(compare(node, operands, state))];
+        }
+    }
     for (i, node) in program.hot.iter().enumerate() {
-        let truth = match node.kind {
-            HotKind::Compare => compare(node, operands, &mut states[i]),
-            kind => {
-                let (mut t, mut u) = (0u32, 0u32);
-                let children = &program.hot_child_ids[node.first_child as usize..node.end_child as usize];
-                for &c in children {
-                    match states[c as usize].truth {
-                        Truth::True => t += 1,
-                        Truth::Unknown => u += 1,
-                        Truth::False => {}
-                    }
-                }
-                if kind == HotKind::Not {
-                    match (t, u) {
-                        (0, 0) => Truth::True,
-                        (0, _) => Truth::Unknown,
-                        _ => Truth::False,
-                    }
-                } else if t >= node.need {
-                    Truth::True
-                } else if t + u < node.need {
-                    Truth::False
-                } else {
-                    Truth::Unknown
-                }
-            }
+        if node.kind == HotKind::Compare {
+            continue;
+        }
+        let (mut t, mut u) = (0u32, 0u32);
+        for &c in &program.hot_child_ids[node.first_child as usize..node.end_child as usize] {
+            let truth = states[c as usize].truth;
+            t += u32::from(truth == Truth::True);
+            u += u32::from(truth == Truth::Unknown);
+        }
+        let need = if node.kind == HotKind::Not {
+            // True when its one child is false: none true, none unknown.
+            (t, u) = (u32::from(t + u == 0), u);
+            1
+        } else {
+            node.need
         };
-        states[i].truth = truth;
+        states[i].truth = if t >= need {
+            Truth::True
+        } else if t + u < need {
+            Truth::False
+        } else {
+            Truth::Unknown
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::strategy::rules::compile::truth_table;
+    use crate::strategy::rules::schema::Op;
+
+    /// Truths of `op` over a series of (lhs, rhs) evaluations.
+    fn run(op: Op, series: &[(f64, f64)]) -> Vec<Truth> {
+        let node = HotNode {
+            kind: HotKind::Compare,
+            table: truth_table(op),
+            need: 0,
+            lhs: 0,
+            rhs: 1,
+            first_child: 0,
+            end_child: 0,
+        };
+        let mut state = NodeState::default();
+        series
+            .iter()
+            .map(|&(l, r)| TRUTHS[usize::from(compare(&node, &[l, r], &mut state))])
+            .collect()
+    }
+
+    #[test]
+    fn comparisons_and_crossings() {
+        use Truth::{False as F, True as T, Unknown as U};
+        let nan = f64::NAN;
+        let series = [
+            (1.0, 2.0),
+            (2.0, 2.0),
+            (3.0, 2.0),
+            (3.0, 2.0),
+            (nan, 2.0),
+            (3.0, 2.0),
+            (1.0, 2.0),
+        ];
+        assert_eq!(run(Op::Gt, &series), [F, F, T, T, U, T, F]);
+        assert_eq!(run(Op::Ge, &series), [F, T, T, T, U, T, F]);
+        assert_eq!(run(Op::Lt, &series), [T, F, F, F, U, F, T]);
+        assert_eq!(run(Op::Le, &series), [T, T, F, F, U, F, T]);
+        assert_eq!(run(Op::Eq, &series), [F, T, F, F, U, F, F]);
+        assert_eq!(run(Op::Ne, &series), [T, F, T, T, U, T, T]);
+        // Above after equal counts; after an unknown value it does not.
+        assert_eq!(run(Op::CrossesAbove, &series), [F, F, T, F, U, F, F]);
+        assert_eq!(run(Op::CrossesBelow, &series), [F, F, F, F, U, F, T]);
+        assert_eq!(run(Op::Gt, &[(f64::INFINITY, 30.0)]), [T]);
     }
 }

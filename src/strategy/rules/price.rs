@@ -47,7 +47,9 @@ pub enum PriceSpec {
 impl PriceSpec {
     /// Parses `"market"`, `"bid"`, `"ask+2"`, `"mid-1"`.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let bad = || format!("bad price {text:?}: write \"market\", or \"bid\", \"ask\" or \"mid\" with an optional tick offset such as \"bid+1\" or \"ask-2\"");
+        let bad = || {
+            format!("bad price {text:?}: write \"market\", or \"bid\", \"ask\" or \"mid\" with an optional tick offset such as \"bid+1\" or \"ask-2\"")
+        };
         let t = text.trim();
         if t == "market" {
             return Ok(PriceSpec::Market);
@@ -142,7 +144,10 @@ mod tests {
             let spec = PriceSpec::parse(text);
             assert_eq!(spec.map(|s| s.to_string()), Ok(text.to_owned()));
         }
-        assert_eq!(PriceSpec::parse("ask+0").map(|s| s.to_string()), Ok("ask".into()));
+        assert_eq!(
+            PriceSpec::parse("ask+0").map(|s| s.to_string()),
+            Ok("ask".into())
+        );
         for bad in ["", "bids", "ask+", "mid*2", "best", "bid+1.5", "bid€"] {
             assert!(PriceSpec::parse(bad).is_err(), "{bad}");
         }

@@ -15,10 +15,12 @@ use super::duration::Duration;
 use super::price::PriceSpec;
 
 /// A no-code strategy: named indicators, and rules that act when their
-/// condition holds. On every consistent book (the last event of each
-/// exchange message) all conditions are evaluated on the same snapshot,
-/// then the actions of the rules whose conditions hold run in file order.
-/// Every firing is recorded with the value of each condition.
+/// condition holds. Conditions are evaluated, all on the same snapshot,
+/// whenever what they read may have changed: the best bid or ask moved or
+/// changed size, a trade printed, or one of the strategy's orders changed
+/// (files reading `ahead_qty` or a deeper imbalance: at every consistent
+/// book). Then the actions of the rules whose conditions hold run in file
+/// order. Every firing is recorded with the value of each condition.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "ticklab rule file")]
@@ -329,15 +331,24 @@ impl fmt::Display for IndicatorSpec {
             IndicatorSpec::Microprice => f.write_str("microprice"),
             IndicatorSpec::Spread => f.write_str("spread"),
             IndicatorSpec::Imbalance { levels } => write!(f, "imbalance(levels={levels})"),
-            IndicatorSpec::Sma { of, window } => write!(f, "sma(of={}, window={window})", of.as_str()),
+            IndicatorSpec::Sma { of, window } => {
+                write!(f, "sma(of={}, window={window})", of.as_str())
+            }
             IndicatorSpec::Ema { of, half_life } => {
                 write!(f, "ema(of={}, half_life={half_life})", of.as_str())
             }
-            IndicatorSpec::Rsi { of, window } => write!(f, "rsi(of={}, window={window})", of.as_str()),
+            IndicatorSpec::Rsi { of, window } => {
+                write!(f, "rsi(of={}, window={window})", of.as_str())
+            }
             IndicatorSpec::Stddev { of, window } => {
                 write!(f, "stddev(of={}, window={window})", of.as_str())
             }
-            IndicatorSpec::Bollinger { of, window, k, band } => write!(
+            IndicatorSpec::Bollinger {
+                of,
+                window,
+                k,
+                band,
+            } => write!(
                 f,
                 "bollinger(of={}, window={window}, k={k}, band={})",
                 of.as_str(),

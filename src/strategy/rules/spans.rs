@@ -301,7 +301,10 @@ mod tests {
 
     #[test]
     fn paths_print_like_code() {
-        assert_eq!(path(&["rules", "2", "when", "all", "1", "lhs"]).to_string(), "rules[2].when.all[1].lhs");
+        assert_eq!(
+            path(&["rules", "2", "when", "all", "1", "lhs"]).to_string(),
+            "rules[2].when.all[1].lhs"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::book::Level;
 use crate::market::{EventKind, MarketEvent};
 use crate::sim::OrderUpdate;
 use crate::strategy::{Ctx, Strategy, StrategyError};
@@ -11,6 +12,7 @@ use super::audit::{node_record, ActionRecord, Outcome, Signal, SignalFeed};
 use super::bank::Bank;
 use super::compile::Program;
 use super::eval::{evaluate, NodeState, Truth};
+use super::schema::IndicatorSpec;
 
 /// Firings of one rule so far.
 #[derive(Clone, Copy, Debug, Default)]
@@ -21,11 +23,19 @@ struct RuleRun {
 
 /// A rule file running as a strategy.
 ///
-/// On every market event that leaves the book consistent (the last of its
-/// exchange message) it updates its indicators, evaluates every condition
-/// on that one snapshot, then runs, in file order, the actions of each rule
-/// whose condition is true, is not cooling down and has not reached its
-/// `max_fires`. Each firing is added to its [`SignalFeed`].
+/// Indicators see every trade and every consistent book (the last event of
+/// an exchange message). The rules are evaluated whenever what they read
+/// may have changed: at a consistent book where the best bid or ask (price
+/// or size) differs from the last evaluation, at every trade, and at the
+/// first consistent book after an answer about one of the strategy's
+/// orders. Depth changes behind the touch are not evaluation points, unless
+/// the file reads them: a rule file with `ahead_qty` or an imbalance over
+/// more than one level is evaluated at every consistent book.
+///
+/// An evaluation evaluates every condition on one snapshot, then runs, in
+/// file order, the actions of each rule whose condition is true, is not
+/// cooling down and has not reached its `max_fires`. Each firing is added
+/// to its [`SignalFeed`].
 #[derive(Debug)]
 pub struct RulesStrategy {
     program: Arc<Program>,
@@ -38,6 +48,13 @@ pub struct RulesStrategy {
     /// Reused buffer of the current rule's action outcomes.
     outcomes: Vec<Outcome>,
     feed: SignalFeed,
+    /// Best bid and ask at the last evaluation.
+    last_touch: (Option<Level>, Option<Level>),
+    /// An order answer arrived since the last evaluation.
+    orders_changed: bool,
+    /// The file reads the book behind the touch: evaluate at every
+    /// consistent book.
+    every_book: bool,
 }
 
 impl RulesStrategy {
@@ -56,6 +73,12 @@ impl RulesStrategy {
             executor: Executor::new(program.file.settings.max_position_lots, actions),
             outcomes: Vec::new(),
             feed: SignalFeed::new(),
+            last_touch: (None, None),
+            orders_changed: true,
+            every_book: program.slots.iter().any(|spec| {
+                matches!(spec, IndicatorSpec::AheadQty { .. })
+                    || matches!(spec, IndicatorSpec::Imbalance { levels } if *levels > 1)
+            }),
             program,
         }
     }
@@ -137,16 +160,30 @@ impl Strategy for RulesStrategy {
         if !ev.is_last_in_batch() {
             return Ok(());
         }
-        self.bank.on_book(now_ns, ctx.book());
+        let touch = (ctx.best_bid(), ctx.best_ask());
+        let touch_changed = touch != self.last_touch;
+        if !(touch_changed || self.orders_changed || self.every_book || ev.kind == EventKind::Trade) {
+            return Ok(());
+        }
+        if touch_changed || self.every_book {
+            self.bank.on_book(now_ns, ctx.book());
+        }
+        self.last_touch = touch;
+        self.orders_changed = false;
         self.bank.evaluate(ctx, now_ns);
         evaluate(&self.program, self.bank.operands(), &mut self.states);
         self.fire_rules(ctx, now_ns)
     }
 
-    fn on_order(&mut self, ctx: &mut Ctx<'_, '_>, update: &OrderUpdate) -> Result<(), StrategyError> {
+    fn on_order(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        update: &OrderUpdate,
+    ) -> Result<(), StrategyError> {
         if update.fill.is_some() {
             self.bank.on_fill(update.local_ts_ns);
         }
+        self.orders_changed = true;
         self.executor.on_order(ctx, update)
     }
 }
