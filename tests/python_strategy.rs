@@ -49,7 +49,7 @@ fn trade(ts: i64, aggressor: Side, price: i64, qty: i64) -> MarketEvent {
 /// A strategy file in a temporary folder (kept while the folder lives).
 fn strategy_file(dir: &tempfile::TempDir, name: &str, source: &str) -> PathBuf {
     let path = dir.path().join(name);
-    std::fs::write(&path, source).unwrap();
+    std::fs::write(&path, source).expect("write the strategy file");
     path
 }
 
@@ -79,7 +79,7 @@ fn run(
     instrument: Instrument,
     strategy: impl Strategy,
 ) -> Result<RunRecord, RunError> {
-    let engine = Engine::from_slice(instrument, config, events).unwrap();
+    let engine = Engine::from_slice(instrument, config, events).expect("valid configuration");
     run_to_end(engine, strategy)
 }
 
@@ -159,10 +159,10 @@ fn parity(
     native: Vec<(i64, Vec<Act>)>,
     python_steps: &str,
 ) -> RunRecord {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("temporary folder");
     let path = strategy_file(&dir, "script.py", &python_script(python_steps));
-    let native = run(events, config, instrument.clone(), Script(native)).unwrap();
-    let from_python = run(events, config, instrument.clone(), python(&path)).unwrap();
+    let native = run(events, config, instrument.clone(), Script(native)).expect("native run");
+    let from_python = run(events, config, instrument.clone(), python(&path)).expect("Python run");
     assert!(!native.orders.is_empty(), "the script sent nothing");
     assert_eq!(from_python.fills, native.fills, "fills differ");
     assert_eq!(from_python.orders, native.orders, "order updates differ");
@@ -1099,4 +1099,37 @@ class B(Strategy):
     assert!(stderr.contains("ok.py:12"), "{stderr}");
     assert!(stderr.contains("ValueError: bad trade"), "{stderr}");
     assert!(stderr.contains("Traceback"), "{stderr}");
+}
+
+#[test]
+fn ctx_used_outside_a_callback_raises_runtime_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = strategy_file(
+        &dir,
+        "outside.py",
+        r#"
+import threading
+from ticklab import Strategy
+
+class Outside(Strategy):
+    def on_start(self, ctx):
+        errors = []
+
+        def probe():
+            try:
+                ctx.now
+            except RuntimeError as err:
+                errors.append(str(err))
+
+        thread = threading.Thread(target=probe)
+        thread.start()
+        thread.join()
+        ctx.log(errors)
+"#,
+    );
+    let record = run(&day_events(), &config(0, 0), instrument(), python(&path)).unwrap();
+    assert_eq!(
+        log_texts(&record),
+        vec!["['ctx can act only inside a callback of its strategy, on the thread running it']"]
+    );
 }

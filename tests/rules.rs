@@ -6,7 +6,9 @@ use serde_json::json;
 use ticklab::book::Level;
 use ticklab::market::{EventKind, Instrument, MarketEvent, Side};
 use ticklab::session::StrategyChoice;
-use ticklab::sim::{Engine, FillRecord, LatencyConfig, OrderType, OrderUpdate, RunConfig, RunRecord};
+use ticklab::sim::{
+    Engine, FillRecord, LatencyConfig, OrderType, OrderUpdate, RunConfig, RunRecord,
+};
 use ticklab::strategy::indicators::{
     imbalance, TimeEma, TimeWeightedWindow, TradeWindow, WindowedRsi,
 };
@@ -530,7 +532,8 @@ fn random_day(batches: usize) -> Vec<MarketEvent> {
                 } else {
                     (Side::Sell, 1_500 + rng.below(5))
                 };
-                tape.events.push(MarketEvent::depth(ts, side, price, rng.below(30)));
+                tape.events
+                    .push(MarketEvent::depth(ts, side, price, rng.below(30)));
                 continue;
             }
             _ => {}
@@ -577,7 +580,11 @@ struct NativeEquivalent {
 }
 
 impl Strategy for NativeEquivalent {
-    fn on_order(&mut self, _ctx: &mut Ctx<'_, '_>, _update: &OrderUpdate) -> Result<(), StrategyError> {
+    fn on_order(
+        &mut self,
+        _ctx: &mut Ctx<'_, '_>,
+        _update: &OrderUpdate,
+    ) -> Result<(), StrategyError> {
         self.orders_changed = true;
         Ok(())
     }
@@ -597,7 +604,9 @@ impl Strategy for NativeEquivalent {
         self.last_touch = touch;
         self.orders_changed = false;
         let mid = (bid.price + ask.price) as f64 / 2.0;
-        let window = self.slow.get_or_insert_with(|| TimeWeightedWindow::new(5 * S));
+        let window = self
+            .slow
+            .get_or_insert_with(|| TimeWeightedWindow::new(5 * S));
         window.push(now, mid);
         let slow = window.mean(now).unwrap_or(f64::NAN);
         let imb = (bid.qty - ask.qty) as f64 / (bid.qty + ask.qty) as f64;

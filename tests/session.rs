@@ -321,7 +321,9 @@ fn session_throughput_against_headless() {
     session.send(Command::SetStrategy("mm".to_owned())).unwrap();
     session.wait_idle(WAIT).unwrap();
     let started = std::time::Instant::now();
-    session.send(Command::Play(ticklab::session::Speed::Max)).unwrap();
+    session
+        .send(Command::Play(ticklab::session::Speed::Max))
+        .unwrap();
     let mut updates = 0;
     loop {
         std::thread::sleep(Duration::from_millis(16));

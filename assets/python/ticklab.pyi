@@ -95,7 +95,10 @@ class OrderError(ValueError):
 
 class GuardError(PermissionError):
     """An action refused to strategies: network access (unless the run allows
-    it), writing files outside the run's output folder, starting processes."""
+    it with --allow-network), writing files outside the run's output folder,
+    starting processes. The guard is an audit hook in the same process as the
+    strategy: it stops mistakes, it is not a sandbox (native code such as
+    ctypes can go around it)."""
 
 class CallbackTimeout(BaseException):
     """Raised inside a callback that ran longer than the run's callback budget

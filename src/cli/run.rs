@@ -70,9 +70,11 @@ struct RunLog {
 
 impl RunLog {
     fn create(out: &Path) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;
+        std::fs::create_dir_all(out)
+            .with_context(|| format!("{}: cannot create", out.display()))?;
         let path = out.join("log.txt");
-        let file = File::create(&path).with_context(|| format!("{}: cannot create", path.display()))?;
+        let file =
+            File::create(&path).with_context(|| format!("{}: cannot create", path.display()))?;
         Ok(RunLog {
             file: BufWriter::new(file),
             path,
@@ -93,7 +95,8 @@ impl RunLog {
                 record.text
             );
             progress.suspend(|| eprintln!("{line}"));
-            writeln!(self.file, "{line}").with_context(|| format!("{}: cannot write", self.path.display()))?;
+            writeln!(self.file, "{line}")
+                .with_context(|| format!("{}: cannot write", self.path.display()))?;
         }
         self.written = logs.len();
         Ok(())
@@ -113,7 +116,8 @@ fn read_config(path: Option<&Path>) -> anyhow::Result<(RunConfig, toml::Table)> 
     let Some(path) = path else {
         return Ok((RunConfig::default(), toml::Table::new()));
     };
-    let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read", path.display()))?;
     let mut table: toml::Table =
         toml::from_str(&text).with_context(|| format!("{}: not valid TOML", path.display()))?;
     let params = match table.remove("params") {
@@ -142,7 +146,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         let options = PythonOptions {
             allow_network: args.allow_network,
             write_dirs: vec![args.out.clone()],
-            callback_budget: (args.callback_budget_ms > 0).then(|| Duration::from_millis(args.callback_budget_ms)),
+            callback_budget: (args.callback_budget_ms > 0)
+                .then(|| Duration::from_millis(args.callback_budget_ms)),
         };
         (choice.build_with(&options), None)
     } else {
@@ -153,8 +158,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let progress = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(day.rows);
         bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg} [{bar:40}] {pos}/{len} events ({per_sec}, eta {eta})")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template(
+                "{spinner} {msg} [{bar:40}] {pos}/{len} events ({per_sec}, eta {eta})",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar.set_message(format!("{} {}", day.instrument.symbol, day.day));
         bar
@@ -172,7 +179,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             // The error's text already holds its cause (for a strategy, the
             // whole traceback): print it once, not once per level.
             let wake = step.map_err(|err| {
-                anyhow::anyhow!("run of {} on {} {}: {err}", args.strategy, day.instrument.symbol, day.day)
+                anyhow::anyhow!(
+                    "run of {} on {} {}: {err}",
+                    args.strategy,
+                    day.instrument.symbol,
+                    day.day
+                )
             })?;
             let seen = runner.engine().exchange_events();
             if seen - last_shown >= 65_536 {
@@ -186,7 +198,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     };
     // A Python strategy keeps the interpreter for the whole run instead of
     // attaching for every callback.
-    let driven = if choice.is_python() { python::attached(drive) } else { drive() };
+    let driven = if choice.is_python() {
+        python::attached(drive)
+    } else {
+        drive()
+    };
     progress.finish_and_clear();
     driven?;
     let log_path = log.finish()?;
@@ -211,7 +227,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let signals_written = match signals.map(|feed| feed.drain()) {
         Some(records) if !records.is_empty() => {
             let path = args.out.join("signals.jsonl");
-            rules::write_jsonl_file(&path, &records).with_context(|| format!("{}: cannot write", path.display()))?;
+            rules::write_jsonl_file(&path, &records)
+                .with_context(|| format!("{}: cannot write", path.display()))?;
             Some(path)
         }
         _ => None,

@@ -54,7 +54,11 @@ pub struct DayRun {
 /// Finds the day to run in `data_dir` (a data folder, a symbol folder or a
 /// Parquet file). `symbol` and `day` may be omitted when there is only one
 /// choice.
-pub fn open_day(data_dir: &Path, symbol: Option<&str>, day: Option<Day>) -> Result<DayRun, SessionError> {
+pub fn open_day(
+    data_dir: &Path,
+    symbol: Option<&str>,
+    day: Option<Day>,
+) -> Result<DayRun, SessionError> {
     let catalog = Catalog::open(data_dir)?;
     let symbols = || {
         catalog
@@ -83,7 +87,13 @@ pub fn open_day(data_dir: &Path, symbol: Option<&str>, day: Option<Day>) -> Resu
             }
         },
     };
-    let days = || data.days.iter().map(|d| d.day.to_string()).collect::<Vec<_>>().join(", ");
+    let days = || {
+        data.days
+            .iter()
+            .map(|d| d.day.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let file: &DayFile = match day {
         Some(day) => data.day(day).ok_or_else(|| {
             SessionError::NotFound(format!(
@@ -113,9 +123,17 @@ pub fn open_day(data_dir: &Path, symbol: Option<&str>, day: Option<Day>) -> Resu
 
 impl DayRun {
     /// An engine over this day, its data streamed by a loader thread.
-    pub fn engine(&self, config: &RunConfig, read: ReadOptions) -> Result<Engine<'static>, SessionError> {
+    pub fn engine(
+        &self,
+        config: &RunConfig,
+        read: ReadOptions,
+    ) -> Result<Engine<'static>, SessionError> {
         let loader = Loader::spawn(&self.file, &self.instrument, read)?;
-        Ok(Engine::new(self.instrument.clone(), config, LoaderSource::new(loader))?)
+        Ok(Engine::new(
+            self.instrument.clone(),
+            config,
+            LoaderSource::new(loader),
+        )?)
     }
 
     /// A runner of `strategy` over this day.
@@ -176,7 +194,8 @@ impl StrategyChoice {
                 Ok(StrategyChoice::MarketMaker(config))
             }
             other if rules::is_rule_file(Path::new(other)) => {
-                let rules = RuleSet::from_path(Path::new(other)).map_err(|err| fail(err.to_string()))?;
+                let rules =
+                    RuleSet::from_path(Path::new(other)).map_err(|err| fail(err.to_string()))?;
                 Ok(StrategyChoice::Rules {
                     path: PathBuf::from(other),
                     rules,
@@ -232,11 +251,13 @@ impl StrategyChoice {
     pub fn with_class(self, class: Option<String>) -> Result<Self, SessionError> {
         match (self, class) {
             (choice, None) => Ok(choice),
-            (StrategyChoice::Python { path, params, .. }, Some(class)) => Ok(StrategyChoice::Python {
-                path,
-                class: Some(class),
-                params,
-            }),
+            (StrategyChoice::Python { path, params, .. }, Some(class)) => {
+                Ok(StrategyChoice::Python {
+                    path,
+                    class: Some(class),
+                    params,
+                })
+            }
             (_, Some(class)) => Err(SessionError::Strategy {
                 name: class,
                 reason: "a class can be chosen only for a Python strategy file".to_owned(),

@@ -158,6 +158,8 @@ impl TicklabApp {
         }
         session.request_frame();
         self.view.updates_last_frame = applied;
+        self.panel_times
+            .record("(taking in updates)", started.elapsed());
         if more || self.view.state().is_running() {
             ctx.request_repaint();
         }
@@ -309,7 +311,8 @@ impl TicklabApp {
                     self.actions.push(Action::ToggleOverlay);
                 }
                 if self.show_overlay {
-                    self.frame_times.overlay_ui(ui, &self.view, &self.panel_times);
+                    self.frame_times
+                        .overlay_ui(ui, &self.view, &self.panel_times);
                 }
             });
         });
@@ -371,7 +374,13 @@ impl TicklabApp {
         egui::Panel::top("top_bar").show(ui, |ui| {
             self.title_bar_ui(ui);
             for &i in &top {
-                timed_ui(&mut self.panels[i], ui, &self.view, &mut self.actions, &mut self.panel_times);
+                timed_ui(
+                    &mut self.panels[i],
+                    ui,
+                    &self.view,
+                    &mut self.actions,
+                    &mut self.panel_times,
+                );
             }
         });
         egui::Panel::left("left_column")
@@ -388,7 +397,13 @@ impl TicklabApp {
                                 .id_salt(("left", panel.title()))
                                 .default_open(true)
                                 .show(ui, |ui| {
-                                    timed_ui(panel, ui, &self.view, &mut self.actions, &mut self.panel_times);
+                                    timed_ui(
+                                        panel,
+                                        ui,
+                                        &self.view,
+                                        &mut self.actions,
+                                        &mut self.panel_times,
+                                    );
                                 });
                         }
                     });
@@ -399,7 +414,13 @@ impl TicklabApp {
             .size_range(220.0..=600.0)
             .show(ui, |ui| {
                 for &i in &right {
-                    timed_ui(&mut self.panels[i], ui, &self.view, &mut self.actions, &mut self.panel_times);
+                    timed_ui(
+                        &mut self.panels[i],
+                        ui,
+                        &self.view,
+                        &mut self.actions,
+                        &mut self.panel_times,
+                    );
                 }
             });
         egui::Panel::bottom("bottom_row")
@@ -414,7 +435,14 @@ impl TicklabApp {
                     .filter(|(i, _)| bottom.contains(i))
                     .map(|(_, p)| p)
                     .collect();
-                Self::row_ui(ui, "bottom", &mut row, &self.view, &mut self.actions, &mut self.panel_times);
+                Self::row_ui(
+                    ui,
+                    "bottom",
+                    &mut row,
+                    &self.view,
+                    &mut self.actions,
+                    &mut self.panel_times,
+                );
             });
         egui::CentralPanel::default().show(ui, |ui| {
             egui::Panel::bottom("center_bottom_row")
@@ -439,7 +467,13 @@ impl TicklabApp {
                     );
                 });
             for &i in &center {
-                timed_ui(&mut self.panels[i], ui, &self.view, &mut self.actions, &mut self.panel_times);
+                timed_ui(
+                    &mut self.panels[i],
+                    ui,
+                    &self.view,
+                    &mut self.actions,
+                    &mut self.panel_times,
+                );
             }
         });
 

@@ -128,7 +128,9 @@ impl DepthPanel {
                 let (b, a) = col.touch_ticks();
                 Some((b.or(a)?, a.or(b)?))
             })
-            .fold((i64::MAX, i64::MIN), |(lo, hi), (b, a)| (lo.min(b), hi.max(a)));
+            .fold((i64::MAX, i64::MIN), |(lo, hi), (b, a)| {
+                (lo.min(b), hi.max(a))
+            });
         if lo > hi {
             return;
         }
@@ -259,7 +261,7 @@ impl DepthPanel {
                 continue;
             }
             let center = Pos2::new(x_of(fill.exch_ts_ns.min(t1)), y_of(fill.price_ticks));
-            let r = 5.0;
+            let r = 3.5;
             let diamond = vec![
                 center + Vec2::new(0.0, -r),
                 center + Vec2::new(r, 0.0),
@@ -269,7 +271,7 @@ impl DepthPanel {
             painter.add(Shape::convex_polygon(
                 diamond,
                 theme::OWN,
-                Stroke::new(1.5, Color32::WHITE),
+                Stroke::new(1.0, Color32::from_gray(230)),
             ));
         }
 
@@ -319,9 +321,11 @@ impl Panel for DepthPanel {
         ui.horizontal(|ui| {
             ui.strong("Depth");
             ui.label(
-                RichText::new("heatmap: liquidity over time, trades as bubbles, own fills as blue diamonds")
-                    .weak()
-                    .small(),
+                RichText::new(
+                    "heatmap: liquidity over time, trades as bubbles, own fills as blue diamonds",
+                )
+                .weak()
+                .small(),
             );
         });
         let size = ui.available_size();

@@ -60,7 +60,7 @@ impl FrameTimes {
             .unwrap_or_default();
         let slowest = panels
             .slowest()
-            .map(|(title, ms)| format!(" · slowest panel {title} {ms:.1} ms"))
+            .map(|(title, ms)| format!(" · slowest {title} {ms:.1} ms"))
             .unwrap_or_default();
         let text = format!(
             "frame {mean_ms:.1} ms (worst {worst_ms:.1}) · {:.0} fps · {} updates{slowest}{rate}",
@@ -95,9 +95,6 @@ impl PanelTimes {
 
     /// The slowest panel and its smoothed time, ms.
     pub fn slowest(&self) -> Option<(&'static str, f32)> {
-        self.ms
-            .iter()
-            .copied()
-            .max_by(|a, b| a.1.total_cmp(&b.1))
+        self.ms.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1))
     }
 }

@@ -64,8 +64,14 @@ pub(crate) fn run<R>(
     ctx: &mut Ctx<'_, '_>,
     f: impl FnOnce() -> R,
 ) -> (R, Vec<String>) {
+    // The cell is borrowed only inside these small functions, never while
+    // Python runs, so the borrows below always succeed; were one to fail,
+    // the callback would run without console capture and under the guard's
+    // fallback rules rather than panic.
     ACTIVE.with(|slot| {
-        let mut slot = slot.borrow_mut();
+        let Ok(mut slot) = slot.try_borrow_mut() else {
+            return;
+        };
         match slot.as_mut() {
             Some(active) if active.owner == owner => active.running = true,
             _ => {
@@ -84,7 +90,9 @@ pub(crate) fn run<R>(
     let result = slot::lend(owner, ctx, f);
     std::mem::forget(leave);
     let lines = ACTIVE.with(|slot| {
-        let mut slot = slot.borrow_mut();
+        let Ok(mut slot) = slot.try_borrow_mut() else {
+            return Vec::new();
+        };
         match slot.as_mut().filter(|a| a.owner == owner) {
             Some(active) => {
                 active.running = false;

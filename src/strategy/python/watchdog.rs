@@ -49,7 +49,9 @@ thread_local! {
     static IDENT: u64 = {
         // SAFETY: takes no arguments, only reads the OS thread id; callable
         // without the GIL and before the interpreter starts.
-        u64::from(unsafe { pyo3::ffi::PyThread_get_thread_ident() })
+        let ident: std::os::raw::c_ulong = unsafe { pyo3::ffi::PyThread_get_thread_ident() };
+        // `unsigned long`: as wide as u64 or narrower.
+        ident as u64
     };
 }
 

@@ -6,7 +6,7 @@
 //! in ticks and lots and turned into price units as they are read, so sums
 //! over windows stay exact.
 
-use crate::book::L2Book;
+use crate::book::{L2Book, Level};
 use crate::market::Side;
 use crate::strategy::indicators::{
     imbalance, microprice_ticks, TimeEma, TimeWeightedWindow, TradeWindow, WindowedRsi,
@@ -176,6 +176,8 @@ pub(crate) struct Bank {
     uses_book: bool,
     /// Whether any indicator needs the microprice.
     uses_microprice: bool,
+    /// Imbalance of the touch sizes at the last consistent book.
+    touch_imbalance: f64,
     last_fill_ns: Option<i64>,
 }
 
@@ -208,6 +210,7 @@ impl Bank {
             },
             uses_book,
             uses_microprice,
+            touch_imbalance: f64::NAN,
             last_fill_ns: None,
         }
     }
@@ -251,15 +254,28 @@ impl Bank {
         }
     }
 
-    /// The book is consistent at local time `ts_ns`.
-    pub(crate) fn on_book(&mut self, ts_ns: i64, book: &L2Book) {
+    /// The book is consistent at local time `ts_ns`, with this best bid and
+    /// ask.
+    pub(crate) fn on_book(
+        &mut self,
+        ts_ns: i64,
+        book: &L2Book,
+        touch: (Option<Level>, Option<Level>),
+    ) {
         if !self.uses_book {
             return;
         }
-        let (bid, ask) = (book.best_bid(), book.best_ask());
+        let (bid, ask) = touch;
         let s = &mut self.series;
         s.bid = bid.map_or(f64::NAN, |l| l.price as f64);
         s.ask = ask.map_or(f64::NAN, |l| l.price as f64);
+        // As `indicators::imbalance` over one level.
+        let (bid_lots, ask_lots) = (bid.map_or(0, |l| l.qty), ask.map_or(0, |l| l.qty));
+        self.touch_imbalance = if bid_lots + ask_lots > 0 {
+            (bid_lots - ask_lots) as f64 / (bid_lots + ask_lots) as f64
+        } else {
+            f64::NAN
+        };
         s.mid = (s.bid + s.ask) / 2.0;
         s.spread = s.ask - s.bid;
         if self.uses_microprice {

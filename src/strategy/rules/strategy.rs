@@ -28,9 +28,10 @@ struct RuleRun {
 /// may have changed: at a consistent book where the best bid or ask (price
 /// or size) differs from the last evaluation, at every trade, and at the
 /// first consistent book after an answer about one of the strategy's
-/// orders. Depth changes behind the touch are not evaluation points, unless
-/// the file reads them: a rule file with `ahead_qty` or an imbalance over
-/// more than one level is evaluated at every consistent book.
+/// orders.
+/// Depth changes behind the touch are not evaluation points, unless the
+/// file reads them: a rule file with `ahead_qty` or an imbalance over more
+/// than one level is evaluated at every consistent book.
 ///
 /// An evaluation evaluates every condition on one snapshot, then runs, in
 /// file order, the actions of each rule whose condition is true, is not
@@ -162,11 +163,12 @@ impl Strategy for RulesStrategy {
         }
         let touch = (ctx.best_bid(), ctx.best_ask());
         let touch_changed = touch != self.last_touch;
-        if !(touch_changed || self.orders_changed || self.every_book || ev.kind == EventKind::Trade) {
+        if !(touch_changed || self.orders_changed || self.every_book || ev.kind == EventKind::Trade)
+        {
             return Ok(());
         }
         if touch_changed || self.every_book {
-            self.bank.on_book(now_ns, ctx.book());
+            self.bank.on_book(now_ns, ctx.book(), touch);
         }
         self.last_touch = touch;
         self.orders_changed = false;
