@@ -18,7 +18,7 @@ use ticklab::market::{Instrument, MarketEvent, Side};
 use ticklab::sim::{Engine, LatencyConfig, RunConfig};
 use ticklab::strategy::native::NoOp;
 use ticklab::strategy::rules::RuleSet;
-use ticklab::strategy::run_to_end;
+use ticklab::strategy::{run_to_end, Ctx, Strategy, StrategyError};
 
 const DAY_EVENTS: usize = 5_000_000;
 const LEVELS: i64 = 10;
@@ -246,40 +246,68 @@ fn rules_throughput(c: &mut Criterion) {
     group.finish();
 }
 
-/// Runs each strategy `runs` times, alternating so both see the same
-/// machine load, and prints the best rates and their ratio.
+/// Reads the touch at every event and does nothing with it: what any
+/// strategy that looks at the book costs the runner.
+#[derive(Default)]
+struct TouchReader {
+    sum_ticks: i64,
+}
+
+impl Strategy for TouchReader {
+    fn on_market(&mut self, ctx: &mut Ctx<'_, '_>, _ev: &MarketEvent) -> Result<(), StrategyError> {
+        if let (Some(bid), Some(ask)) = (ctx.best_bid(), ctx.best_ask()) {
+            self.sum_ticks = self.sum_ticks.wrapping_add(bid.price + ask.qty);
+        }
+        Ok(())
+    }
+}
+
+/// Runs each strategy `runs` times, alternating so all see the same
+/// machine load, and prints the best rates and the ratio to the no-op.
 fn quick(runs: usize) {
     let events = synthetic_day(DAY_EVENTS);
     let instrument = Instrument::new("BENCH", 0.01, 1.0);
     let config = config();
     let rules = rules();
-    let (mut noop_secs, mut rules_secs) = (f64::MAX, f64::MAX);
+    let mut best_secs = [f64::MAX; 3];
     let (mut fills, mut signals) = (0, 0);
     for _ in 0..runs.max(1) {
-        let start = std::time::Instant::now();
+        let mut timed = |i: usize, f: &mut dyn FnMut()| {
+            let start = std::time::Instant::now();
+            f();
+            best_secs[i] = best_secs[i].min(start.elapsed().as_secs_f64());
+        };
         let engine =
-            Engine::from_slice(instrument.clone(), &config, &events).expect("valid config");
-        black_box(run_to_end(engine, NoOp).expect("run").data_events);
-        noop_secs = noop_secs.min(start.elapsed().as_secs_f64());
-
-        let strategy = rules.strategy();
-        let feed = strategy.signal_feed();
-        let start = std::time::Instant::now();
-        let engine =
-            Engine::from_slice(instrument.clone(), &config, &events).expect("valid config");
-        fills = run_to_end(engine, strategy).expect("run").fills.len();
-        rules_secs = rules_secs.min(start.elapsed().as_secs_f64());
-        signals = feed.len();
+            || Engine::from_slice(instrument.clone(), &config, &events).expect("valid config");
+        timed(0, &mut || {
+            black_box(run_to_end(engine(), NoOp).expect("run").data_events);
+        });
+        timed(1, &mut || {
+            black_box(
+                run_to_end(engine(), TouchReader::default())
+                    .expect("run")
+                    .data_events,
+            );
+        });
+        timed(2, &mut || {
+            let strategy = rules.strategy();
+            let feed = strategy.signal_feed();
+            fills = run_to_end(engine(), strategy).expect("run").fills.len();
+            signals = feed.len();
+        });
     }
     let rate = |secs: f64| events.len() as f64 / secs / 1e6;
+    let [noop, reader, rules_secs] = best_secs;
+    println!("native_noop:                  {:.2} M events/s", rate(noop));
     println!(
-        "native_noop:                  {:.2} M events/s",
-        rate(noop_secs)
+        "native_touch_reader:          {:.2} M events/s, {:.0}% of no-op",
+        rate(reader),
+        100.0 * noop / reader
     );
     println!(
         "rules_5_conditions_3_windows: {:.2} M events/s ({fills} fills, {signals} signals), {:.0}% of no-op",
         rate(rules_secs),
-        100.0 * noop_secs / rules_secs
+        100.0 * noop / rules_secs
     );
 }
 

@@ -164,14 +164,27 @@ impl Series {
     pub fn window(&self, x_min: f64, x_max: f64, max_points: usize) -> Vec<[f64; 2]> {
         let first_history = self.history.partition_point(|p| p[0] < x_min);
         let first_recent = self.recent.partition_point(|p| p[0] < x_min);
-        let from_history = self.history[first_history.saturating_sub(1)..]
+        // The last point before the window, so a line reaches its left edge.
+        let before = if first_recent > 0 {
+            self.recent.get(first_recent - 1)
+        } else {
+            first_history
+                .checked_sub(1)
+                .and_then(|i| self.history.get(i))
+        };
+        let from_history = self.history[first_history..]
             .iter()
             .take_while(|p| p[0] <= x_max);
         let from_recent = self
             .recent
-            .range(first_recent.saturating_sub(1)..)
+            .range(first_recent..)
             .take_while(|p| p[0] <= x_max);
-        let mut points: Vec<[f64; 2]> = from_history.chain(from_recent).copied().collect();
+        let mut points: Vec<[f64; 2]> = before
+            .into_iter()
+            .chain(from_history)
+            .chain(from_recent)
+            .copied()
+            .collect();
         if let Some(after) = self
             .recent
             .iter()

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::book::Level;
-use crate::market::{EventKind, MarketEvent};
+use crate::market::{EventKind, MarketEvent, Side};
 use crate::sim::OrderUpdate;
 use crate::strategy::{Ctx, Strategy, StrategyError};
 
@@ -51,6 +51,8 @@ pub struct RulesStrategy {
     feed: SignalFeed,
     /// Best bid and ask at the last evaluation.
     last_touch: (Option<Level>, Option<Level>),
+    /// An event since the last evaluation may have changed the touch.
+    touch_may_differ: bool,
     /// An order answer arrived since the last evaluation.
     orders_changed: bool,
     /// The file reads the book behind the touch: evaluate at every
@@ -75,6 +77,7 @@ impl RulesStrategy {
             outcomes: Vec::new(),
             feed: SignalFeed::new(),
             last_touch: (None, None),
+            touch_may_differ: true,
             orders_changed: true,
             every_book: program.slots.iter().any(|spec| {
                 matches!(spec, IndicatorSpec::AheadQty { .. })
@@ -92,6 +95,22 @@ impl RulesStrategy {
     /// Takes the signals recorded since the last drain, oldest first.
     pub fn drain_signals(&self) -> Vec<Signal> {
         self.feed.drain()
+    }
+
+    /// True unless `ev` only changed the book behind the touch of the last
+    /// evaluation: a level below the best bid or above the best ask cannot
+    /// become the best without an event at the best itself.
+    #[inline]
+    fn may_move_touch(&self, ev: &MarketEvent) -> bool {
+        match (ev.kind, ev.side) {
+            (EventKind::Depth | EventKind::Snapshot, Side::Buy) => {
+                self.last_touch.0.is_none_or(|best| ev.price >= best.price)
+            }
+            (EventKind::Depth | EventKind::Snapshot, Side::Sell) => {
+                self.last_touch.1.is_none_or(|best| ev.price <= best.price)
+            }
+            _ => true,
+        }
     }
 
     fn fire_rules(&mut self, ctx: &mut Ctx<'_, '_>, now_ns: i64) -> Result<(), StrategyError> {
@@ -155,16 +174,22 @@ impl Strategy for RulesStrategy {
 
     fn on_market(&mut self, ctx: &mut Ctx<'_, '_>, ev: &MarketEvent) -> Result<(), StrategyError> {
         let now_ns = ctx.now_ns();
-        if ev.kind == EventKind::Trade {
+        let trade = ev.kind == EventKind::Trade;
+        if trade {
             self.bank.on_trade(now_ns, ev.side, ev.price, ev.qty);
+        } else if !self.touch_may_differ {
+            self.touch_may_differ = self.may_move_touch(ev);
         }
         if !ev.is_last_in_batch() {
             return Ok(());
         }
+        if !(self.touch_may_differ || self.orders_changed || self.every_book || trade) {
+            return Ok(());
+        }
         let touch = (ctx.best_bid(), ctx.best_ask());
         let touch_changed = touch != self.last_touch;
-        if !(touch_changed || self.orders_changed || self.every_book || ev.kind == EventKind::Trade)
-        {
+        self.touch_may_differ = false;
+        if !(touch_changed || self.orders_changed || self.every_book || trade) {
             return Ok(());
         }
         if touch_changed || self.every_book {
