@@ -212,8 +212,12 @@ fn config() -> RunConfig {
     }
 }
 
+/// The bench's rule file, or the one named by `RULES_BENCH_FILE`.
 fn rules() -> RuleSet {
-    RuleSet::from_toml_str(RULES, "bench.rules.toml").expect("the bench's rule file is valid")
+    match std::env::var_os("RULES_BENCH_FILE") {
+        Some(path) => RuleSet::from_path(std::path::Path::new(&path)).expect("a valid rule file"),
+        None => RuleSet::from_toml_str(RULES, "bench.rules.toml").expect("the bench's rule file is valid"),
+    }
 }
 
 fn rules_throughput(c: &mut Criterion) {
@@ -271,8 +275,13 @@ fn quick(runs: usize) {
     let rules = rules();
     let mut best_secs = [f64::MAX; 3];
     let (mut fills, mut signals) = (0, 0);
+    // `RULES_BENCH_ONLY=noop|reader|rules` runs one of them, for profiling.
+    let only = std::env::var("RULES_BENCH_ONLY").unwrap_or_default();
     for _ in 0..runs.max(1) {
         let mut timed = |i: usize, f: &mut dyn FnMut()| {
+            if !only.is_empty() && only != ["noop", "reader", "rules"][i] {
+                return;
+            }
             let start = std::time::Instant::now();
             f();
             best_secs[i] = best_secs[i].min(start.elapsed().as_secs_f64());

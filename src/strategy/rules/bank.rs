@@ -309,6 +309,7 @@ impl Bank {
             *value = scale
                 * match slot {
                     SlotState::Series(src) => series.get(*src),
+                    SlotState::Imbalance(1) => self.touch_imbalance,
                     SlotState::Imbalance(levels) => {
                         imbalance(ctx.book(), *levels).unwrap_or(f64::NAN)
                     }

@@ -97,6 +97,31 @@ impl RulesStrategy {
         self.feed.drain()
     }
 
+    /// An evaluation point, unless the touch turns out unchanged: updates
+    /// the book indicators, evaluates every condition and fires the rules.
+    #[inline(never)]
+    fn evaluate_at(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        now_ns: i64,
+        trade: bool,
+    ) -> Result<(), StrategyError> {
+        let touch = (ctx.best_bid(), ctx.best_ask());
+        let touch_changed = touch != self.last_touch;
+        self.touch_may_differ = false;
+        if !(touch_changed || self.orders_changed || self.every_book || trade) {
+            return Ok(());
+        }
+        if touch_changed || self.every_book {
+            self.bank.on_book(now_ns, ctx.book(), touch);
+        }
+        self.last_touch = touch;
+        self.orders_changed = false;
+        self.bank.evaluate(ctx, now_ns);
+        evaluate(&self.program, self.bank.operands(), &mut self.states);
+        self.fire_rules(ctx, now_ns)
+    }
+
     /// True unless `ev` only changed the book behind the touch of the last
     /// evaluation: a level below the best bid or above the best ask cannot
     /// become the best without an event at the best itself.
@@ -114,8 +139,8 @@ impl RulesStrategy {
     }
 
     fn fire_rules(&mut self, ctx: &mut Ctx<'_, '_>, now_ns: i64) -> Result<(), StrategyError> {
-        let program = &*self.program;
-        for (i, rule) in program.rules.iter().enumerate() {
+        for i in 0..self.program.rules.len() {
+            let rule = &self.program.rules[i];
             if self.states[rule.root].truth != Truth::True {
                 continue;
             }
@@ -128,39 +153,50 @@ impl RulesStrategy {
                     continue;
                 }
             }
-            self.outcomes.clear();
-            let mut acted = false;
-            for (k, action) in rule.actions.iter().enumerate() {
-                let outcome = self.executor.run(ctx, action, self.first_action[i] + k)?;
-                acted |= outcome.acted;
-                self.outcomes.push(outcome);
-            }
-            if !acted {
-                continue;
-            }
-            let run = &mut self.runs[i];
-            run.fires += 1;
-            run.last_fire_ns = Some(now_ns);
-            let actions = rule
-                .actions
-                .iter()
-                .zip(self.outcomes.drain(..))
-                .map(|(action, outcome)| ActionRecord {
-                    action: action.name().to_owned(),
-                    requests: outcome.requests,
-                    note: outcome.note.map(|n| n.into_owned()),
-                })
-                .collect();
-            self.feed.push(Signal {
-                ts_ns: now_ns,
-                event_index: ctx.event_index(),
-                rule: rule.name.clone(),
-                rule_index: i,
-                fire_count: run.fires,
-                actions,
-                when: node_record(program, &self.states, rule.root),
-            });
+            self.act(ctx, i, now_ns)?;
         }
+        Ok(())
+    }
+
+    /// Runs the actions of rule `i`, whose condition holds, and records the
+    /// firing if any of them did something.
+    #[cold]
+    #[inline(never)]
+    fn act(&mut self, ctx: &mut Ctx<'_, '_>, i: usize, now_ns: i64) -> Result<(), StrategyError> {
+        let program = &*self.program;
+        let rule = &program.rules[i];
+        self.outcomes.clear();
+        let mut acted = false;
+        for (k, action) in rule.actions.iter().enumerate() {
+            let outcome = self.executor.run(ctx, action, self.first_action[i] + k)?;
+            acted |= outcome.acted;
+            self.outcomes.push(outcome);
+        }
+        if !acted {
+            return Ok(());
+        }
+        let run = &mut self.runs[i];
+        run.fires += 1;
+        run.last_fire_ns = Some(now_ns);
+        let actions = rule
+            .actions
+            .iter()
+            .zip(self.outcomes.drain(..))
+            .map(|(action, outcome)| ActionRecord {
+                action: action.name().to_owned(),
+                requests: outcome.requests,
+                note: outcome.note.map(|n| n.into_owned()),
+            })
+            .collect();
+        self.feed.push(Signal {
+            ts_ns: now_ns,
+            event_index: ctx.event_index(),
+            rule: rule.name.clone(),
+            rule_index: i,
+            fire_count: run.fires,
+            actions,
+            when: node_record(program, &self.states, rule.root),
+        });
         Ok(())
     }
 }
@@ -183,23 +219,10 @@ impl Strategy for RulesStrategy {
         if !ev.is_last_in_batch() {
             return Ok(());
         }
-        if !(self.touch_may_differ || self.orders_changed || self.every_book || trade) {
-            return Ok(());
+        if self.touch_may_differ || self.orders_changed || self.every_book || trade {
+            self.evaluate_at(ctx, now_ns, trade)?;
         }
-        let touch = (ctx.best_bid(), ctx.best_ask());
-        let touch_changed = touch != self.last_touch;
-        self.touch_may_differ = false;
-        if !(touch_changed || self.orders_changed || self.every_book || trade) {
-            return Ok(());
-        }
-        if touch_changed || self.every_book {
-            self.bank.on_book(now_ns, ctx.book(), touch);
-        }
-        self.last_touch = touch;
-        self.orders_changed = false;
-        self.bank.evaluate(ctx, now_ns);
-        evaluate(&self.program, self.bank.operands(), &mut self.states);
-        self.fire_rules(ctx, now_ns)
+        Ok(())
     }
 
     fn on_order(
