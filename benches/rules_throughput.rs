@@ -216,7 +216,8 @@ fn config() -> RunConfig {
 fn rules() -> RuleSet {
     match std::env::var_os("RULES_BENCH_FILE") {
         Some(path) => RuleSet::from_path(std::path::Path::new(&path)).expect("a valid rule file"),
-        None => RuleSet::from_toml_str(RULES, "bench.rules.toml").expect("the bench's rule file is valid"),
+        None => RuleSet::from_toml_str(RULES, "bench.rules.toml")
+            .expect("the bench's rule file is valid"),
     }
 }
 

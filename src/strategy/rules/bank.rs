@@ -17,6 +17,10 @@ use super::compile::{unit_of, Unit};
 use super::duration::DAY_NS;
 use super::schema::{Band, IndicatorSpec, OrderSide, Source};
 
+/// Seconds in a nanosecond (a multiplication is much cheaper than a
+/// division on the evaluation path).
+const SECS_PER_NS: f64 = 1e-9;
+
 /// What a time-weighted window reports.
 #[derive(Clone, Copy, Debug)]
 enum MeanOut {
@@ -178,6 +182,8 @@ pub(crate) struct Bank {
     uses_microprice: bool,
     /// Imbalance of the touch sizes at the last consistent book.
     touch_imbalance: f64,
+    /// Whether any indicator is fed with trades.
+    uses_trades: bool,
     last_fill_ns: Option<i64>,
 }
 
@@ -211,6 +217,15 @@ impl Bank {
             uses_book,
             uses_microprice,
             touch_imbalance: f64::NAN,
+            uses_trades: slots.iter().any(|spec| {
+                matches!(
+                    spec,
+                    IndicatorSpec::Vwap { .. }
+                        | IndicatorSpec::Volume { .. }
+                        | IndicatorSpec::TradeCount { .. }
+                        | IndicatorSpec::SignedVolume { .. }
+                ) || spec_source(spec) == Some(Source::Last)
+            }),
             last_fill_ns: None,
         }
     }
@@ -241,6 +256,9 @@ impl Bank {
         qty_lots: i64,
     ) {
         self.series.last = price_ticks as f64;
+        if !self.uses_trades {
+            return;
+        }
         for slot in &mut self.slots {
             match slot {
                 SlotState::Trades { window, .. } => {
@@ -354,13 +372,25 @@ impl Bank {
                     SlotState::Position => ctx.position_lots() as f64,
                     SlotState::UnrealizedPnl => ctx.unrealized_pnl(),
                     SlotState::OpenOrders => ctx.open_orders().len() as f64,
-                    SlotState::TimeOfDay => now_ns.rem_euclid(DAY_NS) as f64 / 1e9,
+                    SlotState::TimeOfDay => now_ns.rem_euclid(DAY_NS) as f64 * SECS_PER_NS,
                     SlotState::SinceLastFill => self
                         .last_fill_ns
-                        .map_or(f64::INFINITY, |t| (now_ns - t) as f64 / 1e9),
+                        .map_or(f64::INFINITY, |t| (now_ns - t) as f64 * SECS_PER_NS),
                     SlotState::AheadQty(side) => ahead_lots(ctx, *side),
                 };
         }
+    }
+}
+
+/// The series an indicator is computed on, if any.
+fn spec_source(spec: &IndicatorSpec) -> Option<Source> {
+    match spec {
+        IndicatorSpec::Sma { of, .. }
+        | IndicatorSpec::Ema { of, .. }
+        | IndicatorSpec::Rsi { of, .. }
+        | IndicatorSpec::Stddev { of, .. }
+        | IndicatorSpec::Bollinger { of, .. } => Some(*of),
+        _ => None,
     }
 }
 

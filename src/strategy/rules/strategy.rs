@@ -208,6 +208,7 @@ impl Strategy for RulesStrategy {
         Ok(())
     }
 
+    #[inline]
     fn on_market(&mut self, ctx: &mut Ctx<'_, '_>, ev: &MarketEvent) -> Result<(), StrategyError> {
         let now_ns = ctx.now_ns();
         let trade = ev.kind == EventKind::Trade;

@@ -3,7 +3,7 @@
 //!
 //! Reading a file has two stages: serde reads the text into the types of
 //! [`super::schema`] (syntax, unknown keys, wrong types, bad durations), then
-//! [`super::compile`] checks what serde cannot (names resolve, units match,
+//! the compile step checks what serde cannot (names resolve, units match,
 //! lists are not empty). Either stage yields one error; this module places
 //! it in the file.
 
