@@ -51,6 +51,7 @@ struct Seen {
     fills: Vec<FillRecord>,
     errors: Vec<(ErrorKind, String)>,
     notes: Vec<String>,
+    signals: Vec<ticklab::session::update::SignalRecord>,
     resets: usize,
 }
 
@@ -61,6 +62,7 @@ impl Seen {
                 Update::Reset => {
                     self.resets += 1;
                     self.fills.clear();
+                    self.signals.clear();
                 }
                 Update::Frame(frame) => self.frame = Some(*frame),
                 Update::Batch(batch) => {
@@ -68,6 +70,7 @@ impl Seen {
                     self.errors
                         .extend(batch.errors.into_iter().map(|e| (e.kind, e.message)));
                     self.notes.extend(batch.notes);
+                    self.signals.extend(batch.signals);
                 }
                 _ => {}
             }
@@ -344,4 +347,43 @@ fn session_throughput_against_headless() {
         events as f64 / session_secs / 1e6,
         100.0 * headless_secs / session_secs
     );
+}
+
+#[test]
+fn step_to_next_signal_stops_at_a_rule_firing_with_its_conditions() {
+    let folder = small_folder();
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("strategies/spread_mm.rules.toml");
+    let rules = rules.to_str().expect("utf-8 path").to_owned();
+    let mut driver = Driver::new(folder.path(), &rules);
+    driver.run(Command::Step(StepTarget::NextSignal));
+    assert_eq!(
+        driver.seen.signals.len(),
+        1,
+        "errors: {:?}",
+        driver.seen.errors
+    );
+    let first = driver.seen.signals[0].clone();
+    assert!(!first.conditions.is_empty());
+    let wakes = driver.seen.frame().wakes;
+
+    // A headless run to the same wake records the same firing.
+    let day = open_day(folder.path(), None, None).unwrap();
+    let choice = StrategyChoice::parse(&rules, &toml::Table::new()).unwrap();
+    let (strategy, feed) = choice.build_with_signals();
+    let feed = feed.expect("a rule strategy records signals");
+    let mut runner = day
+        .runner(&RunConfig::default(), ReadOptions::default(), strategy)
+        .unwrap();
+    for _ in 0..wakes {
+        runner.step().unwrap();
+    }
+    let headless = feed.drain();
+    assert_eq!(headless.len(), 1);
+    assert_eq!(headless[0].rule, first.rule);
+    assert_eq!(headless[0].ts_ns, first.ts_ns);
+    assert_eq!(headless[0].event_index, first.event_index);
+
+    driver.run(Command::Step(StepTarget::NextSignal));
+    assert_eq!(driver.seen.signals.len(), 2);
+    assert!(driver.seen.signals[1].ts_ns >= first.ts_ns);
 }

@@ -13,6 +13,7 @@ pub mod command;
 pub mod day;
 pub mod frame;
 pub mod replay;
+pub mod signals;
 pub mod source;
 pub mod tap;
 pub mod thread;

@@ -15,13 +15,15 @@ use crate::market::flags;
 use crate::market::parquet::ReadOptions;
 use crate::sim::stats::Stats;
 use crate::sim::{RunConfig, Wake};
+use crate::strategy::rules::SignalFeed;
 use crate::strategy::{RunError, Runner, Strategy};
 
 use super::checkpoint::{Checkpoints, DEFAULT_CHECKPOINT_EVENTS};
 use super::command::{SeekTarget, StepTarget};
 use super::frame::{Frame, RunState, DEFAULT_FRAME_DEPTH};
+use super::signals::signal_record;
 use super::tap::{Tap, DEFAULT_QUOTE_STEP_NS};
-use super::update::{Batch, CatalogView, ErrorKind, ErrorRecord, RunInfo, Update};
+use super::update::{Batch, CatalogView, ErrorKind, ErrorRecord, RunInfo, SignalRecord, Update};
 use super::{open_day, DayRun, StrategyChoice};
 
 /// A runner over a day with a strategy chosen at run time.
@@ -100,6 +102,10 @@ pub struct Replay {
     /// Signals recorded in this run. Rule strategies record them; until
     /// one does, a step to the next signal runs to the end of the data.
     signals: u64,
+    /// Where a rule strategy records its firings, drained after each step.
+    signal_feed: Option<SignalFeed>,
+    /// Firings drained but not yet sent to the window.
+    pending_signals: Vec<SignalRecord>,
     failed: bool,
     checkpoints: Checkpoints,
     diverged_reported: bool,
@@ -126,6 +132,8 @@ impl Replay {
             runner: None,
             wakes: 0,
             signals: 0,
+            signal_feed: None,
+            pending_signals: Vec::new(),
             failed: false,
             diverged_reported: false,
             outbox: VecDeque::new(),
@@ -330,12 +338,14 @@ impl Replay {
         let Some(day) = &self.day else {
             return false;
         };
-        let strategy = self.choice.build();
+        let (strategy, signal_feed) = self.choice.build_with_signals();
         match day.runner(&self.config, self.options.read, strategy) {
             Ok(runner) => {
                 self.runner = Some(runner);
                 self.wakes = 0;
                 self.signals = 0;
+                self.signal_feed = signal_feed;
+                self.pending_signals.clear();
                 self.failed = false;
                 self.tap.reset();
                 self.outbox.push_back(Update::Reset);
@@ -385,6 +395,14 @@ impl Replay {
                 }
             };
             self.wakes += 1;
+            if let Some(feed) = &self.signal_feed {
+                if !feed.is_empty() {
+                    for signal in feed.drain() {
+                        self.signals += 1;
+                        self.pending_signals.push(signal_record(&signal));
+                    }
+                }
+            }
             let engine = runner.engine();
             if let Wake::Market(ev) = &wake {
                 self.tap.on_market(engine, ev);
@@ -489,6 +507,7 @@ impl Replay {
             Some(runner) => self.tap.take_batch(runner.engine().record()),
             None => Batch::default(),
         };
+        batch.signals.append(&mut self.pending_signals);
         batch.errors.append(&mut self.errors);
         batch.notes.append(&mut self.notes);
         if !batch.is_empty() {
