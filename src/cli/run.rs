@@ -11,9 +11,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use ticklab::market::catalog::Day;
 use ticklab::market::parquet::ReadOptions;
 use ticklab::report::{self, OutputFormats, Summary};
-use ticklab::session::{open_day, StrategyChoice};
+use ticklab::session::{open_day, read_run_config, StrategyChoice};
 use ticklab::sim::stats::Stats;
-use ticklab::sim::{LogRecord, RunConfig, Wake};
+use ticklab::sim::{LogRecord, Wake};
 use ticklab::strategy::python::{self, format_data_time, PythonOptions};
 use ticklab::strategy::rules;
 
@@ -110,29 +110,10 @@ impl RunLog {
     }
 }
 
-/// Reads `run.toml`: the simulator's configuration and the strategy's
-/// `[params]` table.
-fn read_config(path: Option<&Path>) -> anyhow::Result<(RunConfig, toml::Table)> {
-    let Some(path) = path else {
-        return Ok((RunConfig::default(), toml::Table::new()));
-    };
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{}: cannot read", path.display()))?;
-    let mut table: toml::Table =
-        toml::from_str(&text).with_context(|| format!("{}: not valid TOML", path.display()))?;
-    let params = match table.remove("params") {
-        None => toml::Table::new(),
-        Some(toml::Value::Table(params)) => params,
-        Some(_) => anyhow::bail!("{}: `params` must be a table ([params])", path.display()),
-    };
-    let rest = toml::to_string(&table).context("re-encoding the configuration")?;
-    let config = RunConfig::from_toml_str(&rest, path)?;
-    Ok((config, params))
-}
-
 /// Runs a strategy over a day and writes its results.
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
-    let (mut config, params) = read_config(args.config.as_deref())?;
+    let mut config = read_run_config(args.config.as_deref())?;
+    let params = config.params.clone();
     if let Some(seed) = args.seed {
         config.seed = seed;
     }

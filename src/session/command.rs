@@ -78,14 +78,12 @@ pub enum Command {
         /// The day; the symbol's first when `None`.
         day: Option<Day>,
     },
-    /// Sets the run configuration (models, cash, risk) and the strategy's
-    /// `[params]`; applies from the next fresh run (load, strategy or
+    /// Sets the run configuration (models, cash, risk, the strategy's
+    /// `[params]`); applies from the next fresh run (load, strategy or
     /// reload).
     Configure {
-        /// The simulator's configuration.
+        /// The configuration, e.g. from [`crate::session::read_run_config`].
         config: Box<RunConfig>,
-        /// The strategy's parameters.
-        params: toml::Table,
     },
     /// Chooses the strategy: a built-in name (`noop`, `mm`) or a strategy
     /// file. The run restarts at the start of the day, paused.

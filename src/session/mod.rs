@@ -10,6 +10,7 @@
 
 pub mod checkpoint;
 pub mod command;
+pub mod config;
 pub mod day;
 pub mod frame;
 pub mod replay;
@@ -20,6 +21,7 @@ pub mod thread;
 pub mod update;
 
 pub use command::{Command, SeekTarget, Speed, StepTarget};
+pub use config::read_run_config;
 pub use day::{open_day, DayRun, SessionError, StrategyChoice};
 pub use frame::{BookView, Frame, RunState};
 pub use replay::{Replay, SessionOptions};

@@ -91,7 +91,6 @@ pub enum Progress {
 pub struct Replay {
     options: SessionOptions,
     config: RunConfig,
-    params: toml::Table,
     folder: Option<PathBuf>,
     day: Option<DayRun>,
     span_ns: Option<(i64, i64)>,
@@ -123,7 +122,6 @@ impl Replay {
             tap: Tap::new(options.quote_step_ns),
             options,
             config: RunConfig::default(),
-            params: toml::Table::new(),
             folder: None,
             day: None,
             span_ns: None,
@@ -206,15 +204,14 @@ impl Replay {
         self.notes.push(text.into());
     }
 
-    /// Sets the run configuration and the strategy's parameters, for the
+    /// Sets the run configuration, with the strategy's `[params]`, for the
     /// next fresh run.
-    pub fn configure(&mut self, config: RunConfig, params: toml::Table) {
+    pub fn configure(&mut self, config: RunConfig) {
         if let Err(err) = config.validate() {
             self.report(ErrorRecord::of(ErrorKind::Command, &err));
             return;
         }
         self.config = config;
-        self.params = params;
     }
 
     /// Opens `folder` and starts a fresh run over one of its days.
@@ -270,7 +267,7 @@ impl Replay {
 
     /// Chooses the strategy and starts a fresh run with it.
     pub fn set_strategy(&mut self, name: String) -> bool {
-        match StrategyChoice::parse(&name, &self.params) {
+        match StrategyChoice::parse(&name, &self.config.params) {
             Ok(choice) => {
                 self.choice = choice;
                 self.strategy = Some(name);
@@ -290,7 +287,7 @@ impl Replay {
     pub fn reload_strategy(&mut self) -> Option<u64> {
         let target = self.events_seen();
         if let Some(name) = self.strategy.clone() {
-            match StrategyChoice::parse(&name, &self.params) {
+            match StrategyChoice::parse(&name, &self.config.params) {
                 Ok(choice) => self.choice = choice,
                 Err(err) => {
                     self.report(ErrorRecord::of(ErrorKind::StrategyLoad, &err));

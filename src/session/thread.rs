@@ -341,7 +341,7 @@ impl SessionLoop {
                 self.mode = Mode::Idle;
                 self.replay.load(folder, symbol, day);
             }
-            Command::Configure { config, params } => self.replay.configure(*config, params),
+            Command::Configure { config } => self.replay.configure(*config),
             Command::SetStrategy(name) => {
                 self.mode = Mode::Idle;
                 self.replay.set_strategy(name);

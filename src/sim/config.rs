@@ -39,7 +39,7 @@ use crate::market::Instrument;
 use crate::sim::fees::{FeeModel, MakerTakerFees};
 use crate::sim::impact::{ImpactModel, SqrtImpact};
 use crate::sim::latency::{
-    ConstantLatency, FeedLatency, InterpolatedLatency, LatencyFileError, LatencyModel,
+    ConstantLatency, FeedLatency, InterpolatedLatency, LatencyFileError, LatencyModel, LatencyRow,
     LognormalLatency,
 };
 use crate::sim::queue::{ProbQueue, QueueModel, RiskAverseQueue};
@@ -113,6 +113,10 @@ pub enum LatencyConfig {
     Recorded {
         /// The CSV file.
         path: PathBuf,
+        /// Its rows, filled by whoever reads the configuration file
+        /// (`session::read_run_config`): the simulator reads no files.
+        #[serde(skip)]
+        rows: Vec<LatencyRow>,
     },
 }
 
@@ -180,6 +184,11 @@ pub struct RunConfig {
     pub impact: ImpactConfig,
     /// Pre-trade risk limits.
     pub risk: RiskLimits,
+    /// `[params]`: handed to the strategy (a Python class's `__init__`
+    /// keyword arguments, the market maker's settings); the simulator
+    /// ignores them.
+    #[serde(skip_serializing_if = "toml::Table::is_empty")]
+    pub params: toml::Table,
 }
 
 impl Default for RunConfig {
@@ -194,6 +203,7 @@ impl Default for RunConfig {
             fees: FeeConfig::default(),
             impact: ImpactConfig::default(),
             risk: RiskLimits::default(),
+            params: toml::Table::new(),
         }
     }
 }
@@ -218,7 +228,7 @@ impl RunConfig {
             path: path.to_owned(),
             message: err.to_string().trim_end().to_owned(),
         })?;
-        if let LatencyConfig::Recorded { path: csv } = &mut config.latency {
+        if let LatencyConfig::Recorded { path: csv, .. } = &mut config.latency {
             if csv.is_relative() {
                 if let Some(dir) = path.parent() {
                     *csv = dir.join(&*csv);
@@ -342,7 +352,18 @@ impl RunConfig {
                 *sigma,
                 self.seed,
             )),
-            LatencyConfig::Recorded { path } => Box::new(InterpolatedLatency::read(path)?),
+            LatencyConfig::Recorded { path, rows } => {
+                if rows.is_empty() {
+                    return Err(ConfigError::Invalid {
+                        field: "latency.path",
+                        reason: format!(
+                            "the recording {} was not loaded (read the configuration with session::read_run_config)",
+                            path.display()
+                        ),
+                    });
+                }
+                Box::new(InterpolatedLatency::from_rows(rows.clone()))
+            }
         };
         let defaults = MakerTakerFees::from_instrument(instrument);
         let fees = Box::new(MakerTakerFees {

@@ -153,18 +153,16 @@ impl InterpolatedLatency {
         InterpolatedLatency { rows, cursor: 0 }
     }
 
-    /// Reads a CSV recording: `ts_ns,entry_ns,response_ns` per line, an
-    /// optional header line, `#` comments and blank lines allowed.
-    pub fn read(path: &Path) -> Result<Self, LatencyFileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| LatencyFileError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::parse(&text, path)
+    /// Parses CSV text of a recording (`ts_ns,entry_ns,response_ns` per
+    /// line, an optional header line, `#` comments and blank lines allowed);
+    /// `path` is only used in errors.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, LatencyFileError> {
+        Self::parse_rows(text, path).map(Self::from_rows)
     }
 
-    /// Parses CSV text of a recording; `path` is only used in errors.
-    pub fn parse(text: &str, path: &Path) -> Result<Self, LatencyFileError> {
+    /// The rows of CSV text of a recording, as [`InterpolatedLatency::parse`]
+    /// reads them.
+    pub fn parse_rows(text: &str, path: &Path) -> Result<Vec<LatencyRow>, LatencyFileError> {
         let mut rows = Vec::new();
         for (index, raw) in text.lines().enumerate() {
             let line = raw.trim();
@@ -210,7 +208,7 @@ impl InterpolatedLatency {
                 path: path.to_owned(),
             });
         }
-        Ok(Self::from_rows(rows))
+        Ok(rows)
     }
 
     fn at(&mut self, ts: i64, pick: fn(&LatencyRow) -> i64) -> i64 {
