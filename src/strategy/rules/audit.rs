@@ -15,9 +15,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::sim::{OrderId, OrderType, TimeInForce};
 
-use super::compile::{NodeKind, Program, Unit};
+use super::compile::{NodeKind, Program};
 use super::eval::NodeState;
 use super::schema::{Op, OrderSide};
+use super::vocabulary::Unit;
 
 /// One firing of a rule.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

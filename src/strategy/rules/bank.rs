@@ -13,9 +13,9 @@ use crate::strategy::indicators::{
 };
 use crate::strategy::Ctx;
 
-use super::compile::{unit_of, Unit};
 use super::duration::DAY_NS;
 use super::schema::{Band, IndicatorSpec, OrderSide, Source};
+use super::vocabulary::{unit_of, Unit};
 
 /// Seconds in a nanosecond (a multiplication is much cheaper than a
 /// division on the evaluation path).

@@ -3,145 +3,15 @@
 //! condition trees flattened children-first, and every check serde cannot
 //! make, each failing at its field.
 
-use std::fmt;
 use std::ops::Range;
 
 use super::condition::{Comparison, Condition, Operand};
 use super::duration::{parse_time_of_day_secs, Duration};
 use super::price::PriceSpec;
-use super::schema::{Action, Band, IndicatorSpec, Op, RuleFile, Source, Tif};
+use super::schema::{Action, IndicatorSpec, Op, RuleFile, Tif};
 use super::spans::FieldPath;
 use super::validate::Invalid;
-
-/// What an indicator's values measure; two sides of a comparison must
-/// measure the same thing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Unit {
-    /// A price, in the instrument's price units.
-    Price,
-    /// A distance in ticks (the spread).
-    Ticks,
-    /// A ratio without unit (imbalance, %B).
-    Ratio,
-    /// 0 to 100 (RSI).
-    Percent,
-    /// A quantity in lots.
-    Lots,
-    /// A count (trades, orders).
-    Count,
-    /// Money, in the instrument's currency.
-    Money,
-    /// A length of time in seconds.
-    Seconds,
-    /// Seconds since midnight.
-    TimeOfDay,
-}
-
-impl fmt::Display for Unit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Unit::Price => "a price",
-            Unit::Ticks => "ticks",
-            Unit::Ratio => "a ratio",
-            Unit::Percent => "0 to 100",
-            Unit::Lots => "lots",
-            Unit::Count => "a count",
-            Unit::Money => "money",
-            Unit::Seconds => "seconds",
-            Unit::TimeOfDay => "a time of day",
-        })
-    }
-}
-
-/// Indicators that can be used by name without parameters.
-pub(crate) const BUILT_IN: &[&str] = &[
-    "mid",
-    "bid",
-    "ask",
-    "last",
-    "microprice",
-    "spread",
-    "imbalance",
-    "position",
-    "unrealized_pnl",
-    "open_orders",
-    "time_of_day",
-    "since_last_fill",
-];
-
-/// Indicators that need parameters, with an example.
-const WITH_PARAMETERS: &[(&str, &str)] = &[
-    ("sma", "{ sma = { of = \"mid\", window = \"30s\" } }"),
-    ("ema", "{ ema = { of = \"mid\", half_life = \"10s\" } }"),
-    ("rsi", "{ rsi = { of = \"mid\", window = \"1m\" } }"),
-    ("stddev", "{ stddev = { of = \"mid\", window = \"1m\" } }"),
-    (
-        "bollinger",
-        "{ bollinger = { window = \"1m\", band = \"upper\" } }",
-    ),
-    ("vwap", "{ vwap = { window = \"5m\" } }"),
-    ("volume", "{ volume = { window = \"10s\" } }"),
-    ("trade_count", "{ trade_count = { window = \"10s\" } }"),
-    ("signed_volume", "{ signed_volume = { window = \"10s\" } }"),
-    ("ahead_qty", "{ ahead_qty = { side = \"buy\" } }"),
-];
-
-fn built_in(name: &str) -> Option<IndicatorSpec> {
-    Some(match name {
-        "mid" => IndicatorSpec::Mid,
-        "bid" => IndicatorSpec::Bid,
-        "ask" => IndicatorSpec::Ask,
-        "last" => IndicatorSpec::Last,
-        "microprice" => IndicatorSpec::Microprice,
-        "spread" => IndicatorSpec::Spread,
-        "imbalance" => IndicatorSpec::Imbalance { levels: 1 },
-        "position" => IndicatorSpec::Position,
-        "unrealized_pnl" => IndicatorSpec::UnrealizedPnl,
-        "open_orders" => IndicatorSpec::OpenOrders,
-        "time_of_day" => IndicatorSpec::TimeOfDay,
-        "since_last_fill" => IndicatorSpec::SinceLastFill,
-        _ => return None,
-    })
-}
-
-fn source_unit(of: Source) -> Unit {
-    match of {
-        Source::Spread => Unit::Ticks,
-        _ => Unit::Price,
-    }
-}
-
-/// The unit of an indicator's values.
-pub(crate) fn unit_of(spec: &IndicatorSpec) -> Unit {
-    match spec {
-        IndicatorSpec::Mid
-        | IndicatorSpec::Bid
-        | IndicatorSpec::Ask
-        | IndicatorSpec::Last
-        | IndicatorSpec::Microprice
-        | IndicatorSpec::Vwap { .. } => Unit::Price,
-        IndicatorSpec::Spread => Unit::Ticks,
-        IndicatorSpec::Imbalance { .. } => Unit::Ratio,
-        IndicatorSpec::Sma { of, .. }
-        | IndicatorSpec::Ema { of, .. }
-        | IndicatorSpec::Stddev { of, .. } => source_unit(*of),
-        IndicatorSpec::Bollinger {
-            band: Band::PercentB,
-            ..
-        } => Unit::Ratio,
-        IndicatorSpec::Bollinger { of, .. } => source_unit(*of),
-        IndicatorSpec::Rsi { .. } => Unit::Percent,
-        IndicatorSpec::Volume { .. }
-        | IndicatorSpec::SignedVolume { .. }
-        | IndicatorSpec::Position
-        | IndicatorSpec::AheadQty { .. } => Unit::Lots,
-        IndicatorSpec::TradeCount { .. } | IndicatorSpec::OpenOrders => Unit::Count,
-        IndicatorSpec::UnrealizedPnl => Unit::Money,
-        IndicatorSpec::TimeOfDay => Unit::TimeOfDay,
-        IndicatorSpec::SinceLastFill => Unit::Seconds,
-    }
-}
+use super::vocabulary::{built_in, unit_of, Unit, BUILT_IN, WITH_PARAMETERS};
 
 /// A value a comparison reads.
 #[derive(Clone, Copy, Debug, PartialEq)]

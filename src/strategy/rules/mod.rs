@@ -49,6 +49,7 @@ pub mod schema;
 mod spans;
 mod strategy;
 pub mod validate;
+mod vocabulary;
 
 use std::fmt;
 use std::path::Path;
@@ -58,7 +59,6 @@ pub use audit::{
     write_jsonl, write_jsonl_file, ActionRecord, NodeRecord, NodeType, OperandRecord,
     RequestRecord, Signal, SignalFeed,
 };
-pub use compile::Unit;
 pub use condition::{AtLeast, Comparison, Condition, Operand};
 pub use duration::Duration;
 pub use price::{Anchor, PriceSpec};
@@ -69,6 +69,7 @@ pub use schema::{
 pub use spans::{FieldPath, Seg};
 pub use strategy::RulesStrategy;
 pub use validate::{Format, RuleFileError, RulesError};
+pub use vocabulary::Unit;
 
 use compile::Program;
 
