@@ -16,20 +16,22 @@
 //! benchmarks. `PY_BENCH_PROFILE=N` runs only `python_on_market`, N times,
 //! for a profiler.
 
+mod common;
+use common::{config, synthetic_day};
+
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput};
 
-use ticklab::market::{Instrument, MarketEvent, Side};
-use ticklab::sim::{Engine, LatencyConfig, RunConfig, RunRecord};
+use ticklab::market::{Instrument, MarketEvent};
+use ticklab::sim::{Engine, RunConfig, RunRecord};
 use ticklab::strategy::native::NoOp;
 use ticklab::strategy::python::{attached, PythonOptions, PythonSpec, PythonStrategy};
 use ticklab::strategy::{run_to_end, Strategy};
 
 const DAY_EVENTS: usize = 1_000_000;
-const LEVELS: i64 = 10;
 
 const ON_MARKET: &str = r#"
 from ticklab import Strategy
@@ -85,157 +87,6 @@ class Bare(Strategy):
             best2 = min(best2, time.perf_counter() - t)
         ctx.log(best0 / n * 1e9, best2 / n * 1e9)
 "#;
-
-/// xorshift64*: a fast, fixed random stream for the synthetic day.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> i64 {
-        (self.next() % n) as i64
-    }
-}
-
-/// Depth updates over ten levels a side, trades at the touch followed by
-/// the depth update they cause, and one-tick moves of the mid; about 1 ms
-/// of feed latency.
-fn synthetic_day(n: usize) -> Vec<MarketEvent> {
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let mut events = Vec::with_capacity(n + 8);
-    let mut ts = 1_700_000_000_000_000_000_i64;
-    let mut mid = 100_000_i64;
-    let mut bids = [0_i64; LEVELS as usize];
-    let mut asks = [0_i64; LEVELS as usize];
-    let push = |events: &mut Vec<MarketEvent>, rng: &mut Rng, ev: MarketEvent| {
-        let local = ev.exch_ts + 900_000 + rng.below(200_000);
-        events.push(ev.seen_at(local));
-    };
-    for i in 0..LEVELS {
-        let level = i as usize;
-        bids[level] = 10 + rng.below(50);
-        asks[level] = 10 + rng.below(50);
-        push(
-            &mut events,
-            &mut rng,
-            MarketEvent::depth(ts, Side::Buy, mid - 1 - i, bids[level]),
-        );
-        push(
-            &mut events,
-            &mut rng,
-            MarketEvent::depth(ts, Side::Sell, mid + 1 + i, asks[level]),
-        );
-    }
-    while events.len() < n {
-        ts += 1 + rng.below(34_000_000);
-        let roll = rng.below(100);
-        if roll < 75 {
-            let level = rng.below(LEVELS as u64);
-            let qty = 1 + rng.below(60);
-            if rng.below(2) == 0 {
-                bids[level as usize] = qty;
-                push(
-                    &mut events,
-                    &mut rng,
-                    MarketEvent::depth(ts, Side::Buy, mid - 1 - level, qty),
-                );
-            } else {
-                asks[level as usize] = qty;
-                push(
-                    &mut events,
-                    &mut rng,
-                    MarketEvent::depth(ts, Side::Sell, mid + 1 + level, qty),
-                );
-            }
-        } else if roll < 90 {
-            let buy = rng.below(2) == 0;
-            let (book_side, levels, price) = if buy {
-                (Side::Sell, &mut asks, mid + 1)
-            } else {
-                (Side::Buy, &mut bids, mid - 1)
-            };
-            let traded = (1 + rng.below(levels[0].max(1) as u64))
-                .min(levels[0])
-                .max(1);
-            levels[0] = (levels[0] - traded).max(1);
-            let aggressor = if buy { Side::Buy } else { Side::Sell };
-            push(
-                &mut events,
-                &mut rng,
-                MarketEvent::trade(ts, aggressor, price, traded),
-            );
-            push(
-                &mut events,
-                &mut rng,
-                MarketEvent::depth(ts, book_side, price, levels[0]),
-            );
-        } else {
-            let up = rng.below(2) == 0;
-            let (gone, grow) = if up {
-                (Side::Sell, Side::Buy)
-            } else {
-                (Side::Buy, Side::Sell)
-            };
-            let gone_touch = if up { mid + 1 } else { mid - 1 };
-            let far_gone = if up { mid - LEVELS } else { mid + LEVELS };
-            mid += if up { 1 } else { -1 };
-            let new_far = if up { mid + LEVELS } else { mid - LEVELS };
-            let new_touch = if up { mid - 1 } else { mid + 1 };
-            let (old_side, new_side) = if up {
-                (&mut asks, &mut bids)
-            } else {
-                (&mut bids, &mut asks)
-            };
-            old_side.rotate_left(1);
-            old_side[LEVELS as usize - 1] = 10 + rng.below(50);
-            new_side.rotate_right(1);
-            new_side[0] = 1 + rng.below(30);
-            let mid_batch = |e: MarketEvent| e.with_flags(0);
-            push(
-                &mut events,
-                &mut rng,
-                mid_batch(MarketEvent::depth(ts, gone, gone_touch, 0)),
-            );
-            push(
-                &mut events,
-                &mut rng,
-                mid_batch(MarketEvent::depth(ts, grow, far_gone, 0)),
-            );
-            push(
-                &mut events,
-                &mut rng,
-                mid_batch(MarketEvent::depth(
-                    ts,
-                    gone,
-                    new_far,
-                    old_side[LEVELS as usize - 1],
-                )),
-            );
-            push(
-                &mut events,
-                &mut rng,
-                MarketEvent::depth(ts, grow, new_touch, new_side[0]),
-            );
-        }
-    }
-    events.truncate(n);
-    events
-}
-
-fn config() -> RunConfig {
-    RunConfig {
-        latency: LatencyConfig::Constant {
-            entry_ns: 500_000,
-            response_ns: 500_000,
-        },
-        ..RunConfig::default()
-    }
-}
 
 /// The benchmark's data and strategy files.
 struct Setup {
