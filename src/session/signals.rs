@@ -1,6 +1,6 @@
 //! Rule strategies' audit records, turned into what the window shows.
 
-use crate::strategy::rules::{NodeRecord, OperandRecord, Signal};
+use crate::strategy::rules::{NodeRecord, OperandRecord, Signal, Unit};
 
 use super::update::{ConditionValue, SignalRecord};
 
@@ -27,10 +27,36 @@ pub fn signal_record(signal: &Signal) -> SignalRecord {
     }
 }
 
+/// An operand's value as a person reads it: times of day as `HH:MM:SS.mmm`,
+/// durations with `s`, other numbers with at most six significant digits.
 fn operand_value(operand: &OperandRecord) -> String {
-    operand
-        .value
-        .map_or_else(|| "unknown".to_owned(), |v| format!("{v}"))
+    let Some(value) = operand.value else {
+        return "unknown".to_owned();
+    };
+    match operand.unit {
+        Some(Unit::TimeOfDay) => {
+            let ms = (value * 1000.0).round() as i64;
+            let (h, m, s, ms) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+            format!("{h:02}:{m:02}:{s:02}.{ms:03}")
+        }
+        Some(Unit::Seconds) => format!("{}s", significant(value)),
+        _ => significant(value),
+    }
+}
+
+/// `value` with at most six significant digits and no trailing zeros.
+fn significant(value: f64) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return format!("{value}");
+    }
+    let digits_before_point = value.abs().log10().floor() as i32 + 1;
+    let decimals = (6 - digits_before_point).clamp(0, 12) as usize;
+    let text = format!("{value:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
 }
 
 fn collect_comparisons(node: &NodeRecord, out: &mut Vec<ConditionValue>) {
@@ -43,5 +69,38 @@ fn collect_comparisons(node: &NodeRecord, out: &mut Vec<ConditionValue>) {
     }
     for child in &node.children {
         collect_comparisons(child, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn operand(value: f64, unit: Option<Unit>) -> OperandRecord {
+        OperandRecord {
+            source: "x".to_owned(),
+            value: Some(value),
+            previous: None,
+            unit,
+        }
+    }
+
+    #[test]
+    fn values_read_as_a_person_writes_them() {
+        assert_eq!(
+            operand_value(&operand(0.004_850_193_021_936_96, Some(Unit::Ratio))),
+            "0.00485019"
+        );
+        assert_eq!(
+            operand_value(&operand(54_004.194_287, Some(Unit::TimeOfDay))),
+            "15:00:04.194"
+        );
+        assert_eq!(
+            operand_value(&operand(86_100.0, Some(Unit::TimeOfDay))),
+            "23:55:00.000"
+        );
+        assert_eq!(operand_value(&operand(3.0, None)), "3");
+        assert_eq!(operand_value(&operand(47.045, Some(Unit::Price))), "47.045");
+        assert_eq!(operand_value(&operand(2.5, Some(Unit::Seconds))), "2.5s");
     }
 }
