@@ -374,13 +374,7 @@ impl TicklabApp {
         egui::Panel::top("top_bar").show(ui, |ui| {
             self.title_bar_ui(ui);
             for &i in &top {
-                timed_ui(
-                    &mut self.panels[i],
-                    ui,
-                    &self.view,
-                    &mut self.actions,
-                    &mut self.panel_times,
-                );
+                self.panel_ui(i, ui);
             }
         });
         egui::Panel::left("left_column")
@@ -392,19 +386,11 @@ impl TicklabApp {
                     .auto_shrink([false, false])
                     .show(ui, |ui| {
                         for &i in &left {
-                            let panel = &mut self.panels[i];
-                            egui::CollapsingHeader::new(RichText::new(panel.title()).strong())
-                                .id_salt(("left", panel.title()))
+                            let title = self.panels[i].title();
+                            egui::CollapsingHeader::new(RichText::new(title).strong())
+                                .id_salt(("left", title))
                                 .default_open(true)
-                                .show(ui, |ui| {
-                                    timed_ui(
-                                        panel,
-                                        ui,
-                                        &self.view,
-                                        &mut self.actions,
-                                        &mut self.panel_times,
-                                    );
-                                });
+                                .show(ui, |ui| self.panel_ui(i, ui));
                         }
                     });
             });
@@ -467,13 +453,7 @@ impl TicklabApp {
                     );
                 });
             for &i in &center {
-                timed_ui(
-                    &mut self.panels[i],
-                    ui,
-                    &self.view,
-                    &mut self.actions,
-                    &mut self.panel_times,
-                );
+                self.panel_ui(i, ui);
             }
         });
 
@@ -511,6 +491,19 @@ impl eframe::App for TicklabApp {
 }
 
 /// Draws `panel` and notes how long it took, ms (smoothed).
+impl TicklabApp {
+    /// Draws panel `i`, timing it for the frame-time readout.
+    fn panel_ui(&mut self, i: usize, ui: &mut egui::Ui) {
+        timed_ui(
+            &mut self.panels[i],
+            ui,
+            &self.view,
+            &mut self.actions,
+            &mut self.panel_times,
+        );
+    }
+}
+
 fn timed_ui(
     panel: &mut Box<dyn Panel>,
     ui: &mut egui::Ui,
