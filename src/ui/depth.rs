@@ -36,6 +36,9 @@ impl std::fmt::Debug for DepthPanel {
 }
 
 /// The smallest of 1, 2, 5, 10, 20, 50, … that is at least `n`.
+/// Narrowest time span the heatmap shows, ns.
+const MIN_HEATMAP_SPAN_NS: i64 = 10_000_000_000;
+
 fn nice_step(n: i64) -> i64 {
     let mut step = 1;
     loop {
@@ -120,7 +123,11 @@ impl DepthPanel {
             );
             return;
         };
-        let (t0, t1) = (first.ts_ns, last.ts_ns.max(first.ts_ns + 1));
+        // At least MIN_HEATMAP_SPAN_NS wide, newest at the right: after a
+        // jump the ring holds a column or two, drawn as a strip at the right
+        // edge rather than stretched over the whole width.
+        let t1 = last.ts_ns.max(first.ts_ns + 1);
+        let t0 = first.ts_ns.min(t1 - MIN_HEATMAP_SPAN_NS);
         // Price range: every touch in the ring, with room around it.
         let (lo, hi) = columns
             .iter()
@@ -160,6 +167,9 @@ impl DepthPanel {
         let mut c = 0;
         for i in 0..width_px {
             let t = t0 + (span * (i as f64 + 0.5) / width_px as f64) as i64;
+            if t < first.ts_ns {
+                continue;
+            }
             while c + 1 < columns.len() && columns.get(c + 1).is_some_and(|col| col.ts_ns <= t) {
                 c += 1;
             }
