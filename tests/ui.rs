@@ -83,7 +83,7 @@ fn mm_order_rests_and_shows_in_the_ladder_with_its_queue() {
     });
     // First start: the hint to drop a strategy, and built-ins one click away.
     harness.get_by_label_contains("Drop a strategy file");
-    harness.get_by_label("mm").click();
+    harness.get_by_label("mm").click_accesskit();
     run_until(&mut harness, "the strategy", |app| {
         app.is_idle()
             && app
@@ -106,7 +106,7 @@ fn mm_order_rests_and_shows_in_the_ladder_with_its_queue() {
         steps += 1;
         assert!(steps < 2_000, "no order rested");
         let before = events_seen(harness.state());
-        harness.get_by_label("⏵ Step 1").click();
+        harness.get_by_label("⏵ Step 1").click_accesskit();
         run_until(&mut harness, "one step", |app| {
             app.is_idle() && events_seen(app) > before
         });
