@@ -264,6 +264,19 @@ impl L3Book {
         })
     }
 
+    /// Arrival number of order `order_id` in its level's queue: an order
+    /// with a lower number is ahead of it. It changes only when the order
+    /// loses its place (a larger size or a new price). `None` when unknown.
+    pub fn arrival(&self, order_id: u64) -> Option<u64> {
+        self.orders.get(&order_id).map(|slot| slot.seq)
+    }
+
+    /// The arrival number the next order to join a queue will take: every
+    /// order resting now has a lower one, every later arrival a higher one.
+    pub fn next_arrival(&self) -> u64 {
+        self.next_seq
+    }
+
     /// Volume ahead of this order at its price level, in lots: the sum of
     /// the orders that arrived before it and are still resting. `None` when
     /// the book does not hold the order.
@@ -478,6 +491,22 @@ mod tests {
         assert_eq!(book.level_count(Side::Sell), 0);
         assert_eq!(book.order_count(), 6);
         assert!(!book.is_crossed());
+    }
+
+    #[test]
+    fn arrival_numbers_order_the_queue_and_change_only_on_lost_priority() {
+        let mut book = queue_with_ours();
+        assert_eq!(book.next_arrival(), 4);
+        assert_eq!(
+            [1, 2, 9, 3].map(|id| book.arrival(id)),
+            [Some(0), Some(1), Some(2), Some(3)]
+        );
+        book.modify(2, 100, 4);
+        assert_eq!(book.arrival(2), Some(1), "smaller size keeps the place");
+        book.modify(1, 100, 7);
+        assert_eq!(book.arrival(1), Some(4), "larger size goes to the back");
+        assert_eq!(book.next_arrival(), 5);
+        assert_eq!(book.arrival(77), None);
     }
 
     #[test]

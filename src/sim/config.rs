@@ -10,7 +10,7 @@
 //! feed_latency_ns = 2_000_000 # omit to use local_ts from the data
 //!
 //! [queue]
-//! model = "prob_power"        # "risk_averse" | "prob_power" | "prob_log"
+//! model = "prob_power"        # "risk_averse" | "prob_power" | "prob_log" | "fifo"
 //! n = 2.0
 //!
 //! [latency]
@@ -43,6 +43,7 @@ use crate::sim::latency::{
     LognormalLatency,
 };
 use crate::sim::queue::{ProbQueue, QueueModel, RiskAverseQueue};
+use crate::sim::queue_fifo::FifoQueue;
 use crate::sim::risk::RiskLimits;
 
 /// Why a run configuration cannot be used.
@@ -84,6 +85,9 @@ pub enum QueueConfig {
     },
     /// Cancels split by `ln(1 + x)` ([`ProbQueue::log`]).
     ProbLog,
+    /// Exact first-in-first-out position from order-by-order (L3) data
+    /// ([`FifoQueue`]); with L2 data alone it moves as `risk_averse`.
+    Fifo,
 }
 
 /// Order-entry and response latency model choice; see `sim::latency`.
@@ -333,6 +337,7 @@ impl RunConfig {
             QueueConfig::RiskAverse => Box::new(RiskAverseQueue),
             QueueConfig::ProbPower { n } => Box::new(ProbQueue::power(n)),
             QueueConfig::ProbLog => Box::new(ProbQueue::log()),
+            QueueConfig::Fifo => Box::new(FifoQueue::new()),
         };
         let latency: Box<dyn LatencyModel> = match &self.latency {
             LatencyConfig::Constant {
@@ -455,5 +460,16 @@ mod tests {
         assert_eq!(models.queue.name(), "prob_power");
         assert_eq!(models.latency.name(), "lognormal");
         assert!(models.impact.is_some());
+    }
+
+    #[test]
+    fn fifo_queue_is_chosen_by_name() {
+        let config =
+            RunConfig::from_toml_str("[queue]\nmodel = \"fifo\"\n", Path::new("run.toml")).unwrap();
+        assert_eq!(config.queue, QueueConfig::Fifo);
+        let models = config
+            .build_models(&Instrument::new("X", 0.1, 1.0))
+            .unwrap();
+        assert_eq!(models.queue.name(), "fifo");
     }
 }

@@ -25,6 +25,7 @@ pub mod local;
 pub mod order;
 mod passive;
 pub mod queue;
+pub mod queue_fifo;
 pub mod record;
 pub mod risk;
 mod schedule;
@@ -50,6 +51,7 @@ pub use order::{
     OrderError, OrderId, OrderRequest, OrderState, OrderType, TimeInForce, MAX_BATCH_ORDERS,
 };
 pub use queue::{ProbQueue, QueueModel, QueueOrder, QueuePos, QueueWeight, RiskAverseQueue};
+pub use queue_fifo::FifoQueue;
 pub use record::{EquitySample, FillRecord, LogRecord, RunRecord, SampleCause};
 pub use risk::{Exposure, RiskLimits};
 pub use source::{BatchIter, EventSource, FallibleBatchIter, SliceSource, SourceError, VecSource};

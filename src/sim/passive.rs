@@ -47,6 +47,7 @@ impl Exchange {
                 // sets the levels again, and an increase never moves us back.
                 self.book.apply(ev);
                 self.consumed.clear_side(ev.side);
+                self.models.queue.observe_l3(ev);
             }
             EventKind::Trade => {
                 self.last_trade = Some((ev.price, ev.qty));
@@ -59,13 +60,39 @@ impl Exchange {
             }
             EventKind::Add | EventKind::Modify | EventKind::Cancel | EventKind::Fill => {
                 self.models.queue.observe_l3(ev);
-                for order in &mut self.resting {
-                    if order.req.side == ev.side && order.req.price_ticks == ev.price {
-                        let key = order.queue_order();
-                        self.models.queue.on_l3_at_level(key, &mut order.queue, ev);
-                    }
+                if !self.resting.is_empty() {
+                    self.l3_moves_resting(ev);
                 }
             }
+        }
+    }
+
+    /// An order-by-order message: the queue model moves our orders on its
+    /// side (it tells which are concerned: a modify may move a market order
+    /// away from our price). Fills come from the trade that precedes an
+    /// execution (see `sim::queue_fifo`), never from these messages.
+    fn l3_moves_resting(&mut self, ev: &MarketEvent) {
+        for i in 0..self.resting.len() {
+            let mut order = self.resting[i];
+            if order.req.side != ev.side {
+                continue;
+            }
+            let key = order.queue_order();
+            let ahead_before = order.queue.ahead_lots;
+            self.models.queue.on_l3_at_level(key, &mut order.queue, ev);
+            let level_lots = self
+                .models
+                .queue
+                .l3_level_lots(key)
+                .map(|l3_lots| l3_lots.max(self.book.qty_at(key.side, key.price_ticks)));
+            let level_changed = level_lots.is_some_and(|lots| lots != order.level_lots);
+            if let Some(lots) = level_lots {
+                order.level_lots = lots;
+            }
+            if order.queue.ahead_lots != ahead_before || level_changed {
+                self.log_queue(&order);
+            }
+            self.resting[i] = order;
         }
     }
 

@@ -62,19 +62,31 @@ pub trait QueueModel: Send {
     fn on_depth(&mut self, order: QueueOrder, pos: &mut QueuePos, prev_lots: i64, new_lots: i64);
 
     /// Hook for order-by-order (L3) data: every add, modify, cancel or fill
-    /// message of the market, whatever its price, before our orders are
-    /// updated. An exact FIFO model keeps the market's orders by
-    /// `ev.order_id` here, so that [`QueueModel::on_l3_at_level`] can tell
-    /// whether a message is ahead of ours. L2 models ignore it.
+    /// message of the market, whatever its price, and every clear, before
+    /// our orders are updated. An exact FIFO model keeps the market's orders
+    /// by `ev.order_id` here, so that [`QueueModel::on_l3_at_level`] can
+    /// tell whether a message is ahead of ours. L2 models ignore it.
     fn observe_l3(&mut self, ev: &MarketEvent) {
         let _ = ev;
     }
 
-    /// Hook for L3 data: a market order-by-order message at our order's
-    /// level. An exact FIFO model reduces `ahead_lots` only for orders that
-    /// were in front of ours. L2 models ignore it.
+    /// Hook for L3 data: a market order-by-order message on our order's
+    /// side, just after [`QueueModel::observe_l3`] saw it. It may concern
+    /// our level even at another price (a modify that moves an order away
+    /// from our price), so the model checks. An exact FIFO model reduces
+    /// `ahead_lots` only for orders that were in front of ours; it never
+    /// makes it negative (fills come from trades, see
+    /// [`QueueModel::on_trade`]). L2 models ignore it.
     fn on_l3_at_level(&mut self, order: QueueOrder, pos: &mut QueuePos, ev: &MarketEvent) {
         let _ = (order, pos, ev);
+    }
+
+    /// Market volume resting at our order's level as the model's own
+    /// order-by-order book knows it, in lots; `None` for models without one
+    /// (the exchange's L2 book then gives the level).
+    fn l3_level_lots(&self, order: QueueOrder) -> Option<i64> {
+        let _ = order;
+        None
     }
 
     /// Our order left the book (filled, canceled, or re-entered after losing
