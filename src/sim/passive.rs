@@ -80,13 +80,9 @@ impl Exchange {
             let key = order.queue_order();
             let ahead_before = order.queue.ahead_lots;
             self.models.queue.on_l3_at_level(key, &mut order.queue, ev);
-            let level_lots = self
-                .models
-                .queue
-                .l3_level_lots(key)
-                .map(|l3_lots| l3_lots.max(self.book.qty_at(key.side, key.price_ticks)));
-            let level_changed = level_lots.is_some_and(|lots| lots != order.level_lots);
-            if let Some(lots) = level_lots {
+            let mut level_changed = false;
+            if let Some(lots) = self.models.queue.l3_level_lots(key) {
+                level_changed = lots != order.level_lots;
                 order.level_lots = lots;
             }
             if order.queue.ahead_lots != ahead_before || level_changed {

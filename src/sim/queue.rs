@@ -82,8 +82,9 @@ pub trait QueueModel: Send {
     }
 
     /// Market volume resting at our order's level as the model's own
-    /// order-by-order book knows it, in lots; `None` for models without one
-    /// (the exchange's L2 book then gives the level).
+    /// order-by-order book knows it (with the volume ahead of us that no
+    /// known order accounts for), in lots; `None` for models without one or
+    /// for an order the model does not follow.
     fn l3_level_lots(&self, order: QueueOrder) -> Option<i64> {
         let _ = order;
         None

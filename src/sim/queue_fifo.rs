@@ -230,7 +230,9 @@ impl QueueModel for FifoQueue {
     }
 
     fn l3_level_lots(&self, order: QueueOrder) -> Option<i64> {
-        Some(self.book.qty_at(order.side, order.price_ticks))
+        let known_lots = self.book.qty_at(order.side, order.price_ticks);
+        let ahead = self.ours.iter().find(|a| a.id == order.id)?;
+        Some(known_lots + ahead.unknown_lots)
     }
 
     fn on_exit(&mut self, order: OrderId) {
@@ -327,7 +329,7 @@ mod tests {
             kind: EventKind::Clear,
             ..MarketEvent::depth(0, Side::Buy, 0, 0)
         });
-        assert_eq!(model.l3_level_lots(OURS), Some(0));
+        assert_eq!(model.l3_level_lots(OURS), Some(3), "all unknown now");
         model.on_depth(OURS, &mut pos, 3, 3);
         assert_eq!(pos.ahead_lots, 3.0, "a clear keeps the volume ahead");
     }
