@@ -302,39 +302,49 @@ struct Followed {
     last_ahead: Option<i64>,
 }
 
-#[test]
-fn fifo_on_a_real_cme_day_equals_the_l3_volume_ahead() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/real");
-    if !root.is_dir() {
-        println!(
-            "note: {} is missing; the real-data FIFO test is skipped",
-            root.display()
-        );
-        return;
-    }
-    // ES, 2023-12-25: a full snapshot, then a day of order-by-order records.
-    let path = root.join("nautilus_databento/esh4-glbx-mdp3-20231225.mbo.dbn.zst");
-    let mut options = ImportOptions::new("ESH4");
-    options.tick_size = Some(0.25);
-    let inst = import::resolve_instrument(Format::Dbn, std::slice::from_ref(&path), &options)
-        .expect("the instrument");
-    let mut sources = import::open_sources(Format::Dbn, &[path], &inst, &options).expect("open");
-    let events = collect_events(sources[0].as_mut()).expect("convert");
+/// Where the data says the best prices are.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Quotes {
+    /// The L3 book holds every order (a feed that opens with a snapshot of
+    /// all orders): the best prices come from the reference book.
+    FromL3,
+    /// The L3 book misses the orders placed before the data starts: the
+    /// best prices come from the strategy's L2 book, and the strategy joins
+    /// only a level whose every order the L3 book knows.
+    FromL2KnownLevel,
+}
 
+/// What a one-lot resting strategy met on real data.
+#[derive(Debug, Default)]
+struct Followed1Lot {
+    sent: usize,
+    fills: usize,
+    /// Batches after which the strategy's `ahead` equalled the reference.
+    compared: usize,
+    /// Lots the volume ahead fell by, over all orders.
+    lots_moved: i64,
+}
+
+/// Runs a one-lot resting strategy with the FIFO model over `events`, and
+/// checks after every event that the `ahead` the strategy sees is
+/// non-negative, at most the level, never rising while the order rests
+/// untouched, and (after every batch) equal to the volume ahead of our
+/// order in a reference L3 book that holds it where the exchange queued it.
+fn follow_one_lot(events: &[MarketEvent], inst: Instrument, quotes: Quotes) -> Followed1Lot {
     const ENTRY_NS: i64 = 300_000;
     const MAX_REST_NS: i64 = 120_000_000_000;
     let config = fifo_config(ENTRY_NS, 300_000);
-    let mut engine = Engine::from_slice(inst, &config, &events).expect("valid engine");
+    let mut engine = Engine::from_slice(inst, &config, events).expect("valid engine");
     // The market's orders plus ours, as the exchange would queue them.
     let mut reference = L3Book::new();
     let mut last_exch_ts = i64::MIN;
     let mut followed: Option<Followed> = None;
-    let (mut sent, mut compared, mut fills, mut lots_moved) = (0, 0, 0, 0);
+    let mut seen = Followed1Lot::default();
     loop {
         let ev = match engine.advance().expect("engine step") {
             Wake::Finished => break,
             Wake::Order(update) => {
-                fills += usize::from(update.fill.is_some());
+                seen.fills += usize::from(update.fill.is_some());
                 if update.state.is_final() {
                     if let Some(f) = followed.take_if(|f| f.id == update.order_id) {
                         reference.cancel(OURS_IN_REFERENCE + f.id.0);
@@ -371,7 +381,7 @@ fn fifo_on_a_real_cme_day_equals_the_l3_volume_ahead() {
                 );
                 if let Some(last) = f.last_ahead {
                     assert!(queue.ahead_lots <= last, "ahead rose: {last} → {queue:?}");
-                    lots_moved += last - queue.ahead_lots;
+                    seen.lots_moved += last - queue.ahead_lots;
                 }
                 f.last_ahead = Some(queue.ahead_lots);
                 if ev.is_last_in_batch() {
@@ -383,7 +393,7 @@ fn fifo_on_a_real_cme_day_equals_the_l3_volume_ahead() {
                         f.price,
                         ev.exch_ts
                     );
-                    compared += 1;
+                    seen.compared += 1;
                 }
             }
         }
@@ -391,7 +401,14 @@ fn fifo_on_a_real_cme_day_equals_the_l3_volume_ahead() {
         // The strategy: one lot resting at the best price of the side that
         // flattens the position, canceled when the market leaves it behind.
         let is_live = ev.is_last_in_batch() && ev.flags & flags::SNAPSHOT == 0;
-        let (Some(bid), Some(ask)) = (reference.best_bid(), reference.best_ask()) else {
+        let (bid, ask) = match quotes {
+            Quotes::FromL3 => (reference.best_bid(), reference.best_ask()),
+            Quotes::FromL2KnownLevel => (
+                engine.local_book().best_bid(),
+                engine.local_book().best_ask(),
+            ),
+        };
+        let (Some(bid), Some(ask)) = (bid, ask) else {
             continue;
         };
         if !is_live || bid.price >= ask.price {
@@ -400,19 +417,23 @@ fn fifo_on_a_real_cme_day_equals_the_l3_volume_ahead() {
         let now = engine.now_ns();
         match followed.as_mut() {
             None if engine.open_orders().is_empty() => {
-                let (side, price) = if engine.account().position_lots() <= 0 {
-                    (Side::Buy, bid.price)
+                let (side, best) = if engine.account().position_lots() <= 0 {
+                    (Side::Buy, bid)
                 } else {
-                    (Side::Sell, ask.price)
+                    (Side::Sell, ask)
                 };
+                let is_known = reference.qty_at(side, best.price) == best.qty;
+                if quotes == Quotes::FromL2KnownLevel && !is_known {
+                    continue;
+                }
                 let id = engine
-                    .submit(OrderRequest::limit(side, price, 1))
+                    .submit(OrderRequest::limit(side, best.price, 1))
                     .expect("a valid order");
-                sent += 1;
+                seen.sent += 1;
                 followed = Some(Followed {
                     id,
                     side,
-                    price,
+                    price: best.price,
                     arrival_ts: now + ENTRY_NS,
                     sent_ts: now,
                     in_reference: false,
@@ -433,11 +454,67 @@ fn fifo_on_a_real_cme_day_equals_the_l3_volume_ahead() {
             _ => {}
         }
     }
-    println!("orders {sent}, fills {fills}, compared {compared}, lots moved {lots_moved}");
+    println!("{seen:?}");
+    seen
+}
+
+/// The real samples' folder, or `None` (with a note) when it is missing.
+fn real_data() -> Option<std::path::PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/real");
+    if root.is_dir() {
+        Some(root)
+    } else {
+        println!(
+            "note: {} is missing; the real-data FIFO test is skipped",
+            root.display()
+        );
+        None
+    }
+}
+
+/// Reads every event of the files of one input.
+fn read_real(
+    format: Format,
+    paths: &[std::path::PathBuf],
+    options: &ImportOptions,
+) -> (Instrument, Vec<MarketEvent>) {
+    let inst = import::resolve_instrument(format, paths, options).expect("the instrument");
+    let mut sources = import::open_sources(format, paths, &inst, options).expect("open");
+    let events = collect_events(sources[0].as_mut()).expect("convert");
+    (inst, events)
+}
+
+#[test]
+fn fifo_on_a_real_cme_day_equals_the_l3_volume_ahead() {
+    let Some(root) = real_data() else {
+        return;
+    };
+    // ES, 2023-12-25: a full snapshot, then a day of order-by-order records
+    // (trade, then the resting orders' modify or cancel).
+    let path = root.join("nautilus_databento/esh4-glbx-mdp3-20231225.mbo.dbn.zst");
+    let mut options = ImportOptions::new("ESH4");
+    options.tick_size = Some(0.25);
+    let (inst, events) = read_real(Format::Dbn, &[path], &options);
+    let seen = follow_one_lot(&events, inst, Quotes::FromL3);
     // 87 orders, 57 fills, 45 526 comparisons and 1 809 lots of queue
     // moved when written; bounds leave room for engine changes.
-    assert!(sent >= 50, "{sent} orders");
-    assert!(fills >= 30, "{fills} fills");
-    assert!(compared >= 20_000, "{compared} comparisons");
-    assert!(lots_moved >= 1_000, "{lots_moved} lots moved");
+    assert!(seen.sent >= 50, "{seen:?}");
+    assert!(seen.fills >= 30, "{seen:?}");
+    assert!(seen.compared >= 20_000, "{seen:?}");
+    assert!(seen.lots_moved >= 1_000, "{seen:?}");
+}
+
+#[test]
+fn fifo_on_real_lobster_messages_equals_the_l3_volume_ahead() {
+    let Some(root) = real_data() else {
+        return;
+    };
+    // AAPL, 2012-06-21, 09:30:00 to 09:30:49: trade, fill, then depth.
+    let path = root.join("lobster/AAPL_2012-06-21_34200000_57600000_message_10.csv");
+    let (inst, events) = read_real(Format::Lobster, &[path], &ImportOptions::new("AAPL"));
+    let seen = follow_one_lot(&events, inst, Quotes::FromL2KnownLevel);
+    // 35 orders, 6 fills and 797 comparisons when written.
+    assert!(seen.sent >= 20, "{seen:?}");
+    assert!(seen.fills >= 3, "{seen:?}");
+    assert!(seen.compared >= 400, "{seen:?}");
 }
