@@ -1,9 +1,14 @@
-//! `ticklab convert`: vendor data into the canonical data folder.
+//! `ticklab convert`: vendor data into the canonical data folder, with a
+//! count of the rows read on a terminal and a summary at the end.
 
+use std::fmt;
+use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
+use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 
 use ticklab::market::import::{self, CsvMap, Format, ImportOptions, TsUnit};
 
@@ -93,8 +98,41 @@ pub fn run(args: ConvertArgs) -> anyhow::Result<()> {
     if args.verify && args.format != Format::Lobster {
         anyhow::bail!("--verify applies to LOBSTER files only");
     }
-    let summary = import::convert(args.format, &args.inputs, &args.out, &options)
-        .with_context(|| format!("converting into {}", args.out.display()))?;
+    let progress = rows_progress(&args.symbol);
+    let converted = import::convert_with_progress(
+        args.format,
+        &args.inputs,
+        &args.out,
+        &options,
+        &mut |rows| progress.set_position(rows),
+    );
+    progress.finish_and_clear();
+    let summary = converted.with_context(|| format!("converting into {}", args.out.display()))?;
     print!("{summary}");
     Ok(())
+}
+
+/// A spinner counting the input rows read, on stderr when it is a terminal
+/// (hidden otherwise, so that logs and pipes get only the summary).
+fn rows_progress(symbol: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let spinner = ProgressBar::new_spinner();
+    spinner.set_style(
+        ProgressStyle::with_template(
+            "{spinner} converting {msg}: {human_pos} rows read ({rows_per_sec} rows/s, {elapsed})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_spinner())
+        .with_key(
+            "rows_per_sec",
+            |state: &ProgressState, out: &mut dyn fmt::Write| {
+                // A failed write only leaves the rate blank.
+                let _ = write!(out, "{:.0}", state.per_sec());
+            },
+        ),
+    );
+    spinner.set_message(symbol.to_owned());
+    spinner.enable_steady_tick(Duration::from_millis(120));
+    spinner
 }

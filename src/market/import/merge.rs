@@ -41,12 +41,22 @@ impl Ord for Held {
     }
 }
 
+/// How many merged rows pass between two progress reports.
+const PROGRESS_EVERY_ROWS: u64 = 4096;
+
+/// Rows read so far from all `sources` (skipped rows included).
+fn rows_read(sources: &[Box<dyn EventSource>]) -> u64 {
+    sources.iter().map(|s| s.summary().rows_read).sum()
+}
+
 /// Streams every source into `sink`; returns how many rows the reorder
-/// window moved.
+/// window moved. `on_rows_read` hears the rows read so far from all
+/// sources every few thousand rows, and once more at the end.
 pub(crate) fn merge_into(
     sources: &mut [Box<dyn EventSource>],
     sink: &mut DaySink,
     reorder_window_ns: i64,
+    on_rows_read: &mut dyn FnMut(u64),
 ) -> Result<u64, ImportError> {
     let mut heads: Vec<Option<(RowRef, Vec<MarketEvent>)>> = Vec::with_capacity(sources.len());
     for source in sources.iter_mut() {
@@ -61,7 +71,12 @@ pub(crate) fn merge_into(
         last_written_ts: i64::MIN,
         reordered: 0,
     };
+    let mut merged_rows = 0u64;
     loop {
+        merged_rows += 1;
+        if merged_rows.is_multiple_of(PROGRESS_EVERY_ROWS) {
+            on_rows_read(rows_read(sources));
+        }
         let next = heads
             .iter()
             .enumerate()
@@ -79,6 +94,7 @@ pub(crate) fn merge_into(
         heads[index] = read_head(sources[index].as_mut(), spare)?;
     }
     window.drain(sink)?;
+    on_rows_read(rows_read(sources));
     Ok(window.reordered)
 }
 

@@ -144,6 +144,19 @@ pub fn convert(
     out_dir: &Path,
     options: &ImportOptions,
 ) -> Result<ConvertSummary, ImportError> {
+    convert_with_progress(format, inputs, out_dir, options, &mut |_| {})
+}
+
+/// [`convert`], telling `on_rows_read` how many input rows (or DBN
+/// records) have been read so far, all inputs together: every few thousand
+/// rows, and once more with the total at the end.
+pub fn convert_with_progress(
+    format: Format,
+    inputs: &[PathBuf],
+    out_dir: &Path,
+    options: &ImportOptions,
+    on_rows_read: &mut dyn FnMut(u64),
+) -> Result<ConvertSummary, ImportError> {
     let started = Instant::now();
     if inputs.is_empty() {
         return Err(ImportError::Options("no input files".into()));
@@ -164,7 +177,12 @@ pub fn convert(
         options.write,
         options.local_ts_shift_ns,
     );
-    let merged = merge::merge_into(&mut sources, &mut sink, options.reorder_window_ns);
+    let merged = merge::merge_into(
+        &mut sources,
+        &mut sink,
+        options.reorder_window_ns,
+        on_rows_read,
+    );
     let reordered_batches = merged?;
     sink.finish()?;
     Ok(ConvertSummary {
@@ -375,4 +393,37 @@ fn write_instrument(
     std::fs::write(&path, instrument.to_toml_string(&header))
         .map_err(|err| ImportError::io(&path, err))?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_counts_rows_up_to_the_summary_total() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("trades.csv");
+        let mut text =
+            String::from("exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n");
+        for i in 0..10_000 {
+            text.push_str(&format!("x,BTC,{},{},t{i},buy,100.5,1\n", 10 + i, 12 + i));
+        }
+        std::fs::write(&input, text).unwrap();
+        let mut options = ImportOptions::new("BTC");
+        options.tick_size = Some(0.5);
+        options.lot_size = Some(0.5);
+        let mut reports = Vec::new();
+        let summary = convert_with_progress(
+            Format::Tardis,
+            &[input],
+            &dir.path().join("out"),
+            &options,
+            &mut |rows| reports.push(rows),
+        )
+        .unwrap();
+        assert_eq!(summary.rows_read(), 10_000);
+        assert_eq!(reports.last(), Some(&10_000));
+        assert_eq!(reports.len(), 10_000 / 4096 + 1, "{reports:?}");
+        assert!(reports.windows(2).all(|w| w[0] <= w[1]), "{reports:?}");
+    }
 }
