@@ -32,7 +32,10 @@
 //! update that follows a trade does the same for `unknown` (so with L2 data
 //! alone the model is [`crate::sim::RiskAverseQueue`]). Messages about
 //! orders behind us move nothing. A trade through our price fills us
-//! outright (the exchange's rule, as for every model).
+//! outright (the exchange's rule, as for every model). A trade at our price
+//! that no L3 message explains (LOBSTER's hidden executions) keeps its
+//! credit: the volume ahead runs below the book's until later removals of
+//! orders ahead use it up.
 //!
 //! **Clears.** A clear of our side turns the known volume ahead into
 //! unknown volume: the snapshot that follows re-adds the orders, and the
