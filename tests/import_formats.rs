@@ -419,19 +419,27 @@ fn dbn_mbo_fixture_gives_exact_l3_events() {
         import::resolve_instrument(Format::Dbn, std::slice::from_ref(&path), &options).unwrap();
     let mut sources = import::open_sources(Format::Dbn, &[path], &inst, &options).unwrap();
     let events = collect_events(sources[0].as_mut()).unwrap();
-    use EventKind::{Add, Cancel, Clear, Modify, Trade};
+    use EventKind::{Add, Cancel, Clear, Depth, Modify, Trade};
     // Snapshot records take exch_ts = ts_recv.
     assert_eq!(
         events,
         vec![
             ev(Clear, Side::None, 600, 600, 0, 0, 0, SNAP),
             ev(Add, Side::Buy, 601, 601, 4_000, 5, 11, SNAP),
-            ev(Add, Side::Sell, 602, 602, 4_001, 3, 12, SNAP | LAST),
-            ev(Add, Side::Buy, 1_000, 1_500, 4_000, 2, 13, LAST),
+            ev(Depth, Side::Buy, 601, 601, 4_000, 5, 0, SNAP),
+            ev(Add, Side::Sell, 602, 602, 4_001, 3, 12, SNAP),
+            ev(Depth, Side::Sell, 602, 602, 4_001, 3, 0, SNAP | LAST),
+            ev(Add, Side::Buy, 1_000, 1_500, 4_000, 2, 13, 0),
+            ev(Depth, Side::Buy, 1_000, 1_500, 4_000, 7, 0, LAST),
             ev(Trade, Side::Sell, 2_000, 2_500, 4_000, 4, 0, 0),
-            ev(Modify, Side::Buy, 2_000, 2_500, 4_000, 1, 11, LAST),
-            ev(Modify, Side::Sell, 3_000, 3_500, 4_002, 6, 12, LAST),
-            ev(Cancel, Side::Buy, 4_000, 4_500, 4_000, 2, 13, LAST),
+            ev(Modify, Side::Buy, 2_000, 2_500, 4_000, 1, 11, 0),
+            ev(Depth, Side::Buy, 2_000, 2_500, 4_000, 3, 0, LAST),
+            // A price change empties the old level and fills the new one.
+            ev(Modify, Side::Sell, 3_000, 3_500, 4_002, 6, 12, 0),
+            ev(Depth, Side::Sell, 3_000, 3_500, 4_001, 0, 0, 0),
+            ev(Depth, Side::Sell, 3_000, 3_500, 4_002, 6, 0, LAST),
+            ev(Cancel, Side::Buy, 4_000, 4_500, 4_000, 2, 13, 0),
+            ev(Depth, Side::Buy, 4_000, 4_500, 4_000, 1, 0, LAST),
         ]
     );
     let summary = sources[0].summary();

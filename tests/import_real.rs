@@ -349,10 +349,15 @@ fn dbn_esh4_mbo_rebuilds_the_final_book_and_keeps_the_crossed_pre_open() {
                 }
             }
             for e in batch {
-                if let L3Outcome::Crossed { .. } = book.apply(e) {
-                    crossed.push(e.exch_ts);
-                }
+                book.apply(e);
                 last_local_ts = e.local_ts;
+            }
+            // Each batch ends with the L2 view of its change; the L3 book
+            // is checked once the whole batch is in.
+            if let Some(last) = batch.last() {
+                if last.is_last_in_batch() && book.is_crossed() {
+                    crossed.push(last.exch_ts);
+                }
             }
         });
         assert_eq!(next_checkpoint, checkpoints.len());
@@ -398,14 +403,23 @@ fn dbn_esh4_converts_to_two_days_with_each_snapshot_on_its_own_day() {
     let inst = Instrument::from_file(&dir.path().join("ESH4/instrument.toml")).unwrap();
     let (events, _) = read_events(&summary.days[1].file, &inst, ReadOptions::default()).unwrap();
     let mut book = L3Book::new();
+    let mut l2 = L2Book::new();
     for e in &events {
         book.apply(e);
+        l2.apply(e);
     }
     assert_eq!(
         (book.level_count(Side::Buy), book.level_count(Side::Sell)),
         (922, 565)
     );
     assert_eq!(book.order_count(), 11_217);
+    // The depth events written beside the order events give the same
+    // levels to an L2 reader, every one of them.
+    for side in [Side::Buy, Side::Sell] {
+        let l3_levels: Vec<Level> = book.levels(side).collect();
+        let l2_levels: Vec<Level> = l2.levels(side).collect();
+        assert_eq!(l2_levels, l3_levels, "{side:?}");
+    }
 }
 
 #[test]
@@ -430,9 +444,10 @@ fn dbn_esm4_snapshot_then_live_records_with_the_definition_file() {
                 e.exch_ts >= 1_715_126_400_000_000_000,
                 "snapshot stays on 2024-05-08"
             );
-            if matches!(book.apply(e), L3Outcome::Crossed { .. }) {
-                crossed += 1;
-            }
+            book.apply(e);
+        }
+        if batch.last().is_some_and(|e| e.is_last_in_batch()) && book.is_crossed() {
+            crossed += 1;
         }
     });
     assert_eq!(

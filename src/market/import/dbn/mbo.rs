@@ -3,6 +3,7 @@
 use ::dbn::MboMsg;
 
 use super::DbnSource;
+use crate::book::L3Outcome;
 use crate::market::import::ImportError;
 use crate::market::{EventKind, MarketEvent, Side};
 
@@ -91,9 +92,54 @@ impl DbnSource {
                 ))
             }
         }
-        for ev in out.iter() {
-            self.orders.apply(ev);
-        }
+        self.apply_with_depth(out);
         Ok(())
+    }
+
+    /// Applies the record's order events to the importer's L3 book and
+    /// appends one `depth` event per price level they changed, with the
+    /// level's new total: the L2 view of the same change, so that a reader
+    /// of L2 (the simulator's books, the window) sees mbo data too.
+    fn apply_with_depth(&mut self, out: &mut Vec<MarketEvent>) {
+        let mut touched: Vec<(Side, i64)> = Vec::new();
+        let mut touch = |side: Side, price: i64| {
+            if side != Side::None && !touched.contains(&(side, price)) {
+                touched.push((side, price));
+            }
+        };
+        let mut base = None;
+        for ev in out.iter() {
+            let before = self.orders.order(ev.order_id);
+            if !matches!(
+                ev.kind,
+                EventKind::Add | EventKind::Modify | EventKind::Cancel | EventKind::Fill
+            ) {
+                self.orders.apply(ev);
+                continue;
+            }
+            if self.orders.apply(ev) == L3Outcome::UnknownOrder {
+                continue;
+            }
+            if let Some(old) = before {
+                touch(old.side, old.price);
+            }
+            if ev.kind != EventKind::Cancel {
+                touch(ev.side, ev.price);
+            }
+            base = Some(*ev);
+        }
+        let Some(base) = base else {
+            return;
+        };
+        for (side, price) in touched {
+            out.push(MarketEvent {
+                kind: EventKind::Depth,
+                side,
+                price,
+                qty: self.orders.qty_at(side, price),
+                order_id: 0,
+                ..base
+            });
+        }
     }
 }

@@ -26,7 +26,10 @@
 //! when the order is unknown); T → `trade` (side = aggressor). F records are
 //! not written: the quantity a fill takes out arrives as a separate C or M,
 //! and a canonical `fill` would take it out twice. N records give nothing. A
-//! snapshot run that does not start with R is opened with a `clear`.
+//! snapshot run that does not start with R is opened with a `clear`. After
+//! the order events of each record comes the L2 view of the same change: a
+//! `depth` event for each level they touched, with the level's new total
+//! from the importer's L3 book (none for a message about an unknown order).
 //!
 //! **mbp-10** → `trade` for T, then `depth` events that make the top 10
 //! levels equal the record's (size 0 for a level that left the top 10).
