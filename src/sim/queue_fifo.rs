@@ -22,7 +22,7 @@
 //! trade first, then what it does to the resting orders: LOBSTER as `trade`,
 //! `fill` of the resting order, then the `depth` of the level; Databento mbo
 //! as `trade`, then a `modify` (size down) or `cancel` of each resting order
-//! it took (its F records are not written). So a trade at our price counts
+//! it took (its F records are not written), then the `depth` of the level. So a trade at our price counts
 //! first: it takes the queue ahead of us first, `ahead ← ahead − trade`, and
 //! the volume beyond the queue ahead fills us, as for the L2 models (our
 //! fill arrives with the execution that takes the last order ahead, and the
