@@ -34,6 +34,7 @@
 //!   last event's time are still delivered; later ones are dropped.
 
 use std::borrow::Cow;
+use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
@@ -43,8 +44,8 @@ use crate::sim::config::{ConfigError, Models, RunConfig};
 use crate::sim::exchange::{Exchange, ExchangeModels};
 use crate::sim::latency::{FeedLatency, LatencyModel};
 use crate::sim::local::LocalSide;
-use crate::sim::order::OrderMsg;
-use crate::sim::record::{RunRecord, SampleCause};
+use crate::sim::order::{OrderId, OrderMsg};
+use crate::sim::record::{RecordSink, RunRecord, SampleCause};
 use crate::sim::risk::RiskLimits;
 use crate::sim::schedule::TimeQueue;
 use crate::sim::source::{EventSource, SliceSource, SourceError};
@@ -151,11 +152,20 @@ pub struct Engine<'a> {
     pub(crate) canceled_timers: Vec<TimerId>,
     pub(crate) seq: u64,
     pub(crate) last_entry_arrival_ts: i64,
+    /// Sequence number of the last order message sent.
+    pub(crate) last_entry_seq: u64,
+    /// Orders the strategy knows are final, each with the sequence number
+    /// of the last message sent before it learned it: the exchange forgets
+    /// them once that message has arrived.
+    forgettable: VecDeque<(u64, OrderId)>,
     pub(crate) last_response_arrival_ts: i64,
     pub(crate) next_order_id: u64,
     pub(crate) next_timer_id: u64,
     pub(crate) current_timer: Option<TimerId>,
     pub(crate) record: RunRecord,
+    /// Where fills, order updates and equity samples go instead of
+    /// `record`, when set.
+    pub(crate) record_sink: Option<Box<dyn RecordSink + 'a>>,
     equity_step_ns: i64,
     next_equity_ts: i64,
     started: bool,
@@ -232,11 +242,14 @@ impl<'a> Engine<'a> {
             canceled_timers: Vec::new(),
             seq: 0,
             last_entry_arrival_ts: i64::MIN,
+            last_entry_seq: 0,
+            forgettable: VecDeque::new(),
             last_response_arrival_ts: i64::MIN,
             next_order_id: 1,
             next_timer_id: 1,
             current_timer: None,
             record,
+            record_sink: None,
             equity_step_ns: settings.equity_step_ns.max(1),
             next_equity_ts: i64::MIN,
             started: false,
@@ -301,6 +314,7 @@ impl<'a> Engine<'a> {
                         self.exchange.on_order_msg(msg.item, msg.ts);
                         self.route_exchange_output();
                         self.local.apply_queue_changes(&mut self.exchange.queue_log);
+                        self.forget_final_orders();
                     }
                 }
                 Next::LocalData => {
@@ -315,6 +329,11 @@ impl<'a> Engine<'a> {
                     if let Some(answer) = self.to_local.pop() {
                         self.local.now_ns = self.local.now_ns.max(answer.ts);
                         self.local.apply_update(&answer.item);
+                        if answer.item.state.is_final() {
+                            self.forgettable
+                                .push_back((self.last_entry_seq, answer.item.order_id));
+                            self.forget_final_orders();
+                        }
                         return Ok(Wake::Order(answer.item));
                     }
                 }
@@ -334,6 +353,20 @@ impl<'a> Engine<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// Lets the exchange forget the orders the strategy knows are final and
+    /// about which no message is still in flight (messages arrive in the
+    /// order sent).
+    fn forget_final_orders(&mut self) {
+        let in_flight_from = self.to_exchange.next_seq().unwrap_or(u64::MAX);
+        while let Some(&(seq, id)) = self.forgettable.front() {
+            if seq >= in_flight_from {
+                break;
+            }
+            self.exchange.forget(id);
+            self.forgettable.pop_front();
         }
     }
 

@@ -50,7 +50,7 @@ pub use order::{
     OrderError, OrderId, OrderRequest, OrderState, OrderType, TimeInForce, MAX_BATCH_ORDERS,
 };
 pub use queue::{ProbQueue, QueueModel, QueueOrder, QueuePos, QueueWeight, RiskAverseQueue};
-pub use record::{EquitySample, FillRecord, LogRecord, RunRecord, SampleCause};
+pub use record::{EquitySample, FillRecord, LogRecord, RecordSink, RunRecord, SampleCause};
 pub use risk::{Exposure, RiskLimits};
 pub use source::{BatchIter, EventSource, FallibleBatchIter, SliceSource, SourceError, VecSource};
 pub use update::{Fill, Liquidity, OrderUpdate, Reason, UpdateKind};
