@@ -8,12 +8,13 @@
 //! Our orders are invisible to the market data: they never appear in the L2
 //! book, and our aggressive orders never trade against our own resting ones.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use crate::book::L2Book;
 use crate::market::Side;
 use crate::sim::consumed::Consumed;
 use crate::sim::fees::FeeModel;
+use crate::sim::id_hash::IdMap;
 use crate::sim::impact::ImpactModel;
 use crate::sim::order::{OrderId, OrderMsg, OrderRequest, OrderState, OrderType, TimeInForce};
 use crate::sim::queue::{QueueModel, QueueOrder, QueuePos};
@@ -89,7 +90,7 @@ pub(crate) struct Exchange {
     /// Last update sent for each order id, to answer a cancel or modify
     /// that comes too late; forgotten once none can come (see
     /// [`Exchange::forget`]), so it holds about the orders working.
-    last_sent: HashMap<OrderId, OrderUpdate>,
+    last_sent: IdMap<OrderId, OrderUpdate>,
     /// Exchange time, ns.
     pub now_ns: i64,
     /// Market events processed.
@@ -114,7 +115,7 @@ impl Exchange {
             tick_value,
             out: Vec::new(),
             queue_log: VecDeque::new(),
-            last_sent: HashMap::new(),
+            last_sent: IdMap::default(),
             now_ns: 0,
             events: 0,
             last_trade: None,

@@ -19,6 +19,7 @@ pub mod engine;
 mod exchange;
 pub mod fees;
 mod gateway;
+mod id_hash;
 pub mod impact;
 pub mod latency;
 pub mod local;

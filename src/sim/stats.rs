@@ -9,11 +9,12 @@
 //! a stock session of 6.5 hours over 252 days, divide by
 //! `sqrt(365.25 * 24 / (252 * 6.5))` ≈ 2.3 to compare with the usual figure.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
 use crate::market::Instrument;
+use crate::sim::id_hash::IdMap;
 use crate::sim::record::{EquitySample, FillRecord, RecordSink, RunRecord, SampleCause};
 use crate::sim::update::{Liquidity, OrderUpdate, UpdateKind};
 
@@ -159,7 +160,7 @@ pub struct StatsBuilder {
     /// Exchange time and equity of the samples not caused by a fill.
     step_equity: Vec<(i64, f64)>,
     drawdown: Drawdown,
-    working: HashMap<u64, OrderTally>,
+    working: IdMap<u64, OrderTally>,
     done: IdSet,
     orders_done: u64,
     orders_done_filled: u64,
@@ -184,7 +185,7 @@ impl StatsBuilder {
             last: None,
             step_equity: Vec::new(),
             drawdown: Drawdown::new(initial_cash),
-            working: HashMap::new(),
+            working: IdMap::default(),
             done: IdSet::default(),
             orders_done: 0,
             orders_done_filled: 0,
