@@ -187,7 +187,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             if seen - last_shown >= 65_536 {
                 progress.set_position(seen);
                 last_shown = seen;
-                if writer.borrow().error().is_some() {
+                if writer.borrow().failed() {
                     // The error is reported when the writer finishes.
                     return Ok(());
                 }
