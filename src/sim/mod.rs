@@ -9,7 +9,9 @@
 //!
 //! Models are traits chosen per run: [`QueueModel`], [`LatencyModel`],
 //! [`FeeModel`], [`ImpactModel`]; [`RunConfig`] names them in TOML. The run's
-//! fills, order updates and equity curve are kept in a [`RunRecord`].
+//! fills, order updates and equity curve are kept in a [`RunRecord`], or
+//! handed to a [`RecordSink`] as they come (`ticklab run` streams them to
+//! its output files that way).
 
 pub mod account;
 mod booking;
