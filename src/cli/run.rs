@@ -1,8 +1,10 @@
 //! `ticklab run`: a strategy over a day of data, headless.
 
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -10,12 +12,12 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use ticklab::market::catalog::Day;
 use ticklab::market::parquet::ReadOptions;
-use ticklab::report::{self, OutputFormats, Summary};
+use ticklab::report::{self, OutputFormats, RecordWriter, Summary};
 use ticklab::session::{open_day, read_run_config, StrategyChoice};
-use ticklab::sim::stats::Stats;
 use ticklab::sim::{LogRecord, Wake};
 use ticklab::strategy::python::{self, format_data_time, PythonOptions};
 use ticklab::strategy::rules;
+use ticklab::strategy::Runner;
 
 /// Arguments of `ticklab run`.
 #[derive(Debug, Args)]
@@ -134,7 +136,21 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     } else {
         choice.build_with_signals()
     };
-    let mut runner = day.runner(&config, read, strategy)?;
+    let formats = OutputFormats {
+        parquet: true,
+        csv: args.csv,
+    };
+    // Fills, order updates and equity samples go to their files as the run
+    // produces them, so memory does not grow with the length of the day.
+    let writer = Rc::new(RefCell::new(RecordWriter::create(
+        &args.out,
+        &day.instrument,
+        config.initial_cash,
+        formats,
+    )?));
+    let mut engine = day.engine(&config, read)?;
+    engine.set_record_sink(Box::new(Rc::clone(&writer)));
+    let mut runner = Runner::new(engine, strategy);
 
     let progress = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(day.rows);
@@ -171,6 +187,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             if seen - last_shown >= 65_536 {
                 progress.set_position(seen);
                 last_shown = seen;
+                if writer.borrow().failed() {
+                    // The error is reported when the writer finishes.
+                    return Ok(());
+                }
             }
             if wake == Wake::Finished {
                 return Ok(());
@@ -190,7 +210,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let elapsed = started.elapsed();
 
     let record = runner.into_record();
-    let stats = Stats::from_record(&record, &day.instrument);
+    let writer = Rc::try_unwrap(writer)
+        .map_err(|_| anyhow::anyhow!("the run still holds its output writer"))?
+        .into_inner();
+    let (stats, tables_written) = writer.finish(record.data_events)?;
     let day_text = day.day.to_string();
     let summary = Summary {
         symbol: &day.instrument.symbol,
@@ -200,11 +223,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         config: &config,
         stats: &stats,
     };
-    let formats = OutputFormats {
-        parquet: true,
-        csv: args.csv,
-    };
-    let written = report::write_run(&args.out, &summary, &record, &day.instrument, formats)?;
+    let mut written = vec![report::write_summary(&args.out, &summary)?];
+    written.extend(tables_written);
     let signals_written = match signals.map(|feed| feed.drain()) {
         Some(records) if !records.is_empty() => {
             let path = args.out.join("signals.jsonl");

@@ -5,17 +5,20 @@
 //! and on the grid (`price_ticks`, `qty_lots`), so a reader needs no
 //! instrument file to use them and no float to trust them.
 
+mod stream;
 mod table;
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use table::{ReportError, Table, Values};
+pub use stream::{RecordWriter, ROWS_PER_GROUP};
+pub use table::{CsvTableWriter, ParquetTableWriter, ReportError, Table, Values};
 
 use crate::market::Instrument;
-use crate::sim::record::RunRecord;
+use crate::sim::record::{EquitySample, FillRecord, RunRecord};
 use crate::sim::stats::Stats;
+use crate::sim::update::OrderUpdate;
 
 /// Which table files to write besides `summary.json`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,23 +64,7 @@ pub fn write_run<C: Serialize>(
     instrument: &Instrument,
     formats: OutputFormats,
 ) -> Result<Vec<PathBuf>, ReportError> {
-    std::fs::create_dir_all(out_dir).map_err(|source| ReportError::Io {
-        path: out_dir.to_owned(),
-        source,
-    })?;
-    let mut written = Vec::new();
-    let summary_path = out_dir.join("summary.json");
-    let mut json = serde_json::to_string_pretty(summary).map_err(|source| ReportError::Json {
-        path: summary_path.clone(),
-        source,
-    })?;
-    json.push('\n');
-    std::fs::write(&summary_path, json).map_err(|source| ReportError::Io {
-        path: summary_path.clone(),
-        source,
-    })?;
-    written.push(summary_path);
-
+    let mut written = vec![write_summary(out_dir, summary)?];
     let tables = [
         ("fills", fills_table(record, instrument)),
         ("equity", equity_table(record, instrument)),
@@ -98,6 +85,34 @@ pub fn write_run<C: Serialize>(
     Ok(written)
 }
 
+/// Writes `summary.json` into `out_dir` (created when missing); returns its
+/// path.
+pub fn write_summary<C: Serialize>(
+    out_dir: &Path,
+    summary: &Summary<'_, C>,
+) -> Result<PathBuf, ReportError> {
+    create_out_dir(out_dir)?;
+    let summary_path = out_dir.join("summary.json");
+    let mut json = serde_json::to_string_pretty(summary).map_err(|source| ReportError::Json {
+        path: summary_path.clone(),
+        source,
+    })?;
+    json.push('\n');
+    std::fs::write(&summary_path, json).map_err(|source| ReportError::Io {
+        path: summary_path.clone(),
+        source,
+    })?;
+    Ok(summary_path)
+}
+
+/// Creates `out_dir` when missing.
+fn create_out_dir(out_dir: &Path) -> Result<(), ReportError> {
+    std::fs::create_dir_all(out_dir).map_err(|source| ReportError::Io {
+        path: out_dir.to_owned(),
+        source,
+    })
+}
+
 /// The name serde gives a unit enum variant (`"maker"`), or compact JSON for
 /// anything richer.
 fn serde_name<T: Serialize>(value: &T) -> String {
@@ -111,7 +126,11 @@ fn serde_name<T: Serialize>(value: &T) -> String {
 
 /// One row per fill piece.
 pub fn fills_table(record: &RunRecord, inst: &Instrument) -> Table {
-    let f = &record.fills;
+    fill_rows_table(&record.fills, inst)
+}
+
+/// One row per fill piece of `f`.
+pub fn fill_rows_table(f: &[FillRecord], inst: &Instrument) -> Table {
     Table::new()
         .column(
             "exch_ts",
@@ -174,7 +193,11 @@ pub fn fills_table(record: &RunRecord, inst: &Instrument) -> Table {
 
 /// One row per equity sample.
 pub fn equity_table(record: &RunRecord, inst: &Instrument) -> Table {
-    let e = &record.equity;
+    equity_rows_table(&record.equity, inst)
+}
+
+/// One row per equity sample of `e`.
+pub fn equity_rows_table(e: &[EquitySample], inst: &Instrument) -> Table {
     let tick = inst.tick_size;
     Table::new()
         .column("ts", Values::Int(e.iter().map(|x| x.ts_ns).collect()))
@@ -218,8 +241,12 @@ pub fn equity_table(record: &RunRecord, inst: &Instrument) -> Table {
 
 /// One row per order update (state change).
 pub fn orders_table(record: &RunRecord, inst: &Instrument) -> Table {
-    let o = &record.orders;
-    let fill_price = |u: &crate::sim::OrderUpdate| {
+    order_rows_table(&record.orders, inst)
+}
+
+/// One row per order update of `o`.
+pub fn order_rows_table(o: &[OrderUpdate], inst: &Instrument) -> Table {
+    let fill_price = |u: &OrderUpdate| {
         u.fill
             .map_or(f64::NAN, |f| inst.price_from_ticks(f.price_ticks))
     };

@@ -94,81 +94,16 @@ impl Table {
 
     /// Writes the table as CSV with a header row.
     pub fn write_csv(&self, path: &Path) -> Result<(), ReportError> {
-        let io = |source| ReportError::Io {
-            path: path.to_owned(),
-            source,
-        };
-        let mut out = BufWriter::new(File::create(path).map_err(io)?);
-        let header: Vec<&str> = self.columns.iter().map(|(name, _)| *name).collect();
-        writeln!(out, "{}", header.join(",")).map_err(io)?;
-        let mut line = String::new();
-        for row in 0..self.rows() {
-            line.clear();
-            for (i, (_, values)) in self.columns.iter().enumerate() {
-                if i > 0 {
-                    line.push(',');
-                }
-                match values {
-                    Values::Int(v) => line.push_str(&v[row].to_string()),
-                    Values::Float(v) if v[row].is_nan() => {}
-                    Values::Float(v) => line.push_str(&format_float(v[row])),
-                    Values::Text(v) => push_csv_text(&mut line, &v[row]),
-                }
-            }
-            writeln!(out, "{line}").map_err(io)?;
-        }
-        out.flush().map_err(io)
+        let mut writer = CsvTableWriter::create(path, self)?;
+        writer.append(self)?;
+        writer.close()
     }
 
     /// Writes the table as a zstd-compressed Parquet file.
     pub fn write_parquet(&self, path: &Path) -> Result<(), ReportError> {
-        let parquet_err = |source| ReportError::Parquet {
-            path: path.to_owned(),
-            source,
-        };
-        let file = File::create(path).map_err(|source| ReportError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        let schema = Arc::new(self.schema().map_err(parquet_err)?);
-        let props = Arc::new(
-            WriterProperties::builder()
-                .set_compression(Compression::ZSTD(ZstdLevel::default()))
-                .set_created_by("ticklab".to_owned())
-                .build(),
-        );
-        let mut writer =
-            SerializedFileWriter::new(BufWriter::new(file), schema, props).map_err(parquet_err)?;
-        let mut row_group = writer.next_row_group().map_err(parquet_err)?;
-        for (_, values) in &self.columns {
-            let Some(mut column) = row_group.next_column().map_err(parquet_err)? else {
-                break;
-            };
-            match values {
-                Values::Int(v) => column.typed::<Int64Type>().write_batch(v, None, None),
-                Values::Float(v) => {
-                    let present: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
-                    let levels: Vec<i16> = v.iter().map(|x| i16::from(!x.is_nan())).collect();
-                    column
-                        .typed::<DoubleType>()
-                        .write_batch(&present, Some(&levels), None)
-                }
-                Values::Text(v) => {
-                    let bytes: Vec<ByteArray> = v
-                        .iter()
-                        .map(|s| ByteArray::from(s.as_bytes().to_vec()))
-                        .collect();
-                    column
-                        .typed::<ByteArrayType>()
-                        .write_batch(&bytes, None, None)
-                }
-            }
-            .map_err(parquet_err)?;
-            column.close().map_err(parquet_err)?;
-        }
-        row_group.close().map_err(parquet_err)?;
-        writer.close().map_err(parquet_err)?;
-        Ok(())
+        let mut writer = ParquetTableWriter::create(path, self)?;
+        writer.append(self)?;
+        writer.close()
     }
 
     fn schema(&self) -> Result<Type, ParquetError> {
@@ -195,6 +130,172 @@ impl Table {
         Type::group_type_builder("ticklab_result")
             .with_fields(fields)
             .build()
+    }
+}
+
+/// A CSV file written a table at a time: the header when created, then the
+/// rows of each table appended (tables with the columns it was created
+/// with).
+pub struct CsvTableWriter {
+    path: PathBuf,
+    out: BufWriter<File>,
+    line: String,
+}
+
+impl CsvTableWriter {
+    /// Creates `path` and writes the header of `like`'s columns.
+    pub fn create(path: &Path, like: &Table) -> Result<Self, ReportError> {
+        let io = |source| ReportError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let mut out = BufWriter::new(File::create(path).map_err(io)?);
+        let header: Vec<&str> = like.columns.iter().map(|(name, _)| *name).collect();
+        writeln!(out, "{}", header.join(",")).map_err(io)?;
+        Ok(CsvTableWriter {
+            path: path.to_owned(),
+            out,
+            line: String::new(),
+        })
+    }
+
+    /// Appends the rows of `table`.
+    pub fn append(&mut self, table: &Table) -> Result<(), ReportError> {
+        let io = |source| ReportError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        let line = &mut self.line;
+        for row in 0..table.rows() {
+            line.clear();
+            for (i, (_, values)) in table.columns.iter().enumerate() {
+                if i > 0 {
+                    line.push(',');
+                }
+                match values {
+                    Values::Int(v) => line.push_str(&v[row].to_string()),
+                    Values::Float(v) if v[row].is_nan() => {}
+                    Values::Float(v) => line.push_str(&format_float(v[row])),
+                    Values::Text(v) => push_csv_text(line, &v[row]),
+                }
+            }
+            writeln!(self.out, "{line}").map_err(io)?;
+        }
+        Ok(())
+    }
+
+    /// Flushes and closes the file.
+    pub fn close(mut self) -> Result<(), ReportError> {
+        self.out.flush().map_err(|source| ReportError::Io {
+            path: self.path.clone(),
+            source,
+        })
+    }
+}
+
+/// A zstd-compressed Parquet file written a table at a time: each table
+/// appended is one row group (tables with the columns it was created with).
+pub struct ParquetTableWriter {
+    path: PathBuf,
+    writer: SerializedFileWriter<BufWriter<File>>,
+    row_groups: usize,
+    /// An empty table of the file's columns, written when nothing else was.
+    empty: Table,
+}
+
+impl ParquetTableWriter {
+    /// Creates `path` with the schema of `like`'s columns.
+    pub fn create(path: &Path, like: &Table) -> Result<Self, ReportError> {
+        let parquet_err = |source| ReportError::Parquet {
+            path: path.to_owned(),
+            source,
+        };
+        let file = File::create(path).map_err(|source| ReportError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let schema = Arc::new(like.schema().map_err(parquet_err)?);
+        let props = Arc::new(
+            WriterProperties::builder()
+                .set_compression(Compression::ZSTD(ZstdLevel::default()))
+                .set_created_by("ticklab".to_owned())
+                .build(),
+        );
+        let writer =
+            SerializedFileWriter::new(BufWriter::new(file), schema, props).map_err(parquet_err)?;
+        let empty = Table {
+            columns: like
+                .columns
+                .iter()
+                .map(|(name, values)| {
+                    let none = match values {
+                        Values::Int(_) => Values::Int(Vec::new()),
+                        Values::Float(_) => Values::Float(Vec::new()),
+                        Values::Text(_) => Values::Text(Vec::new()),
+                    };
+                    (*name, none)
+                })
+                .collect(),
+        };
+        Ok(ParquetTableWriter {
+            path: path.to_owned(),
+            writer,
+            row_groups: 0,
+            empty,
+        })
+    }
+
+    /// Appends `table` as one row group.
+    pub fn append(&mut self, table: &Table) -> Result<(), ReportError> {
+        let path = &self.path;
+        let parquet_err = |source| ReportError::Parquet {
+            path: path.clone(),
+            source,
+        };
+        let mut row_group = self.writer.next_row_group().map_err(parquet_err)?;
+        for (_, values) in &table.columns {
+            let Some(mut column) = row_group.next_column().map_err(parquet_err)? else {
+                break;
+            };
+            match values {
+                Values::Int(v) => column.typed::<Int64Type>().write_batch(v, None, None),
+                Values::Float(v) => {
+                    let present: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+                    let levels: Vec<i16> = v.iter().map(|x| i16::from(!x.is_nan())).collect();
+                    column
+                        .typed::<DoubleType>()
+                        .write_batch(&present, Some(&levels), None)
+                }
+                Values::Text(v) => {
+                    let bytes: Vec<ByteArray> = v
+                        .iter()
+                        .map(|s| ByteArray::from(s.as_bytes().to_vec()))
+                        .collect();
+                    column
+                        .typed::<ByteArrayType>()
+                        .write_batch(&bytes, None, None)
+                }
+            }
+            .map_err(parquet_err)?;
+            column.close().map_err(parquet_err)?;
+        }
+        row_group.close().map_err(parquet_err)?;
+        self.row_groups += 1;
+        Ok(())
+    }
+
+    /// Finishes the file (a file with no rows still has one empty row
+    /// group).
+    pub fn close(mut self) -> Result<(), ReportError> {
+        if self.row_groups == 0 {
+            let empty = std::mem::take(&mut self.empty);
+            self.append(&empty)?;
+        }
+        let path = self.path;
+        self.writer
+            .close()
+            .map_err(|source| ReportError::Parquet { path, source })?;
+        Ok(())
     }
 }
 

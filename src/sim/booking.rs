@@ -3,9 +3,10 @@
 //! into the exchange-side account and the equity curve.
 
 use crate::sim::engine::Engine;
-use crate::sim::record::{EquitySample, FillRecord, RunRecord, SampleCause};
+use crate::sim::record::{EquitySample, FillRecord, RecordSink, RunRecord, SampleCause};
+use crate::sim::update::OrderUpdate;
 
-impl Engine<'_> {
+impl<'a> Engine<'a> {
     /// Books what the exchange produced and sends it back to the strategy
     /// with the response latency.
     pub(crate) fn route_exchange_output(&mut self) {
@@ -27,7 +28,7 @@ impl Engine<'_> {
                 if self.exch_mark_ticks.is_none() && self.exchange.book.mid_ticks().is_none() {
                     self.exch_mark_ticks = Some(fill.price_ticks as f64);
                 }
-                self.record.fills.push(FillRecord {
+                self.book_fill(FillRecord {
                     exch_ts_ns: exch_ts,
                     local_ts_ns: arrival,
                     order_id: update.order_id,
@@ -42,7 +43,7 @@ impl Engine<'_> {
                 });
                 self.sample_equity(exch_ts, SampleCause::Fill);
             }
-            self.record.orders.push(update);
+            self.book_order(update);
             self.seq += 1;
             self.to_local.push(arrival, self.seq, update);
         }
@@ -56,14 +57,43 @@ impl Engine<'_> {
             self.exch_mark_ticks = Some(mid);
         }
         let mark = self.exch_mark_ticks.unwrap_or(0.0);
-        self.record.equity.push(EquitySample {
+        let sample = EquitySample {
             ts_ns,
             cause,
             account: self.exch_account.snapshot(mark),
-        });
+        };
+        match &mut self.record_sink {
+            Some(sink) => sink.equity(&sample),
+            None => self.record.equity.push(sample),
+        }
     }
 
-    /// The record so far (grows as the run goes on).
+    /// Records an order update: to the sink when there is one, else to the
+    /// record.
+    pub(crate) fn book_order(&mut self, update: OrderUpdate) {
+        match &mut self.record_sink {
+            Some(sink) => sink.order(&update),
+            None => self.record.orders.push(update),
+        }
+    }
+
+    fn book_fill(&mut self, fill: FillRecord) {
+        match &mut self.record_sink {
+            Some(sink) => sink.fill(&fill),
+            None => self.record.fills.push(fill),
+        }
+    }
+
+    /// Sends the run's fills, order updates and equity samples to `sink` as
+    /// they are produced, from now on, instead of keeping them in the
+    /// record ([`Engine::record`] then holds only the log lines). Call it
+    /// before the first step to see every row.
+    pub fn set_record_sink(&mut self, sink: Box<dyn RecordSink + 'a>) {
+        self.record_sink = Some(sink);
+    }
+
+    /// The record so far (grows as the run goes on; without fills, orders
+    /// and equity when a sink takes them).
     pub fn record(&self) -> &RunRecord {
         &self.record
     }

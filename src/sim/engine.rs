@@ -34,6 +34,7 @@
 //!   last event's time are still delivered; later ones are dropped.
 
 use std::borrow::Cow;
+use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
@@ -43,8 +44,8 @@ use crate::sim::config::{ConfigError, Models, RunConfig};
 use crate::sim::exchange::{Exchange, ExchangeModels};
 use crate::sim::latency::{FeedLatency, LatencyModel};
 use crate::sim::local::LocalSide;
-use crate::sim::order::OrderMsg;
-use crate::sim::record::{RunRecord, SampleCause};
+use crate::sim::order::{OrderId, OrderMsg};
+use crate::sim::record::{RecordSink, RunRecord, SampleCause};
 use crate::sim::risk::RiskLimits;
 use crate::sim::schedule::TimeQueue;
 use crate::sim::source::{EventSource, SliceSource, SourceError};
@@ -127,7 +128,15 @@ pub struct Engine<'a> {
     pub(crate) instrument: Instrument,
     source: Box<dyn EventSource<'a> + 'a>,
     batch: Cow<'a, [MarketEvent]>,
+    /// The exchange side's cursor in `batch`: the next event it processes.
     batch_pos: usize,
+    /// The local side's cursor in `batch`: events from here to `batch_pos`
+    /// were processed at the exchange and not yet seen locally. They are
+    /// read in place; only those left behind when a new batch is loaded go
+    /// to `local.feed`.
+    local_pos: usize,
+    /// Exchange time (kept monotone) of the event before `local_pos`.
+    local_prev_exch_ts: i64,
     source_done: bool,
     feed_latency: FeedLatency,
     pub(crate) last_exch_ts: i64,
@@ -143,11 +152,20 @@ pub struct Engine<'a> {
     pub(crate) canceled_timers: Vec<TimerId>,
     pub(crate) seq: u64,
     pub(crate) last_entry_arrival_ts: i64,
+    /// Sequence number of the last order message sent.
+    pub(crate) last_entry_seq: u64,
+    /// Orders the strategy knows are final, each with the sequence number
+    /// of the last message sent before it learned it: the exchange forgets
+    /// them once that message has arrived.
+    forgettable: VecDeque<(u64, OrderId)>,
     pub(crate) last_response_arrival_ts: i64,
     pub(crate) next_order_id: u64,
     pub(crate) next_timer_id: u64,
     pub(crate) current_timer: Option<TimerId>,
     pub(crate) record: RunRecord,
+    /// Where fills, order updates and equity samples go instead of
+    /// `record`, when set.
+    pub(crate) record_sink: Option<Box<dyn RecordSink + 'a>>,
     equity_step_ns: i64,
     next_equity_ts: i64,
     started: bool,
@@ -207,6 +225,8 @@ impl<'a> Engine<'a> {
             source: Box::new(source),
             batch: Cow::Borrowed(&[]),
             batch_pos: 0,
+            local_pos: 0,
+            local_prev_exch_ts: i64::MIN,
             source_done: false,
             feed_latency: settings.feed_latency,
             last_exch_ts: i64::MIN,
@@ -222,11 +242,14 @@ impl<'a> Engine<'a> {
             canceled_timers: Vec::new(),
             seq: 0,
             last_entry_arrival_ts: i64::MIN,
+            last_entry_seq: 0,
+            forgettable: VecDeque::new(),
             last_response_arrival_ts: i64::MIN,
             next_order_id: 1,
             next_timer_id: 1,
             current_timer: None,
             record,
+            record_sink: None,
             equity_step_ns: settings.equity_step_ns.max(1),
             next_equity_ts: i64::MIN,
             started: false,
@@ -250,12 +273,33 @@ impl<'a> Engine<'a> {
 
     /// Does all exchange-side work up to the next thing the strategy sees,
     /// and returns it.
+    #[inline(always)]
     pub fn advance(&mut self) -> Result<Wake, EngineError> {
+        // The common case, small enough to inline into the caller's loop:
+        // only market data is due and its next event reaches the strategy.
+        if self.started && self.only_market_data_due() {
+            self.current_timer = None;
+            if let Some(ev) = self.market_data_step() {
+                return Ok(Wake::Market(ev));
+            }
+        }
+        self.advance_any()
+    }
+
+    /// [`Engine::advance`] in general.
+    #[inline(never)]
+    fn advance_any(&mut self) -> Result<Wake, EngineError> {
         if !self.started {
             self.start()?;
         }
         self.current_timer = None;
         loop {
+            if self.only_market_data_due() {
+                if let Some(ev) = self.market_data_step() {
+                    return Ok(Wake::Market(ev));
+                }
+                continue;
+            }
             let Some((ts, next)) = self.next_due()? else {
                 return Ok(Wake::Finished);
             };
@@ -270,10 +314,11 @@ impl<'a> Engine<'a> {
                         self.exchange.on_order_msg(msg.item, msg.ts);
                         self.route_exchange_output();
                         self.local.apply_queue_changes(&mut self.exchange.queue_log);
+                        self.forget_final_orders();
                     }
                 }
                 Next::LocalData => {
-                    if let Some(ev) = self.local.deliver_market() {
+                    if let Some(ev) = self.deliver_local() {
                         if !self.exchange.queue_log.is_empty() {
                             self.local.apply_queue_changes(&mut self.exchange.queue_log);
                         }
@@ -284,6 +329,11 @@ impl<'a> Engine<'a> {
                     if let Some(answer) = self.to_local.pop() {
                         self.local.now_ns = self.local.now_ns.max(answer.ts);
                         self.local.apply_update(&answer.item);
+                        if answer.item.state.is_final() {
+                            self.forgettable
+                                .push_back((self.last_entry_seq, answer.item.order_id));
+                            self.forget_final_orders();
+                        }
                         return Ok(Wake::Order(answer.item));
                     }
                 }
@@ -306,12 +356,59 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// Lets the exchange forget the orders the strategy knows are final and
+    /// about which no message is still in flight (messages arrive in the
+    /// order sent).
+    fn forget_final_orders(&mut self) {
+        let in_flight_from = self.to_exchange.next_seq().unwrap_or(u64::MAX);
+        while let Some(&(seq, id)) = self.forgettable.front() {
+            if seq >= in_flight_from {
+                break;
+            }
+            self.exchange.forget(id);
+            self.forgettable.pop_front();
+        }
+    }
+
+    /// True when nothing but market data can be due next: no order message,
+    /// answer or timer is pending, no event waits in the feed queue, and the
+    /// batch holds the next exchange event.
+    #[inline]
+    fn only_market_data_due(&self) -> bool {
+        let pending = self.local.feed.len()
+            | self.to_exchange.len()
+            | self.to_local.len()
+            | self.timers.len();
+        pending == 0 && self.batch_pos < self.batch.len()
+    }
+
+    /// [`Engine::advance`]'s work when [`Engine::only_market_data_due`]: the
+    /// merge of the exchange and local cursors over the batch, in the tie
+    /// order of [`Engine::next_due`]. Returns the event the strategy sees,
+    /// if one.
+    #[inline(always)]
+    fn market_data_step(&mut self) -> Option<MarketEvent> {
+        if self.local_pos < self.batch_pos {
+            let exch_ts = self.batch[self.batch_pos].exch_ts.max(self.last_exch_ts);
+            let local_ts = self.local_times(&self.batch[self.local_pos]).1;
+            if local_ts < exch_ts {
+                let ev = self.take_local_from_batch();
+                self.local.deliver(ev);
+                if !self.exchange.queue_log.is_empty() {
+                    self.local.apply_queue_changes(&mut self.exchange.queue_log);
+                }
+                return Some(ev);
+            }
+        }
+        self.exchange_data_step()
+    }
+
     /// The earliest due item and its time, in tie order; `None` when the run
     /// is over.
     #[inline]
     fn next_due(&mut self) -> Result<Option<(i64, Next)>, EngineError> {
         let exch = self.next_exch_ts()?;
-        let local = self.local.feed.front().map(|ev| ev.local_ts);
+        let local = self.next_local_ts();
         // Exchange data wins ties with local data.
         let mut best = match (exch, local) {
             (Some(e), Some(l)) if l < e => Some((l, Next::LocalData)),
@@ -360,7 +457,9 @@ impl<'a> Engine<'a> {
             if self.source_done {
                 return Ok(None);
             }
+            self.spill_local();
             self.batch_pos = 0;
+            self.local_pos = 0;
             match self.source.next_batch().map_err(EngineError::Source)? {
                 Some(batch) => self.batch = batch,
                 None => {
@@ -372,6 +471,68 @@ impl<'a> Engine<'a> {
         Ok(Some(
             self.batch[self.batch_pos].exch_ts.max(self.last_exch_ts),
         ))
+    }
+
+    /// Before the batch is replaced: the events of it the local side has not
+    /// seen yet go to the feed queue, with their local time.
+    fn spill_local(&mut self) {
+        while self.local_pos < self.batch_pos {
+            let ev = self.take_local_from_batch();
+            self.local.feed.push_back(ev);
+        }
+    }
+
+    /// Local time of the event at the local cursor, given the exchange and
+    /// local times of the event before it: `max(local_ts, exch_ts, previous
+    /// local time)`, with exchange time kept monotone (see the module docs).
+    #[inline]
+    fn local_times(&self, ev: &MarketEvent) -> (i64, i64) {
+        let exch_ts = ev.exch_ts.max(self.local_prev_exch_ts);
+        let local_ts = self
+            .feed_latency
+            .local_ts(exch_ts, ev.local_ts)
+            .max(exch_ts)
+            .max(self.local.last_feed_ts);
+        (exch_ts, local_ts)
+    }
+
+    /// Local time of the next market event the strategy sees, if the
+    /// exchange has processed one it has not seen.
+    #[inline]
+    fn next_local_ts(&self) -> Option<i64> {
+        if let Some(ev) = self.local.feed.front() {
+            return Some(ev.local_ts);
+        }
+        if self.local_pos < self.batch_pos {
+            return Some(self.local_times(&self.batch[self.local_pos]).1);
+        }
+        None
+    }
+
+    /// Moves the local cursor past its event and returns that event with
+    /// its local time in `local_ts`. The caller checks that the exchange has
+    /// processed it (`local_pos < batch_pos`).
+    #[inline]
+    fn take_local_from_batch(&mut self) -> MarketEvent {
+        let ev = self.batch[self.local_pos];
+        let (exch_ts, local_ts) = self.local_times(&ev);
+        self.local_pos += 1;
+        self.local_prev_exch_ts = exch_ts;
+        self.local.last_feed_ts = local_ts;
+        MarketEvent { local_ts, ..ev }
+    }
+
+    /// The strategy sees the next market event processed at the exchange:
+    /// from the feed queue first, then from the batch.
+    #[inline]
+    fn deliver_local(&mut self) -> Option<MarketEvent> {
+        let ev = match self.local.feed.pop_front() {
+            Some(ev) => ev,
+            None if self.local_pos < self.batch_pos => self.take_local_from_batch(),
+            None => return None,
+        };
+        self.local.deliver(ev);
+        Some(ev)
     }
 
     /// The exchange processes the next market event, which then travels to
@@ -392,24 +553,25 @@ impl<'a> Engine<'a> {
         if !self.exchange.out.is_empty() {
             self.route_exchange_output();
         }
-        let local_ts = self
-            .feed_latency
-            .local_ts(exch_ts, ev.local_ts)
-            .max(exch_ts)
-            .max(self.local.last_feed_ts);
+        if self.local_pos + 1 != self.batch_pos || !self.local.feed.is_empty() {
+            // The strategy has events to see before this one.
+            return None;
+        }
+        let (_, local_ts) = self.local_times(&ev);
+        if !self.local_is_next(local_ts) {
+            return None;
+        }
+        // Nothing else is due before the strategy sees this event: hand it
+        // over now rather than through the local cursor.
+        self.local_pos = self.batch_pos;
+        self.local_prev_exch_ts = exch_ts;
         self.local.last_feed_ts = local_ts;
         let seen = MarketEvent { local_ts, ..ev };
-        if self.local.feed.is_empty() && self.local_is_next(local_ts) {
-            // Nothing else is due before the strategy sees this event: hand
-            // it over now rather than through the feed queue.
-            self.local.deliver(seen);
-            if !self.exchange.queue_log.is_empty() {
-                self.local.apply_queue_changes(&mut self.exchange.queue_log);
-            }
-            return Some(seen);
+        self.local.deliver(seen);
+        if !self.exchange.queue_log.is_empty() {
+            self.local.apply_queue_changes(&mut self.exchange.queue_log);
         }
-        self.local.feed.push_back(seen);
-        None
+        Some(seen)
     }
 
     /// True when a market event seen locally at `local_ts` is certainly the

@@ -14,6 +14,7 @@ use crate::book::L2Book;
 use crate::market::Side;
 use crate::sim::consumed::Consumed;
 use crate::sim::fees::FeeModel;
+use crate::sim::id_hash::IdMap;
 use crate::sim::impact::ImpactModel;
 use crate::sim::order::{OrderId, OrderMsg, OrderRequest, OrderState, OrderType, TimeInForce};
 use crate::sim::queue::{QueueModel, QueueOrder, QueuePos};
@@ -86,8 +87,10 @@ pub(crate) struct Exchange {
     pub out: Vec<OrderUpdate>,
     /// Queue estimate changes, drained by the local side.
     pub queue_log: VecDeque<QueueChange>,
-    /// Last update sent for each order id (index = id − 1).
-    last_sent: Vec<Option<OrderUpdate>>,
+    /// Last update sent for each order id, to answer a cancel or modify
+    /// that comes too late; forgotten once none can come (see
+    /// [`Exchange::forget`]), so it holds about the orders working.
+    last_sent: IdMap<OrderId, OrderUpdate>,
     /// Exchange time, ns.
     pub now_ns: i64,
     /// Market events processed.
@@ -112,7 +115,7 @@ impl Exchange {
             tick_value,
             out: Vec::new(),
             queue_log: VecDeque::new(),
-            last_sent: Vec::new(),
+            last_sent: IdMap::default(),
             now_ns: 0,
             events: 0,
             last_trade: None,
@@ -320,8 +323,7 @@ impl Exchange {
 
     /// Answers a cancel or modify for an order that is no longer working.
     fn refuse_request(&mut self, id: OrderId, kind: UpdateKind) {
-        let index = (id.0 as usize).wrapping_sub(1);
-        match self.last_sent.get(index).copied().flatten() {
+        match self.last_sent.get(&id).copied() {
             Some(mut last) => {
                 last.kind = kind;
                 last.fill = None;
@@ -413,12 +415,15 @@ impl Exchange {
         };
         self.out.push(update);
         if order.req.side != Side::None {
-            let index = (order.id.0 as usize).saturating_sub(1);
-            if self.last_sent.len() <= index {
-                self.last_sent.resize(index + 1, None);
-            }
-            self.last_sent[index] = Some(update);
+            self.last_sent.insert(order.id, update);
         }
+    }
+
+    /// Forgets the last update of order `id`: it is final, the strategy has
+    /// seen that, and every message it sent about it has arrived, so no
+    /// cancel or modify of it can come any more.
+    pub(crate) fn forget(&mut self, id: OrderId) {
+        self.last_sent.remove(&id);
     }
 
     /// Notes the order's queue estimate for the strategy's view.

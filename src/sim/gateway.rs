@@ -211,6 +211,7 @@ impl Engine<'_> {
             .max(self.last_entry_arrival_ts);
         self.last_entry_arrival_ts = arrival;
         self.seq += 1;
+        self.last_entry_seq = self.seq;
         self.to_exchange.push(arrival, self.seq, msg);
     }
 
@@ -235,7 +236,7 @@ impl Engine<'_> {
             exch_ts_ns: now,
             local_ts_ns: now,
         };
-        self.record.orders.push(update);
+        self.book_order(update);
         self.seq += 1;
         self.to_local.push(now, self.seq, update);
     }

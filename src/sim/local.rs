@@ -125,10 +125,12 @@ impl OpenOrder {
 pub(crate) struct LocalSide {
     /// The market as the strategy sees it, at local time.
     pub book: L2Book,
-    /// Events processed at the exchange and not yet seen locally, in file
-    /// order, each with its (monotone) local time in `local_ts`.
+    /// Events of earlier batches processed at the exchange and not yet seen
+    /// locally, in file order, each with its (monotone) local time in
+    /// `local_ts`; the engine reads the current batch in place.
     pub feed: VecDeque<MarketEvent>,
-    /// Local time of the last event put in `feed`.
+    /// Local time of the last event given a local time (in `feed`, seen,
+    /// or passed by the engine's local cursor).
     pub last_feed_ts: i64,
     /// Open orders as the strategy knows them, in the order sent.
     pub orders: Vec<OpenOrder>,
@@ -151,14 +153,6 @@ impl LocalSide {
             events_seen: 0,
             now_ns: i64::MIN,
         }
-    }
-
-    /// Delivers the next feed event: applies it to the local book.
-    #[inline]
-    pub(crate) fn deliver_market(&mut self) -> Option<MarketEvent> {
-        let ev = self.feed.pop_front()?;
-        self.deliver(ev);
-        Some(ev)
     }
 
     /// The strategy sees `ev` now: applies it to the local book.

@@ -9,7 +9,9 @@
 //!
 //! Models are traits chosen per run: [`QueueModel`], [`LatencyModel`],
 //! [`FeeModel`], [`ImpactModel`]; [`RunConfig`] names them in TOML. The run's
-//! fills, order updates and equity curve are kept in a [`RunRecord`].
+//! fills, order updates and equity curve are kept in a [`RunRecord`], or
+//! handed to a [`RecordSink`] as they come (`ticklab run` streams them to
+//! its output files that way).
 
 pub mod account;
 mod booking;
@@ -19,6 +21,7 @@ pub mod engine;
 mod exchange;
 pub mod fees;
 mod gateway;
+mod id_hash;
 pub mod impact;
 pub mod latency;
 pub mod local;
@@ -52,7 +55,7 @@ pub use order::{
 };
 pub use queue::{ProbQueue, QueueModel, QueueOrder, QueuePos, QueueWeight, RiskAverseQueue};
 pub use queue_fifo::FifoQueue;
-pub use record::{EquitySample, FillRecord, LogRecord, RunRecord, SampleCause};
+pub use record::{EquitySample, FillRecord, LogRecord, RecordSink, RunRecord, SampleCause};
 pub use risk::{Exposure, RiskLimits};
 pub use source::{BatchIter, EventSource, FallibleBatchIter, SliceSource, SourceError, VecSource};
 pub use update::{Fill, Liquidity, OrderUpdate, Reason, UpdateKind};

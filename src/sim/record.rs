@@ -96,3 +96,31 @@ pub struct RunRecord {
     /// Market events processed at the exchange side.
     pub data_events: u64,
 }
+
+/// Where the rows of a run go, as the engine produces them, instead of the
+/// lists of its [`RunRecord`] (see `Engine::set_record_sink`): a host that
+/// writes them out as the run goes keeps memory bounded on any length of
+/// data. Rows arrive in the order the lists would hold them.
+pub trait RecordSink {
+    /// An order update.
+    fn order(&mut self, update: &OrderUpdate);
+    /// A fill (its order update comes right after it).
+    fn fill(&mut self, fill: &FillRecord);
+    /// An equity sample.
+    fn equity(&mut self, sample: &EquitySample);
+}
+
+/// A shared sink, so the host keeps a handle on it while the engine runs.
+impl<T: RecordSink + ?Sized> RecordSink for std::rc::Rc<std::cell::RefCell<T>> {
+    fn order(&mut self, update: &OrderUpdate) {
+        self.borrow_mut().order(update);
+    }
+
+    fn fill(&mut self, fill: &FillRecord) {
+        self.borrow_mut().fill(fill);
+    }
+
+    fn equity(&mut self, sample: &EquitySample) {
+        self.borrow_mut().equity(sample);
+    }
+}

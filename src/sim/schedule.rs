@@ -65,6 +65,12 @@ impl<T> TimeQueue<T> {
         self.heap.pop()
     }
 
+    /// Sequence number of the earliest item.
+    #[inline]
+    pub(crate) fn next_seq(&self) -> Option<u64> {
+        self.heap.peek().map(|s| s.seq)
+    }
+
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.heap.is_empty()

@@ -9,13 +9,14 @@
 //! a stock session of 6.5 hours over 252 days, divide by
 //! `sqrt(365.25 * 24 / (252 * 6.5))` ≈ 2.3 to compare with the usual figure.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
 use crate::market::Instrument;
-use crate::sim::record::{RunRecord, SampleCause};
-use crate::sim::update::{Liquidity, UpdateKind};
+use crate::sim::id_hash::IdMap;
+use crate::sim::record::{EquitySample, FillRecord, RecordSink, RunRecord, SampleCause};
+use crate::sim::update::{Liquidity, OrderUpdate, UpdateKind};
 
 /// Seconds in the calendar year used to annualise.
 const SECONDS_PER_YEAR: f64 = 365.25 * 24.0 * 3600.0;
@@ -79,53 +80,187 @@ pub struct Stats {
 impl Stats {
     /// Computes the statistics of `record`; `instrument` values the fills.
     pub fn from_record(record: &RunRecord, instrument: &Instrument) -> Stats {
-        let initial_cash = record.initial_cash;
-        let last = record.equity.last().map(|s| s.account);
+        let mut builder = StatsBuilder::new(record.initial_cash, instrument);
+        for update in &record.orders {
+            builder.order(update);
+        }
+        for fill in &record.fills {
+            builder.fill(fill);
+        }
+        for sample in &record.equity {
+            builder.equity(sample);
+        }
+        builder.finish(record.data_events)
+    }
+}
+
+/// What the statistics need to know of one order, while it may still
+/// change.
+#[derive(Clone, Copy, Debug, Default)]
+struct OrderTally {
+    /// Largest quantity the order had, lots.
+    max_qty_lots: i64,
+    /// It filled at least partly.
+    filled: bool,
+}
+
+/// Order ids whose order reached a final state, as a bit set (ids are
+/// handed out from 1 up) with a map for ids too large for it.
+#[derive(Clone, Debug, Default)]
+struct IdSet {
+    words: Vec<u64>,
+    large: BTreeSet<u64>,
+}
+
+impl IdSet {
+    /// Ids below this go to the bit set (8 MiB at most; one bit per id
+    /// handed out).
+    const DENSE_LIMIT: u64 = 1 << 26;
+
+    fn contains(&self, id: u64) -> bool {
+        if id < Self::DENSE_LIMIT {
+            let word = (id / 64) as usize;
+            self.words
+                .get(word)
+                .is_some_and(|w| w & (1 << (id % 64)) != 0)
+        } else {
+            self.large.contains(&id)
+        }
+    }
+
+    fn insert(&mut self, id: u64) {
+        if id < Self::DENSE_LIMIT {
+            let word = (id / 64) as usize;
+            if self.words.len() <= word {
+                self.words.resize(word + 1, 0);
+            }
+            self.words[word] |= 1 << (id % 64);
+        } else {
+            self.large.insert(id);
+        }
+    }
+}
+
+/// The statistics computed as the rows of a run come, in the order the
+/// [`RunRecord`] lists them, without keeping the rows: the result is
+/// exactly that of [`Stats::from_record`]. Memory grows with the orders
+/// open at a time and one number per equity step, not with the fills or
+/// order updates.
+///
+/// Orders count once per id with the largest quantity they had: an order
+/// is tallied while it works and folded in when an update reports a final
+/// state. Later updates about it (a cancel or modify that came too late)
+/// repeat a quantity it already had, so they change nothing.
+#[derive(Clone, Debug)]
+pub struct StatsBuilder {
+    instrument: Instrument,
+    initial_cash: f64,
+    first_ts_ns: Option<i64>,
+    last: Option<EquitySample>,
+    /// Exchange time and equity of the samples not caused by a fill.
+    step_equity: Vec<(i64, f64)>,
+    drawdown: Drawdown,
+    working: IdMap<u64, OrderTally>,
+    done: IdSet,
+    orders_done: u64,
+    orders_done_filled: u64,
+    ordered_lots_done: i64,
+    orders_rejected: u64,
+    fills: u64,
+    maker_fills: u64,
+    queue_ns_total: i128,
+    traded_lots: i64,
+    turnover: f64,
+    max_inventory_lots: i64,
+}
+
+impl StatsBuilder {
+    /// A builder for a run starting with `initial_cash`; `instrument`
+    /// values the fills.
+    pub fn new(initial_cash: f64, instrument: &Instrument) -> Self {
+        StatsBuilder {
+            instrument: instrument.clone(),
+            initial_cash,
+            first_ts_ns: None,
+            last: None,
+            step_equity: Vec::new(),
+            drawdown: Drawdown::new(initial_cash),
+            working: IdMap::default(),
+            done: IdSet::default(),
+            orders_done: 0,
+            orders_done_filled: 0,
+            ordered_lots_done: 0,
+            orders_rejected: 0,
+            fills: 0,
+            maker_fills: 0,
+            queue_ns_total: 0,
+            traded_lots: 0,
+            turnover: 0.0,
+            max_inventory_lots: 0,
+        }
+    }
+
+    /// Takes in an order update.
+    pub fn order(&mut self, update: &OrderUpdate) {
+        if update.kind == UpdateKind::Rejected {
+            self.orders_rejected += 1;
+        }
+        let id = update.order_id.0;
+        if self.done.contains(id) {
+            return;
+        }
+        let tally = self.working.entry(id).or_default();
+        tally.max_qty_lots = tally.max_qty_lots.max(update.qty_lots);
+        tally.filled |= update.kind == UpdateKind::Fill;
+        if update.state.is_final() {
+            let tally = *tally;
+            self.working.remove(&id);
+            self.done.insert(id);
+            self.orders_done += 1;
+            self.orders_done_filled += u64::from(tally.filled);
+            self.ordered_lots_done += tally.max_qty_lots;
+        }
+    }
+
+    /// Takes in a fill.
+    pub fn fill(&mut self, fill: &FillRecord) {
+        self.fills += 1;
+        if fill.liquidity == Liquidity::Maker {
+            self.maker_fills += 1;
+            self.queue_ns_total += i128::from(fill.time_in_queue_ns);
+        }
+        self.traded_lots += fill.qty_lots;
+        self.turnover += self
+            .instrument
+            .notional(fill.price_ticks, fill.qty_lots)
+            .abs();
+        self.max_inventory_lots = self.max_inventory_lots.max(fill.position_after_lots.abs());
+    }
+
+    /// Takes in an equity sample.
+    pub fn equity(&mut self, sample: &EquitySample) {
+        self.first_ts_ns.get_or_insert(sample.ts_ns);
+        self.last = Some(*sample);
+        if sample.cause != SampleCause::Fill {
+            self.step_equity.push((sample.ts_ns, sample.account.equity));
+        }
+        self.drawdown.add(sample.account.equity);
+    }
+
+    /// The statistics of the rows taken in, over `data_events` market
+    /// events.
+    pub fn finish(&self, data_events: u64) -> Stats {
+        let initial_cash = self.initial_cash;
+        let last = self.last.map(|s| s.account);
         let final_equity = last.map_or(initial_cash, |a| a.equity);
         let pnl = final_equity - initial_cash;
-
-        let step_equity: Vec<(i64, f64)> = record
-            .equity
-            .iter()
-            .filter(|s| s.cause != SampleCause::Fill)
-            .map(|s| (s.ts_ns, s.account.equity))
-            .collect();
-        let (sharpe, sortino) = ratios(&step_equity, initial_cash);
-        let (max_drawdown, max_drawdown_pct) =
-            drawdown(initial_cash, record.equity.iter().map(|s| s.account.equity));
-
-        let mut order_qty: BTreeMap<u64, i64> = BTreeMap::new();
-        let mut filled_orders: BTreeMap<u64, ()> = BTreeMap::new();
-        let mut orders_rejected = 0;
-        for update in &record.orders {
-            let qty = order_qty.entry(update.order_id.0).or_insert(0);
-            *qty = (*qty).max(update.qty_lots);
-            match update.kind {
-                UpdateKind::Rejected => orders_rejected += 1,
-                UpdateKind::Fill => {
-                    filled_orders.insert(update.order_id.0, ());
-                }
-                _ => {}
-            }
-        }
-        let ordered_lots: i64 = order_qty.values().sum();
-
-        let mut maker_fills = 0;
-        let mut queue_ns_total = 0i128;
-        let mut traded_lots = 0;
-        let mut turnover = 0.0;
-        let mut max_inventory_lots = 0;
-        for fill in &record.fills {
-            if fill.liquidity == Liquidity::Maker {
-                maker_fills += 1;
-                queue_ns_total += i128::from(fill.time_in_queue_ns);
-            }
-            traded_lots += fill.qty_lots;
-            turnover += instrument.notional(fill.price_ticks, fill.qty_lots).abs();
-            max_inventory_lots = max_inventory_lots.max(fill.position_after_lots.abs());
-        }
-        let fills = record.fills.len() as u64;
-
+        let (sharpe, sortino) = ratios(&self.step_equity, initial_cash);
+        let orders = self.orders_done + self.working.len() as u64;
+        let orders_filled =
+            self.orders_done_filled + self.working.values().filter(|t| t.filled).count() as u64;
+        let ordered_lots: i64 =
+            self.ordered_lots_done + self.working.values().map(|t| t.max_qty_lots).sum::<i64>();
+        let maker_fills = self.maker_fills;
         Stats {
             initial_cash,
             final_equity,
@@ -136,31 +271,45 @@ impl Stats {
             fees: last.map_or(0.0, |a| a.fees_paid),
             sharpe,
             sortino,
-            max_drawdown,
-            max_drawdown_pct,
-            orders: order_qty.len() as u64,
-            orders_filled: filled_orders.len() as u64,
-            orders_rejected,
-            fills,
+            max_drawdown: self.drawdown.worst,
+            max_drawdown_pct: self.drawdown.worst_pct,
+            orders,
+            orders_filled,
+            orders_rejected: self.orders_rejected,
+            fills: self.fills,
             maker_fills,
-            taker_fills: fills - maker_fills,
+            taker_fills: self.fills - maker_fills,
             fill_ratio: if ordered_lots > 0 {
-                traded_lots as f64 / ordered_lots as f64
+                self.traded_lots as f64 / ordered_lots as f64
             } else {
                 0.0
             },
             mean_time_in_queue_ms: (maker_fills > 0)
-                .then(|| queue_ns_total as f64 / maker_fills as f64 / 1e6),
-            traded_lots,
-            turnover,
-            max_inventory_lots,
+                .then(|| self.queue_ns_total as f64 / maker_fills as f64 / 1e6),
+            traded_lots: self.traded_lots,
+            turnover: self.turnover,
+            max_inventory_lots: self.max_inventory_lots,
             final_position_lots: last.map_or(0, |a| a.position_lots),
-            data_events: record.data_events,
+            data_events,
             span_ns: (
-                record.equity.first().map_or(0, |s| s.ts_ns),
-                record.equity.last().map_or(0, |s| s.ts_ns),
+                self.first_ts_ns.unwrap_or(0),
+                self.last.map_or(0, |s| s.ts_ns),
             ),
         }
+    }
+}
+
+impl RecordSink for StatsBuilder {
+    fn order(&mut self, update: &OrderUpdate) {
+        StatsBuilder::order(self, update);
+    }
+
+    fn fill(&mut self, fill: &FillRecord) {
+        StatsBuilder::fill(self, fill);
+    }
+
+    fn equity(&mut self, sample: &EquitySample) {
+        StatsBuilder::equity(self, sample);
     }
 }
 
@@ -196,24 +345,45 @@ fn ratios(samples: &[(i64, f64)], initial_cash: f64) -> (Option<f64>, Option<f64
     (sharpe, sortino)
 }
 
-/// Largest peak-to-trough fall of `equity`, absolute and in percent of the
-/// peak; the peak starts at the initial cash.
-fn drawdown(initial_cash: f64, equity: impl Iterator<Item = f64>) -> (f64, f64) {
-    let mut peak = initial_cash;
-    let mut worst = 0.0;
-    let mut worst_pct = 0.0;
-    for value in equity {
-        peak = peak.max(value);
-        let fall = peak - value;
-        if fall > worst {
-            worst = fall;
-        }
-        let fall_pct = percent(fall, peak);
-        if fall_pct > worst_pct {
-            worst_pct = fall_pct;
+/// The largest peak-to-trough fall of an equity curve, absolute and in
+/// percent of the peak, taken in one value at a time; the peak starts at the
+/// initial cash.
+#[derive(Clone, Copy, Debug)]
+struct Drawdown {
+    peak: f64,
+    worst: f64,
+    worst_pct: f64,
+}
+
+impl Drawdown {
+    fn new(initial_cash: f64) -> Self {
+        Drawdown {
+            peak: initial_cash,
+            worst: 0.0,
+            worst_pct: 0.0,
         }
     }
-    (worst, worst_pct)
+
+    fn add(&mut self, value: f64) {
+        self.peak = self.peak.max(value);
+        let fall = self.peak - value;
+        if fall > self.worst {
+            self.worst = fall;
+        }
+        let fall_pct = percent(fall, self.peak);
+        if fall_pct > self.worst_pct {
+            self.worst_pct = fall_pct;
+        }
+    }
+}
+
+/// Largest peak-to-trough fall of `equity`, absolute and in percent of the
+/// peak; the peak starts at the initial cash.
+#[cfg(test)]
+fn drawdown(initial_cash: f64, equity: impl Iterator<Item = f64>) -> (f64, f64) {
+    let mut dd = Drawdown::new(initial_cash);
+    equity.for_each(|v| dd.add(v));
+    (dd.worst, dd.worst_pct)
 }
 
 #[cfg(test)]
