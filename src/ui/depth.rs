@@ -367,6 +367,11 @@ impl DepthPanel {
             painter.galley(at.min, galley, label_color);
         };
         while price < p_min + ticks {
+            // Leave the bottom edge to the time labels.
+            if y_of(price) > rect.bottom() - 16.0 {
+                price += every;
+                continue;
+            }
             label(
                 Pos2::new(rect.left() + 3.0, y_of(price)),
                 Align2::LEFT_CENTER,
