@@ -168,6 +168,27 @@ impl DataBrowserPanel {
     }
 }
 
+impl Panel for DataBrowserPanel {
+    fn title(&self) -> &'static str {
+        "Data"
+    }
+
+    fn slot(&self) -> Slot {
+        Slot::Left
+    }
+
+    fn restore(&mut self, saved: &Persisted) {
+        self.recent = saved.recent_folders.clone();
+        self.recent.truncate(RECENT_KEPT);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, view: &View, actions: &mut Vec<Action>) {
+        Self::catalog_ui(ui, view, actions);
+        self.recent_ui(ui, view, actions);
+        self.open_ui(ui, actions);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,26 +213,5 @@ mod tests {
             folder_from_text("rel/dir", Some(home)),
             PathBuf::from("rel/dir")
         );
-    }
-}
-
-impl Panel for DataBrowserPanel {
-    fn title(&self) -> &'static str {
-        "Data"
-    }
-
-    fn slot(&self) -> Slot {
-        Slot::Left
-    }
-
-    fn restore(&mut self, saved: &Persisted) {
-        self.recent = saved.recent_folders.clone();
-        self.recent.truncate(RECENT_KEPT);
-    }
-
-    fn ui(&mut self, ui: &mut egui::Ui, view: &View, actions: &mut Vec<Action>) {
-        Self::catalog_ui(ui, view, actions);
-        self.recent_ui(ui, view, actions);
-        self.open_ui(ui, actions);
     }
 }
