@@ -50,34 +50,41 @@ impl DataBrowserPanel {
         });
         // The button first, from the right, so the field takes what is left
         // and never pushes the button out of a narrow column.
-        ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-            let open = ui.button("Open").on_hover_text("Open the typed path");
-            let edit = ui
-                .add(
-                    egui::TextEdit::singleline(&mut self.path_text)
-                        .hint_text("or type a folder path")
-                        .desired_width(ui.available_width()),
-                )
-                .on_hover_text("A data folder, a symbol folder or a .parquet day; ~ is your home");
-            ui.ctx().accesskit_node_builder(edit.id, |node| {
-                node.set_label(PATH_FIELD_LABEL);
-            });
-            if edit.changed() {
-                self.path_problem = None;
-            }
-            let entered = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            if (open.clicked() || entered) && !self.path_text.trim().is_empty() {
-                let home = std::env::var_os("HOME").map(PathBuf::from);
-                let folder = folder_from_text(&self.path_text, home.as_deref());
-                if folder.exists() {
+        let row = egui::vec2(ui.available_width(), ui.spacing().interact_size.y);
+        ui.allocate_ui_with_layout(
+            row,
+            egui::Layout::right_to_left(egui::Align::Center),
+            |ui| {
+                let open = ui.button("Open").on_hover_text("Open the typed path");
+                let edit = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut self.path_text)
+                            .hint_text("or type a folder path")
+                            .desired_width(ui.available_width()),
+                    )
+                    .on_hover_text(
+                        "A data folder, a symbol folder or a .parquet day; ~ is your home",
+                    );
+                ui.ctx().accesskit_node_builder(edit.id, |node| {
+                    node.set_label(PATH_FIELD_LABEL);
+                });
+                if edit.changed() {
                     self.path_problem = None;
-                    actions.push(Action::OpenFolder(folder));
-                } else {
-                    self.path_problem =
-                        Some(format!("{}: no such folder or file", folder.display()));
                 }
-            }
-        });
+                let entered = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                if (open.clicked() || entered) && !self.path_text.trim().is_empty() {
+                    let home = std::env::var_os("HOME").map(PathBuf::from);
+                    let folder = folder_from_text(&self.path_text, home.as_deref());
+                    if folder.exists() {
+                        self.path_problem = None;
+                        actions.push(Action::OpenFolder(folder));
+                    } else {
+                        self.path_problem =
+                            Some(format!("{}: no such folder or file", folder.display()));
+                    }
+                }
+            },
+        );
         if let Some(problem) = &self.path_problem {
             ui.label(RichText::new(problem).small().color(super::theme::ERROR));
         }
