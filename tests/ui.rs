@@ -217,3 +217,48 @@ fn dropped_paths_map_to_the_right_action() {
         Action::Report(_)
     ));
 }
+
+fn open_root(app: &TicklabApp) -> Option<std::path::PathBuf> {
+    app.view().catalog.as_ref().map(|c| c.root.clone())
+}
+
+#[test]
+fn a_typed_folder_opens_and_recent_folders_are_one_click_away() {
+    let first = small_folder();
+    let second = small_folder();
+    let mut harness = app_harness(first.path());
+    run_until(&mut harness, "the first folder", |app| {
+        app.is_idle() && open_root(app).as_deref() == Some(first.path())
+    });
+
+    // A path that does not exist is refused where it was typed.
+    let missing = second.path().join("no-such-folder");
+    let field = harness.get_by_label(ticklab::ui::data_browser::PATH_FIELD_LABEL);
+    field.focus();
+    field.type_text(&missing.display().to_string());
+    harness.run_steps(2);
+    harness.get_by_label("Open").click_accesskit();
+    harness.run_steps(2);
+    harness.get_by_label(&format!("{}: no such folder or file", missing.display()));
+    assert_eq!(open_root(harness.state()).as_deref(), Some(first.path()));
+
+    // The second folder, typed, opens.
+    let field = harness.get_by_label(ticklab::ui::data_browser::PATH_FIELD_LABEL);
+    field.focus();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    field.type_text(&second.path().display().to_string());
+    harness.run_steps(2);
+    harness.get_by_label("Open").click_accesskit();
+    run_until(&mut harness, "the typed folder", |app| {
+        app.is_idle() && open_root(app).as_deref() == Some(second.path())
+    });
+
+    // The first is now a recent folder, one click away.
+    harness.step();
+    harness
+        .get_by_label(&first.path().display().to_string())
+        .click_accesskit();
+    run_until(&mut harness, "the recent folder", |app| {
+        app.is_idle() && open_root(app).as_deref() == Some(first.path())
+    });
+}

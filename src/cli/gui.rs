@@ -6,12 +6,21 @@
 //! `TICKLAB_STEP` steps once loaded, through a comma-separated list of
 //! `fill`, `signal`, `end`, a number of market events, or a time of day
 //! `HH:MM:SS` (e.g. `TICKLAB_STEP=14:35:00,fill`).
+//!
+//! Three more measure playback without anyone at the window:
+//! `TICKLAB_PLAY` plays once the steps are done (`max` or a multiple of
+//! real time such as `100`), `TICKLAB_PROFILE=1` writes frame-build
+//! percentiles, the slowest panels and the session's events/s to stderr
+//! every few seconds and when a run stops, and `TICKLAB_QUIT=idle` closes
+//! the window once the steps and the playing are done and the session
+//! waits (after a couple of seconds more frames, which measure drawing
+//! everything kept).
 
 use std::path::PathBuf;
 
 use anyhow::Context;
 use ticklab::market::catalog::Day;
-use ticklab::session::StepTarget;
+use ticklab::session::{Speed, StepTarget};
 use ticklab::ui::format::ns_from_clock;
 use ticklab::ui::{AppOptions, TicklabApp};
 
@@ -33,6 +42,24 @@ fn parse_step(text: &str, day: Option<Day>) -> anyhow::Result<StepTarget> {
             }
         },
     })
+}
+
+/// Reads a playback speed: `max` or a multiple of real time.
+fn parse_speed(text: &str) -> anyhow::Result<Speed> {
+    let text = text.trim();
+    if text.eq_ignore_ascii_case("max") {
+        return Ok(Speed::Max);
+    }
+    let multiple: f64 = text.trim_end_matches(['x', '×']).parse().with_context(|| {
+        format!("TICKLAB_PLAY={text:?}: expected max or a multiple such as 100")
+    })?;
+    Ok(Speed::RealTime(multiple))
+}
+
+/// True when the environment variable `name` is set to something other
+/// than empty or `0`.
+fn env_flag(name: &str) -> bool {
+    std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0")
 }
 
 /// The first day of the first symbol of `folder`, when it has one.
@@ -57,10 +84,24 @@ pub fn run(path: Option<PathBuf>) -> anyhow::Result<()> {
         }
         Err(_) => Vec::new(),
     };
+    let play = match std::env::var("TICKLAB_PLAY") {
+        Ok(text) if !text.trim().is_empty() => Some(parse_speed(&text)?),
+        _ => None,
+    };
+    let quit_when_idle = match std::env::var("TICKLAB_QUIT") {
+        Ok(text) if text == "idle" => true,
+        Ok(text) if !text.is_empty() => {
+            anyhow::bail!("TICKLAB_QUIT={text:?}: the one moment known is `idle`")
+        }
+        _ => false,
+    };
     let options = AppOptions {
         folder: Some(folder),
         strategy,
         steps,
+        play,
+        profile: env_flag("TICKLAB_PROFILE"),
+        quit_when_idle,
         ..AppOptions::default()
     };
     let native = eframe::NativeOptions {

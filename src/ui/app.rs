@@ -8,11 +8,12 @@ use std::time::{Duration, Instant};
 use egui::{Align2, Color32, FontId, RichText};
 
 use crate::session::update::ErrorKind;
-use crate::session::{Command, Session, SessionOptions, StepTarget, Update};
+use crate::session::{Command, RunState, Session, SessionOptions, Speed, StepTarget, Update};
 
 use super::dialog::{Dialog, DialogKind};
 use super::overlay::{FrameTimes, PanelTimes};
 use super::persist::{Persisted, STORAGE_KEY};
+use super::profile::Profiler;
 use super::strategy::is_strategy_file;
 use super::view::{LineKind, View};
 use super::{all_panels, Action, Panel, Slot};
@@ -29,9 +30,20 @@ pub struct AppOptions {
     pub strategy: Option<String>,
     /// Steps to take once loaded, in order.
     pub steps: Vec<StepTarget>,
+    /// Plays at this speed once the start-up steps are done.
+    pub play: Option<Speed>,
+    /// Writes frame-time figures to stderr (see [`super::profile`]).
+    pub profile: bool,
+    /// Closes the window a moment after the start-up steps and playing
+    /// are done and the session waits.
+    pub quit_when_idle: bool,
     /// The session's settings.
     pub session: SessionOptions,
 }
+
+/// Frames drawn once the session waits before the window closes, when
+/// asked to close then: they measure drawing everything kept.
+const FRAMES_AFTER_DONE: u32 = 30;
 
 /// The strategy lab window.
 pub struct TicklabApp {
@@ -49,6 +61,12 @@ pub struct TicklabApp {
     /// Commands the session had finished at its last `Idle`.
     idle_after: u64,
     panel_times: PanelTimes,
+    profiler: Option<Profiler>,
+    /// Frames drawn since the start-up script was done, when closing
+    /// after it.
+    frames_since_done: u32,
+    /// The previous frame's whole CPU time, as eframe measured it.
+    last_frame_cpu: Option<Duration>,
 }
 
 impl TicklabApp {
@@ -60,7 +78,6 @@ impl TicklabApp {
             panel.restore(&saved);
         }
         TicklabApp {
-            options,
             session: None,
             started: false,
             view: View::default(),
@@ -73,6 +90,10 @@ impl TicklabApp {
             actions: Vec::new(),
             idle_after: 0,
             panel_times: PanelTimes::default(),
+            profiler: options.profile.then(Profiler::default),
+            frames_since_done: 0,
+            last_frame_cpu: None,
+            options,
         }
     }
 
@@ -463,9 +484,39 @@ impl TicklabApp {
             .last_frame_at
             .map_or(0.0, |at| now.duration_since(at).as_secs_f32());
         self.last_frame_at = Some(now);
-        self.frame_times.record(build_started.elapsed(), dt_secs);
+        let build = build_started.elapsed();
+        self.frame_times.record(build, dt_secs);
+        if let Some(profiler) = &mut self.profiler {
+            profiler.record(build, self.last_frame_cpu, &self.view, &self.panel_times);
+        }
+        self.scripted_play_and_quit(&ctx);
         if self.dialog.is_some() {
             ctx.request_repaint_after(Duration::from_millis(200));
+        }
+    }
+
+    /// Starts playing once the start-up steps are done, and closes the
+    /// window once all that is done, when the options ask for either.
+    fn scripted_play_and_quit(&mut self, ctx: &egui::Context) {
+        if self.options.play.is_some() && self.is_idle() && self.view.state() == RunState::Paused {
+            if let Some(speed) = self.options.play.take() {
+                if let Some(profiler) = &mut self.profiler {
+                    profiler.note_play(&self.view, &self.panel_times);
+                }
+                self.send(Command::Play(speed));
+                ctx.request_repaint();
+            }
+        }
+        if self.options.quit_when_idle
+            && self.options.play.is_none()
+            && self.is_idle()
+            && !self.view.state().is_running()
+        {
+            self.frames_since_done += 1;
+            if self.frames_since_done > FRAMES_AFTER_DONE {
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            }
+            ctx.request_repaint();
         }
     }
 
@@ -481,7 +532,11 @@ impl TicklabApp {
 }
 
 impl eframe::App for TicklabApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        self.last_frame_cpu = frame
+            .info()
+            .cpu_usage
+            .map(|secs| Duration::from_secs_f32(secs.max(0.0)));
         self.show_ui(ui);
     }
 

@@ -2,7 +2,7 @@
 //! and ways to open another (native dialog, a typed path, or a folder
 //! dropped on the window).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use egui::RichText;
 
@@ -19,6 +19,22 @@ pub struct DataBrowserPanel {
     /// Folders opened before, newest first (persisted by the app).
     pub recent: Vec<PathBuf>,
     path_text: String,
+    /// Why the typed path was not opened, shown under the field.
+    path_problem: Option<String>,
+}
+
+/// Accessible name of the folder path field.
+pub const PATH_FIELD_LABEL: &str = "Folder path";
+
+/// The folder a typed path names: `~` stands for the home folder.
+pub fn folder_from_text(text: &str, home: Option<&Path>) -> PathBuf {
+    let text = text.trim();
+    match (text.strip_prefix('~'), home) {
+        (Some(rest), Some(home)) if rest.is_empty() || rest.starts_with('/') => {
+            home.join(rest.trim_start_matches('/'))
+        }
+        _ => PathBuf::from(text),
+    }
 }
 
 impl DataBrowserPanel {
@@ -32,17 +48,46 @@ impl DataBrowserPanel {
                 actions.push(Action::ChooseFolder);
             }
         });
-        ui.horizontal(|ui| {
-            let edit = ui.add(
-                egui::TextEdit::singleline(&mut self.path_text)
-                    .hint_text("or type a folder path")
-                    .desired_width(ui.available_width() - 40.0),
-            );
-            let entered = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-            if (ui.button("Open").clicked() || entered) && !self.path_text.trim().is_empty() {
-                actions.push(Action::OpenFolder(PathBuf::from(self.path_text.trim())));
-            }
-        });
+        // The button first, from the right, so the field takes what is left
+        // and never pushes the button out of a narrow column.
+        let row = egui::vec2(ui.available_width(), ui.spacing().interact_size.y);
+        ui.allocate_ui_with_layout(
+            row,
+            egui::Layout::right_to_left(egui::Align::Center),
+            |ui| {
+                let open = ui.button("Open").on_hover_text("Open the typed path");
+                let edit = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut self.path_text)
+                            .hint_text("or type a folder path")
+                            .desired_width(ui.available_width()),
+                    )
+                    .on_hover_text(
+                        "A data folder, a symbol folder or a .parquet day; ~ is your home",
+                    );
+                ui.ctx().accesskit_node_builder(edit.id, |node| {
+                    node.set_label(PATH_FIELD_LABEL);
+                });
+                if edit.changed() {
+                    self.path_problem = None;
+                }
+                let entered = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+                if (open.clicked() || entered) && !self.path_text.trim().is_empty() {
+                    let home = std::env::var_os("HOME").map(PathBuf::from);
+                    let folder = folder_from_text(&self.path_text, home.as_deref());
+                    if folder.exists() {
+                        self.path_problem = None;
+                        actions.push(Action::OpenFolder(folder));
+                    } else {
+                        self.path_problem =
+                            Some(format!("{}: no such folder or file", folder.display()));
+                    }
+                }
+            },
+        );
+        if let Some(problem) = &self.path_problem {
+            ui.label(RichText::new(problem).small().color(super::theme::ERROR));
+        }
     }
 
     fn catalog_ui(ui: &mut egui::Ui, view: &View, actions: &mut Vec<Action>) {
@@ -110,8 +155,11 @@ impl DataBrowserPanel {
         if others.is_empty() {
             return;
         }
+        // Open at first: without a desktop portal there is no folder
+        // dialog, and the recent folders are the quickest way back.
         egui::CollapsingHeader::new("Recent folders")
             .id_salt("recent")
+            .default_open(true)
             .show(ui, |ui| {
                 for folder in others {
                     let name = folder.display().to_string();
@@ -145,5 +193,32 @@ impl Panel for DataBrowserPanel {
         Self::catalog_ui(ui, view, actions);
         self.recent_ui(ui, view, actions);
         self.open_ui(ui, actions);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tilde_is_the_home_folder() {
+        let home = Path::new("/home/ada");
+        assert_eq!(
+            folder_from_text(" ~/data ", Some(home)),
+            PathBuf::from("/home/ada/data")
+        );
+        assert_eq!(
+            folder_from_text("~", Some(home)),
+            PathBuf::from("/home/ada")
+        );
+        assert_eq!(
+            folder_from_text("~bob/x", Some(home)),
+            PathBuf::from("~bob/x")
+        );
+        assert_eq!(folder_from_text("~/data", None), PathBuf::from("~/data"));
+        assert_eq!(
+            folder_from_text("rel/dir", Some(home)),
+            PathBuf::from("rel/dir")
+        );
     }
 }

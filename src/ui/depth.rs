@@ -23,10 +23,45 @@ const MAX_BUBBLES: usize = 3_000;
 /// Widest heatmap texture, pixels.
 const MAX_TEXTURE_WIDTH: usize = 1_024;
 
+/// What the heatmap texture was last built from: when nothing of it
+/// changed, the texture is reused as it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct HeatKey {
+    columns_pushed: u64,
+    t0_ns: i64,
+    t1_ns: i64,
+    p_min: i64,
+    p_max: i64,
+    width_px: usize,
+    height_px: usize,
+    max_qty: i64,
+}
+
+/// Colours of the heatmap by quantised intensity: index 0 is an empty
+/// cell, 1 to 255 the faintest to the strongest liquidity.
+fn heat_palette() -> [Color32; 256] {
+    let mut palette = [theme::heat_color(0.0); 256];
+    for (i, color) in palette.iter_mut().enumerate().skip(1) {
+        *color = theme::heat_color(0.12 + 0.88 * i as f32 / 255.0);
+    }
+    palette
+}
+
 /// The depth panel.
-#[derive(Default)]
 pub struct DepthPanel {
     texture: Option<TextureHandle>,
+    texture_key: Option<HeatKey>,
+    palette: [Color32; 256],
+}
+
+impl Default for DepthPanel {
+    fn default() -> Self {
+        DepthPanel {
+            texture: None,
+            texture_key: None,
+            palette: heat_palette(),
+        }
+    }
 }
 
 impl std::fmt::Debug for DepthPanel {
@@ -65,6 +100,64 @@ fn cumulative(levels: &[crate::book::Level]) -> Vec<[f64; 2]> {
 }
 
 impl DepthPanel {
+    /// The heatmap's pixels: each pixel column shows the book column in
+    /// force at its time, each level's quantity as a colour.
+    fn heat_image(&self, view: &View, key: &HeatKey) -> ColorImage {
+        let columns = view.heat.columns();
+        let (width_px, height_px) = (key.width_px, key.height_px);
+        let ticks = key.p_max - key.p_min + 1;
+        // Quantities are scaled by √ so thin levels still show.
+        let max_qty = key.max_qty.max(1) as f32;
+        let shade_of = |qty: i64| -> u8 {
+            let f = (qty.max(0) as f32 / max_qty).sqrt().min(1.0);
+            if f > 0.0 {
+                (f * 255.0).ceil().max(1.0) as u8
+            } else {
+                0
+            }
+        };
+        let mut shades = vec![0_u8; width_px * height_px];
+        // The rows and shades of the book column under the current pixel
+        // column, worked out once per book column.
+        let mut cells: Vec<(usize, u8)> = Vec::with_capacity(128);
+        let mut cells_of: Option<usize> = None;
+        let span = (key.t1_ns - key.t0_ns) as f64;
+        let first_ns = columns.get(0).map_or(i64::MAX, |c| c.ts_ns);
+        let mut c = 0;
+        for i in 0..width_px {
+            let t = key.t0_ns + (span * (i as f64 + 0.5) / width_px as f64) as i64;
+            if t < first_ns {
+                continue;
+            }
+            while c + 1 < columns.len() && columns.get(c + 1).is_some_and(|col| col.ts_ns <= t) {
+                c += 1;
+            }
+            if cells_of != Some(c) {
+                cells_of = Some(c);
+                cells.clear();
+                if let Some(column) = columns.get(c) {
+                    for level in column.bids.iter().chain(&column.asks) {
+                        let offset = level.price - key.p_min;
+                        if (0..ticks).contains(&offset) {
+                            let from_bottom = (offset * height_px as i64 / ticks) as usize;
+                            let row = height_px - 1 - from_bottom.min(height_px - 1);
+                            cells.push((row, shade_of(level.qty)));
+                        }
+                    }
+                }
+            }
+            for &(row, shade) in &cells {
+                let cell = &mut shades[row * width_px + i];
+                *cell = (*cell).max(shade);
+            }
+        }
+        let pixels = shades
+            .iter()
+            .map(|&shade| self.palette[usize::from(shade)])
+            .collect();
+        ColorImage::new([width_px, height_px], pixels)
+    }
+
     fn cumulative_ui(ui: &mut egui::Ui, view: &View) {
         let (Some(frame), Some(run)) = (&view.frame, &view.run) else {
             return;
@@ -154,55 +247,29 @@ impl DepthPanel {
         let height_px = usize::try_from(ticks)
             .unwrap_or(1)
             .clamp(1, (rect.height() as usize).max(1));
-        let row_of = |price: i64| -> Option<usize> {
-            let offset = price - p_min;
-            (0..ticks).contains(&offset).then(|| {
-                let from_bottom = (offset as i128 * height_px as i128 / ticks as i128) as usize;
-                height_px - 1 - from_bottom.min(height_px - 1)
-            })
+        let key = HeatKey {
+            columns_pushed: columns.pushed(),
+            t0_ns: t0,
+            t1_ns: t1,
+            p_min,
+            p_max,
+            width_px,
+            height_px,
+            max_qty: view.heat.max_qty(),
         };
-        let mut heat = vec![0.0_f32; width_px * height_px];
-        let max_qty = view.heat.max_qty().max(1) as f32;
-        let span = (t1 - t0) as f64;
-        let mut c = 0;
-        for i in 0..width_px {
-            let t = t0 + (span * (i as f64 + 0.5) / width_px as f64) as i64;
-            if t < first.ts_ns {
-                continue;
-            }
-            while c + 1 < columns.len() && columns.get(c + 1).is_some_and(|col| col.ts_ns <= t) {
-                c += 1;
-            }
-            let Some(column) = columns.get(c) else {
-                continue;
-            };
-            for level in column.bids.iter().chain(&column.asks) {
-                if let Some(j) = row_of(level.price) {
-                    let cell = &mut heat[j * width_px + i];
-                    *cell = cell.max((level.qty as f32 / max_qty).sqrt());
+        if self.texture.is_none() || self.texture_key != Some(key) {
+            let image = self.heat_image(view, &key);
+            match &mut self.texture {
+                Some(texture) => texture.set(image, TextureOptions::NEAREST),
+                None => {
+                    self.texture = Some(ui.ctx().load_texture(
+                        "depth_heatmap",
+                        image,
+                        TextureOptions::NEAREST,
+                    ));
                 }
             }
-        }
-        let pixels = heat
-            .iter()
-            .map(|&f| {
-                if f > 0.0 {
-                    theme::heat_color(0.12 + 0.88 * f)
-                } else {
-                    theme::heat_color(0.0)
-                }
-            })
-            .collect();
-        let image = ColorImage::new([width_px, height_px], pixels);
-        match &mut self.texture {
-            Some(texture) => texture.set(image, TextureOptions::NEAREST),
-            None => {
-                self.texture = Some(ui.ctx().load_texture(
-                    "depth_heatmap",
-                    image,
-                    TextureOptions::NEAREST,
-                ));
-            }
+            self.texture_key = Some(key);
         }
         if let Some(texture) = &self.texture {
             painter.image(
@@ -212,6 +279,7 @@ impl DepthPanel {
                 Color32::WHITE,
             );
         }
+        let span = (t1 - t0) as f64;
         let x_of = |ts: i64| rect.left() + rect.width() * ((ts - t0) as f64 / span) as f32;
         let y_of = |price: i64| {
             rect.bottom() - ((price - p_min) as f32 + 0.5) * rect.height() / ticks as f32
@@ -243,6 +311,7 @@ impl DepthPanel {
             .trades
             .iter()
             .skip(from)
+            .step_by(step)
             .map(|t| t.qty_lots)
             .max()
             .unwrap_or(1)
@@ -298,6 +367,11 @@ impl DepthPanel {
             painter.galley(at.min, galley, label_color);
         };
         while price < p_min + ticks {
+            // Leave the bottom edge to the time labels.
+            if y_of(price) > rect.bottom() - 16.0 {
+                price += every;
+                continue;
+            }
             label(
                 Pos2::new(rect.left() + 3.0, y_of(price)),
                 Align2::LEFT_CENTER,

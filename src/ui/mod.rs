@@ -19,6 +19,7 @@ pub mod ladder;
 pub mod overlay;
 pub mod persist;
 pub mod price;
+pub mod profile;
 pub mod series;
 pub mod stats;
 pub mod strategy;

@@ -81,6 +81,8 @@ impl FrameTimes {
 #[derive(Debug, Default)]
 pub struct PanelTimes {
     ms: Vec<(&'static str, f32)>,
+    /// Each panel's total time drawing, ms, since the start.
+    total_ms: Vec<(&'static str, f64)>,
 }
 
 impl PanelTimes {
@@ -91,6 +93,16 @@ impl PanelTimes {
             Some((_, smoothed)) => *smoothed = 0.9 * *smoothed + 0.1 * ms,
             None => self.ms.push((title, ms)),
         }
+        match self.total_ms.iter_mut().find(|(t, _)| *t == title) {
+            Some((_, total)) => *total += f64::from(ms),
+            None => self.total_ms.push((title, f64::from(ms))),
+        }
+    }
+
+    /// Each panel's total time drawing since the start, ms, in the order
+    /// first drawn.
+    pub fn totals_ms(&self) -> &[(&'static str, f64)] {
+        &self.total_ms
     }
 
     /// The slowest panel and its smoothed time, ms.

@@ -31,6 +31,17 @@ impl<T> Ring<T> {
         self.pushed += 1;
     }
 
+    /// Adds `items` in order, as many pushes would, touching only those
+    /// that will be kept.
+    pub fn extend(&mut self, items: Vec<T>) {
+        let count = items.len();
+        self.pushed += count as u64;
+        let skip = count.saturating_sub(self.capacity);
+        let overflow = (self.items.len() + count - skip).saturating_sub(self.capacity);
+        self.items.drain(..overflow);
+        self.items.extend(items.into_iter().skip(skip));
+    }
+
     /// Forgets everything.
     pub fn clear(&mut self) {
         self.items.clear();
@@ -112,6 +123,26 @@ impl Series {
             }
         }
         self.recent.push_back([x, y]);
+    }
+
+    /// Adds points in order, as many pushes would, moving each point at
+    /// most once.
+    pub fn extend_from_slice(&mut self, points: &[[f64; 2]]) {
+        let older = points.len().saturating_sub(self.recent_capacity);
+        if older == 0 {
+            for &[x, y] in points {
+                self.push(x, y);
+            }
+            return;
+        }
+        // Everything recent now and the oldest new points become history.
+        let mut recent = std::mem::take(&mut self.recent);
+        for &point in recent.iter().chain(&points[..older]) {
+            self.push_history(point);
+        }
+        recent.clear();
+        recent.extend(&points[older..]);
+        self.recent = recent;
     }
 
     fn push_history(&mut self, point: [f64; 2]) {
@@ -219,6 +250,56 @@ mod tests {
         assert_eq!(ring.iter().copied().collect::<Vec<_>>(), vec![2, 3, 4]);
         assert_eq!(ring.pushed(), 5);
         assert_eq!(ring.partition_point_by(3, |&i| i), 1);
+    }
+
+    #[test]
+    fn ring_extend_keeps_what_pushes_keep() {
+        for (before, added) in [(0, 2), (2, 2), (3, 1), (1, 5), (3, 7)] {
+            let mut pushed = Ring::new(4);
+            let mut extended = Ring::new(4);
+            for i in 0..before {
+                pushed.push(i);
+                extended.push(i);
+            }
+            let items: Vec<i32> = (100..100 + added).collect();
+            for &i in &items {
+                pushed.push(i);
+            }
+            extended.extend(items);
+            assert_eq!(
+                extended.iter().collect::<Vec<_>>(),
+                pushed.iter().collect::<Vec<_>>()
+            );
+            assert_eq!(extended.pushed(), pushed.pushed());
+        }
+        let mut ring = Ring::new(3);
+        ring.push(1);
+        ring.extend(vec![2, 3, 4, 5, 6]);
+        assert_eq!(ring.iter().copied().collect::<Vec<_>>(), vec![4, 5, 6]);
+        assert_eq!(ring.pushed(), 6);
+    }
+
+    #[test]
+    fn series_extend_matches_pushes() {
+        for (before, added) in [(0, 3), (5, 3), (5, 40), (150, 1_000), (0, 5_000)] {
+            let mut pushed = Series::new(10, 16);
+            let mut extended = Series::new(10, 16);
+            let point = |i: usize| [i as f64, (i % 7) as f64];
+            for i in 0..before {
+                let [x, y] = point(i);
+                pushed.push(x, y);
+                extended.push(x, y);
+            }
+            let points: Vec<[f64; 2]> = (before..before + added).map(point).collect();
+            for &[x, y] in &points {
+                pushed.push(x, y);
+            }
+            extended.extend_from_slice(&points);
+            assert_eq!(
+                extended.iter().collect::<Vec<_>>(),
+                pushed.iter().collect::<Vec<_>>()
+            );
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::market::Side;
-use crate::session::update::{CatalogView, ErrorKind, SignalRecord, TradeRecord};
+use crate::session::update::{Batch, CatalogView, ErrorKind, SignalRecord, TradeRecord};
 use crate::session::{Frame, RunInfo, RunState, Update};
 use crate::sim::stats::Stats;
 use crate::sim::{FillRecord, OrderId, OrderUpdate, UpdateKind};
@@ -205,34 +205,14 @@ impl View {
             }
             Update::Batch(batch) => {
                 let batch = *batch;
-                for quote in &batch.quotes {
-                    let x = self.x_from_ns(quote.ts_ns);
-                    if let Some(bid) = quote.bid_ticks {
-                        self.bid.push(x, bid as f64);
-                    }
-                    if let Some(ask) = quote.ask_ticks {
-                        self.ask.push(x, ask as f64);
-                    }
-                }
-                for sample in &batch.equity {
-                    let x = self.x_from_ns(sample.ts_ns);
-                    let equity = sample.account.equity;
-                    self.equity_peak = self.equity_peak.max(equity);
-                    self.equity.push(x, equity);
-                    self.drawdown.push(x, equity - self.equity_peak);
-                    self.position.push(x, sample.account.position_lots as f64);
-                }
-                for trade in batch.trades {
-                    self.trades.push(trade);
-                }
+                self.apply_series(&batch);
+                self.trades.extend(batch.trades);
                 self.trades_skipped += batch.trades_skipped;
-                for fill in batch.fills {
-                    self.fills.push(fill);
+                self.fills.extend(batch.fills);
+                for update in &batch.orders {
+                    self.track_segment(update);
                 }
-                for update in batch.orders {
-                    self.track_segment(&update);
-                    self.orders.push(update);
-                }
+                self.orders.extend(batch.orders);
                 self.orders_skipped += batch.orders_skipped;
                 for signal in batch.signals {
                     self.signals.push(signal);
@@ -261,6 +241,51 @@ impl View {
             Update::Stats(stats) => self.stats = Some(*stats),
             Update::Idle { .. } => self.is_idle = true,
         }
+    }
+
+    /// Adds a batch's quotes and equity samples to the chart series.
+    fn apply_series(&mut self, batch: &Batch) {
+        let origin_ns = self.origin_ns();
+        let x_of = |ts_ns: i64| (ts_ns - origin_ns) as f64 / 1e9;
+        let mut points: Vec<[f64; 2]> = Vec::with_capacity(batch.quotes.len());
+        let mut add = |series: &mut Series, points_of: &mut dyn Iterator<Item = [f64; 2]>| {
+            points.clear();
+            points.extend(points_of);
+            series.extend_from_slice(&points);
+        };
+        let quotes = &batch.quotes;
+        add(
+            &mut self.bid,
+            &mut quotes
+                .iter()
+                .filter_map(|q| Some([x_of(q.ts_ns), q.bid_ticks? as f64])),
+        );
+        add(
+            &mut self.ask,
+            &mut quotes
+                .iter()
+                .filter_map(|q| Some([x_of(q.ts_ns), q.ask_ticks? as f64])),
+        );
+        let samples = &batch.equity;
+        add(
+            &mut self.equity,
+            &mut samples.iter().map(|s| [x_of(s.ts_ns), s.account.equity]),
+        );
+        let mut peak = self.equity_peak;
+        add(
+            &mut self.drawdown,
+            &mut samples.iter().map(|s| {
+                peak = peak.max(s.account.equity);
+                [x_of(s.ts_ns), s.account.equity - peak]
+            }),
+        );
+        self.equity_peak = peak;
+        add(
+            &mut self.position,
+            &mut samples
+                .iter()
+                .map(|s| [x_of(s.ts_ns), s.account.position_lots as f64]),
+        );
     }
 
     fn clear_histories(&mut self) {
