@@ -300,55 +300,6 @@ fn play_and_pause_never_block_and_reach_the_end() {
     assert_eq!(driver.seen.frame().state, RunState::Paused);
 }
 
-/// Replay throughput of the session thread on the shipped BTC-PERP day,
-/// with a window asking for a frame every 16 ms, against a headless run.
-/// Run with `cargo test --release --test session -- --ignored --nocapture`.
-#[test]
-#[ignore = "a measurement on the shipped sample data, not a check"]
-fn session_throughput_against_headless() {
-    let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/BTC-PERP");
-    let started = std::time::Instant::now();
-    let runner = headless(&folder, "mm", u64::MAX);
-    let headless_secs = started.elapsed().as_secs_f64();
-    let events = runner.engine().exchange_events();
-    drop(runner);
-
-    let mut session = Session::spawn(SessionOptions::default(), Arc::new(|| {})).unwrap();
-    session
-        .send(Command::Load {
-            folder: folder.clone(),
-            symbol: None,
-            day: None,
-        })
-        .unwrap();
-    session.send(Command::SetStrategy("mm".to_owned())).unwrap();
-    session.wait_idle(WAIT).unwrap();
-    let started = std::time::Instant::now();
-    session
-        .send(Command::Play(ticklab::session::Speed::Max))
-        .unwrap();
-    let mut updates = 0;
-    loop {
-        std::thread::sleep(Duration::from_millis(16));
-        let mut idle = false;
-        while let Some(update) = session.try_recv() {
-            updates += 1;
-            idle |= matches!(update, Update::Idle { .. });
-        }
-        session.request_frame();
-        if idle {
-            break;
-        }
-    }
-    let session_secs = started.elapsed().as_secs_f64();
-    println!(
-        "{events} events: headless {headless_secs:.2} s ({:.2} M/s), session {session_secs:.2} s ({:.2} M/s, {:.0}% of headless), {updates} updates",
-        events as f64 / headless_secs / 1e6,
-        events as f64 / session_secs / 1e6,
-        100.0 * headless_secs / session_secs
-    );
-}
-
 #[test]
 fn step_to_next_signal_stops_at_a_rule_firing_with_its_conditions() {
     let folder = small_folder();

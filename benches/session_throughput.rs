@@ -1,0 +1,106 @@
+//! The session thread against a headless run, on the shipped BTC-PERP day
+//! with the native market maker: how much of the headless throughput the
+//! window's replay keeps while a window asks for a frame every 16 ms and
+//! drains what the session sends.
+
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput};
+
+use ticklab::market::parquet::ReadOptions;
+use ticklab::session::{open_day, Command, Session, SessionOptions, Speed, StrategyChoice, Update};
+use ticklab::sim::RunConfig;
+
+/// A repaint interval of a 60 fps window.
+const FRAME: Duration = Duration::from_millis(16);
+
+fn folder() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/BTC-PERP")
+}
+
+/// The whole day headless; returns the market events replayed.
+fn headless(folder: &Path) -> u64 {
+    let day = open_day(folder, None, None).expect("the sample data opens");
+    let choice = StrategyChoice::parse("mm", &toml::Table::new()).expect("a built-in strategy");
+    let mut runner = day
+        .runner(
+            &RunConfig::default(),
+            ReadOptions::default(),
+            choice.build(),
+        )
+        .expect("a valid run");
+    runner.run_to_event(u64::MAX).expect("the run goes on");
+    runner.engine().exchange_events()
+}
+
+/// A session loaded and ready at the start of the day.
+fn ready_session(folder: &Path) -> Session {
+    let mut session =
+        Session::spawn(SessionOptions::default(), Arc::new(|| {})).expect("a session thread");
+    session
+        .send(Command::Load {
+            folder: folder.to_owned(),
+            symbol: None,
+            day: None,
+        })
+        .expect("the session takes commands");
+    session
+        .send(Command::SetStrategy("mm".to_owned()))
+        .expect("the session takes commands");
+    session
+        .wait_idle(Duration::from_secs(600))
+        .expect("the day loads");
+    session
+}
+
+/// Plays the whole day at max speed, draining like a window; returns the
+/// updates taken in.
+fn play_to_end(session: &mut Session) -> u64 {
+    session
+        .send(Command::Play(Speed::Max))
+        .expect("the session takes commands");
+    let mut updates = 0;
+    loop {
+        std::thread::sleep(FRAME);
+        let mut idle = false;
+        while let Some(update) = session.try_recv() {
+            updates += 1;
+            idle |= matches!(update, Update::Idle { .. });
+        }
+        session.request_frame();
+        if idle {
+            return updates;
+        }
+    }
+}
+
+fn session_throughput(c: &mut Criterion) {
+    let folder = folder();
+    let events = headless(&folder);
+    let mut group = c.benchmark_group("btc_perp_day_mm");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(events));
+    group.bench_function("headless", |b| b.iter(|| black_box(headless(&folder))));
+    group.bench_function("session_max_speed", |b| {
+        b.iter_custom(|iterations| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iterations {
+                let mut session = ready_session(&folder);
+                let started = Instant::now();
+                black_box(play_to_end(&mut session));
+                total += started.elapsed();
+            }
+            total
+        });
+    });
+    group.finish();
+}
+
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    session_throughput(&mut criterion);
+    criterion.final_summary();
+}
