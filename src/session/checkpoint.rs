@@ -36,15 +36,16 @@ pub struct Checkpoint {
 }
 
 impl Checkpoint {
-    /// The position of `engine` after `wakes` wakes.
-    pub fn of(engine: &Engine<'_>, wakes: u64) -> Self {
-        let record = engine.record();
+    /// The position of `engine` after `wakes` wakes, `fills` fills and
+    /// `order_updates` order updates (the engine may hand its rows to a
+    /// sink, so the caller counts them).
+    pub fn of(engine: &Engine<'_>, wakes: u64, fills: usize, order_updates: usize) -> Self {
         Checkpoint {
             events_seen: engine.events_seen(),
             now_ns: engine.now_ns(),
             wakes,
-            fills: record.fills.len(),
-            order_updates: record.orders.len(),
+            fills,
+            order_updates,
         }
     }
 }
@@ -86,16 +87,23 @@ impl Checkpoints {
         self.next_events = self.every_events;
     }
 
-    /// Notes the position after a step. Returns the checkpoint the run
-    /// passed before and now misses, when it does.
+    /// Notes the position after a step; `counts` gives the fills and order
+    /// updates booked so far. Returns the checkpoint the run passed before
+    /// and now misses, when it does.
     #[inline]
-    pub fn observe(&mut self, engine: &Engine<'_>, wakes: u64) -> Option<(Checkpoint, Checkpoint)> {
+    pub fn observe(
+        &mut self,
+        engine: &Engine<'_>,
+        wakes: u64,
+        counts: impl FnOnce() -> (usize, usize),
+    ) -> Option<(Checkpoint, Checkpoint)> {
         if engine.events_seen() < self.next_events {
             return None;
         }
         self.next_events =
             engine.events_seen() + self.every_events - engine.events_seen() % self.every_events;
-        let now = Checkpoint::of(engine, wakes);
+        let (fills, order_updates) = counts();
+        let now = Checkpoint::of(engine, wakes, fills, order_updates);
         let index = usize::try_from(now.events_seen / self.every_events)
             .unwrap_or(usize::MAX)
             .saturating_sub(1);

@@ -14,6 +14,7 @@ pub mod config;
 pub mod day;
 pub mod frame;
 pub mod replay;
+pub mod rows;
 pub mod signals;
 pub mod source;
 pub mod tap;

@@ -6,8 +6,10 @@
 //! messages. It knows nothing of threads or windows, so it is tested
 //! directly.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use crate::market::catalog::{Catalog, Day};
@@ -21,6 +23,7 @@ use crate::strategy::{RunError, Runner, Strategy};
 use super::checkpoint::{Checkpoints, DEFAULT_CHECKPOINT_EVENTS};
 use super::command::{SeekTarget, StepTarget};
 use super::frame::{Frame, RunState, DEFAULT_FRAME_DEPTH};
+use super::rows::{PendingRows, SharedRows};
 use super::signals::signal_record;
 use super::tap::{Tap, DEFAULT_QUOTE_STEP_NS};
 use super::update::{Batch, CatalogView, ErrorKind, ErrorRecord, RunInfo, SignalRecord, Update};
@@ -109,6 +112,9 @@ pub struct Replay {
     checkpoints: Checkpoints,
     diverged_reported: bool,
     tap: Tap,
+    /// Where the run's fills, order updates and equity samples go instead
+    /// of the engine's record, until the window takes them.
+    rows: Option<SharedRows>,
     outbox: VecDeque<Update>,
     errors: Vec<ErrorRecord>,
     notes: Vec<String>,
@@ -134,6 +140,7 @@ impl Replay {
             pending_signals: Vec::new(),
             failed: false,
             diverged_reported: false,
+            rows: None,
             outbox: VecDeque::new(),
             errors: Vec::new(),
             notes: Vec::new(),
@@ -336,9 +343,17 @@ impl Replay {
             return false;
         };
         let (strategy, signal_feed) = self.choice.build_with_signals();
-        match day.runner(&self.config, self.options.read, strategy) {
-            Ok(runner) => {
-                self.runner = Some(runner);
+        match day.engine(&self.config, self.options.read) {
+            Ok(mut engine) => {
+                // The record would hold every row of the day; the rows go
+                // to the window and the statistics instead.
+                let rows = Rc::new(RefCell::new(PendingRows::new(
+                    self.config.initial_cash,
+                    &day.instrument,
+                )));
+                engine.set_record_sink(Box::new(Rc::clone(&rows)));
+                self.rows = Some(rows);
+                self.runner = Some(Runner::new(engine, strategy));
                 self.wakes = 0;
                 self.signals = 0;
                 self.signal_feed = signal_feed;
@@ -360,6 +375,7 @@ impl Replay {
             }
             Err(err) => {
                 self.runner = None;
+                self.rows = None;
                 self.report(ErrorRecord::of(ErrorKind::Data, &err));
                 false
             }
@@ -404,7 +420,14 @@ impl Replay {
             if let Wake::Market(ev) = &wake {
                 self.tap.on_market(engine, ev);
             }
-            if let Some((before, now)) = self.checkpoints.observe(engine, self.wakes) {
+            let rows = &self.rows;
+            let counts = || {
+                rows.as_ref().map_or((0, 0), |rows| {
+                    let rows = rows.borrow();
+                    (rows.fills_total, rows.orders_total)
+                })
+            };
+            if let Some((before, now)) = self.checkpoints.observe(engine, self.wakes, counts) {
                 if !self.diverged_reported {
                     self.diverged_reported = true;
                     let message = format!(
@@ -493,16 +516,21 @@ impl Replay {
     pub fn stats(&self) -> Option<Stats> {
         let runner = self.runner.as_ref()?;
         let engine = runner.engine();
-        Some(Stats::from_record(engine.record(), engine.instrument()))
+        Some(match &self.rows {
+            Some(rows) => rows.borrow().stats(engine.record().data_events),
+            None => Stats::from_record(engine.record(), engine.instrument()),
+        })
     }
 
     /// Moves what is waiting into `out`: the queued updates, then a batch
     /// of everything new, when there is any.
     pub fn drain_into(&mut self, out: &mut VecDeque<Update>) {
         out.append(&mut self.outbox);
-        let mut batch = match &self.runner {
-            Some(runner) => self.tap.take_batch(runner.engine().record()),
-            None => Batch::default(),
+        let mut batch = match (&self.runner, &self.rows) {
+            (Some(runner), Some(rows)) => self
+                .tap
+                .take_batch(runner.engine().record(), &mut rows.borrow_mut()),
+            _ => Batch::default(),
         };
         batch.signals.append(&mut self.pending_signals);
         batch.errors.append(&mut self.errors);

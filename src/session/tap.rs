@@ -1,6 +1,8 @@
 //! The tap: what the session collects from a running engine for the window,
 //! step by step (market trades, the sampled touch) and batch by batch (the
-//! record's new fills, order updates, equity samples and log lines).
+//! pending fills, order updates and equity samples, and the record's new
+//! log lines). Every list it holds is bounded, however long the window
+//! takes to ask for the next batch.
 //!
 //! Per step it does two comparisons and, now and then, a push: replay at
 //! full speed must stay close to the headless throughput.
@@ -8,6 +10,7 @@
 use crate::market::{EventKind, MarketEvent};
 use crate::sim::{Engine, RunRecord};
 
+use super::rows::{thin, PendingRows};
 use super::update::{Batch, QuoteSample, TradeRecord};
 
 /// Data-time step between two samples of the touch, ns, by default.
@@ -17,18 +20,9 @@ pub const DEFAULT_QUOTE_STEP_NS: i64 = 100_000_000;
 /// left out.
 const MAX_TRADES_PER_BATCH: usize = 20_000;
 
-/// Most order updates sent in one batch; older ones are counted and left
-/// out.
-const MAX_ORDERS_PER_BATCH: usize = 20_000;
-
-/// How far the window has been sent each list of the record.
-#[derive(Clone, Copy, Debug, Default)]
-struct Cursors {
-    fills: usize,
-    orders: usize,
-    equity: usize,
-    logs: usize,
-}
+/// Most samples of the touch kept between two batches; beyond, they are
+/// thinned to a coarser step.
+const MAX_QUOTES_PER_BATCH: usize = 20_000;
 
 /// Collects what the window needs from a run.
 #[derive(Debug)]
@@ -38,7 +32,8 @@ pub struct Tap {
     trades: Vec<TradeRecord>,
     trades_skipped: u64,
     quotes: Vec<QuoteSample>,
-    sent: Cursors,
+    /// Log lines of the record already sent.
+    logs_sent: usize,
 }
 
 impl Tap {
@@ -50,7 +45,7 @@ impl Tap {
             trades: Vec::new(),
             trades_skipped: 0,
             quotes: Vec::new(),
-            sent: Cursors::default(),
+            logs_sent: 0,
         }
     }
 
@@ -60,7 +55,7 @@ impl Tap {
         self.trades.clear();
         self.trades_skipped = 0;
         self.quotes.clear();
-        self.sent = Cursors::default();
+        self.logs_sent = 0;
     }
 
     /// Takes note of a market event the strategy just saw.
@@ -93,40 +88,27 @@ impl Tap {
             ask_ticks: book.best_ask().map(|l| l.price),
             position_lots: engine.account().position_lots(),
         });
+        thin(&mut self.quotes, MAX_QUOTES_PER_BATCH);
         self.next_quote_ns = (ts_ns.div_euclid(self.quote_step_ns) + 1) * self.quote_step_ns;
     }
 
-    /// Everything new since the previous batch.
-    pub fn take_batch(&mut self, record: &RunRecord) -> Batch {
-        let sent = &mut self.sent;
-        let fills = record.fills.get(sent.fills..).unwrap_or_default().to_vec();
-        sent.fills = record.fills.len();
-        let mut orders_from = sent.orders;
-        let mut orders_skipped = 0;
-        if record.orders.len().saturating_sub(orders_from) > MAX_ORDERS_PER_BATCH {
-            let skip_to = record.orders.len() - MAX_ORDERS_PER_BATCH;
-            orders_skipped = (skip_to - orders_from) as u64;
-            orders_from = skip_to;
-        }
-        let orders = record
-            .orders
-            .get(orders_from..)
+    /// Everything new since the previous batch: the market trades and the
+    /// touch collected here, the rows pending in `rows`, and the log lines
+    /// `record` gained.
+    pub fn take_batch(&mut self, record: &RunRecord, rows: &mut PendingRows) -> Batch {
+        let logs = record
+            .logs
+            .get(self.logs_sent..)
             .unwrap_or_default()
             .to_vec();
-        sent.orders = record.orders.len();
-        let equity = record
-            .equity
-            .get(sent.equity..)
-            .unwrap_or_default()
-            .to_vec();
-        sent.equity = record.equity.len();
-        let logs = record.logs.get(sent.logs..).unwrap_or_default().to_vec();
-        sent.logs = record.logs.len();
+        self.logs_sent = record.logs.len();
+        let taken = rows.take();
         Batch {
-            fills,
-            orders,
-            orders_skipped,
-            equity,
+            fills: taken.fills,
+            fills_skipped: taken.fills_skipped,
+            orders: taken.orders,
+            orders_skipped: taken.orders_skipped,
+            equity: taken.equity,
             trades: std::mem::take(&mut self.trades),
             trades_skipped: std::mem::take(&mut self.trades_skipped),
             quotes: std::mem::take(&mut self.quotes),

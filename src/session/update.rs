@@ -9,6 +9,7 @@ use crate::sim::stats::Stats;
 use crate::sim::{EquitySample, FillRecord, LogRecord, OrderUpdate};
 
 use super::frame::Frame;
+use super::rows::{keep_newest, thin, MAX_PENDING_ROWS};
 
 /// One message from the session thread.
 #[derive(Clone, Debug)]
@@ -240,6 +241,9 @@ impl ErrorRecord {
 pub struct Batch {
     /// Our fills, as booked at the exchange.
     pub fills: Vec<FillRecord>,
+    /// Fills left out because too many came at once (at high speed); the
+    /// statistics still count them.
+    pub fills_skipped: u64,
     /// Order updates, as the exchange (or pre-trade risk) produced them.
     pub orders: Vec<OrderUpdate>,
     /// Order updates left out because too many came at once (at high
@@ -268,6 +272,7 @@ impl Batch {
     /// True when there is nothing to send.
     pub fn is_empty(&self) -> bool {
         self.fills.is_empty()
+            && self.fills_skipped == 0
             && self.orders.is_empty()
             && self.orders_skipped == 0
             && self.equity.is_empty()
@@ -280,15 +285,24 @@ impl Batch {
             && self.notes.is_empty()
     }
 
-    /// Appends `later` to this batch.
+    /// Appends `later` to this batch. The lists that grow with the data
+    /// stay bounded however many batches merge: the oldest fills, order
+    /// updates and trades are counted and left out, equity samples and
+    /// quotes are thinned.
     pub fn append(&mut self, mut later: Batch) {
         self.fills.append(&mut later.fills);
+        self.fills_skipped += later.fills_skipped;
+        keep_newest(&mut self.fills, MAX_PENDING_ROWS, &mut self.fills_skipped);
         self.orders.append(&mut later.orders);
         self.orders_skipped += later.orders_skipped;
+        keep_newest(&mut self.orders, MAX_PENDING_ROWS, &mut self.orders_skipped);
         self.equity.append(&mut later.equity);
+        thin(&mut self.equity, MAX_PENDING_ROWS);
         self.trades.append(&mut later.trades);
         self.trades_skipped += later.trades_skipped;
+        keep_newest(&mut self.trades, MAX_PENDING_ROWS, &mut self.trades_skipped);
         self.quotes.append(&mut later.quotes);
+        thin(&mut self.quotes, MAX_PENDING_ROWS);
         self.signals.append(&mut later.signals);
         self.logs.append(&mut later.logs);
         self.errors.append(&mut later.errors);

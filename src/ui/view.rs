@@ -98,6 +98,8 @@ pub struct View {
     pub trades_skipped: u64,
     /// Our fills, oldest first.
     pub fills: Ring<FillRecord>,
+    /// Our fills the session left out at high speed.
+    pub fills_skipped: u64,
     /// Order updates, oldest first.
     pub orders: Ring<OrderUpdate>,
     /// Order updates the session left out at high speed.
@@ -134,6 +136,7 @@ impl Default for View {
             trades: Ring::new(TRADES_KEPT),
             trades_skipped: 0,
             fills: Ring::new(FILLS_KEPT),
+            fills_skipped: 0,
             orders: Ring::new(ORDERS_KEPT),
             orders_skipped: 0,
             segments: Ring::new(SEGMENTS_KEPT),
@@ -209,6 +212,7 @@ impl View {
                 self.trades.extend(batch.trades);
                 self.trades_skipped += batch.trades_skipped;
                 self.fills.extend(batch.fills);
+                self.fills_skipped += batch.fills_skipped;
                 for update in &batch.orders {
                     self.track_segment(update);
                 }
@@ -298,6 +302,7 @@ impl View {
         self.trades.clear();
         self.trades_skipped = 0;
         self.fills.clear();
+        self.fills_skipped = 0;
         self.orders.clear();
         self.orders_skipped = 0;
         self.segments.clear();
