@@ -4,6 +4,8 @@
 //! The heatmap is one texture rebuilt each frame from the fixed-size ring
 //! of book columns in the view, a few thousand pixels' work.
 
+use std::collections::HashMap;
+
 use egui::{
     Align2, Color32, ColorImage, FontId, Pos2, Rect, RichText, Sense, Shape, Stroke, TextureHandle,
     TextureOptions, Vec2,
@@ -19,7 +21,9 @@ use super::view::View;
 use super::{Action, Panel, Slot};
 
 /// Most trade bubbles drawn.
-const MAX_BUBBLES: usize = 3_000;
+const MAX_BUBBLES: usize = 1_500;
+/// Width of the time cells trades are summed over into one bubble, points.
+const BUBBLE_CELL_PX: f32 = 4.0;
 /// Widest heatmap texture, pixels.
 const MAX_TEXTURE_WIDTH: usize = 1_024;
 
@@ -303,27 +307,34 @@ impl DepthPanel {
             }
         }
 
-        // Trades as bubbles.
+        // Trades as bubbles, one per side, price and few pixels of time:
+        // after a fast run the ring spans hours, and a bubble per trade
+        // would be hundreds of thousands of overlapping triangles.
         let from = view.trades.partition_point_by(t0, |t| t.ts_ns);
-        let visible = view.trades.len().saturating_sub(from);
-        let step = visible.div_ceil(MAX_BUBBLES).max(1);
-        let max_trade = view
-            .trades
-            .iter()
-            .skip(from)
-            .step_by(step)
-            .map(|t| t.qty_lots)
-            .max()
-            .unwrap_or(1)
-            .max(1) as f32;
-        for trade in view.trades.iter().skip(from).step_by(step) {
+        let cell_px = BUBBLE_CELL_PX.max(1.0);
+        let mut cells: HashMap<(i64, i64, bool), i64> = HashMap::new();
+        for trade in view.trades.iter().skip(from) {
             let row = trade.price_ticks - p_min;
             if !(0..ticks).contains(&row) || trade.ts_ns > t1 {
                 continue;
             }
-            let radius = 1.5 + 7.0 * (trade.qty_lots as f32 / max_trade).sqrt();
-            let center = Pos2::new(x_of(trade.ts_ns), y_of(trade.price_ticks));
-            let color = theme::side_color(trade.side);
+            let cell = ((x_of(trade.ts_ns) - rect.left()) / cell_px) as i64;
+            *cells
+                .entry((cell, trade.price_ticks, trade.side == Side::Buy))
+                .or_default() += trade.qty_lots;
+        }
+        let mut bubbles: Vec<((i64, i64, bool), i64)> = cells.into_iter().collect();
+        if bubbles.len() > MAX_BUBBLES {
+            // The biggest ones say the most.
+            bubbles.select_nth_unstable_by(MAX_BUBBLES, |a, b| b.1.cmp(&a.1));
+            bubbles.truncate(MAX_BUBBLES);
+        }
+        let max_trade = bubbles.iter().map(|b| b.1).max().unwrap_or(1).max(1) as f32;
+        for ((cell, price_ticks, is_buy), qty_lots) in bubbles {
+            let radius = 1.5 + 7.0 * (qty_lots as f32 / max_trade).sqrt();
+            let x = rect.left() + (cell as f32 + 0.5) * cell_px;
+            let center = Pos2::new(x, y_of(price_ticks));
+            let color = theme::side_color(if is_buy { Side::Buy } else { Side::Sell });
             painter.circle(
                 center,
                 radius,
