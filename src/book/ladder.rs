@@ -89,8 +89,29 @@ impl Ladder {
 
     /// Sets the level at `price` to `qty` lots; `qty <= 0` deletes it.
     /// Returns the previous quantity.
+    #[inline]
     pub(crate) fn set(&mut self, price: i64, qty: i64) -> i64 {
         let qty = qty.max(0);
+        // Fast path, most depth updates: an existing level in the window
+        // gets a new non-zero quantity, so neither the level count nor the
+        // best price changes.
+        if let Some(offset) = price.checked_sub(self.base_ticks) {
+            let index = usize::try_from(offset).unwrap_or(usize::MAX);
+            if let Some(slot) = self.window_qty.get_mut(index) {
+                let previous = *slot;
+                if previous > 0 && qty > 0 {
+                    *slot = qty;
+                    return previous;
+                }
+            }
+        }
+        self.set_slow(price, qty)
+    }
+
+    /// [`Ladder::set`] when a level appears or goes, or lies outside the
+    /// window; `qty` is already clamped at 0.
+    #[inline(never)]
+    fn set_slow(&mut self, price: i64, qty: i64) -> i64 {
         let index = match self.window_index(price) {
             Some(i) => Some(i),
             None if qty > 0 => self.grow_to(price),
