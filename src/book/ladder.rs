@@ -89,7 +89,7 @@ impl Ladder {
 
     /// Sets the level at `price` to `qty` lots; `qty <= 0` deletes it.
     /// Returns the previous quantity.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn set(&mut self, price: i64, qty: i64) -> i64 {
         let qty = qty.max(0);
         // Fast path, most depth updates: an existing level in the window
