@@ -92,15 +92,27 @@ impl Ladder {
     #[inline(always)]
     pub(crate) fn set(&mut self, price: i64, qty: i64) -> i64 {
         let qty = qty.max(0);
-        // Fast path, most depth updates: an existing level in the window
-        // gets a new non-zero quantity, so neither the level count nor the
-        // best price changes.
+        // Fast paths, most depth updates: a level in the window changes
+        // without touching the best price.
         if let Some(offset) = price.checked_sub(self.base_ticks) {
             let index = usize::try_from(offset).unwrap_or(usize::MAX);
             if let Some(slot) = self.window_qty.get_mut(index) {
                 let previous = *slot;
                 if previous > 0 && qty > 0 {
                     *slot = qty;
+                    return previous;
+                }
+                // A level appears or goes strictly worse than the best: the
+                // best price stays, only the level count moves.
+                let worse_than_best = match self.best_ticks {
+                    Some(best) if self.is_bid => price < best,
+                    Some(best) => price > best,
+                    None => false,
+                };
+                if worse_than_best {
+                    *slot = qty;
+                    self.window_levels =
+                        self.window_levels + usize::from(qty > 0) - usize::from(previous > 0);
                     return previous;
                 }
             }
