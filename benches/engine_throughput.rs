@@ -75,10 +75,15 @@ fn busy_ns(wall: std::time::Instant) -> f64 {
 
 /// With `ENGINE_BENCH_QUICK=N` set, runs each strategy N times over the day
 /// and prints the best rate by on-CPU time (a quick check on a busy
-/// machine); `ENGINE_BENCH_ONLY=<name>` picks one strategy. Otherwise runs
+/// machine); `ENGINE_BENCH_ONLY=<name>` picks one strategy and
+/// `ENGINE_BENCH_EVENTS=<n>` a smaller day (for cachegrind). Otherwise runs
 /// the criterion benchmarks.
 fn quick(runs: usize) {
-    let events = synthetic_day(DAY_EVENTS);
+    let day_events = std::env::var("ENGINE_BENCH_EVENTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(DAY_EVENTS);
+    let events = synthetic_day(day_events);
     let instrument = Instrument::new("BENCH", 0.01, 1.0);
     let config = config();
     let best_rate = |f: &dyn Fn() -> usize| {

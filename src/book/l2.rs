@@ -81,7 +81,7 @@ impl L2Book {
     /// and L3 messages leave the L2 book alone: the depth updates that follow
     /// them carry the change. After an event flagged last-in-batch the book is
     /// checked: a crossed book is counted and reported, never repaired.
-    #[inline]
+    #[inline(always)]
     pub fn apply(&mut self, ev: &MarketEvent) -> ApplyOutcome {
         match ev.kind {
             EventKind::Depth | EventKind::Snapshot => {

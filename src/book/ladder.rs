@@ -89,8 +89,41 @@ impl Ladder {
 
     /// Sets the level at `price` to `qty` lots; `qty <= 0` deletes it.
     /// Returns the previous quantity.
+    #[inline(always)]
     pub(crate) fn set(&mut self, price: i64, qty: i64) -> i64 {
         let qty = qty.max(0);
+        // Fast paths, most depth updates: a level in the window changes
+        // without touching the best price.
+        if let Some(offset) = price.checked_sub(self.base_ticks) {
+            let index = usize::try_from(offset).unwrap_or(usize::MAX);
+            if let Some(slot) = self.window_qty.get_mut(index) {
+                let previous = *slot;
+                if previous > 0 && qty > 0 {
+                    *slot = qty;
+                    return previous;
+                }
+                // A level appears or goes strictly worse than the best: the
+                // best price stays, only the level count moves.
+                let worse_than_best = match self.best_ticks {
+                    Some(best) if self.is_bid => price < best,
+                    Some(best) => price > best,
+                    None => false,
+                };
+                if worse_than_best {
+                    *slot = qty;
+                    self.window_levels =
+                        self.window_levels + usize::from(qty > 0) - usize::from(previous > 0);
+                    return previous;
+                }
+            }
+        }
+        self.set_slow(price, qty)
+    }
+
+    /// [`Ladder::set`] when a level appears or goes, or lies outside the
+    /// window; `qty` is already clamped at 0.
+    #[inline(never)]
+    fn set_slow(&mut self, price: i64, qty: i64) -> i64 {
         let index = match self.window_index(price) {
             Some(i) => Some(i),
             None if qty > 0 => self.grow_to(price),

@@ -537,7 +537,7 @@ impl<'a> Engine<'a> {
 
     /// The exchange processes the next market event, which then travels to
     /// the local side; returns it when the strategy sees it at once.
-    #[inline]
+    #[inline(always)]
     fn exchange_data_step(&mut self) -> Option<MarketEvent> {
         let ev = self.batch[self.batch_pos];
         self.batch_pos += 1;

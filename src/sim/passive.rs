@@ -10,26 +10,40 @@ use crate::sim::update::{Liquidity, UpdateKind};
 impl Exchange {
     /// Applies one market event to the exchange-side book and works our
     /// orders against it. Allocates nothing.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn on_market(&mut self, ev: &MarketEvent) {
         self.events += 1;
         match ev.kind {
-            EventKind::Depth | EventKind::Snapshot => {
-                let prev = self.book.set_level(ev.side, ev.price, ev.qty);
-                if !self.consumed.is_empty() {
-                    self.consumed.clear_level(ev.side, ev.price);
-                }
-                if !self.resting.is_empty() {
-                    self.level_changed(ev.side, ev.price, prev, ev.qty.max(0));
-                    if ev.qty > 0 && self.may_cross(ev.side, ev.price) {
-                        self.cross_pending = true;
-                    }
-                    if self.cross_pending && ev.is_last_in_batch() {
-                        self.cross_pending = false;
-                        self.fill_crossed();
-                    }
-                }
+            EventKind::Depth | EventKind::Snapshot => self.on_depth(ev),
+            _ => self.on_other_market(ev),
+        }
+    }
+
+    /// A depth or snapshot event, most of the data: small enough to inline
+    /// into the event loop.
+    #[inline(always)]
+    fn on_depth(&mut self, ev: &MarketEvent) {
+        let prev = self.book.set_level(ev.side, ev.price, ev.qty);
+        if !self.consumed.is_empty() {
+            self.consumed.clear_level(ev.side, ev.price);
+        }
+        if !self.resting.is_empty() {
+            self.level_changed(ev.side, ev.price, prev, ev.qty.max(0));
+            if ev.qty > 0 && self.may_cross(ev.side, ev.price) {
+                self.cross_pending = true;
             }
+            if self.cross_pending && ev.is_last_in_batch() {
+                self.cross_pending = false;
+                self.fill_crossed();
+            }
+        }
+    }
+
+    /// Every market event but depth and snapshot.
+    #[inline(never)]
+    fn on_other_market(&mut self, ev: &MarketEvent) {
+        match ev.kind {
+            EventKind::Depth | EventKind::Snapshot => self.on_depth(ev),
             EventKind::Bbo => {
                 self.book.apply(ev);
                 if !self.consumed.is_empty() {
