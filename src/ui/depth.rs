@@ -289,6 +289,23 @@ impl DepthPanel {
             rect.bottom() - ((price - p_min) as f32 + 0.5) * rect.height() / ticks as f32
         };
 
+        // After a jump the ring starts at the jump: say so where it is empty
+        // rather than leave a blank that reads as an empty book.
+        let history_x = x_of(first.ts_ns);
+        if history_x - rect.left() > 160.0 {
+            let blank = Rect::from_min_max(rect.min, Pos2::new(history_x, rect.max.y));
+            painter.text(
+                blank.center(),
+                Align2::CENTER_CENTER,
+                format!(
+                    "replayed from {}:\nthe heatmap fills as the replay moves",
+                    format::clock_ms_from_ns(first.ts_ns)
+                ),
+                FontId::proportional(12.0),
+                ui.visuals().weak_text_color(),
+            );
+        }
+
         // The touch over time.
         for side in [Side::Buy, Side::Sell] {
             let points: Vec<Pos2> = columns
