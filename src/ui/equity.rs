@@ -3,7 +3,7 @@
 use egui::RichText;
 use egui_plot::{Line, Plot, PlotPoints};
 
-use super::price::clock_from_x;
+use super::price::{clock_from_x, clock_grid};
 use super::series::Series;
 use super::theme;
 use super::view::View;
@@ -32,6 +32,7 @@ fn series_ui(
         .link_axis(link, [true, false])
         .link_cursor(link, [true, false])
         .x_axis_formatter(|mark, _| clock_from_x(mark.value))
+        .x_grid_spacer(clock_grid)
         .y_axis_min_width(64.0)
         .show_x(false)
         .show(ui, |plot_ui| {

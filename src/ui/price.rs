@@ -3,7 +3,9 @@
 //! horizontal segments at their price.
 
 use egui::{Color32, RichText};
-use egui_plot::{Legend, Line, LineStyle, MarkerShape, Plot, PlotBounds, PlotPoints, Points};
+use egui_plot::{
+    GridInput, GridMark, Legend, Line, LineStyle, MarkerShape, Plot, PlotBounds, PlotPoints, Points,
+};
 
 use crate::market::Side;
 
@@ -57,6 +59,47 @@ pub fn clock_from_x(x_secs: f64) -> String {
     )
 }
 
+/// Steps a clock axis may use, seconds. Whole seconds only: the labels
+/// read `HH:MM:SS`.
+const CLOCK_STEPS_SECS: [f64; 13] = [
+    1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 300.0, 900.0, 1_800.0, 3_600.0, 10_800.0, 21_600.0,
+];
+
+/// Grid marks of a clock axis at steps a person reads (a minute, 15
+/// minutes, an hour, 3 hours) rather than powers of ten of seconds, which
+/// over a whole day land on times like 02:46:40.
+pub fn clock_grid(input: GridInput) -> Vec<GridMark> {
+    let (lo, hi) = input.bounds;
+    let start = CLOCK_STEPS_SECS
+        .iter()
+        .position(|&s| s >= input.base_step_size)
+        .unwrap_or(CLOCK_STEPS_SECS.len() - 1);
+    let levels = &CLOCK_STEPS_SECS[start..(start + 3).min(CLOCK_STEPS_SECS.len())];
+    let fine = levels[0];
+    let (first, last) = ((lo / fine).ceil(), (hi / fine).floor());
+    // A bound of the marks a frame draws, whatever the zoom.
+    if !(last - first).is_finite() || last - first > 10_000.0 {
+        return Vec::new();
+    }
+    let mut marks = Vec::new();
+    let mut k = first;
+    while k <= last {
+        let value = k * fine;
+        let step_size = levels
+            .iter()
+            .rev()
+            .copied()
+            .find(|&step| {
+                let ratio = value / step;
+                (ratio - ratio.round()).abs() < 1e-6
+            })
+            .unwrap_or(fine);
+        marks.push(GridMark { value, step_size });
+        k += 1.0;
+    }
+    marks
+}
+
 impl PricePanel {
     fn controls_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
@@ -95,6 +138,7 @@ impl PricePanel {
         let plot = Plot::new("price_chart")
             .legend(Legend::default().position(egui_plot::Corner::LeftTop))
             .x_axis_formatter(|mark, _| clock_from_x(mark.value))
+            .x_grid_spacer(clock_grid)
             .y_axis_formatter(move |mark, _| {
                 format!(
                     "{:.*}",
@@ -300,5 +344,43 @@ impl Panel for PricePanel {
     fn ui(&mut self, ui: &mut egui::Ui, view: &View, _actions: &mut Vec<Action>) {
         self.controls_ui(ui);
         self.chart_ui(ui, view);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_whole_day_gets_hour_marks_labelled_every_three_hours() {
+        // 14.5 hours over a narrow plot: at least 1800 s per mark.
+        let marks = clock_grid(GridInput {
+            bounds: (0.0, 52_200.0),
+            base_step_size: 1_000.0,
+        });
+        let values: Vec<f64> = marks.iter().map(|m| m.value).collect();
+        assert_eq!(values.first(), Some(&0.0));
+        assert_eq!(values.get(1), Some(&1_800.0));
+        assert_eq!(values.last(), Some(&52_200.0));
+        let three_hourly: Vec<String> = marks
+            .iter()
+            .filter(|m| m.step_size == 10_800.0)
+            .map(|m| clock_from_x(m.value))
+            .collect();
+        assert_eq!(
+            three_hourly,
+            ["00:00:00", "03:00:00", "06:00:00", "09:00:00", "12:00:00"]
+        );
+    }
+
+    #[test]
+    fn a_ten_second_window_gets_second_marks() {
+        let marks = clock_grid(GridInput {
+            bounds: (52_490.5, 52_500.5),
+            base_step_size: 0.2,
+        });
+        assert_eq!(marks.len(), 10);
+        assert_eq!(clock_from_x(marks[0].value), "14:34:51");
+        assert_eq!(marks[4].step_size, 5.0);
     }
 }
