@@ -241,8 +241,7 @@ impl RecordSink for RecordWriter {
     fn order(&mut self, update: &OrderUpdate) {
         self.stats.order(update);
         self.orders.push(*update);
-        if self.orders.len() >= ROWS_PER_GROUP {
-            let rows = std::mem::replace(&mut self.orders, Vec::with_capacity(ROWS_PER_GROUP));
+        if let Some(rows) = full_group(&mut self.orders) {
             self.send(Chunk::Orders(rows));
         }
     }
@@ -250,8 +249,7 @@ impl RecordSink for RecordWriter {
     fn fill(&mut self, fill: &FillRecord) {
         self.stats.fill(fill);
         self.fills.push(*fill);
-        if self.fills.len() >= ROWS_PER_GROUP {
-            let rows = std::mem::replace(&mut self.fills, Vec::with_capacity(ROWS_PER_GROUP));
+        if let Some(rows) = full_group(&mut self.fills) {
             self.send(Chunk::Fills(rows));
         }
     }
@@ -259,9 +257,15 @@ impl RecordSink for RecordWriter {
     fn equity(&mut self, sample: &EquitySample) {
         self.stats.equity(sample);
         self.equity.push(*sample);
-        if self.equity.len() >= ROWS_PER_GROUP {
-            let rows = std::mem::replace(&mut self.equity, Vec::with_capacity(ROWS_PER_GROUP));
+        if let Some(rows) = full_group(&mut self.equity) {
             self.send(Chunk::Equity(rows));
         }
     }
+}
+
+/// The rows of a table once they fill a row group, leaving an empty buffer
+/// of the same size behind.
+fn full_group<T>(rows: &mut Vec<T>) -> Option<Vec<T>> {
+    (rows.len() >= ROWS_PER_GROUP)
+        .then(|| std::mem::replace(rows, Vec::with_capacity(ROWS_PER_GROUP)))
 }

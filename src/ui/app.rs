@@ -421,13 +421,7 @@ impl TicklabApp {
             .size_range(220.0..=600.0)
             .show(ui, |ui| {
                 for &i in &right {
-                    timed_ui(
-                        &mut self.panels[i],
-                        ui,
-                        &self.view,
-                        &mut self.actions,
-                        &mut self.panel_times,
-                    );
+                    self.panel_ui(i, ui);
                 }
             });
         egui::Panel::bottom("bottom_row")
@@ -545,7 +539,6 @@ impl eframe::App for TicklabApp {
     }
 }
 
-/// Draws `panel` and notes how long it took, ms (smoothed).
 impl TicklabApp {
     /// Draws panel `i`, timing it for the frame-time readout.
     fn panel_ui(&mut self, i: usize, ui: &mut egui::Ui) {
@@ -559,6 +552,7 @@ impl TicklabApp {
     }
 }
 
+/// Draws `panel` and notes how long it took, ms (smoothed).
 fn timed_ui(
     panel: &mut Box<dyn Panel>,
     ui: &mut egui::Ui,
