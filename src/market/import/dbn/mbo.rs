@@ -101,7 +101,8 @@ impl DbnSource {
     /// level's new total: the L2 view of the same change, so that a reader
     /// of L2 (the simulator's books, the window) sees mbo data too.
     fn apply_with_depth(&mut self, out: &mut Vec<MarketEvent>) {
-        let mut touched: Vec<(Side, i64)> = Vec::new();
+        let mut touched = std::mem::take(&mut self.touched_levels);
+        touched.clear();
         let mut touch = |side: Side, price: i64| {
             if side != Side::None && !touched.contains(&(side, price)) {
                 touched.push((side, price));
@@ -128,18 +129,18 @@ impl DbnSource {
             }
             base = Some(*ev);
         }
-        let Some(base) = base else {
-            return;
-        };
-        for (side, price) in touched {
-            out.push(MarketEvent {
-                kind: EventKind::Depth,
-                side,
-                price,
-                qty: self.orders.qty_at(side, price),
-                order_id: 0,
-                ..base
-            });
+        if let Some(base) = base {
+            for &(side, price) in &touched {
+                out.push(MarketEvent {
+                    kind: EventKind::Depth,
+                    side,
+                    price,
+                    qty: self.orders.qty_at(side, price),
+                    order_id: 0,
+                    ..base
+                });
+            }
         }
+        self.touched_levels = touched;
     }
 }

@@ -76,6 +76,8 @@ pub struct DbnSource {
     is_done: bool,
     in_snapshot: bool,
     orders: L3Book,
+    /// Levels the current mbo record changed, reused between records.
+    touched_levels: Vec<(Side, i64)>,
     /// mbp: the visible levels (price, size) of the last record, best first.
     bids: Vec<(i64, u32)>,
     asks: Vec<(i64, u32)>,
@@ -133,6 +135,7 @@ impl DbnSource {
             is_done: false,
             in_snapshot: false,
             orders: L3Book::new(),
+            touched_levels: Vec::new(),
             bids: Vec::new(),
             asks: Vec::new(),
             has_levels: false,
