@@ -180,7 +180,7 @@ impl TicklabApp {
         session.request_frame();
         self.view.updates_last_frame = applied;
         self.panel_times
-            .record("(taking in updates)", started.elapsed());
+            .record("(taking in updates)", started.elapsed(), 0);
         if more || self.view.state().is_running() {
             ctx.request_repaint();
         }
@@ -560,9 +560,17 @@ fn timed_ui(
     actions: &mut Vec<Action>,
     times: &mut PanelTimes,
 ) {
+    let layer = ui.layer_id();
+    let shapes_in = |ui: &egui::Ui| {
+        ui.ctx()
+            .graphics(|g| g.get(layer).map_or(0, |list| list.all_entries().len()))
+    };
+    let shapes_before = shapes_in(ui);
     let started = Instant::now();
     panel.ui(ui, view, actions);
-    times.record(panel.title(), started.elapsed());
+    let took = started.elapsed();
+    let shapes = shapes_in(ui).saturating_sub(shapes_before);
+    times.record(panel.title(), took, shapes);
 }
 
 fn set_strategy(name: String) -> Action {

@@ -83,11 +83,18 @@ pub struct PanelTimes {
     ms: Vec<(&'static str, f32)>,
     /// Each panel's total time drawing, ms, since the start.
     total_ms: Vec<(&'static str, f64)>,
+    /// Each panel's most shapes painted in one frame.
+    peak_shapes: Vec<(&'static str, usize)>,
 }
 
 impl PanelTimes {
-    /// Notes that `title` took `took` this frame.
-    pub fn record(&mut self, title: &'static str, took: Duration) {
+    /// Notes that `title` took `took` this frame and painted `shapes`
+    /// shapes.
+    pub fn record(&mut self, title: &'static str, took: Duration, shapes: usize) {
+        match self.peak_shapes.iter_mut().find(|(t, _)| *t == title) {
+            Some((_, peak)) => *peak = (*peak).max(shapes),
+            None => self.peak_shapes.push((title, shapes)),
+        }
         let ms = took.as_secs_f32() * 1e3;
         match self.ms.iter_mut().find(|(t, _)| *t == title) {
             Some((_, smoothed)) => *smoothed = 0.9 * *smoothed + 0.1 * ms,
@@ -103,6 +110,12 @@ impl PanelTimes {
     /// first drawn.
     pub fn totals_ms(&self) -> &[(&'static str, f64)] {
         &self.total_ms
+    }
+
+    /// Each panel's most shapes painted in one frame, in the order first
+    /// drawn.
+    pub fn peak_shapes(&self) -> &[(&'static str, usize)] {
+        &self.peak_shapes
     }
 
     /// The slowest panel and its smoothed time, ms.

@@ -29,6 +29,8 @@ const MAX_LINE_POINTS: usize = 4_000;
 const MAX_TRADES: usize = 4_000;
 /// Most order segments drawn.
 const MAX_SEGMENTS: usize = 400;
+/// Most points of the mid line drawn dashed; longer, it is drawn solid.
+const MAX_DASHED_POINTS: usize = 300;
 
 /// The price chart.
 #[derive(Debug)]
@@ -275,10 +277,18 @@ impl PricePanel {
                 .filter(|(b, a)| (b[0] - a[0]).abs() < 1e-9)
                 .map(|(b, a)| [b[0], (b[1] + a[1]) / 2.0])
                 .collect();
+            // A dashed line is one shape per dash: over a day of jagged
+            // mid prices that is hundreds of thousands of shapes a frame.
+            // Dashes only when the line is short enough to stay cheap.
+            let style = if mid.len() <= MAX_DASHED_POINTS {
+                LineStyle::dashed_loose()
+            } else {
+                LineStyle::Solid
+            };
             plot_ui.line(
                 Line::new("mid", PlotPoints::new(mid))
                     .color(theme::MID)
-                    .style(LineStyle::dashed_loose())
+                    .style(style)
                     .width(1.0),
             );
             plot_ui.line(

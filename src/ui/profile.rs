@@ -190,7 +190,16 @@ fn panels_line(panels: &PanelTimes, mark: &[(&'static str, f64)], frames: usize)
         .take(PANELS_REPORTED)
         .map(|(title, ms)| format!("{title} {ms:.1}"))
         .collect();
-    format!("mean ms/frame: {}", slowest.join(", "))
+    let shapes: Vec<String> = panels
+        .peak_shapes()
+        .iter()
+        .map(|(title, n)| format!("{title} {n}"))
+        .collect();
+    format!(
+        "mean ms/frame: {} · peak shapes: {}",
+        slowest.join(", "),
+        shapes.join(", ")
+    )
 }
 
 #[cfg(test)]
