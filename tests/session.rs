@@ -9,10 +9,11 @@ use tempfile::TempDir;
 use ticklab::market::parquet::{write_events, ReadOptions, WriteOptions};
 use ticklab::market::sample::{generate, SampleSpec};
 use ticklab::session::frame::DEFAULT_FRAME_DEPTH;
+use ticklab::session::heat::{column_step_ns, BookColumn, HEAT_COLUMNS};
 use ticklab::session::update::ErrorKind;
 use ticklab::session::{
-    open_day, Command, Frame, RunState, SeekTarget, Session, SessionOptions, StepTarget,
-    StrategyChoice, Update,
+    open_day, BookView, Command, Frame, RunState, SeekTarget, Session, SessionOptions, Speed,
+    StepTarget, StrategyChoice, Update,
 };
 use ticklab::sim::{FillRecord, RunConfig, Wake};
 
@@ -53,6 +54,8 @@ struct Seen {
     notes: Vec<String>,
     signals: Vec<ticklab::session::update::SignalRecord>,
     resets: usize,
+    /// The heatmap's columns, as the window's ring would hold them.
+    columns: Vec<BookColumn>,
 }
 
 impl Seen {
@@ -71,6 +74,12 @@ impl Seen {
                         .extend(batch.errors.into_iter().map(|e| (e.kind, e.message)));
                     self.notes.extend(batch.notes);
                     self.signals.extend(batch.signals);
+                    if batch.columns_restart {
+                        self.columns.clear();
+                    }
+                    self.columns.extend(batch.columns);
+                    let extra = self.columns.len().saturating_sub(HEAT_COLUMNS);
+                    self.columns.drain(..extra);
                 }
                 _ => {}
             }
@@ -89,8 +98,11 @@ struct Driver {
 
 impl Driver {
     fn new(folder: &Path, strategy: &str) -> Driver {
-        let session = Session::spawn(SessionOptions::default(), Arc::new(|| {}))
-            .expect("the session thread starts");
+        Driver::with_options(folder, strategy, SessionOptions::default())
+    }
+
+    fn with_options(folder: &Path, strategy: &str, options: SessionOptions) -> Driver {
+        let session = Session::spawn(options, Arc::new(|| {})).expect("the session thread starts");
         let mut driver = Driver {
             session,
             seen: Seen::default(),
@@ -337,4 +349,55 @@ fn step_to_next_signal_stops_at_a_rule_firing_with_its_conditions() {
     driver.run(Command::Step(StepTarget::NextSignal));
     assert_eq!(driver.seen.signals.len(), 2);
     assert!(driver.seen.signals[1].ts_ns >= first.ts_ns);
+}
+
+#[test]
+fn the_heatmap_arrives_with_the_book_before_a_jump() {
+    let folder = small_folder();
+    // The grid of 100× playback: a column per 1.7 s of data, so the ring
+    // spans more than half an hour of this sparse day.
+    let step_ns = column_step_ns(Speed::RealTime(100.0));
+    let options = SessionOptions {
+        column_step_ns: step_ns,
+        ..SessionOptions::default()
+    };
+    let mut driver = Driver::with_options(folder.path(), "noop", options);
+    let span_ns = step_ns * HEAT_COLUMNS as i64;
+    driver.run(Command::Step(StepTarget::Events(2_000)));
+    let start_ns = driver.seen.frame().now_ns;
+    let target_ns = start_ns + 3_600_000_000_000;
+
+    // A step of an hour lands with the last ring's width of columns, one
+    // per grid cell, and none from before the gap.
+    driver.run(Command::Step(StepTarget::UntilNs(target_ns)));
+    let landed_ns = driver.seen.frame().now_ns;
+    let first = driver.seen.columns.clone();
+    assert!(first.len() > 100, "{} columns", first.len());
+    for pair in first.windows(2) {
+        assert!(pair[0].ts_ns.div_euclid(step_ns) < pair[1].ts_ns.div_euclid(step_ns));
+    }
+    assert!(
+        first[0].ts_ns >= target_ns - span_ns,
+        "no column from before the gap"
+    );
+    assert!(first.last().is_some_and(|c| c.ts_ns <= landed_ns));
+
+    // Each column is the book a headless run shows at its time.
+    let mut headless_run = headless(folder.path(), "noop", 0);
+    for column in [&first[0], &first[first.len() / 2], &first[first.len() - 1]] {
+        headless_run.run_until_ns(column.ts_ns).unwrap();
+        let book = BookView::of(headless_run.engine().local_book(), DEFAULT_FRAME_DEPTH);
+        assert_eq!(column.book, book, "column at {} ns", column.ts_ns);
+    }
+
+    // Seeking back re-runs from the start and brings the stretch before the
+    // new place; seeking forward again brings the same columns as before.
+    let back_ns = start_ns + 1_800_000_000_000;
+    driver.run(Command::Seek(SeekTarget::TimeNs(back_ns)));
+    let back = driver.seen.columns.clone();
+    assert!(back.len() > 50, "{} columns", back.len());
+    assert!(back[0].ts_ns >= back_ns - span_ns);
+    assert!(back.iter().all(|c| c.ts_ns <= driver.seen.frame().now_ns));
+    driver.run(Command::Seek(SeekTarget::TimeNs(target_ns)));
+    assert_eq!(driver.seen.columns, first);
 }

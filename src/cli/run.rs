@@ -67,7 +67,6 @@ pub struct RunArgs {
 struct RunLog {
     file: BufWriter<File>,
     path: PathBuf,
-    written: usize,
 }
 
 impl RunLog {
@@ -80,16 +79,12 @@ impl RunLog {
         Ok(RunLog {
             file: BufWriter::new(file),
             path,
-            written: 0,
         })
     }
 
-    /// Writes the lines of `logs` not written yet.
+    /// Writes `logs`, the lines the run logged since the last call.
     fn write_new(&mut self, logs: &[LogRecord], progress: &ProgressBar) -> anyhow::Result<()> {
-        let Some(new) = logs.get(self.written..).filter(|new| !new.is_empty()) else {
-            return Ok(());
-        };
-        for record in new {
+        for record in logs {
             let line = format!(
                 "{} [{}] {}",
                 format_data_time(record.ts_ns),
@@ -100,7 +95,6 @@ impl RunLog {
             writeln!(self.file, "{line}")
                 .with_context(|| format!("{}: cannot write", self.path.display()))?;
         }
-        self.written = logs.len();
         Ok(())
     }
 
@@ -172,7 +166,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let mut drive = || -> anyhow::Result<()> {
         loop {
             let step = runner.step();
-            log.write_new(&runner.engine().record().logs, &progress)?;
+            let logs = runner.take_logs();
+            if !logs.is_empty() {
+                log.write_new(&logs, &progress)?;
+            }
             // The error's text already holds its cause (for a strategy, the
             // whole traceback): print it once, not once per level.
             let wake = step.map_err(|err| {

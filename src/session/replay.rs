@@ -21,8 +21,9 @@ use crate::strategy::rules::SignalFeed;
 use crate::strategy::{RunError, Runner, Strategy};
 
 use super::checkpoint::{Checkpoints, DEFAULT_CHECKPOINT_EVENTS};
-use super::command::{SeekTarget, StepTarget};
+use super::command::{SeekTarget, Speed, StepTarget};
 use super::frame::{Frame, RunState, DEFAULT_FRAME_DEPTH};
+use super::heat::column_step_ns;
 use super::rows::{PendingRows, SharedRows};
 use super::signals::signal_record;
 use super::tap::{Tap, DEFAULT_QUOTE_STEP_NS};
@@ -44,6 +45,9 @@ pub struct SessionOptions {
     pub quote_step_ns: i64,
     /// Market events between two checkpoints.
     pub checkpoint_events: u64,
+    /// Data-time step between two columns of the heatmap until playback
+    /// sets one from its speed, ns.
+    pub column_step_ns: i64,
     /// How the day's file is read.
     pub read: ReadOptions,
 }
@@ -54,6 +58,7 @@ impl Default for SessionOptions {
             frame_depth: DEFAULT_FRAME_DEPTH,
             quote_step_ns: DEFAULT_QUOTE_STEP_NS,
             checkpoint_events: DEFAULT_CHECKPOINT_EVENTS,
+            column_step_ns: column_step_ns(Speed::RealTime(1.0)),
             read: ReadOptions::default(),
         }
     }
@@ -112,6 +117,9 @@ pub struct Replay {
     checkpoints: Checkpoints,
     diverged_reported: bool,
     tap: Tap,
+    /// Where the run under way lands, when known (a seek's target, the
+    /// place a reload re-runs to): the heatmap samples only before it.
+    landing_ns: Option<i64>,
     /// Where the run's fills, order updates and equity samples go instead
     /// of the engine's record, until the window takes them.
     rows: Option<SharedRows>,
@@ -125,7 +133,12 @@ impl Replay {
     pub fn new(options: SessionOptions) -> Self {
         Replay {
             checkpoints: Checkpoints::new(options.checkpoint_events),
-            tap: Tap::new(options.quote_step_ns),
+            tap: Tap::new(
+                options.quote_step_ns,
+                options.column_step_ns,
+                options.frame_depth,
+            ),
+            landing_ns: None,
             options,
             config: RunConfig::default(),
             folder: None,
@@ -293,6 +306,7 @@ impl Replay {
     /// read (the error is queued and the run goes on unchanged).
     pub fn reload_strategy(&mut self) -> Option<u64> {
         let target = self.events_seen();
+        self.landing_ns = Some(self.now_ns()).filter(|&ts| ts != i64::MIN);
         if let Some(name) = self.strategy.clone() {
             match StrategyChoice::parse(&name, &self.config.params) {
                 Ok(choice) => self.choice = choice,
@@ -314,6 +328,10 @@ impl Replay {
         let (goal, behind) = match target {
             SeekTarget::TimeNs(ts_ns) => (Goal::UntilNs(ts_ns), ts_ns < self.now_ns()),
             SeekTarget::Event(events) => (Goal::EventsSeen(events), events < self.events_seen()),
+        };
+        self.landing_ns = match target {
+            SeekTarget::TimeNs(ts_ns) => Some(ts_ns),
+            SeekTarget::Event(_) => None,
         };
         if behind || self.failed {
             self.checkpoints.rewind();
@@ -382,8 +400,26 @@ impl Replay {
         }
     }
 
+    /// Sets the heatmap's grid of data time: one column per `step_ns`.
+    pub fn set_column_step(&mut self, step_ns: i64) {
+        self.tap.columns.set_step(step_ns);
+    }
+
     /// Runs towards `goal` for at most `budget` of real time.
     pub fn advance(&mut self, goal: Goal, budget: Duration) -> Progress {
+        let landing_ns = match goal {
+            Goal::UntilNs(ts_ns) => Some(ts_ns),
+            _ => self.landing_ns,
+        };
+        self.tap.columns.land_at(landing_ns);
+        let progress = self.advance_inner(goal, budget);
+        if progress != Progress::Budget {
+            self.landing_ns = None;
+        }
+        progress
+    }
+
+    fn advance_inner(&mut self, goal: Goal, budget: Duration) -> Progress {
         if self.failed {
             return Progress::Stopped;
         }
@@ -526,10 +562,10 @@ impl Replay {
     /// of everything new, when there is any.
     pub fn drain_into(&mut self, out: &mut VecDeque<Update>) {
         out.append(&mut self.outbox);
-        let mut batch = match (&self.runner, &self.rows) {
+        let mut batch = match (&mut self.runner, &self.rows) {
             (Some(runner), Some(rows)) => self
                 .tap
-                .take_batch(runner.engine().record(), &mut rows.borrow_mut()),
+                .take_batch(runner.take_logs(), &mut rows.borrow_mut()),
             _ => Batch::default(),
         };
         batch.signals.append(&mut self.pending_signals);

@@ -1,6 +1,6 @@
 //! The tap: what the session collects from a running engine for the window,
 //! step by step (market trades, the sampled touch) and batch by batch (the
-//! pending fills, order updates and equity samples, and the record's new
+//! pending fills, order updates and equity samples, and the strategy's new
 //! log lines). Every list it holds is bounded, however long the window
 //! takes to ask for the next batch.
 //!
@@ -8,9 +8,10 @@
 //! full speed must stay close to the headless throughput.
 
 use crate::market::{EventKind, MarketEvent};
-use crate::sim::{Engine, RunRecord};
+use crate::sim::{Engine, LogRecord};
 
-use super::rows::{thin, PendingRows};
+use super::heat::ColumnSampler;
+use super::rows::{keep_newest, thin, PendingRows, MAX_PENDING_ROWS};
 use super::update::{Batch, QuoteSample, TradeRecord};
 
 /// Data-time step between two samples of the touch, ns, by default.
@@ -32,20 +33,21 @@ pub struct Tap {
     trades: Vec<TradeRecord>,
     trades_skipped: u64,
     quotes: Vec<QuoteSample>,
-    /// Log lines of the record already sent.
-    logs_sent: usize,
+    /// The book, sampled for the depth heatmap.
+    pub columns: ColumnSampler,
 }
 
 impl Tap {
-    /// A tap sampling the touch every `quote_step_ns` of data time.
-    pub fn new(quote_step_ns: i64) -> Self {
+    /// A tap sampling the touch every `quote_step_ns` of data time, and the
+    /// top `depth` levels of the book every `column_step_ns`.
+    pub fn new(quote_step_ns: i64, column_step_ns: i64, depth: usize) -> Self {
         Tap {
             quote_step_ns: quote_step_ns.max(1),
             next_quote_ns: i64::MIN,
             trades: Vec::new(),
             trades_skipped: 0,
             quotes: Vec::new(),
-            logs_sent: 0,
+            columns: ColumnSampler::new(column_step_ns, depth),
         }
     }
 
@@ -55,7 +57,7 @@ impl Tap {
         self.trades.clear();
         self.trades_skipped = 0;
         self.quotes.clear();
-        self.logs_sent = 0;
+        self.columns.reset();
     }
 
     /// Takes note of a market event the strategy just saw.
@@ -77,6 +79,9 @@ impl Tap {
         if ev.local_ts >= self.next_quote_ns {
             self.sample_quote(engine, ev.local_ts);
         }
+        if self.columns.is_due(ev.local_ts) {
+            self.columns.sample(engine.local_book(), ev.local_ts);
+        }
     }
 
     #[cold]
@@ -93,16 +98,13 @@ impl Tap {
     }
 
     /// Everything new since the previous batch: the market trades and the
-    /// touch collected here, the rows pending in `rows`, and the log lines
-    /// `record` gained.
-    pub fn take_batch(&mut self, record: &RunRecord, rows: &mut PendingRows) -> Batch {
-        let logs = record
-            .logs
-            .get(self.logs_sent..)
-            .unwrap_or_default()
-            .to_vec();
-        self.logs_sent = record.logs.len();
+    /// touch collected here, the rows pending in `rows`, and `logs`, the
+    /// strategy's log lines taken from the run since then.
+    pub fn take_batch(&mut self, mut logs: Vec<LogRecord>, rows: &mut PendingRows) -> Batch {
+        let mut logs_skipped = 0;
+        keep_newest(&mut logs, MAX_PENDING_ROWS, &mut logs_skipped);
         let taken = rows.take();
+        let (columns_restart, columns) = self.columns.take();
         Batch {
             fills: taken.fills,
             fills_skipped: taken.fills_skipped,
@@ -113,6 +115,9 @@ impl Tap {
             trades_skipped: std::mem::take(&mut self.trades_skipped),
             quotes: std::mem::take(&mut self.quotes),
             logs,
+            logs_skipped,
+            columns,
+            columns_restart,
             ..Batch::default()
         }
     }

@@ -21,6 +21,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError, TrySen
 
 use super::command::{Command, Speed};
 use super::frame::RunState;
+use super::heat::column_step_ns;
 use super::replay::{Goal, Progress, Replay, SessionOptions};
 use super::update::{ErrorKind, ErrorRecord, Update};
 
@@ -356,6 +357,7 @@ impl SessionLoop {
                 }
             }
             Command::Play(speed) => {
+                self.replay.set_column_step(column_step_ns(speed));
                 if self.can_run() {
                     self.mode = Mode::Play {
                         speed,

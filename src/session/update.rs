@@ -9,6 +9,7 @@ use crate::sim::stats::Stats;
 use crate::sim::{EquitySample, FillRecord, LogRecord, OrderUpdate};
 
 use super::frame::Frame;
+use super::heat::{keep_newest_columns, BookColumn};
 use super::rows::{keep_newest, thin, MAX_PENDING_ROWS};
 
 /// One message from the session thread.
@@ -257,10 +258,18 @@ pub struct Batch {
     pub trades_skipped: u64,
     /// The touch, sampled at a fixed data-time step.
     pub quotes: Vec<QuoteSample>,
+    /// The book on the heatmap's grid of data time, the newest
+    /// `HEAT_COLUMNS` at most.
+    pub columns: Vec<BookColumn>,
+    /// True when `columns` start afresh: the heatmap forgets the columns it
+    /// holds before taking these.
+    pub columns_restart: bool,
     /// Rule strategies' signals.
     pub signals: Vec<SignalRecord>,
     /// The strategy's log lines.
     pub logs: Vec<LogRecord>,
+    /// Log lines left out because too many came at once.
+    pub logs_skipped: u64,
     /// Errors.
     pub errors: Vec<ErrorRecord>,
     /// Notes from the session that are not errors (e.g. how long a re-run
@@ -279,8 +288,11 @@ impl Batch {
             && self.trades.is_empty()
             && self.trades_skipped == 0
             && self.quotes.is_empty()
+            && self.columns.is_empty()
+            && !self.columns_restart
             && self.signals.is_empty()
             && self.logs.is_empty()
+            && self.logs_skipped == 0
             && self.errors.is_empty()
             && self.notes.is_empty()
     }
@@ -303,8 +315,16 @@ impl Batch {
         keep_newest(&mut self.trades, MAX_PENDING_ROWS, &mut self.trades_skipped);
         self.quotes.append(&mut later.quotes);
         thin(&mut self.quotes, MAX_PENDING_ROWS);
+        if later.columns_restart {
+            self.columns.clear();
+            self.columns_restart = true;
+        }
+        self.columns.append(&mut later.columns);
+        keep_newest_columns(&mut self.columns);
         self.signals.append(&mut later.signals);
         self.logs.append(&mut later.logs);
+        self.logs_skipped += later.logs_skipped;
+        keep_newest(&mut self.logs, MAX_PENDING_ROWS, &mut self.logs_skipped);
         self.errors.append(&mut later.errors);
         self.notes.append(&mut later.notes);
     }

@@ -193,6 +193,12 @@ impl Engine<'_> {
         }
     }
 
+    /// Takes the log lines recorded since the last call, so a host that
+    /// shows or writes them as the run goes does not keep them all.
+    pub fn take_logs(&mut self) -> Vec<LogRecord> {
+        std::mem::take(&mut self.record.logs)
+    }
+
     /// Adds a line to the run's log, stamped with local time.
     pub fn log(&mut self, text: impl Into<String>) {
         self.record.logs.push(LogRecord {

@@ -133,6 +133,12 @@ impl<'a, S: Strategy> Runner<'a, S> {
         &self.engine
     }
 
+    /// Takes the strategy's log lines recorded since the last call (see
+    /// `Engine::take_logs`).
+    pub fn take_logs(&mut self) -> Vec<crate::sim::LogRecord> {
+        self.engine.take_logs()
+    }
+
     /// The strategy.
     pub fn strategy(&self) -> &S {
         &self.strategy

@@ -151,26 +151,35 @@ impl Panel for BlotterPanel {
             ui.selectable_value(
                 &mut self.tab,
                 BlotterTab::Orders,
-                format!("Orders ({})", view.orders.pushed()),
+                format!("Orders ({})", view.orders.pushed() + view.orders_skipped),
             );
             ui.selectable_value(
                 &mut self.tab,
                 BlotterTab::Fills,
-                format!("Fills ({})", view.fills.pushed()),
+                format!("Fills ({})", view.fills.pushed() + view.fills_skipped),
             );
             ui.selectable_value(
                 &mut self.tab,
                 BlotterTab::Signals,
                 format!("Signals ({})", view.signals.pushed()),
             );
-            if self.tab == BlotterTab::Orders && view.orders_skipped > 0 {
+            let skipped = match self.tab {
+                BlotterTab::Orders => Some((view.orders_skipped, "updates")),
+                BlotterTab::Fills => Some((view.fills_skipped, "fills")),
+                BlotterTab::Signals => None,
+            };
+            if let Some((skipped, what)) = skipped.filter(|(n, _)| *n > 0) {
                 ui.label(
                     RichText::new(format!(
-                        "{} updates not shown (too fast)",
-                        format::count(view.orders_skipped)
+                        "{} {what} not shown (too fast; the statistics count them)",
+                        format::count(skipped)
                     ))
                     .weak()
                     .small(),
+                )
+                .on_hover_text(
+                    "At high speed the window keeps the newest rows only. \
+                     `ticklab run` writes every row to its output files.",
                 );
             }
         });

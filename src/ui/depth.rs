@@ -31,7 +31,7 @@ const MAX_TEXTURE_WIDTH: usize = 1_024;
 /// changed, the texture is reused as it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct HeatKey {
-    columns_pushed: u64,
+    columns_version: (u64, i64),
     t0_ns: i64,
     t1_ns: i64,
     p_min: i64,
@@ -107,7 +107,7 @@ impl DepthPanel {
     /// The heatmap's pixels: each pixel column shows the book column in
     /// force at its time, each level's quantity as a colour.
     fn heat_image(&self, view: &View, key: &HeatKey) -> ColorImage {
-        let columns = view.heat.columns();
+        let columns = &view.heat;
         let (width_px, height_px) = (key.width_px, key.height_px);
         let ticks = key.p_max - key.p_min + 1;
         // Quantities are scaled by √ so thin levels still show.
@@ -140,7 +140,7 @@ impl DepthPanel {
                 cells_of = Some(c);
                 cells.clear();
                 if let Some(column) = columns.get(c) {
-                    for level in column.bids.iter().chain(&column.asks) {
+                    for level in column.book.bids.iter().chain(&column.book.asks) {
                         let offset = level.price - key.p_min;
                         if (0..ticks).contains(&offset) {
                             let from_bottom = (offset * height_px as i64 / ticks) as usize;
@@ -208,7 +208,7 @@ impl DepthPanel {
         let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
         let painter = ui.painter_at(rect);
         painter.rect_filled(rect, 0.0, theme::heat_color(0.0));
-        let columns = view.heat.columns();
+        let columns = &view.heat;
         let (Some(first), Some(last), Some(run)) = (columns.get(0), columns.last(), &view.run)
         else {
             painter.text(
@@ -252,7 +252,7 @@ impl DepthPanel {
             .unwrap_or(1)
             .clamp(1, (rect.height() as usize).max(1));
         let key = HeatKey {
-            columns_pushed: columns.pushed(),
+            columns_version: columns.version(),
             t0_ns: t0,
             t1_ns: t1,
             p_min,

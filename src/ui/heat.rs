@@ -1,44 +1,32 @@
-//! The heatmap's memory: a fixed-size ring of book columns, one per frame
-//! that moved data time forward, each the top levels of both sides.
+//! The heatmap's memory: a fixed-size ring of book columns sampled by the
+//! session on a grid of data time (see `session::heat`), and the book of
+//! the latest frame as a live edge after them.
 //!
-//! At 1× a column covers one repaint of data time; at 1000× it covers a
-//! thousand times more. The ring's width in data time adapts to the speed
-//! by itself, and its memory never grows.
+//! The grid follows the playback speed, so the ring's width in data time
+//! adapts to the speed by itself, and its memory never grows.
 
-use crate::book::Level;
+use crate::session::heat::{BookColumn, HEAT_COLUMNS};
 use crate::session::BookView;
 
 use super::series::Ring;
 
-/// Columns kept by default.
-pub const DEFAULT_COLUMNS: usize = 1_200;
-
-/// The book at one moment.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Column {
-    /// Local time, ns.
-    pub ts_ns: i64,
-    /// Bid levels, best first.
-    pub bids: Vec<Level>,
-    /// Ask levels, best first.
-    pub asks: Vec<Level>,
-}
-
-impl Column {
-    /// Best bid and ask prices, ticks.
-    pub fn touch_ticks(&self) -> (Option<i64>, Option<i64>) {
-        (
-            self.bids.first().map(|l| l.price),
-            self.asks.first().map(|l| l.price),
-        )
-    }
-}
-
-/// The last columns of the book, oldest first.
+/// The last columns of the book, oldest first, then the live edge.
 #[derive(Clone, Debug)]
 pub struct HeatRing {
-    columns: Ring<Column>,
+    columns: Ring<BookColumn>,
+    /// The book of the latest frame, when it is newer than every column.
+    live: Option<BookColumn>,
     max_qty: i64,
+}
+
+/// The biggest level quantity of `book`, lots.
+fn max_level_qty(book: &BookView) -> i64 {
+    book.bids
+        .iter()
+        .chain(&book.asks)
+        .map(|l| l.qty)
+        .max()
+        .unwrap_or(0)
 }
 
 impl HeatRing {
@@ -46,41 +34,99 @@ impl HeatRing {
     pub fn new(columns: usize) -> Self {
         HeatRing {
             columns: Ring::new(columns),
+            live: None,
             max_qty: 0,
         }
     }
 
-    /// Adds the book at `ts_ns` if time moved on since the last column.
-    pub fn push(&mut self, ts_ns: i64, book: &BookView) {
-        if self.columns.last().is_some_and(|c| c.ts_ns >= ts_ns) || ts_ns == i64::MIN {
+    /// Takes in the columns of a batch; `restart` drops the ones held
+    /// first.
+    pub fn extend(&mut self, restart: bool, columns: Vec<BookColumn>) {
+        if restart {
+            self.clear();
+        }
+        for column in columns {
+            if self.columns.last().is_some_and(|c| c.ts_ns >= column.ts_ns) {
+                continue;
+            }
+            self.note_qty(max_level_qty(&column.book));
+            self.columns.push(column);
+        }
+        if self
+            .live
+            .as_ref()
+            .is_some_and(|live| self.columns.last().is_some_and(|c| c.ts_ns >= live.ts_ns))
+        {
+            self.live = None;
+        }
+    }
+
+    /// Shows `book` at `ts_ns` after the columns, until a newer column comes.
+    pub fn set_live(&mut self, ts_ns: i64, book: &BookView) {
+        if ts_ns == i64::MIN || self.columns.last().is_some_and(|c| c.ts_ns >= ts_ns) {
+            self.live = None;
             return;
         }
-        let column_max = book
-            .bids
-            .iter()
-            .chain(&book.asks)
-            .map(|l| l.qty)
-            .max()
-            .unwrap_or(0);
-        // Decay slowly so one huge level does not wash out the colours for
-        // the rest of the day.
-        self.max_qty = (self.max_qty - self.max_qty / 512).max(column_max);
-        self.columns.push(Column {
-            ts_ns,
-            bids: book.bids.clone(),
-            asks: book.asks.clone(),
-        });
+        if self.live.as_ref().is_some_and(|live| live.ts_ns == ts_ns) {
+            return;
+        }
+        let live = self.live.get_or_insert_with(BookColumn::default);
+        live.ts_ns = ts_ns;
+        live.book.clone_from(book);
+        self.note_qty(max_level_qty(book));
+    }
+
+    /// Decays slowly so one huge level does not wash out the colours for
+    /// the rest of the day.
+    fn note_qty(&mut self, qty: i64) {
+        self.max_qty = (self.max_qty - self.max_qty / 512).max(qty);
     }
 
     /// Forgets every column.
     pub fn clear(&mut self) {
         self.columns.clear();
+        self.live = None;
         self.max_qty = 0;
     }
 
-    /// The columns, oldest first.
-    pub fn columns(&self) -> &Ring<Column> {
-        &self.columns
+    /// Columns held, the live edge included.
+    pub fn len(&self) -> usize {
+        self.columns.len() + usize::from(self.live.is_some())
+    }
+
+    /// True when there is no column.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `index`-th column, oldest first; the live edge is the last.
+    pub fn get(&self, index: usize) -> Option<&BookColumn> {
+        if index < self.columns.len() {
+            self.columns.get(index)
+        } else if index == self.columns.len() {
+            self.live.as_ref()
+        } else {
+            None
+        }
+    }
+
+    /// The newest column, the live edge if there is one.
+    pub fn last(&self) -> Option<&BookColumn> {
+        self.live.as_ref().or_else(|| self.columns.last())
+    }
+
+    /// Every column, oldest first, the live edge last.
+    pub fn iter(&self) -> impl Iterator<Item = &BookColumn> {
+        self.columns.iter().chain(self.live.as_ref())
+    }
+
+    /// Changes whenever a column is added or the live edge moves: what the
+    /// heatmap's texture is keyed on.
+    pub fn version(&self) -> (u64, i64) {
+        (
+            self.columns.pushed(),
+            self.live.as_ref().map_or(i64::MIN, |l| l.ts_ns),
+        )
     }
 
     /// A recent maximum of level quantity, lots, to scale colours.
@@ -91,6 +137,37 @@ impl HeatRing {
 
 impl Default for HeatRing {
     fn default() -> Self {
-        HeatRing::new(DEFAULT_COLUMNS)
+        HeatRing::new(HEAT_COLUMNS)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::book::Level;
+
+    fn column(ts_ns: i64, bid: i64) -> BookColumn {
+        BookColumn {
+            ts_ns,
+            book: BookView {
+                bids: vec![Level { price: bid, qty: 2 }],
+                asks: Vec::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn the_live_edge_follows_the_columns_until_overtaken() {
+        let mut ring = HeatRing::new(3);
+        ring.extend(false, vec![column(10, 1), column(20, 2)]);
+        ring.set_live(25, &column(25, 3).book);
+        let seen: Vec<i64> = ring.iter().map(|c| c.ts_ns).collect();
+        assert_eq!(seen, vec![10, 20, 25]);
+        assert_eq!(ring.get(2).map(|c| c.book.bids[0].price), Some(3));
+        ring.extend(false, vec![column(30, 4), column(40, 5)]);
+        let seen: Vec<i64> = ring.iter().map(|c| c.ts_ns).collect();
+        assert_eq!(seen, vec![20, 30, 40], "live edge dropped, ring full");
+        ring.extend(true, vec![column(5, 6)]);
+        assert_eq!(ring.len(), 1, "a restart forgets the older columns");
     }
 }

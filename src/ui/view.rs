@@ -203,12 +203,13 @@ impl View {
             Update::Reset => self.clear_histories(),
             Update::Frame(frame) => {
                 self.is_idle = false;
-                self.heat.push(frame.now_ns, &frame.local_book);
+                self.heat.set_live(frame.now_ns, &frame.local_book);
                 self.frame = Some(*frame);
             }
             Update::Batch(batch) => {
                 let batch = *batch;
                 self.apply_series(&batch);
+                self.heat.extend(batch.columns_restart, batch.columns);
                 self.trades.extend(batch.trades);
                 self.trades_skipped += batch.trades_skipped;
                 self.fills.extend(batch.fills);
@@ -220,6 +221,16 @@ impl View {
                 self.orders_skipped += batch.orders_skipped;
                 for signal in batch.signals {
                     self.signals.push(signal);
+                }
+                if batch.logs_skipped > 0 {
+                    self.log(
+                        LineKind::Note,
+                        format!(
+                            "{} log lines not shown: the strategy logged faster than the window reads",
+                            batch.logs_skipped
+                        ),
+                        "",
+                    );
                 }
                 for line in batch.logs {
                     self.console.push(ConsoleLine {
