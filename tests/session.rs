@@ -401,3 +401,69 @@ fn the_heatmap_arrives_with_the_book_before_a_jump() {
     driver.run(Command::Seek(SeekTarget::TimeNs(target_ns)));
     assert_eq!(driver.seen.columns, first);
 }
+
+/// Collects the rows of a batch run.
+#[derive(Default)]
+struct Collected {
+    fills: Vec<FillRecord>,
+    orders: usize,
+    equity: Vec<ticklab::sim::EquitySample>,
+}
+
+impl ticklab::sim::RecordSink for Collected {
+    fn order(&mut self, _update: &ticklab::sim::OrderUpdate) {
+        self.orders += 1;
+    }
+
+    fn fill(&mut self, fill: &FillRecord) {
+        self.fills.push(*fill);
+    }
+
+    fn equity(&mut self, sample: &ticklab::sim::EquitySample) {
+        self.equity.push(*sample);
+    }
+}
+
+#[test]
+fn a_batch_run_of_the_session_matches_the_window_session() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use ticklab::session::replay::{Goal, Progress};
+    use ticklab::session::Replay;
+
+    let folder = small_folder();
+    let mut driver = Driver::new(folder.path(), "mm");
+    driver.run(Command::Step(StepTarget::End));
+    assert_eq!(driver.seen.frame().state, RunState::Finished);
+
+    let collected = Rc::new(RefCell::new(Collected::default()));
+    let mut replay = Replay::new(SessionOptions {
+        for_window: false,
+        ..SessionOptions::default()
+    });
+    let day = open_day(folder.path(), None, None).expect("test setup");
+    let choice = StrategyChoice::parse("mm", &toml::Table::new()).expect("test setup");
+    assert!(replay.start_batch(
+        day,
+        choice,
+        RunConfig::default(),
+        Default::default(),
+        Box::new(Rc::clone(&collected)),
+    ));
+    while replay.advance(Goal::End, Duration::from_millis(20)) == Progress::Budget {}
+    assert_eq!(
+        replay.advance(Goal::End, Duration::from_millis(20)),
+        Progress::Finished
+    );
+    let engine = replay.runner().expect("a run").engine();
+    assert_eq!(engine.events_seen(), driver.seen.frame().events_seen);
+    assert_eq!(engine.record().data_events, engine.exchange_events());
+    let collected = collected.borrow();
+    assert!(collected.fills.len() >= 2, "the test needs fills");
+    assert_eq!(collected.fills, driver.seen.fills);
+    assert_eq!(
+        collected.equity.last().map(|s| s.cause),
+        Some(ticklab::sim::SampleCause::Final),
+        "the record is closed when the data ends"
+    );
+}

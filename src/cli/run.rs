@@ -1,6 +1,7 @@
 //! `ticklab run`: a strategy over a day of data, headless.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -13,11 +14,34 @@ use indicatif::{ProgressBar, ProgressStyle};
 use ticklab::market::catalog::Day;
 use ticklab::market::parquet::ReadOptions;
 use ticklab::report::{self, OutputFormats, RecordWriter, Summary};
-use ticklab::session::{open_day, read_run_config, StrategyChoice};
-use ticklab::sim::{LogRecord, Wake};
+use ticklab::session::replay::{Goal, Progress};
+use ticklab::session::{
+    open_day, read_run_config, ErrorRecord, Replay, SessionOptions, StrategyChoice, Update,
+};
+use ticklab::sim::LogRecord;
 use ticklab::strategy::python::{self, format_data_time, PythonOptions};
 use ticklab::strategy::rules;
-use ticklab::strategy::Runner;
+
+/// Real time the run goes between two looks at its log lines and errors.
+const SLICE: Duration = Duration::from_millis(50);
+
+/// The text of a run's error: its message and, on the lines after, the
+/// traceback or the chain of causes.
+fn error_text(run_name: &str, error: &ErrorRecord) -> anyhow::Error {
+    if error.detail.is_empty() {
+        anyhow::anyhow!("{run_name}: {}", error.message)
+    } else {
+        anyhow::anyhow!("{run_name}: {}\n{}", error.message, error.detail)
+    }
+}
+
+/// The first error among `updates`, as the run's error.
+fn first_error(run_name: &str, updates: VecDeque<Update>) -> Option<anyhow::Error> {
+    updates.into_iter().find_map(|update| match update {
+        Update::Batch(batch) => batch.errors.first().map(|e| error_text(run_name, e)),
+        _ => None,
+    })
+}
 
 /// Arguments of `ticklab run`.
 #[derive(Debug, Args)]
@@ -119,17 +143,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     if args.allow_local_before_exch {
         read = read.warn_on_local_ts();
     }
-    let (strategy, signals) = if choice.is_python() {
-        let options = PythonOptions {
-            allow_network: args.allow_network,
-            write_dirs: vec![args.out.clone()],
-            callback_budget: (args.callback_budget_ms > 0)
-                .then(|| Duration::from_millis(args.callback_budget_ms)),
-        };
-        (choice.build_with(&options), None)
-    } else {
-        choice.build_with_signals()
+    let python_options = PythonOptions {
+        allow_network: args.allow_network,
+        write_dirs: vec![args.out.clone()],
+        callback_budget: (args.callback_budget_ms > 0)
+            .then(|| Duration::from_millis(args.callback_budget_ms)),
     };
+    let is_python = choice.is_python();
     let formats = OutputFormats {
         parquet: true,
         csv: args.csv,
@@ -142,19 +162,42 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         config.initial_cash,
         formats,
     )?));
-    let mut engine = day.engine(&config, read)?;
-    engine.set_record_sink(Box::new(Rc::clone(&writer)));
-    let mut runner = Runner::new(engine, strategy);
+    // The same session the window drives, asked to run to the end, with
+    // nothing collected for a window.
+    let mut replay = Replay::new(SessionOptions {
+        read,
+        for_window: false,
+        ..SessionOptions::default()
+    });
+    let mut updates = VecDeque::new();
+    let day_text = day.day.to_string();
+    let run_name = format!(
+        "run of {} on {} {}",
+        args.strategy, day.instrument.symbol, day_text
+    );
+    let instrument = day.instrument.clone();
+    let rows = day.rows;
+    if !replay.start_batch(
+        day,
+        choice,
+        config.clone(),
+        python_options,
+        Box::new(Rc::clone(&writer)),
+    ) {
+        replay.drain_into(&mut updates);
+        return Err(first_error(&run_name, updates)
+            .unwrap_or_else(|| anyhow::anyhow!("{run_name}: the run could not start")));
+    }
 
     let progress = if std::io::stderr().is_terminal() {
-        let bar = ProgressBar::new(day.rows);
+        let bar = ProgressBar::new(rows);
         bar.set_style(
             ProgressStyle::with_template(
                 "{spinner} {msg} [{bar:40}] {pos}/{len} events ({per_sec}, eta {eta})",
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
-        bar.set_message(format!("{} {}", day.instrument.symbol, day.day));
+        bar.set_message(format!("{} {day_text}", instrument.symbol));
         bar
     } else {
         ProgressBar::hidden()
@@ -165,38 +208,41 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let mut last_shown = 0u64;
     let mut drive = || -> anyhow::Result<()> {
         loop {
-            let step = runner.step();
-            let logs = runner.take_logs();
-            if !logs.is_empty() {
-                log.write_new(&logs, &progress)?;
+            let progressed = replay.advance(Goal::End, SLICE);
+            replay.drain_into(&mut updates);
+            let mut failure = None;
+            for update in updates.drain(..) {
+                if let Update::Batch(batch) = update {
+                    log.write_new(&batch.logs, &progress)?;
+                    if failure.is_none() {
+                        failure = batch.errors.into_iter().next();
+                    }
+                }
             }
-            // The error's text already holds its cause (for a strategy, the
-            // whole traceback): print it once, not once per level.
-            let wake = step.map_err(|err| {
-                anyhow::anyhow!(
-                    "run of {} on {} {}: {err}",
-                    args.strategy,
-                    day.instrument.symbol,
-                    day.day
-                )
-            })?;
-            let seen = runner.engine().exchange_events();
+            if let Some(error) = failure {
+                return Err(error_text(&run_name, &error));
+            }
+            let seen = replay
+                .runner()
+                .map_or(0, |runner| runner.engine().exchange_events());
             if seen - last_shown >= 65_536 {
                 progress.set_position(seen);
                 last_shown = seen;
-                if writer.borrow().failed() {
-                    // The error is reported when the writer finishes.
-                    return Ok(());
-                }
             }
-            if wake == Wake::Finished {
+            if writer.borrow().failed() {
+                // The error is reported when the writer finishes.
                 return Ok(());
+            }
+            match progressed {
+                Progress::Budget | Progress::Reached => {}
+                Progress::Finished => return Ok(()),
+                Progress::Stopped => anyhow::bail!("{run_name}: the run stopped"),
             }
         }
     };
     // A Python strategy keeps the interpreter for the whole run instead of
     // attaching for every callback.
-    let driven = if choice.is_python() {
+    let driven = if is_python {
         python::attached(drive)
     } else {
         drive()
@@ -206,14 +252,18 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let log_path = log.finish()?;
     let elapsed = started.elapsed();
 
-    let record = runner.into_record();
+    let signals = replay.take_signal_feed();
+    let data_events = replay
+        .runner()
+        .map_or(0, |runner| runner.engine().record().data_events);
+    // The engine holds the writer as its sink until it is dropped.
+    drop(replay);
     let writer = Rc::try_unwrap(writer)
         .map_err(|_| anyhow::anyhow!("the run still holds its output writer"))?
         .into_inner();
-    let (stats, tables_written) = writer.finish(record.data_events)?;
-    let day_text = day.day.to_string();
+    let (stats, tables_written) = writer.finish(data_events)?;
     let summary = Summary {
-        symbol: &day.instrument.symbol,
+        symbol: &instrument.symbol,
         day: &day_text,
         strategy: &args.strategy,
         seed: config.seed,
@@ -235,17 +285,17 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let secs = elapsed.as_secs_f64().max(1e-9);
     println!(
         "{} {} with {}: {} events in {:.2} s ({:.1} M events/s)",
-        day.instrument.symbol,
-        day.day,
+        instrument.symbol,
+        day_text,
         args.strategy,
-        record.data_events,
+        data_events,
         secs,
-        record.data_events as f64 / secs / 1e6
+        data_events as f64 / secs / 1e6
     );
     println!(
         "pnl {:.2} {} ({:+.4}%), fees {:.2}, fills {} (maker {}, taker {}), max drawdown {:.2}, final position {} lots",
         stats.pnl,
-        day.instrument.currency,
+        instrument.currency,
         stats.return_pct,
         stats.fees,
         stats.fills,

@@ -16,7 +16,8 @@ use crate::market::catalog::{Catalog, Day};
 use crate::market::flags;
 use crate::market::parquet::ReadOptions;
 use crate::sim::stats::Stats;
-use crate::sim::{RunConfig, Wake};
+use crate::sim::{RecordSink, RunConfig, Wake};
+use crate::strategy::python::PythonOptions;
 use crate::strategy::rules::SignalFeed;
 use crate::strategy::{RunError, Runner, Strategy};
 
@@ -50,6 +51,11 @@ pub struct SessionOptions {
     pub column_step_ns: i64,
     /// How the day's file is read.
     pub read: ReadOptions,
+    /// True when a window watches the run: the replay collects trades,
+    /// the touch and the heatmap's columns, takes checkpoints, and keeps
+    /// the lists it sends bounded. A batch run (`ticklab run`) sets it
+    /// false and takes every log line and signal.
+    pub for_window: bool,
 }
 
 impl Default for SessionOptions {
@@ -60,6 +66,7 @@ impl Default for SessionOptions {
             checkpoint_events: DEFAULT_CHECKPOINT_EVENTS,
             column_step_ns: column_step_ns(Speed::RealTime(1.0)),
             read: ReadOptions::default(),
+            for_window: true,
         }
     }
 }
@@ -123,6 +130,10 @@ pub struct Replay {
     /// Where the run's fills, order updates and equity samples go instead
     /// of the engine's record, until the window takes them.
     rows: Option<SharedRows>,
+    /// Where a batch run's rows go instead, taken by its run.
+    batch_sink: Option<Box<dyn RecordSink>>,
+    /// What a Python strategy may do.
+    python: PythonOptions,
     outbox: VecDeque<Update>,
     errors: Vec<ErrorRecord>,
     notes: Vec<String>,
@@ -154,6 +165,8 @@ impl Replay {
             failed: false,
             diverged_reported: false,
             rows: None,
+            batch_sink: None,
+            python: PythonOptions::default(),
             outbox: VecDeque::new(),
             errors: Vec::new(),
             notes: Vec::new(),
@@ -285,6 +298,35 @@ impl Replay {
         }
     }
 
+    /// Starts a batch run of `choice` over `day`, as `ticklab run` does: the
+    /// run's rows go to `sink` as they come, and `python` says what a
+    /// Python strategy may do. Drive it with [`Replay::advance`] to
+    /// [`Goal::End`] and take its log lines and errors with
+    /// [`Replay::drain_into`]; a rule strategy's firings stay in the feed
+    /// [`Replay::take_signal_feed`] hands over.
+    pub fn start_batch(
+        &mut self,
+        day: DayRun,
+        choice: StrategyChoice,
+        config: RunConfig,
+        python: PythonOptions,
+        sink: Box<dyn RecordSink>,
+    ) -> bool {
+        self.span_ns = None;
+        self.day = Some(day);
+        self.choice = choice;
+        self.config = config;
+        self.python = python;
+        self.batch_sink = Some(sink);
+        self.checkpoints.clear();
+        self.fresh_run()
+    }
+
+    /// The feed of a rule strategy's firings, for a batch run to write out.
+    pub fn take_signal_feed(&mut self) -> Option<SignalFeed> {
+        self.signal_feed.take()
+    }
+
     /// Chooses the strategy and starts a fresh run with it.
     pub fn set_strategy(&mut self, name: String) -> bool {
         match StrategyChoice::parse(&name, &self.config.params) {
@@ -360,17 +402,27 @@ impl Replay {
         let Some(day) = &self.day else {
             return false;
         };
-        let (strategy, signal_feed) = self.choice.build_with_signals();
+        let (strategy, signal_feed) = if self.choice.is_python() {
+            (self.choice.build_with(&self.python), None)
+        } else {
+            self.choice.build_with_signals()
+        };
         match day.engine(&self.config, self.options.read) {
             Ok(mut engine) => {
                 // The record would hold every row of the day; the rows go
-                // to the window and the statistics instead.
-                let rows = Rc::new(RefCell::new(PendingRows::new(
-                    self.config.initial_cash,
-                    &day.instrument,
-                )));
-                engine.set_record_sink(Box::new(Rc::clone(&rows)));
-                self.rows = Some(rows);
+                // to the window and the statistics, or to a batch run's
+                // files, instead.
+                if let Some(sink) = self.batch_sink.take() {
+                    engine.set_record_sink(sink);
+                    self.rows = None;
+                } else {
+                    let rows = Rc::new(RefCell::new(PendingRows::new(
+                        self.config.initial_cash,
+                        &day.instrument,
+                    )));
+                    engine.set_record_sink(Box::new(Rc::clone(&rows)));
+                    self.rows = Some(rows);
+                }
                 self.runner = Some(Runner::new(engine, strategy));
                 self.wakes = 0;
                 self.signals = 0;
@@ -444,35 +496,38 @@ impl Replay {
                 }
             };
             self.wakes += 1;
-            if let Some(feed) = &self.signal_feed {
-                if !feed.is_empty() {
-                    for signal in feed.drain() {
-                        self.signals += 1;
-                        self.pending_signals.push(signal_record(&signal));
+            // A batch run has nothing to collect and no seek to prepare.
+            if self.options.for_window {
+                if let Some(feed) = &self.signal_feed {
+                    if !feed.is_empty() {
+                        for signal in feed.drain() {
+                            self.signals += 1;
+                            self.pending_signals.push(signal_record(&signal));
+                        }
                     }
                 }
-            }
-            let engine = runner.engine();
-            if let Wake::Market(ev) = &wake {
-                self.tap.on_market(engine, ev);
-            }
-            let rows = &self.rows;
-            let counts = || {
-                rows.as_ref().map_or((0, 0), |rows| {
-                    let rows = rows.borrow();
-                    (rows.fills_total, rows.orders_total)
-                })
-            };
-            if let Some((before, now)) = self.checkpoints.observe(engine, self.wakes, counts) {
-                if !self.diverged_reported {
-                    self.diverged_reported = true;
-                    let message = format!(
-                        "the strategy is not deterministic: after {} events this run has {} fills and {} order updates at local time {} ns, the previous run had {} fills and {} order updates at {} ns; seeks and reloads cannot reproduce what was shown",
-                        now.events_seen, now.fills, now.order_updates, now.now_ns,
-                        before.fills, before.order_updates, before.now_ns
-                    );
-                    self.errors
-                        .push(ErrorRecord::msg(ErrorKind::Strategy, message));
+                let engine = runner.engine();
+                if let Wake::Market(ev) = &wake {
+                    self.tap.on_market(engine, ev);
+                }
+                let rows = &self.rows;
+                let counts = || {
+                    rows.as_ref().map_or((0, 0), |rows| {
+                        let rows = rows.borrow();
+                        (rows.fills_total, rows.orders_total)
+                    })
+                };
+                if let Some((before, now)) = self.checkpoints.observe(engine, self.wakes, counts) {
+                    if !self.diverged_reported {
+                        self.diverged_reported = true;
+                        let message = format!(
+                            "the strategy is not deterministic: after {} events this run has {} fills and {} order updates at local time {} ns, the previous run had {} fills and {} order updates at {} ns; seeks and reloads cannot reproduce what was shown",
+                            now.events_seen, now.fills, now.order_updates, now.now_ns,
+                            before.fills, before.order_updates, before.now_ns
+                        );
+                        self.errors
+                            .push(ErrorRecord::msg(ErrorKind::Strategy, message));
+                    }
                 }
             }
             if wake == Wake::Finished {
@@ -553,7 +608,7 @@ impl Replay {
         let runner = self.runner.as_ref()?;
         let engine = runner.engine();
         Some(match &self.rows {
-            Some(rows) => rows.borrow().stats(engine.record().data_events),
+            Some(rows) => rows.borrow().stats(engine.exchange_events()),
             None => Stats::from_record(engine.record(), engine.instrument()),
         })
     }
@@ -566,6 +621,11 @@ impl Replay {
             (Some(runner), Some(rows)) => self
                 .tap
                 .take_batch(runner.take_logs(), &mut rows.borrow_mut()),
+            // A batch run writes every line: none is left out.
+            (Some(runner), None) => Batch {
+                logs: runner.take_logs(),
+                ..Batch::default()
+            },
             _ => Batch::default(),
         };
         batch.signals.append(&mut self.pending_signals);

@@ -98,11 +98,22 @@ impl<'a> Engine<'a> {
         &self.record
     }
 
-    /// Ends the run: takes a final equity sample and hands over the record.
-    pub fn into_record(mut self) -> RunRecord {
+    /// Closes the record once the run is over: takes the final equity
+    /// sample and counts the market events. Only the first call does
+    /// anything; [`Engine::into_record`] calls it too.
+    pub fn close_record(&mut self) {
+        if self.record_closed {
+            return;
+        }
+        self.record_closed = true;
         let ts = self.last_exch_ts.max(self.local.now_ns);
         self.sample_equity(ts, SampleCause::Final);
         self.record.data_events = self.exchange.events;
+    }
+
+    /// Ends the run: closes the record and hands it over.
+    pub fn into_record(mut self) -> RunRecord {
+        self.close_record();
         self.record
     }
 }

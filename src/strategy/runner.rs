@@ -78,6 +78,9 @@ impl<'a, S: Strategy> Runner<'a, S> {
             Wake::Finished => {
                 self.phase = Phase::Finished;
                 self.call("on_finish", |s, ctx| s.on_finish(ctx))?;
+                // The run is over: the record takes its final sample now,
+                // so a host that streams it has every row.
+                self.engine.close_record();
             }
         }
         Ok(wake)

@@ -171,15 +171,16 @@ impl Panel for BlotterPanel {
             if let Some((skipped, what)) = skipped.filter(|(n, _)| *n > 0) {
                 ui.label(
                     RichText::new(format!(
-                        "{} {what} not shown (too fast; the statistics count them)",
+                        "{} {what} not shown (too fast)",
                         format::count(skipped)
                     ))
                     .weak()
                     .small(),
                 )
                 .on_hover_text(
-                    "At high speed the window keeps the newest rows only. \
-                     `ticklab run` writes every row to its output files.",
+                    "At high speed the window keeps the newest rows only; the \
+                     statistics count every row, and `ticklab run` writes every \
+                     row to its output files.",
                 );
             }
         });

@@ -171,6 +171,8 @@ pub struct Engine<'a> {
     equity_step_ns: i64,
     next_equity_ts: i64,
     started: bool,
+    /// True once the record is closed (final equity sample taken).
+    pub(crate) record_closed: bool,
 }
 
 impl<'a> Engine<'a> {
@@ -255,6 +257,7 @@ impl<'a> Engine<'a> {
             equity_step_ns: settings.equity_step_ns.max(1),
             next_equity_ts: i64::MIN,
             started: false,
+            record_closed: false,
         }
     }
 
