@@ -481,7 +481,17 @@ impl TicklabApp {
         let build = build_started.elapsed();
         self.frame_times.record(build, dt_secs);
         if let Some(profiler) = &mut self.profiler {
-            profiler.record(build, self.last_frame_cpu, &self.view, &self.panel_times);
+            let tessellation = self
+                .panel_times
+                .layer
+                .map(|layer| super::profile::time_tessellation(&ctx, layer));
+            profiler.record(
+                build,
+                tessellation,
+                self.last_frame_cpu,
+                &self.view,
+                &self.panel_times,
+            );
         }
         self.scripted_play_and_quit(&ctx);
         if self.dialog.is_some() {
@@ -561,6 +571,7 @@ fn timed_ui(
     times: &mut PanelTimes,
 ) {
     let layer = ui.layer_id();
+    times.layer = Some(layer);
     let shapes_in = |ui: &egui::Ui| {
         ui.ctx()
             .graphics(|g| g.get(layer).map_or(0, |list| list.all_entries().len()))

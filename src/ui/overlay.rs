@@ -85,6 +85,8 @@ pub struct PanelTimes {
     total_ms: Vec<(&'static str, f64)>,
     /// Each panel's most shapes painted in one frame.
     peak_shapes: Vec<(&'static str, usize)>,
+    /// The layer the panels paint in.
+    pub layer: Option<egui::LayerId>,
 }
 
 impl PanelTimes {

@@ -6,6 +6,8 @@
 
 use std::time::{Duration, Instant};
 
+use egui::epaint::ClippedShape;
+
 use crate::session::RunState;
 
 use super::overlay::PanelTimes;
@@ -37,6 +39,10 @@ pub struct Profiler {
     run_panels_mark: Vec<(&'static str, f64)>,
     /// Whole frames' CPU time (building, tessellating, painting), ms.
     frame_cpu_ms: Vec<f32>,
+    /// Time to tessellate what the panels painted, ms.
+    tessellate_ms: Vec<f32>,
+    /// Frame build plus tessellation over the whole run, ms.
+    run_cpu_ms: Vec<f32>,
 }
 
 impl Default for Profiler {
@@ -51,6 +57,8 @@ impl Default for Profiler {
             panels_mark: Vec::new(),
             run_panels_mark: Vec::new(),
             frame_cpu_ms: Vec::new(),
+            tessellate_ms: Vec::new(),
+            run_cpu_ms: Vec::new(),
         }
     }
 }
@@ -82,16 +90,20 @@ impl Profiler {
     /// Records one frame that took `build` to build, after `view` took in
     /// this frame's updates; reports when it is time.
     /// `frame_cpu` is the whole previous frame's CPU time, when known.
+    /// `tessellation` is the time to tessellate what the panels painted.
     pub fn record(
         &mut self,
         build: Duration,
+        tessellation: Option<Duration>,
         frame_cpu: Option<Duration>,
         view: &View,
         panels: &PanelTimes,
     ) {
         let ms = build.as_secs_f32() * 1e3;
+        let tessellate_ms = tessellation.map_or(0.0, |t| t.as_secs_f32() * 1e3);
         if self.build_ms.len() < SAMPLES_KEPT {
             self.build_ms.push(ms);
+            self.tessellate_ms.push(tessellate_ms);
             if let Some(cpu) = frame_cpu {
                 self.frame_cpu_ms.push(cpu.as_secs_f32() * 1e3);
             }
@@ -102,6 +114,7 @@ impl Profiler {
         }
         if running && self.run_build_ms.len() < SAMPLES_KEPT {
             self.run_build_ms.push(ms);
+            self.run_cpu_ms.push(ms + tessellate_ms);
         }
         if self.was_running && !running {
             self.report_run(view, panels);
@@ -118,6 +131,7 @@ impl Profiler {
         let events = view.frame.as_ref().map_or(0, |f| f.exchange_events);
         self.run_started = Some((Instant::now(), events));
         self.run_build_ms.clear();
+        self.run_cpu_ms.clear();
         self.run_panels_mark = panels.totals_ms().to_vec();
     }
 
@@ -135,14 +149,17 @@ impl Profiler {
             format!(" · whole frame CPU p50 {:.1} ms", percentile(&sorted, 50.0))
         };
         eprintln!(
-            "ticklab profile: {} · {fps:.0} fps{cpu} · session {:.2} M events/s ({}) · {}",
+            "ticklab profile: {} · build + tessellate p50 {:.1} ms, p90 {:.1} · {fps:.0} fps{cpu} · session {:.2} M events/s ({}) · {}",
             summary(&self.build_ms),
+            sum_percentile(&self.build_ms, &self.tessellate_ms, 50.0),
+            sum_percentile(&self.build_ms, &self.tessellate_ms, 90.0),
             rate / 1e6,
             view.state().label(),
             panels_line(panels, &self.panels_mark, self.build_ms.len())
         );
         self.panels_mark = panels.totals_ms().to_vec();
         self.build_ms.clear();
+        self.tessellate_ms.clear();
         self.frame_cpu_ms.clear();
         self.events_mark = events;
         self.since = Instant::now();
@@ -161,16 +178,49 @@ impl Profiler {
             .map_or(0, |f| f.exchange_events)
             .saturating_sub(from_events);
         eprintln!(
-            "ticklab profile: run {}: {events} events in {secs:.2} s ({:.2} M events/s) · {} · {}",
+            "ticklab profile: run {}: {events} events in {secs:.2} s ({:.2} M events/s) · {} · build + tessellate p50 {:.1} ms, p90 {:.1} · {}",
             match view.state() {
                 RunState::Finished => "finished",
                 other => other.label(),
             },
             events as f64 / secs.max(1e-9) / 1e6,
             summary(&self.run_build_ms),
+            {
+                let mut sorted = self.run_cpu_ms.clone();
+                sorted.sort_by(f32::total_cmp);
+                percentile(&sorted, 50.0)
+            },
+            {
+                let mut sorted = self.run_cpu_ms.clone();
+                sorted.sort_by(f32::total_cmp);
+                percentile(&sorted, 90.0)
+            },
             panels_line(panels, &self.run_panels_mark, self.run_build_ms.len())
         );
     }
+}
+
+/// The `p`-th percentile of the frame-by-frame sums of `a` and `b`, ms.
+fn sum_percentile(a: &[f32], b: &[f32], p: f32) -> f32 {
+    let mut sums: Vec<f32> = a.iter().zip(b).map(|(x, y)| x + y).collect();
+    sums.sort_by(f32::total_cmp);
+    percentile(&sums, p)
+}
+
+/// Time to tessellate the shapes painted in `layer` this frame (where the
+/// panels paint): CPU work every renderer does after a frame is built,
+/// GPU or not. It is measured on a copy, so only when profiling.
+pub fn time_tessellation(ctx: &egui::Context, layer: egui::LayerId) -> Duration {
+    let shapes: Vec<ClippedShape> = ctx.graphics(|layers| {
+        layers
+            .get(layer)
+            .map(|list| list.all_entries().cloned().collect())
+            .unwrap_or_default()
+    });
+    let started = Instant::now();
+    let primitives = ctx.tessellate(shapes, ctx.pixels_per_point());
+    std::hint::black_box(primitives);
+    started.elapsed()
 }
 
 /// The slowest panels and their mean time per frame since `mark` (the
