@@ -1,7 +1,8 @@
 //! The session thread against a headless run, on the shipped BTC-PERP day
 //! with the native market maker: how much of the headless throughput the
 //! window's replay keeps while a window asks for a frame every 16 ms and
-//! drains what the session sends.
+//! drains what the session sends, and what driving the engine through the
+//! session's replay in batch mode (as `ticklab run` does) costs.
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -11,8 +12,12 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, Throughput};
 
 use ticklab::market::parquet::ReadOptions;
-use ticklab::session::{open_day, Command, Session, SessionOptions, Speed, StrategyChoice, Update};
-use ticklab::sim::RunConfig;
+use ticklab::session::replay::{Goal, Progress};
+use ticklab::session::{
+    open_day, Command, Replay, Session, SessionOptions, Speed, StrategyChoice, Update,
+};
+use ticklab::sim::{EquitySample, FillRecord, OrderUpdate, RecordSink, RunConfig};
+use ticklab::strategy::python::PythonOptions;
 
 /// A repaint interval of a 60 fps window.
 const FRAME: Duration = Duration::from_millis(16);
@@ -34,6 +39,37 @@ fn headless(folder: &Path) -> u64 {
         .expect("a valid run");
     runner.run_to_event(u64::MAX).expect("the run goes on");
     runner.engine().exchange_events()
+}
+
+/// Drops every row: the batch run's output files are not what is measured.
+struct Discard;
+
+impl RecordSink for Discard {
+    fn order(&mut self, _update: &OrderUpdate) {}
+    fn fill(&mut self, _fill: &FillRecord) {}
+    fn equity(&mut self, _sample: &EquitySample) {}
+}
+
+/// The whole day the way `ticklab run` drives it: the session's replay in
+/// batch mode, run to the end; returns the market events replayed.
+fn batch_replay(folder: &Path) -> u64 {
+    let day = open_day(folder, None, None).expect("the sample data opens");
+    let choice = StrategyChoice::parse("mm", &toml::Table::new()).expect("a built-in strategy");
+    let mut replay = Replay::new(SessionOptions {
+        for_window: false,
+        ..SessionOptions::default()
+    });
+    assert!(replay.start_batch(
+        day,
+        choice,
+        RunConfig::default(),
+        PythonOptions::default(),
+        Box::new(Discard),
+    ));
+    while replay.advance(Goal::End, Duration::from_millis(50)) == Progress::Budget {}
+    replay
+        .runner()
+        .map_or(0, |runner| runner.engine().exchange_events())
 }
 
 /// A session loaded and ready at the start of the day.
@@ -84,6 +120,9 @@ fn session_throughput(c: &mut Criterion) {
     group.sample_size(10);
     group.throughput(Throughput::Elements(events));
     group.bench_function("headless", |b| b.iter(|| black_box(headless(&folder))));
+    group.bench_function("batch_replay", |b| {
+        b.iter(|| black_box(batch_replay(&folder)))
+    });
     group.bench_function("session_max_speed", |b| {
         b.iter_custom(|iterations| {
             let mut total = Duration::ZERO;
