@@ -11,7 +11,7 @@ use crate::session::update::ErrorKind;
 use crate::session::{Command, RunState, Session, SessionOptions, Speed, StepTarget, Update};
 
 use super::dialog::{Dialog, DialogKind};
-use super::overlay::{FrameTimes, PanelTimes};
+use super::overlay::{timed_ui, FrameTimes, PanelTimes};
 use super::persist::{Persisted, STORAGE_KEY};
 use super::profile::Profiler;
 use super::strategy::is_strategy_file;
@@ -560,28 +560,6 @@ impl TicklabApp {
             &mut self.panel_times,
         );
     }
-}
-
-/// Draws `panel` and notes how long it took, ms (smoothed).
-fn timed_ui(
-    panel: &mut Box<dyn Panel>,
-    ui: &mut egui::Ui,
-    view: &View,
-    actions: &mut Vec<Action>,
-    times: &mut PanelTimes,
-) {
-    let layer = ui.layer_id();
-    times.layer = Some(layer);
-    let shapes_in = |ui: &egui::Ui| {
-        ui.ctx()
-            .graphics(|g| g.get(layer).map_or(0, |list| list.all_entries().len()))
-    };
-    let shapes_before = shapes_in(ui);
-    let started = Instant::now();
-    panel.ui(ui, view, actions);
-    let took = started.elapsed();
-    let shapes = shapes_in(ui).saturating_sub(shapes_before);
-    times.record(panel.title(), took, shapes);
 }
 
 fn set_strategy(name: String) -> Action {

@@ -2,11 +2,12 @@
 //! rate, and how much the session sent.
 
 use std::collections::VecDeque;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use egui::RichText;
 
 use super::view::View;
+use super::{Action, Panel};
 
 /// Frame times kept for the averages.
 const FRAMES_KEPT: usize = 120;
@@ -124,4 +125,27 @@ impl PanelTimes {
     pub fn slowest(&self) -> Option<(&'static str, f32)> {
         self.ms.iter().copied().max_by(|a, b| a.1.total_cmp(&b.1))
     }
+}
+
+/// Draws `panel` and notes in `times` how long it took and how many
+/// shapes it painted.
+pub fn timed_ui(
+    panel: &mut Box<dyn Panel>,
+    ui: &mut egui::Ui,
+    view: &View,
+    actions: &mut Vec<Action>,
+    times: &mut PanelTimes,
+) {
+    let layer = ui.layer_id();
+    times.layer = Some(layer);
+    let shapes_in = |ui: &egui::Ui| {
+        ui.ctx()
+            .graphics(|g| g.get(layer).map_or(0, |list| list.all_entries().len()))
+    };
+    let shapes_before = shapes_in(ui);
+    let started = Instant::now();
+    panel.ui(ui, view, actions);
+    let took = started.elapsed();
+    let shapes = shapes_in(ui).saturating_sub(shapes_before);
+    times.record(panel.title(), took, shapes);
 }

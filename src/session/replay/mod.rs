@@ -10,32 +10,30 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
 
 use crate::market::catalog::{Catalog, Day};
-use crate::market::flags;
 use crate::market::parquet::ReadOptions;
 use crate::sim::stats::Stats;
-use crate::sim::{RecordSink, RunConfig, Wake};
+use crate::sim::{RecordSink, RunConfig};
 use crate::strategy::python::PythonOptions;
 use crate::strategy::rules::SignalFeed;
-use crate::strategy::{RunError, Runner, Strategy};
+use crate::strategy::{Runner, Strategy};
 
 use super::checkpoint::{Checkpoints, DEFAULT_CHECKPOINT_EVENTS};
 use super::command::{SeekTarget, Speed, StepTarget};
 use super::frame::{Frame, RunState, DEFAULT_FRAME_DEPTH};
 use super::heat::column_step_ns;
 use super::rows::{PendingRows, SharedRows};
-use super::signals::signal_record;
 use super::tap::{Tap, DEFAULT_QUOTE_STEP_NS};
 use super::update::{Batch, CatalogView, ErrorKind, ErrorRecord, RunInfo, SignalRecord, Update};
 use super::{open_day, DayRun, StrategyChoice};
 
+mod advance;
+
+pub use advance::{Goal, Progress};
+
 /// A runner over a day with a strategy chosen at run time.
 pub type DynRunner = Runner<'static, Box<dyn Strategy + Send>>;
-
-/// Steps between two looks at the clock while running.
-const STEPS_PER_CLOCK_CHECK: u32 = 256;
 
 /// Settings of a session.
 #[derive(Clone, Debug)]
@@ -69,37 +67,6 @@ impl Default for SessionOptions {
             for_window: true,
         }
     }
-}
-
-/// Where running should stop.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Goal {
-    /// When the strategy has seen this many market events.
-    EventsSeen(u64),
-    /// After a market event flagged `LAST_IN_BATCH`.
-    BatchEnd,
-    /// After an order update carrying a fill reaches the strategy.
-    NextFill,
-    /// When the strategy has recorded this many signals.
-    SignalsSeen(u64),
-    /// When local time reaches this time, ns.
-    UntilNs(i64),
-    /// At the end of the data.
-    End,
-}
-
-/// How a call to [`Replay::advance`] ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Progress {
-    /// The goal is reached.
-    Reached,
-    /// The time budget ran out first; call again.
-    Budget,
-    /// The data is over.
-    Finished,
-    /// The strategy or the data failed (the error is queued), or there is
-    /// nothing to run.
-    Stopped,
 }
 
 /// The day, the strategy and the run in progress.
@@ -450,146 +417,6 @@ impl Replay {
                 false
             }
         }
-    }
-
-    /// Sets the heatmap's grid of data time: one column per `step_ns`.
-    pub fn set_column_step(&mut self, step_ns: i64) {
-        self.tap.columns.set_step(step_ns);
-    }
-
-    /// Runs towards `goal` for at most `budget` of real time.
-    pub fn advance(&mut self, goal: Goal, budget: Duration) -> Progress {
-        let landing_ns = match goal {
-            Goal::UntilNs(ts_ns) => Some(ts_ns),
-            _ => self.landing_ns,
-        };
-        self.tap.columns.land_at(landing_ns);
-        let progress = self.advance_inner(goal, budget);
-        if progress != Progress::Budget {
-            self.landing_ns = None;
-        }
-        progress
-    }
-
-    fn advance_inner(&mut self, goal: Goal, budget: Duration) -> Progress {
-        if self.failed {
-            return Progress::Stopped;
-        }
-        let Some(runner) = self.runner.as_mut() else {
-            return Progress::Stopped;
-        };
-        if runner.is_finished() {
-            return Progress::Finished;
-        }
-        if Self::is_reached(goal, runner, None, self.signals) {
-            return Progress::Reached;
-        }
-        let started = Instant::now();
-        let mut steps_left = STEPS_PER_CLOCK_CHECK;
-        loop {
-            let wake = match runner.step() {
-                Ok(wake) => wake,
-                Err(err) => {
-                    self.wakes += 1;
-                    self.fail(err);
-                    return Progress::Stopped;
-                }
-            };
-            self.wakes += 1;
-            // A batch run has nothing to collect and no seek to prepare.
-            if self.options.for_window {
-                if let Some(feed) = &self.signal_feed {
-                    if !feed.is_empty() {
-                        for signal in feed.drain() {
-                            self.signals += 1;
-                            self.pending_signals.push(signal_record(&signal));
-                        }
-                    }
-                }
-                let engine = runner.engine();
-                if let Wake::Market(ev) = &wake {
-                    self.tap.on_market(engine, ev);
-                }
-                let rows = &self.rows;
-                let counts = || {
-                    rows.as_ref().map_or((0, 0), |rows| {
-                        let rows = rows.borrow();
-                        (rows.fills_total, rows.orders_total)
-                    })
-                };
-                if let Some((before, now)) = self.checkpoints.observe(engine, self.wakes, counts) {
-                    if !self.diverged_reported {
-                        self.diverged_reported = true;
-                        let message = format!(
-                            "the strategy is not deterministic: after {} events this run has {} fills and {} order updates at local time {} ns, the previous run had {} fills and {} order updates at {} ns; seeks and reloads cannot reproduce what was shown",
-                            now.events_seen, now.fills, now.order_updates, now.now_ns,
-                            before.fills, before.order_updates, before.now_ns
-                        );
-                        self.errors
-                            .push(ErrorRecord::msg(ErrorKind::Strategy, message));
-                    }
-                }
-            }
-            if wake == Wake::Finished {
-                return Progress::Finished;
-            }
-            if Self::is_reached(goal, runner, Some(&wake), self.signals) {
-                return Progress::Reached;
-            }
-            steps_left -= 1;
-            if steps_left == 0 {
-                steps_left = STEPS_PER_CLOCK_CHECK;
-                if started.elapsed() >= budget {
-                    return Progress::Budget;
-                }
-            }
-        }
-    }
-
-    /// True when `goal` holds after `wake` (or, with no wake, before any
-    /// step).
-    #[inline]
-    fn is_reached(goal: Goal, runner: &DynRunner, wake: Option<&Wake>, signals: u64) -> bool {
-        let engine = runner.engine();
-        match goal {
-            Goal::EventsSeen(n) => engine.events_seen() >= n,
-            Goal::UntilNs(ts_ns) => engine.now_ns() >= ts_ns && engine.now_ns() != i64::MIN,
-            Goal::BatchEnd => {
-                matches!(wake, Some(Wake::Market(ev)) if ev.flags & flags::LAST_IN_BATCH != 0)
-            }
-            Goal::NextFill => {
-                matches!(wake, Some(Wake::Order(update)) if update.fill.is_some())
-            }
-            Goal::SignalsSeen(n) => signals >= n,
-            Goal::End => false,
-        }
-    }
-
-    fn fail(&mut self, err: RunError) {
-        self.failed = true;
-        let kind = match err {
-            RunError::Engine(_) => ErrorKind::Engine,
-            RunError::Strategy { .. } => ErrorKind::Strategy,
-        };
-        let mut record = ErrorRecord::of(kind, &err);
-        if let RunError::Strategy {
-            event_index, ts_ns, ..
-        } = &err
-        {
-            record.event_index = Some(*event_index);
-            record.ts_ns = Some(*ts_ns);
-        }
-        // A traceback is many lines: the first says what, the rest where.
-        if let Some((first, rest)) = record.message.split_once('\n') {
-            let rest = rest.to_owned();
-            record.message = first.to_owned();
-            record.detail = if record.detail.is_empty() {
-                rest
-            } else {
-                format!("{rest}\n{}", record.detail)
-            };
-        }
-        self.report(record);
     }
 
     /// A frame of the run as it stands.
