@@ -97,6 +97,21 @@ impl TicklabApp {
         }
     }
 
+    /// The app showing `view`, with no session behind it: for measuring and
+    /// testing how the panels draw a given state.
+    pub fn showing(view: View) -> Self {
+        let mut app = TicklabApp::new(AppOptions::default(), None);
+        app.started = true;
+        app.view = view;
+        app
+    }
+
+    /// What the panels draw, to change between frames when the app has no
+    /// session (see [`TicklabApp::showing`]).
+    pub fn view_mut(&mut self) -> &mut View {
+        &mut self.view
+    }
+
     /// The app as eframe creates it, with its saved state.
     pub fn from_creation_context(options: AppOptions, cc: &eframe::CreationContext<'_>) -> Self {
         let saved = cc
