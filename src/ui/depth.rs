@@ -4,8 +4,6 @@
 //! The heatmap is one texture rebuilt each frame from the fixed-size ring
 //! of book columns in the view, a few thousand pixels' work.
 
-use std::collections::HashMap;
-
 use egui::{
     Align2, Color32, ColorImage, FontId, Pos2, Rect, RichText, Sense, Shape, Stroke, TextureHandle,
     TextureOptions, Vec2,
@@ -15,13 +13,17 @@ use egui_plot::{Legend, Line, LineStyle, Plot, PlotPoints};
 use crate::market::Side;
 use crate::session::BookView;
 
+use super::bubbles::Binner;
 use super::format;
 use super::theme;
 use super::view::View;
 use super::{Action, Panel, Slot};
 
-/// Most trade bubbles drawn.
-const MAX_BUBBLES: usize = 1_500;
+/// Most trade bubbles drawn: more only overlap, and each costs the
+/// tessellator and the rasteriser about a hundred vertices.
+const MAX_BUBBLES: usize = 600;
+/// Most marks of our fills drawn.
+const MAX_FILL_MARKS: usize = 600;
 /// Width of the time cells trades are summed over into one bubble, points.
 const BUBBLE_CELL_PX: f32 = 4.0;
 /// Widest heatmap texture, pixels.
@@ -53,6 +55,7 @@ fn heat_palette() -> [Color32; 256] {
 
 /// The depth panel.
 pub struct DepthPanel {
+    binner: Binner,
     texture: Option<TextureHandle>,
     texture_key: Option<HeatKey>,
     palette: [Color32; 256],
@@ -61,6 +64,7 @@ pub struct DepthPanel {
 impl Default for DepthPanel {
     fn default() -> Self {
         DepthPanel {
+            binner: Binner::default(),
             texture: None,
             texture_key: None,
             palette: heat_palette(),
@@ -324,34 +328,29 @@ impl DepthPanel {
             }
         }
 
-        // Trades as bubbles, one per side, price and few pixels of time:
-        // after a fast run the ring spans hours, and a bubble per trade
-        // would be hundreds of thousands of overlapping triangles.
-        let from = view.trades.partition_point_by(t0, |t| t.ts_ns);
+        // Trades as bubbles, one per side, price and few pixels of time,
+        // the biggest kept.
         let cell_px = BUBBLE_CELL_PX.max(1.0);
-        let mut cells: HashMap<(i64, i64, bool), i64> = HashMap::new();
-        for trade in view.trades.iter().skip(from) {
-            let row = trade.price_ticks - p_min;
-            if !(0..ticks).contains(&row) || trade.ts_ns > t1 {
-                continue;
-            }
-            let cell = ((x_of(trade.ts_ns) - rect.left()) / cell_px) as i64;
-            *cells
-                .entry((cell, trade.price_ticks, trade.side == Side::Buy))
-                .or_default() += trade.qty_lots;
-        }
-        let mut bubbles: Vec<((i64, i64, bool), i64)> = cells.into_iter().collect();
-        if bubbles.len() > MAX_BUBBLES {
-            // The biggest ones say the most.
-            bubbles.select_nth_unstable_by(MAX_BUBBLES, |a, b| b.1.cmp(&a.1));
-            bubbles.truncate(MAX_BUBBLES);
-        }
-        let max_trade = bubbles.iter().map(|b| b.1).max().unwrap_or(1).max(1) as f32;
-        for ((cell, price_ticks, is_buy), qty_lots) in bubbles {
-            let radius = 1.5 + 7.0 * (qty_lots as f32 / max_trade).sqrt();
-            let x = rect.left() + (cell as f32 + 0.5) * cell_px;
-            let center = Pos2::new(x, y_of(price_ticks));
-            let color = theme::side_color(if is_buy { Side::Buy } else { Side::Sell });
+        let cell_of = |ts: i64| ((x_of(ts.min(t1)) - rect.left()) / cell_px) as i64;
+        let in_rows = |price: i64| (0..ticks).contains(&(price - p_min));
+        let from = view.trades.partition_point_by(t0, |t| t.ts_ns);
+        let trades = view
+            .trades
+            .iter()
+            .skip(from)
+            .take_while(|t| t.ts_ns <= t1)
+            .filter(|t| in_rows(t.price_ticks))
+            .map(|t| {
+                let cell = cell_of(t.ts_ns);
+                (cell, t.price_ticks, t.side == Side::Buy, t.qty_lots)
+            });
+        let bubbles = self.binner.bin(trades, MAX_BUBBLES);
+        let max_trade = bubbles.iter().map(|b| b.qty_lots).max().unwrap_or(1).max(1) as f32;
+        let cell_x = |cell: i64| rect.left() + (cell as f32 + 0.5) * cell_px;
+        for bubble in bubbles {
+            let radius = 1.5 + 7.0 * (bubble.qty_lots as f32 / max_trade).sqrt();
+            let center = Pos2::new(cell_x(bubble.cell), y_of(bubble.price_ticks));
+            let color = theme::side_color(if bubble.is_buy { Side::Buy } else { Side::Sell });
             painter.circle(
                 center,
                 radius,
@@ -360,14 +359,19 @@ impl DepthPanel {
             );
         }
 
-        // Our fills, marked on top.
+        // Our fills, marked on top, summed the same way.
         let fills_from = view.fills.partition_point_by(t0, |f| f.exch_ts_ns);
-        for fill in view.fills.iter().skip(fills_from).take(MAX_BUBBLES) {
-            let row = fill.price_ticks - p_min;
-            if !(0..ticks).contains(&row) {
-                continue;
-            }
-            let center = Pos2::new(x_of(fill.exch_ts_ns.min(t1)), y_of(fill.price_ticks));
+        let fills = view
+            .fills
+            .iter()
+            .skip(fills_from)
+            .filter(|f| in_rows(f.price_ticks))
+            .map(|f| {
+                let cell = cell_of(f.exch_ts_ns);
+                (cell, f.price_ticks, f.side == Side::Buy, f.qty_lots)
+            });
+        for fill in self.binner.bin(fills, MAX_FILL_MARKS) {
+            let center = Pos2::new(cell_x(fill.cell), y_of(fill.price_ticks));
             let r = 3.5;
             let diamond = vec![
                 center + Vec2::new(0.0, -r),

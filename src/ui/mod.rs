@@ -8,6 +8,7 @@
 pub mod action;
 pub mod app;
 pub mod blotter;
+pub mod bubbles;
 pub mod console;
 pub mod data_browser;
 pub mod depth;
