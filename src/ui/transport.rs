@@ -23,6 +23,8 @@ pub struct TransportPanel {
     /// Scrubber position while the user drags it, seconds since the day's
     /// start.
     scrub_x: Option<f64>,
+    /// The speed the session last said it plays at.
+    playing: Option<Speed>,
 }
 
 impl Default for TransportPanel {
@@ -32,6 +34,7 @@ impl Default for TransportPanel {
             step_events: 100,
             jump_text: String::new(),
             scrub_x: None,
+            playing: None,
         }
     }
 }
@@ -157,6 +160,16 @@ impl TransportPanel {
             actions.push(step(StepTarget::End));
         }
         ui.separator();
+        // Playback started elsewhere (a script, a saved choice) moves the
+        // selector to the speed the session plays at.
+        if let RunState::Playing(playing) = state {
+            if self.playing != Some(playing) {
+                self.playing = Some(playing);
+                if let Some(i) = Speed::CHOICES.iter().position(|&s| s == playing) {
+                    self.speed_index = i;
+                }
+            }
+        }
         let before = self.speed_index;
         let speed_label = ui.label("Speed");
         egui::ComboBox::from_id_salt("speed")
