@@ -15,6 +15,7 @@ use crate::session::BookView;
 
 use super::bubbles::Binner;
 use super::format;
+use super::price::WINDOWS;
 use super::theme;
 use super::view::View;
 use super::{Action, Panel, Slot};
@@ -55,6 +56,9 @@ fn heat_palette() -> [Color32; 256] {
 
 /// The depth panel.
 pub struct DepthPanel {
+    /// Index into the time windows offered (see `price::WINDOWS`); the
+    /// last, "all", shows every column held.
+    pub window_index: usize,
     binner: Binner,
     texture: Option<TextureHandle>,
     texture_key: Option<HeatKey>,
@@ -64,6 +68,7 @@ pub struct DepthPanel {
 impl Default for DepthPanel {
     fn default() -> Self {
         DepthPanel {
+            window_index: WINDOWS.len() - 1,
             binner: Binner::default(),
             texture: None,
             texture_key: None,
@@ -227,11 +232,18 @@ impl DepthPanel {
         // At least MIN_HEATMAP_SPAN_NS wide, newest at the right: after a
         // jump the ring holds a column or two, drawn as a strip at the right
         // edge rather than stretched over the whole width.
+        // The window chosen narrows the span to its newest part.
         let t1 = last.ts_ns.max(first.ts_ns + 1);
-        let t0 = first.ts_ns.min(t1 - MIN_HEATMAP_SPAN_NS);
-        // Price range: every touch in the ring, with room around it.
+        let t0 = match WINDOWS.get(self.window_index).and_then(|w| w.0) {
+            Some(secs) => t1 - (secs * 1e9) as i64,
+            None => first.ts_ns,
+        }
+        .min(t1 - MIN_HEATMAP_SPAN_NS);
+        // Price range: every touch in the span, with room around it.
+        let shown = |col: &&crate::session::BookColumn| col.ts_ns >= t0;
         let (lo, hi) = columns
             .iter()
+            .filter(shown)
             .filter_map(|col| {
                 let (b, a) = col.touch_ticks();
                 Some((b.or(a)?, a.or(b)?))
@@ -310,16 +322,21 @@ impl DepthPanel {
             );
         }
 
-        // The touch over time.
+        // The touch over time, as steps: each column's touch holds until
+        // the next column.
         for side in [Side::Buy, Side::Sell] {
-            let points: Vec<Pos2> = columns
-                .iter()
-                .filter_map(|col| {
-                    let (b, a) = col.touch_ticks();
-                    let price = if side == Side::Buy { b } else { a }?;
-                    Some(Pos2::new(x_of(col.ts_ns), y_of(price)))
-                })
-                .collect();
+            let mut points: Vec<Pos2> = Vec::with_capacity(2 * columns.len());
+            for col in columns.iter().filter(shown) {
+                let (b, a) = col.touch_ticks();
+                let Some(price) = (if side == Side::Buy { b } else { a }) else {
+                    continue;
+                };
+                let at = Pos2::new(x_of(col.ts_ns), y_of(price));
+                if let Some(&before) = points.last() {
+                    points.push(Pos2::new(at.x, before.y));
+                }
+                points.push(at);
+            }
             if points.len() >= 2 {
                 painter.add(Shape::line(
                     points,
@@ -436,6 +453,16 @@ impl Panel for DepthPanel {
     fn ui(&mut self, ui: &mut egui::Ui, view: &View, _actions: &mut Vec<Action>) {
         ui.horizontal(|ui| {
             ui.strong("Depth");
+            // The 10 s window is narrower than the heatmap's narrowest span.
+            for (i, (_, label)) in WINDOWS.iter().enumerate().skip(1) {
+                if ui
+                    .selectable_label(self.window_index == i, *label)
+                    .on_hover_text("Data time the heatmap spans, newest at the right")
+                    .clicked()
+                {
+                    self.window_index = i;
+                }
+            }
             ui.label(
                 RichText::new(
                     "heatmap: liquidity over time, trades as bubbles, own fills as blue diamonds",

@@ -15,7 +15,7 @@ use super::view::View;
 use super::{Action, Panel, Slot};
 
 /// Time windows offered, seconds of data time (`None`: the whole run).
-const WINDOWS: [(Option<f64>, &str); 6] = [
+pub const WINDOWS: [(Option<f64>, &str); 6] = [
     (Some(10.0), "10 s"),
     (Some(60.0), "1 min"),
     (Some(600.0), "10 min"),
