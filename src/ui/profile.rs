@@ -39,9 +39,9 @@ pub struct Profiler {
     run_panels_mark: Vec<(&'static str, f64)>,
     /// Whole frames' CPU time (building, tessellating, painting), ms.
     frame_cpu_ms: Vec<f32>,
-    /// Time to tessellate what the panels painted, ms.
-    tessellate_ms: Vec<f32>,
-    /// Frame build plus tessellation over the whole run, ms.
+    /// Frame build plus tessellation of what the panels painted, ms.
+    cpu_ms: Vec<f32>,
+    /// The same over the whole run, ms.
     run_cpu_ms: Vec<f32>,
 }
 
@@ -57,7 +57,7 @@ impl Default for Profiler {
             panels_mark: Vec::new(),
             run_panels_mark: Vec::new(),
             frame_cpu_ms: Vec::new(),
-            tessellate_ms: Vec::new(),
+            cpu_ms: Vec::new(),
             run_cpu_ms: Vec::new(),
         }
     }
@@ -74,15 +74,10 @@ pub fn percentile(sorted: &[f32], p: f32) -> f32 {
 
 /// One line of percentiles of `ms`: `p50 … p90 … p99 … max …`.
 pub fn summary(ms: &[f32]) -> String {
-    let mut sorted = ms.to_vec();
-    sorted.sort_by(f32::total_cmp);
+    let [p50, p90, p99, max] = percentiles(ms, [50.0, 90.0, 99.0, 100.0]);
     format!(
-        "{} frames, build p50 {:.1} ms, p90 {:.1}, p99 {:.1}, max {:.1}",
-        sorted.len(),
-        percentile(&sorted, 50.0),
-        percentile(&sorted, 90.0),
-        percentile(&sorted, 99.0),
-        sorted.last().copied().unwrap_or(0.0)
+        "{} frames, build p50 {p50:.1} ms, p90 {p90:.1}, p99 {p99:.1}, max {max:.1}",
+        ms.len()
     )
 }
 
@@ -100,10 +95,10 @@ impl Profiler {
         panels: &PanelTimes,
     ) {
         let ms = build.as_secs_f32() * 1e3;
-        let tessellate_ms = tessellation.map_or(0.0, |t| t.as_secs_f32() * 1e3);
+        let cpu_ms = ms + tessellation.map_or(0.0, |t| t.as_secs_f32() * 1e3);
         if self.build_ms.len() < SAMPLES_KEPT {
             self.build_ms.push(ms);
-            self.tessellate_ms.push(tessellate_ms);
+            self.cpu_ms.push(cpu_ms);
             if let Some(cpu) = frame_cpu {
                 self.frame_cpu_ms.push(cpu.as_secs_f32() * 1e3);
             }
@@ -114,7 +109,7 @@ impl Profiler {
         }
         if running && self.run_build_ms.len() < SAMPLES_KEPT {
             self.run_build_ms.push(ms);
-            self.run_cpu_ms.push(ms + tessellate_ms);
+            self.run_cpu_ms.push(cpu_ms);
         }
         if self.was_running && !running {
             self.report_run(view, panels);
@@ -144,22 +139,20 @@ impl Profiler {
         let cpu = if self.frame_cpu_ms.is_empty() {
             String::new()
         } else {
-            let mut sorted = self.frame_cpu_ms.clone();
-            sorted.sort_by(f32::total_cmp);
-            format!(" · whole frame CPU p50 {:.1} ms", percentile(&sorted, 50.0))
+            let [p50] = percentiles(&self.frame_cpu_ms, [50.0]);
+            format!(" · whole frame CPU p50 {p50:.1} ms")
         };
+        let [cpu_p50, cpu_p90] = percentiles(&self.cpu_ms, [50.0, 90.0]);
         eprintln!(
-            "ticklab profile: {} · build + tessellate p50 {:.1} ms, p90 {:.1} · {fps:.0} fps{cpu} · session {:.2} M events/s ({}) · {}",
+            "ticklab profile: {} · build + tessellate p50 {cpu_p50:.1} ms, p90 {cpu_p90:.1} · {fps:.0} fps{cpu} · session {:.2} M events/s ({}) · {}",
             summary(&self.build_ms),
-            sum_percentile(&self.build_ms, &self.tessellate_ms, 50.0),
-            sum_percentile(&self.build_ms, &self.tessellate_ms, 90.0),
             rate / 1e6,
             view.state().label(),
             panels_line(panels, &self.panels_mark, self.build_ms.len())
         );
         self.panels_mark = panels.totals_ms().to_vec();
         self.build_ms.clear();
-        self.tessellate_ms.clear();
+        self.cpu_ms.clear();
         self.frame_cpu_ms.clear();
         self.events_mark = events;
         self.since = Instant::now();
@@ -177,34 +170,25 @@ impl Profiler {
             .as_ref()
             .map_or(0, |f| f.exchange_events)
             .saturating_sub(from_events);
+        let [cpu_p50, cpu_p90] = percentiles(&self.run_cpu_ms, [50.0, 90.0]);
         eprintln!(
-            "ticklab profile: run {}: {events} events in {secs:.2} s ({:.2} M events/s) · {} · build + tessellate p50 {:.1} ms, p90 {:.1} · {}",
+            "ticklab profile: run {}: {events} events in {secs:.2} s ({:.2} M events/s) · {} · build + tessellate p50 {cpu_p50:.1} ms, p90 {cpu_p90:.1} · {}",
             match view.state() {
                 RunState::Finished => "finished",
                 other => other.label(),
             },
             events as f64 / secs.max(1e-9) / 1e6,
             summary(&self.run_build_ms),
-            {
-                let mut sorted = self.run_cpu_ms.clone();
-                sorted.sort_by(f32::total_cmp);
-                percentile(&sorted, 50.0)
-            },
-            {
-                let mut sorted = self.run_cpu_ms.clone();
-                sorted.sort_by(f32::total_cmp);
-                percentile(&sorted, 90.0)
-            },
             panels_line(panels, &self.run_panels_mark, self.run_build_ms.len())
         );
     }
 }
 
-/// The `p`-th percentile of the frame-by-frame sums of `a` and `b`, ms.
-fn sum_percentile(a: &[f32], b: &[f32], p: f32) -> f32 {
-    let mut sums: Vec<f32> = a.iter().zip(b).map(|(x, y)| x + y).collect();
-    sums.sort_by(f32::total_cmp);
-    percentile(&sums, p)
+/// The percentiles `ps` (0–100) of unsorted `values`.
+fn percentiles<const N: usize>(values: &[f32], ps: [f32; N]) -> [f32; N] {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f32::total_cmp);
+    ps.map(|p| percentile(&sorted, p))
 }
 
 /// Time to tessellate the shapes painted in `layer` this frame (where the
