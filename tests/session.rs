@@ -332,7 +332,7 @@ fn step_to_next_signal_stops_at_a_rule_firing_with_its_conditions() {
     // A headless run to the same wake records the same firing.
     let day = open_day(folder.path(), None, None).unwrap();
     let choice = StrategyChoice::parse(&rules, &toml::Table::new()).unwrap();
-    let (strategy, feed) = choice.build_with_signals();
+    let (strategy, feed) = choice.build_with_signals(&Default::default());
     let feed = feed.expect("a rule strategy records signals");
     let mut runner = day
         .runner(&RunConfig::default(), ReadOptions::default(), strategy)

@@ -35,14 +35,6 @@ fn error_text(run_name: &str, error: &ErrorRecord) -> anyhow::Error {
     }
 }
 
-/// The first error among `updates`, as the run's error.
-fn first_error(run_name: &str, updates: VecDeque<Update>) -> Option<anyhow::Error> {
-    updates.into_iter().find_map(|update| match update {
-        Update::Batch(batch) => batch.errors.first().map(|e| error_text(run_name, e)),
-        _ => None,
-    })
-}
-
 /// Arguments of `ticklab run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -177,17 +169,14 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     );
     let instrument = day.instrument.clone();
     let rows = day.rows;
-    if !replay.start_batch(
+    // A run that cannot start queues why; the first drain below reports it.
+    replay.start_batch(
         day,
         choice,
         config.clone(),
         python_options,
         Box::new(Rc::clone(&writer)),
-    ) {
-        replay.drain_into(&mut updates);
-        return Err(first_error(&run_name, updates)
-            .unwrap_or_else(|| anyhow::anyhow!("{run_name}: the run could not start")));
-    }
+    );
 
     let progress = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(rows);

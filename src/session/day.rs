@@ -232,15 +232,19 @@ impl StrategyChoice {
     }
 
     /// A fresh instance of the strategy and, for a rule file, the feed of
-    /// its signals (why each rule fired) to drain while it runs.
-    pub fn build_with_signals(&self) -> (Box<dyn Strategy + Send>, Option<SignalFeed>) {
+    /// its signals (why each rule fired) to drain while it runs; `python`
+    /// says what a Python strategy may do (see [`StrategyChoice::build_with`]).
+    pub fn build_with_signals(
+        &self,
+        python: &PythonOptions,
+    ) -> (Box<dyn Strategy + Send>, Option<SignalFeed>) {
         match self {
             StrategyChoice::Rules { rules, .. } => {
                 let strategy = rules.strategy();
                 let feed = strategy.signal_feed();
                 (Box::new(strategy), Some(feed))
             }
-            _ => (self.build(), None),
+            _ => (self.build_with(python), None),
         }
     }
 }

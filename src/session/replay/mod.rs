@@ -369,11 +369,7 @@ impl Replay {
         let Some(day) = &self.day else {
             return false;
         };
-        let (strategy, signal_feed) = if self.choice.is_python() {
-            (self.choice.build_with(&self.python), None)
-        } else {
-            self.choice.build_with_signals()
-        };
+        let (strategy, signal_feed) = self.choice.build_with_signals(&self.python);
         match day.engine(&self.config, self.options.read) {
             Ok(mut engine) => {
                 // The record would hold every row of the day; the rows go
