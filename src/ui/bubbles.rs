@@ -60,28 +60,36 @@ impl Binner {
         self.kept.drain().map(|Reverse(bubble)| bubble).collect()
     }
 
+    /// Sums the open cell's items by price and side into bubbles and
+    /// offers each to the heap.
     fn close_cell(&mut self, max: usize) {
         self.open
             .sort_unstable_by_key(|b| (b.price_ticks, b.is_buy));
-        let mut items = self.open.drain(..);
-        let Some(mut run) = items.next() else {
-            return;
-        };
-        for item in items.chain(std::iter::once(Bubble {
-            qty_lots: 0,
-            cell: run.cell,
-            price_ticks: i64::MIN,
-            is_buy: false,
-        })) {
-            if (item.price_ticks, item.is_buy) == (run.price_ticks, run.is_buy) {
-                run.qty_lots += item.qty_lots;
-                continue;
+        let mut run: Option<Bubble> = None;
+        for item in self.open.drain(..) {
+            match &mut run {
+                Some(bubble)
+                    if (bubble.price_ticks, bubble.is_buy) == (item.price_ticks, item.is_buy) =>
+                {
+                    bubble.qty_lots += item.qty_lots;
+                }
+                _ => {
+                    if let Some(done) = run.replace(item) {
+                        Self::keep(&mut self.kept, done, max);
+                    }
+                }
             }
-            self.kept.push(Reverse(run));
-            if self.kept.len() > max {
-                self.kept.pop();
-            }
-            run = item;
+        }
+        if let Some(done) = run {
+            Self::keep(&mut self.kept, done, max);
+        }
+    }
+
+    /// Puts `bubble` in the heap, dropping the smallest beyond `max`.
+    fn keep(kept: &mut BinaryHeap<Reverse<Bubble>>, bubble: Bubble, max: usize) {
+        kept.push(Reverse(bubble));
+        if kept.len() > max {
+            kept.pop();
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Depth: a heatmap of the book over time (liquidity as colour, trades as
 //! bubbles, our fills marked), and the cumulative depth of both sides now.
 //!
-//! The heatmap is one texture rebuilt each frame from the fixed-size ring
-//! of book columns in the view, a few thousand pixels' work.
+//! The heatmap is one texture, rebuilt when the ring of book columns, the
+//! live edge or the span shown changes; trades and our fills are summed
+//! into bubbles (`ui::bubbles`).
 
 use egui::{
     Align2, Color32, ColorImage, FontId, Pos2, Rect, RichText, Sense, Shape, Stroke, TextureHandle,
@@ -11,7 +12,7 @@ use egui::{
 use egui_plot::{Legend, Line, LineStyle, Plot, PlotPoints};
 
 use crate::market::Side;
-use crate::session::BookView;
+use crate::session::{BookColumn, BookView};
 
 use super::bubbles::Binner;
 use super::format;
@@ -229,10 +230,9 @@ impl DepthPanel {
             );
             return;
         };
-        // At least MIN_HEATMAP_SPAN_NS wide, newest at the right: after a
-        // jump the ring holds a column or two, drawn as a strip at the right
-        // edge rather than stretched over the whole width.
-        // The window chosen narrows the span to its newest part.
+        // Newest at the right, over the window chosen (all the columns by
+        // default) and at least MIN_HEATMAP_SPAN_NS: a ring of a column or
+        // two is a strip at the right edge, not stretched over the width.
         let t1 = last.ts_ns.max(first.ts_ns + 1);
         let t0 = match WINDOWS.get(self.window_index).and_then(|w| w.0) {
             Some(secs) => t1 - (secs * 1e9) as i64,
@@ -240,7 +240,7 @@ impl DepthPanel {
         }
         .min(t1 - MIN_HEATMAP_SPAN_NS);
         // Price range: every touch in the span, with room around it.
-        let shown = |col: &&crate::session::BookColumn| col.ts_ns >= t0;
+        let shown = |col: &&BookColumn| col.ts_ns >= t0;
         let (lo, hi) = columns
             .iter()
             .filter(shown)
