@@ -53,8 +53,11 @@ impl Replay {
 
     /// Runs towards `goal` for at most `budget` of real time.
     pub fn advance(&mut self, goal: Goal, budget: Duration) -> Progress {
+        // Where the run lands, when known: the heatmap samples only the
+        // stretch before it, not every grid cell of a long run.
         let landing_ns = match goal {
             Goal::UntilNs(ts_ns) => Some(ts_ns),
+            Goal::End => self.span_ns.map(|(_, end_ns)| end_ns).or(self.landing_ns),
             _ => self.landing_ns,
         };
         self.tap.columns.land_at(landing_ns);
