@@ -176,12 +176,16 @@ fn a_fully_funded_account_buys_up_to_its_equity_and_always_may_reduce() {
     let mut sim = Sim::new(&events, &config(10_000.0), instrument());
     let mut ctx = sim.at(1);
     let hundred = ctx.buy_market(100).unwrap();
-    let one_more = ctx.buy(90, 1).unwrap();
+    // 101 lots at 100 = 10,100 > 10,000.
+    let one_more = ctx.buy(100, 1).unwrap();
+    // Valued at its own price: 101 lots at 99 = 9,999 fits.
+    let cheaper = ctx.buy(99, 1).unwrap();
+    ctx.cancel(cheaper).unwrap();
     // After the fill (at 21 locally) equity is 100 × 99.5 = 9,950 at the
     // mid: selling needs no margin, adding does.
     let mut ctx = sim.at(30);
-    let reduce = ctx.sell(99, 100).unwrap();
-    let add = ctx.buy(90, 1).unwrap();
+    let reduce = ctx.sell(105, 100).unwrap();
+    let add = ctx.buy(100, 1).unwrap();
     let (updates, _) = sim.run_to_end();
 
     let filled: Vec<_> = updates_of(&updates, hundred)
@@ -191,8 +195,9 @@ fn a_fully_funded_account_buys_up_to_its_equity_and_always_may_reduce() {
     assert_eq!(filled, [(100, 100)]);
     assert_eq!(
         rejection(&updates, one_more).to_string(),
-        "insufficient margin: 101 lots at 90 ticks need 9090 initial margin, equity is 10000"
+        "insufficient margin: 101 lots at 100 ticks need 10100 initial margin, equity is 10000"
     );
+    assert_eq!(updates_of(&updates, cheaper)[0].kind, UpdateKind::Accepted);
     assert_eq!(
         updates_of(&updates, reduce)[0].kind,
         UpdateKind::Accepted,
@@ -200,7 +205,7 @@ fn a_fully_funded_account_buys_up_to_its_equity_and_always_may_reduce() {
     );
     assert_eq!(
         rejection(&updates, add).to_string(),
-        "insufficient margin: 101 lots at 90 ticks need 9090 initial margin, equity is 9950"
+        "insufficient margin: 101 lots at 100 ticks need 10100 initial margin, equity is 9950"
     );
 }
 
