@@ -113,7 +113,7 @@ mod tests {
             Err(Reason::InsufficientMargin {
                 worst_lots: 11,
                 price_ticks: 100,
-                required_margin: 110.00000000000001,
+                required_margin: 110.0,
                 equity: 100.0,
             })
         );
