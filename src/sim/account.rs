@@ -281,4 +281,25 @@ mod tests {
         assert!((lhs - rhs).abs() < 1e-9, "{lhs} vs {rhs}");
         assert!((acc.unrealized_pnl(mark) - 4.0).abs() < 1e-9);
     }
+
+    #[test]
+    fn an_inverse_short_books_pnl_and_funding_in_coins() {
+        // BTCUSD: tick 0.5 USD, one lot = one 1-USD contract, 1 BTC of cash.
+        let mut inst = Instrument::new("BTCUSD", 0.5, 1.0);
+        inst.inverse = true;
+        let mut acc = Account::new(&inst, 1.0);
+        // Short 20,000 contracts at 25,000 USD: 0.8 BTC of notional.
+        acc.apply_fill(Side::Sell, 50_000, 20_000, 0.0);
+        assert_eq!(acc.cash(), 1.0);
+        // Funding 1 bp at 25,000 USD: the short receives 0.0001 × 0.8.
+        let paid = acc.apply_funding(0.0001, 50_000.0);
+        assert!((paid + 0.000_08).abs() < 1e-15, "{paid}");
+        // Bought back at 20,000 USD: −20,000 × (1/25,000 − 1/20,000) = 0.2.
+        acc.apply_fill(Side::Buy, 40_000, 20_000, 0.0);
+        assert_eq!(acc.position_lots(), 0);
+        assert!((acc.realized_pnl() - 0.2).abs() < 1e-12);
+        assert!((acc.cash() - 1.200_08).abs() < 1e-12, "{}", acc.cash());
+        assert!((acc.equity(40_000.0) - 1.200_08).abs() < 1e-12);
+        assert!((acc.funding_paid() + 0.000_08).abs() < 1e-15);
+    }
 }
