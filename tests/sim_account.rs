@@ -18,7 +18,8 @@ use ticklab::sim::{
     Engine, LatencyConfig, Liquidity, OrderId, OrderState, OrderUpdate, Reason, RunConfig,
     RunRecord, SampleCause, UpdateKind, Wake,
 };
-use ticklab::strategy::Ctx;
+use ticklab::strategy::python::{PythonOptions, PythonSpec, PythonStrategy};
+use ticklab::strategy::{run_to_end, Ctx};
 
 /// Tick 1, lot 1: one tick on one lot is worth 1 currency unit.
 fn instrument() -> Instrument {
@@ -574,4 +575,76 @@ fn instrument_toml_reads_the_margin_fields_and_checks_them() {
         err.to_string(),
         "X/instrument.toml: field `initial_margin_rate`: must be a positive number, got 0"
     );
+}
+
+/// A Python strategy goes 10× long before a funding event and a gap down.
+const PROBE_PY: &str = r##"
+import ticklab
+
+class Probe(ticklab.Strategy):
+    def __init__(self):
+        self.sent = False
+
+    def on_market(self, ctx, ev):
+        if ev.kind == ticklab.EventKind.FUNDING:
+            ctx.log(f"funding {ev.price!r} position {ctx.position} cash {ctx.cash:.4f}")
+        elif not self.sent and ctx.book.best_ask is not None:
+            self.sent = True
+            ctx.buy(90)
+
+    def on_depth(self, ctx, ev):
+        if ev.kind == ticklab.EventKind.FUNDING:
+            ctx.log("on_depth saw a funding event")
+
+    def on_order(self, ctx, update):
+        if update.kind == ticklab.UpdateKind.ACCEPTED and update.reason:
+            ctx.log(f"#{update.order_id} {update.side.value}: {update.reason}")
+"##;
+
+#[test]
+fn a_python_strategy_sees_funding_and_its_liquidation() {
+    let mut inst = perp();
+    inst.taker_fee_rate = 0.001;
+    let events = [
+        bid(0, 99, 100),
+        ask(0, 100, 100),
+        MarketEvent::funding(50, 0.000_1),
+        mid_batch(bid(100, 99, 0)),
+        mid_batch(bid(100, 93, 50)),
+        mid_batch(bid(100, 92, 100)),
+        mid_batch(ask(100, 100, 0)),
+        ask(100, 94, 100),
+        bid(1_000, 91, 1),
+    ];
+    let dir = tempfile::TempDir::new().unwrap();
+    let path = dir.path().join("probe.py");
+    std::fs::write(&path, PROBE_PY).unwrap();
+    let strategy = PythonStrategy::new(
+        PythonSpec {
+            path,
+            class: None,
+            params: toml::Table::new(),
+        },
+        PythonOptions::default(),
+    );
+    let engine = Engine::from_slice(inst, &config(1_000.0), &events).unwrap();
+    let record = run_to_end(engine, strategy).unwrap();
+
+    // Bought 90 at 100 (fee 9): cash −8,009. Funding 1 bp of 90 × 99.5 =
+    // 0.8955. At the gap equity is −8,009.8955 + 90 × 93.5 = 405.1045,
+    // below 0.05 × 8,415 = 420.75.
+    let lines: Vec<&str> = record.logs.iter().map(|l| l.text.as_str()).collect();
+    assert_eq!(
+        lines,
+        [
+            "funding 0.0001 position 90.0 cash -8009.8955",
+            "#2 sell: liquidation: equity 405.1045 below maintenance margin 420.75",
+            "liquidation: equity 405.1045 below maintenance margin 420.75; open orders \
+             canceled; order #2 sold 90 of 90 lots at market, average price 92.56",
+        ]
+    );
+    let last = record.equity.last().unwrap().account;
+    // 1,000 − 670 − 17.33 − 0.8955.
+    assert!(close(last.equity, 311.7745), "{last:?}");
+    assert!(close(last.funding_paid, 0.8955), "{last:?}");
 }
