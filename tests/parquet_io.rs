@@ -259,6 +259,16 @@ fn varied_events(count: usize) -> Vec<MarketEvent> {
             }
             let kind = EventKind::ALL[i % EventKind::ALL.len()];
             let side = [Side::Buy, Side::Sell, Side::None][(next() % 3) as usize];
+            if kind == EventKind::Funding {
+                // A funding row holds its rate in the price column.
+                let rate = (next() % 2_001) as f64 * 1e-6 - 0.001;
+                return MarketEvent {
+                    exch_ts,
+                    local_ts: exch_ts + (next() % 2_000_000) as i64,
+                    flags: (next() % 4) as u8,
+                    ..MarketEvent::funding(exch_ts, rate)
+                };
+            }
             MarketEvent {
                 exch_ts,
                 local_ts: exch_ts + (next() % 2_000_000) as i64,

@@ -62,6 +62,7 @@ class EventKind(str, enum.Enum):
     MODIFY = "modify"
     CANCEL = "cancel"
     FILL = "fill"
+    FUNDING = "funding"
 
 class UpdateKind(str, enum.Enum):
     """What an order update reports."""
@@ -113,7 +114,8 @@ class MarketEvent:
     @property
     def side(self) -> Side: ...
     @property
-    def price(self) -> float: ...
+    def price(self) -> float:
+        """The price; for a FUNDING event, the funding rate (a fraction)."""
     @property
     def qty(self) -> float:
         """The level's new size (book events) or the traded size (trades)."""
@@ -355,7 +357,8 @@ class Strategy:
         """The best bid or ask (price or size) changed and the book is
         consistent."""
     def on_market(self, ctx: Ctx, ev: MarketEvent) -> None:
-        """Every market event (called before on_trade / on_depth / on_bbo)."""
+        """Every market event (called before on_trade / on_depth / on_bbo);
+        the only callback that sees FUNDING events."""
     def on_order(self, ctx: Ctx, update: OrderUpdate) -> None:
         """An answer from the exchange about one of our orders."""
     def on_timer(self, ctx: Ctx, ts: int) -> None:

@@ -32,11 +32,16 @@ pub enum EventKind {
     Cancel = 7,
     /// L3: order `order_id` traded `qty` lots at `price`.
     Fill = 8,
+    /// A funding payment of a perpetual falls due: each open position pays
+    /// (or, when negative, receives) its notional × the rate. The rate is
+    /// [`MarketEvent::funding_rate`]; `price` and `qty` are 0. The book
+    /// ignores it.
+    Funding = 9,
 }
 
 impl EventKind {
     /// Every kind, in discriminant order.
-    pub const ALL: [EventKind; 9] = [
+    pub const ALL: [EventKind; 10] = [
         EventKind::Depth,
         EventKind::Trade,
         EventKind::Bbo,
@@ -46,6 +51,7 @@ impl EventKind {
         EventKind::Modify,
         EventKind::Cancel,
         EventKind::Fill,
+        EventKind::Funding,
     ];
 
     /// The lower-case name used in files (`"depth"`, `"trade"`, ...).
@@ -60,6 +66,7 @@ impl EventKind {
             EventKind::Modify => "modify",
             EventKind::Cancel => "cancel",
             EventKind::Fill => "fill",
+            EventKind::Funding => "funding",
         }
     }
 
@@ -216,7 +223,8 @@ pub struct MarketEvent {
     pub price: i64,
     /// Quantity in lots: the new level quantity (depth) or the traded size.
     pub qty: i64,
-    /// Exchange order id for L3 events, else 0.
+    /// Exchange order id for L3 events; the funding rate's `f64` bits for
+    /// [`EventKind::Funding`]; else 0.
     pub order_id: u64,
     /// What happened.
     pub kind: EventKind,
@@ -247,6 +255,28 @@ impl MarketEvent {
             kind: EventKind::Trade,
             ..Self::depth(ts, aggressor, price, qty)
         }
+    }
+
+    /// A funding event at `ts`: positions pay `rate` (a fraction, e.g.
+    /// 0.0001 = 1 bp; positive = longs pay shorts) of their notional. The
+    /// rate travels bit for bit in `order_id`.
+    pub fn funding(ts: i64, rate: f64) -> Self {
+        MarketEvent {
+            exch_ts: ts,
+            local_ts: ts,
+            price: 0,
+            qty: 0,
+            order_id: rate.to_bits(),
+            kind: EventKind::Funding,
+            side: Side::None,
+            flags: flags::LAST_IN_BATCH,
+        }
+    }
+
+    /// The funding rate of a [`EventKind::Funding`] event, as a fraction of
+    /// notional; `None` for other kinds.
+    pub fn funding_rate(&self) -> Option<f64> {
+        (self.kind == EventKind::Funding).then(|| f64::from_bits(self.order_id))
     }
 
     /// The same event, seen locally at `local_ts`.

@@ -91,10 +91,32 @@ pub struct Instrument {
     /// Free text: venue, origin of the data (e.g. "synthetic, see README").
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
+    /// Margin an order or position needs, as a fraction of its notional:
+    /// 1.0 (the default) is fully funded, 0.1 is 10× leverage.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub initial_margin_rate: f64,
+    /// Margin below which the position is liquidated, as a fraction of its
+    /// notional at the mark; `None` (the default) is half the initial rate.
+    /// See [`Instrument::maintenance_rate`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maintenance_margin_rate: Option<f64>,
+    /// An inverse (coin-margined) contract, like BTCUSD perpetuals: one lot
+    /// is `lot_size` contracts of `contract_multiplier` quote-currency
+    /// units, and PnL, fees, cash and equity are in the base currency.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub inverse: bool,
 }
 
 fn one() -> f64 {
     1.0
+}
+
+fn is_one(value: &f64) -> bool {
+    *value == 1.0
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 impl Instrument {
@@ -110,7 +132,16 @@ impl Instrument {
             fee_per_fill: 0.0,
             contract_multiplier: 1.0,
             description: String::new(),
+            initial_margin_rate: 1.0,
+            maintenance_margin_rate: None,
+            inverse: false,
         }
+    }
+
+    /// The maintenance margin rate: as given, else half the initial rate.
+    pub fn maintenance_rate(&self) -> f64 {
+        self.maintenance_margin_rate
+            .unwrap_or(self.initial_margin_rate / 2.0)
     }
 
     /// Reads and validates an `instrument.toml`.
@@ -182,6 +213,30 @@ impl Instrument {
         }
         if self.currency.trim().is_empty() {
             return Err(invalid("currency", "must not be empty".into()));
+        }
+        self.validate_margin(path)
+    }
+
+    /// Checks the margin rates: `0 < initial`, `0 <= maintenance <= initial`.
+    fn validate_margin(&self, path: &Path) -> Result<(), InstrumentError> {
+        let invalid = |field: &'static str, reason: String| InstrumentError::Invalid {
+            path: path.to_owned(),
+            field,
+            reason,
+        };
+        let initial = self.initial_margin_rate;
+        if !(initial.is_finite() && initial > 0.0) {
+            return Err(invalid(
+                "initial_margin_rate",
+                format!("must be a positive number, got {initial}"),
+            ));
+        }
+        let maintenance = self.maintenance_rate();
+        if !(maintenance.is_finite() && (0.0..=initial).contains(&maintenance)) {
+            return Err(invalid(
+                "maintenance_margin_rate",
+                format!("must be between 0 and initial_margin_rate ({initial}), got {maintenance}"),
+            ));
         }
         Ok(())
     }

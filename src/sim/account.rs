@@ -1,56 +1,74 @@
-//! The trading account: position, average entry price, cash, PnL and fees.
+//! The trading account: position, average entry price, cash, PnL, fees,
+//! funding and margin.
 //!
-//! Quantities are integer lots and prices integer ticks; money is `f64` in the
-//! instrument's currency, converted with one factor, the value of one tick on
-//! one lot (`tick_size · lot_size · contract_multiplier`).
+//! Quantities are integer lots and prices integer ticks; money is `f64` in
+//! the account currency, valued by the instrument's [`ContractValue`]: the
+//! quote currency for a linear instrument, the base currency for an inverse
+//! one.
 //!
-//! The books balance at every step:
-//! `equity − initial_cash = realized_pnl + unrealized_pnl − fees_paid`.
+//! Cash: for a linear instrument a buy pays its notional out of cash and a
+//! sell receives it (a short holds its proceeds), so equity is cash plus the
+//! position at the mark. For an inverse instrument cash is the margin
+//! balance in the base currency, `initial + realized − fees − funding`, and
+//! equity is cash plus the unrealized PnL. Either way the books balance at
+//! every step:
+//! `equity − initial_cash = realized_pnl + unrealized_pnl − fees_paid − funding_paid`.
+//!
+//! Margin (see `sim::margin` for the rules): the initial rate prices what
+//! orders and positions need, the maintenance rate what a position must keep.
 
 use serde::{Deserialize, Serialize};
 
 use crate::market::{Instrument, Side};
+use crate::sim::contract::ContractValue;
 
 /// Position, cash and PnL of one instrument.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Account {
-    tick_value: f64,
+    value: ContractValue,
+    initial_margin_rate: f64,
+    maintenance_margin_rate: f64,
     initial_cash: f64,
     cash: f64,
     position_lots: i64,
     avg_entry_ticks: f64,
     realized_pnl: f64,
     fees_paid: f64,
+    funding_paid: f64,
     traded_lots: i64,
     traded_notional: f64,
     fill_count: u64,
 }
 
 impl Account {
-    /// A flat account holding `initial_cash` currency units.
+    /// A flat account holding `initial_cash` (currency units; base currency
+    /// for an inverse instrument).
     pub fn new(instrument: &Instrument, initial_cash: f64) -> Self {
         Account {
-            tick_value: instrument.tick_size * instrument.lot_size * instrument.contract_multiplier,
+            value: ContractValue::from_instrument(instrument),
+            initial_margin_rate: instrument.initial_margin_rate,
+            maintenance_margin_rate: instrument.maintenance_rate(),
             initial_cash,
             cash: initial_cash,
             position_lots: 0,
             avg_entry_ticks: 0.0,
             realized_pnl: 0.0,
             fees_paid: 0.0,
+            funding_paid: 0.0,
             traded_lots: 0,
             traded_notional: 0.0,
             fill_count: 0,
         }
     }
 
-    /// Currency value of one tick on one lot.
-    pub fn tick_value(&self) -> f64 {
-        self.tick_value
+    /// How the instrument's ticks and lots turn into money.
+    pub fn contract_value(&self) -> ContractValue {
+        self.value
     }
 
-    /// Currency value of `qty_lots` at `price_ticks`.
+    /// Money value of `qty_lots` (signed) at `price_ticks`.
     pub fn notional(&self, price_ticks: f64, qty_lots: i64) -> f64 {
-        price_ticks * qty_lots as f64 * self.tick_value
+        self.value.notional(price_ticks, qty_lots)
     }
 
     /// Books a fill: `side` bought or sold `qty_lots` at `price_ticks`,
@@ -61,7 +79,12 @@ impl Account {
             return;
         }
         let price = price_ticks as f64;
-        self.cash -= self.notional(price, signed) + fee;
+        let inverse = self.value.is_inverse();
+        if inverse {
+            self.cash -= fee;
+        } else {
+            self.cash -= self.notional(price, signed) + fee;
+        }
         self.fees_paid += fee;
         self.traded_lots += qty_lots;
         self.traded_notional += self.notional(price, qty_lots).abs();
@@ -71,14 +94,20 @@ impl Account {
         let new = old + signed;
         if old == 0 || old.signum() == signed.signum() {
             // Opening or adding: the average moves to the weighted mean.
-            let (old_abs, new_abs) = (old.abs() as f64, new.abs() as f64);
             self.avg_entry_ticks =
-                (self.avg_entry_ticks * old_abs + price * signed.abs() as f64) / new_abs;
+                self.value
+                    .average_entry(self.avg_entry_ticks, old.abs(), price, signed.abs());
         } else {
             // Reducing, closing or flipping: the closed part realizes PnL at
             // the old average; a flip opens the rest at the fill price.
             let closed = signed.abs().min(old.abs());
-            self.realized_pnl += self.notional(price - self.avg_entry_ticks, closed * old.signum());
+            let pnl = self
+                .value
+                .pnl(self.avg_entry_ticks, price, closed * old.signum());
+            self.realized_pnl += pnl;
+            if inverse {
+                self.cash += pnl;
+            }
             if new == 0 {
                 self.avg_entry_ticks = 0.0;
             } else if new.signum() != old.signum() {
@@ -86,6 +115,38 @@ impl Account {
             }
         }
         self.position_lots = new;
+    }
+
+    /// Books a funding payment at rate `rate` (a fraction; positive = longs
+    /// pay) on the position valued at `mark_ticks`; returns what the account
+    /// paid (negative = received), currency units.
+    pub fn apply_funding(&mut self, rate: f64, mark_ticks: f64) -> f64 {
+        if self.position_lots == 0 {
+            return 0.0;
+        }
+        let paid = rate * self.notional(mark_ticks, self.position_lots);
+        self.pay_funding(paid);
+        paid
+    }
+
+    /// Books a funding payment of `paid` currency units (negative =
+    /// received), as computed by [`Account::apply_funding`] on the venue's
+    /// own account.
+    pub fn pay_funding(&mut self, paid: f64) {
+        self.cash -= paid;
+        self.funding_paid += paid;
+    }
+
+    /// Initial margin of `qty_lots` (absolute) at `price_ticks`: what an
+    /// order or position of that size needs, currency units.
+    pub fn initial_margin(&self, price_ticks: f64, qty_lots: i64) -> f64 {
+        self.initial_margin_rate * self.notional(price_ticks, qty_lots.abs()).abs()
+    }
+
+    /// Maintenance margin of the open position marked at `mark_ticks`:
+    /// equity below it liquidates the position, currency units.
+    pub fn maintenance_margin(&self, mark_ticks: f64) -> f64 {
+        self.maintenance_margin_rate * self.notional(mark_ticks, self.position_lots.abs()).abs()
     }
 
     /// Cash, currency units.
@@ -118,17 +179,29 @@ impl Account {
         self.fees_paid
     }
 
+    /// Funding paid so far, currency units (negative when received).
+    pub fn funding_paid(&self) -> f64 {
+        self.funding_paid
+    }
+
     /// PnL of the open position marked at `mark_ticks`, currency units.
     pub fn unrealized_pnl(&self, mark_ticks: f64) -> f64 {
         if self.position_lots == 0 {
             return 0.0;
         }
-        self.notional(mark_ticks - self.avg_entry_ticks, self.position_lots)
+        self.value
+            .pnl(self.avg_entry_ticks, mark_ticks, self.position_lots)
     }
 
-    /// Cash plus the position marked at `mark_ticks`, currency units.
+    /// What the account is worth with the position marked at `mark_ticks`,
+    /// currency units: cash plus the position (linear), cash plus the
+    /// unrealized PnL (inverse).
     pub fn equity(&self, mark_ticks: f64) -> f64 {
-        self.cash + self.notional(mark_ticks, self.position_lots)
+        if self.value.is_inverse() {
+            self.cash + self.unrealized_pnl(mark_ticks)
+        } else {
+            self.cash + self.notional(mark_ticks, self.position_lots)
+        }
     }
 
     /// Lots bought and sold so far.
@@ -157,6 +230,7 @@ impl Account {
             fees_paid: self.fees_paid,
             equity: self.equity(mark_ticks),
             mark_ticks,
+            funding_paid: self.funding_paid,
         }
     }
 }
@@ -180,6 +254,9 @@ pub struct AccountSnapshot {
     pub equity: f64,
     /// The mark price (mid), ticks.
     pub mark_ticks: f64,
+    /// Funding paid (negative = received), currency units.
+    #[serde(default)]
+    pub funding_paid: f64,
 }
 
 #[cfg(test)]
@@ -203,5 +280,26 @@ mod tests {
         let rhs = acc.realized_pnl() + acc.unrealized_pnl(mark) - acc.fees_paid();
         assert!((lhs - rhs).abs() < 1e-9, "{lhs} vs {rhs}");
         assert!((acc.unrealized_pnl(mark) - 4.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn an_inverse_short_books_pnl_and_funding_in_coins() {
+        // BTCUSD: tick 0.5 USD, one lot = one 1-USD contract, 1 BTC of cash.
+        let mut inst = Instrument::new("BTCUSD", 0.5, 1.0);
+        inst.inverse = true;
+        let mut acc = Account::new(&inst, 1.0);
+        // Short 20,000 contracts at 25,000 USD: 0.8 BTC of notional.
+        acc.apply_fill(Side::Sell, 50_000, 20_000, 0.0);
+        assert_eq!(acc.cash(), 1.0);
+        // Funding 1 bp at 25,000 USD: the short receives 0.0001 × 0.8.
+        let paid = acc.apply_funding(0.0001, 50_000.0);
+        assert!((paid + 0.000_08).abs() < 1e-15, "{paid}");
+        // Bought back at 20,000 USD: −20,000 × (1/25,000 − 1/20,000) = 0.2.
+        acc.apply_fill(Side::Buy, 40_000, 20_000, 0.0);
+        assert_eq!(acc.position_lots(), 0);
+        assert!((acc.realized_pnl() - 0.2).abs() < 1e-12);
+        assert!((acc.cash() - 1.200_08).abs() < 1e-12, "{}", acc.cash());
+        assert!((acc.equity(40_000.0) - 1.200_08).abs() < 1e-12);
+        assert!((acc.funding_paid() + 0.000_08).abs() < 1e-15);
     }
 }

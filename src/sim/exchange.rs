@@ -13,6 +13,7 @@ use std::collections::VecDeque;
 use crate::book::L2Book;
 use crate::market::Side;
 use crate::sim::consumed::Consumed;
+use crate::sim::contract::ContractValue;
 use crate::sim::fees::FeeModel;
 use crate::sim::id_hash::IdMap;
 use crate::sim::impact::ImpactModel;
@@ -81,8 +82,8 @@ pub(crate) struct Exchange {
     /// Our stop orders waiting for their trigger, in arrival order.
     pub stops: Vec<ExchOrder>,
     pub models: ExchangeModels,
-    /// Currency value of one tick on one lot.
-    pub tick_value: f64,
+    /// What ticks and lots are worth (fees are charged on it).
+    pub value: ContractValue,
     /// Updates produced, drained by the engine after each step.
     pub out: Vec<OrderUpdate>,
     /// Queue estimate changes, drained by the local side.
@@ -105,14 +106,14 @@ pub(crate) struct Exchange {
 }
 
 impl Exchange {
-    pub(crate) fn new(models: ExchangeModels, tick_value: f64) -> Self {
+    pub(crate) fn new(models: ExchangeModels, value: ContractValue) -> Self {
         Exchange {
             book: L2Book::new(),
             consumed: Consumed::default(),
             resting: Vec::new(),
             stops: Vec::new(),
             models,
-            tick_value,
+            value,
             out: Vec::new(),
             queue_log: VecDeque::new(),
             last_sent: IdMap::default(),
@@ -356,7 +357,7 @@ impl Exchange {
         qty_lots: i64,
         liquidity: Liquidity,
     ) {
-        let notional = price_ticks as f64 * qty_lots as f64 * self.tick_value;
+        let notional = self.value.notional(price_ticks as f64, qty_lots);
         let fee = self.models.fees.fee(notional, qty_lots, liquidity);
         order.filled_lots += qty_lots;
         order.filled_value += price_ticks as f64 * qty_lots as f64;

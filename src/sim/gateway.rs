@@ -6,14 +6,16 @@
 //! engine so that hosts and tests can drive it directly.
 
 use crate::book::L2Book;
-use crate::market::Instrument;
+use crate::market::{Instrument, Side};
 use crate::sim::account::Account;
 use crate::sim::engine::{Engine, TimerId};
 use crate::sim::local::OpenOrder;
+use crate::sim::margin;
 use crate::sim::order::{
     OrderError, OrderId, OrderMsg, OrderRequest, OrderState, OrderType, MAX_BATCH_ORDERS,
 };
 use crate::sim::record::LogRecord;
+use crate::sim::risk::Exposure;
 use crate::sim::update::{OrderUpdate, Reason, UpdateKind};
 
 impl Engine<'_> {
@@ -86,10 +88,11 @@ impl Engine<'_> {
         let now = self.local.now_ns;
         let order = OpenOrder::new(id, &request, now);
         let exposure = self.local.exposure();
-        if let Err(reason) = self
+        let checked = self
             .risk
             .check_new(&exposure, request.side, request.qty_lots)
-        {
+            .and_then(|()| self.check_margin(&exposure, &request, request.qty_lots));
+        if let Err(reason) = checked {
             let mut rejected = order;
             rejected.state = OrderState::Rejected;
             self.answer_locally(&rejected, UpdateKind::Rejected, reason);
@@ -159,10 +162,23 @@ impl Engine<'_> {
             });
         }
         let extra_lots = qty_lots - order.qty_lots;
-        if let Err(reason) = self
+        let checked = self
             .risk
             .check_modify(&exposure, order.side, qty_lots, extra_lots)
-        {
+            .and_then(|()| {
+                // The order's working lots at their new price, in place of
+                // the old ones.
+                let mut without = exposure;
+                match order.side {
+                    Side::Buy => without.open_buy_lots -= order.leaves_lots(),
+                    Side::Sell => without.open_sell_lots -= order.leaves_lots(),
+                    Side::None => {}
+                }
+                let request = OrderRequest::limit(order.side, price_ticks, qty_lots);
+                let leaves_lots = qty_lots - order.filled_lots;
+                self.check_margin_replacing(&exposure, &without, &request, leaves_lots)
+            });
+        if let Err(reason) = checked {
             self.answer_locally(&order, UpdateKind::ModifyRejected, reason);
             return Ok(());
         }
@@ -175,6 +191,55 @@ impl Engine<'_> {
             qty_lots,
         });
         Ok(())
+    }
+
+    /// Pre-trade margin (see `sim::margin`) of `lots` more of `request`
+    /// with `exposure` working.
+    fn check_margin(
+        &self,
+        exposure: &Exposure,
+        request: &OrderRequest,
+        lots: i64,
+    ) -> Result<(), Reason> {
+        self.check_margin_replacing(exposure, exposure, request, lots)
+    }
+
+    /// Pre-trade margin of `lots` of `request` added to `without`, where
+    /// `exposure` is what works now: refused only when the worst case grows
+    /// past what equity covers.
+    fn check_margin_replacing(
+        &self,
+        exposure: &Exposure,
+        without: &Exposure,
+        request: &OrderRequest,
+        lots: i64,
+    ) -> Result<(), Reason> {
+        let Some(price_ticks) = self.margin_price_ticks(request) else {
+            return Ok(());
+        };
+        let mark_ticks = self.local.book.mid_ticks().unwrap_or(price_ticks as f64);
+        margin::check_order(
+            &self.local.account,
+            margin::worst_case_lots(exposure, request.side, 0),
+            margin::worst_case_lots(without, request.side, lots),
+            price_ticks,
+            mark_ticks,
+        )
+    }
+
+    /// The price an order is valued at for margin: its limit or stop price,
+    /// or for a market order the best price it could take in the local book
+    /// (the local mid without one).
+    fn margin_price_ticks(&self, request: &OrderRequest) -> Option<i64> {
+        match request.order_type {
+            OrderType::Limit | OrderType::StopLimit => Some(request.price_ticks),
+            OrderType::StopMarket => Some(request.stop_price_ticks),
+            OrderType::Market => {
+                let book = &self.local.book;
+                book.best_price(request.side.opposite())
+                    .or_else(|| book.mid_ticks().map(|mid| mid.round() as i64))
+            }
+        }
     }
 
     /// Sets a timer for local time `ts_ns` (now, if that is past).

@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 use crate::book::L2Book;
-use crate::market::{Instrument, MarketEvent, Side};
+use crate::market::{EventKind, Instrument, MarketEvent, Side};
 use crate::sim::account::Account;
 use crate::sim::exchange::QueueChange;
 use crate::sim::order::{OrderId, OrderRequest, OrderState, OrderType, TimeInForce};
@@ -140,6 +140,9 @@ pub(crate) struct LocalSide {
     pub events_seen: u64,
     /// Local time, ns.
     pub now_ns: i64,
+    /// Funding the exchange booked for events the strategy has not seen
+    /// yet, in event order (see `sim::funding`).
+    pub funding_due: VecDeque<f64>,
 }
 
 impl LocalSide {
@@ -152,6 +155,7 @@ impl LocalSide {
             account: Account::new(instrument, initial_cash),
             events_seen: 0,
             now_ns: i64::MIN,
+            funding_due: VecDeque::new(),
         }
     }
 
@@ -159,6 +163,9 @@ impl LocalSide {
     #[inline]
     pub(crate) fn deliver(&mut self, ev: MarketEvent) {
         self.book.apply(&ev);
+        if ev.kind == EventKind::Funding {
+            self.pay_funding();
+        }
         self.events_seen += 1;
         self.now_ns = self.now_ns.max(ev.local_ts);
     }

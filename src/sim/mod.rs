@@ -17,14 +17,18 @@ pub mod account;
 mod booking;
 pub mod config;
 mod consumed;
+pub mod contract;
 pub mod engine;
 mod exchange;
 pub mod fees;
+mod funding;
 mod gateway;
 mod id_hash;
 pub mod impact;
 pub mod latency;
+mod liquidation;
 pub mod local;
+pub mod margin;
 pub mod order;
 mod passive;
 pub mod queue;
@@ -42,6 +46,7 @@ pub use account::{Account, AccountSnapshot};
 pub use config::{
     ConfigError, FeeConfig, ImpactConfig, LatencyConfig, Models, QueueConfig, RunConfig,
 };
+pub use contract::ContractValue;
 pub use engine::{Engine, EngineError, EngineSettings, TimerId, Wake};
 pub use fees::{FeeModel, MakerTakerFees};
 pub use impact::{ImpactModel, SqrtImpact};

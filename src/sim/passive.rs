@@ -78,6 +78,8 @@ impl Exchange {
                     self.l3_moves_resting(ev);
                 }
             }
+            // Funding moves money, not the book (see `sim::funding`).
+            EventKind::Funding => {}
         }
     }
 

@@ -51,6 +51,8 @@ pub enum SampleCause {
     Step,
     /// At the end of the run.
     Final,
+    /// Right after a funding payment (see `sim::funding`).
+    Funding,
 }
 
 /// The account at one exchange time, marked to the exchange-side mid.

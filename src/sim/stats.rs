@@ -14,9 +14,10 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::market::Instrument;
+use crate::sim::contract::ContractValue;
 use crate::sim::id_hash::IdMap;
 use crate::sim::record::{EquitySample, FillRecord, RecordSink, RunRecord, SampleCause};
-use crate::sim::update::{Liquidity, OrderUpdate, UpdateKind};
+use crate::sim::update::{Liquidity, OrderUpdate, Reason, UpdateKind};
 
 /// Seconds in the calendar year used to annualise.
 const SECONDS_PER_YEAR: f64 = 365.25 * 24.0 * 3600.0;
@@ -75,6 +76,12 @@ pub struct Stats {
     pub data_events: u64,
     /// Exchange time of the first and last equity sample, ns.
     pub span_ns: (i64, i64),
+    /// Times the venue liquidated the account (see `sim::liquidation`).
+    #[serde(default)]
+    pub liquidations: u64,
+    /// Funding paid (negative = received), currency units.
+    #[serde(default)]
+    pub funding_paid: f64,
 }
 
 impl Stats {
@@ -172,6 +179,7 @@ pub struct StatsBuilder {
     traded_lots: i64,
     turnover: f64,
     max_inventory_lots: i64,
+    liquidations: u64,
 }
 
 impl StatsBuilder {
@@ -197,6 +205,7 @@ impl StatsBuilder {
             traded_lots: 0,
             turnover: 0.0,
             max_inventory_lots: 0,
+            liquidations: 0,
         }
     }
 
@@ -204,6 +213,11 @@ impl StatsBuilder {
     pub fn order(&mut self, update: &OrderUpdate) {
         if update.kind == UpdateKind::Rejected {
             self.orders_rejected += 1;
+        }
+        if update.kind == UpdateKind::Accepted
+            && matches!(update.reason, Some(Reason::Liquidation { .. }))
+        {
+            self.liquidations += 1;
         }
         let id = update.order_id.0;
         if self.done.contains(id) {
@@ -230,10 +244,15 @@ impl StatsBuilder {
             self.queue_ns_total += i128::from(fill.time_in_queue_ns);
         }
         self.traded_lots += fill.qty_lots;
-        self.turnover += self
-            .instrument
-            .notional(fill.price_ticks, fill.qty_lots)
-            .abs();
+        self.turnover += if self.instrument.inverse {
+            ContractValue::from_instrument(&self.instrument)
+                .notional(fill.price_ticks as f64, fill.qty_lots)
+                .abs()
+        } else {
+            self.instrument
+                .notional(fill.price_ticks, fill.qty_lots)
+                .abs()
+        };
         self.max_inventory_lots = self.max_inventory_lots.max(fill.position_after_lots.abs());
     }
 
@@ -295,6 +314,8 @@ impl StatsBuilder {
                 self.first_ts_ns.unwrap_or(0),
                 self.last.map_or(0, |s| s.ts_ns),
             ),
+            liquidations: self.liquidations,
+            funding_paid: last.map_or(0.0, |a| a.funding_paid),
         }
     }
 }

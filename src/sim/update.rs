@@ -64,7 +64,7 @@ pub enum UpdateKind {
 }
 
 /// Why an order was rejected, canceled, or a request refused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum Reason {
     /// Pre-trade risk: the order is larger than the maximum order size.
@@ -115,6 +115,27 @@ pub enum Reason {
     NotModifiable,
     /// The new quantity is not above what has filled.
     ModifyBelowFilled,
+    /// Pre-trade margin: the initial margin of the worst-case position the
+    /// order would allow exceeds the account's equity (see `sim::margin`).
+    InsufficientMargin {
+        /// Worst-case position with the order, lots (absolute).
+        worst_lots: i64,
+        /// The price it is valued at, ticks.
+        price_ticks: i64,
+        /// Initial margin it needs, currency units.
+        required_margin: f64,
+        /// Equity of the account, currency units.
+        equity: f64,
+    },
+    /// The venue liquidated the account: equity fell below the maintenance
+    /// margin. Open orders are canceled with this reason, and the order that
+    /// closes the position carries it on every update.
+    Liquidation {
+        /// Equity when it happened, currency units.
+        equity: f64,
+        /// Maintenance margin of the position, currency units.
+        maintenance_margin: f64,
+    },
 }
 
 impl fmt::Display for Reason {
@@ -152,7 +173,39 @@ impl fmt::Display for Reason {
             Reason::UnknownOrder => f.write_str("unknown order"),
             Reason::NotModifiable => f.write_str("order cannot be modified"),
             Reason::ModifyBelowFilled => f.write_str("new quantity not above the filled quantity"),
+            Reason::InsufficientMargin {
+                worst_lots,
+                price_ticks,
+                required_margin,
+                equity,
+            } => write!(
+                f,
+                "insufficient margin: {worst_lots} lots at {price_ticks} ticks need {} \
+                 initial margin, equity is {}",
+                Money(required_margin),
+                Money(equity)
+            ),
+            Reason::Liquidation {
+                equity,
+                maintenance_margin,
+            } => write!(
+                f,
+                "liquidation: equity {} below maintenance margin {}",
+                Money(equity),
+                Money(maintenance_margin)
+            ),
         }
+    }
+}
+
+/// Money in a message: at most 8 decimals (a satoshi), trailing zeros cut.
+struct Money(f64);
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = format!("{:.8}", self.0);
+        let text = text.trim_end_matches('0').trim_end_matches('.');
+        f.write_str(if text == "-0" { "0" } else { text })
     }
 }
 
@@ -188,7 +241,8 @@ pub struct OrderUpdate {
     pub avg_fill_price_ticks: f64,
     /// The piece filled by this update, when `kind` is [`UpdateKind::Fill`].
     pub fill: Option<Fill>,
-    /// Why, for rejections, cancels, expiries and refused requests.
+    /// Why, for rejections, cancels, expiries and refused requests, and on
+    /// every update of a liquidation.
     pub reason: Option<Reason>,
     /// Exchange time at which it happened, ns.
     pub exch_ts_ns: i64,

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::codes::NULL_CODE;
 use super::columns::{Col, IntCol, RowGroupColumns};
+use super::funding;
 use super::grid::Grid;
 use super::schema::{columns, Layout};
 use super::{DataError, LocalTsPolicy};
@@ -85,6 +86,7 @@ pub(crate) struct Scratch {
     qty_lots: Vec<i64>,
     order_id: Vec<u64>,
     flags: Vec<u8>,
+    funding_rates: Vec<(usize, f64)>,
 }
 
 /// Time checks carried from batch to batch.
@@ -118,6 +120,12 @@ pub(crate) fn convert_batch(
         columns::LOCAL_TS,
         at,
     )?;
+    funding::take_rates(
+        &cols.kind.codes[..rows],
+        &mut cols.price,
+        &mut scratch.funding_rates,
+        at,
+    )?;
     Grid::price(instrument).convert(&cols.price, &mut scratch.price_ticks, at)?;
     Grid::qty(instrument).convert(&cols.qty, &mut scratch.qty_lots, at)?;
     order_ids(cols.order_id.as_mut(), rows, &mut scratch.order_id, at)?;
@@ -132,6 +140,7 @@ pub(crate) fn convert_batch(
     let order_ids = &scratch.order_id[..rows];
     let flags = &scratch.flags[..rows];
     let mut previous = times.prev_exch_ts_ns;
+    let first_event = out.len();
     out.reserve(rows);
     for index in 0..rows {
         let (kind, side) = (kinds[index], sides[index]);
@@ -178,6 +187,7 @@ pub(crate) fn convert_batch(
         });
     }
     times.prev_exch_ts_ns = previous;
+    funding::put_rates(&scratch.funding_rates, &mut out[first_event..]);
     Ok(())
 }
 

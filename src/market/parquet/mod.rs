@@ -31,6 +31,7 @@ mod codes;
 mod columns;
 mod convert;
 mod error;
+mod funding;
 mod grid;
 mod info;
 mod loader;

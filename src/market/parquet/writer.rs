@@ -202,12 +202,18 @@ impl EventWriter {
         buffer.local_ts.push(event.local_ts);
         buffer.kind.push(event.kind as u8);
         buffer.side.push(side_code(event.side, event.kind));
-        buffer
-            .price
-            .push(self.instrument.price_from_ticks(event.price));
+        // A funding event carries its rate in the price column, bit for bit.
+        let (price, order_id) = match event.funding_rate() {
+            Some(rate) => (rate, 0),
+            None => (
+                self.instrument.price_from_ticks(event.price),
+                event.order_id,
+            ),
+        };
+        buffer.price.push(price);
         buffer.qty.push(qty);
         // The column is annotated unsigned: the bit pattern is the u64.
-        buffer.order_id.push(event.order_id as i64);
+        buffer.order_id.push(order_id as i64);
         buffer.flags.push(i32::from(event.flags));
         let first = self
             .exch_ts_span_ns

@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 
-use crate::market::MarketEvent;
+use crate::market::{EventKind, MarketEvent};
 use crate::sim::record::SampleCause;
 
 use super::{Engine, EngineError};
@@ -122,6 +122,12 @@ impl Engine<'_> {
         self.exchange.on_market(&ev);
         if !self.exchange.out.is_empty() {
             self.route_exchange_output();
+        }
+        if ev.kind == EventKind::Funding {
+            self.exchange_funding(&ev);
+        }
+        if self.exch_account.position_lots() != 0 && ev.is_last_in_batch() {
+            self.check_liquidation();
         }
         if self.local_pos + 1 != self.batch_pos || !self.local.feed.is_empty() {
             // The strategy has events to see before this one.

@@ -209,14 +209,14 @@ impl<'a> Engine<'a> {
         source: impl EventSource<'a> + 'a,
     ) -> Self {
         let exch_account = Account::new(&instrument, settings.initial_cash);
-        let tick_value = exch_account.tick_value();
+        let value = exch_account.contract_value();
         let exchange = Exchange::new(
             ExchangeModels {
                 queue: models.queue,
                 fees: models.fees,
                 impact: models.impact,
             },
-            tick_value,
+            value,
         );
         let local = LocalSide::new(&instrument, settings.initial_cash);
         let record = RunRecord {
@@ -318,6 +318,7 @@ impl<'a> Engine<'a> {
                     if let Some(msg) = self.to_exchange.pop() {
                         self.exchange.on_order_msg(msg.item, msg.ts);
                         self.route_exchange_output();
+                        self.check_liquidation();
                         self.local.apply_queue_changes(&mut self.exchange.queue_log);
                         self.forget_final_orders();
                     }
@@ -334,6 +335,7 @@ impl<'a> Engine<'a> {
                     if let Some(answer) = self.to_local.pop() {
                         self.local.now_ns = self.local.now_ns.max(answer.ts);
                         self.local.apply_update(&answer.item);
+                        self.note_liquidation(&answer.item);
                         if answer.item.state.is_final() {
                             self.forgettable
                                 .push_back((self.last_entry_seq, answer.item.order_id));

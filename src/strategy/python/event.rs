@@ -48,10 +48,13 @@ impl PyMarketEvent {
         Ok(module::shared(py)?.side(py, self.ev.side))
     }
 
-    /// Price.
+    /// Price; for a funding event, the funding rate (a fraction).
     #[getter]
     fn price(&self) -> f64 {
-        self.units.price(self.ev.price)
+        match self.ev.funding_rate() {
+            Some(rate) => rate,
+            None => self.units.price(self.ev.price),
+        }
     }
 
     /// Quantity: the level's new size (book events) or the traded size.

@@ -266,6 +266,7 @@ impl Strategy for PythonStrategy {
             EventKind::Trade | EventKind::Fill => {
                 callbacks.on_trade.as_ref().map(|f| ("on_trade", f))
             }
+            EventKind::Funding => None,
             _ => callbacks.on_depth.as_ref().map(|f| ("on_depth", f)),
         };
         let touch = touch_of(ctx);

@@ -33,7 +33,7 @@ pub(crate) struct Shared {
     /// `ticklab.Book`.
     pub book_class: Py<PyType>,
     side: [Py<PyAny>; 3],
-    event_kind: [Py<PyAny>; 9],
+    event_kind: [Py<PyAny>; 10],
     order_status: [Py<PyAny>; 7],
     order_type: [Py<PyAny>; 4],
     tif: [Py<PyAny>; 4],
@@ -99,6 +99,7 @@ fn build(py: Python<'_>) -> PyResult<Shared> {
             "EventKind",
             &[
                 "DEPTH", "TRADE", "BBO", "CLEAR", "SNAPSHOT", "ADD", "MODIFY", "CANCEL", "FILL",
+                "FUNDING",
             ],
         )?)?,
         order_status: array(members(

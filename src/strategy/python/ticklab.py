@@ -79,6 +79,7 @@ class EventKind(_StrEnum):
     MODIFY = "modify"
     CANCEL = "cancel"
     FILL = "fill"
+    FUNDING = "funding"
 
 
 class UpdateKind(_StrEnum):
