@@ -202,9 +202,12 @@ impl EventWriter {
         buffer.local_ts.push(event.local_ts);
         buffer.kind.push(event.kind as u8);
         buffer.side.push(side_code(event.side, event.kind));
-        buffer
-            .price
-            .push(self.instrument.price_from_ticks(event.price));
+        // A half-tick trade is written at its exact price (the reader takes
+        // the half tick off again).
+        buffer.price.push(
+            self.instrument
+                .trade_price(event.price, event.is_half_tick()),
+        );
         buffer.qty.push(qty);
         // The column is annotated unsigned: the bit pattern is the u64.
         buffer.order_id.push(event.order_id as i64);

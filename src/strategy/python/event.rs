@@ -48,10 +48,15 @@ impl PyMarketEvent {
         Ok(module::shared(py)?.side(py, self.ev.side))
     }
 
-    /// Price.
+    /// Price (a trade between two ticks, e.g. a hidden execution at half a
+    /// cent, reads its exact price).
     #[getter]
     fn price(&self) -> f64 {
-        self.units.price(self.ev.price)
+        if self.ev.is_half_tick() {
+            self.units.instrument().trade_price(self.ev.price, true)
+        } else {
+            self.units.price(self.ev.price)
+        }
     }
 
     /// Quantity: the level's new size (book events) or the traded size.
