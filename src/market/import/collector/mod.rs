@@ -128,7 +128,9 @@ impl CollectorSource {
             .first()
             .ok_or_else(|| ImportError::Options("no capture files".into()))?;
         for path in paths {
-            if let Some(what) = super::sniff::binary_format(path) {
+            let not_capture = super::sniff::binary_format(path)
+                .filter(|what| !what.contains("collector capture"));
+            if let Some(what) = not_capture {
                 return Err(ImportError::format(
                     path,
                     format!("not a collector capture: the file looks like {what}"),
