@@ -794,8 +794,8 @@ fn npy(records: &[Vec<u8>]) -> Vec<u8> {
 fn zip64_deflated(name: &str, data: &[u8]) -> Vec<u8> {
     let mut encoder =
         flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(data).unwrap();
-    let deflated = encoder.finish().unwrap();
+    encoder.write_all(data).expect("deflate in memory");
+    let deflated = encoder.finish().expect("deflate in memory");
     let mut crc = flate2::Crc::new();
     crc.update(data);
     let zip64_extra = || {

@@ -810,7 +810,7 @@ fn convert_to_temp(
     tick: f64,
     lot: f64,
 ) -> (tempfile::TempDir, import::ConvertSummary) {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("a real sample as its README describes");
     let summary = import::convert(
         format,
         inputs,
@@ -822,7 +822,11 @@ fn convert_to_temp(
 }
 
 fn steps(text: &str, step: f64) -> i64 {
-    (text.parse::<f64>().unwrap() / step).round() as i64
+    (text
+        .parse::<f64>()
+        .expect("a real sample as its README describes")
+        / step)
+        .round() as i64
 }
 
 /// The top of a book kept as price → qty maps.
@@ -866,7 +870,7 @@ fn binance_facts(path: &Path, tick: f64, lot: f64) -> BinanceFacts {
     use std::collections::BTreeMap;
     use std::io::BufRead;
     let text = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(
-        std::fs::File::open(path).unwrap(),
+        std::fs::File::open(path).expect("a real sample as its README describes"),
     ));
     let mut bids = BTreeMap::new();
     let mut asks = BTreeMap::new();
@@ -889,8 +893,12 @@ fn binance_facts(path: &Path, tick: f64, lot: f64) -> BinanceFacts {
                  asks: &mut BTreeMap<i64, i64>,
                  last_u: &mut Option<u64>,
                  facts: &mut BinanceFacts| {
-        let u = diff["u"].as_u64().unwrap();
-        let first = diff["U"].as_u64().unwrap();
+        let u = diff["u"]
+            .as_u64()
+            .expect("a real sample as its README describes");
+        let first = diff["U"]
+            .as_u64()
+            .expect("a real sample as its README describes");
         if let Some(prev) = *last_u {
             let continues = match diff["pu"].as_u64() {
                 Some(pu) => pu == prev,
@@ -899,9 +907,22 @@ fn binance_facts(path: &Path, tick: f64, lot: f64) -> BinanceFacts {
             facts.chain_breaks += usize::from(!continues);
         }
         for (side, book) in [("b", &mut *bids), ("a", &mut *asks)] {
-            for level in diff[side].as_array().unwrap() {
-                let price = steps(level[0].as_str().unwrap(), tick);
-                let qty = steps(level[1].as_str().unwrap(), lot);
+            for level in diff[side]
+                .as_array()
+                .expect("a real sample as its README describes")
+            {
+                let price = steps(
+                    level[0]
+                        .as_str()
+                        .expect("a real sample as its README describes"),
+                    tick,
+                );
+                let qty = steps(
+                    level[1]
+                        .as_str()
+                        .expect("a real sample as its README describes"),
+                    lot,
+                );
                 if qty == 0 {
                     book.remove(&price);
                 } else {
@@ -910,27 +931,51 @@ fn binance_facts(path: &Path, tick: f64, lot: f64) -> BinanceFacts {
             }
         }
         *last_u = Some(u);
-        let ms = diff.get("T").unwrap_or(&diff["E"]).as_i64().unwrap();
+        let ms = diff
+            .get("T")
+            .unwrap_or(&diff["E"])
+            .as_i64()
+            .expect("a real sample as its README describes");
         facts.tops.push((ms * 1_000_000, top_of(bids, asks)));
         facts.applied_ids.push(u);
     };
     for line in text.lines() {
-        let line = line.unwrap();
-        let (_, json) = line.split_once(' ').unwrap();
-        let message: serde_json::Value = serde_json::from_str(json).unwrap();
+        let line = line.expect("a real sample as its README describes");
+        let (_, json) = line
+            .split_once(' ')
+            .expect("a real sample as its README describes");
+        let message: serde_json::Value =
+            serde_json::from_str(json).expect("a real sample as its README describes");
         if let Some(id) = message["lastUpdateId"].as_u64() {
             snapshot_id = Some(id);
             for (side, book) in [("bids", &mut bids), ("asks", &mut asks)] {
                 book.clear();
-                for level in message[side].as_array().unwrap() {
+                for level in message[side]
+                    .as_array()
+                    .expect("a real sample as its README describes")
+                {
                     book.insert(
-                        steps(level[0].as_str().unwrap(), tick),
-                        steps(level[1].as_str().unwrap(), lot),
+                        steps(
+                            level[0]
+                                .as_str()
+                                .expect("a real sample as its README describes"),
+                            tick,
+                        ),
+                        steps(
+                            level[1]
+                                .as_str()
+                                .expect("a real sample as its README describes"),
+                            lot,
+                        ),
                     );
                 }
             }
             for diff in std::mem::take(&mut waiting) {
-                if diff["u"].as_u64().unwrap() >= id {
+                if diff["u"]
+                    .as_u64()
+                    .expect("a real sample as its README describes")
+                    >= id
+                {
                     apply(&diff, &mut bids, &mut asks, &mut last_u, &mut facts);
                 }
             }
@@ -941,7 +986,11 @@ fn binance_facts(path: &Path, tick: f64, lot: f64) -> BinanceFacts {
         if stream.contains("@depth") {
             match snapshot_id {
                 None => waiting.push(data.clone()),
-                Some(id) if data["u"].as_u64().unwrap() < id => {}
+                Some(id)
+                    if data["u"]
+                        .as_u64()
+                        .expect("a real sample as its README describes")
+                        < id => {}
                 Some(_) => apply(data, &mut bids, &mut asks, &mut last_u, &mut facts),
             }
         } else if stream.ends_with("@trade") {
@@ -949,15 +998,40 @@ fn binance_facts(path: &Path, tick: f64, lot: f64) -> BinanceFacts {
         } else if stream.ends_with("@bookTicker") {
             let ticker = (
                 Some((
-                    steps(data["b"].as_str().unwrap(), tick),
-                    steps(data["B"].as_str().unwrap(), lot),
+                    steps(
+                        data["b"]
+                            .as_str()
+                            .expect("a real sample as its README describes"),
+                        tick,
+                    ),
+                    steps(
+                        data["B"]
+                            .as_str()
+                            .expect("a real sample as its README describes"),
+                        lot,
+                    ),
                 )),
                 Some((
-                    steps(data["a"].as_str().unwrap(), tick),
-                    steps(data["A"].as_str().unwrap(), lot),
+                    steps(
+                        data["a"]
+                            .as_str()
+                            .expect("a real sample as its README describes"),
+                        tick,
+                    ),
+                    steps(
+                        data["A"]
+                            .as_str()
+                            .expect("a real sample as its README describes"),
+                        lot,
+                    ),
                 )),
             );
-            tickers.push((data["u"].as_u64().unwrap(), ticker));
+            tickers.push((
+                data["u"]
+                    .as_u64()
+                    .expect("a real sample as its README describes"),
+                ticker,
+            ));
         }
     }
     // A ticker and the diff with the same `u` describe the same book,
@@ -1022,7 +1096,11 @@ fn check_binance_capture(
     assert_eq!(book.level_count(Side::Sell), facts.ask_levels);
     assert_eq!(trades, facts.market_trades);
     assert!(
-        summary.local_before_exch > 0 && summary.min_feed_latency_ns.unwrap() < -1_000_000_000,
+        summary.local_before_exch > 0
+            && summary
+                .min_feed_latency_ns
+                .expect("a real sample as its README describes")
+                < -1_000_000_000,
         "the capture clock runs behind the exchange's: {summary}"
     );
     Some((book, facts))
@@ -1094,23 +1172,42 @@ fn collector_hyperliquid_capture_keeps_every_book_and_leaves_out_replayed_trades
     };
     use std::io::BufRead;
     let lines: Vec<serde_json::Value> = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(
-        std::fs::File::open(&path).unwrap(),
+        std::fs::File::open(&path).expect("a real sample as its README describes"),
     ))
     .lines()
-    .map(|l| serde_json::from_str(l.unwrap().split_once(' ').unwrap().1).unwrap())
+    .map(|l| {
+        serde_json::from_str(
+            l.expect("a real sample as its README describes")
+                .split_once(' ')
+                .expect("a real sample as its README describes")
+                .1,
+        )
+        .expect("a real sample as its README describes")
+    })
     .collect();
     let books: Vec<&serde_json::Value> =
         lines.iter().filter(|m| m["channel"] == "l2Book").collect();
-    let first_book_ms = books[0]["data"]["time"].as_i64().unwrap();
+    let first_book_ms = books[0]["data"]["time"]
+        .as_i64()
+        .expect("a real sample as its README describes");
     let trades: Vec<&serde_json::Value> = lines
         .iter()
         .filter(|m| m["channel"] == "trades")
-        .flat_map(|m| m["data"].as_array().unwrap())
+        .flat_map(|m| {
+            m["data"]
+                .as_array()
+                .expect("a real sample as its README describes")
+        })
         .collect();
     // The first trades message replays the last minute's trades.
     let replayed = trades
         .iter()
-        .filter(|t| t["time"].as_i64().unwrap() < first_book_ms - 2_000)
+        .filter(|t| {
+            t["time"]
+                .as_i64()
+                .expect("a real sample as its README describes")
+                < first_book_ms - 2_000
+        })
         .count();
     assert_eq!((books.len(), trades.len(), replayed), (46, 64, 30));
 
@@ -1128,12 +1225,22 @@ fn collector_hyperliquid_capture_keeps_every_book_and_leaves_out_replayed_trades
     for (side, levels) in [(Side::Buy, &last[0]), (Side::Sell, &last[1])] {
         let expected: Vec<(i64, i64)> = levels
             .as_array()
-            .unwrap()
+            .expect("a real sample as its README describes")
             .iter()
             .map(|l| {
                 (
-                    steps(l["px"].as_str().unwrap(), 1.0),
-                    steps(l["sz"].as_str().unwrap(), 0.00001),
+                    steps(
+                        l["px"]
+                            .as_str()
+                            .expect("a real sample as its README describes"),
+                        1.0,
+                    ),
+                    steps(
+                        l["sz"]
+                            .as_str()
+                            .expect("a real sample as its README describes"),
+                        0.00001,
+                    ),
                 )
             })
             .collect();
@@ -1145,15 +1252,19 @@ fn collector_hyperliquid_capture_keeps_every_book_and_leaves_out_replayed_trades
 /// The lines of the one stored entry of a zip, read here from its local
 /// header.
 fn stored_zip_lines(path: &Path) -> Vec<String> {
-    let bytes = std::fs::read(path).unwrap();
+    let bytes = std::fs::read(path).expect("a real sample as its README describes");
     assert_eq!(&bytes[..4], b"PK\x03\x04");
     assert_eq!(u16::from_le_bytes([bytes[8], bytes[9]]), 0, "stored");
-    let size = u32::from_le_bytes(bytes[18..22].try_into().unwrap()) as usize;
+    let size = u32::from_le_bytes(
+        bytes[18..22]
+            .try_into()
+            .expect("a real sample as its README describes"),
+    ) as usize;
     let name_len = u16::from_le_bytes([bytes[26], bytes[27]]) as usize;
     let extra_len = u16::from_le_bytes([bytes[28], bytes[29]]) as usize;
     let start = 30 + name_len + extra_len;
     String::from_utf8(bytes[start..start + size].to_vec())
-        .unwrap()
+        .expect("a real sample as its README describes")
         .lines()
         .map(str::to_owned)
         .collect()
@@ -1170,16 +1281,30 @@ fn bybit_ob500_zip_rebuilds_the_readme_book_after_every_line() {
     let mut asks = BTreeMap::new();
     let mut expected = Vec::new();
     for line in stored_zip_lines(&path) {
-        let m: serde_json::Value = serde_json::from_str(&line).unwrap();
+        let m: serde_json::Value =
+            serde_json::from_str(&line).expect("a real sample as its README describes");
         if m["type"] == "snapshot" {
             bids.clear();
             asks.clear();
         }
         for (side, book) in [("b", &mut bids), ("a", &mut asks)] {
-            for level in m["data"][side].as_array().unwrap() {
+            for level in m["data"][side]
+                .as_array()
+                .expect("a real sample as its README describes")
+            {
                 let (price, qty) = (
-                    steps(level[0].as_str().unwrap(), tick),
-                    steps(level[1].as_str().unwrap(), lot),
+                    steps(
+                        level[0]
+                            .as_str()
+                            .expect("a real sample as its README describes"),
+                        tick,
+                    ),
+                    steps(
+                        level[1]
+                            .as_str()
+                            .expect("a real sample as its README describes"),
+                        lot,
+                    ),
                 );
                 if qty == 0 {
                     book.remove(&price);
@@ -1188,7 +1313,13 @@ fn bybit_ob500_zip_rebuilds_the_readme_book_after_every_line() {
                 }
             }
         }
-        expected.push((m["cts"].as_i64().unwrap() * 1_000_000, top_of(&bids, &asks)));
+        expected.push((
+            m["cts"]
+                .as_i64()
+                .expect("a real sample as its README describes")
+                * 1_000_000,
+            top_of(&bids, &asks),
+        ));
     }
     assert_eq!(expected.len(), 50);
     assert_eq!(
@@ -1248,7 +1379,7 @@ fn dbn_definition_without_a_tick_asks_for_tick_size() {
     );
     let inst =
         import::resolve_instrument(Format::Dbn, &inputs, &options("P5230", Some(0.05), None))
-            .unwrap();
+            .expect("a real sample as its README describes");
     assert_eq!(inst.tick_size, 0.05);
 }
 
@@ -1257,7 +1388,12 @@ fn real_files_of_other_formats_given_to_tardis_are_named() {
     let Some(root) = real_sample("bybit/nautilus_xrpusdt-ob500.data.zip") else {
         return;
     };
-    let root = root.parent().unwrap().parent().unwrap().to_owned();
+    let root = root
+        .parent()
+        .expect("a real sample as its README describes")
+        .parent()
+        .expect("a real sample as its README describes")
+        .to_owned();
     let inst = Instrument::new("X", 0.1, 0.001);
     for (file, what) in [
         (

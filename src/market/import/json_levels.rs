@@ -126,10 +126,13 @@ impl Lines {
     /// Reads the next line; `Ok(false)` at the end.
     pub fn next_line(&mut self, file: &Path) -> Result<bool, ImportError> {
         self.text.clear();
-        let read = self
-            .reader
-            .read_line(&mut self.text)
-            .map_err(|err| ImportError::io(file, err))?;
+        let read = self.reader.read_line(&mut self.text).map_err(|err| {
+            if err.kind() == std::io::ErrorKind::InvalidData {
+                ImportError::format(file, format!("line {}: not UTF-8 text", self.number + 1))
+            } else {
+                ImportError::io(file, err)
+            }
+        })?;
         if read == 0 {
             return Ok(false);
         }
