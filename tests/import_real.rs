@@ -1416,3 +1416,28 @@ fn real_files_of_other_formats_given_to_tardis_are_named() {
         assert!(err.len() < 400, "{file}: {err}");
     }
 }
+
+#[test]
+fn lobster_aapl_hidden_executions_are_all_on_the_cent() {
+    let (Some(messages), Some(_)) = (real_sample(AAPL_MESSAGES), real_sample(AAPL_BOOK)) else {
+        return;
+    };
+    // Counted here from the file: type-5 rows, and those off the cent.
+    let text = std::fs::read_to_string(&messages).expect("read the message file");
+    let hidden: Vec<i64> = text
+        .lines()
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| f[1] == "5")
+        .map(|f| f[4].parse().expect("a price"))
+        .collect();
+    let off_cent = hidden.iter().filter(|&&p| p % 100 != 0).count();
+    assert_eq!((hidden.len(), off_cent), (61, 0));
+    let (_dir, summary) = convert_to_temp(Format::Lobster, &[messages], "AAPL", 0.01, 1.0);
+    let notes = &summary.inputs[0].notes;
+    assert_eq!(
+        notes.get("hidden execution: trade only, the visible book is unchanged"),
+        Some(&61)
+    );
+    assert!(notes.keys().all(|note| !note.contains("half a tick")));
+    assert!(converted_events(&summary).iter().all(|e| !e.is_half_tick()));
+}

@@ -333,7 +333,8 @@ impl CollectorSource {
     }
 
     /// Leaves out the trades among the batches from `from` on that are older
-    /// than the latest exchange time by more than the reorder window.
+    /// than the latest exchange time by more than the reorder window (none
+    /// when the window is 0).
     fn drop_stale_trades(&mut self, from: usize) {
         let oldest_kept = self.latest_exch_ts.saturating_sub(self.stale_window_ns);
         let mut index = from;
@@ -344,7 +345,8 @@ impl CollectorSource {
                 continue;
             };
             let is_trade = events.iter().all(|e| e.kind == EventKind::Trade);
-            if is_trade && first.exch_ts < oldest_kept {
+            // With no window, any step back is the merge's error to report.
+            if is_trade && self.stale_window_ns > 0 && first.exch_ts < oldest_kept {
                 self.ready.remove(index);
                 self.summary.note(
                     "trade older than the stream already read by more than the reorder window \
