@@ -998,3 +998,213 @@ fn write_bytes(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
     std::fs::write(&path, bytes).expect("write a fixture");
     path
 }
+
+// ------------------------------------------------ collector captures
+
+/// 2024-08-09 00:00:00 UTC in ms.
+const CAPTURE_MS: i64 = 1_723_161_600_000;
+
+/// A capture line received `recv_ms` after [`CAPTURE_MS`].
+fn capture_line(recv_ms: i64, json: &str) -> String {
+    format!("{} {json}\n", (CAPTURE_MS + recv_ms) * 1_000_000)
+}
+
+fn futures_depth(t: i64, first: u64, last: u64, prev: u64, bids: &str, asks: &str) -> String {
+    format!(
+        r#"{{"stream":"x@depth@0ms","data":{{"e":"depthUpdate","E":{e},"T":{t},"s":"X","U":{first},"u":{last},"pu":{prev},"b":[{bids}],"a":[{asks}]}}}}"#,
+        e = CAPTURE_MS + t + 1,
+        t = CAPTURE_MS + t,
+    )
+}
+
+fn binance_futures_capture(with_gap: bool) -> String {
+    let mut text = String::new();
+    // Before the snapshot: one diff too old for it, one that straddles it.
+    text += &capture_line(10, &futures_depth(1, 5, 8, 4, r#"["10.0","1"]"#, ""));
+    text += &capture_line(
+        11,
+        &futures_depth(3, 9, 12, 8, r#"["10.0","2"]"#, r#"["10.2","1"]"#),
+    );
+    text += &capture_line(
+        12,
+        &format!(
+            r#"{{"stream":"x@aggTrade","data":{{"e":"aggTrade","E":{0},"T":{0},"s":"X","a":1,"p":"10.2","q":"0.5","f":1,"l":1,"m":false}}}}"#,
+            CAPTURE_MS + 4
+        ),
+    );
+    text += &capture_line(
+        13,
+        &format!(
+            r#"{{"lastUpdateId":10,"E":{},"T":{},"bids":[["10.0","3"],["9.9","1"]],"asks":[["10.1","4"]]}}"#,
+            CAPTURE_MS + 2,
+            CAPTURE_MS + 2
+        ),
+    );
+    text += &capture_line(14, &futures_depth(5, 13, 14, 12, "", r#"["10.1","0"]"#));
+    text += &capture_line(
+        15,
+        r#"{"stream":"x@bookTicker","data":{"e":"bookTicker","u":14,"s":"X","b":"10.0","B":"2","a":"10.2","A":"1","T":1,"E":1}}"#,
+    );
+    if with_gap {
+        text += &capture_line(16, &futures_depth(6, 20, 21, 19, r#"["9.9","0"]"#, ""));
+    }
+    text
+}
+
+fn capture_options() -> ImportOptions {
+    let mut options = ImportOptions::new("X");
+    options.tick_size = Some(0.1);
+    options.lot_size = Some(0.5);
+    options
+}
+
+#[test]
+fn binance_capture_diffs_wait_for_the_snapshot_and_follow_binance_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "x.gz", &binance_futures_capture(false));
+    let out = dir.path().join("data");
+    let summary = import::convert(Format::Collector, &[path], &out, &capture_options()).unwrap();
+    let input = &summary.inputs[0];
+    assert_eq!(input.detected, "hftbacktest collector capture (binance)");
+    assert_eq!(
+        input
+            .notes
+            .get("depth diff older than the snapshot's lastUpdateId: dropped"),
+        Some(&1)
+    );
+    assert_eq!(
+        input
+            .notes
+            .get("Binance bookTicker: not converted (the depth stream carries the book)"),
+        Some(&1)
+    );
+    let inst = Instrument::from_file(&out.join("X/instrument.toml")).unwrap();
+    let events = read_events(&summary.days[0].file, &inst, ReadOptions::default())
+        .unwrap()
+        .0;
+    let t = |ms: i64| (CAPTURE_MS + ms) * 1_000_000;
+    use EventKind::{Clear, Depth, Snapshot, Trade};
+    assert_eq!(
+        events,
+        vec![
+            // The snapshot, at its own T (before the first diff kept).
+            ev(Clear, Side::None, t(2), t(13), 0, 0, 0, SNAP),
+            ev(Snapshot, Side::Buy, t(2), t(13), 100, 6, 0, SNAP),
+            ev(Snapshot, Side::Buy, t(2), t(13), 99, 2, 0, SNAP),
+            ev(Snapshot, Side::Sell, t(2), t(13), 101, 8, 0, SNAP | LAST),
+            // The diff that straddles lastUpdateId 10, received before it.
+            ev(Depth, Side::Buy, t(3), t(11), 100, 4, 0, 0),
+            ev(Depth, Side::Sell, t(3), t(11), 102, 2, 0, LAST),
+            // The trade, put in exchange-time order.
+            ev(Trade, Side::Buy, t(4), t(12), 102, 1, 0, LAST),
+            ev(Depth, Side::Sell, t(5), t(14), 101, 0, 0, LAST),
+        ]
+    );
+}
+
+#[test]
+fn binance_capture_sequence_gap_names_its_line_or_is_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "x.gz", &binance_futures_capture(true));
+    let out = dir.path().join("data");
+    let mut options = capture_options();
+    let err = import::convert(
+        Format::Collector,
+        std::slice::from_ref(&path),
+        &out,
+        &options,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains(
+            "x.gz:7: field `pu` = \"19\": the depth stream breaks: the previous diff ended at \
+             u = 14 (the book is unknown until the next snapshot)"
+        ),
+        "{err}"
+    );
+    options.skip_bad = true;
+    let summary = import::convert(Format::Collector, &[path], &out, &options).unwrap();
+    assert_eq!(
+        summary.inputs[0]
+            .notes
+            .get("depth diff after a sequence gap: applied as it is"),
+        Some(&1)
+    );
+}
+
+#[test]
+fn binance_capture_without_a_snapshot_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = capture_line(10, &futures_depth(1, 5, 8, 4, r#"["10.0","1"]"#, ""));
+    let path = write(dir.path(), "nosnap.gz", &text);
+    let err = import::convert(
+        Format::Collector,
+        &[path],
+        &dir.path().join("data"),
+        &capture_options(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains(
+            "nosnap.gz: 1 depth diffs from line 1 on and no depth snapshot to put them on"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn bybit_capture_snapshot_trades_and_deltas() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = CAPTURE_MS;
+    let text = capture_line(
+        10,
+        &format!(
+            r#"{{"topic":"orderbook.50.X","type":"snapshot","ts":{b},"data":{{"s":"X","b":[["10.0","3"]],"a":[["10.1","4"]],"u":1,"seq":5}},"cts":{}}}"#,
+            b
+        ),
+    ) + &capture_line(
+        11,
+        &format!(
+            r#"{{"topic":"publicTrade.X","type":"snapshot","ts":{},"data":[{{"T":{},"s":"X","S":"Sell","v":"0.5","p":"10.0","L":"MinusTick","i":"a","BT":false}}]}}"#,
+            b + 2,
+            b + 1
+        ),
+    ) + &capture_line(
+        12,
+        &format!(
+            r#"{{"topic":"orderbook.50.X","type":"delta","ts":{},"data":{{"s":"X","b":[["10.0","2.5"]],"a":[],"u":3,"seq":7}},"cts":{}}}"#,
+            b + 3,
+            b + 2
+        ),
+    ) + &capture_line(
+        13,
+        r#"{"topic":"tickers.X","type":"snapshot","ts":1,"data":{}}"#,
+    );
+    let path = write(dir.path(), "bybit.gz", &text);
+    let out = dir.path().join("data");
+    let summary = import::convert(Format::Collector, &[path], &out, &capture_options()).unwrap();
+    let notes = &summary.inputs[0].notes;
+    assert_eq!(
+        notes.get("delta whose u is not the previous u + 1: applied as it is"),
+        Some(&1)
+    );
+    assert_eq!(notes.get("Bybit `tickers` topic: not converted"), Some(&1));
+    let inst = Instrument::from_file(&out.join("X/instrument.toml")).unwrap();
+    let events = read_events(&summary.days[0].file, &inst, ReadOptions::default())
+        .unwrap()
+        .0;
+    let t = |ms: i64| (CAPTURE_MS + ms) * 1_000_000;
+    use EventKind::{Clear, Depth, Snapshot, Trade};
+    assert_eq!(
+        events,
+        vec![
+            ev(Clear, Side::None, t(0), t(10), 0, 0, 0, SNAP),
+            ev(Snapshot, Side::Buy, t(0), t(10), 100, 6, 0, SNAP),
+            ev(Snapshot, Side::Sell, t(0), t(10), 101, 8, 0, SNAP | LAST),
+            ev(Trade, Side::Sell, t(1), t(11), 100, 1, 0, LAST),
+            ev(Depth, Side::Buy, t(2), t(12), 100, 5, 0, LAST),
+        ]
+    );
+}
