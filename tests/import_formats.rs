@@ -1100,6 +1100,29 @@ fn binance_capture_diffs_wait_for_the_snapshot_and_follow_binance_rules() {
             ev(Depth, Side::Sell, t(5), t(14), 101, 0, 0, LAST),
         ]
     );
+
+    // The same capture cut in two files (a day's rotation): one stream, the
+    // book carried on from the first file into the second.
+    let text = binance_futures_capture(false);
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let first = write(dir.path(), "x1.gz", &lines[..4].concat());
+    let second = write(dir.path(), "x2.gz", &lines[4..].concat());
+    let out2 = dir.path().join("data2");
+    let summary = import::convert(
+        Format::Collector,
+        &[first, second],
+        &out2,
+        &capture_options(),
+    )
+    .unwrap();
+    assert_eq!(
+        summary.inputs[0].detected,
+        "hftbacktest collector capture (binance, 2 files)"
+    );
+    let again = read_events(&summary.days[0].file, &inst, ReadOptions::default())
+        .unwrap()
+        .0;
+    assert_eq!(again, events);
 }
 
 #[test]
