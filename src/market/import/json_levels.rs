@@ -57,7 +57,10 @@ impl JsonAt<'_> {
     }
 
     /// Appends one event per level of `side` (`kind` depth or snapshot).
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the pieces of one message and where its events go"
+    )]
     pub fn levels(
         &self,
         field: &str,

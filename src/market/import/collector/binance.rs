@@ -177,7 +177,10 @@ impl BinanceBook {
     }
 
     /// A depth diff: written, held for the snapshot, or dropped.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the pieces of one message and where its events go"
+    )]
     pub(super) fn diff(
         &mut self,
         at: JsonAt<'_>,
@@ -333,7 +336,10 @@ impl BinanceBook {
     }
 
     /// The REST snapshot: held until the first diff that follows it.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the pieces of one message and where its events go"
+    )]
     pub(super) fn snapshot(
         &mut self,
         at: JsonAt<'_>,
