@@ -726,21 +726,65 @@ fn lobster_hidden_execution_neither_on_the_grid_nor_halfway_names_its_row() {
 fn a_half_tick_flag_on_a_book_row_is_an_error_naming_the_row() {
     let dir = tempfile::tempdir().unwrap();
     let inst = Instrument::new("X", 0.01, 1.0);
-    let path = dir.path().join("2024-01-02.parquet");
+    let ts = 1_704_153_600_000_000_000;
+    // ticklab's writer refuses it...
     let depth = MarketEvent {
         flags: flags::HALF_TICK | LAST,
-        ..MarketEvent::depth(1_704_153_600_000_000_000, Side::Buy, 100, 1)
+        ..MarketEvent::depth(ts, Side::Buy, 100, 1)
     };
+    let path = dir.path().join("2024-01-02.parquet");
     let mut writer =
         ticklab::market::parquet::EventWriter::create(&path, &inst, &Default::default()).unwrap();
-    writer.write(&depth).unwrap();
-    writer.finish().unwrap();
+    let err = writer.write(&depth).unwrap_err().to_string();
+    assert!(
+        err.contains("row 0 (0-based), column `flags`: 5 (bit 4, a half-tick price, on a depth row: trades only)"),
+        "{err}"
+    );
+
+    // ...and its reader refuses it in a file written elsewhere (a trade at
+    // 1.005 flagged, then a depth row flagged too).
+    use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int32Type, Int64Type};
+    use parquet::file::writer::SerializedFileWriter;
+    let schema = std::sync::Arc::new(
+        parquet::schema::parser::parse_message_type(
+            "message events { REQUIRED INT64 exch_ts; REQUIRED INT64 local_ts; \
+             REQUIRED BYTE_ARRAY kind (UTF8); REQUIRED BYTE_ARRAY side (UTF8); \
+             REQUIRED DOUBLE price; REQUIRED DOUBLE qty; REQUIRED INT32 flags; }",
+        )
+        .unwrap(),
+    );
+    let path = dir.path().join("elsewhere.parquet");
+    let mut file = SerializedFileWriter::new(
+        std::fs::File::create(&path).unwrap(),
+        schema,
+        Default::default(),
+    )
+    .unwrap();
+    let mut group = file.next_row_group().unwrap();
+    let text = |values: [&str; 2]| values.map(|v| ByteArray::from(v)).to_vec();
+    macro_rules! column {
+        ($type:ty, $values:expr) => {{
+            let mut col = group.next_column().unwrap().unwrap();
+            col.typed::<$type>()
+                .write_batch(&$values, None, None)
+                .unwrap();
+            col.close().unwrap();
+        }};
+    }
+    column!(Int64Type, [ts, ts + 1]);
+    column!(Int64Type, [ts, ts + 1]);
+    column!(ByteArrayType, text(["trade", "depth"]));
+    column!(ByteArrayType, text(["buy", "bid"]));
+    column!(DoubleType, [1.005, 1.005]);
+    column!(DoubleType, [1.0, 1.0]);
+    column!(Int32Type, [5, 5]);
+    group.close().unwrap();
+    file.close().unwrap();
     let err = read_events(&path, &inst, ReadOptions::default())
         .unwrap_err()
         .to_string();
-    assert!(err.contains("row 0 (0-based), column `flags`"), "{err}");
     assert!(
-        err.contains("a half-tick price, on a depth row: trades only"),
+        err.contains("elsewhere.parquet: row 1 (0-based), column `flags`: 5 (bit 4, a half-tick price, on a depth row: trades only)"),
         "{err}"
     );
 }

@@ -188,6 +188,17 @@ impl EventWriter {
                 });
             }
         }
+        if event.is_half_tick() && event.kind != EventKind::Trade {
+            return Err(DataError::OutOfRange {
+                file: self.file.clone(),
+                row,
+                column: columns::FLAGS,
+                value: format!(
+                    "{} (bit 4, a half-tick price, on a {} row: trades only)",
+                    event.flags, event.kind
+                ),
+            });
+        }
         let qty = self.instrument.qty_from_lots(event.qty);
         if event.qty < 0 {
             return Err(DataError::NegativeQuantity {
