@@ -761,7 +761,7 @@ fn a_half_tick_flag_on_a_book_row_is_an_error_naming_the_row() {
     )
     .unwrap();
     let mut group = file.next_row_group().unwrap();
-    let text = |values: [&str; 2]| values.map(|v| ByteArray::from(v)).to_vec();
+    let text = |values: [&str; 2]| values.map(ByteArray::from).to_vec();
     macro_rules! column {
         ($type:ty, $values:expr) => {{
             let mut col = group.next_column().unwrap().unwrap();
