@@ -1082,6 +1082,13 @@ fn check_binance_capture(
     let facts = binance_facts(&path, tick, lot);
     assert_eq!(facts.chain_breaks, 0);
     let (_dir, summary) = convert_to_temp(Format::Collector, &[path], symbol, tick, lot);
+    // Every line is converted or counted under a reason.
+    let input = &summary.inputs[0];
+    assert_eq!(
+        input.rows_read,
+        input.rows_converted + input.notes.values().sum::<u64>(),
+        "{summary}"
+    );
     let events = converted_events(&summary);
     let (tops, book, trades) = replay_tops(&events);
     assert_eq!(

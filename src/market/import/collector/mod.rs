@@ -190,9 +190,13 @@ impl CollectorSource {
             let before = self.ready.len();
             match self.convert_line(&file) {
                 Ok(()) => {
-                    if self.ready.len() > before {
-                        self.summary.rows_converted += 1;
-                    }
+                    // The rows that gave events now: this one, or diffs that
+                    // waited for the snapshot this line brought.
+                    let mut rows: Vec<RowRef> =
+                        self.ready.iter().skip(before).map(|(at, _)| *at).collect();
+                    rows.sort_unstable_by_key(|at| at.number());
+                    rows.dedup();
+                    self.summary.rows_converted += rows.len() as u64;
                 }
                 Err(err) if self.skip_bad && err.skip_reason().is_some() => {
                     self.ready.truncate(before);
