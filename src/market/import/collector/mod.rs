@@ -66,6 +66,11 @@ struct Probe<'a> {
     topic: Option<&'a str>,
     #[serde(borrow)]
     channel: Option<&'a str>,
+    /// A spot bookTicker of a raw (not combined) stream has no `e`: `u`
+    /// and `B` tell it.
+    u: Option<serde::de::IgnoredAny>,
+    #[serde(rename = "B")]
+    best_bid_qty: Option<serde::de::IgnoredAny>,
 }
 
 /// `{"data": ..}` around a message.
@@ -383,6 +388,9 @@ fn classify(probe: &Probe<'_>) -> Option<Message> {
     if probe.last_update_id.is_some() {
         return Some(Message::BinanceSnapshot);
     }
+    if probe.u.is_some() && probe.best_bid_qty.is_some() {
+        return Some(binance_stream("bookTicker"));
+    }
     if probe.code.is_some() {
         return Some(Message::Skipped(
             Venue::Binance,
@@ -470,6 +478,39 @@ impl EventSource for CollectorSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn kind_of(json: &str) -> Option<Message> {
+        classify(&serde_json::from_str::<Probe<'_>>(json).expect("a JSON object"))
+    }
+
+    #[test]
+    fn messages_are_told_apart_by_their_keys() {
+        assert!(matches!(
+            kind_of(r#"{"stream":"btcusdt@depth@100ms","data":{}}"#),
+            Some(Message::BinanceDepth)
+        ));
+        assert!(matches!(
+            kind_of(r#"{"e":"aggTrade","T":1,"p":"1","q":"1","m":true}"#),
+            Some(Message::BinanceTrade)
+        ));
+        assert!(matches!(
+            kind_of(r#"{"u":400900217,"s":"BNBUSDT","b":"25.35","B":"31.2","a":"25.36","A":"40.6"}"#),
+            Some(Message::Skipped(Venue::Binance, note)) if note.contains("bookTicker")
+        ));
+        assert!(matches!(
+            kind_of(r#"{"stream":"btcusdt@depth20@100ms","data":{}}"#),
+            Some(Message::Skipped(Venue::Binance, note)) if note.contains("`depth20` stream")
+        ));
+        assert!(matches!(
+            kind_of(r#"{"topic":"orderbook.1.BTCUSDT","type":"delta"}"#),
+            Some(Message::BybitBook)
+        ));
+        assert!(matches!(
+            kind_of(r#"{"channel":"l2Book"}"#),
+            Some(Message::HyperliquidBook)
+        ));
+        assert!(kind_of(r#"{"arg":{"channel":"books"},"data":[]}"#).is_none());
+    }
 
     #[test]
     fn receive_times_scale_by_their_digits() {
