@@ -594,7 +594,7 @@ x,BTC,2000,3001,c,buy,100,1
         .unwrap_err()
         .to_string();
     assert!(err.contains("trades.csv:4: exch_ts 2000000 ns"), "{err}");
-    options.reorder_window_ns = 1_000_000;
+    options.reorder_window_ns = Some(1_000_000);
     let summary = import::convert(Format::Tardis, &[path], &out, &options).unwrap();
     assert_eq!(summary.reordered_batches, 1);
     let inst = Instrument::from_file(&out.join("BTC/instrument.toml")).unwrap();
@@ -603,4 +603,675 @@ x,BTC,2000,3001,c,buy,100,1
         .0;
     let times: Vec<i64> = events.iter().map(|e| e.exch_ts).collect();
     assert_eq!(times, vec![1_000_000, 2_000_000, 3_000_000]);
+}
+
+// ------------------------------------------- LOBSTER hidden executions
+
+const HIDDEN_MESSAGES: &str = "HID_2012-06-21_34200000_57600000_message_1.csv";
+const HIDDEN_BOOK: &str = "HID_2012-06-21_34200000_57600000_orderbook_1.csv";
+
+/// A bid at 100.00, an ask at 100.10, then hidden executions at 100.005
+/// (half a cent), 100.01 (a whole cent) and 100.995 (half a cent).
+fn hidden_pair(dir: &Path, last_hidden_price: &str) -> PathBuf {
+    write(
+        dir,
+        HIDDEN_BOOK,
+        "1001000,50,1000000,100\n1001000,50,1000000,100\n1001000,50,1000000,100\n\
+         1001000,50,1000000,100\n1001000,50,1000000,100\n",
+    );
+    write(
+        dir,
+        HIDDEN_MESSAGES,
+        &format!(
+            "34200.000000001,1,1,100,1000000,1\n34200.5,1,2,50,1001000,-1\n\
+             34201,5,0,30,1000050,1\n34202,5,0,10,1000100,-1\n34203,5,0,20,{last_hidden_price},-1\n"
+        ),
+    )
+}
+
+#[test]
+fn lobster_hidden_executions_at_half_a_cent_keep_their_price_on_the_cent_grid() {
+    let dir = tempfile::tempdir().unwrap();
+    let messages = hidden_pair(dir.path(), "1009950");
+    let out = dir.path().join("data");
+    let summary = import::convert(
+        Format::Lobster,
+        &[messages],
+        &out,
+        &ImportOptions::new("HID"),
+    )
+    .unwrap();
+    assert_eq!(
+        summary.instrument.tick_size, 0.01,
+        "the book keeps its cent"
+    );
+    let notes = &summary.inputs[0].notes;
+    assert_eq!(
+        notes.get("hidden execution: trade only, the visible book is unchanged"),
+        Some(&3)
+    );
+    let half_note =
+        "hidden execution half a tick off the grid: trade flagged HALF_TICK at its exact price";
+    assert_eq!(notes.get(half_note), Some(&2));
+    assert!(summary.to_string().contains(&format!("2 × {half_note}")));
+
+    // Read back: the tick below, flagged; a hidden buy order executed is a
+    // seller-initiated trade.
+    let inst = Instrument::from_file(&out.join("HID/instrument.toml")).unwrap();
+    let day = out.join("HID/2012-06-21.parquet");
+    let events = read_events(&day, &inst, ReadOptions::default()).unwrap().0;
+    let s = |secs: i64| OPEN_NS + secs * 1_000_000_000;
+    let half = flags::HALF_TICK;
+    let trades: Vec<MarketEvent> = events
+        .into_iter()
+        .filter(|e| e.kind == EventKind::Trade)
+        .collect();
+    use EventKind::Trade;
+    assert_eq!(
+        trades,
+        vec![
+            ev(Trade, Side::Sell, s(1), s(1), 10_000, 30, 0, half | LAST),
+            ev(Trade, Side::Buy, s(2), s(2), 10_001, 10, 0, LAST),
+            ev(Trade, Side::Buy, s(3), s(3), 10_099, 20, 0, half | LAST),
+        ]
+    );
+    assert_eq!(trades[0].exact_price_ticks(), 10_000.5);
+    assert_eq!(inst.trade_price(trades[2].price, true), 100.995);
+
+    // The file itself holds the exact prices, as a pandas user reads them.
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::record::Field;
+    let reader = SerializedFileReader::new(std::fs::File::open(&day).unwrap()).unwrap();
+    let mut trade_prices = Vec::new();
+    for row in reader.get_row_iter(None).unwrap() {
+        let row = row.unwrap();
+        let mut kind = String::new();
+        let mut price = f64::NAN;
+        for (name, field) in row.get_column_iter() {
+            match (name.as_str(), field) {
+                ("kind", Field::Str(k)) => kind = k.clone(),
+                ("price", Field::Double(p)) => price = *p,
+                _ => {}
+            }
+        }
+        if kind == "trade" {
+            trade_prices.push(price);
+        }
+    }
+    assert_eq!(trade_prices, vec![100.005, 100.01, 100.995]);
+}
+
+#[test]
+fn lobster_hidden_execution_neither_on_the_grid_nor_halfway_names_its_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let messages = hidden_pair(dir.path(), "1009925");
+    let err = import::convert(
+        Format::Lobster,
+        &[messages],
+        &dir.path().join("data"),
+        &ImportOptions::new("HID"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains(&format!(
+            "{HIDDEN_MESSAGES}:5: field `price` = \"1009925\": a hidden execution neither on the \
+             tick grid 0.01 nor halfway between two ticks: pass a finer --tick-size"
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_half_tick_flag_on_a_book_row_is_an_error_naming_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let inst = Instrument::new("X", 0.01, 1.0);
+    let ts = 1_704_153_600_000_000_000;
+    // ticklab's writer refuses it...
+    let depth = MarketEvent {
+        flags: flags::HALF_TICK | LAST,
+        ..MarketEvent::depth(ts, Side::Buy, 100, 1)
+    };
+    let path = dir.path().join("2024-01-02.parquet");
+    let mut writer =
+        ticklab::market::parquet::EventWriter::create(&path, &inst, &Default::default()).unwrap();
+    let err = writer.write(&depth).unwrap_err().to_string();
+    assert!(
+        err.contains("row 0 (0-based), column `flags`: 5 (bit 4, a half-tick price, on a depth row: trades only)"),
+        "{err}"
+    );
+
+    // ...and its reader refuses it in a file written elsewhere (a trade at
+    // 1.005 flagged, then a depth row flagged too).
+    use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int32Type, Int64Type};
+    use parquet::file::writer::SerializedFileWriter;
+    let schema = std::sync::Arc::new(
+        parquet::schema::parser::parse_message_type(
+            "message events { REQUIRED INT64 exch_ts; REQUIRED INT64 local_ts; \
+             REQUIRED BYTE_ARRAY kind (UTF8); REQUIRED BYTE_ARRAY side (UTF8); \
+             REQUIRED DOUBLE price; REQUIRED DOUBLE qty; REQUIRED INT32 flags; }",
+        )
+        .unwrap(),
+    );
+    let path = dir.path().join("elsewhere.parquet");
+    let mut file = SerializedFileWriter::new(
+        std::fs::File::create(&path).unwrap(),
+        schema,
+        Default::default(),
+    )
+    .unwrap();
+    let mut group = file.next_row_group().unwrap();
+    let text = |values: [&str; 2]| values.map(ByteArray::from).to_vec();
+    macro_rules! column {
+        ($type:ty, $values:expr) => {{
+            let mut col = group.next_column().unwrap().unwrap();
+            col.typed::<$type>()
+                .write_batch(&$values, None, None)
+                .unwrap();
+            col.close().unwrap();
+        }};
+    }
+    column!(Int64Type, [ts, ts + 1]);
+    column!(Int64Type, [ts, ts + 1]);
+    column!(ByteArrayType, text(["trade", "depth"]));
+    column!(ByteArrayType, text(["buy", "bid"]));
+    column!(DoubleType, [1.005, 1.005]);
+    column!(DoubleType, [1.0, 1.0]);
+    column!(Int32Type, [5, 5]);
+    group.close().unwrap();
+    file.close().unwrap();
+    let err = read_events(&path, &inst, ReadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("elsewhere.parquet: row 1 (0-based), column `flags`: 5 (bit 4, a half-tick price, on a depth row: trades only)"),
+        "{err}"
+    );
+}
+
+// ------------------------------------------------------- hftbacktest npz
+
+const EXCH_EVENT: u64 = 1 << 31;
+const LOCAL_EVENT: u64 = 1 << 30;
+const BUY_EVENT: u64 = 1 << 29;
+const SELL_EVENT: u64 = 1 << 28;
+
+/// One record of hftbacktest's `event_dtype`: ev, exch_ts, local_ts, px,
+/// qty, order_id, ival, fval (64 bytes, little-endian).
+fn hbt_record(ev: u64, exch_ts: i64, local_ts: i64, px: f64, qty: f64) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(64);
+    bytes.extend_from_slice(&ev.to_le_bytes());
+    bytes.extend_from_slice(&exch_ts.to_le_bytes());
+    bytes.extend_from_slice(&local_ts.to_le_bytes());
+    bytes.extend_from_slice(&px.to_le_bytes());
+    bytes.extend_from_slice(&qty.to_le_bytes());
+    bytes.extend_from_slice(&0u64.to_le_bytes());
+    bytes.extend_from_slice(&0i64.to_le_bytes());
+    bytes.extend_from_slice(&0f64.to_le_bytes());
+    bytes
+}
+
+/// An `.npy` of `records`, as `np.save` writes one (version 1.0, the
+/// header padded with spaces to a multiple of 64 bytes).
+fn npy(records: &[Vec<u8>]) -> Vec<u8> {
+    let mut header = format!(
+        "{{'descr': [('ev', '<u8'), ('exch_ts', '<i8'), ('local_ts', '<i8'), ('px', '<f8'), \
+         ('qty', '<f8'), ('order_id', '<u8'), ('ival', '<i8'), ('fval', '<f8')], \
+         'fortran_order': False, 'shape': ({},), }}",
+        records.len()
+    );
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(header.as_bytes());
+    for record in records {
+        bytes.extend_from_slice(record);
+    }
+    bytes
+}
+
+/// A zip holding `name`, deflated, with zip64 sizes as NumPy's `savez`
+/// writes them (`force_zip64`).
+fn zip64_deflated(name: &str, data: &[u8]) -> Vec<u8> {
+    let mut encoder =
+        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(data).expect("deflate in memory");
+    let deflated = encoder.finish().expect("deflate in memory");
+    let mut crc = flate2::Crc::new();
+    crc.update(data);
+    let zip64_extra = || {
+        let mut extra = Vec::new();
+        extra.extend_from_slice(&1u16.to_le_bytes());
+        extra.extend_from_slice(&16u16.to_le_bytes());
+        extra.extend_from_slice(&(data.len() as u64).to_le_bytes());
+        extra.extend_from_slice(&(deflated.len() as u64).to_le_bytes());
+        extra
+    };
+    let header = |signature: u32, central: bool| {
+        let mut h = Vec::new();
+        h.extend_from_slice(&signature.to_le_bytes());
+        if central {
+            h.extend_from_slice(&45u16.to_le_bytes()); // made by
+        }
+        h.extend_from_slice(&45u16.to_le_bytes()); // needed (zip64)
+        h.extend_from_slice(&0u16.to_le_bytes()); // flags
+        h.extend_from_slice(&8u16.to_le_bytes()); // deflate
+        h.extend_from_slice(&0u32.to_le_bytes()); // time, date
+        h.extend_from_slice(&crc.sum().to_le_bytes());
+        h.extend_from_slice(&u32::MAX.to_le_bytes()); // sizes in the zip64 extra
+        h.extend_from_slice(&u32::MAX.to_le_bytes());
+        h.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        h.extend_from_slice(&20u16.to_le_bytes()); // extra length
+        if central {
+            h.extend_from_slice(&0u16.to_le_bytes()); // comment
+            h.extend_from_slice(&0u16.to_le_bytes()); // disk
+            h.extend_from_slice(&0u16.to_le_bytes()); // internal attributes
+            h.extend_from_slice(&0u32.to_le_bytes()); // external attributes
+            h.extend_from_slice(&0u32.to_le_bytes()); // local header at 0
+        }
+        h.extend_from_slice(name.as_bytes());
+        h.extend_from_slice(&zip64_extra());
+        h
+    };
+    let mut zip = header(0x0403_4b50, false);
+    zip.extend_from_slice(&deflated);
+    let central_at = zip.len() as u32;
+    let central = header(0x0201_4b50, true);
+    zip.extend_from_slice(&central);
+    zip.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+    zip.extend_from_slice(&[0, 0, 0, 0, 1, 0, 1, 0]);
+    zip.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    zip.extend_from_slice(&central_at.to_le_bytes());
+    zip.extend_from_slice(&0u16.to_le_bytes());
+    zip
+}
+
+#[test]
+fn hftbacktest_npz_events_map_to_canonical_batches() {
+    let t = 1_723_161_600_000_000_000_i64; // 2024-08-09 00:00:00 UTC, ns
+    let both = EXCH_EVENT | LOCAL_EVENT;
+    let records = vec![
+        hbt_record(both | 4 | BUY_EVENT, t, t + 5, 100.0, 1.0),
+        hbt_record(both | 4 | BUY_EVENT, t, t + 5, 99.9, 2.0),
+        hbt_record(both | 4 | SELL_EVENT, t, t + 5, 100.1, 0.5),
+        hbt_record(both | 1 | BUY_EVENT, t + 10, t + 15, 100.0, 1.5),
+        // The exchange's row of a trade, then its local-only repeat.
+        hbt_record(EXCH_EVENT | 2 | SELL_EVENT, t + 20, t + 30, 100.0, 0.25),
+        hbt_record(LOCAL_EVENT | 2 | SELL_EVENT, t + 20, t + 30, 100.0, 0.25),
+        // A custom event (best bid of a bookTicker, 103).
+        hbt_record(both | 103, t + 25, t + 26, 100.0, 1.0),
+        // Clear bids from the best down to 99.9, then a new level.
+        hbt_record(both | 3 | BUY_EVENT, t + 40, t + 41, 99.9, 0.0),
+        hbt_record(both | 4 | BUY_EVENT, t + 40, t + 41, 99.8, 3.0),
+        // Clear everything.
+        hbt_record(both | 3, t + 50, t + 51, f64::NAN, 0.0),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("btcusdt_20240809.npz");
+    std::fs::write(&path, zip64_deflated("data.npy", &npy(&records))).unwrap();
+
+    let out = dir.path().join("data");
+    let mut options = ImportOptions::new("BTCUSDT");
+    options.tick_size = Some(0.1);
+    options.lot_size = Some(0.001);
+    let summary = import::convert(Format::Npz, &[path], &out, &options).unwrap();
+    let input = &summary.inputs[0];
+    assert_eq!(
+        input.detected,
+        "hftbacktest npz data.npy (10 events), timestamps in ns"
+    );
+    assert_eq!((input.rows_read, input.rows_converted), (10, 8));
+    assert_eq!(
+        input.notes.get(
+            "local-only row (LOCAL_EVENT without EXCH_EVENT): repeats an exchange row, left out"
+        ),
+        Some(&1)
+    );
+    assert_eq!(
+        input
+            .notes
+            .get("event kind 103 (custom or not a market event): left out"),
+        Some(&1)
+    );
+    let inst = Instrument::from_file(&out.join("BTCUSDT/instrument.toml")).unwrap();
+    let events = read_events(&summary.days[0].file, &inst, ReadOptions::default())
+        .unwrap()
+        .0;
+    use EventKind::{Clear, Depth, Snapshot, Trade};
+    assert_eq!(
+        events,
+        vec![
+            ev(Snapshot, Side::Buy, t, t + 5, 1000, 1000, 0, SNAP),
+            ev(Snapshot, Side::Buy, t, t + 5, 999, 2000, 0, SNAP),
+            ev(Snapshot, Side::Sell, t, t + 5, 1001, 500, 0, SNAP | LAST),
+            ev(Depth, Side::Buy, t + 10, t + 15, 1000, 1500, 0, LAST),
+            ev(Trade, Side::Sell, t + 20, t + 30, 1000, 250, 0, LAST),
+            ev(Depth, Side::Buy, t + 40, t + 41, 999, 0, 0, 0),
+            ev(Depth, Side::Buy, t + 40, t + 41, 1000, 0, 0, 0),
+            ev(
+                Snapshot,
+                Side::Buy,
+                t + 40,
+                t + 41,
+                998,
+                3000,
+                0,
+                SNAP | LAST
+            ),
+            ev(Clear, Side::None, t + 50, t + 51, 0, 0, 0, LAST),
+        ]
+    );
+}
+
+#[test]
+fn an_npz_that_is_not_hftbacktest_events_says_what_it_lacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut npy_bytes = b"\x93NUMPY\x01\x00".to_vec();
+    let header = "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }\n";
+    npy_bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    npy_bytes.extend_from_slice(header.as_bytes());
+    npy_bytes.extend_from_slice(&[0; 16]);
+    let path = dir.path().join("prices.npz");
+    std::fs::write(&path, zip64_deflated("prices.npy", &npy_bytes)).unwrap();
+    let inst = Instrument::new("X", 0.1, 0.001);
+    let err = match ticklab::market::import::npz::NpzSource::open(&path, &inst, false) {
+        Ok(_) => panic!("a plain float array is not an event file"),
+        Err(err) => err.to_string(),
+    };
+    assert!(
+        err.contains("prices.npz: a plain array of <f8: expected structured records"),
+        "{err}"
+    );
+}
+
+// ------------------------------------------- binary files given as CSV
+
+#[test]
+fn a_binary_file_given_as_tardis_csv_is_named_by_its_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let inst = Instrument::new("X", 0.1, 0.001);
+    let open_err = |name: &str, bytes: &[u8]| {
+        let path = write_bytes(dir.path(), name, bytes);
+        match TardisSource::open(&path, &inst, false) {
+            Ok(_) => panic!("{name} is not a Tardis CSV"),
+            Err(err) => err.to_string(),
+        }
+    };
+    let mut binary = b"PAR1".to_vec();
+    binary.extend(std::iter::repeat_n(0xABu8, 5000));
+    let err = open_err("data.csv", &binary);
+    assert!(
+        err.ends_with("data.csv: not a Tardis CSV: the file looks like a Parquet file (a canonical day file needs no conversion: put it in a data folder)"),
+        "{err}"
+    );
+    assert!(err.len() < 300, "no bytes echoed: {err}");
+
+    let zip = zip64_deflated("data.npy", b"\x93NUMPY");
+    let err = open_err("hbt.csv", &zip);
+    assert!(
+        err.contains("a zip of NumPy arrays (`data.npy`: an hftbacktest .npz; use --from npz)"),
+        "{err}"
+    );
+
+    let err = open_err("z.csv", &[0x28, 0xb5, 0x2f, 0xfd, 1, 2, 3]);
+    assert!(err.contains("zstd-compressed data"), "{err}");
+
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(b"1723161255030314667 {\"stream\":\"btcusdt@trade\"}\n")
+        .unwrap();
+    let err = open_err("capture.csv.gz", &gz.finish().unwrap());
+    assert!(
+        err.contains("looks like gzip-compressed hftbacktest collector capture lines"),
+        "{err}"
+    );
+
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&[0u8, 1, 2, 200, 255, 7]).unwrap();
+    let err = open_err("blob.gz", &gz.finish().unwrap());
+    assert!(
+        err.ends_with("the file looks like gzip-compressed binary data"),
+        "{err}"
+    );
+}
+
+fn write_bytes(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).expect("write a fixture");
+    path
+}
+
+// ------------------------------------------------ collector captures
+
+/// 2024-08-09 00:00:00 UTC in ms.
+const CAPTURE_MS: i64 = 1_723_161_600_000;
+
+/// A capture line received `recv_ms` after [`CAPTURE_MS`].
+fn capture_line(recv_ms: i64, json: &str) -> String {
+    format!("{} {json}\n", (CAPTURE_MS + recv_ms) * 1_000_000)
+}
+
+fn futures_depth(t: i64, first: u64, last: u64, prev: u64, bids: &str, asks: &str) -> String {
+    format!(
+        r#"{{"stream":"x@depth@0ms","data":{{"e":"depthUpdate","E":{e},"T":{t},"s":"X","U":{first},"u":{last},"pu":{prev},"b":[{bids}],"a":[{asks}]}}}}"#,
+        e = CAPTURE_MS + t + 1,
+        t = CAPTURE_MS + t,
+    )
+}
+
+fn binance_futures_capture(with_gap: bool) -> String {
+    let mut text = String::new();
+    // Before the snapshot: one diff too old for it, one that straddles it.
+    text += &capture_line(10, &futures_depth(1, 5, 8, 4, r#"["10.0","1"]"#, ""));
+    text += &capture_line(
+        11,
+        &futures_depth(3, 9, 12, 8, r#"["10.0","2"]"#, r#"["10.2","1"]"#),
+    );
+    text += &capture_line(
+        12,
+        &format!(
+            r#"{{"stream":"x@aggTrade","data":{{"e":"aggTrade","E":{0},"T":{0},"s":"X","a":1,"p":"10.2","q":"0.5","f":1,"l":1,"m":false}}}}"#,
+            CAPTURE_MS + 4
+        ),
+    );
+    text += &capture_line(
+        13,
+        &format!(
+            r#"{{"lastUpdateId":10,"E":{},"T":{},"bids":[["10.0","3"],["9.9","1"]],"asks":[["10.1","4"]]}}"#,
+            CAPTURE_MS + 2,
+            CAPTURE_MS + 2
+        ),
+    );
+    text += &capture_line(14, &futures_depth(5, 13, 14, 12, "", r#"["10.1","0"]"#));
+    text += &capture_line(
+        15,
+        r#"{"stream":"x@bookTicker","data":{"e":"bookTicker","u":14,"s":"X","b":"10.0","B":"2","a":"10.2","A":"1","T":1,"E":1}}"#,
+    );
+    if with_gap {
+        text += &capture_line(16, &futures_depth(6, 20, 21, 19, r#"["9.9","0"]"#, ""));
+    }
+    text
+}
+
+fn capture_options() -> ImportOptions {
+    let mut options = ImportOptions::new("X");
+    options.tick_size = Some(0.1);
+    options.lot_size = Some(0.5);
+    options
+}
+
+#[test]
+fn binance_capture_diffs_wait_for_the_snapshot_and_follow_binance_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "x.gz", &binance_futures_capture(false));
+    let out = dir.path().join("data");
+    let summary = import::convert(Format::Collector, &[path], &out, &capture_options()).unwrap();
+    let input = &summary.inputs[0];
+    assert_eq!(input.detected, "hftbacktest collector capture (binance)");
+    assert_eq!(
+        input
+            .notes
+            .get("depth diff older than the snapshot's lastUpdateId: dropped"),
+        Some(&1)
+    );
+    assert_eq!(
+        input
+            .notes
+            .get("Binance bookTicker: not converted (the depth stream carries the book)"),
+        Some(&1)
+    );
+    let inst = Instrument::from_file(&out.join("X/instrument.toml")).unwrap();
+    let events = read_events(&summary.days[0].file, &inst, ReadOptions::default())
+        .unwrap()
+        .0;
+    let t = |ms: i64| (CAPTURE_MS + ms) * 1_000_000;
+    use EventKind::{Clear, Depth, Snapshot, Trade};
+    assert_eq!(
+        events,
+        vec![
+            // The snapshot, at its own T (before the first diff kept).
+            ev(Clear, Side::None, t(2), t(13), 0, 0, 0, SNAP),
+            ev(Snapshot, Side::Buy, t(2), t(13), 100, 6, 0, SNAP),
+            ev(Snapshot, Side::Buy, t(2), t(13), 99, 2, 0, SNAP),
+            ev(Snapshot, Side::Sell, t(2), t(13), 101, 8, 0, SNAP | LAST),
+            // The diff that straddles lastUpdateId 10, received before it.
+            ev(Depth, Side::Buy, t(3), t(11), 100, 4, 0, 0),
+            ev(Depth, Side::Sell, t(3), t(11), 102, 2, 0, LAST),
+            // The trade, put in exchange-time order.
+            ev(Trade, Side::Buy, t(4), t(12), 102, 1, 0, LAST),
+            ev(Depth, Side::Sell, t(5), t(14), 101, 0, 0, LAST),
+        ]
+    );
+
+    // The same capture cut in two files (a day's rotation): one stream, the
+    // book carried on from the first file into the second.
+    let text = binance_futures_capture(false);
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let first = write(dir.path(), "x1.gz", &lines[..4].concat());
+    let second = write(dir.path(), "x2.gz", &lines[4..].concat());
+    let out2 = dir.path().join("data2");
+    let summary = import::convert(
+        Format::Collector,
+        &[first, second],
+        &out2,
+        &capture_options(),
+    )
+    .unwrap();
+    assert_eq!(
+        summary.inputs[0].detected,
+        "hftbacktest collector capture (binance, 2 files)"
+    );
+    let again = read_events(&summary.days[0].file, &inst, ReadOptions::default())
+        .unwrap()
+        .0;
+    assert_eq!(again, events);
+}
+
+#[test]
+fn binance_capture_sequence_gap_names_its_line_or_is_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "x.gz", &binance_futures_capture(true));
+    let out = dir.path().join("data");
+    let mut options = capture_options();
+    let err = import::convert(
+        Format::Collector,
+        std::slice::from_ref(&path),
+        &out,
+        &options,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains(
+            "x.gz:7: field `pu` = \"19\": the depth stream breaks: the previous diff ended at \
+             u = 14 (the book is unknown until the next snapshot)"
+        ),
+        "{err}"
+    );
+    options.skip_bad = true;
+    let summary = import::convert(Format::Collector, &[path], &out, &options).unwrap();
+    assert_eq!(
+        summary.inputs[0]
+            .notes
+            .get("depth diff after a sequence gap: applied as it is"),
+        Some(&1)
+    );
+}
+
+#[test]
+fn binance_capture_without_a_snapshot_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = capture_line(10, &futures_depth(1, 5, 8, 4, r#"["10.0","1"]"#, ""));
+    let path = write(dir.path(), "nosnap.gz", &text);
+    let err = import::convert(
+        Format::Collector,
+        &[path],
+        &dir.path().join("data"),
+        &capture_options(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains(
+            "nosnap.gz: 1 depth diffs from line 1 on and no depth snapshot to put them on"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn bybit_capture_snapshot_trades_and_deltas() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = CAPTURE_MS;
+    let text = capture_line(
+        10,
+        &format!(
+            r#"{{"topic":"orderbook.50.X","type":"snapshot","ts":{b},"data":{{"s":"X","b":[["10.0","3"]],"a":[["10.1","4"]],"u":1,"seq":5}},"cts":{}}}"#,
+            b
+        ),
+    ) + &capture_line(
+        11,
+        &format!(
+            r#"{{"topic":"publicTrade.X","type":"snapshot","ts":{},"data":[{{"T":{},"s":"X","S":"Sell","v":"0.5","p":"10.0","L":"MinusTick","i":"a","BT":false}}]}}"#,
+            b + 2,
+            b + 1
+        ),
+    ) + &capture_line(
+        12,
+        &format!(
+            r#"{{"topic":"orderbook.50.X","type":"delta","ts":{},"data":{{"s":"X","b":[["10.0","2.5"]],"a":[],"u":3,"seq":7}},"cts":{}}}"#,
+            b + 3,
+            b + 2
+        ),
+    ) + &capture_line(
+        13,
+        r#"{"topic":"tickers.X","type":"snapshot","ts":1,"data":{}}"#,
+    );
+    let path = write(dir.path(), "bybit.gz", &text);
+    let out = dir.path().join("data");
+    let summary = import::convert(Format::Collector, &[path], &out, &capture_options()).unwrap();
+    let notes = &summary.inputs[0].notes;
+    assert_eq!(
+        notes.get("delta whose u is not the previous u + 1: applied as it is"),
+        Some(&1)
+    );
+    assert_eq!(notes.get("Bybit `tickers` topic: not converted"), Some(&1));
+    let inst = Instrument::from_file(&out.join("X/instrument.toml")).unwrap();
+    let events = read_events(&summary.days[0].file, &inst, ReadOptions::default())
+        .unwrap()
+        .0;
+    let t = |ms: i64| (CAPTURE_MS + ms) * 1_000_000;
+    use EventKind::{Clear, Depth, Snapshot, Trade};
+    assert_eq!(
+        events,
+        vec![
+            ev(Clear, Side::None, t(0), t(10), 0, 0, 0, SNAP),
+            ev(Snapshot, Side::Buy, t(0), t(10), 100, 6, 0, SNAP),
+            ev(Snapshot, Side::Sell, t(0), t(10), 101, 8, 0, SNAP | LAST),
+            ev(Trade, Side::Sell, t(1), t(11), 100, 1, 0, LAST),
+            ev(Depth, Side::Buy, t(2), t(12), 100, 5, 0, LAST),
+        ]
+    );
 }

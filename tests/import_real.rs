@@ -763,3 +763,688 @@ fn csv_map_reads_binance_historical_order_book_files() {
     let asks = events.iter().filter(|e| e.side == Side::Sell).count();
     assert_eq!((asks, events.len() - asks), (77, 23));
 }
+
+// ------------------------------------------ captures, npz, Bybit, errors
+
+/// A real sample under `TICKLAB_REAL_DATA` (default `../shared/data/real`);
+/// `None`, with a message naming the variable, when the folder is absent.
+fn real_sample(path: &str) -> Option<PathBuf> {
+    let root = std::env::var_os("TICKLAB_REAL_DATA").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/real"),
+        PathBuf::from,
+    );
+    if !root.is_dir() {
+        eprintln!(
+            "skipped: no real data samples in {} (set TICKLAB_REAL_DATA to their folder)",
+            root.display()
+        );
+        return None;
+    }
+    let file = root.join(path);
+    assert!(file.is_file(), "missing real sample {}", file.display());
+    Some(file)
+}
+
+/// Every event of a conversion's day files, in order.
+fn converted_events(summary: &import::ConvertSummary) -> Vec<MarketEvent> {
+    summary
+        .days
+        .iter()
+        .flat_map(|day| {
+            // The capture clock runs behind the exchange's: local before exch.
+            let options = ReadOptions {
+                local_ts_policy: ticklab::market::parquet::LocalTsPolicy::Warn,
+                ..ReadOptions::default()
+            };
+            read_events(&day.file, &summary.instrument, options)
+                .expect("read a converted day")
+                .0
+        })
+        .collect()
+}
+
+fn convert_to_temp(
+    format: Format,
+    inputs: &[PathBuf],
+    symbol: &str,
+    tick: f64,
+    lot: f64,
+) -> (tempfile::TempDir, import::ConvertSummary) {
+    let dir = tempfile::tempdir().expect("a real sample as its README describes");
+    let summary = import::convert(
+        format,
+        inputs,
+        &dir.path().join("data"),
+        &options(symbol, Some(tick), Some(lot)),
+    )
+    .expect("convert");
+    (dir, summary)
+}
+
+fn steps(text: &str, step: f64) -> i64 {
+    (text
+        .parse::<f64>()
+        .expect("a real sample as its README describes")
+        / step)
+        .round() as i64
+}
+
+/// The top of a book kept as price → qty maps.
+type Top = (Option<(i64, i64)>, Option<(i64, i64)>);
+
+fn top_of(
+    bids: &std::collections::BTreeMap<i64, i64>,
+    asks: &std::collections::BTreeMap<i64, i64>,
+) -> Top {
+    (
+        bids.iter().next_back().map(|(&p, &q)| (p, q)),
+        asks.iter().next().map(|(&p, &q)| (p, q)),
+    )
+}
+
+fn top_of_book(book: &L2Book) -> Top {
+    (
+        book.best_bid().map(|l| (l.price, l.qty)),
+        book.best_ask().map(|l| (l.price, l.qty)),
+    )
+}
+
+/// What a Binance capture shows when rebuilt here from its JSON, by
+/// Binance's rules, without the converter.
+struct BinanceFacts {
+    /// Book top after each diff applied, with the diff's exchange time.
+    tops: Vec<(i64, Top)>,
+    bid_levels: usize,
+    ask_levels: usize,
+    chain_breaks: usize,
+    market_trades: usize,
+    /// bookTickers whose `u` is the last applied diff's, and how many of
+    /// them equal the rebuilt top.
+    ticker_checks: usize,
+    ticker_matches: usize,
+    /// `u` of each diff applied, in order.
+    applied_ids: Vec<u64>,
+}
+
+fn binance_facts(path: &Path, tick: f64, lot: f64) -> BinanceFacts {
+    use std::collections::BTreeMap;
+    use std::io::BufRead;
+    let text = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(
+        std::fs::File::open(path).expect("a real sample as its README describes"),
+    ));
+    let mut bids = BTreeMap::new();
+    let mut asks = BTreeMap::new();
+    let mut waiting: Vec<serde_json::Value> = Vec::new();
+    let mut snapshot_id: Option<u64> = None;
+    let mut last_u: Option<u64> = None;
+    let mut tickers: Vec<(u64, Top)> = Vec::new();
+    let mut facts = BinanceFacts {
+        tops: Vec::new(),
+        bid_levels: 0,
+        ask_levels: 0,
+        chain_breaks: 0,
+        market_trades: 0,
+        ticker_checks: 0,
+        ticker_matches: 0,
+        applied_ids: Vec::new(),
+    };
+    let apply = |diff: &serde_json::Value,
+                 bids: &mut BTreeMap<i64, i64>,
+                 asks: &mut BTreeMap<i64, i64>,
+                 last_u: &mut Option<u64>,
+                 facts: &mut BinanceFacts| {
+        let u = diff["u"]
+            .as_u64()
+            .expect("a real sample as its README describes");
+        let first = diff["U"]
+            .as_u64()
+            .expect("a real sample as its README describes");
+        if let Some(prev) = *last_u {
+            let continues = match diff["pu"].as_u64() {
+                Some(pu) => pu == prev,
+                None => first == prev + 1,
+            };
+            facts.chain_breaks += usize::from(!continues);
+        }
+        for (side, book) in [("b", &mut *bids), ("a", &mut *asks)] {
+            for level in diff[side]
+                .as_array()
+                .expect("a real sample as its README describes")
+            {
+                let price = steps(
+                    level[0]
+                        .as_str()
+                        .expect("a real sample as its README describes"),
+                    tick,
+                );
+                let qty = steps(
+                    level[1]
+                        .as_str()
+                        .expect("a real sample as its README describes"),
+                    lot,
+                );
+                if qty == 0 {
+                    book.remove(&price);
+                } else {
+                    book.insert(price, qty);
+                }
+            }
+        }
+        *last_u = Some(u);
+        let ms = diff
+            .get("T")
+            .unwrap_or(&diff["E"])
+            .as_i64()
+            .expect("a real sample as its README describes");
+        facts.tops.push((ms * 1_000_000, top_of(bids, asks)));
+        facts.applied_ids.push(u);
+    };
+    for line in text.lines() {
+        let line = line.expect("a real sample as its README describes");
+        let (_, json) = line
+            .split_once(' ')
+            .expect("a real sample as its README describes");
+        let message: serde_json::Value =
+            serde_json::from_str(json).expect("a real sample as its README describes");
+        if let Some(id) = message["lastUpdateId"].as_u64() {
+            snapshot_id = Some(id);
+            for (side, book) in [("bids", &mut bids), ("asks", &mut asks)] {
+                book.clear();
+                for level in message[side]
+                    .as_array()
+                    .expect("a real sample as its README describes")
+                {
+                    book.insert(
+                        steps(
+                            level[0]
+                                .as_str()
+                                .expect("a real sample as its README describes"),
+                            tick,
+                        ),
+                        steps(
+                            level[1]
+                                .as_str()
+                                .expect("a real sample as its README describes"),
+                            lot,
+                        ),
+                    );
+                }
+            }
+            for diff in std::mem::take(&mut waiting) {
+                if diff["u"]
+                    .as_u64()
+                    .expect("a real sample as its README describes")
+                    >= id
+                {
+                    apply(&diff, &mut bids, &mut asks, &mut last_u, &mut facts);
+                }
+            }
+            continue;
+        }
+        let stream = message["stream"].as_str().unwrap_or("");
+        let data = &message["data"];
+        if stream.contains("@depth") {
+            match snapshot_id {
+                None => waiting.push(data.clone()),
+                Some(id)
+                    if data["u"]
+                        .as_u64()
+                        .expect("a real sample as its README describes")
+                        < id => {}
+                Some(_) => apply(data, &mut bids, &mut asks, &mut last_u, &mut facts),
+            }
+        } else if stream.ends_with("@trade") {
+            facts.market_trades += usize::from(data["X"].as_str().is_none_or(|x| x == "MARKET"));
+        } else if stream.ends_with("@bookTicker") {
+            let ticker = (
+                Some((
+                    steps(
+                        data["b"]
+                            .as_str()
+                            .expect("a real sample as its README describes"),
+                        tick,
+                    ),
+                    steps(
+                        data["B"]
+                            .as_str()
+                            .expect("a real sample as its README describes"),
+                        lot,
+                    ),
+                )),
+                Some((
+                    steps(
+                        data["a"]
+                            .as_str()
+                            .expect("a real sample as its README describes"),
+                        tick,
+                    ),
+                    steps(
+                        data["A"]
+                            .as_str()
+                            .expect("a real sample as its README describes"),
+                        lot,
+                    ),
+                )),
+            );
+            tickers.push((
+                data["u"]
+                    .as_u64()
+                    .expect("a real sample as its README describes"),
+                ticker,
+            ));
+        }
+    }
+    // A ticker and the diff with the same `u` describe the same book,
+    // whichever arrived first.
+    let top_by_u: std::collections::HashMap<u64, Top> = facts
+        .applied_ids
+        .iter()
+        .zip(&facts.tops)
+        .map(|(&u, &(_, top))| (u, top))
+        .collect();
+    for (u, ticker) in tickers {
+        if let Some(top) = top_by_u.get(&u) {
+            facts.ticker_checks += 1;
+            facts.ticker_matches += usize::from(ticker == *top);
+        }
+    }
+    facts.bid_levels = bids.len();
+    facts.ask_levels = asks.len();
+    facts
+}
+
+/// Replays converted events: the top after each depth batch (snapshots
+/// left out), the final book, and the trades.
+fn replay_tops(events: &[MarketEvent]) -> (Vec<(i64, Top)>, L2Book, usize) {
+    let mut book = L2Book::new();
+    let mut tops = Vec::new();
+    let mut trades = 0;
+    for ev in events {
+        book.apply(ev);
+        match ev.kind {
+            EventKind::Trade => trades += 1,
+            EventKind::Depth if ev.is_last_in_batch() => {
+                tops.push((ev.exch_ts, top_of_book(&book)))
+            }
+            _ => {}
+        }
+    }
+    (tops, book, trades)
+}
+
+fn check_binance_capture(
+    file: &str,
+    symbol: &str,
+    tick: f64,
+    lot: f64,
+) -> Option<(L2Book, BinanceFacts)> {
+    let path = real_sample(file)?;
+    let facts = binance_facts(&path, tick, lot);
+    assert_eq!(facts.chain_breaks, 0);
+    let (_dir, summary) = convert_to_temp(Format::Collector, &[path], symbol, tick, lot);
+    // Every line is converted or counted under a reason.
+    let input = &summary.inputs[0];
+    assert_eq!(
+        input.rows_read,
+        input.rows_converted + input.notes.values().sum::<u64>(),
+        "{summary}"
+    );
+    let events = converted_events(&summary);
+    let (tops, book, trades) = replay_tops(&events);
+    assert_eq!(
+        tops.len(),
+        facts.tops.len(),
+        "one depth batch per diff applied"
+    );
+    for (k, (converted, independent)) in tops.iter().zip(&facts.tops).enumerate() {
+        assert_eq!(converted, independent, "top after applied diff {}", k + 1);
+    }
+    assert_eq!(book.level_count(Side::Buy), facts.bid_levels);
+    assert_eq!(book.level_count(Side::Sell), facts.ask_levels);
+    assert_eq!(trades, facts.market_trades);
+    assert!(
+        summary.local_before_exch > 0
+            && summary
+                .min_feed_latency_ns
+                .expect("a real sample as its README describes")
+                < -1_000_000_000,
+        "the capture clock runs behind the exchange's: {summary}"
+    );
+    Some((book, facts))
+}
+
+#[test]
+fn collector_binance_usdm_capture_rebuilds_the_readme_book() {
+    let Some((book, facts)) = check_binance_capture(
+        "hftbacktest/usdm_btcusdt_20240808.gz",
+        "BTCUSDT",
+        0.1,
+        0.001,
+    ) else {
+        return;
+    };
+    assert_eq!(facts.tops.len(), 6_547);
+    // Every bookTicker with a diff's `u` equals the rebuilt top: the
+    // README's 126 that arrive after their diff, and those that come first.
+    assert!(facts.ticker_checks >= 126, "{}", facts.ticker_checks);
+    assert_eq!(facts.ticker_matches, facts.ticker_checks);
+    assert_eq!(facts.market_trades, 21_313);
+    assert_eq!(
+        top_of_book(&book),
+        (Some((616_597, 1_486)), Some((616_598, 981)))
+    );
+    assert_eq!(
+        (book.level_count(Side::Buy), book.level_count(Side::Sell)),
+        (5_018, 4_578)
+    );
+}
+
+#[test]
+fn collector_binance_spot_capture_rebuilds_the_readme_book() {
+    let Some((book, facts)) = check_binance_capture(
+        "hftbacktest/spot_btcusdt_20240808.gz",
+        "BTCUSDT",
+        0.01,
+        0.000001,
+    ) else {
+        return;
+    };
+    assert_eq!(facts.tops.len(), 3_449);
+    assert_eq!(facts.market_trades, 9_757);
+    assert_eq!(
+        top_of_book(&book),
+        (Some((6_168_599, 1_008_700)), Some((6_168_600, 2_293_270)))
+    );
+}
+
+#[test]
+fn collector_binance_coin_m_capture_matches_its_own_rebuild_and_tickers() {
+    let Some((_, facts)) = check_binance_capture(
+        "binance_capture/cm_btcusd_perp_20240808.gz",
+        "BTCUSD_PERP",
+        0.1,
+        1.0,
+    ) else {
+        return;
+    };
+    // 1,124 checkpoints, as the derived checkpoint file lists.
+    assert_eq!((facts.ticker_checks, facts.ticker_matches), (1_124, 1_124));
+    assert_eq!(facts.market_trades, 2_286);
+}
+
+#[test]
+fn collector_hyperliquid_capture_keeps_every_book_and_leaves_out_replayed_trades() {
+    let Some(path) = real_sample("hftbacktest/hyperliquid_btcusd_20250126.gz") else {
+        return;
+    };
+    use std::io::BufRead;
+    let lines: Vec<serde_json::Value> = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(
+        std::fs::File::open(&path).expect("a real sample as its README describes"),
+    ))
+    .lines()
+    .map(|l| {
+        serde_json::from_str(
+            l.expect("a real sample as its README describes")
+                .split_once(' ')
+                .expect("a real sample as its README describes")
+                .1,
+        )
+        .expect("a real sample as its README describes")
+    })
+    .collect();
+    let books: Vec<&serde_json::Value> =
+        lines.iter().filter(|m| m["channel"] == "l2Book").collect();
+    let first_book_ms = books[0]["data"]["time"]
+        .as_i64()
+        .expect("a real sample as its README describes");
+    let trades: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|m| m["channel"] == "trades")
+        .flat_map(|m| {
+            m["data"]
+                .as_array()
+                .expect("a real sample as its README describes")
+        })
+        .collect();
+    // The first trades message replays the last minute's trades.
+    let replayed = trades
+        .iter()
+        .filter(|t| {
+            t["time"]
+                .as_i64()
+                .expect("a real sample as its README describes")
+                < first_book_ms - 2_000
+        })
+        .count();
+    assert_eq!((books.len(), trades.len(), replayed), (46, 64, 30));
+
+    let (_dir, summary) = convert_to_temp(Format::Collector, &[path], "BTC", 1.0, 0.00001);
+    assert_eq!(
+        summary.inputs[0].detected,
+        "hftbacktest collector capture (hyperliquid)"
+    );
+    let events = converted_events(&summary);
+    let (_, book, converted_trades) = replay_tops(&events);
+    assert_eq!(converted_trades, trades.len() - replayed);
+    let snapshots = events.iter().filter(|e| e.kind == EventKind::Clear).count();
+    assert_eq!(snapshots, books.len());
+    let last = &books[books.len() - 1]["data"]["levels"];
+    for (side, levels) in [(Side::Buy, &last[0]), (Side::Sell, &last[1])] {
+        let expected: Vec<(i64, i64)> = levels
+            .as_array()
+            .expect("a real sample as its README describes")
+            .iter()
+            .map(|l| {
+                (
+                    steps(
+                        l["px"]
+                            .as_str()
+                            .expect("a real sample as its README describes"),
+                        1.0,
+                    ),
+                    steps(
+                        l["sz"]
+                            .as_str()
+                            .expect("a real sample as its README describes"),
+                        0.00001,
+                    ),
+                )
+            })
+            .collect();
+        let found: Vec<(i64, i64)> = book.top(side, 20).map(|l| (l.price, l.qty)).collect();
+        assert_eq!(found, expected, "{side:?}");
+    }
+}
+
+/// The lines of the one stored entry of a zip, read here from its local
+/// header.
+fn stored_zip_lines(path: &Path) -> Vec<String> {
+    let bytes = std::fs::read(path).expect("a real sample as its README describes");
+    assert_eq!(&bytes[..4], b"PK\x03\x04");
+    assert_eq!(u16::from_le_bytes([bytes[8], bytes[9]]), 0, "stored");
+    let size = u32::from_le_bytes(
+        bytes[18..22]
+            .try_into()
+            .expect("a real sample as its README describes"),
+    ) as usize;
+    let name_len = u16::from_le_bytes([bytes[26], bytes[27]]) as usize;
+    let extra_len = u16::from_le_bytes([bytes[28], bytes[29]]) as usize;
+    let start = 30 + name_len + extra_len;
+    String::from_utf8(bytes[start..start + size].to_vec())
+        .expect("a real sample as its README describes")
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn bybit_ob500_zip_rebuilds_the_readme_book_after_every_line() {
+    let Some(path) = real_sample("bybit/nautilus_xrpusdt-ob500.data.zip") else {
+        return;
+    };
+    use std::collections::BTreeMap;
+    let (tick, lot) = (0.0001, 1.0);
+    let mut bids = BTreeMap::new();
+    let mut asks = BTreeMap::new();
+    let mut expected = Vec::new();
+    for line in stored_zip_lines(&path) {
+        let m: serde_json::Value =
+            serde_json::from_str(&line).expect("a real sample as its README describes");
+        if m["type"] == "snapshot" {
+            bids.clear();
+            asks.clear();
+        }
+        for (side, book) in [("b", &mut bids), ("a", &mut asks)] {
+            for level in m["data"][side]
+                .as_array()
+                .expect("a real sample as its README describes")
+            {
+                let (price, qty) = (
+                    steps(
+                        level[0]
+                            .as_str()
+                            .expect("a real sample as its README describes"),
+                        tick,
+                    ),
+                    steps(
+                        level[1]
+                            .as_str()
+                            .expect("a real sample as its README describes"),
+                        lot,
+                    ),
+                );
+                if qty == 0 {
+                    book.remove(&price);
+                } else {
+                    book.insert(price, qty);
+                }
+            }
+        }
+        expected.push((
+            m["cts"]
+                .as_i64()
+                .expect("a real sample as its README describes")
+                * 1_000_000,
+            top_of(&bids, &asks),
+        ));
+    }
+    assert_eq!(expected.len(), 50);
+    assert_eq!(
+        expected[0].1,
+        (Some((19_531, 6_203)), Some((19_532, 10_480)))
+    );
+    assert_eq!(
+        expected[49].1,
+        (Some((19_537, 10_605)), Some((19_538, 6_702)))
+    );
+
+    let (_dir, summary) = convert_to_temp(Format::Bybit, &[path], "XRPUSDT", tick, lot);
+    assert_eq!(
+        summary.inputs[0].detected,
+        "bybit order book (2024-12-01_XRPUSDT_ob500.data in the zip)"
+    );
+    assert_eq!(summary.inputs[0].notes.len(), 0, "u runs without a gap");
+    let events = converted_events(&summary);
+    let mut book = L2Book::new();
+    let mut tops = Vec::new();
+    for ev in &events {
+        book.apply(ev);
+        if ev.is_last_in_batch() {
+            tops.push((ev.exch_ts, top_of_book(&book)));
+            assert!(!book.is_crossed());
+        }
+    }
+    assert_eq!(tops, expected);
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.kind == EventKind::Snapshot)
+            .count(),
+        1_000
+    );
+    assert!(events.iter().all(|e| e.local_ts == e.exch_ts));
+}
+
+#[test]
+fn dbn_definition_without_a_tick_asks_for_tick_size() {
+    let (Some(data), Some(definition)) = (
+        real_sample("nautilus_databento/options_mbp-1_2024-05-09T10h00_2024-05-09T10h05.dbn.zst"),
+        real_sample("nautilus_databento/options_definition.dbn.zst"),
+    ) else {
+        return;
+    };
+    let inputs = [data, definition];
+    let err = import::resolve_instrument(Format::Dbn, &inputs, &options("P5230", None, None))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.ends_with(
+            "options_definition.dbn.zst: the definition of instrument_id 42449452 (ESM4 P5230) \
+             has no tick size (min_price_increment is undefined): pass --tick-size"
+        ),
+        "{err}"
+    );
+    let inst =
+        import::resolve_instrument(Format::Dbn, &inputs, &options("P5230", Some(0.05), None))
+            .expect("a real sample as its README describes");
+    assert_eq!(inst.tick_size, 0.05);
+}
+
+#[test]
+fn real_files_of_other_formats_given_to_tardis_are_named() {
+    let Some(root) = real_sample("bybit/nautilus_xrpusdt-ob500.data.zip") else {
+        return;
+    };
+    let root = root
+        .parent()
+        .expect("a real sample as its README describes")
+        .parent()
+        .expect("a real sample as its README describes")
+        .to_owned();
+    let inst = Instrument::new("X", 0.1, 0.001);
+    for (file, what) in [
+        (
+            "bybit/nautilus_xrpusdt-ob500.data.zip",
+            "a zip holding `2024-12-01_XRPUSDT_ob500.data` (a Bybit order-book file; use --from bybit)",
+        ),
+        ("binance/nautilus_btcusdt-trades.parquet", "a Parquet file"),
+        ("nautilus_databento/futures_definition.dbn.zst", "zstd-compressed data"),
+        ("databento/test_data.mbo.dbn", "a Databento DBN file (use --from dbn)"),
+        (
+            "hftbacktest/usdm_btcusdt_20240808.gz",
+            "gzip-compressed hftbacktest collector capture lines",
+        ),
+    ] {
+        let err = match ticklab::market::import::tardis::TardisSource::open(&root.join(file), &inst, false) {
+            Ok(_) => panic!("{file} is not a Tardis CSV"),
+            Err(err) => err.to_string(),
+        };
+        assert!(err.contains(&format!("not a Tardis CSV: the file looks like {what}")), "{file}: {err}");
+        assert!(err.len() < 400, "{file}: {err}");
+    }
+}
+
+#[test]
+fn lobster_aapl_hidden_executions_are_all_on_the_cent() {
+    let (Some(messages), Some(_)) = (real_sample(AAPL_MESSAGES), real_sample(AAPL_BOOK)) else {
+        return;
+    };
+    // Counted here from the file: type-5 rows, and those off the cent.
+    let text = std::fs::read_to_string(&messages).expect("read the message file");
+    let hidden: Vec<i64> = text
+        .lines()
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| f[1] == "5")
+        .map(|f| f[4].parse().expect("a price"))
+        .collect();
+    let off_cent = hidden.iter().filter(|&&p| p % 100 != 0).count();
+    assert_eq!((hidden.len(), off_cent), (61, 0));
+    let (_dir, summary) = convert_to_temp(Format::Lobster, &[messages], "AAPL", 0.01, 1.0);
+    let notes = &summary.inputs[0].notes;
+    assert_eq!(
+        notes.get("hidden execution: trade only, the visible book is unchanged"),
+        Some(&61)
+    );
+    assert!(notes.keys().all(|note| !note.contains("half a tick")));
+    assert!(converted_events(&summary).iter().all(|e| !e.is_half_tick()));
+}

@@ -15,13 +15,16 @@ use ticklab::market::import::{self, CsvMap, Format, ImportOptions, TsUnit};
 /// Arguments of `ticklab convert`.
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
-    /// Input format: tardis, lobster, dbn or csv.
+    /// Input format: tardis, lobster, dbn, csv, npz (hftbacktest event
+    /// files), collector (hftbacktest collector captures: Binance, Bybit,
+    /// Hyperliquid) or bybit (Bybit historical order-book files).
     #[arg(long = "from", value_parser = parse_format)]
     pub format: Format,
     /// Input files. Tardis: CSV or .csv.gz of one symbol (trades, quotes,
     /// incremental_book_L2, book_snapshot_N); LOBSTER: message or orderbook
     /// files (the sibling is found by name); DBN: data files plus optional
-    /// definition files.
+    /// definition files; collector: the capture's files, read in the order
+    /// given as one stream.
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
     /// Symbol: the folder created under --out.
@@ -30,10 +33,12 @@ pub struct ConvertArgs {
     /// Output data folder.
     #[arg(long)]
     pub out: PathBuf,
-    /// Tick size in currency units (required for tardis and csv).
+    /// Tick size in currency units (required for tardis, csv, npz,
+    /// collector and bybit).
     #[arg(long)]
     pub tick_size: Option<f64>,
-    /// Lot size in base units (required for tardis and csv).
+    /// Lot size in base units (required for tardis, csv, npz, collector and
+    /// bybit).
     #[arg(long)]
     pub lot_size: Option<f64>,
     /// Currency written to instrument.toml.
@@ -58,9 +63,10 @@ pub struct ConvertArgs {
     #[arg(long)]
     pub instrument_id: Option<u32>,
     /// Put rows up to this far back in exchange time in order (milliseconds);
-    /// 0: a step back in time is an error.
-    #[arg(long, default_value_t = 0.0)]
-    pub reorder_window_ms: f64,
+    /// 0: a step back in time is an error. Default: 2000 for collector
+    /// captures, 0 otherwise.
+    #[arg(long)]
+    pub reorder_window_ms: Option<f64>,
     /// Add this to every local_ts (ns), e.g. to correct a capture clock
     /// that runs behind the exchange's.
     #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
@@ -81,8 +87,10 @@ fn parse_ts_unit(text: &str) -> Result<TsUnit, String> {
 
 /// Converts vendor files into a data folder and prints what was done.
 pub fn run(args: ConvertArgs) -> anyhow::Result<()> {
-    if !(args.reorder_window_ms.is_finite() && args.reorder_window_ms >= 0.0) {
-        anyhow::bail!("--reorder-window-ms must be a non-negative number");
+    if let Some(window_ms) = args.reorder_window_ms {
+        if !(window_ms.is_finite() && window_ms >= 0.0) {
+            anyhow::bail!("--reorder-window-ms must be a non-negative number");
+        }
     }
     let mut options = ImportOptions::new(&args.symbol);
     options.tick_size = args.tick_size;
@@ -93,7 +101,9 @@ pub fn run(args: ConvertArgs) -> anyhow::Result<()> {
     options.csv_map = args.map;
     options.ts_unit = args.ts_unit;
     options.instrument_id = args.instrument_id;
-    options.reorder_window_ns = (args.reorder_window_ms * 1e6).round() as i64;
+    options.reorder_window_ns = args
+        .reorder_window_ms
+        .map(|window_ms| (window_ms * 1e6).round() as i64);
     options.local_ts_shift_ns = args.local_ts_shift_ns;
     if args.verify && args.format != Format::Lobster {
         anyhow::bail!("--verify applies to LOBSTER files only");

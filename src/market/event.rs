@@ -207,6 +207,11 @@ pub mod flags {
     pub const LAST_IN_BATCH: u8 = 1;
     /// The event belongs to a snapshot (a full rebuild of the book).
     pub const SNAPSHOT: u8 = 2;
+    /// Trades only: the trade printed half a tick above `price`, between
+    /// two ticks of the book's grid (a hidden or midpoint execution, as
+    /// LOBSTER's type-5 rows at half a cent). In Parquet the `price` column
+    /// holds the exact price; the book's grid is unchanged.
+    pub const HALF_TICK: u8 = 4;
 }
 
 /// One thing the market did, as a flat fixed-size record.
@@ -296,6 +301,22 @@ impl MarketEvent {
     /// True when the book is consistent after this event.
     pub fn is_last_in_batch(&self) -> bool {
         self.flags & flags::LAST_IN_BATCH != 0
+    }
+
+    /// True for a trade that printed half a tick above `price` (see
+    /// [`flags::HALF_TICK`]).
+    pub fn is_half_tick(&self) -> bool {
+        self.flags & flags::HALF_TICK != 0
+    }
+
+    /// The price in ticks as a float: `price`, or `price + 0.5` for a
+    /// half-tick trade.
+    pub fn exact_price_ticks(&self) -> f64 {
+        if self.is_half_tick() {
+            self.price as f64 + 0.5
+        } else {
+            self.price as f64
+        }
     }
 
     /// Feed latency of this event: `local_ts - exch_ts`, in ns.

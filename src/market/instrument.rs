@@ -258,6 +258,17 @@ impl Instrument {
         round_to_step_decimals(ticks as f64 * self.tick_size, self.tick_size)
     }
 
+    /// The price of a trade in currency units: `ticks`, plus half a tick
+    /// when `half_tick` (a trade between two ticks, see
+    /// [`crate::market::flags::HALF_TICK`]).
+    pub fn trade_price(&self, ticks: i64, half_tick: bool) -> f64 {
+        if half_tick {
+            round_to_step_decimals((ticks as f64 + 0.5) * self.tick_size, self.tick_size / 2.0)
+        } else {
+            self.price_from_ticks(ticks)
+        }
+    }
+
     /// Converts lots back to a quantity in base units.
     pub fn qty_from_lots(&self, lots: i64) -> f64 {
         round_to_step_decimals(lots as f64 * self.lot_size, self.lot_size)

@@ -69,7 +69,7 @@ impl Exchange {
                     self.trade_hits_resting(ev);
                 }
                 if !self.stops.is_empty() {
-                    self.trigger_stops(ev.price);
+                    self.trigger_stops(ev.price, ev.is_half_tick());
                 }
             }
             EventKind::Add | EventKind::Modify | EventKind::Cancel | EventKind::Fill => {
@@ -191,16 +191,24 @@ impl Exchange {
     ///
     /// Our own orders at one price share the trade's volume in time
     /// priority: what the first one took is not there for the next.
+    ///
+    /// A half-tick trade (exact price `ev.price + ½`, see
+    /// [`crate::market::flags::HALF_TICK`]) is never at an order's price: it
+    /// fills a buy at `b` outright only when it printed below it
+    /// (`ev.price < b`), a sell at `a` only when it printed above it
+    /// (`ev.price >= a`), always at the order's own price, and moves no
+    /// queue.
     fn trade_hits_resting(&mut self, ev: &MarketEvent) {
         let hits_bids = ev.side != Side::Buy;
         let hits_asks = ev.side != Side::Sell;
+        let half_tick = ev.is_half_tick();
         let mut used_lots = 0;
         let mut i = 0;
         while i < self.resting.len() {
             let mut order = self.resting[i];
             let price = order.req.price_ticks;
             let hit = match order.req.side {
-                Side::Buy => hits_bids && ev.price <= price,
+                Side::Buy => hits_bids && (ev.price < price || (ev.price == price && !half_tick)),
                 Side::Sell => hits_asks && ev.price >= price,
                 Side::None => false,
             };
@@ -208,7 +216,7 @@ impl Exchange {
                 i += 1;
                 continue;
             }
-            let through = ev.price != price;
+            let through = half_tick || ev.price != price;
             let lots = if through {
                 order.leaves_lots()
             } else {
@@ -237,14 +245,16 @@ impl Exchange {
     }
 
     /// Stops whose stop price the trade at `trade_price` reached (at or
-    /// through) trigger, in arrival order, and work at once.
-    fn trigger_stops(&mut self, trade_price: i64) {
+    /// through) trigger, in arrival order, and work at once. A half-tick
+    /// trade printed at `trade_price + ½`: it reaches a sell stop only below
+    /// it.
+    fn trigger_stops(&mut self, trade_price: i64, half_tick: bool) {
         let mut i = 0;
         while i < self.stops.len() {
             let stop = self.stops[i].req.stop_price_ticks;
             let triggered = match self.stops[i].req.side {
                 Side::Buy => trade_price >= stop,
-                Side::Sell => trade_price <= stop,
+                Side::Sell => trade_price < stop || (trade_price == stop && !half_tick),
                 Side::None => false,
             };
             if triggered {

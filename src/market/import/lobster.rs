@@ -14,7 +14,10 @@
 //!   (visible execution) → `trade` (aggressor = the opposite of
 //!   `direction`, since an execution of a sell order is a buy) then `fill`
 //!   of the resting order; type 5 (hidden execution) → `trade` only, the
-//!   visible book is unchanged; type 6 (cross) → `trade` with no aggressor;
+//!   visible book is unchanged (a hidden execution at half a tick, a
+//!   midpoint execution at half a cent, is a trade flagged `HALF_TICK` at
+//!   the tick below: its exact price, while the instrument keeps its tick;
+//!   the summary counts them); type 6 (cross) → `trade` with no aggressor;
 //!   type 7 (halt) → no event (counted in the summary);
 //! - then the L2 view, from the orderbook file: a `depth` event for every
 //!   level of the top N that differs from row k−1 (size 0 for a level that
@@ -303,7 +306,24 @@ fn order_events(
     } else {
         Side::Sell
     };
-    let price = ticks(instrument, row, "price", message.price)?;
+    let (price, trade_flags) = match ticks(instrument, row, "price", message.price) {
+        Ok(price) => (price, 0),
+        Err(_) if message.kind == 5 => {
+            let below = half_tick_below(instrument, message.price).ok_or_else(|| {
+                row.error(
+                    "price",
+                    message.price.to_string().as_bytes(),
+                    format!(
+                        "a hidden execution neither on the tick grid {} nor halfway between two \
+                         ticks: pass a finer --tick-size",
+                        instrument.tick_size
+                    ),
+                )
+            })?;
+            (below, flags::HALF_TICK)
+        }
+        Err(err) => return Err(err),
+    };
     let qty = lots(instrument, row, "size", message.size)?;
     let order = MarketEvent {
         order_id: message.order_id,
@@ -317,6 +337,7 @@ fn order_events(
         side: book_side.opposite(),
         price,
         qty,
+        flags: trade_flags,
         ..base
     };
     match message.kind {
@@ -370,6 +391,11 @@ fn order_events(
         }
         5 => {
             summary.note("hidden execution: trade only, the visible book is unchanged");
+            if trade_flags & flags::HALF_TICK != 0 {
+                summary.note(
+                    "hidden execution half a tick off the grid: trade flagged HALF_TICK at its exact price",
+                );
+            }
             out.push(trade);
         }
         6 => {
@@ -393,6 +419,18 @@ fn ticks(
     instrument
         .ticks_from_price(price as f64 / 10_000.0)
         .map_err(|err| row.error(field, price.to_string().as_bytes(), grid_problem(&err)))
+}
+
+/// The tick just below a hidden execution that printed exactly halfway
+/// between two ticks (a midpoint execution at half a cent); `None` for a
+/// price elsewhere off the grid.
+fn half_tick_below(instrument: &Instrument, price: i64) -> Option<i64> {
+    let below = price as f64 / 10_000.0 - instrument.tick_size / 2.0;
+    let ticks = instrument.ticks_from_price(below).ok()?;
+    // The float check above has a tolerance; the file's integers are exact.
+    let tick_units = (instrument.tick_size * 10_000.0).round() as i64;
+    let halfway = tick_units % 2 == 0 && ticks.checked_mul(tick_units)? + tick_units / 2 == price;
+    halfway.then_some(ticks)
 }
 
 fn lots(

@@ -11,7 +11,8 @@
 //! depth update it caused), then inputs in the order given; rows of one
 //! input keep their order. An input that steps back in time is an error
 //! naming its line, unless `reorder_window_ns` covers the step: rows are
-//! then held, at most the window's worth, and released in time order.
+//! then held, at most the window's worth, and released in time order
+//! (captures default to a 2 s window: their streams interleave).
 //!
 //! **Days.** A day file that opens in the middle of the stream, with a
 //! first event that is not itself a full clear, starts with the book as it
@@ -21,8 +22,10 @@
 //!
 //! One file per format: [`tardis`] (Tardis.dev CSV), [`lobster`] (LOBSTER
 //! message + orderbook pairs, with [`lobster_book`] for `--verify`),
-//! [`mod@dbn`] (Databento DBN) and [`csv_map`] (plain CSV with a column
-//! map). Every one yields [`EventSource`] rows; a malformed row is an
+//! [`mod@dbn`] (Databento DBN), [`csv_map`] (plain CSV with a column
+//! map), [`npz`] (hftbacktest event files), [`collector`] (hftbacktest
+//! collector captures of Binance, Bybit, Hyperliquid) and [`bybit`]
+//! (Bybit order-book files). Every one yields [`EventSource`] rows; a malformed row is an
 //! [`ImportError`] naming file, line and field, or, with `skip_bad`, is
 //! skipped and counted by reason in the [`ConvertSummary`].
 //!
@@ -30,17 +33,24 @@
 //! exchange's gives `local_ts < exch_ts`, which is written as it is and
 //! counted (`local_ts_shift_ns` corrects it when the offset is known).
 
+pub mod bybit;
+pub mod collector;
 pub mod csv_map;
 pub mod dbn;
 mod error;
+mod json_levels;
 pub mod lobster;
 pub mod lobster_book;
 mod merge;
+mod npy;
+pub mod npz;
 pub mod ny_time;
 mod sink;
+mod sniff;
 mod source;
 mod summary;
 pub mod tardis;
+mod zip_input;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -67,6 +77,24 @@ pub enum Format {
     Dbn,
     /// Any CSV with a header, through a column map.
     Csv,
+    /// hftbacktest's `.npz` event files (its `event_dtype`).
+    Npz,
+    /// Captures of hftbacktest's data collector (`<local ns> <json>` lines
+    /// of Binance, Bybit or Hyperliquid), plain or gzipped.
+    Collector,
+    /// Bybit's historical order-book files (`*_ob500.data`, or its `.zip`).
+    Bybit,
+}
+
+impl Format {
+    /// The reorder window used when the options give none, in ns: captures
+    /// interleave streams whose exchange times are out of order.
+    pub fn default_reorder_window_ns(self) -> i64 {
+        match self {
+            Format::Collector => collector::DEFAULT_REORDER_WINDOW_NS,
+            _ => 0,
+        }
+    }
 }
 
 impl FromStr for Format {
@@ -77,8 +105,11 @@ impl FromStr for Format {
             "lobster" => Ok(Format::Lobster),
             "dbn" | "databento" => Ok(Format::Dbn),
             "csv" => Ok(Format::Csv),
+            "npz" | "hftbacktest" => Ok(Format::Npz),
+            "collector" | "capture" => Ok(Format::Collector),
+            "bybit" => Ok(Format::Bybit),
             other => Err(format!(
-                "unknown format {other:?} (expected tardis, lobster, dbn or csv)"
+                "unknown format {other:?} (expected tardis, lobster, dbn, csv, npz, collector or bybit)"
             )),
         }
     }
@@ -109,8 +140,9 @@ pub struct ImportOptions {
     /// DBN: keep only this instrument's records.
     pub instrument_id: Option<u32>,
     /// How far back in exchange time a row may arrive and still be put in
-    /// order, in ns; 0 makes any step back an error.
-    pub reorder_window_ns: i64,
+    /// order, in ns; 0 makes any step back an error; `None`: the format's
+    /// default ([`Format::default_reorder_window_ns`]).
+    pub reorder_window_ns: Option<i64>,
     /// Added to every `local_ts`, in ns (to correct a capture clock).
     pub local_ts_shift_ns: i64,
     /// Parquet writer options.
@@ -130,7 +162,7 @@ impl ImportOptions {
             csv_map: None,
             ts_unit: TsUnit::Ns,
             instrument_id: None,
-            reorder_window_ns: 0,
+            reorder_window_ns: None,
             local_ts_shift_ns: 0,
             write: WriteOptions::default(),
         }
@@ -163,6 +195,9 @@ pub fn convert_with_progress(
     }
     let instrument = resolve_instrument(format, inputs, options)?;
     let mut sources = open_sources(format, inputs, &instrument, options)?;
+    let reorder_window_ns = options
+        .reorder_window_ns
+        .unwrap_or_else(|| format.default_reorder_window_ns());
     if sources.is_empty() {
         return Err(ImportError::Options(
             "no market data among the inputs".into(),
@@ -177,12 +212,7 @@ pub fn convert_with_progress(
         options.write,
         options.local_ts_shift_ns,
     );
-    let merged = merge::merge_into(
-        &mut sources,
-        &mut sink,
-        options.reorder_window_ns,
-        on_rows_read,
-    );
+    let merged = merge::merge_into(&mut sources, &mut sink, reorder_window_ns, on_rows_read);
     let reordered_batches = merged?;
     sink.finish()?;
     Ok(ConvertSummary {
@@ -220,11 +250,13 @@ pub fn resolve_instrument(
         ))
     };
     let mut instrument = match format {
-        Format::Tardis | Format::Csv => Instrument::new(
-            symbol,
-            options.tick_size.ok_or_else(|| need("tick-size"))?,
-            options.lot_size.ok_or_else(|| need("lot-size"))?,
-        ),
+        Format::Tardis | Format::Csv | Format::Npz | Format::Collector | Format::Bybit => {
+            Instrument::new(
+                symbol,
+                options.tick_size.ok_or_else(|| need("tick-size"))?,
+                options.lot_size.ok_or_else(|| need("lot-size"))?,
+            )
+        }
         Format::Lobster => {
             let mut inst = Instrument::new(
                 symbol,
@@ -256,7 +288,11 @@ fn dbn_instrument(
     let mut first_data = None;
     for input in inputs {
         if dbn::file_schema(input)? == Some(::dbn::Schema::Definition) {
-            definitions.extend(dbn::read_definitions(input)?);
+            definitions.extend(
+                dbn::read_definitions(input)?
+                    .into_iter()
+                    .map(|def| (input, def)),
+            );
         } else if first_data.is_none() {
             first_data = Some(input);
         }
@@ -266,13 +302,14 @@ fn dbn_instrument(
         (None, Some(path)) => dbn::first_instrument_id(path)?,
         (None, None) => None,
     };
-    let from_definition = wanted.and_then(|id| {
+    let definition = wanted.and_then(|id| {
         definitions
             .iter()
             .rev()
-            .find(|def| def.hd.instrument_id == id)
-            .and_then(|def| dbn::instrument_from_definition(symbol, def, lot_size))
+            .find(|(_, def)| def.hd.instrument_id == id)
     });
+    let from_definition =
+        definition.and_then(|(_, def)| dbn::instrument_from_definition(symbol, def, lot_size));
     match (options.tick_size, from_definition) {
         (Some(tick_size), Some(mut inst)) => {
             inst.tick_size = tick_size;
@@ -280,11 +317,20 @@ fn dbn_instrument(
         }
         (Some(tick_size), None) => Ok(Instrument::new(symbol, tick_size, lot_size)),
         (None, Some(inst)) => Ok(inst),
-        (None, None) => Err(ImportError::Options(format!(
-            "no instrument definition for instrument_id {} among the inputs: pass a Databento \
+        (None, None) => match definition {
+            Some((file, def)) => Err(ImportError::Options(format!(
+                "{}: the definition of instrument_id {} ({}) has no tick size \
+                 (min_price_increment is undefined): pass --tick-size",
+                file.display(),
+                def.hd.instrument_id,
+                def.raw_symbol().unwrap_or("?")
+            ))),
+            None => Err(ImportError::Options(format!(
+                "no instrument definition for instrument_id {} among the inputs: pass a Databento \
              definition file with the data, or --tick-size",
-            wanted.map_or("?".to_owned(), |id| id.to_string())
-        ))),
+                wanted.map_or("?".to_owned(), |id| id.to_string())
+            ))),
+        },
     }
 }
 
@@ -298,9 +344,32 @@ pub fn open_sources(
     options: &ImportOptions,
 ) -> Result<Vec<Box<dyn EventSource>>, ImportError> {
     let mut sources: Vec<Box<dyn EventSource>> = Vec::new();
+    if format == Format::Collector {
+        let window_ns = options
+            .reorder_window_ns
+            .unwrap_or_else(|| format.default_reorder_window_ns());
+        sources.push(Box::new(collector::CollectorSource::open(
+            inputs,
+            instrument,
+            options.skip_bad,
+            window_ns,
+        )?));
+        return Ok(sources);
+    }
     let mut lobster_messages: Vec<PathBuf> = Vec::new();
     for input in inputs {
         match format {
+            Format::Collector => {}
+            Format::Npz => sources.push(Box::new(npz::NpzSource::open(
+                input,
+                instrument,
+                options.skip_bad,
+            )?)),
+            Format::Bybit => sources.push(Box::new(bybit::BybitSource::open(
+                input,
+                instrument,
+                options.skip_bad,
+            )?)),
             Format::Tardis => sources.push(Box::new(tardis::TardisSource::open(
                 input,
                 instrument,

@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 
 use csv::ByteRecord;
 
+use super::sniff;
 use super::source::{csv_reader, read_record, Fields};
 use super::{EventSource, ImportError, InputSummary, RowRef};
 use crate::market::{flags, EventKind, Instrument, MarketEvent, Side};
@@ -81,7 +82,7 @@ fn detect(path: &Path, header: &ByteRecord) -> Result<(Common, Layout), ImportEr
         .map(|name| String::from_utf8_lossy(name.trim_ascii()).into_owned())
         .collect();
     let col = |name: &str| names.iter().position(|n| n == name);
-    let listed = || names.join(",");
+    let listed = || shortened(&names.join(","));
     let (Some(timestamp), Some(local_timestamp)) = (col("timestamp"), col("local_timestamp"))
     else {
         return Err(ImportError::format(
@@ -154,6 +155,16 @@ fn detect(path: &Path, header: &ByteRecord) -> Result<(Common, Layout), ImportEr
     Ok((common, layout))
 }
 
+/// A header for an error message: at most 200 characters.
+fn shortened(header: &str) -> String {
+    const MAX_CHARS: usize = 200;
+    if header.chars().count() <= MAX_CHARS {
+        header.to_owned()
+    } else {
+        header.chars().take(MAX_CHARS).collect::<String>() + "…"
+    }
+}
+
 /// Batch key of an `incremental_book_L2` row: a snapshot run is one batch,
 /// other rows group by (timestamp, local_timestamp).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -185,6 +196,12 @@ pub struct TardisSource {
 impl TardisSource {
     /// Opens `path` and detects its data type from the header.
     pub fn open(path: &Path, instrument: &Instrument, skip_bad: bool) -> Result<Self, ImportError> {
+        if let Some(what) = sniff::binary_format(path) {
+            return Err(ImportError::format(
+                path,
+                format!("not a Tardis CSV: the file looks like {what}"),
+            ));
+        }
         let mut reader = csv_reader(path)?;
         let mut record = ByteRecord::new();
         if !read_record(&mut reader, &mut record, path)? {

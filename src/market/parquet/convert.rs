@@ -5,12 +5,12 @@
 use std::path::Path;
 
 use super::codes::NULL_CODE;
-use super::columns::{Col, IntCol, RowGroupColumns};
+use super::columns::{Col, IntCol, NumCol, RowGroupColumns};
 use super::funding;
 use super::grid::Grid;
 use super::schema::{columns, Layout};
 use super::{DataError, LocalTsPolicy};
-use crate::market::{EventKind, Instrument, MarketEvent, Side};
+use crate::market::{flags, EventKind, Instrument, MarketEvent, Side};
 
 /// Where a batch sits: the file and the 0-based file row of its first event.
 #[derive(Clone, Copy)]
@@ -126,10 +126,17 @@ pub(crate) fn convert_batch(
         &mut scratch.funding_rates,
         at,
     )?;
+    flag_bits(cols.flags.as_mut(), rows, &mut scratch.flags, at)?;
+    if scratch
+        .flags
+        .iter()
+        .any(|&bits| bits & flags::HALF_TICK != 0)
+    {
+        half_tick_down(cols, &scratch.flags, instrument, at)?;
+    }
     Grid::price(instrument).convert(&cols.price, &mut scratch.price_ticks, at)?;
     Grid::qty(instrument).convert(&cols.qty, &mut scratch.qty_lots, at)?;
     order_ids(cols.order_id.as_mut(), rows, &mut scratch.order_id, at)?;
-    flag_bits(cols.flags.as_mut(), rows, &mut scratch.flags, at)?;
 
     let exch_ts = &cols.exch_ts.values[..rows];
     let local_ts = &cols.local_ts.values[..rows];
@@ -209,6 +216,50 @@ fn name_error(cols: &RowGroupColumns, index: usize, at: At) -> DataError {
             value: col.first_unknown(),
         }
     }
+}
+
+/// Takes half a tick off the price of every trade flagged HALF_TICK (its
+/// exact price lies between two ticks), so that the tick grid holds for it
+/// as for every other row. The flag on any other kind is an error.
+#[cold]
+fn half_tick_down(
+    cols: &mut RowGroupColumns,
+    row_flags: &[u8],
+    instrument: &Instrument,
+    at: At,
+) -> Result<(), DataError> {
+    let half_tick = instrument.tick_size / 2.0;
+    let trade = EventKind::Trade as u8;
+    for (index, &bits) in row_flags.iter().enumerate() {
+        if bits & flags::HALF_TICK == 0 {
+            continue;
+        }
+        let kind = cols.kind.codes[index];
+        if kind != trade {
+            let name = EventKind::ALL
+                .get(usize::from(kind))
+                .map_or("unknown", |k| k.as_str());
+            return Err(at.out_of_range(
+                index,
+                columns::FLAGS,
+                format!("{bits} (bit 4, a half-tick price, on a {name} row: trades only)"),
+            ));
+        }
+        match &mut cols.price {
+            NumCol::F64(col) => {
+                check_required(col, at, columns::PRICE)?;
+                col.values[index] -= half_tick;
+            }
+            _ => {
+                return Err(at.out_of_range(
+                    index,
+                    columns::FLAGS,
+                    format!("{bits} (bit 4, a half-tick price, needs a float64 `price` column)"),
+                ))
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Converts a timestamp column to ns in place.

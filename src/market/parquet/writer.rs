@@ -188,6 +188,17 @@ impl EventWriter {
                 });
             }
         }
+        if event.is_half_tick() && event.kind != EventKind::Trade {
+            return Err(DataError::OutOfRange {
+                file: self.file.clone(),
+                row,
+                column: columns::FLAGS,
+                value: format!(
+                    "{} (bit 4, a half-tick price, on a {} row: trades only)",
+                    event.flags, event.kind
+                ),
+            });
+        }
         let qty = self.instrument.qty_from_lots(event.qty);
         if event.qty < 0 {
             return Err(DataError::NegativeQuantity {
@@ -202,11 +213,14 @@ impl EventWriter {
         buffer.local_ts.push(event.local_ts);
         buffer.kind.push(event.kind as u8);
         buffer.side.push(side_code(event.side, event.kind));
-        // A funding event carries its rate in the price column, bit for bit.
+        // A funding event carries its rate in the price column, bit for bit;
+        // a half-tick trade is written at its exact price (the reader takes
+        // the half tick off again).
         let (price, order_id) = match event.funding_rate() {
             Some(rate) => (rate, 0),
             None => (
-                self.instrument.price_from_ticks(event.price),
+                self.instrument
+                    .trade_price(event.price, event.is_half_tick()),
                 event.order_id,
             ),
         };

@@ -48,12 +48,17 @@ impl PyMarketEvent {
         Ok(module::shared(py)?.side(py, self.ev.side))
     }
 
-    /// Price; for a funding event, the funding rate (a fraction).
+    /// Price; for a funding event, the funding rate (a fraction); a trade
+    /// between two ticks (a hidden execution at half a cent) reads its exact
+    /// price.
     #[getter]
     fn price(&self) -> f64 {
-        match self.ev.funding_rate() {
-            Some(rate) => rate,
-            None => self.units.price(self.ev.price),
+        if let Some(rate) = self.ev.funding_rate() {
+            rate
+        } else if self.ev.is_half_tick() {
+            self.units.instrument().trade_price(self.ev.price, true)
+        } else {
+            self.units.price(self.ev.price)
         }
     }
 
