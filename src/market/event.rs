@@ -7,6 +7,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use super::state::MarketState;
+
 /// What a [`MarketEvent`] says happened.
 #[repr(u8)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -32,11 +34,16 @@ pub enum EventKind {
     Cancel = 7,
     /// L3: order `order_id` traded `qty` lots at `price`.
     Fill = 8,
+    /// The venue's trading state changed to the
+    /// [`MarketState`](crate::market::MarketState) whose code is in
+    /// `order_id` (see [`MarketEvent::status`]); `side` is `None`, `price`
+    /// and `qty` are 0. In files the state's name is in the `side` column.
+    Status = 9,
 }
 
 impl EventKind {
     /// Every kind, in discriminant order.
-    pub const ALL: [EventKind; 9] = [
+    pub const ALL: [EventKind; 10] = [
         EventKind::Depth,
         EventKind::Trade,
         EventKind::Bbo,
@@ -46,6 +53,7 @@ impl EventKind {
         EventKind::Modify,
         EventKind::Cancel,
         EventKind::Fill,
+        EventKind::Status,
     ];
 
     /// The lower-case name used in files (`"depth"`, `"trade"`, ...).
@@ -60,6 +68,7 @@ impl EventKind {
             EventKind::Modify => "modify",
             EventKind::Cancel => "cancel",
             EventKind::Fill => "fill",
+            EventKind::Status => "status",
         }
     }
 
@@ -266,6 +275,35 @@ impl MarketEvent {
     /// True when the book is consistent after this event.
     pub fn is_last_in_batch(&self) -> bool {
         self.flags & flags::LAST_IN_BATCH != 0
+    }
+
+    /// A status event: the venue is in `state` from `ts` on.
+    pub fn status(ts: i64, state: MarketState) -> Self {
+        MarketEvent {
+            kind: EventKind::Status,
+            side: Side::None,
+            order_id: state as u64,
+            ..Self::depth(ts, Side::None, 0, 0)
+        }
+    }
+
+    /// The state a status event announces (`None` for other kinds, and for
+    /// a status event with an unknown code).
+    pub fn market_state(&self) -> Option<MarketState> {
+        if self.kind == EventKind::Status {
+            MarketState::from_code(self.order_id)
+        } else {
+            None
+        }
+    }
+
+    /// The name in the file's `side` column: the state's name on a status
+    /// event, else [`Side::file_name`].
+    pub fn side_file_name(&self) -> &'static str {
+        match self.kind {
+            EventKind::Status => self.market_state().map_or("none", MarketState::as_str),
+            kind => self.side.file_name(kind),
+        }
     }
 
     /// Feed latency of this event: `local_ts - exch_ts`, in ns.

@@ -25,6 +25,7 @@ mod id_hash;
 pub mod impact;
 pub mod latency;
 pub mod local;
+mod market_state;
 pub mod order;
 mod passive;
 pub mod queue;

@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::market::Side;
+use crate::market::{MarketState, Side};
 use crate::sim::order::{OrderId, OrderState, OrderType, TimeInForce};
 
 /// Whether a fill added liquidity to the book or took it.
@@ -115,6 +115,12 @@ pub enum Reason {
     NotModifiable,
     /// The new quantity is not above what has filled.
     ModifyBelowFilled,
+    /// The venue is not in continuous trading (pre-open, halted, closed):
+    /// an order that must execute at once (market, IOC, FOK) cannot.
+    MarketState {
+        /// The venue's state when the order arrived.
+        state: MarketState,
+    },
 }
 
 impl fmt::Display for Reason {
@@ -152,6 +158,9 @@ impl fmt::Display for Reason {
             Reason::UnknownOrder => f.write_str("unknown order"),
             Reason::NotModifiable => f.write_str("order cannot be modified"),
             Reason::ModifyBelowFilled => f.write_str("new quantity not above the filled quantity"),
+            Reason::MarketState { state } => {
+                write!(f, "market {state}: no continuous matching")
+            }
         }
     }
 }

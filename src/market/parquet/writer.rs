@@ -16,7 +16,7 @@ use parquet::schema::types::ColumnPath;
 
 use super::schema::{canonical_schema, columns, metadata_keys, SCHEMA_VERSION};
 use super::DataError;
-use crate::market::{EventKind, Instrument, MarketEvent, Side};
+use crate::market::{EventKind, Instrument, MarketEvent};
 
 /// How to write a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,17 +66,18 @@ pub fn write_events(
     writer.finish()
 }
 
-/// The file names of [`Side`] (depends on the kind: `bid` vs `buy`).
-const SIDE_NAMES: [&str; 5] = ["bid", "ask", "buy", "sell", "none"];
+/// The names written in the `side` column: the sides (`bid` vs `buy`
+/// depends on the kind) and, on status rows, the market states.
+const SIDE_NAMES: [&str; 9] = [
+    "bid", "ask", "buy", "sell", "none", "trading", "pre_open", "halted", "closed",
+];
 
-fn side_code(side: Side, kind: EventKind) -> u8 {
-    match side.file_name(kind) {
-        "bid" => 0,
-        "ask" => 1,
-        "buy" => 2,
-        "sell" => 3,
-        _ => 4,
-    }
+fn side_code(event: &MarketEvent) -> u8 {
+    let name = event.side_file_name();
+    SIDE_NAMES
+        .iter()
+        .position(|&known| known == name)
+        .map_or(4, |code| code as u8)
 }
 
 /// One row group's columns, buffered until it is full.
@@ -201,13 +202,19 @@ impl EventWriter {
         buffer.exch_ts.push(event.exch_ts);
         buffer.local_ts.push(event.local_ts);
         buffer.kind.push(event.kind as u8);
-        buffer.side.push(side_code(event.side, event.kind));
+        buffer.side.push(side_code(event));
         buffer
             .price
             .push(self.instrument.price_from_ticks(event.price));
         buffer.qty.push(qty);
-        // The column is annotated unsigned: the bit pattern is the u64.
-        buffer.order_id.push(event.order_id as i64);
+        // The column is annotated unsigned: the bit pattern is the u64. A
+        // status row says its state in `side`.
+        let order_id = if event.kind == EventKind::Status {
+            0
+        } else {
+            event.order_id
+        };
+        buffer.order_id.push(order_id as i64);
         buffer.flags.push(i32::from(event.flags));
         let first = self
             .exch_ts_span_ns

@@ -226,6 +226,12 @@ impl Strategy for RulesStrategy {
         Ok(())
     }
 
+    fn on_status(&mut self, ctx: &mut Ctx<'_, '_>, _ev: &MarketEvent) -> Result<(), StrategyError> {
+        // Conditions on `market_state` read a new value.
+        let now_ns = ctx.now_ns();
+        self.evaluate_at(ctx, now_ns, false)
+    }
+
     fn on_order(
         &mut self,
         ctx: &mut Ctx<'_, '_>,
