@@ -11,7 +11,8 @@ use ticklab::sim::{
     Engine, LatencyConfig, Liquidity, OrderId, OrderRequest, OrderUpdate, Reason, RunConfig,
     UpdateKind, Wake,
 };
-use ticklab::strategy::{Ctx, Runner, Strategy, StrategyError};
+use ticklab::strategy::rules::RuleSet;
+use ticklab::strategy::{run_to_end, Ctx, Runner, Strategy, StrategyError};
 
 /// Tick 1, lot 1.
 fn instrument() -> Instrument {
@@ -507,5 +508,61 @@ fn esh4_fills_nothing_before_the_first_trade_of_the_open() {
     assert_eq!(
         prober.statuses[1],
         (first_trade.exch_ts, MarketState::Trading)
+    );
+}
+
+// ------------------------------------------------------------- rule files
+
+const BUY_WHEN_TRADING: &str = r#"
+[[rules]]
+name = "buy at the open"
+when = { all = [
+    { lhs = "market_state", op = "==", rhs = "trading" },
+    { lhs = "position", op = "==", rhs = 0 },
+] }
+then = [ { buy = { lots = 1 } } ]
+max_fires = 1
+"#;
+
+/// A rule reading `market_state` fires when the state changes to trading
+/// (at 200, the status event; not at the book updates of the pre-open
+/// before it), and its market order fills at the open's book.
+#[test]
+fn a_rule_waits_for_the_market_state() {
+    let events = [
+        status(0, MarketState::PreOpen),
+        bid(10, 100, 10),
+        ask(20, 101, 10),
+        bid(30, 100, 12),
+        status(200, MarketState::Trading),
+        bid(300, 99, 1),
+    ];
+    let strategy = RuleSet::from_toml_str(BUY_WHEN_TRADING, "open.rules.toml")
+        .expect("a valid rule file")
+        .strategy();
+    let feed = strategy.signal_feed();
+    let engine = Engine::from_slice(instrument(), &config(), &events).unwrap();
+    let record = run_to_end(engine, strategy).unwrap();
+    let fired: Vec<i64> = feed.drain().iter().map(|s| s.ts_ns).collect();
+    assert_eq!(fired, vec![200]);
+    let fills: Vec<(i64, i64, i64)> = record
+        .fills
+        .iter()
+        .map(|f| (f.price_ticks, f.qty_lots, f.exch_ts_ns))
+        .collect();
+    assert_eq!(fills, vec![(101, 1, 210)]);
+}
+
+#[test]
+fn a_market_state_compares_only_with_a_market_state() {
+    let text = BUY_WHEN_TRADING.replace(r#"lhs = "market_state""#, r#"lhs = "spread""#);
+    let err = match RuleSet::from_toml_str(&text, "bad.rules.toml") {
+        Ok(_) => panic!("accepted:\n{text}"),
+        Err(err) => err,
+    };
+    assert_eq!(err.path, "rules[0].when.all[0]");
+    assert_eq!(
+        err.message,
+        "cannot compare spread (ticks) with trading (a market state)"
     );
 }
