@@ -266,10 +266,7 @@ fn a_crossed_book_without_trades_is_an_inferred_pre_open() {
         sim.kinds_of(a),
         vec![UpdateKind::Accepted, UpdateKind::Fill]
     );
-    assert_eq!(
-        sim.fills_of(a),
-        vec![(102, 2, 300, 310, Liquidity::Maker)]
-    );
+    assert_eq!(sim.fills_of(a), vec![(102, 2, 300, 310, Liquidity::Maker)]);
     let rejection = sim.updates.iter().find(|u| u.order_id == d).unwrap();
     assert_eq!(
         (rejection.kind, rejection.reason),
@@ -305,10 +302,7 @@ fn inference_can_be_turned_off() {
     let mut sim = Sim::new(&events, &config);
     let a = sim.at(50).buy(103, 2).unwrap();
     sim.run_to_end();
-    assert_eq!(
-        sim.fills_of(a),
-        vec![(103, 2, 115, 125, Liquidity::Maker)]
-    );
+    assert_eq!(sim.fills_of(a), vec![(103, 2, 115, 125, Liquidity::Maker)]);
 }
 
 /// What a strategy sees of the states through the runner.
@@ -564,5 +558,72 @@ fn a_market_state_compares_only_with_a_market_state() {
     assert_eq!(
         err.message,
         "cannot compare spread (ticks) with trading (a market state)"
+    );
+}
+
+// ------------------------------------------------------------------ Python
+
+const PY_WATCHER: &str = r#"
+from ticklab import Strategy, MarketState, EventKind
+
+
+class Watcher(Strategy):
+    def on_market(self, ctx, ev):
+        assert ev.kind != EventKind.STATUS
+
+    def on_status(self, ctx, ev):
+        assert isinstance(ev.state, MarketState)
+        print(ev.kind, ev.state, ctx.market_state, ev.local_ts)
+        if ctx.market_state == MarketState.PRE_OPEN:
+            ctx.buy(1)
+"#;
+
+/// A Python strategy's `on_status` sees each change with `ev.state` and
+/// `ctx.market_state`; its market order in the pre-open is rejected with
+/// the state as reason.
+#[test]
+fn python_on_status_and_ctx_market_state() {
+    use ticklab::strategy::python::{PythonOptions, PythonSpec, PythonStrategy};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("watcher.py");
+    std::fs::write(&path, PY_WATCHER).unwrap();
+    let strategy = PythonStrategy::new(
+        PythonSpec {
+            path,
+            class: None,
+            params: toml::Table::new(),
+        },
+        PythonOptions::default(),
+    );
+    let mut uncross = bid(300, 102, 0);
+    uncross.flags = 0;
+    let events = [
+        bid(0, 100, 10),
+        ask(0, 101, 10),
+        bid(100, 102, 5),
+        trade(200, Side::Buy, 101, 1),
+        uncross,
+        ask(300, 101, 0),
+        bid(400, 99, 1),
+    ];
+    let engine = Engine::from_slice(instrument(), &config(), &events).unwrap();
+    let record = run_to_end(engine, strategy).unwrap();
+    let logs: Vec<&str> = record.logs.iter().map(|l| l.text.as_str()).collect();
+    assert_eq!(
+        logs,
+        vec!["status pre_open pre_open 100", "status trading trading 200",]
+    );
+    assert_eq!(record.fills.len(), 0);
+    let rejected: Vec<_> = record
+        .orders
+        .iter()
+        .filter(|u| u.kind == UpdateKind::Rejected)
+        .map(|u| u.reason)
+        .collect();
+    assert_eq!(
+        rejected,
+        vec![Some(Reason::MarketState {
+            state: MarketState::PreOpen
+        })]
     );
 }

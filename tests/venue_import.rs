@@ -33,7 +33,13 @@ fn status_rows_round_trip_with_the_state_in_side() {
         MarketEvent::status(50, MarketState::Trading),
         MarketEvent::trade(60, Side::Sell, 201, 1),
     ];
-    write_events(&path, &inst, events.iter().copied(), &WriteOptions::default()).unwrap();
+    write_events(
+        &path,
+        &inst,
+        events.iter().copied(),
+        &WriteOptions::default(),
+    )
+    .unwrap();
     let (back, _) = read_events(&path, &inst, ReadOptions::default()).unwrap();
     assert_eq!(back, events);
     assert_eq!(back[1].market_state(), Some(MarketState::PreOpen));
@@ -55,7 +61,10 @@ fn a_status_row_without_a_state_names_file_row_and_value() {
     let events = [MarketEvent::depth(5, Side::Buy, 1, 1), unknown];
     write_events(&path, &inst, events, &WriteOptions::default()).unwrap();
     let err = read_events(&path, &inst, ReadOptions::default()).unwrap_err();
-    assert!(matches!(err, DataError::MisplacedState { row: 1, .. }), "{err:?}");
+    assert!(
+        matches!(err, DataError::MisplacedState { row: 1, .. }),
+        "{err:?}"
+    );
     assert_eq!(
         err.to_string(),
         format!(

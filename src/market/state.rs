@@ -117,7 +117,6 @@ impl FromStr for MarketState {
     }
 }
 
-
 /// Follows the state of one venue over its market events (see the module
 /// docs for the rules). Feed it every event in order: [`StateTracker::before`]
 /// before the event is applied to the book, and, for an event flagged last
@@ -215,8 +214,7 @@ impl StateTracker {
             self.opening_price_ticks = None;
             return None;
         }
-        if self.is_inferring && self.state == MarketState::Trading && !self.traded_since_uncrossed
-        {
+        if self.is_inferring && self.state == MarketState::Trading && !self.traded_since_uncrossed {
             return self.set(MarketState::PreOpen);
         }
         None
@@ -292,7 +290,10 @@ mod tests {
         assert_eq!(tracker.before(&halt), Some(MarketState::Halted));
         assert_eq!(tracker.before(&halt), None);
         // A trade does not end an explicit halt.
-        assert_eq!(tracker.before(&MarketEvent::trade(2, Side::Buy, 1, 1)), None);
+        assert_eq!(
+            tracker.before(&MarketEvent::trade(2, Side::Buy, 1, 1)),
+            None
+        );
         let open = MarketEvent::status(3, MarketState::Trading);
         assert_eq!(tracker.before(&open), Some(MarketState::Trading));
         // No inference once the data gives states.

@@ -102,7 +102,9 @@ fn side_of(kind: EventKind, code: u8, order_id: u64) -> Option<(Side, u64)> {
 fn side_code_name(code: u8) -> &'static str {
     match code.checked_sub(STATE_CODES) {
         Some(state) => MarketState::from_code(u64::from(state)).map_or("?", MarketState::as_str),
-        None => SIDES.get(usize::from(code)).map_or("?", |side| side.file_name(EventKind::Depth)),
+        None => SIDES
+            .get(usize::from(code))
+            .map_or("?", |side| side.file_name(EventKind::Depth)),
     }
 }
 

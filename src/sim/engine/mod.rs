@@ -222,7 +222,11 @@ impl<'a> Engine<'a> {
             tick_value,
             settings.infer_market_state,
         );
-        let local = LocalSide::new(&instrument, settings.initial_cash, settings.infer_market_state);
+        let local = LocalSide::new(
+            &instrument,
+            settings.initial_cash,
+            settings.infer_market_state,
+        );
         let record = RunRecord {
             symbol: instrument.symbol.clone(),
             initial_cash: settings.initial_cash,

@@ -65,7 +65,10 @@ mod tests {
             state_of(StatusAction::PostClose as u16, no),
             Some(MarketState::Closed)
         );
-        assert_eq!(state_of(StatusAction::PreClose as u16, no), Some(MarketState::PreOpen));
+        assert_eq!(
+            state_of(StatusAction::PreClose as u16, no),
+            Some(MarketState::PreOpen)
+        );
         assert_eq!(state_of(StatusAction::SsrChange as u16, no), None);
         assert_eq!(
             state_of(StatusAction::NewPriceIndication as u16, yes),
