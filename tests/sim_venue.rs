@@ -5,8 +5,9 @@
 
 use std::path::PathBuf;
 
+use ticklab::book::L2Book;
 use ticklab::market::import::{self, collect_events, Format, ImportOptions};
-use ticklab::market::{EventKind, Instrument, MarketEvent, MarketState, Side};
+use ticklab::market::{EventKind, Instrument, MarketEvent, MarketState, Side, StateTracker};
 use ticklab::sim::{
     Engine, LatencyConfig, Liquidity, OrderId, OrderRequest, OrderUpdate, Reason, RunConfig,
     UpdateKind, Wake,
@@ -452,6 +453,25 @@ fn esh4_fills_nothing_before_the_first_trade_of_the_open() {
     assert_eq!(first_trade.exch_ts, 1_703_545_200_000_000_000); // 23:00:00 UTC
     assert_eq!(first_trade.price, 19_201); // 4800.25
     assert!(events.iter().all(|e| e.kind != EventKind::Status));
+
+    // What a crossed-book check consults: every batch that ends crossed
+    // (891, see the data's README) is one the tracker does not call
+    // continuous trading.
+    let mut book = L2Book::new();
+    let mut tracker = StateTracker::new(true);
+    let (mut crossed, mut crossed_in_continuous) = (0, 0);
+    for e in &events {
+        tracker.before(e);
+        book.apply(e);
+        if e.is_last_in_batch() {
+            tracker.at_batch_end(book.is_crossed());
+            if book.is_crossed() {
+                crossed += 1;
+                crossed_in_continuous += u32::from(tracker.is_continuous());
+            }
+        }
+    }
+    assert_eq!((crossed, crossed_in_continuous), (891, 0));
 
     let engine = Engine::from_slice(inst, &RunConfig::default(), &events).expect("engine");
     let mut runner = Runner::new(engine, Prober::default());
