@@ -20,7 +20,7 @@ use tempfile::TempDir;
 use ticklab::market::parquet::{
     file_info, read_events, write_events, DataError, EventReader, Loader, ReadOptions, WriteOptions,
 };
-use ticklab::market::{flags, EventKind, Instrument, MarketEvent, Side};
+use ticklab::market::{flags, EventKind, Instrument, MarketEvent, MarketState, Side};
 
 fn instrument() -> Instrument {
     Instrument::new("TEST", 0.1, 0.001)
@@ -268,6 +268,12 @@ fn varied_events(count: usize) -> Vec<MarketEvent> {
                     flags: (next() % 4) as u8,
                     ..MarketEvent::funding(exch_ts, rate)
                 };
+            }
+            if kind == EventKind::Status {
+                // A status row's state is in `side`; every state in turn.
+                let state = MarketState::ALL[i / EventKind::ALL.len() % MarketState::ALL.len()];
+                let status = MarketEvent::status(exch_ts, state).seen_at(exch_ts + 1);
+                return status.with_flags((next() % 4) as u8);
             }
             MarketEvent {
                 exch_ts,

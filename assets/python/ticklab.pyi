@@ -63,6 +63,17 @@ class EventKind(str, enum.Enum):
     CANCEL = "cancel"
     FILL = "fill"
     FUNDING = "funding"
+    STATUS = "status"
+
+class MarketState(str, enum.Enum):
+    """The venue's trading state: orders match only in TRADING; in a
+    pre-open auction, a halt or a close they rest and market, IOC and FOK
+    orders are rejected."""
+
+    TRADING = "trading"
+    PRE_OPEN = "pre_open"
+    HALTED = "halted"
+    CLOSED = "closed"
 
 class UpdateKind(str, enum.Enum):
     """What an order update reports."""
@@ -133,6 +144,9 @@ class MarketEvent:
     @property
     def is_last_in_batch(self) -> bool:
         """True when the book is consistent after this event."""
+    @property
+    def state(self) -> Optional[MarketState]:
+        """The venue's new trading state on a status event, else None."""
     @property
     def is_trade(self) -> bool: ...
     def copy(self) -> "MarketEvent": ...
@@ -263,6 +277,9 @@ class Ctx:
     def now_dt(self) -> datetime.datetime:
         """Local time as a UTC datetime (to the microsecond)."""
     @property
+    def market_state(self) -> MarketState:
+        """The venue's trading state as the strategy sees it."""
+    @property
     def event_index(self) -> int:
         """Market events seen so far."""
     @property
@@ -358,7 +375,11 @@ class Strategy:
         consistent."""
     def on_market(self, ctx: Ctx, ev: MarketEvent) -> None:
         """Every market event (called before on_trade / on_depth / on_bbo);
-        the only callback that sees FUNDING events."""
+        the only callback that sees FUNDING events; status events go to
+        on_status only."""
+    def on_status(self, ctx: Ctx, ev: MarketEvent) -> None:
+        """The venue's trading state changed to ev.state (from a status event
+        in the data, or inferred from a crossed book that prints no trade)."""
     def on_order(self, ctx: Ctx, update: OrderUpdate) -> None:
         """An answer from the exchange about one of our orders."""
     def on_timer(self, ctx: Ctx, ts: int) -> None:

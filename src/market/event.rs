@@ -7,6 +7,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use super::state::MarketState;
+
 /// What a [`MarketEvent`] says happened.
 #[repr(u8)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -37,11 +39,16 @@ pub enum EventKind {
     /// [`MarketEvent::funding_rate`]; `price` and `qty` are 0. The book
     /// ignores it.
     Funding = 9,
+    /// The venue's trading state changed to the
+    /// [`MarketState`](crate::market::MarketState) whose code is in
+    /// `order_id` (see [`MarketEvent::status`]); `side` is `None`, `price`
+    /// and `qty` are 0. In files the state's name is in the `side` column.
+    Status = 10,
 }
 
 impl EventKind {
     /// Every kind, in discriminant order.
-    pub const ALL: [EventKind; 10] = [
+    pub const ALL: [EventKind; 11] = [
         EventKind::Depth,
         EventKind::Trade,
         EventKind::Bbo,
@@ -52,6 +59,7 @@ impl EventKind {
         EventKind::Cancel,
         EventKind::Fill,
         EventKind::Funding,
+        EventKind::Status,
     ];
 
     /// The lower-case name used in files (`"depth"`, `"trade"`, ...).
@@ -67,6 +75,7 @@ impl EventKind {
             EventKind::Cancel => "cancel",
             EventKind::Fill => "fill",
             EventKind::Funding => "funding",
+            EventKind::Status => "status",
         }
     }
 
@@ -316,6 +325,35 @@ impl MarketEvent {
             self.price as f64 + 0.5
         } else {
             self.price as f64
+        }
+    }
+
+    /// A status event: the venue is in `state` from `ts` on.
+    pub fn status(ts: i64, state: MarketState) -> Self {
+        MarketEvent {
+            kind: EventKind::Status,
+            side: Side::None,
+            order_id: state as u64,
+            ..Self::depth(ts, Side::None, 0, 0)
+        }
+    }
+
+    /// The state a status event announces (`None` for other kinds, and for
+    /// a status event with an unknown code).
+    pub fn market_state(&self) -> Option<MarketState> {
+        if self.kind == EventKind::Status {
+            MarketState::from_code(self.order_id)
+        } else {
+            None
+        }
+    }
+
+    /// The name in the file's `side` column: the state's name on a status
+    /// event, else [`Side::file_name`].
+    pub fn side_file_name(&self) -> &'static str {
+        match self.kind {
+            EventKind::Status => self.market_state().map_or("none", MarketState::as_str),
+            kind => self.side.file_name(kind),
         }
     }
 

@@ -9,6 +9,8 @@ pub mod import;
 pub mod instrument;
 pub mod parquet;
 pub mod sample;
+pub mod state;
 
 pub use event::{flags, EventKind, MarketEvent, Side};
 pub use instrument::{GridError, Instrument, InstrumentError};
+pub use state::{MarketState, StateTracker};

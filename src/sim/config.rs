@@ -188,6 +188,10 @@ pub struct RunConfig {
     pub impact: ImpactConfig,
     /// Pre-trade risk limits.
     pub risk: RiskLimits,
+    /// Infer a pre-open auction from a book that stays crossed without a
+    /// trade, in data without status events (see `sim::market_state`).
+    /// Default true.
+    pub infer_market_state: bool,
     /// `[params]`: handed to the strategy (a Python class's `__init__`
     /// keyword arguments, the market maker's settings); the simulator
     /// ignores them.
@@ -207,6 +211,7 @@ impl Default for RunConfig {
             fees: FeeConfig::default(),
             impact: ImpactConfig::default(),
             risk: RiskLimits::default(),
+            infer_market_state: true,
             params: toml::Table::new(),
         }
     }

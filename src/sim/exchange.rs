@@ -11,7 +11,7 @@
 use std::collections::VecDeque;
 
 use crate::book::L2Book;
-use crate::market::Side;
+use crate::market::{Side, StateTracker};
 use crate::sim::consumed::Consumed;
 use crate::sim::contract::ContractValue;
 use crate::sim::fees::FeeModel;
@@ -103,10 +103,12 @@ pub(crate) struct Exchange {
     /// A level reached one of our orders during the current batch: check
     /// for a crossed order when the batch ends.
     pub(crate) cross_pending: bool,
+    /// The venue's trading state at exchange time.
+    pub(crate) state: StateTracker,
 }
 
 impl Exchange {
-    pub(crate) fn new(models: ExchangeModels, value: ContractValue) -> Self {
+    pub(crate) fn new(models: ExchangeModels, value: ContractValue, infer_state: bool) -> Self {
         Exchange {
             book: L2Book::new(),
             consumed: Consumed::default(),
@@ -122,6 +124,7 @@ impl Exchange {
             last_trade: None,
             pieces: Vec::new(),
             cross_pending: false,
+            state: StateTracker::new(infer_state),
         }
     }
 
@@ -174,6 +177,13 @@ impl Exchange {
 
     /// Why an order arriving now must be refused outright, if it must.
     fn refusal(&self, order: &ExchOrder) -> Option<Reason> {
+        let state = self.state.state();
+        if !state.is_trading() {
+            // Nothing matches: an order that must execute at once cannot.
+            let is_immediate = !order.req.order_type.has_limit()
+                || matches!(order.req.time_in_force, TimeInForce::Ioc | TimeInForce::Fok);
+            return is_immediate.then_some(Reason::MarketState { state });
+        }
         let limit = order
             .req
             .order_type
@@ -203,7 +213,8 @@ impl Exchange {
             .has_limit()
             .then_some(order.req.price_ticks);
         let tif = order.req.time_in_force;
-        if tif == TimeInForce::PostOnly && self.crosses(order.req.side, limit) {
+        let is_trading = self.state.state().is_trading();
+        if tif == TimeInForce::PostOnly && is_trading && self.crosses(order.req.side, limit) {
             // Only reached by a triggered stop-limit or a re-priced order.
             order.state = OrderState::Canceled;
             self.emit(
@@ -221,7 +232,7 @@ impl Exchange {
             self.emit(&order, UpdateKind::Expired, None, Some(Reason::FillOrKill));
             return;
         }
-        if tif != TimeInForce::PostOnly {
+        if tif != TimeInForce::PostOnly && is_trading {
             self.take(&mut order, limit);
         }
         if order.leaves_lots() == 0 {
@@ -300,7 +311,11 @@ impl Exchange {
             return;
         }
         let side = old.req.side;
-        if old.req.time_in_force == TimeInForce::PostOnly && self.crosses(side, Some(price_ticks)) {
+        let is_trading = self.state.state().is_trading();
+        if old.req.time_in_force == TimeInForce::PostOnly
+            && is_trading
+            && self.crosses(side, Some(price_ticks))
+        {
             self.emit(
                 &old,
                 UpdateKind::ModifyRejected,
@@ -316,7 +331,9 @@ impl Exchange {
         order.req.price_ticks = price_ticks;
         order.req.qty_lots = qty_lots;
         self.emit(&order, UpdateKind::Modified, None, None);
-        self.take(&mut order, Some(price_ticks));
+        if is_trading {
+            self.take(&mut order, Some(price_ticks));
+        }
         if order.leaves_lots() > 0 {
             self.rest(order);
         }

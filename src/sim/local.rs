@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 use crate::book::L2Book;
-use crate::market::{EventKind, Instrument, MarketEvent, Side};
+use crate::market::{EventKind, Instrument, MarketEvent, Side, StateTracker};
 use crate::sim::account::Account;
 use crate::sim::exchange::QueueChange;
 use crate::sim::order::{OrderId, OrderRequest, OrderState, OrderType, TimeInForce};
@@ -143,10 +143,15 @@ pub(crate) struct LocalSide {
     /// Funding the exchange booked for events the strategy has not seen
     /// yet, in event order (see `sim::funding`).
     pub funding_due: VecDeque<f64>,
+    /// The venue's trading state as the strategy has seen it.
+    pub state: StateTracker,
+    /// A status event for the last state change, until the strategy is
+    /// told of it.
+    pub status_change: Option<MarketEvent>,
 }
 
 impl LocalSide {
-    pub(crate) fn new(instrument: &Instrument, initial_cash: f64) -> Self {
+    pub(crate) fn new(instrument: &Instrument, initial_cash: f64, infer_state: bool) -> Self {
         LocalSide {
             book: L2Book::new(),
             feed: VecDeque::new(),
@@ -156,15 +161,25 @@ impl LocalSide {
             events_seen: 0,
             now_ns: i64::MIN,
             funding_due: VecDeque::new(),
+            state: StateTracker::new(infer_state),
+            status_change: None,
         }
     }
 
-    /// The strategy sees `ev` now: applies it to the local book.
+    /// The strategy sees `ev` now: applies it to the local book and to the
+    /// market state.
     #[inline]
     pub(crate) fn deliver(&mut self, ev: MarketEvent) {
+        let mut change = self.state.before(&ev);
         self.book.apply(&ev);
         if ev.kind == EventKind::Funding {
             self.pay_funding();
+        }
+        if ev.is_last_in_batch() {
+            change = self.state.at_batch_end(self.book.is_crossed()).or(change);
+        }
+        if let Some(state) = change {
+            self.status_change = Some(MarketEvent::status(ev.exch_ts, state).seen_at(ev.local_ts));
         }
         self.events_seen += 1;
         self.now_ns = self.now_ns.max(ev.local_ts);

@@ -29,6 +29,7 @@ pub mod latency;
 mod liquidation;
 pub mod local;
 pub mod margin;
+mod market_state;
 pub mod order;
 mod passive;
 pub mod queue;

@@ -2,6 +2,18 @@
 //! updates move queue estimates, trades at our price fill us once the volume
 //! ahead is gone, trades through our price fill us outright, a book that
 //! moves through our price fills us, and trades trigger stops.
+//!
+//! Only in continuous trading (see `sim::market_state`). In a pre-open,
+//! halt or close, depth and order-by-order updates still move queue
+//! estimates (orders ahead of ours do leave), but trades printed then
+//! neither fill, nor move a queue, nor trigger a stop, and the book moving
+//! through an order does not fill it. At the open, the opening's first
+//! trade is the opening price: each resting order priced better than it
+//! (a buy above, a sell below) fills whole at the opening price, as maker,
+//! as in a single-price auction; an order at the opening price fills as
+//! the queue model lets trades at its price reach it; the book moving
+//! through an order fills it again only once the book has ended a batch
+//! uncrossed.
 
 use crate::market::{EventKind, MarketEvent, Side};
 use crate::sim::exchange::{Exchange, QueueChange};
@@ -19,6 +31,21 @@ impl Exchange {
         }
     }
 
+    /// The end of a batch: the state tracker sees the consistent book
+    /// first, then (only in continuous trading) orders the book moved
+    /// through fill, when `check_cross` or a level reached one of them.
+    #[inline]
+    fn batch_end(&mut self, check_cross: bool) {
+        self.state.at_batch_end(self.book.is_crossed());
+        if !self.resting.is_empty()
+            && (check_cross || self.cross_pending)
+            && self.state.is_continuous()
+        {
+            self.cross_pending = false;
+            self.fill_crossed();
+        }
+    }
+
     /// A depth or snapshot event, most of the data: small enough to inline
     /// into the event loop.
     #[inline(always)]
@@ -32,10 +59,9 @@ impl Exchange {
             if ev.qty > 0 && self.may_cross(ev.side, ev.price) {
                 self.cross_pending = true;
             }
-            if self.cross_pending && ev.is_last_in_batch() {
-                self.cross_pending = false;
-                self.fill_crossed();
-            }
+        }
+        if ev.is_last_in_batch() {
+            self.batch_end(false);
         }
     }
 
@@ -43,7 +69,7 @@ impl Exchange {
     #[inline(never)]
     fn on_other_market(&mut self, ev: &MarketEvent) {
         match ev.kind {
-            EventKind::Depth | EventKind::Snapshot => self.on_depth(ev),
+            EventKind::Depth | EventKind::Snapshot => return self.on_depth(ev),
             EventKind::Bbo => {
                 self.book.apply(ev);
                 if !self.consumed.is_empty() {
@@ -51,9 +77,6 @@ impl Exchange {
                 }
                 if !self.resting.is_empty() {
                     self.bbo_changed(ev.side, ev.price);
-                    if ev.is_last_in_batch() {
-                        self.fill_crossed();
-                    }
                 }
             }
             EventKind::Clear => {
@@ -64,12 +87,21 @@ impl Exchange {
                 self.models.queue.observe_l3(ev);
             }
             EventKind::Trade => {
+                self.state.before(ev);
                 self.last_trade = Some((ev.price, ev.qty));
-                if !self.resting.is_empty() {
-                    self.trade_hits_resting(ev);
-                }
-                if !self.stops.is_empty() {
-                    self.trigger_stops(ev.price, ev.is_half_tick());
+                // A trade printed in an auction or a halt fills nothing and
+                // moves no queue.
+                if self.state.state().is_trading() {
+                    if self.state.is_opening() && self.state.opening_price_ticks() == Some(ev.price)
+                    {
+                        self.open_cross(ev.price);
+                    }
+                    if !self.resting.is_empty() {
+                        self.trade_hits_resting(ev);
+                    }
+                    if !self.stops.is_empty() {
+                        self.trigger_stops(ev.price, ev.is_half_tick());
+                    }
                 }
             }
             EventKind::Add | EventKind::Modify | EventKind::Cancel | EventKind::Fill => {
@@ -80,6 +112,34 @@ impl Exchange {
             }
             // Funding moves money, not the book (see `sim::funding`).
             EventKind::Funding => {}
+            EventKind::Status => {
+                self.state.before(ev);
+            }
+        }
+        if ev.is_last_in_batch() {
+            self.batch_end(ev.kind == EventKind::Bbo);
+        }
+    }
+
+    /// The opening trade printed at `price`: every resting order priced
+    /// better than it fills whole at `price`, as maker (see the module
+    /// docs).
+    fn open_cross(&mut self, price: i64) {
+        let mut i = 0;
+        while i < self.resting.len() {
+            let order = &self.resting[i];
+            let is_better = match order.req.side {
+                Side::Buy => order.req.price_ticks > price,
+                Side::Sell => order.req.price_ticks < price,
+                Side::None => false,
+            };
+            if is_better {
+                let mut order = self.resting.remove(i);
+                let lots = order.leaves_lots();
+                self.fill(&mut order, price, lots, Liquidity::Maker);
+            } else {
+                i += 1;
+            }
         }
     }
 

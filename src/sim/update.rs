@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::market::Side;
+use crate::market::{MarketState, Side};
 use crate::sim::order::{OrderId, OrderState, OrderType, TimeInForce};
 
 /// Whether a fill added liquidity to the book or took it.
@@ -136,6 +136,12 @@ pub enum Reason {
         /// Maintenance margin of the position, currency units.
         maintenance_margin: f64,
     },
+    /// The venue is not in continuous trading (pre-open, halted, closed):
+    /// an order that must execute at once (market, IOC, FOK) cannot.
+    MarketState {
+        /// The venue's state when the order arrived.
+        state: MarketState,
+    },
 }
 
 impl fmt::Display for Reason {
@@ -194,6 +200,9 @@ impl fmt::Display for Reason {
                 Money(equity),
                 Money(maintenance_margin)
             ),
+            Reason::MarketState { state } => {
+                write!(f, "market {state}: no continuous matching")
+            }
         }
     }
 }

@@ -8,7 +8,7 @@
 //! book); see [`OpenOrder::queue`].
 
 use crate::book::{L2Book, Level};
-use crate::market::{Instrument, Side};
+use crate::market::{Instrument, MarketState, Side};
 use crate::sim::{Account, Engine, OpenOrder, OrderError, OrderId, OrderRequest, TimerId};
 
 /// What a strategy callback acts through: a view of the engine at local time.
@@ -35,6 +35,12 @@ impl<'e, 'a> Ctx<'e, 'a> {
     /// The instrument: tick and lot size for converting to natural units.
     pub fn instrument(&self) -> &Instrument {
         self.engine.instrument()
+    }
+
+    /// The venue's trading state as the strategy sees it: only in
+    /// [`MarketState::Trading`] do orders match.
+    pub fn market_state(&self) -> MarketState {
+        self.engine.market_state()
     }
 
     /// The order book as the strategy sees it.

@@ -68,6 +68,16 @@ pub trait Strategy {
         Ok(())
     }
 
+    /// The venue's trading state changed (see [`crate::market::MarketState`]):
+    /// `ev` is a status event with the new state (`ev.market_state()`), the
+    /// data's own or one inferred from the book; `ctx.market_state()`
+    /// already says it. Status events reach this method only, never
+    /// [`Strategy::on_market`].
+    fn on_status(&mut self, ctx: &mut Ctx<'_, '_>, ev: &MarketEvent) -> Result<(), StrategyError> {
+        let _ = (ctx, ev);
+        Ok(())
+    }
+
     /// The exchange (or pre-trade risk) answered about one of our orders;
     /// `ctx`'s orders, position and cash already include it.
     fn on_order(
@@ -99,6 +109,9 @@ impl<S: Strategy + ?Sized> Strategy for Box<S> {
     }
     fn on_market(&mut self, ctx: &mut Ctx<'_, '_>, ev: &MarketEvent) -> Result<(), StrategyError> {
         (**self).on_market(ctx, ev)
+    }
+    fn on_status(&mut self, ctx: &mut Ctx<'_, '_>, ev: &MarketEvent) -> Result<(), StrategyError> {
+        (**self).on_status(ctx, ev)
     }
     fn on_order(
         &mut self,

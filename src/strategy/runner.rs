@@ -5,6 +5,7 @@
 //! after any event; `run_to_event` re-runs to a given event index, which is
 //! how a seek works on a deterministic engine.
 
+use crate::market::EventKind;
 use crate::sim::{Engine, EngineError, RunRecord, Wake};
 use crate::strategy::{Ctx, Strategy, StrategyError};
 
@@ -17,8 +18,8 @@ pub enum RunError {
     /// A strategy callback returned an error.
     #[error("strategy {callback} failed at event {event_index} (local time {ts_ns} ns): {source}")]
     Strategy {
-        /// Which callback: `on_start`, `on_market`, `on_order`, `on_timer`,
-        /// `on_finish`.
+        /// Which callback: `on_start`, `on_market`, `on_status`, `on_order`,
+        /// `on_timer`, `on_finish`.
         callback: &'static str,
         /// Market events the strategy had seen.
         event_index: u64,
@@ -69,7 +70,14 @@ impl<'a, S: Strategy> Runner<'a, S> {
         }
         let wake = self.engine.advance()?;
         match &wake {
-            Wake::Market(ev) => self.call("on_market", |s, ctx| s.on_market(ctx, ev))?,
+            Wake::Market(ev) => {
+                if ev.kind != EventKind::Status {
+                    self.call("on_market", |s, ctx| s.on_market(ctx, ev))?;
+                }
+                if let Some(status) = self.engine.take_status_change() {
+                    self.call("on_status", |s, ctx| s.on_status(ctx, &status))?;
+                }
+            }
             Wake::Order(update) => self.call("on_order", |s, ctx| s.on_order(ctx, update))?,
             Wake::Timer { ts_ns, .. } => {
                 let ts_ns = *ts_ns;

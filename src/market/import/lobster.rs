@@ -18,7 +18,8 @@
 //!   midpoint execution at half a cent, is a trade flagged `HALF_TICK` at
 //!   the tick below: its exact price, while the instrument keeps its tick;
 //!   the summary counts them); type 6 (cross) → `trade` with no aggressor;
-//!   type 7 (halt) → no event (counted in the summary);
+//!   type 7 (trading halt) → `status`, by its price: −1 `halted`, 0
+//!   `pre_open` (quotes resume, nothing matches yet), 1 `trading`;
 //! - then the L2 view, from the orderbook file: a `depth` event for every
 //!   level of the top N that differs from row k−1 (size 0 for a level that
 //!   left the top N). The first row instead opens the stream with a
@@ -47,7 +48,7 @@ use super::ny_time::utc_ns_from_new_york;
 use super::source::{csv_reader, grid_problem, read_record, Fields};
 use super::{EventSource, ImportError, InputSummary, RowRef};
 use crate::market::catalog::Day;
-use crate::market::{flags, EventKind, Instrument, MarketEvent, Side};
+use crate::market::{flags, EventKind, Instrument, MarketEvent, MarketState, Side};
 
 /// What a LOBSTER file name says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -301,6 +302,10 @@ fn order_events(
     base: MarketEvent,
     out: &mut Vec<MarketEvent>,
 ) -> Result<(), ImportError> {
+    if message.kind == 7 {
+        out.push(MarketEvent::status(base.exch_ts, halt_state(message, row)?).with_flags(0));
+        return Ok(());
+    }
     let book_side = if message.is_buy() {
         Side::Buy
     } else {
@@ -405,9 +410,25 @@ fn order_events(
                 ..trade
             });
         }
-        _ => summary.note("trading halt message: no canonical event (book unchanged)"),
+        _ => {}
     }
     Ok(())
+}
+
+/// The state a type-7 (trading halt) message announces, by its price:
+/// −1 halt, 0 quoting resumes (a pre-open, nothing matches yet), 1 trading
+/// resumes.
+fn halt_state(message: &LobsterMessage, row: &Fields<'_>) -> Result<MarketState, ImportError> {
+    match message.price {
+        -1 => Ok(MarketState::Halted),
+        0 => Ok(MarketState::PreOpen),
+        1 => Ok(MarketState::Trading),
+        other => Err(row.error(
+            "price",
+            other.to_string().as_bytes(),
+            "a trading halt message (type 7) has price -1 (halt), 0 (quotes resume) or 1 (trading resumes)",
+        )),
+    }
 }
 
 fn ticks(

@@ -10,7 +10,7 @@ use super::funding;
 use super::grid::Grid;
 use super::schema::{columns, Layout};
 use super::{DataError, LocalTsPolicy};
-use crate::market::{flags, EventKind, Instrument, MarketEvent, Side};
+use crate::market::{flags, EventKind, Instrument, MarketEvent, MarketState, Side};
 
 /// Where a batch sits: the file and the 0-based file row of its first event.
 #[derive(Clone, Copy)]
@@ -66,18 +66,48 @@ pub(crate) fn kind_code(bytes: &[u8]) -> Option<u8> {
     Some(kind as u8)
 }
 
-/// Code of a side name: its [`Side`] discriminant.
+/// Code of a side name: its [`Side`] discriminant, or for a market state
+/// (on status rows) [`STATE_CODES`] plus the state's code.
 pub(crate) fn side_code(bytes: &[u8]) -> Option<u8> {
     let side = match bytes {
         b"bid" | b"buy" => Side::Buy,
         b"ask" | b"sell" => Side::Sell,
         b"none" => Side::None,
-        _ => Side::from_bytes(bytes)?,
+        _ => match Side::from_bytes(bytes) {
+            Some(side) => side,
+            None => return MarketState::from_bytes(bytes).map(|state| STATE_CODES + state as u8),
+        },
     };
     Some(side as u8)
 }
 
 const SIDES: [Side; 3] = [Side::Buy, Side::Sell, Side::None];
+
+/// Side codes from here on are market states.
+const STATE_CODES: u8 = SIDES.len() as u8;
+
+/// The side and order id of a row of `kind` with side code `code`: a status
+/// row keeps its state's code in `order_id`. `None` when the code does not
+/// fit the kind.
+#[inline]
+fn side_of(kind: EventKind, code: u8, order_id: u64) -> Option<(Side, u64)> {
+    match (kind, code.checked_sub(STATE_CODES)) {
+        (EventKind::Status, Some(state)) => Some((Side::None, u64::from(state))),
+        (EventKind::Status, None) => None,
+        (_, None) => Some((SIDES[usize::from(code)], order_id)),
+        (_, Some(_)) => None,
+    }
+}
+
+/// The name of a side code, for errors.
+fn side_code_name(code: u8) -> &'static str {
+    match code.checked_sub(STATE_CODES) {
+        Some(state) => MarketState::from_code(u64::from(state)).map_or("?", MarketState::as_str),
+        None => SIDES
+            .get(usize::from(code))
+            .map_or("?", |side| side.file_name(EventKind::Depth)),
+    }
+}
 
 /// A batch's columns in event units, reused from batch to batch.
 #[derive(Default)]
@@ -151,9 +181,20 @@ pub(crate) fn convert_batch(
     out.reserve(rows);
     for index in 0..rows {
         let (kind, side) = (kinds[index], sides[index]);
-        if usize::from(kind) >= EventKind::ALL.len() || usize::from(side) >= SIDES.len() {
+        if usize::from(kind) >= EventKind::ALL.len()
+            || usize::from(side) >= usize::from(STATE_CODES) + MarketState::ALL.len()
+        {
             return Err(name_error(cols, index, at));
         }
+        let kind = EventKind::ALL[usize::from(kind)];
+        let Some((side, order_id)) = side_of(kind, side, order_ids[index]) else {
+            return Err(DataError::MisplacedState {
+                file: at.file.to_owned(),
+                row: at.row(index),
+                kind: kind.as_str(),
+                value: side_code_name(side),
+            });
+        };
         let (exch, local) = (exch_ts[index], local_ts[index]);
         if exch < previous {
             return Err(DataError::TimeBackwards {
@@ -187,9 +228,9 @@ pub(crate) fn convert_batch(
             local_ts: local,
             price: price_ticks[index],
             qty: qty_lots[index],
-            order_id: order_ids[index],
-            kind: EventKind::ALL[usize::from(kind)],
-            side: SIDES[usize::from(side)],
+            order_id,
+            kind,
+            side,
             flags: flags[index],
         });
     }

@@ -192,6 +192,23 @@ pub enum DataError {
         /// The string found (lossy UTF-8).
         value: String,
     },
+    /// A market state in `side` on a row that is not `status`, or a
+    /// `status` row without one.
+    #[error(
+        "{}: row {row} (0-based), column `side`: {value:?} on a `{kind}` row ({})",
+        file.display(),
+        if *kind == "status" { "a status row takes trading, pre_open, halted or closed" } else { "market states go on status rows" }
+    )]
+    MisplacedState {
+        /// The file.
+        file: PathBuf,
+        /// 0-based row index in the file.
+        row: u64,
+        /// The row's kind.
+        kind: &'static str,
+        /// The `side` value.
+        value: &'static str,
+    },
     /// The Parquet encoder failed while writing.
     #[error("{}: cannot write Parquet: {reason}", file.display())]
     Write {
@@ -237,6 +254,7 @@ impl DataError {
             | DataError::TimeBackwards { file, .. }
             | DataError::LocalBeforeExchange { file, .. }
             | DataError::UnknownName { file, .. }
+            | DataError::MisplacedState { file, .. }
             | DataError::Write { file, .. }
             | DataError::Loader { file, .. } => file,
         }

@@ -16,7 +16,7 @@ use parquet::schema::types::ColumnPath;
 
 use super::schema::{canonical_schema, columns, metadata_keys, SCHEMA_VERSION};
 use super::DataError;
-use crate::market::{EventKind, Instrument, MarketEvent, Side};
+use crate::market::{EventKind, Instrument, MarketEvent};
 
 /// How to write a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,17 +66,18 @@ pub fn write_events(
     writer.finish()
 }
 
-/// The file names of [`Side`] (depends on the kind: `bid` vs `buy`).
-const SIDE_NAMES: [&str; 5] = ["bid", "ask", "buy", "sell", "none"];
+/// The names written in the `side` column: the sides (`bid` vs `buy`
+/// depends on the kind) and, on status rows, the market states.
+const SIDE_NAMES: [&str; 9] = [
+    "bid", "ask", "buy", "sell", "none", "trading", "pre_open", "halted", "closed",
+];
 
-fn side_code(side: Side, kind: EventKind) -> u8 {
-    match side.file_name(kind) {
-        "bid" => 0,
-        "ask" => 1,
-        "buy" => 2,
-        "sell" => 3,
-        _ => 4,
-    }
+fn side_code(event: &MarketEvent) -> u8 {
+    let name = event.side_file_name();
+    SIDE_NAMES
+        .iter()
+        .position(|&known| known == name)
+        .map_or(4, |code| code as u8)
 }
 
 /// One row group's columns, buffered until it is full.
@@ -212,12 +213,13 @@ impl EventWriter {
         buffer.exch_ts.push(event.exch_ts);
         buffer.local_ts.push(event.local_ts);
         buffer.kind.push(event.kind as u8);
-        buffer.side.push(side_code(event.side, event.kind));
+        buffer.side.push(side_code(event));
         // A funding event carries its rate in the price column, bit for bit;
         // a half-tick trade is written at its exact price (the reader takes
-        // the half tick off again).
+        // the half tick off again); a status row says its state in `side`.
         let (price, order_id) = match event.funding_rate() {
             Some(rate) => (rate, 0),
+            None if event.kind == EventKind::Status => (0.0, 0),
             None => (
                 self.instrument
                     .trade_price(event.price, event.is_half_tick()),

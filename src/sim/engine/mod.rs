@@ -100,6 +100,8 @@ pub struct EngineSettings {
     pub feed_latency: FeedLatency,
     /// Pre-trade risk limits.
     pub risk: RiskLimits,
+    /// Infer market states from the book (see `sim::market_state`).
+    pub infer_market_state: bool,
 }
 
 impl EngineSettings {
@@ -110,6 +112,7 @@ impl EngineSettings {
             equity_step_ns: config.equity_step_ns.max(1),
             feed_latency: config.feed_latency(),
             risk: config.risk,
+            infer_market_state: config.infer_market_state,
         }
     }
 }
@@ -217,8 +220,13 @@ impl<'a> Engine<'a> {
                 impact: models.impact,
             },
             value,
+            settings.infer_market_state,
         );
-        let local = LocalSide::new(&instrument, settings.initial_cash);
+        let local = LocalSide::new(
+            &instrument,
+            settings.initial_cash,
+            settings.infer_market_state,
+        );
         let record = RunRecord {
             symbol: instrument.symbol.clone(),
             initial_cash: settings.initial_cash,

@@ -84,6 +84,14 @@ impl PyCtx {
         module::shared(py)?.datetime(py, now)
     }
 
+    /// The venue's trading state as the strategy sees it (`MarketState`):
+    /// orders match only in TRADING.
+    #[getter]
+    fn market_state(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let state = self.with(|ctx| ctx.market_state())?;
+        Ok(module::shared(py)?.market_state(py, state))
+    }
+
     /// Market events seen so far.
     #[getter]
     fn event_index(&self) -> PyResult<u64> {

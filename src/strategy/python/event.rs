@@ -98,6 +98,16 @@ impl PyMarketEvent {
         self.ev.is_last_in_batch()
     }
 
+    /// The venue's new trading state (`MarketState`) on a status event,
+    /// None on other events.
+    #[getter]
+    fn state(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        let Some(state) = self.ev.market_state() else {
+            return Ok(None);
+        };
+        Ok(Some(module::shared(py)?.market_state(py, state)))
+    }
+
     /// True for trade prints.
     #[getter]
     fn is_trade(&self) -> bool {
@@ -116,7 +126,7 @@ impl PyMarketEvent {
         format!(
             "<MarketEvent {} {} {} x {} at {}>",
             self.ev.kind,
-            self.ev.side.file_name(self.ev.kind),
+            self.ev.side_file_name(),
             self.price(),
             self.qty(),
             self.ev.local_ts

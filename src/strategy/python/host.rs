@@ -306,6 +306,29 @@ impl Strategy for PythonStrategy {
         })
     }
 
+    fn on_status(&mut self, ctx: &mut Ctx<'_, '_>, ev: &MarketEvent) -> Result<(), StrategyError> {
+        let Some(rt) = &mut self.runtime else {
+            return Ok(());
+        };
+        let Some(f) = &rt.loaded.callbacks.on_status else {
+            return Ok(());
+        };
+        let touch = touch_of(ctx);
+        Python::attach(|py| {
+            if let Ok(mut event) = rt.event.try_borrow_mut(py) {
+                event.set(ev);
+            }
+            let (py_ctx, event) = (rt.ctx.bind(py), rt.event.bind(py));
+            let (book, units) = (&mut rt.book, &rt.units);
+            self.calls.invoke(py, ctx, &self.spec.path, |what| {
+                *what = "on_status";
+                book.show(py, touch, units)?;
+                f.bind(py).call1((py_ctx, event))?;
+                Ok(())
+            })
+        })
+    }
+
     fn on_order(
         &mut self,
         ctx: &mut Ctx<'_, '_>,

@@ -11,12 +11,13 @@ use pyo3::types::{PyDict, PyList, PyType};
 use super::{module, params};
 
 /// The callbacks a strategy may define, in the order of [`Callbacks::all`].
-pub(crate) const CALLBACK_NAMES: [&str; 8] = [
+pub(crate) const CALLBACK_NAMES: [&str; 9] = [
     "on_start",
     "on_depth",
     "on_trade",
     "on_bbo",
     "on_market",
+    "on_status",
     "on_order",
     "on_timer",
     "on_finish",
@@ -31,6 +32,7 @@ pub(crate) struct Callbacks {
     pub on_trade: Option<Py<PyAny>>,
     pub on_bbo: Option<Py<PyAny>>,
     pub on_market: Option<Py<PyAny>>,
+    pub on_status: Option<Py<PyAny>>,
     pub on_order: Option<Py<PyAny>>,
     pub on_timer: Option<Py<PyAny>>,
     pub on_finish: Option<Py<PyAny>>,
@@ -44,6 +46,7 @@ impl Callbacks {
             "on_trade" => &mut self.on_trade,
             "on_bbo" => &mut self.on_bbo,
             "on_market" => &mut self.on_market,
+            "on_status" => &mut self.on_status,
             "on_order" => &mut self.on_order,
             "on_timer" => &mut self.on_timer,
             "on_finish" => &mut self.on_finish,

@@ -18,7 +18,7 @@ use super::console::Console;
 use super::ctx::PyCtx;
 use super::event::{PyMarketEvent, PyOrderUpdate};
 use super::orders::PyOrder;
-use crate::market::{EventKind, Side};
+use crate::market::{EventKind, MarketState, Side};
 use crate::sim::{Liquidity, OrderState, OrderType, TimeInForce, UpdateKind};
 
 /// Source of the Python half of the module.
@@ -34,6 +34,7 @@ pub(crate) struct Shared {
     pub book_class: Py<PyType>,
     side: [Py<PyAny>; 3],
     event_kind: [Py<PyAny>; 10],
+    market_state: [Py<PyAny>; 4],
     order_status: [Py<PyAny>; 7],
     order_type: [Py<PyAny>; 4],
     tif: [Py<PyAny>; 4],
@@ -100,7 +101,12 @@ fn build(py: Python<'_>) -> PyResult<Shared> {
             &[
                 "DEPTH", "TRADE", "BBO", "CLEAR", "SNAPSHOT", "ADD", "MODIFY", "CANCEL", "FILL",
                 "FUNDING",
+                "STATUS",
             ],
+        )?)?,
+        market_state: array(members(
+            "MarketState",
+            &["TRADING", "PRE_OPEN", "HALTED", "CLOSED"],
         )?)?,
         order_status: array(members(
             "OrderStatus",
@@ -152,6 +158,11 @@ impl Shared {
     /// `ticklab.EventKind` member of `kind`.
     pub(crate) fn event_kind(&self, py: Python<'_>, kind: EventKind) -> Py<PyAny> {
         self.event_kind[kind as usize].clone_ref(py)
+    }
+
+    /// `ticklab.MarketState` member of `state`.
+    pub(crate) fn market_state(&self, py: Python<'_>, state: MarketState) -> Py<PyAny> {
+        self.market_state[state as usize].clone_ref(py)
     }
 
     /// `ticklab.OrderStatus` member of `state`.

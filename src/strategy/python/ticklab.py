@@ -11,8 +11,8 @@ inside its exchange simulator.
             if not ctx.open_orders:
                 ctx.buy(self.qty, ctx.book.best_bid, tif=Tif.POST_ONLY)
 
-Define any of on_start, on_depth, on_trade, on_bbo, on_market, on_order,
-on_timer, on_finish: only the ones a class defines are called. Prices and
+Define any of on_start, on_depth, on_trade, on_bbo, on_market, on_status,
+on_order, on_timer, on_finish: only the ones a class defines are called. Prices and
 sizes are floats in natural units; times are integers in ns since the epoch.
 """
 
@@ -80,6 +80,18 @@ class EventKind(_StrEnum):
     CANCEL = "cancel"
     FILL = "fill"
     FUNDING = "funding"
+    STATUS = "status"
+
+
+class MarketState(_StrEnum):
+    """The venue's trading state: orders match only in TRADING; in a
+    pre-open auction, a halt or a close they rest and market orders are
+    rejected."""
+
+    TRADING = "trading"
+    PRE_OPEN = "pre_open"
+    HALTED = "halted"
+    CLOSED = "closed"
 
 
 class UpdateKind(_StrEnum):
@@ -145,7 +157,11 @@ class Strategy:
         """The best bid or ask (price or size) changed; the book is consistent."""
 
     def on_market(self, ctx, ev):
-        """Every market event."""
+        """Every market event (status events go to on_status only)."""
+
+    def on_status(self, ctx, ev):
+        """The venue's trading state changed to ev.state (a MarketState);
+        ctx.market_state already says it."""
 
     def on_order(self, ctx, update):
         """An answer from the exchange about one of our orders."""

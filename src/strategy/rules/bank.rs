@@ -65,6 +65,7 @@ enum SlotState {
     OpenOrders,
     TimeOfDay,
     SinceLastFill,
+    MarketState,
     AheadQty(Side),
 }
 
@@ -114,6 +115,7 @@ impl SlotState {
             IndicatorSpec::OpenOrders => SlotState::OpenOrders,
             IndicatorSpec::TimeOfDay => SlotState::TimeOfDay,
             IndicatorSpec::SinceLastFill => SlotState::SinceLastFill,
+            IndicatorSpec::MarketState => SlotState::MarketState,
             IndicatorSpec::AheadQty { side } => SlotState::AheadQty(match side {
                 OrderSide::Buy => Side::Buy,
                 OrderSide::Sell => Side::Sell,
@@ -376,6 +378,7 @@ impl Bank {
                     SlotState::SinceLastFill => self
                         .last_fill_ns
                         .map_or(f64::INFINITY, |t| (now_ns - t) as f64 * SECS_PER_NS),
+                    SlotState::MarketState => f64::from(ctx.market_state() as u8),
                     SlotState::AheadQty(side) => ahead_lots(ctx, *side),
                 };
         }

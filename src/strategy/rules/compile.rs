@@ -12,6 +12,7 @@ use super::schema::{Action, IndicatorSpec, Op, RuleFile, Tif};
 use super::spans::FieldPath;
 use super::validate::Invalid;
 use super::vocabulary::{built_in, unit_of, Unit, BUILT_IN, WITH_PARAMETERS};
+use crate::market::MarketState;
 
 /// A value a comparison reads.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -470,7 +471,18 @@ impl Compiler<'_> {
         }
         let spec = match self.file.indicators.get(name) {
             Some(spec) => spec.clone(),
-            None => built_in(name).ok_or_else(|| self.unknown(name, path))?,
+            None => match (built_in(name), MarketState::from_bytes(name.as_bytes())) {
+                (Some(spec), _) => spec,
+                // A state name, to compare with `market_state`.
+                (None, Some(state)) => {
+                    return Ok(CompiledOperand {
+                        arg: Arg::Const(f64::from(state as u8)),
+                        label: name.to_owned(),
+                        unit: Some(Unit::State),
+                    })
+                }
+                (None, None) => return Err(self.unknown(name, path)),
+            },
         };
         let unit = Some(unit_of(&spec));
         Ok(CompiledOperand {

@@ -304,6 +304,10 @@ pub enum IndicatorSpec {
     /// Seconds since our last fill (infinite before the first); compare with
     /// a duration such as `"30s"`.
     SinceLastFill,
+    /// The venue's trading state; compare with `"trading"`, `"pre_open"`,
+    /// `"halted"` or `"closed"` (`==`, `!=`). Orders match only in
+    /// `"trading"`.
+    MarketState,
     /// Market volume ahead of our best resting order on `side` in its queue,
     /// lots (none without such an order).
     AheadQty {
@@ -364,6 +368,7 @@ impl fmt::Display for IndicatorSpec {
             IndicatorSpec::OpenOrders => f.write_str("open_orders"),
             IndicatorSpec::TimeOfDay => f.write_str("time_of_day"),
             IndicatorSpec::SinceLastFill => f.write_str("since_last_fill"),
+            IndicatorSpec::MarketState => f.write_str("market_state"),
             IndicatorSpec::AheadQty { side } => write!(f, "ahead_qty(side={})", serde_name(side)),
         }
     }

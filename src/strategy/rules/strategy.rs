@@ -99,17 +99,19 @@ impl RulesStrategy {
 
     /// An evaluation point, unless the touch turns out unchanged: updates
     /// the book indicators, evaluates every condition and fires the rules.
+    /// `is_forced` (a trade printed, the market state changed) evaluates
+    /// even when the touch did not move.
     #[inline(never)]
     fn evaluate_at(
         &mut self,
         ctx: &mut Ctx<'_, '_>,
         now_ns: i64,
-        trade: bool,
+        is_forced: bool,
     ) -> Result<(), StrategyError> {
         let touch = (ctx.best_bid(), ctx.best_ask());
         let touch_changed = touch != self.last_touch;
         self.touch_may_differ = false;
-        if !(touch_changed || self.orders_changed || self.every_book || trade) {
+        if !(touch_changed || self.orders_changed || self.every_book || is_forced) {
             return Ok(());
         }
         if touch_changed || self.every_book {
@@ -224,6 +226,12 @@ impl Strategy for RulesStrategy {
             self.evaluate_at(ctx, now_ns, trade)?;
         }
         Ok(())
+    }
+
+    fn on_status(&mut self, ctx: &mut Ctx<'_, '_>, _ev: &MarketEvent) -> Result<(), StrategyError> {
+        // Conditions on `market_state` read a new value.
+        let now_ns = ctx.now_ns();
+        self.evaluate_at(ctx, now_ns, true)
     }
 
     fn on_order(

@@ -28,6 +28,8 @@ pub enum Unit {
     Seconds,
     /// Seconds since midnight.
     TimeOfDay,
+    /// A market state (`"trading"`, `"pre_open"`, `"halted"`, `"closed"`).
+    State,
 }
 
 impl fmt::Display for Unit {
@@ -42,6 +44,7 @@ impl fmt::Display for Unit {
             Unit::Money => "money",
             Unit::Seconds => "seconds",
             Unit::TimeOfDay => "a time of day",
+            Unit::State => "a market state",
         })
     }
 }
@@ -60,6 +63,7 @@ pub(crate) const BUILT_IN: &[&str] = &[
     "open_orders",
     "time_of_day",
     "since_last_fill",
+    "market_state",
 ];
 
 /// Indicators that need parameters, with an example.
@@ -94,6 +98,7 @@ pub(crate) fn built_in(name: &str) -> Option<IndicatorSpec> {
         "open_orders" => IndicatorSpec::OpenOrders,
         "time_of_day" => IndicatorSpec::TimeOfDay,
         "since_last_fill" => IndicatorSpec::SinceLastFill,
+        "market_state" => IndicatorSpec::MarketState,
         _ => return None,
     })
 }
@@ -133,5 +138,6 @@ pub(crate) fn unit_of(spec: &IndicatorSpec) -> Unit {
         IndicatorSpec::UnrealizedPnl => Unit::Money,
         IndicatorSpec::TimeOfDay => Unit::TimeOfDay,
         IndicatorSpec::SinceLastFill => Unit::Seconds,
+        IndicatorSpec::MarketState => Unit::State,
     }
 }

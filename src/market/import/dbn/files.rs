@@ -7,8 +7,8 @@ use std::path::Path;
 
 use ::dbn::decode::{DbnMetadata, DecodeRecordRef, DynDecoder};
 use ::dbn::{
-    rtype, InstrumentDefMsg, MboMsg, Mbp10Msg, Mbp1Msg, Schema, TradeMsg, VersionUpgradePolicy,
-    UNDEF_PRICE,
+    rtype, InstrumentDefMsg, MboMsg, Mbp10Msg, Mbp1Msg, Schema, StatusMsg, TradeMsg,
+    VersionUpgradePolicy, UNDEF_PRICE,
 };
 
 use crate::market::import::ImportError;
@@ -34,6 +34,7 @@ pub(super) enum Record {
     /// Boxed: ten levels make it far larger than the others.
     Mbp10(Box<Mbp10Msg>),
     Trade(TradeMsg),
+    Status(StatusMsg),
     Definition,
     Other(u8),
 }
@@ -58,6 +59,8 @@ pub(super) fn read_record(
         Record::Mbp1(r.clone())
     } else if let Some(r) = record.get::<TradeMsg>() {
         Record::Trade(r.clone())
+    } else if let Some(r) = record.get::<StatusMsg>() {
+        Record::Status(r.clone())
     } else if rtype == rtype::INSTRUMENT_DEF {
         Record::Definition
     } else {
@@ -94,6 +97,7 @@ pub(crate) fn first_instrument_id(path: &Path) -> Result<Option<u32>, ImportErro
             Record::Mbp1(r) => r.hd.instrument_id,
             Record::Mbp10(r) => r.hd.instrument_id,
             Record::Trade(r) => r.hd.instrument_id,
+            Record::Status(r) => r.hd.instrument_id,
             Record::Definition | Record::Other(_) => continue,
         };
         return Ok(Some(iid));

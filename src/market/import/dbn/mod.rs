@@ -37,10 +37,13 @@
 //! `clear` of the side when it is empty). **tbbo** → `bbo` of the book
 //! *before* the trade, then the `trade`. **trades** → `trade`. The first
 //! record of an mbp file opens with a `clear` and the full visible book.
+//! **status** → `status` (see [`status`] for the states); give the status
+//! file beside the market-data file, the two are merged in time.
 
 mod files;
 mod mbo;
 mod mbp;
+mod status;
 
 use std::path::{Path, PathBuf};
 
@@ -103,11 +106,16 @@ impl DbnSource {
         })?;
         if !matches!(
             schema,
-            Schema::Mbo | Schema::Mbp1 | Schema::Mbp10 | Schema::Tbbo | Schema::Trades
+            Schema::Mbo
+                | Schema::Mbp1
+                | Schema::Mbp10
+                | Schema::Tbbo
+                | Schema::Trades
+                | Schema::Status
         ) {
             return Err(ImportError::format(
                 path,
-                format!("DBN schema {schema} is not supported (supported: mbo, mbp-1, mbp-10, tbbo, trades; definition files give the tick size)"),
+                format!("DBN schema {schema} is not supported (supported: mbo, mbp-1, mbp-10, tbbo, trades, status; definition files give the tick size)"),
             ));
         }
         let tick_fixed = (instrument.tick_size * 1e9).round() as i64;
@@ -271,6 +279,22 @@ impl DbnSource {
                 }
                 let base = self.base(r.hd.ts_event, r.ts_recv, false);
                 out.extend(self.trade_of(r.action, r.side, r.price, r.size, base)?);
+                Ok((true, false))
+            }
+            Record::Status(r) => {
+                if !self.keep_instrument(r.hd.instrument_id)? {
+                    return Ok((false, false));
+                }
+                let base = self.base(r.hd.ts_event, r.ts_recv, false);
+                match status::state_of(r.action, r.is_trading) {
+                    Some(state) => out.push(MarketEvent {
+                        exch_ts: base.exch_ts,
+                        ..MarketEvent::status(base.local_ts, state)
+                    }),
+                    None => self
+                        .summary
+                        .note("status record that changes no trading state: no event"),
+                }
                 Ok((true, false))
             }
             Record::Definition => {
