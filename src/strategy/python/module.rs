@@ -33,7 +33,7 @@ pub(crate) struct Shared {
     /// `ticklab.Book`.
     pub book_class: Py<PyType>,
     side: [Py<PyAny>; 3],
-    event_kind: [Py<PyAny>; 10],
+    event_kind: [Py<PyAny>; 11],
     market_state: [Py<PyAny>; 4],
     order_status: [Py<PyAny>; 7],
     order_type: [Py<PyAny>; 4],
@@ -100,8 +100,7 @@ fn build(py: Python<'_>) -> PyResult<Shared> {
             "EventKind",
             &[
                 "DEPTH", "TRADE", "BBO", "CLEAR", "SNAPSHOT", "ADD", "MODIFY", "CANCEL", "FILL",
-                "FUNDING",
-                "STATUS",
+                "FUNDING", "STATUS",
             ],
         )?)?,
         market_state: array(members(
