@@ -34,6 +34,7 @@ mod error;
 mod grid;
 mod info;
 mod loader;
+mod parallel;
 mod reader;
 mod rle;
 pub mod schema;
@@ -41,6 +42,6 @@ mod writer;
 
 pub use error::DataError;
 pub use info::{file_info, FileInfo};
-pub use loader::{LoadedBatch, Loader, LOADER_THREAD_NAME};
+pub use loader::{LoadTap, LoadedBatch, Loader, LOADER_THREAD_NAME};
 pub use reader::{read_events, EventReader, Events, LocalTsPolicy, ReadOptions, ReadSummary};
 pub use writer::{write_events, EventWriter, WriteOptions, WriteSummary};
