@@ -16,8 +16,7 @@ use ticklab::market::cache::{
     cache_paths, plan_replay, CacheOptions, EventCache, ReplayPlan, SourceStamp,
 };
 use ticklab::market::parquet::{
-    read_events, write_events, DataError, LoadTap, Loader, LocalTsPolicy, ReadOptions,
-    WriteOptions,
+    read_events, write_events, DataError, LoadTap, Loader, LocalTsPolicy, ReadOptions, WriteOptions,
 };
 use ticklab::market::{flags, EventKind, Instrument, MarketEvent, Side};
 use ticklab::session::{open_day, CacheSource};
@@ -62,12 +61,17 @@ fn day_events(n: usize, shift_ticks: i64) -> Vec<MarketEvent> {
                         .seen_at(local)
                         .with_flags(0),
                 );
-                events.push(MarketEvent::depth(ts, Side::Sell, mid + 1, 1 + next(80)).seen_at(local));
+                events
+                    .push(MarketEvent::depth(ts, Side::Sell, mid + 1, 1 + next(80)).seen_at(local));
             }
             _ => {
                 let side = if next(2) == 0 { Side::Buy } else { Side::Sell };
                 let level = 1 + next(10);
-                let price = if side == Side::Buy { mid - level } else { mid + level };
+                let price = if side == Side::Buy {
+                    mid - level
+                } else {
+                    mid + level
+                };
                 events.push(MarketEvent::depth(ts, side, price, next(90)).seen_at(local));
             }
         }
@@ -141,14 +145,24 @@ fn replay_once(file: &Path, instrument: &Instrument, options: &CacheOptions) -> 
             loader.recycle(batch.expect("the day reads"));
         }
         loader.finish().expect("the loader ends");
-        notes.extend(outcome.into_iter().flat_map(|rx| rx.try_iter().collect::<Vec<_>>()));
+        notes.extend(
+            outcome
+                .into_iter()
+                .flat_map(|rx| rx.try_iter().collect::<Vec<_>>()),
+        );
     }
     notes
 }
 
 fn cached(file: &Path, options: &CacheOptions) -> EventCache {
     let mut notes = Vec::new();
-    match plan_replay(file, &instrument(), LocalTsPolicy::Error, options, &mut notes) {
+    match plan_replay(
+        file,
+        &instrument(),
+        LocalTsPolicy::Error,
+        options,
+        &mut notes,
+    ) {
         ReplayPlan::Cached(cache) => {
             assert!(notes.is_empty(), "a valid cache says nothing: {notes:?}");
             cache
@@ -207,23 +221,32 @@ fn a_cached_run_equals_the_parquet_run_fill_for_fill() {
             max_position_lots: 20,
         })
     };
-    let parquet = run_to_end(
-        day.engine(&config, ReadOptions::default()).unwrap(),
-        mm(),
-    )
-    .unwrap();
+    let parquet = run_to_end(day.engine(&config, ReadOptions::default()).unwrap(), mm()).unwrap();
     let mut notes = Vec::new();
     let (writing, later) = day
-        .engine_cached(&config, ReadOptions::default(), &folder.options(), &mut notes)
+        .engine_cached(
+            &config,
+            ReadOptions::default(),
+            &folder.options(),
+            &mut notes,
+        )
         .unwrap();
     assert!(notes.is_empty(), "{notes:?}");
     let first = run_to_end(writing, mm()).unwrap();
     let wrote: Vec<String> = later.expect("the first run writes").try_iter().collect();
     assert_eq!(wrote.len(), 1, "{wrote:?}");
     let (reading, later) = day
-        .engine_cached(&config, ReadOptions::default(), &folder.options(), &mut notes)
+        .engine_cached(
+            &config,
+            ReadOptions::default(),
+            &folder.options(),
+            &mut notes,
+        )
         .unwrap();
-    assert!(later.is_none() && notes.is_empty(), "the cache is read: {notes:?}");
+    assert!(
+        later.is_none() && notes.is_empty(),
+        "the cache is read: {notes:?}"
+    );
     let second = run_to_end(reading, mm()).unwrap();
     // The run has something to compare: quotes, fills, an equity curve.
     assert_eq!((parquet.fills.len(), parquet.orders.len()), (3, 7));
@@ -249,7 +272,15 @@ fn locate_finds_the_first_event_at_or_after_a_time() {
     let cache = cached(&folder.file(), &folder.options());
     let first = events[0].exch_ts;
     let last = events[events.len() - 1].exch_ts;
-    let mut targets = vec![i64::MIN, first - 1, first, first + 1, last, last + 1, i64::MAX];
+    let mut targets = vec![
+        i64::MIN,
+        first - 1,
+        first,
+        first + 1,
+        last,
+        last + 1,
+        i64::MAX,
+    ];
     // Every index-block edge and a spread of times between.
     for index in (0..events.len()).step_by(4096) {
         targets.push(events[index].exch_ts);
@@ -362,7 +393,13 @@ fn a_cache_for_another_tick_or_lot_size_is_refused() {
     replay_once(&folder.file(), &instrument(), &options);
     let mut notes = Vec::new();
     let finer = Instrument::new("TEST", 0.25, 0.01);
-    let plan = plan_replay(&folder.file(), &finer, LocalTsPolicy::Error, &options, &mut notes);
+    let plan = plan_replay(
+        &folder.file(),
+        &finer,
+        LocalTsPolicy::Error,
+        &options,
+        &mut notes,
+    );
     assert!(matches!(plan, ReplayPlan::Parquet { tap: Some(_) }));
     assert_eq!(
         notes,
@@ -389,7 +426,10 @@ fn damaged_records_are_refused_never_read() {
     assert!(cache.window(0, 1000).is_ok());
     let err = cache.window(1000, 1000).unwrap_err();
     assert!(
-        err.starts_with(&format!("{}: events 1000..2000: damaged records", path.display())),
+        err.starts_with(&format!(
+            "{}: events 1000..2000: damaged records",
+            path.display()
+        )),
         "{err}"
     );
 }
@@ -421,11 +461,20 @@ fn an_unwritable_cache_folder_falls_back_to_the_user_cache_folder() {
         ..options
     };
     let mut notes = Vec::new();
-    let plan = plan_replay(&folder.file(), &instrument(), LocalTsPolicy::Error, &nowhere, &mut notes);
+    let plan = plan_replay(
+        &folder.file(),
+        &instrument(),
+        LocalTsPolicy::Error,
+        &nowhere,
+        &mut notes,
+    );
     assert!(matches!(plan, ReplayPlan::Parquet { tap: None }));
     assert_eq!(notes.len(), 1);
     assert!(
-        notes[0].ends_with(&format!("; {} is read from Parquet", folder.file().display())),
+        notes[0].ends_with(&format!(
+            "; {} is read from Parquet",
+            folder.file().display()
+        )),
         "{}",
         notes[0]
     );
@@ -450,7 +499,10 @@ fn no_cache_reads_parquet_and_writes_nothing() {
 fn the_source_stamp_sees_size_time_and_footer() {
     let folder = Folder::new(&day_events(2_000, 0), 1 << 20);
     let before = SourceStamp::of(&folder.file()).unwrap();
-    assert_eq!(before.size_bytes, std::fs::metadata(folder.file()).unwrap().len());
+    assert_eq!(
+        before.size_bytes,
+        std::fs::metadata(folder.file()).unwrap().len()
+    );
     assert_eq!(SourceStamp::of(&folder.file()).unwrap(), before);
     folder.write(&day_events(2_000, 3), 1 << 20);
     let after = SourceStamp::of(&folder.file()).unwrap();
@@ -521,28 +573,35 @@ fn parallel_decode_gives_the_sequential_events_in_order() {
 }
 
 /// A file without a `flags` column, in row groups of `rows_per_group`.
-fn write_without_flags(path: &Path, rows: &[(i64, &'static str, &'static str, f64)], rows_per_group: usize) {
+fn write_without_flags(
+    path: &Path,
+    rows: &[(i64, &'static str, &'static str, f64)],
+    rows_per_group: usize,
+) {
     let schema = Arc::new(
         parse_message_type(
             "message m { REQUIRED INT64 exch_ts; REQUIRED INT64 local_ts; \
              REQUIRED BYTE_ARRAY kind (UTF8); REQUIRED BYTE_ARRAY side (UTF8); \
              REQUIRED DOUBLE price; REQUIRED DOUBLE qty; }",
         )
-        .unwrap(),
+        .expect("raw Parquet file writes"),
     );
-    let file = std::fs::File::create(path).unwrap();
+    let file = std::fs::File::create(path).expect("raw Parquet file writes");
     let mut writer =
         SerializedFileWriter::new(file, schema, Arc::new(WriterProperties::builder().build()))
-            .unwrap();
+            .expect("raw Parquet file writes");
     for group in rows.chunks(rows_per_group) {
-        let mut row_group = writer.next_row_group().unwrap();
+        let mut row_group = writer.next_row_group().expect("raw Parquet file writes");
         let ts: Vec<i64> = group.iter().map(|row| row.0).collect();
         let kind: Vec<ByteArray> = group.iter().map(|row| ByteArray::from(row.1)).collect();
         let side: Vec<ByteArray> = group.iter().map(|row| ByteArray::from(row.2)).collect();
         let price: Vec<f64> = group.iter().map(|row| row.3).collect();
         let qty: Vec<f64> = group.iter().map(|_| 1.0).collect();
         for column in 0..6 {
-            let mut w = row_group.next_column().unwrap().unwrap();
+            let mut w = row_group
+                .next_column()
+                .expect("raw Parquet file writes")
+                .expect("raw Parquet file writes");
             match column {
                 0 | 1 => w.typed::<Int64Type>().write_batch(&ts, None, None),
                 2 => w.typed::<ByteArrayType>().write_batch(&kind, None, None),
@@ -550,12 +609,12 @@ fn write_without_flags(path: &Path, rows: &[(i64, &'static str, &'static str, f6
                 4 => w.typed::<DoubleType>().write_batch(&price, None, None),
                 _ => w.typed::<DoubleType>().write_batch(&qty, None, None),
             }
-            .unwrap();
-            w.close().unwrap();
+            .expect("raw Parquet file writes");
+            w.close().expect("raw Parquet file writes");
         }
-        row_group.close().unwrap();
+        row_group.close().expect("raw Parquet file writes");
     }
-    writer.close().unwrap();
+    writer.close().expect("raw Parquet file writes");
 }
 
 #[test]
@@ -586,7 +645,10 @@ fn parallel_decode_infers_flags_across_row_groups_like_the_reader() {
         assert!(summary.flags_inferred);
         let expected_flags = [0, 1, 0, 1, 1, 0, 1, 1, 2, 2, 3, 1, 1];
         let got_flags: Vec<u8> = sequential.iter().map(|ev| ev.flags).collect();
-        assert_eq!(got_flags, expected_flags, "the reader, batches of {batch_rows}");
+        assert_eq!(
+            got_flags, expected_flags,
+            "the reader, batches of {batch_rows}"
+        );
         assert_eq!(sequential[8].kind, EventKind::Snapshot);
         let loader = Loader::spawn_with(&path, &instrument(), options, None, 2).unwrap();
         let mut got = Vec::new();

@@ -112,7 +112,6 @@ pub fn run(path: Option<PathBuf>, no_cache: bool) -> anyhow::Result<()> {
             },
             ..SessionOptions::default()
         },
-        ..AppOptions::default()
     };
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()

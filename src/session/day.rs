@@ -160,8 +160,7 @@ impl DayRun {
         );
         match plan {
             ReplayPlan::Cached(cache) => {
-                let engine =
-                    Engine::new(self.instrument.clone(), config, CacheSource::new(cache))?;
+                let engine = Engine::new(self.instrument.clone(), config, CacheSource::new(cache))?;
                 Ok((engine, None))
             }
             ReplayPlan::Parquet { tap } => {

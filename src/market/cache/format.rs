@@ -35,7 +35,7 @@ pub(crate) const INDEX_ENTRY_BYTES: usize = 8;
 /// Offset of the header checksum: it covers every byte before it.
 const CHECKSUM_AT: usize = HEADER_BYTES - 8;
 
-const _: () = assert!(HEADER_BYTES % align_of::<MarketEvent>() == 0);
+const _: () = assert!(HEADER_BYTES.is_multiple_of(align_of::<MarketEvent>()));
 
 /// FNV-1a, 64 bits: a small stable hash (the standard library's hasher may
 /// change between Rust versions, and the cache outlives a build).
@@ -78,10 +78,16 @@ pub(crate) fn encode_event(ev: &MarketEvent, out: &mut [u8; RECORD_BYTES]) {
     out.fill(0);
     let mut put = |at: usize, bytes: &[u8]| out[at..at + bytes.len()].copy_from_slice(bytes);
     put(offset_of!(MarketEvent, exch_ts), &ev.exch_ts.to_le_bytes());
-    put(offset_of!(MarketEvent, local_ts), &ev.local_ts.to_le_bytes());
+    put(
+        offset_of!(MarketEvent, local_ts),
+        &ev.local_ts.to_le_bytes(),
+    );
     put(offset_of!(MarketEvent, price), &ev.price.to_le_bytes());
     put(offset_of!(MarketEvent, qty), &ev.qty.to_le_bytes());
-    put(offset_of!(MarketEvent, order_id), &ev.order_id.to_le_bytes());
+    put(
+        offset_of!(MarketEvent, order_id),
+        &ev.order_id.to_le_bytes(),
+    );
     put(offset_of!(MarketEvent, kind), &[ev.kind as u8]);
     put(offset_of!(MarketEvent, side), &[ev.side as u8]);
     put(offset_of!(MarketEvent, flags), &[ev.flags]);
@@ -128,7 +134,9 @@ impl Header {
     pub fn file_bytes(&self) -> Option<u64> {
         let records = self.events.checked_mul(RECORD_BYTES as u64)?;
         let index = self.index_entries().checked_mul(INDEX_ENTRY_BYTES as u64)?;
-        (HEADER_BYTES as u64).checked_add(records)?.checked_add(index)
+        (HEADER_BYTES as u64)
+            .checked_add(records)?
+            .checked_add(index)
     }
 
     /// Offset of the index.
@@ -159,7 +167,10 @@ impl Header {
         put(&self.index_every.to_le_bytes());
         put(&u64::from(self.flags_inferred).to_le_bytes());
         put(&self.local_before_exch.to_le_bytes());
-        put(&self.first_local_before_exch_row.unwrap_or(u64::MAX).to_le_bytes());
+        put(&self
+            .first_local_before_exch_row
+            .unwrap_or(u64::MAX)
+            .to_le_bytes());
         put(&self.row_groups.to_le_bytes());
         put(&self.first_exch_ts.to_le_bytes());
         put(&self.last_exch_ts.to_le_bytes());

@@ -91,3 +91,53 @@ impl LoadTap for CacheTap {
         self.note(text);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::market::cache::format::SourceStamp;
+    use crate::market::{Instrument, Side};
+
+    #[test]
+    fn a_full_disk_stops_the_cache_once_and_lets_the_replay_go_on() {
+        let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+            eprintln!("/dev/full is missing: this machine cannot simulate a full disk");
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let temp = dir.path().join("stand-in.tmp");
+        std::fs::write(&temp, b"").unwrap();
+        let target = dir.path().join("day.events");
+        let stamp = SourceStamp {
+            size_bytes: 1,
+            mtime_ns: 2,
+            footer_hash: 3,
+        };
+        let writer = CacheWriter::with_file(
+            full,
+            temp.clone(),
+            target.clone(),
+            stamp,
+            &Instrument::new("X", 1.0, 1.0),
+        )
+        .unwrap();
+        let file = dir.path().join("day.parquet");
+        let mut tap = Box::new(CacheTap::new(writer, &file));
+        let notes = tap.notes();
+        let events = vec![MarketEvent::depth(1, Side::Buy, 10, 1); 40_000];
+        tap.batch(&events);
+        tap.batch(&events);
+        tap.finished(&ReadSummary::default());
+        let said: Vec<String> = notes.try_iter().collect();
+        assert_eq!(
+            said,
+            vec![format!(
+                "event cache: cannot write {} (No space left on device (os error 28)); {} is read \
+                 from Parquet",
+                target.display(),
+                file.display()
+            )]
+        );
+        assert!(!temp.exists() && !target.exists());
+    }
+}

@@ -96,7 +96,7 @@ impl CacheWriter {
             return Err(io::Error::other("the cache writer already failed"));
         };
         for ev in events {
-            if self.header.events % INDEX_EVERY == 0 {
+            if self.header.events.is_multiple_of(INDEX_EVERY) {
                 self.index.push(ev.exch_ts);
             }
             if self.header.events == 0 {
@@ -174,7 +174,10 @@ mod tests {
             .map(|i| MarketEvent::depth(1000 + i, Side::Buy, 10, 1))
             .collect();
         writer.push(&events[..3000]).unwrap();
-        assert!(!target.exists(), "nothing under the final name before the end");
+        assert!(
+            !target.exists(),
+            "nothing under the final name before the end"
+        );
         writer.push(&events[3000..]).unwrap();
         let summary = ReadSummary {
             rows: 5000,
