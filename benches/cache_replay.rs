@@ -6,6 +6,8 @@
 //!
 //! - `cached`: from its event cache, memory-mapped a window at a time;
 //! - `uncached`: from Parquet, row groups decoded on every core;
+//! - `first_run`: from Parquet as `uncached`, writing the cache as it goes
+//!   (the cache is removed before each run);
 //! - `one_thread_loader`: from Parquet decoded on one thread (the loader
 //!   before the cache);
 //! - `in_memory`: from a slice already in memory (the engine alone).
@@ -21,8 +23,8 @@ use std::hint::black_box;
 use std::path::Path;
 
 use common::{config, synthetic_day};
-use criterion::{Criterion, Throughput};
-use ticklab::market::cache::{plan_replay, CacheOptions, EventCache, ReplayPlan};
+use criterion::{BatchSize, Criterion, Throughput};
+use ticklab::market::cache::{clear_cache, plan_replay, CacheOptions, EventCache, ReplayPlan};
 use ticklab::market::parquet::{
     write_events, LoadTap, Loader, LocalTsPolicy, ReadOptions, WriteOptions,
 };
@@ -131,7 +133,7 @@ fn cache_replay(c: &mut Criterion) {
         dir: Some(dir.path().join("cache")),
         fallback_dir: None,
     };
-    let cache = build_cache(&day, &cached);
+    build_cache(&day, &cached);
 
     let mut group = c.benchmark_group("cache_replay");
     group.sample_size(10);
@@ -142,16 +144,20 @@ fn cache_replay(c: &mut Criterion) {
     group.bench_function("uncached", |b| {
         b.iter(|| black_box(replay(&day, &config, &CacheOptions::disabled())));
     });
+    group.bench_function("first_run", |b| {
+        b.iter_batched(
+            || {
+                clear_cache(&day.file, &cached).expect("the cache folder is writable");
+            },
+            |()| black_box(replay(&day, &config, &cached)),
+            BatchSize::PerIteration,
+        );
+    });
     group.bench_function("one_thread_loader", |b| {
         b.iter(|| {
-            let loader = Loader::spawn_with(
-                &day.file,
-                &instrument,
-                ReadOptions::default(),
-                None,
-                1,
-            )
-            .expect("the day opens");
+            let loader =
+                Loader::spawn_with(&day.file, &instrument, ReadOptions::default(), None, 1)
+                    .expect("the day opens");
             let engine = Engine::new(instrument.clone(), &config, LoaderSource::new(loader))
                 .expect("valid config");
             let record = run_to_end(engine, OneRestingOrder::default()).expect("run");
@@ -174,6 +180,8 @@ fn cache_replay(c: &mut Criterion) {
     let targets: Vec<i64> = (0..1021_i64)
         .map(|k| first + span / 1021 * ((k * 389) % 1021))
         .collect();
+    // `first_run` left a fresh cache: the one `locate` reads.
+    let cache = build_cache(&day, &cached);
     let mut group = c.benchmark_group("cache_seek");
     let mut next = 0;
     group.bench_function("locate", |b| {
