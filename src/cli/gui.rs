@@ -19,8 +19,9 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use ticklab::market::cache::CacheOptions;
 use ticklab::market::catalog::Day;
-use ticklab::session::{Speed, StepTarget};
+use ticklab::session::{SessionOptions, Speed, StepTarget};
 use ticklab::ui::format::ns_from_clock;
 use ticklab::ui::{AppOptions, TicklabApp};
 
@@ -68,8 +69,9 @@ fn first_day(folder: &std::path::Path) -> Option<Day> {
     catalog.instruments.first()?.days.first().map(|d| d.day)
 }
 
-/// Opens the strategy lab window on `path` (default `sample-data/`).
-pub fn run(path: Option<PathBuf>) -> anyhow::Result<()> {
+/// Opens the strategy lab window on `path` (default `sample-data/`);
+/// `no_cache` reads every day from Parquet.
+pub fn run(path: Option<PathBuf>, no_cache: bool) -> anyhow::Result<()> {
     let folder = path.unwrap_or_else(|| PathBuf::from("sample-data"));
     let strategy = std::env::var("TICKLAB_STRATEGY")
         .ok()
@@ -102,7 +104,14 @@ pub fn run(path: Option<PathBuf>) -> anyhow::Result<()> {
         play,
         profile: env_flag("TICKLAB_PROFILE"),
         quit_when_idle,
-        ..AppOptions::default()
+        session: SessionOptions {
+            cache: if no_cache {
+                CacheOptions::disabled()
+            } else {
+                CacheOptions::from_env()
+            },
+            ..SessionOptions::default()
+        },
     };
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()

@@ -1,5 +1,6 @@
 //! Command-line interface: argument parsing and one file per subcommand.
 
+mod cache;
 mod convert;
 mod gui;
 mod inspect;
@@ -21,6 +22,9 @@ pub struct Cli {
     pub command: Option<Command>,
     /// Data folder to open in the window (default: `sample-data/`).
     pub path: Option<PathBuf>,
+    /// The window reads every day from Parquet, without the event cache.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 /// The headless subcommands.
@@ -36,6 +40,8 @@ pub enum Command {
     Convert(convert::ConvertArgs),
     /// Print the JSON Schema of a file format (`rules`), for editors.
     Schema(schema::SchemaArgs),
+    /// Build, clear or describe the event caches of a data folder.
+    Cache(cache::CacheArgs),
 }
 
 /// Runs the chosen subcommand, or the window when there is none.
@@ -46,6 +52,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Run(args)) => run::run(args),
         Some(Command::Convert(args)) => convert::run(args),
         Some(Command::Schema(args)) => schema::run(args),
-        None => gui::run(cli.path),
+        Some(Command::Cache(args)) => cache::run(args),
+        None => gui::run(cli.path, cli.no_cache),
     }
 }

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use ticklab::market::cache::CacheOptions;
 use ticklab::market::catalog::Day;
 use ticklab::market::parquet::ReadOptions;
 use ticklab::report::{self, OutputFormats, RecordWriter, Summary};
@@ -76,6 +77,9 @@ pub struct RunArgs {
     /// longer is interrupted and the run stops (0: no limit).
     #[arg(long, value_name = "N", default_value_t = 2000)]
     pub callback_budget_ms: u64,
+    /// Read the day from Parquet, without the event cache.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 /// The strategy's log lines, written as they appear to stderr and to
@@ -158,6 +162,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     // nothing collected for a window.
     let mut replay = Replay::new(SessionOptions {
         read,
+        cache: if args.no_cache {
+            CacheOptions::disabled()
+        } else {
+            CacheOptions::from_env()
+        },
         for_window: false,
         ..SessionOptions::default()
     });
@@ -202,6 +211,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             let mut failure = None;
             for update in updates.drain(..) {
                 if let Update::Batch(batch) = update {
+                    for note in &batch.notes {
+                        progress.suspend(|| eprintln!("{note}"));
+                    }
                     log.write_new(&batch.logs, &progress)?;
                     if failure.is_none() {
                         failure = batch.errors.into_iter().next();

@@ -332,10 +332,9 @@ impl Catalog {
         };
         let mut days = Vec::new();
         for entry in sorted_entries(dir)? {
-            if entry
-                .file_name()
-                .is_some_and(|name| name == INSTRUMENT_FILE)
-            {
+            if entry.file_name().is_some_and(|name| {
+                name == INSTRUMENT_FILE || name == crate::market::cache::CACHE_DIR_NAME
+            }) {
                 continue;
             }
             if entry.is_dir() {

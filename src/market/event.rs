@@ -11,7 +11,9 @@ use super::state::MarketState;
 
 /// What a [`MarketEvent`] says happened.
 #[repr(u8)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default, bytemuck::CheckedBitPattern,
+)]
 pub enum EventKind {
     /// A price level of the L2 book now holds `qty` lots (0 deletes the level).
     #[default]
@@ -121,7 +123,9 @@ impl FromStr for EventKind {
 /// On book events `Buy` is the bid side and `Sell` the ask side; on a trade
 /// it is the side of the order that crossed the spread.
 #[repr(u8)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default, bytemuck::CheckedBitPattern,
+)]
 pub enum Side {
     /// Bid side of the book, or a buyer-initiated trade.
     Buy = 0,
@@ -225,9 +229,10 @@ pub mod flags {
 
 /// One thing the market did, as a flat fixed-size record.
 ///
-/// A day of data is a slice of these that streams from disk.
+/// A day of data is a slice of these that streams from disk (the event
+/// cache maps them from a file: the derive checks kind and side bytes).
 #[repr(C)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, bytemuck::CheckedBitPattern)]
 pub struct MarketEvent {
     /// Exchange time, ns since the Unix epoch.
     pub exch_ts: i64,

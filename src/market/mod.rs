@@ -3,6 +3,7 @@
 //! Nothing here simulates; `market` only reads, writes, validates and
 //! generates data.
 
+pub mod cache;
 pub mod catalog;
 pub mod event;
 pub mod import;

@@ -2,8 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
+use crossbeam_channel::Receiver;
+
+use crate::market::cache::{plan_replay, CacheOptions, ReplayPlan};
 use crate::market::catalog::{Catalog, CatalogError, Day, DayFile};
-use crate::market::parquet::{DataError, Loader, ReadOptions};
+use crate::market::parquet::{DataError, LoadTap, Loader, ReadOptions};
 use crate::market::Instrument;
 use crate::sim::{Engine, EngineError, RunConfig};
 use crate::strategy::native::{MarketMaker, MarketMakerConfig, NoOp};
@@ -11,7 +14,7 @@ use crate::strategy::python::{PythonOptions, PythonSpec, PythonStrategy};
 use crate::strategy::rules::{self, RuleSet, SignalFeed};
 use crate::strategy::{Runner, Strategy};
 
-use super::LoaderSource;
+use super::{CacheSource, LoaderSource};
 
 /// Why a run could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -134,6 +137,41 @@ impl DayRun {
             config,
             LoaderSource::new(loader),
         )?)
+    }
+
+    /// An engine over this day that reads its event cache when a valid one
+    /// exists, else streams the Parquet file and writes the cache as it
+    /// goes (see [`crate::market::cache`]). What the user should hear about
+    /// the cache now is pushed onto `notes`; the outcome of writing it
+    /// arrives later on the returned receiver.
+    pub fn engine_cached(
+        &self,
+        config: &RunConfig,
+        read: ReadOptions,
+        cache: &CacheOptions,
+        notes: &mut Vec<String>,
+    ) -> Result<(Engine<'static>, Option<Receiver<String>>), SessionError> {
+        let plan = plan_replay(
+            &self.file,
+            &self.instrument,
+            read.local_ts_policy,
+            cache,
+            notes,
+        );
+        match plan {
+            ReplayPlan::Cached(cache) => {
+                let engine = Engine::new(self.instrument.clone(), config, CacheSource::new(cache))?;
+                Ok((engine, None))
+            }
+            ReplayPlan::Parquet { tap } => {
+                let later = tap.as_ref().map(|tap| tap.notes());
+                let tap = tap.map(|tap| Box::new(tap) as Box<dyn LoadTap>);
+                let loader = Loader::spawn_tapped(&self.file, &self.instrument, read, tap)?;
+                let engine =
+                    Engine::new(self.instrument.clone(), config, LoaderSource::new(loader))?;
+                Ok((engine, later))
+            }
+        }
     }
 
     /// A runner of `strategy` over this day.

@@ -28,6 +28,6 @@ pub use day::{open_day, DayRun, SessionError, StrategyChoice};
 pub use frame::{BookView, Frame, RunState};
 pub use heat::BookColumn;
 pub use replay::{Replay, SessionOptions};
-pub use source::LoaderSource;
+pub use source::{CacheSource, LoaderSource, CACHE_WINDOW_EVENTS};
 pub use thread::{SendError, Session, Waker};
 pub use update::{Batch, ErrorKind, ErrorRecord, RunInfo, Update};

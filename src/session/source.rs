@@ -1,10 +1,14 @@
-//! Market data for the engine from the Parquet loader thread.
+//! Market data for the engine: the Parquet loader thread, or a day's event
+//! cache mapped a window at a time.
 
-use std::borrow::Cow;
-
+use crate::market::cache::EventCache;
 use crate::market::parquet::{Loader, ReadSummary};
-use crate::market::MarketEvent;
-use crate::sim::{EventSource, SourceError};
+use crate::sim::{EventBatch, EventSource, SourceError};
+
+/// Events per window of a cache handed to the engine (3 MiB): only the
+/// window being replayed is mapped, so memory stays flat whatever the
+/// length of the day.
+pub const CACHE_WINDOW_EVENTS: u64 = 1 << 16;
 
 /// Batches decoded by a [`Loader`] on its own thread, handed to the engine
 /// as they arrive: memory stays bounded by the loader's queue of batches.
@@ -29,12 +33,12 @@ impl LoaderSource {
 }
 
 impl EventSource<'static> for LoaderSource {
-    fn next_batch(&mut self) -> Result<Option<Cow<'static, [MarketEvent]>>, SourceError> {
+    fn next_batch(&mut self) -> Result<Option<EventBatch<'static>>, SourceError> {
         let Some(loader) = self.loader.as_ref() else {
             return Ok(None);
         };
         match loader.recv() {
-            Some(Ok(batch)) => Ok(Some(Cow::Owned(batch))),
+            Some(Ok(batch)) => Ok(Some(EventBatch::Owned(batch))),
             Some(Err(err)) => {
                 self.loader = None;
                 Err(Box::new(err))
@@ -46,5 +50,48 @@ impl EventSource<'static> for LoaderSource {
                 Ok(None)
             }
         }
+    }
+}
+
+/// The events of a day's cache handed to the engine as mapped windows,
+/// read in place: no decoding, no per-event validation, no copy.
+#[derive(Debug)]
+pub struct CacheSource {
+    cache: EventCache,
+    next: u64,
+    window_events: u64,
+}
+
+impl CacheSource {
+    /// Replays `cache` from its first event.
+    pub fn new(cache: EventCache) -> Self {
+        CacheSource {
+            cache,
+            next: 0,
+            window_events: CACHE_WINDOW_EVENTS,
+        }
+    }
+
+    /// The same source handing over windows of `events` events (at least 1).
+    #[must_use]
+    pub fn with_window_events(mut self, events: u64) -> Self {
+        self.window_events = events.max(1);
+        self
+    }
+
+    /// The cache being replayed.
+    pub fn cache(&self) -> &EventCache {
+        &self.cache
+    }
+}
+
+impl EventSource<'static> for CacheSource {
+    fn next_batch(&mut self) -> Result<Option<EventBatch<'static>>, SourceError> {
+        if self.next >= self.cache.len() {
+            return Ok(None);
+        }
+        let window = self.cache.window(self.next, self.window_events)?;
+        self.next += window.events().len() as u64;
+        Ok(Some(EventBatch::Mapped(window)))
     }
 }

@@ -63,5 +63,7 @@ pub use queue::{ProbQueue, QueueModel, QueueOrder, QueuePos, QueueWeight, RiskAv
 pub use queue_fifo::FifoQueue;
 pub use record::{EquitySample, FillRecord, LogRecord, RecordSink, RunRecord, SampleCause};
 pub use risk::{Exposure, RiskLimits};
-pub use source::{BatchIter, EventSource, FallibleBatchIter, SliceSource, SourceError, VecSource};
+pub use source::{
+    BatchIter, EventBatch, EventSource, FallibleBatchIter, SliceSource, SourceError, VecSource,
+};
 pub use update::{Fill, Liquidity, OrderUpdate, Reason, UpdateKind};

@@ -1,13 +1,46 @@
 //! Where the engine's market data comes from: batches of events in file order.
 //!
 //! A day streams through in batches (the Parquet reader yields one `Vec` per
-//! row group), so memory stays bounded by the batch size. Tests and benches
-//! hand over a slice or a `Vec` whole, which is borrowed or moved, never
-//! copied.
+//! row group, the event cache one memory-mapped window), so memory stays
+//! bounded by the batch size. Tests and benches hand over a slice or a `Vec`
+//! whole, which is borrowed or moved, never copied.
 
-use std::borrow::Cow;
+use std::ops::Deref;
 
+use crate::market::cache::MappedEvents;
 use crate::market::MarketEvent;
+
+/// One batch of events handed to the engine: borrowed, owned, or a window
+/// of a memory-mapped event cache (read in place, never decoded).
+#[derive(Debug)]
+pub enum EventBatch<'a> {
+    /// Events the caller keeps.
+    Borrowed(&'a [MarketEvent]),
+    /// Events the engine owns until the next batch.
+    Owned(Vec<MarketEvent>),
+    /// Events read in place from a mapped cache file.
+    Mapped(MappedEvents),
+}
+
+impl EventBatch<'_> {
+    /// An empty batch.
+    pub fn empty() -> Self {
+        EventBatch::Borrowed(&[])
+    }
+}
+
+impl Deref for EventBatch<'_> {
+    type Target = [MarketEvent];
+
+    #[inline]
+    fn deref(&self) -> &[MarketEvent] {
+        match self {
+            EventBatch::Borrowed(events) => events,
+            EventBatch::Owned(events) => events,
+            EventBatch::Mapped(events) => events.events(),
+        }
+    }
+}
 
 /// An error from the data source (I/O, decoding), passed through unchanged.
 pub type SourceError = Box<dyn std::error::Error + Send + Sync>;
@@ -16,11 +49,11 @@ pub type SourceError = Box<dyn std::error::Error + Send + Sync>;
 pub trait EventSource<'a> {
     /// The next batch, or `None` at the end of the data. Empty batches are
     /// allowed and skipped.
-    fn next_batch(&mut self) -> Result<Option<Cow<'a, [MarketEvent]>>, SourceError>;
+    fn next_batch(&mut self) -> Result<Option<EventBatch<'a>>, SourceError>;
 }
 
 impl<'a, S: EventSource<'a> + ?Sized> EventSource<'a> for Box<S> {
-    fn next_batch(&mut self) -> Result<Option<Cow<'a, [MarketEvent]>>, SourceError> {
+    fn next_batch(&mut self) -> Result<Option<EventBatch<'a>>, SourceError> {
         (**self).next_batch()
     }
 }
@@ -41,8 +74,8 @@ impl<'a> SliceSource<'a> {
 }
 
 impl<'a> EventSource<'a> for SliceSource<'a> {
-    fn next_batch(&mut self) -> Result<Option<Cow<'a, [MarketEvent]>>, SourceError> {
-        Ok(self.events.take().map(Cow::Borrowed))
+    fn next_batch(&mut self) -> Result<Option<EventBatch<'a>>, SourceError> {
+        Ok(self.events.take().map(EventBatch::Borrowed))
     }
 }
 
@@ -62,8 +95,8 @@ impl VecSource {
 }
 
 impl EventSource<'static> for VecSource {
-    fn next_batch(&mut self) -> Result<Option<Cow<'static, [MarketEvent]>>, SourceError> {
-        Ok(self.events.take().map(Cow::Owned))
+    fn next_batch(&mut self) -> Result<Option<EventBatch<'static>>, SourceError> {
+        Ok(self.events.take().map(EventBatch::Owned))
     }
 }
 
@@ -86,8 +119,8 @@ impl<I> EventSource<'static> for BatchIter<I>
 where
     I: Iterator<Item = Vec<MarketEvent>>,
 {
-    fn next_batch(&mut self) -> Result<Option<Cow<'static, [MarketEvent]>>, SourceError> {
-        Ok(self.0.next().map(Cow::Owned))
+    fn next_batch(&mut self) -> Result<Option<EventBatch<'static>>, SourceError> {
+        Ok(self.0.next().map(EventBatch::Owned))
     }
 }
 
@@ -112,11 +145,11 @@ where
     I: Iterator<Item = Result<Vec<MarketEvent>, E>>,
     E: Into<SourceError>,
 {
-    fn next_batch(&mut self) -> Result<Option<Cow<'static, [MarketEvent]>>, SourceError> {
+    fn next_batch(&mut self) -> Result<Option<EventBatch<'static>>, SourceError> {
         self.0
             .next()
             .transpose()
-            .map(|b| b.map(Cow::Owned))
+            .map(|b| b.map(EventBatch::Owned))
             .map_err(Into::into)
     }
 }

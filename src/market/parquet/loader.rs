@@ -1,12 +1,14 @@
 //! Reading a file on a named loader thread that sends batches over a
 //! bounded channel, so a slow consumer holds the decoder back and memory
-//! stays bounded by a few batches.
+//! stays bounded by a few batches. A file of several row groups is decoded
+//! on one thread per core, in order (see `parallel`).
 
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender};
 
+use super::parallel::{default_decode_threads, parallel_decode_loop};
 use super::reader::panic_message;
 use super::{DataError, EventReader, ReadOptions, ReadSummary};
 use crate::market::{Instrument, MarketEvent};
@@ -17,6 +19,17 @@ pub const LOADER_THREAD_NAME: &str = "ticklab-loader";
 /// One message from the loader thread: a batch of events, or the error
 /// that ended the read.
 pub type LoadedBatch = Result<Vec<MarketEvent>, DataError>;
+
+/// Something that sees every batch the loader decodes, in file order, on
+/// the loader thread (the event cache is written this way while a replay
+/// streams the file).
+pub trait LoadTap: Send {
+    /// The next events of the file, before the consumer receives them.
+    fn batch(&mut self, events: &[MarketEvent]);
+    /// The whole file was read without an error. A tap dropped without
+    /// this call saw an incomplete or failed read.
+    fn finished(self: Box<Self>, summary: &ReadSummary);
+}
 
 /// A file being decoded on its own thread, received a batch at a time.
 ///
@@ -53,15 +66,46 @@ impl Loader {
         instrument: &Instrument,
         options: ReadOptions,
     ) -> Result<Self, DataError> {
+        Self::spawn_tapped(path, instrument, options, None)
+    }
+
+    /// Like [`Loader::spawn`], with `tap` seeing every batch on the loader
+    /// thread before it is sent.
+    pub fn spawn_tapped(
+        path: impl AsRef<Path>,
+        instrument: &Instrument,
+        options: ReadOptions,
+        tap: Option<Box<dyn LoadTap>>,
+    ) -> Result<Self, DataError> {
+        Self::spawn_with(path, instrument, options, tap, default_decode_threads())
+    }
+
+    /// Like [`Loader::spawn_tapped`], decoding a file of several row groups
+    /// on `decode_threads` threads (1: on the loader thread alone). The
+    /// default is one per core, at most 8.
+    pub fn spawn_with(
+        path: impl AsRef<Path>,
+        instrument: &Instrument,
+        options: ReadOptions,
+        tap: Option<Box<dyn LoadTap>>,
+        decode_threads: usize,
+    ) -> Result<Self, DataError> {
         let queued = options.queued_batches.max(1);
         let reader = EventReader::open(path, instrument, options)?;
+        let parallel = decode_threads > 1 && reader.row_group_count() > 1;
         let file = reader.file().to_owned();
         let (batch_tx, batch_rx) = crossbeam_channel::bounded(queued);
         // Room for every batch in flight, so recycling never blocks.
         let (recycle_tx, recycle_rx) = crossbeam_channel::bounded(queued + 2);
         let thread = std::thread::Builder::new()
             .name(LOADER_THREAD_NAME.to_owned())
-            .spawn(move || decode_loop(reader, &batch_tx, &recycle_rx))
+            .spawn(move || {
+                if parallel {
+                    parallel_decode_loop(reader, decode_threads, &batch_tx, &recycle_rx, tap)
+                } else {
+                    decode_loop(reader, &batch_tx, &recycle_rx, tap)
+                }
+            })
             .map_err(|err| DataError::Loader {
                 file: file.clone(),
                 reason: format!("cannot start: {err}"),
@@ -128,6 +172,7 @@ fn decode_loop(
     mut reader: EventReader,
     batches: &Sender<LoadedBatch>,
     recycled: &Receiver<Vec<MarketEvent>>,
+    mut tap: Option<Box<dyn LoadTap>>,
 ) -> ReadSummary {
     let batch_rows = reader.options().batch_rows;
     loop {
@@ -135,8 +180,16 @@ fn decode_loop(
             .try_recv()
             .unwrap_or_else(|_| Vec::with_capacity(batch_rows));
         match reader.read_batch(&mut batch) {
-            Ok(0) => break,
+            Ok(0) => {
+                if let Some(tap) = tap.take() {
+                    tap.finished(reader.summary());
+                }
+                break;
+            }
             Ok(_) => {
+                if let Some(tap) = tap.as_mut() {
+                    tap.batch(&batch);
+                }
                 if batches.send(Ok(batch)).is_err() {
                     break; // The consumer is gone.
                 }

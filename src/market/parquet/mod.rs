@@ -35,6 +35,7 @@ mod funding;
 mod grid;
 mod info;
 mod loader;
+mod parallel;
 mod reader;
 mod rle;
 pub mod schema;
@@ -42,6 +43,6 @@ mod writer;
 
 pub use error::DataError;
 pub use info::{file_info, FileInfo};
-pub use loader::{LoadedBatch, Loader, LOADER_THREAD_NAME};
+pub use loader::{LoadTap, LoadedBatch, Loader, LOADER_THREAD_NAME};
 pub use reader::{read_events, EventReader, Events, LocalTsPolicy, ReadOptions, ReadSummary};
 pub use writer::{write_events, EventWriter, WriteOptions, WriteSummary};

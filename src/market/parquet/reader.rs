@@ -131,6 +131,8 @@ pub struct EventReader {
     layout: Layout,
     total_rows: u64,
     next_row_group: usize,
+    /// One past the last row group read (all of them unless limited).
+    end_row_group: usize,
     columns: Option<RowGroupColumns>,
     next_row: u64,
     times: TimeCheck,
@@ -153,6 +155,7 @@ impl EventReader {
         let reader = open_parquet(path)?;
         let metadata = reader.metadata();
         let layout = Layout::from_schema(metadata.file_metadata().schema_descr(), path)?;
+        let row_groups = metadata.num_row_groups();
         let total_rows: u64 = metadata
             .row_groups()
             .iter()
@@ -177,6 +180,7 @@ impl EventReader {
             layout,
             total_rows,
             next_row_group: 0,
+            end_row_group: row_groups,
             columns: None,
             next_row: 0,
             times: TimeCheck {
@@ -204,6 +208,38 @@ impl EventReader {
     /// Rows in the file, from its metadata.
     pub fn total_rows(&self) -> u64 {
         self.total_rows
+    }
+
+    /// Row groups in the file.
+    pub(crate) fn row_group_count(&self) -> usize {
+        self.reader.num_row_groups()
+    }
+
+    /// The file row of the first row of each row group.
+    pub(crate) fn row_group_first_rows(&self) -> Vec<u64> {
+        let mut first = 0u64;
+        self.reader
+            .metadata()
+            .row_groups()
+            .iter()
+            .map(|rg| {
+                let at = first;
+                first += u64::try_from(rg.num_rows()).unwrap_or(0);
+                at
+            })
+            .collect()
+    }
+
+    /// Reads only row group `index` (0-based): its rows keep their row
+    /// numbers in the file, and its last event ends the data (the loader
+    /// stitches row groups decoded on several threads).
+    pub(crate) fn limit_to_row_group(&mut self, index: usize) {
+        let metadata = self.reader.metadata();
+        self.next_row = (0..index.min(metadata.num_row_groups()))
+            .map(|rg| u64::try_from(metadata.row_group(rg).num_rows()).unwrap_or(0))
+            .sum();
+        self.next_row_group = index;
+        self.end_row_group = (index + 1).min(metadata.num_row_groups());
     }
 
     /// The options the reader was opened with.
@@ -260,7 +296,7 @@ impl EventReader {
         while out.len() < target {
             let rows_left = self.columns.as_ref().map_or(0, |c| c.rows_left);
             if rows_left == 0 {
-                if self.next_row_group >= self.reader.num_row_groups() {
+                if self.next_row_group >= self.end_row_group {
                     if let (true, Some(last)) = (inferring, out.last_mut()) {
                         last.flags |= flags::LAST_IN_BATCH;
                     }

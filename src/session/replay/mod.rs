@@ -11,6 +11,9 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::rc::Rc;
 
+use crossbeam_channel::Receiver;
+
+use crate::market::cache::CacheOptions;
 use crate::market::catalog::{Catalog, Day};
 use crate::market::parquet::ReadOptions;
 use crate::sim::stats::Stats;
@@ -49,6 +52,8 @@ pub struct SessionOptions {
     pub column_step_ns: i64,
     /// How the day's file is read.
     pub read: ReadOptions,
+    /// Whether replays read the day's event cache, and where it lives.
+    pub cache: CacheOptions,
     /// True when a window watches the run: the replay collects trades,
     /// the touch and the heatmap's columns, takes checkpoints, and keeps
     /// the lists it sends bounded. A batch run (`ticklab run`) sets it
@@ -64,6 +69,7 @@ impl Default for SessionOptions {
             checkpoint_events: DEFAULT_CHECKPOINT_EVENTS,
             column_step_ns: column_step_ns(Speed::RealTime(1.0)),
             read: ReadOptions::default(),
+            cache: CacheOptions::default(),
             for_window: true,
         }
     }
@@ -104,6 +110,10 @@ pub struct Replay {
     outbox: VecDeque<Update>,
     errors: Vec<ErrorRecord>,
     notes: Vec<String>,
+    /// The outcome of writing the day's event cache, when a run writes it.
+    cache_notes: Option<Receiver<String>>,
+    /// What was said about the event cache: each is said once.
+    cache_said: Vec<String>,
 }
 
 impl Replay {
@@ -137,6 +147,8 @@ impl Replay {
             outbox: VecDeque::new(),
             errors: Vec::new(),
             notes: Vec::new(),
+            cache_notes: None,
+            cache_said: Vec::new(),
         }
     }
 
@@ -202,6 +214,15 @@ impl Replay {
     /// Queues a note for the console.
     pub fn note(&mut self, text: impl Into<String>) {
         self.notes.push(text.into());
+    }
+
+    /// Queues a note about the event cache unless it was said already (a
+    /// seek re-runs the day and finds the same cache again).
+    fn note_cache(&mut self, text: String) {
+        if !self.cache_said.contains(&text) {
+            self.cache_said.push(text.clone());
+            self.notes.push(text);
+        }
     }
 
     /// Sets the run configuration, with the strategy's `[params]`, for the
@@ -366,12 +387,23 @@ impl Replay {
     /// Starts the run over from the start of the day with a new instance of
     /// the strategy.
     fn fresh_run(&mut self) -> bool {
-        let Some(day) = &self.day else {
+        let Some(day) = self.day.clone() else {
             return false;
         };
         let (strategy, signal_feed) = self.choice.build_with_signals(&self.python);
-        match day.engine(&self.config, self.options.read) {
-            Ok(mut engine) => {
+        let mut cache_notes = Vec::new();
+        let engine = day.engine_cached(
+            &self.config,
+            self.options.read,
+            &self.options.cache,
+            &mut cache_notes,
+        );
+        for text in cache_notes {
+            self.note_cache(text);
+        }
+        match engine {
+            Ok((mut engine, later)) => {
+                self.cache_notes = later;
                 // The record would hold every row of the day; the rows go
                 // to the window and the statistics, or to a batch run's
                 // files, instead.
@@ -453,6 +485,14 @@ impl Replay {
         };
         batch.signals.append(&mut self.pending_signals);
         batch.errors.append(&mut self.errors);
+        let written: Vec<String> = self
+            .cache_notes
+            .as_ref()
+            .map(|notes| notes.try_iter().collect())
+            .unwrap_or_default();
+        for text in written {
+            self.note_cache(text);
+        }
         batch.notes.append(&mut self.notes);
         if !batch.is_empty() {
             out.push_back(Update::Batch(Box::new(batch)));

@@ -3,10 +3,9 @@
 //! it), with the local time rule of the module docs and the direct hand-over
 //! of an event to the strategy when nothing else is due before it.
 
-use std::borrow::Cow;
-
 use crate::market::{EventKind, MarketEvent};
 use crate::sim::record::SampleCause;
+use crate::sim::source::EventBatch;
 
 use super::{Engine, EngineError};
 
@@ -34,7 +33,7 @@ impl Engine<'_> {
                 Some(batch) => self.batch = batch,
                 None => {
                     self.source_done = true;
-                    self.batch = Cow::Borrowed(&[]);
+                    self.batch = EventBatch::empty();
                 }
             }
         }

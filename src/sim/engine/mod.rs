@@ -33,7 +33,6 @@
 //! - After the last market event, messages and timers due no later than the
 //!   last event's time are still delivered; later ones are dropped.
 
-use std::borrow::Cow;
 use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
@@ -48,7 +47,7 @@ use crate::sim::order::{OrderId, OrderMsg};
 use crate::sim::record::{RecordSink, RunRecord, SampleCause};
 use crate::sim::risk::RiskLimits;
 use crate::sim::schedule::TimeQueue;
-use crate::sim::source::{EventSource, SliceSource, SourceError};
+use crate::sim::source::{EventBatch, EventSource, SliceSource, SourceError};
 use crate::sim::update::OrderUpdate;
 
 mod cursor;
@@ -132,7 +131,7 @@ enum Next {
 pub struct Engine<'a> {
     pub(crate) instrument: Instrument,
     source: Box<dyn EventSource<'a> + 'a>,
-    batch: Cow<'a, [MarketEvent]>,
+    batch: EventBatch<'a>,
     /// The exchange side's cursor in `batch`: the next event it processes.
     batch_pos: usize,
     /// The local side's cursor in `batch`: events from here to `batch_pos`
@@ -235,7 +234,7 @@ impl<'a> Engine<'a> {
         Engine {
             instrument,
             source: Box::new(source),
-            batch: Cow::Borrowed(&[]),
+            batch: EventBatch::empty(),
             batch_pos: 0,
             local_pos: 0,
             local_prev_exch_ts: i64::MIN,

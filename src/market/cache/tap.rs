@@ -1,0 +1,143 @@
+//! The cache written from the loader thread as the Parquet file streams:
+//! a write failure (a full disk) stops the cache, never the replay.
+
+use std::path::{Path, PathBuf};
+
+use crossbeam_channel::{Receiver, Sender};
+
+use super::writer::CacheWriter;
+use crate::market::parquet::{LoadTap, ReadSummary};
+use crate::market::MarketEvent;
+
+/// Writes the cache of a file while its loader decodes it, and tells how
+/// that went through a channel of notes (read with [`CacheTap::notes`]).
+pub struct CacheTap {
+    writer: Option<CacheWriter>,
+    file: PathBuf,
+    notes_tx: Sender<String>,
+    notes_rx: Receiver<String>,
+}
+
+impl std::fmt::Debug for CacheTap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CacheTap")
+            .field("file", &self.file)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CacheTap {
+    pub(crate) fn new(writer: CacheWriter, file: &Path) -> Self {
+        // One note at most: the outcome (written, or why not).
+        let (notes_tx, notes_rx) = crossbeam_channel::bounded(2);
+        CacheTap {
+            writer: Some(writer),
+            file: file.to_owned(),
+            notes_tx,
+            notes_rx,
+        }
+    }
+
+    /// Where the outcome of the write arrives, once the file is read (or
+    /// as soon as writing fails).
+    pub fn notes(&self) -> Receiver<String> {
+        self.notes_rx.clone()
+    }
+
+    /// Where the cache goes.
+    pub fn target(&self) -> Option<&Path> {
+        self.writer.as_ref().map(CacheWriter::target)
+    }
+
+    fn note(&self, text: String) {
+        // Bounded and never waited on: a note nobody reads is dropped.
+        let _ = self.notes_tx.try_send(text);
+    }
+}
+
+impl LoadTap for CacheTap {
+    fn batch(&mut self, events: &[MarketEvent]) {
+        let Some(writer) = self.writer.as_mut() else {
+            return;
+        };
+        if let Err(err) = writer.push(events) {
+            let text = format!(
+                "event cache: cannot write {} ({err}); {} is read from Parquet",
+                writer.target().display(),
+                self.file.display()
+            );
+            // Dropping the writer removes its temporary file.
+            self.writer = None;
+            self.note(text);
+        }
+    }
+
+    fn finished(mut self: Box<Self>, summary: &ReadSummary) {
+        let Some(writer) = self.writer.take() else {
+            return;
+        };
+        let target = writer.target().to_owned();
+        let text = match writer.finish(summary) {
+            Ok(events) => format!(
+                "event cache: wrote {} ({events} events); later replays read it",
+                target.display()
+            ),
+            Err(err) => format!(
+                "event cache: cannot write {} ({err}); {} is read from Parquet",
+                target.display(),
+                self.file.display()
+            ),
+        };
+        self.note(text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::market::cache::format::SourceStamp;
+    use crate::market::{Instrument, Side};
+
+    #[test]
+    fn a_full_disk_stops_the_cache_once_and_lets_the_replay_go_on() {
+        let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+            eprintln!("/dev/full is missing: this machine cannot simulate a full disk");
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let temp = dir.path().join("stand-in.tmp");
+        std::fs::write(&temp, b"").unwrap();
+        let target = dir.path().join("day.events");
+        let stamp = SourceStamp {
+            size_bytes: 1,
+            mtime_ns: 2,
+            footer_hash: 3,
+        };
+        let writer = CacheWriter::with_file(
+            full,
+            temp.clone(),
+            target.clone(),
+            stamp,
+            &Instrument::new("X", 1.0, 1.0),
+        )
+        .unwrap();
+        let file = dir.path().join("day.parquet");
+        let mut tap = Box::new(CacheTap::new(writer, &file));
+        let notes = tap.notes();
+        let events = vec![MarketEvent::depth(1, Side::Buy, 10, 1); 40_000];
+        tap.batch(&events);
+        tap.batch(&events);
+        tap.finished(&ReadSummary::default());
+        let said: Vec<String> = notes.try_iter().collect();
+        assert_eq!(
+            said,
+            vec![format!(
+                "event cache: cannot write {} (No space left on device (os error 28)); {} is read \
+                 from Parquet",
+                target.display(),
+                file.display()
+            )]
+        );
+        assert!(!temp.exists() && !target.exists());
+    }
+}

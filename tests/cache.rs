@@ -1,0 +1,694 @@
+//! The event cache: a cached replay gives the same events and the same run
+//! as Parquet; a stale, damaged, foreign or mismatched cache is refused,
+//! reported and rebuilt; an unwritable folder falls back; the parallel
+//! decoder gives the sequential reader's events and errors.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
+use parquet::file::properties::WriterProperties;
+use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::parser::parse_message_type;
+use tempfile::TempDir;
+use ticklab::market::cache::{
+    cache_paths, plan_replay, CacheOptions, EventCache, ReplayPlan, SourceStamp,
+};
+use ticklab::market::parquet::{
+    read_events, write_events, DataError, LoadTap, Loader, LocalTsPolicy, ReadOptions, WriteOptions,
+};
+use ticklab::market::{flags, EventKind, Instrument, MarketEvent, Side};
+use ticklab::session::{open_day, CacheSource};
+use ticklab::sim::{Engine, RunConfig};
+use ticklab::strategy::native::{MarketMaker, MarketMakerConfig};
+use ticklab::strategy::run_to_end;
+
+fn instrument() -> Instrument {
+    Instrument::new("TEST", 0.5, 0.01)
+}
+
+/// A deterministic L2 day of `n` events: ten levels a side around a
+/// drifting mid, trades at the touch, batches of two events sharing a time.
+fn day_events(n: usize, shift_ticks: i64) -> Vec<MarketEvent> {
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move |below: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % below) as i64
+    };
+    let mut events = Vec::with_capacity(n);
+    let mut ts = 1_772_409_600_000_000_000i64;
+    let mut mid = 2_000 + shift_ticks;
+    for level in 1..=10 {
+        events.push(MarketEvent::depth(ts, Side::Buy, mid - level, 50).seen_at(ts + 1_000));
+        events.push(MarketEvent::depth(ts, Side::Sell, mid + level, 50).seen_at(ts + 1_000));
+    }
+    while events.len() < n {
+        ts += 1 + next(2_000_000);
+        let local = ts + 500_000 + next(100_000);
+        match next(10) {
+            0 => {
+                let side = if next(2) == 0 { Side::Buy } else { Side::Sell };
+                let price = if side == Side::Buy { mid + 1 } else { mid - 1 };
+                events.push(MarketEvent::trade(ts, side, price, 1 + next(20)).seen_at(local));
+            }
+            1 => {
+                mid += if next(2) == 0 { 1 } else { -1 };
+                events.push(
+                    MarketEvent::depth(ts, Side::Buy, mid - 1, 1 + next(80))
+                        .seen_at(local)
+                        .with_flags(0),
+                );
+                events
+                    .push(MarketEvent::depth(ts, Side::Sell, mid + 1, 1 + next(80)).seen_at(local));
+            }
+            _ => {
+                let side = if next(2) == 0 { Side::Buy } else { Side::Sell };
+                let level = 1 + next(10);
+                let price = if side == Side::Buy {
+                    mid - level
+                } else {
+                    mid + level
+                };
+                events.push(MarketEvent::depth(ts, side, price, next(90)).seen_at(local));
+            }
+        }
+    }
+    events.truncate(n);
+    if let Some(last) = events.last_mut() {
+        last.flags = flags::LAST_IN_BATCH;
+    }
+    events
+}
+
+/// A data folder `<tmp>/TEST/2026-03-02.parquet` of `events`, written in
+/// row groups of `row_group_rows`.
+struct Folder {
+    dir: TempDir,
+}
+
+impl Folder {
+    fn new(events: &[MarketEvent], row_group_rows: usize) -> Self {
+        let dir = TempDir::new().expect("temporary directory");
+        let symbol_dir = dir.path().join("TEST");
+        std::fs::create_dir_all(&symbol_dir).expect("symbol folder");
+        std::fs::write(
+            symbol_dir.join("instrument.toml"),
+            instrument().to_toml_string("test instrument"),
+        )
+        .expect("instrument file");
+        let folder = Folder { dir };
+        folder.write(events, row_group_rows);
+        folder
+    }
+
+    fn file(&self) -> PathBuf {
+        self.dir.path().join("TEST").join("2026-03-02.parquet")
+    }
+
+    fn write(&self, events: &[MarketEvent], row_group_rows: usize) {
+        let options = WriteOptions {
+            row_group_rows,
+            ..WriteOptions::default()
+        };
+        write_events(self.file(), &instrument(), events.iter().copied(), &options)
+            .expect("the day writes");
+    }
+
+    /// Caches beside the data, falling back to `<tmp>/user-cache`.
+    fn options(&self) -> CacheOptions {
+        CacheOptions {
+            enabled: true,
+            dir: None,
+            fallback_dir: Some(self.dir.path().join("user-cache")),
+        }
+    }
+
+    fn beside(&self) -> PathBuf {
+        cache_paths(&self.file(), &self.options())[0].clone()
+    }
+}
+
+/// Plans a replay and, when it reads Parquet with a tap, streams the file
+/// through the loader so the cache is written; returns the notes.
+fn replay_once(file: &Path, instrument: &Instrument, options: &CacheOptions) -> Vec<String> {
+    let mut notes = Vec::new();
+    let plan = plan_replay(file, instrument, LocalTsPolicy::Error, options, &mut notes);
+    if let ReplayPlan::Parquet { tap } = plan {
+        let outcome = tap.as_ref().map(|tap| tap.notes());
+        let tap = tap.map(|tap| Box::new(tap) as Box<dyn LoadTap>);
+        let loader = Loader::spawn_tapped(file, instrument, ReadOptions::default(), tap)
+            .expect("the day opens");
+        while let Some(batch) = loader.recv() {
+            loader.recycle(batch.expect("the day reads"));
+        }
+        loader.finish().expect("the loader ends");
+        notes.extend(
+            outcome
+                .into_iter()
+                .flat_map(|rx| rx.try_iter().collect::<Vec<_>>()),
+        );
+    }
+    notes
+}
+
+fn cached(file: &Path, options: &CacheOptions) -> EventCache {
+    let mut notes = Vec::new();
+    match plan_replay(
+        file,
+        &instrument(),
+        LocalTsPolicy::Error,
+        options,
+        &mut notes,
+    ) {
+        ReplayPlan::Cached(cache) => {
+            assert!(notes.is_empty(), "a valid cache says nothing: {notes:?}");
+            cache
+        }
+        ReplayPlan::Parquet { .. } => panic!("expected a valid cache; notes: {notes:?}"),
+    }
+}
+
+fn all_events(cache: &EventCache) -> Vec<MarketEvent> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < cache.len() {
+        let window = cache.window(start, 1000).expect("the cache maps");
+        out.extend_from_slice(window.events());
+        start += window.events().len() as u64;
+    }
+    out
+}
+
+#[test]
+fn the_first_replay_writes_the_cache_and_later_ones_read_the_same_events() {
+    let events = day_events(20_000, 0);
+    let folder = Folder::new(&events, 6_000);
+    let options = folder.options();
+    let notes = replay_once(&folder.file(), &instrument(), &options);
+    assert_eq!(
+        notes,
+        vec![format!(
+            "event cache: wrote {} (20000 events); later replays read it",
+            folder.beside().display()
+        )]
+    );
+    let cache = cached(&folder.file(), &options);
+    assert_eq!(cache.path(), folder.beside());
+    assert_eq!(cache.len(), 20_000);
+    assert_eq!(all_events(&cache), events);
+    let summary = cache.read_summary();
+    assert_eq!((summary.rows, summary.row_groups), (20_000, 4));
+    // Nothing but the cache in the cache folder: no temporary file left.
+    let names: Vec<_> = std::fs::read_dir(folder.beside().parent().unwrap())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names, vec!["2026-03-02.parquet.events".to_owned()]);
+}
+
+#[test]
+fn a_cached_run_equals_the_parquet_run_fill_for_fill() {
+    let events = day_events(30_000, 0);
+    let folder = Folder::new(&events, 7_000);
+    let day = open_day(folder.dir.path(), None, None).expect("the folder opens");
+    let config = RunConfig::default();
+    let mm = || {
+        MarketMaker::new(MarketMakerConfig {
+            qty_lots: 2,
+            max_position_lots: 20,
+        })
+    };
+    let parquet = run_to_end(day.engine(&config, ReadOptions::default()).unwrap(), mm()).unwrap();
+    let mut notes = Vec::new();
+    let (writing, later) = day
+        .engine_cached(
+            &config,
+            ReadOptions::default(),
+            &folder.options(),
+            &mut notes,
+        )
+        .unwrap();
+    assert!(notes.is_empty(), "{notes:?}");
+    let first = run_to_end(writing, mm()).unwrap();
+    let wrote: Vec<String> = later.expect("the first run writes").try_iter().collect();
+    assert_eq!(wrote.len(), 1, "{wrote:?}");
+    let (reading, later) = day
+        .engine_cached(
+            &config,
+            ReadOptions::default(),
+            &folder.options(),
+            &mut notes,
+        )
+        .unwrap();
+    assert!(
+        later.is_none() && notes.is_empty(),
+        "the cache is read: {notes:?}"
+    );
+    let second = run_to_end(reading, mm()).unwrap();
+    // The run has something to compare: quotes, fills, an equity curve.
+    assert_eq!((parquet.fills.len(), parquet.orders.len()), (3, 7));
+    assert!(parquet.equity.len() > 10);
+    assert_eq!(first, parquet);
+    assert_eq!(second, parquet);
+    // Windows of any size give the same run.
+    let cache = cached(&folder.file(), &folder.options());
+    let small = Engine::new(
+        instrument(),
+        &config,
+        CacheSource::new(cache).with_window_events(333),
+    )
+    .unwrap();
+    assert_eq!(run_to_end(small, mm()).unwrap(), parquet);
+}
+
+#[test]
+fn locate_finds_the_first_event_at_or_after_a_time() {
+    let events = day_events(50_000, 0);
+    let folder = Folder::new(&events, 1 << 20);
+    replay_once(&folder.file(), &instrument(), &folder.options());
+    let cache = cached(&folder.file(), &folder.options());
+    let first = events[0].exch_ts;
+    let last = events[events.len() - 1].exch_ts;
+    let mut targets = vec![
+        i64::MIN,
+        first - 1,
+        first,
+        first + 1,
+        last,
+        last + 1,
+        i64::MAX,
+    ];
+    // Every index-block edge and a spread of times between.
+    for index in (0..events.len()).step_by(4096) {
+        targets.push(events[index].exch_ts);
+        targets.push(events[index].exch_ts + 1);
+    }
+    for k in 0..97 {
+        targets.push(first + (last - first) / 97 * k);
+    }
+    for ts in targets {
+        let expected = events.partition_point(|ev| ev.exch_ts < ts) as u64;
+        assert_eq!(cache.locate(ts), Ok(expected), "at {ts}");
+    }
+}
+
+#[test]
+fn an_edited_source_file_rebuilds_the_cache_and_no_old_event_is_read() {
+    let folder = Folder::new(&day_events(10_000, 0), 1 << 20);
+    let options = folder.options();
+    replay_once(&folder.file(), &instrument(), &options);
+    // The same number of events, every price moved: same row count, a
+    // different file.
+    let edited = day_events(10_000, 7);
+    folder.write(&edited, 1 << 20);
+    let notes = replay_once(&folder.file(), &instrument(), &options);
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(
+        notes[0].starts_with(&format!(
+            "event cache {}: the data file changed (",
+            folder.beside().display()
+        )) && notes[0].ends_with(&format!(
+            "); reading {} and building the cache again",
+            folder.file().display()
+        )),
+        "{}",
+        notes[0]
+    );
+    assert!(notes[1].starts_with("event cache: wrote "), "{}", notes[1]);
+    assert_eq!(all_events(&cached(&folder.file(), &options)), edited);
+}
+
+/// Damages the cache with `damage`, then checks the next replay reports
+/// `reason` once, reads Parquet and writes a good cache again.
+fn refused_then_rebuilt(damage: impl FnOnce(&Path), reason: &str) {
+    let events = day_events(9_000, 0);
+    let folder = Folder::new(&events, 1 << 20);
+    let options = folder.options();
+    replay_once(&folder.file(), &instrument(), &options);
+    damage(&folder.beside());
+    let notes = replay_once(&folder.file(), &instrument(), &options);
+    assert_eq!(
+        notes[0],
+        format!(
+            "event cache {}: {reason}; reading {} and building the cache again",
+            folder.beside().display(),
+            folder.file().display()
+        )
+    );
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert_eq!(all_events(&cached(&folder.file(), &options)), events);
+}
+
+#[test]
+fn a_truncated_cache_is_refused_and_rebuilt() {
+    // 160-byte header, 9000 records of 48 bytes, 3 index entries of 8.
+    refused_then_rebuilt(
+        |path| {
+            let bytes = std::fs::read(path).unwrap();
+            std::fs::write(path, &bytes[..bytes.len() - 100]).unwrap();
+        },
+        "truncated or damaged: 432084 bytes, the header promises 432184",
+    );
+}
+
+#[test]
+fn a_foreign_file_is_refused_and_rebuilt() {
+    refused_then_rebuilt(
+        |path| std::fs::write(path, vec![b'x'; 4096]).unwrap(),
+        "not a ticklab event cache (wrong magic bytes)",
+    );
+}
+
+#[test]
+fn an_older_format_version_is_refused_and_rebuilt() {
+    refused_then_rebuilt(
+        |path| {
+            let mut bytes = std::fs::read(path).unwrap();
+            bytes[8..12].copy_from_slice(&0u32.to_le_bytes());
+            std::fs::write(path, bytes).unwrap();
+        },
+        "format version 0, this build reads version 1",
+    );
+}
+
+#[test]
+fn a_damaged_header_is_refused_and_rebuilt() {
+    refused_then_rebuilt(
+        |path| {
+            let mut bytes = std::fs::read(path).unwrap();
+            bytes[60] ^= 0x10; // inside the tick size
+            std::fs::write(path, bytes).unwrap();
+        },
+        "damaged header (checksum mismatch)",
+    );
+}
+
+#[test]
+fn a_cache_for_another_tick_or_lot_size_is_refused() {
+    let folder = Folder::new(&day_events(5_000, 0), 1 << 20);
+    let options = folder.options();
+    replay_once(&folder.file(), &instrument(), &options);
+    let mut notes = Vec::new();
+    let finer = Instrument::new("TEST", 0.25, 0.01);
+    let plan = plan_replay(
+        &folder.file(),
+        &finer,
+        LocalTsPolicy::Error,
+        &options,
+        &mut notes,
+    );
+    assert!(matches!(plan, ReplayPlan::Parquet { tap: Some(_) }));
+    assert_eq!(
+        notes,
+        vec![format!(
+            "event cache {}: built for tick size 0.5 and lot size 0.01, the instrument has \
+             0.25 and 0.01; reading {} and building the cache again",
+            folder.beside().display(),
+            folder.file().display()
+        )]
+    );
+}
+
+#[test]
+fn damaged_records_are_refused_never_read() {
+    let folder = Folder::new(&day_events(5_000, 0), 1 << 20);
+    replay_once(&folder.file(), &instrument(), &folder.options());
+    let path = folder.beside();
+    let mut bytes = std::fs::read(&path).unwrap();
+    // Event 1234's kind byte (offset 40 in its record) becomes 200.
+    bytes[160 + 1234 * 48 + 40] = 200;
+    std::fs::write(&path, bytes).unwrap();
+    // The header and size still match: the records are checked as they are mapped.
+    let cache = cached(&folder.file(), &folder.options());
+    assert!(cache.window(0, 1000).is_ok());
+    let err = cache.window(1000, 1000).unwrap_err();
+    assert!(
+        err.starts_with(&format!(
+            "{}: events 1000..2000: damaged records",
+            path.display()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unwritable_cache_folder_falls_back_to_the_user_cache_folder() {
+    let events = day_events(4_000, 0);
+    let folder = Folder::new(&events, 1 << 20);
+    // A file where the cache folder would be: nothing can be created there.
+    std::fs::write(folder.beside().parent().unwrap(), b"in the way").unwrap();
+    let options = folder.options();
+    let notes = replay_once(&folder.file(), &instrument(), &options);
+    let fallback = cache_paths(&folder.file(), &options)[1].clone();
+    assert!(fallback.starts_with(folder.dir.path().join("user-cache")));
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(
+        notes[0].starts_with("event cache: cannot write ")
+            && notes[0].ends_with(&format!("; caching in {}", fallback.display())),
+        "{}",
+        notes[0]
+    );
+    let cache = cached(&folder.file(), &options);
+    assert_eq!(cache.path(), fallback);
+    assert_eq!(all_events(&cache), events);
+
+    // With no fallback either, the replay reads Parquet and says so once.
+    let nowhere = CacheOptions {
+        fallback_dir: None,
+        ..options
+    };
+    let mut notes = Vec::new();
+    let plan = plan_replay(
+        &folder.file(),
+        &instrument(),
+        LocalTsPolicy::Error,
+        &nowhere,
+        &mut notes,
+    );
+    assert!(matches!(plan, ReplayPlan::Parquet { tap: None }));
+    assert_eq!(notes.len(), 1);
+    assert!(
+        notes[0].ends_with(&format!(
+            "; {} is read from Parquet",
+            folder.file().display()
+        )),
+        "{}",
+        notes[0]
+    );
+}
+
+#[test]
+fn no_cache_reads_parquet_and_writes_nothing() {
+    let folder = Folder::new(&day_events(2_000, 0), 1 << 20);
+    let mut notes = Vec::new();
+    let plan = plan_replay(
+        &folder.file(),
+        &instrument(),
+        LocalTsPolicy::Error,
+        &CacheOptions::disabled(),
+        &mut notes,
+    );
+    assert!(matches!(plan, ReplayPlan::Parquet { tap: None }) && notes.is_empty());
+    assert!(!folder.beside().parent().unwrap().exists());
+}
+
+#[test]
+fn the_source_stamp_sees_size_time_and_footer() {
+    let folder = Folder::new(&day_events(2_000, 0), 1 << 20);
+    let before = SourceStamp::of(&folder.file()).unwrap();
+    assert_eq!(
+        before.size_bytes,
+        std::fs::metadata(folder.file()).unwrap().len()
+    );
+    assert_eq!(SourceStamp::of(&folder.file()).unwrap(), before);
+    folder.write(&day_events(2_000, 3), 1 << 20);
+    let after = SourceStamp::of(&folder.file()).unwrap();
+    assert_ne!(after.footer_hash, before.footer_hash);
+}
+
+#[test]
+fn ticklab_run_is_the_same_cached_and_uncached_and_says_once_it_wrote_the_cache() {
+    let folder = Folder::new(&day_events(20_000, 0), 6_000);
+    let run = |out: &str, extra: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_ticklab"))
+            .args(["run", "--strategy", "mm", "--data"])
+            .arg(folder.dir.path())
+            .arg("--out")
+            .arg(folder.dir.path().join(out))
+            .args(extra)
+            .env_remove("TICKLAB_CACHE_DIR")
+            .env("XDG_CACHE_HOME", folder.dir.path().join("user-cache"))
+            .output()
+            .expect("ticklab runs");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stderr).unwrap()
+    };
+    let plain = run("plain", &["--no-cache"]);
+    assert!(!plain.contains("event cache"), "{plain}");
+    assert!(!folder.beside().exists());
+    let writing = run("writing", &[]);
+    assert_eq!(
+        writing.matches("event cache: wrote").count(),
+        1,
+        "{writing}"
+    );
+    let reading = run("reading", &[]);
+    assert!(!reading.contains("event cache"), "{reading}");
+    let mut names: Vec<_> = std::fs::read_dir(folder.dir.path().join("plain"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 4, "{names:?}");
+    for name in names {
+        let bytes = |out: &str| std::fs::read(folder.dir.path().join(out).join(&name)).unwrap();
+        assert_eq!(bytes("writing"), bytes("plain"), "{name:?}");
+        assert_eq!(bytes("reading"), bytes("plain"), "{name:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Parallel decode.
+
+#[test]
+fn parallel_decode_gives_the_sequential_events_in_order() {
+    let events = day_events(25_000, 0);
+    let folder = Folder::new(&events, 2_000);
+    let options = ReadOptions::default().with_batch_rows(700);
+    let (sequential, summary) = read_events(folder.file(), &instrument(), options).unwrap();
+    assert_eq!(sequential, events);
+    for threads in [2, 3, 8] {
+        let loader =
+            Loader::spawn_with(folder.file(), &instrument(), options, None, threads).unwrap();
+        let mut got = Vec::new();
+        while let Some(batch) = loader.recv() {
+            got.extend(batch.unwrap());
+        }
+        assert_eq!(loader.finish().unwrap(), summary, "{threads} threads");
+        assert_eq!(got, events, "{threads} threads");
+    }
+}
+
+/// A file without a `flags` column, in row groups of `rows_per_group`.
+fn write_without_flags(
+    path: &Path,
+    rows: &[(i64, &'static str, &'static str, f64)],
+    rows_per_group: usize,
+) {
+    let schema = Arc::new(
+        parse_message_type(
+            "message m { REQUIRED INT64 exch_ts; REQUIRED INT64 local_ts; \
+             REQUIRED BYTE_ARRAY kind (UTF8); REQUIRED BYTE_ARRAY side (UTF8); \
+             REQUIRED DOUBLE price; REQUIRED DOUBLE qty; }",
+        )
+        .expect("raw Parquet file writes"),
+    );
+    let file = std::fs::File::create(path).expect("raw Parquet file writes");
+    let mut writer =
+        SerializedFileWriter::new(file, schema, Arc::new(WriterProperties::builder().build()))
+            .expect("raw Parquet file writes");
+    for group in rows.chunks(rows_per_group) {
+        let mut row_group = writer.next_row_group().expect("raw Parquet file writes");
+        let ts: Vec<i64> = group.iter().map(|row| row.0).collect();
+        let kind: Vec<ByteArray> = group.iter().map(|row| ByteArray::from(row.1)).collect();
+        let side: Vec<ByteArray> = group.iter().map(|row| ByteArray::from(row.2)).collect();
+        let price: Vec<f64> = group.iter().map(|row| row.3).collect();
+        let qty: Vec<f64> = group.iter().map(|_| 1.0).collect();
+        for column in 0..6 {
+            let mut w = row_group
+                .next_column()
+                .expect("raw Parquet file writes")
+                .expect("raw Parquet file writes");
+            match column {
+                0 | 1 => w.typed::<Int64Type>().write_batch(&ts, None, None),
+                2 => w.typed::<ByteArrayType>().write_batch(&kind, None, None),
+                3 => w.typed::<ByteArrayType>().write_batch(&side, None, None),
+                4 => w.typed::<DoubleType>().write_batch(&price, None, None),
+                _ => w.typed::<DoubleType>().write_batch(&qty, None, None),
+            }
+            .expect("raw Parquet file writes");
+            w.close().expect("raw Parquet file writes");
+        }
+        row_group.close().expect("raw Parquet file writes");
+    }
+    writer.close().expect("raw Parquet file writes");
+}
+
+#[test]
+fn parallel_decode_infers_flags_across_row_groups_like_the_reader() {
+    // Row groups of 3: times shared across the boundaries after rows 3 and
+    // 6, a snapshot straddling the one after row 9, a lone event at the end.
+    let rows = [
+        (10, "depth", "bid", 100.0),
+        (10, "depth", "ask", 100.5),
+        (20, "trade", "buy", 100.5),
+        (20, "depth", "ask", 100.5),
+        (30, "depth", "bid", 100.0),
+        (40, "depth", "bid", 99.5),
+        (40, "depth", "ask", 101.0),
+        (50, "trade", "sell", 100.0),
+        (60, "snapshot", "bid", 100.0),
+        (60, "snapshot", "ask", 100.5),
+        (60, "snapshot", "ask", 101.0),
+        (70, "depth", "bid", 100.0),
+        (80, "trade", "buy", 100.5),
+    ];
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("noflags.parquet");
+    write_without_flags(&path, &rows, 3);
+    for batch_rows in [2, 3, 5] {
+        let options = ReadOptions::default().with_batch_rows(batch_rows);
+        let (sequential, summary) = read_events(&path, &instrument(), options).unwrap();
+        assert!(summary.flags_inferred);
+        let expected_flags = [0, 1, 0, 1, 1, 0, 1, 1, 2, 2, 3, 1, 1];
+        let got_flags: Vec<u8> = sequential.iter().map(|ev| ev.flags).collect();
+        assert_eq!(
+            got_flags, expected_flags,
+            "the reader, batches of {batch_rows}"
+        );
+        assert_eq!(sequential[8].kind, EventKind::Snapshot);
+        let loader = Loader::spawn_with(&path, &instrument(), options, None, 2).unwrap();
+        let mut got = Vec::new();
+        while let Some(batch) = loader.recv() {
+            got.extend(batch.unwrap());
+        }
+        assert_eq!(loader.finish().unwrap(), summary);
+        assert_eq!(got, sequential, "batches of {batch_rows}");
+    }
+}
+
+#[test]
+fn parallel_decode_reports_time_going_back_at_a_row_group_boundary() {
+    let rows = [
+        (10, "depth", "bid", 100.0),
+        (20, "depth", "ask", 100.5),
+        (30, "trade", "buy", 100.5),
+        (25, "depth", "ask", 100.5),
+        (40, "depth", "bid", 100.0),
+    ];
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("backwards.parquet");
+    write_without_flags(&path, &rows, 3);
+    let sequential = read_events(&path, &instrument(), ReadOptions::default()).unwrap_err();
+    let loader = Loader::spawn_with(&path, &instrument(), ReadOptions::default(), None, 2).unwrap();
+    let mut last = None;
+    while let Some(batch) = loader.recv() {
+        last = Some(batch);
+    }
+    let Some(Err(parallel)) = last else {
+        panic!("the loader ends with the error");
+    };
+    assert!(matches!(
+        parallel,
+        DataError::TimeBackwards {
+            row: 3,
+            exch_ts_ns: 25,
+            previous_exch_ts_ns: 30,
+            ..
+        }
+    ));
+    assert_eq!(parallel.to_string(), sequential.to_string());
+}
