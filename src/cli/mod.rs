@@ -5,7 +5,10 @@ mod gui;
 mod inspect;
 mod run;
 mod sample;
+mod sandbox_check;
 mod schema;
+mod supervise;
+mod worker;
 
 use std::path::PathBuf;
 
@@ -36,6 +39,11 @@ pub enum Command {
     Convert(convert::ConvertArgs),
     /// Print the JSON Schema of a file format (`rules`), for editors.
     Schema(schema::SchemaArgs),
+    /// Show the strategy sandbox's protections and try to get past them.
+    SandboxCheck(sandbox_check::SandboxCheckArgs),
+    /// The strategy worker process (started by `run`, not by hand).
+    #[command(hide = true)]
+    Worker(worker::WorkerArgs),
 }
 
 /// Runs the chosen subcommand, or the window when there is none.
@@ -46,6 +54,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Run(args)) => run::run(args),
         Some(Command::Convert(args)) => convert::run(args),
         Some(Command::Schema(args)) => schema::run(args),
+        Some(Command::SandboxCheck(args)) => sandbox_check::run(args),
+        Some(Command::Worker(args)) => worker::run(args),
         None => gui::run(cli.path),
     }
 }
