@@ -217,9 +217,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         ProgressBar::hidden()
     };
     let mut worker = Worker::spawn(&args.out, &[], &run_argv(), &progress)?;
-    let budget = (args.callback_budget_ms > 0).then(|| {
-        Duration::from_millis(args.callback_budget_ms + args.sandbox.callback_grace_ms)
-    });
+    let budget = (args.callback_budget_ms > 0)
+        .then(|| Duration::from_millis(args.callback_budget_ms + args.sandbox.callback_grace_ms));
     let watch = watch(&mut worker, budget, &progress);
     progress.finish_and_clear();
     let (ending, beat) = watch;
@@ -231,7 +230,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let error = match ending {
         Ending::Finished if succeeded => return Ok(()),
         Ending::Failed(message) => hint(message),
-        Ending::Finished | Ending::Died(None) => death(&beat, &reason_of(status), &worker.console()),
+        Ending::Finished | Ending::Died(None) => {
+            death(&beat, &reason_of(status), &worker.console())
+        }
         Ending::Died(Some(reason)) => death(&beat, &reason, &worker.console()),
     };
     write_failed_summary(&args.out, &error, &beat);
@@ -281,7 +282,9 @@ fn watch(
             Some(Err(err)) => {
                 worker.kill();
                 return (
-                    Ending::Died(Some(format!("it broke its channel to ticklab ({err}); killed"))),
+                    Ending::Died(Some(format!(
+                        "it broke its channel to ticklab ({err}); killed"
+                    ))),
                     beat,
                 );
             }
@@ -324,14 +327,18 @@ fn reason_of(status: Option<ExitStatus>) -> String {
     }
     let signal = status.signal().unwrap_or(0);
     let what = match signal {
-        libc::SIGSEGV => "it crashed: segmentation fault (SIGSEGV), a bad memory access in native code",
+        libc::SIGSEGV => {
+            "it crashed: segmentation fault (SIGSEGV), a bad memory access in native code"
+        }
         libc::SIGBUS => "it crashed: bus error (SIGBUS)",
         libc::SIGILL => "it crashed: illegal instruction (SIGILL)",
         libc::SIGFPE => "it crashed: arithmetic error (SIGFPE)",
         libc::SIGABRT => "it aborted (SIGABRT); an allocation past the memory limit ends so",
         libc::SIGSYS => "the syscall filter stopped it (SIGSYS)",
         libc::SIGXCPU => "it used up its CPU time limit (SIGXCPU; --cpu-limit-secs)",
-        libc::SIGKILL => "it was killed (SIGKILL), by the kernel's out-of-memory killer or another process",
+        libc::SIGKILL => {
+            "it was killed (SIGKILL), by the kernel's out-of-memory killer or another process"
+        }
         _ => return format!("it was killed by signal {signal}"),
     };
     what.to_owned()

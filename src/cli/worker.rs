@@ -89,8 +89,11 @@ fn work(args: WorkerArgs, channel: &Channel) -> anyhow::Result<()> {
     let plan = plan_for(&run_args)?;
     let protections = sandbox::apply(&plan)?;
     send(channel, &WorkerMessage::Ready { protections })?;
-    let _heartbeat = heartbeat::start(Arc::clone(channel))
-        .context("cannot start the heartbeat thread")?;
+    let _heartbeat =
+        heartbeat::start(Arc::clone(channel)).context("cannot start the heartbeat thread")?;
+    if plan.python {
+        enable_crash_tracebacks();
+    }
     if let Some(outside) = &args.probe_outside {
         for probe in sandbox_check::probe(&run_args.out, outside, args.probe_port, &plan) {
             send(channel, &probe)?;
@@ -98,6 +101,19 @@ fn work(args: WorkerArgs, channel: &Channel) -> anyhow::Result<()> {
         return Ok(());
     }
     run::run_here(run_args)
+}
+
+/// Has Python print the strategy's traceback to stderr when native code
+/// crashes (faulthandler), so that the parent can show where it died.
+fn enable_crash_tracebacks() {
+    let enabled = pyo3::Python::attach(|py| {
+        py.import("faulthandler")
+            .and_then(|faulthandler| faulthandler.call_method0("enable"))
+            .map(|_| ())
+    });
+    if let Err(err) = enabled {
+        eprintln!("ticklab worker: no tracebacks on a crash: {err}");
+    }
 }
 
 fn send(channel: &Channel, message: &WorkerMessage) -> anyhow::Result<()> {
@@ -148,7 +164,8 @@ fn write_dirs(args: &RunArgs) -> Vec<PathBuf> {
 /// is beside it).
 fn folder_of(data: &Path) -> PathBuf {
     if data.is_file() {
-        data.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+        data.parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
     } else {
         data.to_path_buf()
     }
@@ -163,8 +180,7 @@ fn strategy_folder(strategy: &Path) -> PathBuf {
         return file;
     };
     let home = std::env::var_os("HOME").map(PathBuf::from);
-    let too_wide = folder.parent().is_none()
-        || home.is_some_and(|home| home.starts_with(folder));
+    let too_wide = folder.parent().is_none() || home.is_some_and(|home| home.starts_with(folder));
     if too_wide {
         file
     } else {

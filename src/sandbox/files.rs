@@ -61,7 +61,11 @@ const SCOPES: &str = "signal and socket scopes";
 
 /// Restricts the process to `read` and `write` and, unless
 /// `allow_network`, to no TCP.
-pub(super) fn restrict(read: &[PathBuf], write: &[PathBuf], allow_network: bool) -> Vec<Protection> {
+pub(super) fn restrict(
+    read: &[PathBuf],
+    write: &[PathBuf],
+    allow_network: bool,
+) -> Vec<Protection> {
     match restrict_self(read, write, allow_network) {
         Ok(abi) => report(abi, read, write, allow_network),
         Err(err) => vec![Protection::off(FILES, format!("landlock: {err}"))],
@@ -131,7 +135,10 @@ fn report(abi: i32, read: &[PathBuf], write: &[PathBuf], allow_network: bool) ->
     } else if abi >= 4 {
         Protection::on(TCP, format!("landlock ABI {abi}: no TCP bind or connect"))
     } else {
-        Protection::off(TCP, format!("landlock ABI {abi} has no network rules (ABI 4)"))
+        Protection::off(
+            TCP,
+            format!("landlock ABI {abi} has no network rules (ABI 4)"),
+        )
     };
     let scopes = if abi >= 6 {
         Protection::on(

@@ -82,9 +82,13 @@ pub(super) fn apply(limits: &Limits) -> Vec<Protection> {
         None => Protection::waived("memory limit", "--memory-limit 0"),
     });
     out.push(match limits.cpu_secs {
-        Some(secs) => set(Resource::Cpu, secs, secs + CPU_GRACE_SECS, "CPU limit", || {
-            format!("{secs} s of CPU time")
-        }),
+        Some(secs) => set(
+            Resource::Cpu,
+            secs,
+            secs + CPU_GRACE_SECS,
+            "CPU limit",
+            || format!("{secs} s of CPU time"),
+        ),
         None => Protection::waived("CPU limit", "--cpu-limit-secs 0"),
     });
     out.push(set(

@@ -47,7 +47,10 @@ pub(super) fn enter_empty_network() -> Protection {
 }
 
 fn on(what: &str) -> Protection {
-    Protection::on(NAME, format!("{what} with no interface up: no network at all"))
+    Protection::on(
+        NAME,
+        format!("{what} with no interface up: no network at all"),
+    )
 }
 
 fn unshare(flags: UnshareFlags) -> Result<(), Errno> {

@@ -84,7 +84,8 @@ impl<W: Write> FrameWriter<W> {
     /// Writes and flushes one message.
     pub fn send(&mut self, message: &WorkerMessage) -> Result<(), ProtocolError> {
         self.buffer.clear();
-        self.buffer.extend_from_slice(&[PROTOCOL_VERSION, 0, 0, 0, 0]);
+        self.buffer
+            .extend_from_slice(&[PROTOCOL_VERSION, 0, 0, 0, 0]);
         let buffer = std::mem::take(&mut self.buffer);
         let mut buffer = postcard::to_extend(message, buffer)?;
         let len = u32::try_from(buffer.len() - 5).unwrap_or(u32::MAX);
@@ -93,7 +94,10 @@ impl<W: Write> FrameWriter<W> {
             return Err(ProtocolError::TooLong(len));
         }
         buffer[1..5].copy_from_slice(&len.to_le_bytes());
-        let written = self.inner.write_all(&buffer).and_then(|()| self.inner.flush());
+        let written = self
+            .inner
+            .write_all(&buffer)
+            .and_then(|()| self.inner.flush());
         self.buffer = buffer;
         Ok(written?)
     }
