@@ -7,6 +7,11 @@
 //! folder. A test that needs a kernel feature this machine lacks says so
 //! and stops without asserting.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "a helper that cannot set up fails the test"
+)]
+
 use std::io::ErrorKind;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -214,7 +219,10 @@ fn a_segfault_is_reported_with_the_last_console_lines() {
     let after = stderr.split("its last console lines:").nth(1).unwrap_or("");
     assert!(after.contains("MARK "), "{stderr}");
     // Python's own report of the crash, with the strategy's line.
-    assert!(after.contains("Fatal Python error: Segmentation fault"), "{stderr}");
+    assert!(
+        after.contains("Fatal Python error: Segmentation fault"),
+        "{stderr}"
+    );
     assert!(after.contains("misbehaves.py\", line "), "{stderr}");
 }
 

@@ -19,6 +19,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Child, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -63,6 +64,7 @@ pub(crate) struct Worker {
     child: Child,
     messages: Receiver<Result<WorkerMessage, ProtocolError>>,
     console: Arc<Mutex<VecDeque<String>>>,
+    console_thread: Option<JoinHandle<()>>,
 }
 
 impl Worker {
@@ -90,10 +92,11 @@ impl Worker {
             .spawn()
             .context("cannot start the strategy worker")?;
         let console = Arc::new(Mutex::new(VecDeque::new()));
+        let mut console_thread = None;
         if let Some(stderr) = child.stderr.take() {
             let kept = Arc::clone(&console);
             let progress = progress.clone();
-            std::thread::Builder::new()
+            let thread = std::thread::Builder::new()
                 .name("ticklab-worker-console".into())
                 .spawn(move || {
                     for line in BufReader::new(stderr).lines() {
@@ -108,6 +111,7 @@ impl Worker {
                     }
                 })
                 .context("cannot start the console thread")?;
+            console_thread = Some(thread);
         }
         let (tx, messages) = bounded(256);
         std::thread::Builder::new()
@@ -115,7 +119,7 @@ impl Worker {
             .spawn(move || {
                 let mut reader = FrameReader::new(ours);
                 loop {
-                    let next = reader.next();
+                    let next = reader.read_message();
                     let stop = !matches!(next, Ok(Some(_)));
                     let sent = match next {
                         Ok(Some(message)) => tx.send(Ok(message)),
@@ -132,6 +136,7 @@ impl Worker {
             child,
             messages,
             console,
+            console_thread,
         })
     }
 
@@ -171,10 +176,19 @@ impl Worker {
         (self.kill(), true)
     }
 
-    /// Its last console lines.
-    pub(crate) fn console(&self) -> Vec<String> {
-        // The console thread may still be copying the last lines.
-        std::thread::sleep(Duration::from_millis(20));
+    /// Its last console lines, once the worker has exited.
+    pub(crate) fn console(&mut self) -> Vec<String> {
+        // The console ends when the worker's stderr closes, right after
+        // its death; wait a little for the last lines to be copied.
+        let until = Instant::now() + Duration::from_millis(500);
+        while self
+            .console_thread
+            .as_ref()
+            .is_some_and(|thread| !thread.is_finished())
+            && Instant::now() < until
+        {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         self.console
             .lock()
             .map(|lines| lines.iter().cloned().collect())

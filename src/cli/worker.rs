@@ -15,7 +15,10 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use clap::{Args, Parser};
+use pyo3::types::PyAnyMethods;
 use ticklab::sandbox::{self, Limits, Plan};
+use ticklab::session::read_run_config;
+use ticklab::sim::{LatencyConfig, RunConfig};
 use ticklab::worker::{heartbeat, FrameWriter, WorkerMessage};
 
 use super::run::{self, RunArgs};
@@ -134,6 +137,14 @@ fn plan_for(args: &RunArgs) -> anyhow::Result<Plan> {
     }
     if let Some(config) = &args.config {
         read_paths.push(config.clone());
+        // A recorded latency file is read with the configuration, later.
+        if let Ok(RunConfig {
+            latency: LatencyConfig::Recorded { path, .. },
+            ..
+        }) = read_run_config(Some(config))
+        {
+            read_paths.push(path);
+        }
     }
     let limits = Limits {
         memory_bytes: match args.sandbox.memory_limit {

@@ -24,8 +24,9 @@ use super::Protection;
 
 const NAME: &str = "syscall filter";
 
-/// Refused whatever their arguments.
-const REFUSED: &[libc::c_long] = &[
+/// Refused whatever their arguments (syscall numbers: `c_long`, 64 bits
+/// on the architectures seccompiler knows).
+const REFUSED: &[i64] = &[
     libc::SYS_execve,
     libc::SYS_execveat,
     libc::SYS_ptrace,
@@ -80,14 +81,12 @@ pub(super) fn install(allow_network: bool) -> Protection {
 /// The refusing filter and the `clone3` filter.
 fn build(allow_network: bool) -> Result<(BpfProgram, BpfProgram), seccompiler::Error> {
     let arch = TargetArch::try_from(std::env::consts::ARCH)?;
-    let mut rules: BTreeMap<i64, Vec<SeccompRule>> = REFUSED
-        .iter()
-        .map(|&call| (i64::from(call), Vec::new()))
-        .collect();
+    let mut rules: BTreeMap<i64, Vec<SeccompRule>> =
+        REFUSED.iter().map(|&call| (call, Vec::new())).collect();
     // clone(flags, ...): refused when `flags & CLONE_THREAD == 0`.
     let thread = libc::CLONE_THREAD as u64;
     rules.insert(
-        i64::from(libc::SYS_clone),
+        libc::SYS_clone,
         vec![SeccompRule::new(vec![SeccompCondition::new(
             0,
             SeccompCmpArgLen::Qword,
@@ -96,7 +95,7 @@ fn build(allow_network: bool) -> Result<(BpfProgram, BpfProgram), seccompiler::E
         )?])?],
     );
     if !allow_network {
-        rules.insert(i64::from(libc::SYS_socket), Vec::new());
+        rules.insert(libc::SYS_socket, Vec::new());
     }
     let refuse = SeccompFilter::new(
         rules,
@@ -105,7 +104,7 @@ fn build(allow_network: bool) -> Result<(BpfProgram, BpfProgram), seccompiler::E
         arch,
     )?;
     let no_clone3 = SeccompFilter::new(
-        BTreeMap::from([(i64::from(libc::SYS_clone3), Vec::new())]),
+        BTreeMap::from([(libc::SYS_clone3, Vec::new())]),
         SeccompAction::Allow,
         SeccompAction::Errno(libc::ENOSYS as u32),
         arch,

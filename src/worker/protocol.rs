@@ -119,7 +119,7 @@ impl<R: Read> FrameReader<R> {
     }
 
     /// The next message; `None` when the channel closed between frames.
-    pub fn next(&mut self) -> Result<Option<WorkerMessage>, ProtocolError> {
+    pub fn read_message(&mut self) -> Result<Option<WorkerMessage>, ProtocolError> {
         let mut header = [0_u8; 5];
         let mut got = 0;
         while got < header.len() {
@@ -183,7 +183,7 @@ mod tests {
         }
         let mut reader = FrameReader::new(wire.as_slice());
         let mut read = Vec::new();
-        while let Some(message) = reader.next().unwrap() {
+        while let Some(message) = reader.read_message().unwrap() {
             read.push(message);
         }
         assert_eq!(read, messages());
@@ -203,22 +203,22 @@ mod tests {
     fn bad_frames_are_refused() {
         let other_version = [PROTOCOL_VERSION + 1, 1, 0, 0, 0, 3];
         assert!(matches!(
-            FrameReader::new(&other_version[..]).next(),
+            FrameReader::new(&other_version[..]).read_message(),
             Err(ProtocolError::Version { .. })
         ));
         let huge = [PROTOCOL_VERSION, 0xff, 0xff, 0xff, 0x7f];
         assert!(matches!(
-            FrameReader::new(&huge[..]).next(),
+            FrameReader::new(&huge[..]).read_message(),
             Err(ProtocolError::TooLong(_))
         ));
         let cut = [PROTOCOL_VERSION, 4, 0, 0, 0, 1];
         assert!(matches!(
-            FrameReader::new(&cut[..]).next(),
+            FrameReader::new(&cut[..]).read_message(),
             Err(ProtocolError::Io(_))
         ));
         let junk = [PROTOCOL_VERSION, 1, 0, 0, 0, 99];
         assert!(matches!(
-            FrameReader::new(&junk[..]).next(),
+            FrameReader::new(&junk[..]).read_message(),
             Err(ProtocolError::Malformed(_))
         ));
     }
