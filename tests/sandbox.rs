@@ -276,6 +276,25 @@ fn a_loop_swallowing_the_interrupt_is_killed() {
     );
 }
 
+#[test]
+fn a_worker_closing_its_channel_is_killed() {
+    let lab = Lab::new();
+    let output = lab.run_on_first_trade(
+        "        mark(ctx, 'close')\n        os.closerange(3, 1 << 16)\n        time.sleep(60)",
+        &["--callback-budget-ms", "30000"],
+    );
+    let stderr = lab.assert_failed(&output);
+    let death = death_line(&stderr);
+    assert!(
+        death.contains(&format!("(data time {})", marked_time(&stderr))),
+        "{stderr}"
+    );
+    assert!(
+        death.ends_with(": it closed its channel to ticklab and did not exit; killed"),
+        "{stderr}"
+    );
+}
+
 /// A listener on 127.0.0.1 that must receive nothing.
 fn listener() -> (TcpListener, u16) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

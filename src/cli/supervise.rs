@@ -236,14 +236,19 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let watch = watch(&mut worker, budget, &progress);
     progress.finish_and_clear();
     let (ending, beat) = watch;
-    let status = match ending {
-        Ending::Died(Some(_)) => None,
-        _ => worker.wait_or_kill(EXIT_WAIT).0,
+    let (status, killed) = match ending {
+        Ending::Died(Some(_)) => (None, true),
+        _ => worker.wait_or_kill(EXIT_WAIT),
     };
     let succeeded = status.is_some_and(|s| s.success());
     let error = match ending {
         Ending::Finished if succeeded => return Ok(()),
         Ending::Failed(message) => hint(message),
+        Ending::Finished | Ending::Died(None) if killed => death(
+            &beat,
+            "it closed its channel to ticklab and did not exit; killed",
+            &worker.console(),
+        ),
         Ending::Finished | Ending::Died(None) => {
             death(&beat, &reason_of(status), &worker.console())
         }
