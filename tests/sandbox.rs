@@ -295,6 +295,22 @@ fn a_worker_closing_its_channel_is_killed() {
     );
 }
 
+#[test]
+fn a_frozen_worker_is_killed_when_its_heartbeats_stop() {
+    let lab = Lab::new();
+    let started = Instant::now();
+    let output = lab.run_on_first_trade(
+        "        import signal\n        mark(ctx, 'freeze')\n        ctypes.CDLL(None).kill(os.getpid(), int(signal.SIGSTOP))",
+        &["--callback-budget-ms", "30000"],
+    );
+    let stderr = lab.assert_failed(&output);
+    assert!(started.elapsed() < Duration::from_secs(25), "{stderr}");
+    assert!(
+        death_line(&stderr).ends_with(": it stopped answering for 5 s; killed"),
+        "{stderr}"
+    );
+}
+
 /// A listener on 127.0.0.1 that must receive nothing.
 fn listener() -> (TcpListener, u16) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
