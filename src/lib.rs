@@ -9,10 +9,12 @@
 pub mod book;
 pub mod market;
 pub mod report;
+pub mod sandbox;
 pub mod session;
 pub mod sim;
 pub mod strategy;
 pub mod ui;
+pub mod worker;
 
 pub use book::{L2Book, Level};
 pub use market::{EventKind, Instrument, MarketEvent, Side};

@@ -6,7 +6,10 @@ mod gui;
 mod inspect;
 mod run;
 mod sample;
+mod sandbox_check;
 mod schema;
+mod supervise;
+mod worker;
 
 use std::path::PathBuf;
 
@@ -42,6 +45,11 @@ pub enum Command {
     Schema(schema::SchemaArgs),
     /// Build, clear or describe the event caches of a data folder.
     Cache(cache::CacheArgs),
+    /// Show the strategy sandbox's protections and try to get past them.
+    SandboxCheck(sandbox_check::SandboxCheckArgs),
+    /// The strategy worker process (started by `run`, not by hand).
+    #[command(hide = true)]
+    Worker(worker::WorkerArgs),
 }
 
 /// Runs the chosen subcommand, or the window when there is none.
@@ -53,6 +61,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Convert(args)) => convert::run(args),
         Some(Command::Schema(args)) => schema::run(args),
         Some(Command::Cache(args)) => cache::run(args),
+        Some(Command::SandboxCheck(args)) => sandbox_check::run(args),
+        Some(Command::Worker(args)) => worker::run(args),
         None => gui::run(cli.path, cli.no_cache),
     }
 }

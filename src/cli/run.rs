@@ -80,6 +80,9 @@ pub struct RunArgs {
     /// Read the day from Parquet, without the event cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// The strategy worker's sandbox.
+    #[command(flatten)]
+    pub sandbox: super::supervise::SandboxArgs,
 }
 
 /// The strategy's log lines, written as they appear to stderr and to
@@ -126,8 +129,19 @@ impl RunLog {
     }
 }
 
-/// Runs a strategy over a day and writes its results.
+/// Runs a strategy over a day and writes its results: in a sandboxed
+/// worker process, or here with `--no-sandbox`.
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
+    if args.sandbox.no_sandbox {
+        eprintln!("ticklab run: --no-sandbox: the strategy runs inside this process, unsandboxed");
+        run_here(args)
+    } else {
+        super::supervise::run(&args)
+    }
+}
+
+/// Runs a strategy over a day in this process and writes its results.
+pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
     let mut config = read_run_config(args.config.as_deref())?;
     let params = config.params.clone();
     if let Some(seed) = args.seed {

@@ -9,6 +9,7 @@
 //! latency. Native strategies live in [`native`]; Python and rule-file hosts
 //! implement the same trait.
 
+pub mod activity;
 pub mod ctx;
 pub mod indicators;
 pub mod native;

@@ -100,8 +100,11 @@ impl<'a, S: Strategy> Runner<'a, S> {
         callback: &'static str,
         f: impl FnOnce(&mut S, &mut Ctx<'_, 'a>) -> Result<(), StrategyError>,
     ) -> Result<(), RunError> {
+        super::activity::enter(callback, self.engine.events_seen(), self.engine.now_ns());
         let mut ctx = Ctx::new(&mut self.engine);
-        f(&mut self.strategy, &mut ctx).map_err(|source| RunError::Strategy {
+        let result = f(&mut self.strategy, &mut ctx);
+        super::activity::exit();
+        result.map_err(|source| RunError::Strategy {
             callback,
             event_index: self.engine.events_seen(),
             ts_ns: self.engine.now_ns(),

@@ -1,0 +1,420 @@
+//! `ticklab run` with a worker: the run goes to a sandboxed worker process
+//! (`ticklab worker`) and this process watches it.
+//!
+//! The parent owns the output folder and holds the hard watchdog: a
+//! callback that overruns `--callback-budget-ms` first gets the worker's
+//! own interrupt; if it is still running `--callback-grace-ms` later, the
+//! parent kills the worker. So it does when the heartbeats stop. Any death
+//! (an exit, a signal, the memory or CPU limit, a closed channel) is
+//! reported as "the strategy process died at event N (data time T):
+//! reason", with the strategy's last console lines, and leaves a
+//! `summary.json` with `"status": "failed"` when the worker wrote none.
+
+use std::collections::VecDeque;
+use std::ffi::OsString;
+use std::io::{BufRead, BufReader, IsTerminal};
+use std::os::fd::OwnedFd;
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
+use std::process::{Child, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Args;
+use crossbeam_channel::{bounded, Receiver, RecvTimeoutError};
+use indicatif::{ProgressBar, ProgressStyle};
+use ticklab::sandbox::{parse_bytes, Protection, ProtectionState};
+use ticklab::strategy::python::format_data_time;
+use ticklab::worker::{FrameReader, Heartbeat, ProtocolError, WorkerMessage};
+
+use super::run::RunArgs;
+
+/// Console lines of the worker kept for a death report.
+const CONSOLE_LINES: usize = 20;
+/// Silence after which a worker counts as frozen.
+const STALL: Duration = Duration::from_secs(5);
+/// How long a worker that closed its channel has to exit.
+const EXIT_WAIT: Duration = Duration::from_secs(2);
+
+/// The sandbox options of `ticklab run`.
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Run the strategy inside this process, without the sandbox (for
+    /// debugging).
+    #[arg(long)]
+    pub no_sandbox: bool,
+    /// The worker's address-space limit (`4G`, `512M`; 0: none); default
+    /// 4 GiB or half the machine's memory, whichever is less.
+    #[arg(long, value_name = "SIZE", value_parser = parse_bytes)]
+    pub memory_limit: Option<u64>,
+    /// The worker's CPU time limit, s (0: none).
+    #[arg(long, value_name = "SECS", default_value_t = 4 * 3600)]
+    pub cpu_limit_secs: u64,
+    /// How long past its budget a callback may keep running before the
+    /// worker is killed, ms.
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    pub callback_grace_ms: u64,
+}
+
+/// A worker process and what it sends.
+pub(crate) struct Worker {
+    child: Child,
+    messages: Receiver<Result<WorkerMessage, ProtocolError>>,
+    console: Arc<Mutex<VecDeque<String>>>,
+    console_thread: Option<JoinHandle<()>>,
+}
+
+impl Worker {
+    /// Starts `ticklab worker` writing into `out`, with `worker_args`
+    /// before the run's arguments `run_args`. Its console is copied to
+    /// stderr (through `progress`) and its last lines kept.
+    pub(crate) fn spawn(
+        out: &Path,
+        worker_args: &[OsString],
+        run_args: &[OsString],
+        progress: &ProgressBar,
+    ) -> anyhow::Result<Worker> {
+        let exe = std::env::current_exe().context("cannot find the ticklab executable")?;
+        let (ours, theirs) = UnixStream::pair().context("cannot make the worker's channel")?;
+        let mut child = std::process::Command::new(exe)
+            .arg("worker")
+            .arg("--out")
+            .arg(out)
+            .args(worker_args)
+            .arg("--")
+            .args(run_args)
+            .stdin(Stdio::from(OwnedFd::from(theirs)))
+            .stderr(Stdio::piped())
+            .env("PYTHONDONTWRITEBYTECODE", "1")
+            .spawn()
+            .context("cannot start the strategy worker")?;
+        let console = Arc::new(Mutex::new(VecDeque::new()));
+        let mut console_thread = None;
+        if let Some(stderr) = child.stderr.take() {
+            let kept = Arc::clone(&console);
+            let progress = progress.clone();
+            let thread = std::thread::Builder::new()
+                .name("ticklab-worker-console".into())
+                .spawn(move || {
+                    for line in BufReader::new(stderr).lines() {
+                        let Ok(line) = line else { break };
+                        progress.suspend(|| eprintln!("{line}"));
+                        if let Ok(mut kept) = kept.lock() {
+                            if kept.len() == CONSOLE_LINES {
+                                kept.pop_front();
+                            }
+                            kept.push_back(line);
+                        }
+                    }
+                })
+                .context("cannot start the console thread")?;
+            console_thread = Some(thread);
+        }
+        let (tx, messages) = bounded(256);
+        std::thread::Builder::new()
+            .name("ticklab-worker-channel".into())
+            .spawn(move || {
+                let mut reader = FrameReader::new(ours);
+                loop {
+                    let next = reader.read_message();
+                    let stop = !matches!(next, Ok(Some(_)));
+                    let sent = match next {
+                        Ok(Some(message)) => tx.send(Ok(message)),
+                        Ok(None) => break,
+                        Err(err) => tx.send(Err(err)),
+                    };
+                    if stop || sent.is_err() {
+                        break;
+                    }
+                }
+            })
+            .context("cannot start the channel thread")?;
+        Ok(Worker {
+            child,
+            messages,
+            console,
+            console_thread,
+        })
+    }
+
+    /// The next message within `wait`: `Ok(None)` on a timeout, `Err`
+    /// once the channel is closed.
+    pub(crate) fn next(
+        &self,
+        wait: Duration,
+    ) -> Result<Option<Result<WorkerMessage, ProtocolError>>, ()> {
+        match self.messages.recv_timeout(wait) {
+            Ok(message) => Ok(Some(message)),
+            Err(RecvTimeoutError::Timeout) => Ok(None),
+            Err(RecvTimeoutError::Disconnected) => Err(()),
+        }
+    }
+
+    /// Kills the worker (SIGKILL) and waits for it.
+    pub(crate) fn kill(&mut self) -> Option<ExitStatus> {
+        let _ = self.child.kill();
+        self.child.wait().ok()
+    }
+
+    /// Its exit status, if it has exited.
+    pub(crate) fn exited(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    /// Waits up to `wait` for it to exit, then kills it.
+    pub(crate) fn wait_or_kill(&mut self, wait: Duration) -> (Option<ExitStatus>, bool) {
+        let until = Instant::now() + wait;
+        while Instant::now() < until {
+            if let Some(status) = self.exited() {
+                return (Some(status), false);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        (self.kill(), true)
+    }
+
+    /// Its last console lines, once the worker has exited.
+    pub(crate) fn console(&mut self) -> Vec<String> {
+        // The console ends when the worker's stderr closes, right after
+        // its death; wait a little for the last lines to be copied.
+        let until = Instant::now() + Duration::from_millis(500);
+        while self
+            .console_thread
+            .as_ref()
+            .is_some_and(|thread| !thread.is_finished())
+            && Instant::now() < until
+        {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        self.console
+            .lock()
+            .map(|lines| lines.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+}
+
+/// `ticklab run`'s arguments as given on the command line.
+fn run_argv() -> Vec<OsString> {
+    std::env::args_os()
+        .skip(1)
+        .skip_while(|arg| arg != "run")
+        .skip(1)
+        .collect()
+}
+
+/// How the watch ended.
+enum Ending {
+    /// The worker said the run finished.
+    Finished,
+    /// The worker reported an error of the run.
+    Failed(String),
+    /// The worker died, or was killed for a reason given here.
+    Died(Option<String>),
+}
+
+/// Runs `args` in a sandboxed worker and reports how it went.
+pub fn run(args: &RunArgs) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("{}: cannot create", args.out.display()))?;
+    let progress = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} {pos} events ({per_sec})")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.set_message(args.strategy.clone());
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let mut worker = Worker::spawn(&args.out, &[], &run_argv(), &progress)?;
+    let budget = (args.callback_budget_ms > 0)
+        .then(|| Duration::from_millis(args.callback_budget_ms + args.sandbox.callback_grace_ms));
+    let watch = watch(&mut worker, budget, &progress);
+    progress.finish_and_clear();
+    let (ending, beat) = watch;
+    let (status, killed) = match ending {
+        Ending::Died(Some(_)) => (None, true),
+        _ => worker.wait_or_kill(EXIT_WAIT),
+    };
+    let succeeded = status.is_some_and(|s| s.success());
+    let error = match ending {
+        Ending::Finished if succeeded => return Ok(()),
+        Ending::Failed(message) => hint(message),
+        Ending::Finished | Ending::Died(None) if killed => death(
+            &beat,
+            "it closed its channel to ticklab and did not exit; killed",
+            &worker.console(),
+        ),
+        Ending::Finished | Ending::Died(None) => {
+            death(&beat, &reason_of(status), &worker.console())
+        }
+        Ending::Died(Some(reason)) => death(&beat, &reason, &worker.console()),
+    };
+    write_failed_summary(&args.out, &error, &beat);
+    Err(anyhow::anyhow!(error))
+}
+
+/// Follows the worker until it finishes, fails or must die; the last beat.
+fn watch(
+    worker: &mut Worker,
+    budget: Option<Duration>,
+    progress: &ProgressBar,
+) -> (Ending, Heartbeat) {
+    let mut beat = Heartbeat::default();
+    let mut last_heard = Instant::now();
+    // The running callback being timed: serial, name, start.
+    let mut timed: Option<(u64, String, Instant)> = None;
+    loop {
+        let message = match worker.next(Duration::from_millis(20)) {
+            Ok(message) => message,
+            Err(()) => return (Ending::Died(None), beat),
+        };
+        let now = Instant::now();
+        match message {
+            None => {}
+            Some(Ok(message)) => {
+                last_heard = now;
+                match message {
+                    WorkerMessage::Ready { protections } => announce(&protections, progress),
+                    WorkerMessage::Heartbeat(new) => {
+                        timed = match &new.callback {
+                            Some(cb) if timed.as_ref().is_some_and(|t| t.0 == cb.serial) => timed,
+                            Some(cb) => Some((
+                                cb.serial,
+                                cb.name.clone(),
+                                now - Duration::from_millis(cb.running_ms),
+                            )),
+                            None => None,
+                        };
+                        progress.set_position(new.event_index);
+                        beat = new;
+                    }
+                    WorkerMessage::Finished => return (Ending::Finished, beat),
+                    WorkerMessage::Failed { message } => return (Ending::Failed(message), beat),
+                    WorkerMessage::Probe { .. } => {}
+                }
+            }
+            Some(Err(err)) => {
+                worker.kill();
+                return (
+                    Ending::Died(Some(format!(
+                        "it broke its channel to ticklab ({err}); killed"
+                    ))),
+                    beat,
+                );
+            }
+        }
+        if let (Some(limit), Some((_, name, since))) = (budget, &timed) {
+            if now.duration_since(*since) > limit {
+                let reason = format!(
+                    "{name} ran for more than {:.1} s, its budget and grace; killed",
+                    limit.as_secs_f64()
+                );
+                worker.kill();
+                return (Ending::Died(Some(reason)), beat);
+            }
+        }
+        if now.duration_since(last_heard) > STALL {
+            worker.kill();
+            let reason = format!("it stopped answering for {} s; killed", STALL.as_secs());
+            return (Ending::Died(Some(reason)), beat);
+        }
+    }
+}
+
+/// Says which protections are missing, and that the network is open when
+/// it is.
+fn announce(protections: &[Protection], progress: &ProgressBar) {
+    for protection in protections {
+        if !matches!(protection.state, ProtectionState::On(_)) {
+            progress.suspend(|| eprintln!("sandbox: {}", protection.describe()));
+        }
+    }
+}
+
+/// What the exit status says.
+fn reason_of(status: Option<ExitStatus>) -> String {
+    let Some(status) = status else {
+        return "it could not be waited for".to_owned();
+    };
+    if let Some(code) = status.code() {
+        return format!("it exited with code {code} before the run finished");
+    }
+    let signal = status.signal().unwrap_or(0);
+    let what = match signal {
+        libc::SIGSEGV => {
+            "it crashed: segmentation fault (SIGSEGV), a bad memory access in native code"
+        }
+        libc::SIGBUS => "it crashed: bus error (SIGBUS)",
+        libc::SIGILL => "it crashed: illegal instruction (SIGILL)",
+        libc::SIGFPE => "it crashed: arithmetic error (SIGFPE)",
+        libc::SIGABRT => "it aborted (SIGABRT); an allocation past the memory limit ends so",
+        libc::SIGSYS => "the syscall filter stopped it (SIGSYS)",
+        libc::SIGXCPU => "it used up its CPU time limit (SIGXCPU; --cpu-limit-secs)",
+        libc::SIGKILL => {
+            "it was killed (SIGKILL), by the kernel's out-of-memory killer or another process"
+        }
+        _ => return format!("it was killed by signal {signal}"),
+    };
+    what.to_owned()
+}
+
+/// "the strategy process died at event N (data time T): reason" and the
+/// last console lines.
+fn death(beat: &Heartbeat, reason: &str, console: &[String]) -> String {
+    let mut text = format!(
+        "the strategy process died at event {} ({}): {reason}",
+        beat.event_index,
+        data_time(beat)
+    );
+    if !console.is_empty() {
+        text.push_str("\nits last console lines:");
+        for line in console {
+            text.push_str("\n  ");
+            text.push_str(line);
+        }
+    }
+    text
+}
+
+fn data_time(beat: &Heartbeat) -> String {
+    if beat.data_ts_ns > 0 {
+        format!("data time {}", format_data_time(beat.data_ts_ns))
+    } else {
+        "before the first event".to_owned()
+    }
+}
+
+/// A failure message, with a word on the memory limit after a
+/// `MemoryError`.
+fn hint(message: String) -> String {
+    if message.contains("MemoryError") {
+        format!("{message}\n(the strategy reached the worker's memory limit; see --memory-limit)")
+    } else {
+        message
+    }
+}
+
+/// Writes `summary.json` with `"status": "failed"` unless the run wrote one.
+fn write_failed_summary(out: &Path, error: &str, beat: &Heartbeat) {
+    let path = out.join("summary.json");
+    if path.exists() {
+        return;
+    }
+    let summary = serde_json::json!({
+        "status": "failed",
+        "error": error,
+        "event_index": beat.event_index,
+        "data_time": (beat.data_ts_ns > 0).then(|| format_data_time(beat.data_ts_ns)),
+    });
+    let written = serde_json::to_string_pretty(&summary)
+        .map_err(std::io::Error::other)
+        .and_then(|json| std::fs::write(&path, json + "\n"));
+    if let Err(err) = written {
+        eprintln!("{}: cannot write: {err}", path.display());
+    }
+}

@@ -1,0 +1,32 @@
+//! The folders the Python interpreter reads: learnt by starting it before
+//! the sandbox closes (starting it imports only the standard library and
+//! the installed packages' path hooks, no strategy code).
+
+use std::path::PathBuf;
+
+use pyo3::prelude::*;
+
+/// The prefixes and `sys.path` entries of the interpreter, and the user's
+/// `VIRTUAL_ENV` and `PYTHONPATH`.
+pub(super) fn installation_paths() -> PyResult<Vec<PathBuf>> {
+    let mut paths: Vec<PathBuf> = Python::attach(|py| {
+        let sys = py.import("sys")?;
+        let mut paths = Vec::new();
+        for name in ["prefix", "base_prefix", "exec_prefix", "base_exec_prefix"] {
+            paths.push(sys.getattr(name)?.extract::<PathBuf>()?);
+        }
+        paths.extend(sys.getattr("path")?.extract::<Vec<PathBuf>>()?);
+        Ok::<_, PyErr>(paths)
+    })?;
+    if let Some(venv) = std::env::var_os("VIRTUAL_ENV") {
+        paths.push(PathBuf::from(venv));
+    }
+    if let Some(python_path) = std::env::var_os("PYTHONPATH") {
+        paths.extend(std::env::split_paths(&python_path));
+    }
+    // A relative entry means the current folder, which is not given.
+    paths.retain(|p| p.is_absolute());
+    paths.sort();
+    paths.dedup();
+    Ok(paths)
+}

@@ -1,0 +1,17 @@
+//! The strategy worker: a process of its own that runs the engine and the
+//! strategy inside the [`sandbox`](crate::sandbox), watched by the process
+//! that started it.
+//!
+//! The worker talks to its parent over one local socket (its standard
+//! input): [`protocol`] frames ([`WorkerMessage`] out; commands in, later,
+//! for the window). A [`heartbeat`] thread reports the strategy's
+//! [`activity`](crate::strategy::activity) every
+//! [`HEARTBEAT_PERIOD`](heartbeat::HEARTBEAT_PERIOD), so nothing is sent
+//! per event, and the parent can tell a callback that overran its budget
+//! from a run that is merely long.
+
+pub mod heartbeat;
+pub mod protocol;
+
+pub use heartbeat::{Heartbeat, RunningCallback};
+pub use protocol::{FrameReader, FrameWriter, ProtocolError, WorkerMessage, PROTOCOL_VERSION};
