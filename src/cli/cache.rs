@@ -110,6 +110,45 @@ fn days(selection: &Selection) -> anyhow::Result<Vec<(Instrument, DayFile)>> {
     Ok(days)
 }
 
+/// Writes the cache of the day file at `path` unless a valid one exists,
+/// before a sandboxed run: the worker may read the cache but not write it.
+/// Its notes go to stderr; a failure is left for the run to report, since
+/// the run reads the same file.
+pub(crate) fn prepare_for_run(
+    instrument: &Instrument,
+    path: &std::path::Path,
+    read: ReadOptions,
+    options: &CacheOptions,
+) {
+    let mut notes = Vec::new();
+    let plan = plan_replay(path, instrument, read.local_ts_policy, options, &mut notes);
+    for note in &notes {
+        eprintln!("{note}");
+    }
+    if let ReplayPlan::Parquet { tap: Some(tap) } = plan {
+        let outcome = tap.notes();
+        let Ok(loader) = Loader::spawn_tapped(
+            path,
+            instrument,
+            read,
+            Some(Box::new(tap) as Box<dyn LoadTap>),
+        ) else {
+            return;
+        };
+        while let Some(batch) = loader.recv() {
+            match batch {
+                Ok(batch) => loader.recycle(batch),
+                Err(_) => return,
+            }
+        }
+        if loader.finish().is_ok() {
+            for note in outcome.try_iter() {
+                eprintln!("{note}");
+            }
+        }
+    }
+}
+
 /// Writes the cache of one day unless a valid one exists.
 fn build(
     instrument: &Instrument,

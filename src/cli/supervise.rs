@@ -26,7 +26,10 @@ use anyhow::Context;
 use clap::Args;
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError};
 use indicatif::{ProgressBar, ProgressStyle};
+use ticklab::market::cache::CacheOptions;
+use ticklab::market::parquet::ReadOptions;
 use ticklab::sandbox::{parse_bytes, Protection, ProtectionState};
+use ticklab::session::open_day;
 use ticklab::strategy::python::format_data_time;
 use ticklab::worker::{FrameReader, Heartbeat, ProtocolError, WorkerMessage};
 
@@ -215,6 +218,22 @@ enum Ending {
     Died(Option<String>),
 }
 
+/// Writes the event cache of the run's day when it has no valid one: the
+/// sandboxed worker can read the cache but not write it, so that a strategy
+/// cannot change the events of a later run. Anything wrong with the data is
+/// left for the worker to report.
+fn prepare_cache(args: &RunArgs) {
+    let Ok(day) = open_day(&args.data, args.symbol.as_deref(), args.day) else {
+        return;
+    };
+    let read = if args.allow_local_before_exch {
+        ReadOptions::default().warn_on_local_ts()
+    } else {
+        ReadOptions::default()
+    };
+    super::cache::prepare_for_run(&day.instrument, &day.file, read, &CacheOptions::from_env());
+}
+
 /// Runs `args` in a sandboxed worker and reports how it went.
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.out)
@@ -230,6 +249,9 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     } else {
         ProgressBar::hidden()
     };
+    if !args.no_cache {
+        prepare_cache(args);
+    }
     let mut worker = Worker::spawn(&args.out, &[], &run_argv(), &progress)?;
     let budget = (args.callback_budget_ms > 0)
         .then(|| Duration::from_millis(args.callback_budget_ms + args.sandbox.callback_grace_ms));

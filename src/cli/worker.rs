@@ -16,8 +16,9 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context;
 use clap::{Args, Parser};
 use pyo3::types::PyAnyMethods;
+use ticklab::market::cache::{cache_paths, CacheOptions};
 use ticklab::sandbox::{self, Limits, Plan};
-use ticklab::session::read_run_config;
+use ticklab::session::{open_day, read_run_config};
 use ticklab::sim::{LatencyConfig, RunConfig};
 use ticklab::worker::{heartbeat, FrameWriter, WorkerMessage};
 
@@ -131,6 +132,18 @@ fn plan_for(args: &RunArgs) -> anyhow::Result<Plan> {
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("{}: cannot create", args.out.display()))?;
     let mut read_paths = vec![folder_of(&args.data)];
+    // The day's event cache, written by the parent before the worker
+    // starts: beside the data (inside the data folder) or in the user's
+    // cache folder. The worker reads it and never writes it.
+    if !args.no_cache {
+        if let Ok(day) = open_day(&args.data, args.symbol.as_deref(), args.day) {
+            for path in cache_paths(&day.file, &CacheOptions::from_env()) {
+                if let Some(dir) = path.parent().filter(|dir| dir.is_dir()) {
+                    read_paths.push(dir.to_path_buf());
+                }
+            }
+        }
+    }
     let strategy = Path::new(&args.strategy);
     if strategy.is_file() || strategy.extension().is_some() {
         read_paths.push(strategy_folder(strategy));
