@@ -24,6 +24,10 @@ use ticklab::sim::LogRecord;
 use ticklab::strategy::python::{self, format_data_time, PythonOptions};
 use ticklab::strategy::rules;
 
+/// The environment variable that names the run's folder (where its files
+/// are written until it ends) to the strategy.
+const OUT_ENV: &str = "TICKLAB_OUT";
+
 /// Real time the run goes between two looks at its log lines and errors.
 const SLICE: Duration = Duration::from_millis(50);
 
@@ -152,6 +156,12 @@ enum Stop {
 /// fails still writes every row up to the failure and a `summary.json`
 /// saying where and why, then returns the error.
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
+    let folder = RunFolder::create(&args.out, args.force)?;
+    let out = folder.path().to_owned();
+    // The one folder a Python strategy may write to, named for it before
+    // anything starts a thread or the interpreter (which copies the
+    // environment when it starts).
+    std::env::set_var(OUT_ENV, &out);
     let mut config = read_run_config(args.config.as_deref())?;
     let params = config.params.clone();
     if let Some(seed) = args.seed {
@@ -163,8 +173,6 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     if args.allow_local_before_exch {
         read = read.warn_on_local_ts();
     }
-    let folder = RunFolder::create(&args.out, args.force)?;
-    let out = folder.path().to_owned();
     let python_options = PythonOptions {
         allow_network: args.allow_network,
         write_dirs: vec![out.clone()],
