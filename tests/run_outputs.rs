@@ -92,7 +92,7 @@ impl Columns {
 
 /// The schema and rows of a Parquet file, each row as name → field.
 fn read(path: &Path) -> (Columns, Vec<BTreeMap<String, Field>>) {
-    let reader = SerializedFileReader::new(File::open(path).unwrap()).unwrap();
+    let reader = SerializedFileReader::new(File::open(path).expect("the file")).expect("a Parquet file");
     let schema = reader.metadata().file_metadata().schema_descr_ptr();
     let columns = Columns(
         schema
@@ -110,9 +110,9 @@ fn read(path: &Path) -> (Columns, Vec<BTreeMap<String, Field>>) {
     );
     let rows = reader
         .get_row_iter(None)
-        .unwrap()
+        .expect("rows")
         .map(|row| {
-            row.unwrap()
+            row.expect("a row")
                 .get_column_iter()
                 .map(|(name, field)| (name.clone(), field.clone()))
                 .collect()
@@ -126,13 +126,17 @@ fn run(dir: &Path) {
     let config = config();
     let events = events();
     let writer = Rc::new(RefCell::new(
-        RecordWriter::create(dir, &inst, config.initial_cash, OutputFormats::default()).unwrap(),
+        RecordWriter::create(dir, &inst, config.initial_cash, OutputFormats::default())
+            .expect("the writer starts"),
     ));
-    let mut engine = Engine::from_slice(inst.clone(), &config, &events).unwrap();
+    let mut engine = Engine::from_slice(inst.clone(), &config, &events).expect("a valid run");
     engine.set_record_sink(Box::new(Rc::clone(&writer)));
-    run_to_end(engine, Probe::default()).unwrap();
-    let writer = Rc::try_unwrap(writer).ok().unwrap().into_inner();
-    writer.finish().unwrap();
+    run_to_end(engine, Probe::default()).expect("the run goes on");
+    let writer = Rc::try_unwrap(writer)
+        .ok()
+        .expect("the run is over")
+        .into_inner();
+    writer.finish().expect("the tables are written");
 }
 
 fn utc_ns() -> Option<LogicalType> {
