@@ -29,18 +29,17 @@ fn in_memory(instrument: &Instrument, config: &RunConfig, events: &[MarketEvent]
 
 /// The market maker over `events`, its rows written to `out` as they come;
 /// returns the fills written.
-fn written(
-    instrument: &Instrument,
-    config: &RunConfig,
-    events: &[MarketEvent],
-    out: &Path,
-) -> u64 {
+fn written(instrument: &Instrument, config: &RunConfig, events: &[MarketEvent], out: &Path) -> u64 {
     let writer = std::rc::Rc::new(std::cell::RefCell::new(
-        RecordWriter::create(out, instrument, config.initial_cash, OutputFormats::default())
-            .expect("the writer starts"),
+        RecordWriter::create(
+            out,
+            instrument,
+            config.initial_cash,
+            OutputFormats::default(),
+        )
+        .expect("the writer starts"),
     ));
-    let mut engine =
-        Engine::from_slice(instrument.clone(), config, events).expect("valid config");
+    let mut engine = Engine::from_slice(instrument.clone(), config, events).expect("valid config");
     engine.set_record_sink(Box::new(std::rc::Rc::clone(&writer)));
     let record = run_to_end(engine, MarketMaker::default()).expect("run");
     let writer = std::rc::Rc::try_unwrap(writer)
@@ -83,7 +82,12 @@ fn process_cpu_secs() -> f64 {
     // fields 14 and 15, in clock ticks (100 per second on Linux).
     let after = stat.rsplit_once(") ").map_or("", |(_, rest)| rest);
     let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     (ticks(11) + ticks(12)) / 100.0
 }
 
@@ -120,7 +124,9 @@ fn quick(runs: usize) {
         record.fills.len(),
         record.equity.len()
     );
-    let (secs, cpu, _) = best_of(runs, || in_memory(&instrument, &config, &events).fills.len());
+    let (secs, cpu, _) = best_of(runs, || {
+        in_memory(&instrument, &config, &events).fills.len()
+    });
     println!(
         "market_maker in memory: {:.1} M events/s ({secs:.2} s; cpu {cpu:.2} s, {:.1} M events/cpu-s)",
         n / secs / 1e6,

@@ -29,7 +29,17 @@ fn the_readme_config_block_is_the_default() {
     let config = RunConfig::from_toml_str(&text, Path::new("README.md")).expect("it parses");
     assert_eq!(config, RunConfig::default());
     // It writes out every section, so a reader sees where each setting goes.
-    for section in ["[queue]", "[latency]", "[fees]", "[impact]", "[risk]", "[params]"] {
-        assert!(text.contains(section), "{section} missing from the README block");
+    for section in [
+        "[queue]",
+        "[latency]",
+        "[fees]",
+        "[impact]",
+        "[risk]",
+        "[params]",
+    ] {
+        assert!(
+            text.contains(section),
+            "{section} missing from the README block"
+        );
     }
 }

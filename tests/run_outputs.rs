@@ -92,7 +92,8 @@ impl Columns {
 
 /// The schema and rows of a Parquet file, each row as name → field.
 fn read(path: &Path) -> (Columns, Vec<BTreeMap<String, Field>>) {
-    let reader = SerializedFileReader::new(File::open(path).expect("the file")).expect("a Parquet file");
+    let reader =
+        SerializedFileReader::new(File::open(path).expect("the file")).expect("a Parquet file");
     let schema = reader.metadata().file_metadata().schema_descr_ptr();
     let columns = Columns(
         schema

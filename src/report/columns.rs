@@ -107,14 +107,13 @@ pub(crate) fn fill_rows_into(f: &[FillRecord], inst: &Instrument, table: &mut Ta
             "price",
             f.iter().map(|x| Some(inst.price_from_ticks(x.price_ticks))),
         )
-        .float("qty", f.iter().map(|x| Some(inst.qty_from_lots(x.qty_lots))))
+        .float(
+            "qty",
+            f.iter().map(|x| Some(inst.qty_from_lots(x.qty_lots))),
+        )
         .int("price_ticks", f.iter().map(|x| x.price_ticks))
         .int("qty_lots", f.iter().map(|x| x.qty_lots))
-        .label(
-            "liquidity",
-            LIQUIDITY,
-            f.iter().map(|x| x.liquidity as u8),
-        )
+        .label("liquidity", LIQUIDITY, f.iter().map(|x| x.liquidity as u8))
         .float("fee", f.iter().map(|x| Some(x.fee)))
         .int("time_in_queue_ns", f.iter().map(|x| x.time_in_queue_ns))
         .float("slippage_ticks", f.iter().map(|x| x.slippage_ticks))
@@ -131,12 +130,14 @@ pub(crate) fn equity_rows_into(e: &[EquitySample], inst: &Instrument, table: &mu
         .int("position_lots", e.iter().map(|x| x.account.position_lots))
         .float(
             "avg_entry_price",
-            e.iter().map(|x| {
-                (x.account.position_lots != 0).then(|| x.account.avg_entry_ticks * tick)
-            }),
+            e.iter()
+                .map(|x| (x.account.position_lots != 0).then(|| x.account.avg_entry_ticks * tick)),
         )
         .float("cash", e.iter().map(|x| Some(x.account.cash)))
-        .float("realized_pnl", e.iter().map(|x| Some(x.account.realized_pnl)))
+        .float(
+            "realized_pnl",
+            e.iter().map(|x| Some(x.account.realized_pnl)),
+        )
         .float(
             "unrealized_pnl",
             e.iter().map(|x| Some(x.account.unrealized_pnl)),
@@ -185,7 +186,10 @@ pub(crate) fn order_rows_into(o: &[OrderUpdate], inst: &Instrument, table: &mut 
                     .then(|| inst.price_from_ticks(x.stop_price_ticks))
             }),
         )
-        .float("qty", o.iter().map(|x| Some(inst.qty_from_lots(x.qty_lots))))
+        .float(
+            "qty",
+            o.iter().map(|x| Some(inst.qty_from_lots(x.qty_lots))),
+        )
         .float(
             "filled",
             o.iter().map(|x| Some(inst.qty_from_lots(x.filled_lots))),
@@ -197,12 +201,14 @@ pub(crate) fn order_rows_into(o: &[OrderUpdate], inst: &Instrument, table: &mut 
         )
         .float(
             "fill_qty",
-            o.iter().map(|x| x.fill.map(|f| inst.qty_from_lots(f.qty_lots))),
+            o.iter()
+                .map(|x| x.fill.map(|f| inst.qty_from_lots(f.qty_lots))),
         )
         .label(
             "reason",
             REASONS,
-            o.iter().map(|x| x.reason.as_ref().map_or(NO_LABEL, reason_code)),
+            o.iter()
+                .map(|x| x.reason.as_ref().map_or(NO_LABEL, reason_code)),
         )
         .text(
             "reason_detail",

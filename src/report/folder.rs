@@ -86,7 +86,12 @@ impl RunFolder {
                 Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists && attempt < 1000 => {
                     attempt += 1;
                 }
-                Err(source) => return Err(FolderError::Io { path: staging, source }),
+                Err(source) => {
+                    return Err(FolderError::Io {
+                        path: staging,
+                        source,
+                    })
+                }
             }
         }
     }
@@ -114,7 +119,12 @@ impl RunFolder {
                 true
             }
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => false,
-            Err(source) => return Err(FolderError::Io { path: target, source }),
+            Err(source) => {
+                return Err(FolderError::Io {
+                    path: target,
+                    source,
+                })
+            }
         };
         if let Err(source) = std::fs::rename(&self.staging, &target) {
             if moved_aside {
@@ -201,7 +211,10 @@ mod tests {
         std::fs::write(run.path().join("b.txt"), "second").unwrap();
         run.commit().unwrap();
         assert!(!out.join("a.txt").exists(), "replaced whole");
-        assert_eq!(std::fs::read_to_string(out.join("b.txt")).unwrap(), "second");
+        assert_eq!(
+            std::fs::read_to_string(out.join("b.txt")).unwrap(),
+            "second"
+        );
         // Nothing is left beside it.
         let names: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
@@ -223,7 +236,10 @@ mod tests {
         let file = dir.path().join("file");
         std::fs::write(&file, "").unwrap();
         let err = RunFolder::create(&file, true).unwrap_err().to_string();
-        assert_eq!(err, format!("{}: exists and is not a folder", file.display()));
+        assert_eq!(
+            err,
+            format!("{}: exists and is not a folder", file.display())
+        );
     }
 
     #[test]

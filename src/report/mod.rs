@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use stream::{RecordWriter, ROWS_PER_GROUP};
 pub use folder::{FolderError, RunFolder};
+pub use stream::{RecordWriter, ROWS_PER_GROUP};
 pub use table::{CsvTableWriter, ParquetTableWriter, Refill, ReportError, Table, Values, NO_LABEL};
 
 use crate::market::Instrument;
