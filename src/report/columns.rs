@@ -130,8 +130,9 @@ pub(crate) fn equity_rows_into(e: &[EquitySample], inst: &Instrument, table: &mu
         .int("position_lots", e.iter().map(|x| x.account.position_lots))
         .float(
             "avg_entry_price",
-            e.iter()
-                .map(|x| (x.account.position_lots != 0).then(|| x.account.avg_entry_ticks * tick)),
+            e.iter().map(|x| {
+                (x.account.position_lots != 0).then_some(x.account.avg_entry_ticks * tick)
+            }),
         )
         .float("cash", e.iter().map(|x| Some(x.account.cash)))
         .float(
