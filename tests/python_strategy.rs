@@ -1053,12 +1053,13 @@ fn ticklab_run_writes_the_log_and_exits_non_zero_on_an_exception() {
         &dir,
         "ok.py",
         r#"
+import os
 from ticklab import Strategy
 
 class A(Strategy):
     def on_trade(self, ctx, ev):
         print("trade", ev.price)
-        with open(self.out + "/mine.txt", "a") as f:
+        with open(os.environ["TICKLAB_OUT"] + "/mine.txt", "a") as f:
             f.write("x")
 
 class B(Strategy):
@@ -1068,7 +1069,7 @@ class B(Strategy):
     );
     let config_path = dir.path().join("run.toml");
     let out = dir.path().join("out");
-    std::fs::write(&config_path, format!("[params]\nout = {:?}\n", out)).unwrap();
+    std::fs::write(&config_path, "").unwrap();
     let ticklab = |class: &str| {
         std::process::Command::new(env!("CARGO_BIN_EXE_ticklab"))
             .args(["run", "--data"])
@@ -1079,6 +1080,7 @@ class B(Strategy):
             .arg(&config_path)
             .arg("--out")
             .arg(&out)
+            .arg("--force")
             .output()
             .unwrap()
     };
@@ -1096,7 +1098,7 @@ class B(Strategy):
     let bad = ticklab("B");
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(!bad.status.success());
-    assert!(stderr.contains("ok.py:12"), "{stderr}");
+    assert!(stderr.contains("ok.py:13"), "{stderr}");
     assert!(stderr.contains("ValueError: bad trade"), "{stderr}");
     assert!(stderr.contains("Traceback"), "{stderr}");
 }

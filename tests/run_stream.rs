@@ -10,7 +10,7 @@ use std::rc::Rc;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 
 use ticklab::market::{Instrument, MarketEvent, Side};
-use ticklab::report::{self, OutputFormats, RecordWriter, Summary, ROWS_PER_GROUP};
+use ticklab::report::{self, OutputFormats, RecordWriter, RunStatus, Summary, ROWS_PER_GROUP};
 use ticklab::sim::stats::Stats;
 use ticklab::sim::{Engine, LatencyConfig, RunConfig};
 use ticklab::strategy::native::MarketMaker;
@@ -82,6 +82,8 @@ fn streamed_tables_and_stats_match_the_record() {
     let record = run_to_end(engine, MarketMaker::default()).unwrap();
     let stats = Stats::from_record(&record, &instrument);
     let summary = Summary {
+        status: RunStatus::Ok,
+        error: None,
         symbol: "STREAM",
         day: "2026-01-01",
         strategy: "mm",
@@ -104,7 +106,8 @@ fn streamed_tables_and_stats_match_the_record() {
     assert!(streamed.fills.is_empty() && streamed.orders.is_empty());
     assert!(streamed.equity.is_empty());
     let writer = Rc::try_unwrap(writer).ok().unwrap().into_inner();
-    let (streamed_stats, paths) = writer.finish(streamed.data_events).unwrap();
+    let streamed_stats = writer.stats(streamed.data_events);
+    let paths = writer.finish().unwrap();
 
     assert_eq!(streamed_stats, stats);
     // Every path but summary.json, in the same order.

@@ -14,7 +14,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use ticklab::market::cache::CacheOptions;
 use ticklab::market::catalog::Day;
 use ticklab::market::parquet::ReadOptions;
-use ticklab::report::{self, OutputFormats, RecordWriter, Summary};
+use ticklab::report::{
+    self, OutputFormats, RecordWriter, RunFailure, RunFolder, RunStatus, Summary,
+};
 use ticklab::session::replay::{Goal, Progress};
 use ticklab::session::{
     open_day, read_run_config, ErrorRecord, Replay, SessionOptions, StrategyChoice, Update,
@@ -23,17 +25,31 @@ use ticklab::sim::LogRecord;
 use ticklab::strategy::python::{self, format_data_time, PythonOptions};
 use ticklab::strategy::rules;
 
+/// The environment variable that names the run's folder (where its files
+/// are written until it ends) to the strategy.
+const OUT_ENV: &str = "TICKLAB_OUT";
+
 /// Real time the run goes between two looks at its log lines and errors.
 const SLICE: Duration = Duration::from_millis(50);
 
-/// The text of a run's error: its message and, on the lines after, the
-/// traceback or the chain of causes.
-fn error_text(run_name: &str, error: &ErrorRecord) -> anyhow::Error {
-    if error.detail.is_empty() {
-        anyhow::anyhow!("{run_name}: {}", error.message)
-    } else {
-        anyhow::anyhow!("{run_name}: {}\n{}", error.message, error.detail)
+/// The text of a run's error: its message, where it happened and, on the
+/// lines after, the traceback or the chain of causes.
+fn error_text(run_name: &str, error: &RunFailure, out: &Path) -> anyhow::Error {
+    let at = match (&error.data_time, error.event_index) {
+        (Some(time), Some(index)) => format!(" (at {time}, event {index})"),
+        (None, Some(index)) => format!(" (at event {index})"),
+        _ => String::new(),
+    };
+    let mut text = format!(
+        "{run_name}: {}{at}; the rows up to it are in {}",
+        error.message,
+        out.display()
+    );
+    if !error.detail.is_empty() {
+        text.push('\n');
+        text.push_str(error.detail.trim_end());
     }
+    anyhow::anyhow!(text)
 }
 
 /// Arguments of `ticklab run`.
@@ -57,9 +73,17 @@ pub struct RunArgs {
     /// Seed of the random models; overrides the configuration's.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Folder for summary.json, fills, equity and orders.
+    /// Folder for summary.json, fills, equity and orders; it must be absent
+    /// or empty unless `--force`.
     #[arg(long, default_value = "out")]
     pub out: PathBuf,
+    /// Replace a non-empty `--out` folder whole.
+    #[arg(long)]
+    pub force: bool,
+    /// Set in a sandboxed worker: `out` is the fresh folder the parent made
+    /// for the run, which the parent renames to this `--out` when it ends.
+    #[arg(skip)]
+    pub in_place_of: Option<PathBuf>,
     /// Also write the tables as CSV.
     #[arg(long)]
     pub csv: bool,
@@ -129,6 +153,13 @@ impl RunLog {
     }
 }
 
+/// How the drive of a run ended early: the session's error, or one of
+/// writing the log.
+enum Stop {
+    Run(ErrorRecord),
+    Other(anyhow::Error),
+}
+
 /// Runs a strategy over a day and writes its results: in a sandboxed
 /// worker process, or here with `--no-sandbox`.
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
@@ -141,7 +172,24 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
 }
 
 /// Runs a strategy over a day in this process and writes its results.
+///
+/// Everything goes to a fresh folder beside `--out`, renamed to `--out`
+/// when the run ends, so that `--out` never mixes two runs. A run that
+/// fails still writes every row up to the failure and a `summary.json`
+/// saying where and why, then returns the error.
 pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
+    // A sandboxed worker writes into the fresh folder its parent made.
+    let folder = match &args.in_place_of {
+        Some(_) => None,
+        None => Some(RunFolder::create(&args.out, args.force)?),
+    };
+    let out = folder
+        .as_ref()
+        .map_or_else(|| args.out.clone(), |folder| folder.path().to_owned());
+    // The one folder a Python strategy may write to, named for it before
+    // anything starts a thread or the interpreter (which copies the
+    // environment when it starts).
+    std::env::set_var(OUT_ENV, &out);
     let mut config = read_run_config(args.config.as_deref())?;
     let params = config.params.clone();
     if let Some(seed) = args.seed {
@@ -155,7 +203,7 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
     }
     let python_options = PythonOptions {
         allow_network: args.allow_network,
-        write_dirs: vec![args.out.clone()],
+        write_dirs: vec![out.clone()],
         callback_budget: (args.callback_budget_ms > 0)
             .then(|| Duration::from_millis(args.callback_budget_ms)),
     };
@@ -167,7 +215,7 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
     // Fills, order updates and equity samples go to their files as the run
     // produces them, so memory does not grow with the length of the day.
     let writer = Rc::new(RefCell::new(RecordWriter::create(
-        &args.out,
+        &out,
         &day.instrument,
         config.initial_cash,
         formats,
@@ -215,10 +263,10 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
         ProgressBar::hidden()
     };
 
-    let mut log = RunLog::create(&args.out)?;
+    let mut log = RunLog::create(&out)?;
     let started = Instant::now();
     let mut last_shown = 0u64;
-    let mut drive = || -> anyhow::Result<()> {
+    let mut drive = || -> Result<(), Stop> {
         loop {
             let progressed = replay.advance(Goal::End, SLICE);
             replay.drain_into(&mut updates);
@@ -228,14 +276,14 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
                     for note in &batch.notes {
                         progress.suspend(|| eprintln!("{note}"));
                     }
-                    log.write_new(&batch.logs, &progress)?;
+                    log.write_new(&batch.logs, &progress).map_err(Stop::Other)?;
                     if failure.is_none() {
                         failure = batch.errors.into_iter().next();
                     }
                 }
             }
             if let Some(error) = failure {
-                return Err(error_text(&run_name, &error));
+                return Err(Stop::Run(error));
             }
             let seen = replay
                 .runner()
@@ -251,7 +299,9 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
             match progressed {
                 Progress::Budget | Progress::Reached => {}
                 Progress::Finished => return Ok(()),
-                Progress::Stopped => anyhow::bail!("{run_name}: the run stopped"),
+                Progress::Stopped => {
+                    return Err(Stop::Other(anyhow::anyhow!("the run stopped")));
+                }
             }
         }
     };
@@ -263,21 +313,59 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
         drive()
     };
     progress.finish_and_clear();
-    driven?;
-    let log_path = log.finish()?;
     let elapsed = started.elapsed();
+    let (now_ns, events_seen) = (replay.now_ns(), replay.events_seen());
+    let mut failure = match driven {
+        Ok(()) => None,
+        Err(Stop::Run(error)) => Some(RunFailure {
+            message: error.message,
+            detail: error.detail,
+            event_index: error.event_index,
+            ts_ns: error.ts_ns,
+            data_time: error.ts_ns.map(format_data_time),
+        }),
+        Err(Stop::Other(err)) => Some(failure_at(&err, now_ns, events_seen)),
+    };
+    let log_path = match log.finish() {
+        Ok(path) => Some(path),
+        Err(err) => {
+            failure.get_or_insert_with(|| failure_at(&err, now_ns, events_seen));
+            None
+        }
+    };
 
     let signals = replay.take_signal_feed();
-    let data_events = replay
-        .runner()
-        .map_or(0, |runner| runner.engine().record().data_events);
+    let data_events = replay.runner().map_or(0, |runner| {
+        let engine = runner.engine();
+        if failure.is_none() {
+            engine.record().data_events
+        } else {
+            engine.exchange_events()
+        }
+    });
     // The engine holds the writer as its sink until it is dropped.
     drop(replay);
     let writer = Rc::try_unwrap(writer)
         .map_err(|_| anyhow::anyhow!("the run still holds its output writer"))?
         .into_inner();
-    let (stats, tables_written) = writer.finish(data_events)?;
+    let stats = writer.stats(data_events);
+    // The rows up to a failure are written too: the files are closed
+    // whole either way.
+    let tables_written = match writer.finish() {
+        Ok(paths) => paths,
+        Err(err) => {
+            let err = anyhow::Error::new(err);
+            failure.get_or_insert_with(|| failure_at(&err, now_ns, events_seen));
+            Vec::new()
+        }
+    };
     let summary = Summary {
+        status: if failure.is_some() {
+            RunStatus::Failed
+        } else {
+            RunStatus::Ok
+        },
+        error: failure.as_ref(),
         symbol: &instrument.symbol,
         day: &day_text,
         strategy: &args.strategy,
@@ -285,16 +373,21 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
         config: &config,
         stats: &stats,
     };
-    let mut written = vec![report::write_summary(&args.out, &summary)?];
+    let mut written = vec![report::write_summary(&out, &summary)?];
     written.extend(tables_written);
-    let signals_written = match signals.map(|feed| feed.drain()) {
+    written.extend(log_path);
+    match signals.map(|feed| feed.drain()) {
         Some(records) if !records.is_empty() => {
-            let path = args.out.join("signals.jsonl");
+            let path = out.join("signals.jsonl");
             rules::write_jsonl_file(&path, &records)
                 .with_context(|| format!("{}: cannot write", path.display()))?;
-            Some(path)
+            written.push(path);
         }
-        _ => None,
+        _ => {}
+    }
+    let target = match folder {
+        Some(folder) => folder.commit()?,
+        None => args.in_place_of.clone().unwrap_or_else(|| out.clone()),
     };
 
     let secs = elapsed.as_secs_f64().max(1e-9);
@@ -307,11 +400,13 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
         secs,
         data_events as f64 / secs / 1e6
     );
+    let return_pct = stats
+        .return_pct
+        .map_or_else(|| "n/a".to_owned(), |pct| format!("{pct:+.4}%"));
     println!(
-        "pnl {:.2} {} ({:+.4}%), fees {:.2}, fills {} (maker {}, taker {}), max drawdown {:.2}, final position {} lots",
+        "pnl {:.2} {} ({return_pct}), fees {:.2}, fills {} (maker {}, taker {}), max drawdown {:.2}, final position {} lots",
         stats.pnl,
         instrument.currency,
-        stats.return_pct,
         stats.fees,
         stats.fills,
         stats.maker_fills,
@@ -319,12 +414,25 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
         stats.max_drawdown,
         stats.final_position_lots
     );
-    for path in written {
-        println!("wrote {}", path.display());
+    for path in &written {
+        if let Some(name) = path.file_name() {
+            println!("wrote {}", target.join(name).display());
+        }
     }
-    println!("wrote {}", log_path.display());
-    if let Some(path) = signals_written {
-        println!("wrote {}", path.display());
+    match failure {
+        None => Ok(()),
+        Some(failure) => Err(error_text(&run_name, &failure, &target)),
     }
-    Ok(())
+}
+
+/// A failure that is not the session's, at the run's time and event.
+fn failure_at(err: &anyhow::Error, now_ns: i64, events_seen: u64) -> RunFailure {
+    let ts_ns = (now_ns != i64::MIN).then_some(now_ns);
+    RunFailure {
+        message: format!("{err:#}"),
+        detail: String::new(),
+        event_index: Some(events_seen),
+        ts_ns,
+        data_time: ts_ns.map(format_data_time),
+    }
 }

@@ -28,6 +28,7 @@ use crossbeam_channel::{bounded, Receiver, RecvTimeoutError};
 use indicatif::{ProgressBar, ProgressStyle};
 use ticklab::market::cache::CacheOptions;
 use ticklab::market::parquet::ReadOptions;
+use ticklab::report::{RunFailure, RunFolder};
 use ticklab::sandbox::{parse_bytes, Protection, ProtectionState};
 use ticklab::session::open_day;
 use ticklab::strategy::python::format_data_time;
@@ -236,8 +237,10 @@ fn prepare_cache(args: &RunArgs) {
 
 /// Runs `args` in a sandboxed worker and reports how it went.
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("{}: cannot create", args.out.display()))?;
+    // The worker writes into a fresh folder beside `--out`, renamed into
+    // place when the run ends, whichever way it ends.
+    let folder = RunFolder::create(&args.out, args.force)?;
+    let out = folder.path().to_owned();
     let progress = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new_spinner();
         bar.set_style(
@@ -252,7 +255,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     if !args.no_cache {
         prepare_cache(args);
     }
-    let mut worker = Worker::spawn(&args.out, &[], &run_argv(), &progress)?;
+    let mut worker = Worker::spawn(&out, &[], &run_argv(), &progress)?;
     let budget = (args.callback_budget_ms > 0)
         .then(|| Duration::from_millis(args.callback_budget_ms + args.sandbox.callback_grace_ms));
     let watch = watch(&mut worker, budget, &progress);
@@ -264,7 +267,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     };
     let succeeded = status.is_some_and(|s| s.success());
     let error = match ending {
-        Ending::Finished if succeeded => return Ok(()),
+        Ending::Finished if succeeded => {
+            folder.commit()?;
+            return Ok(());
+        }
         Ending::Failed(message) => hint(message),
         Ending::Finished | Ending::Died(None) if killed => death(
             &beat,
@@ -276,7 +282,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         }
         Ending::Died(Some(reason)) => death(&beat, &reason, &worker.console()),
     };
-    write_failed_summary(&args.out, &error, &beat);
+    write_failed_summary(&out, &error, &beat);
+    folder.commit()?;
     Err(anyhow::anyhow!(error))
 }
 
@@ -427,12 +434,16 @@ fn write_failed_summary(out: &Path, error: &str, beat: &Heartbeat) {
     if path.exists() {
         return;
     }
-    let summary = serde_json::json!({
-        "status": "failed",
-        "error": error,
-        "event_index": beat.event_index,
-        "data_time": (beat.data_ts_ns > 0).then(|| format_data_time(beat.data_ts_ns)),
-    });
+    // The same shape as the `status` and `error` of a run's own summary.
+    let known = beat.data_ts_ns > 0;
+    let failure = RunFailure {
+        message: error.to_owned(),
+        detail: String::new(),
+        event_index: known.then_some(beat.event_index),
+        ts_ns: known.then_some(beat.data_ts_ns),
+        data_time: known.then(|| format_data_time(beat.data_ts_ns)),
+    };
+    let summary = serde_json::json!({ "status": "failed", "error": failure });
     let written = serde_json::to_string_pretty(&summary)
         .map_err(std::io::Error::other)
         .and_then(|json| std::fs::write(&path, json + "\n"));

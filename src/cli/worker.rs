@@ -89,7 +89,7 @@ fn take_channel() -> anyhow::Result<UnixStream> {
 fn work(args: WorkerArgs, channel: &Channel) -> anyhow::Result<()> {
     let line = std::iter::once(OsString::from("ticklab run")).chain(args.run);
     let mut run_args = RunLine::try_parse_from(line)?.args;
-    run_args.out = args.out;
+    run_args.in_place_of = Some(std::mem::replace(&mut run_args.out, args.out));
     let plan = plan_for(&run_args)?;
     let protections = sandbox::apply(&plan)?;
     send(channel, &WorkerMessage::Ready { protections })?;

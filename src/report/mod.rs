@@ -5,6 +5,8 @@
 //! and on the grid (`price_ticks`, `qty_lots`), so a reader needs no
 //! instrument file to use them and no float to trust them.
 
+mod columns;
+mod folder;
 mod stream;
 mod table;
 
@@ -12,8 +14,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+pub use folder::{FolderError, RunFolder};
 pub use stream::{RecordWriter, ROWS_PER_GROUP};
-pub use table::{CsvTableWriter, ParquetTableWriter, ReportError, Table, Values};
+pub use table::{CsvTableWriter, ParquetTableWriter, Refill, ReportError, Table, Values, NO_LABEL};
 
 use crate::market::Instrument;
 use crate::sim::record::{EquitySample, FillRecord, RunRecord};
@@ -38,9 +41,41 @@ impl Default for OutputFormats {
     }
 }
 
-/// What `summary.json` holds: what ran, on what, and how it did.
+/// How a run ended, as `summary.json` says it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// The run went to the end of the data.
+    Ok,
+    /// The run stopped at an error; the tables hold every row up to it.
+    Failed,
+}
+
+/// Why and where a run stopped.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RunFailure {
+    /// One line saying what went wrong.
+    pub message: String,
+    /// The traceback or chain of causes; empty when the message says it all.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub detail: String,
+    /// Market events the strategy had seen when it happened.
+    pub event_index: Option<u64>,
+    /// Data (local) time when it happened, ns since the Unix epoch.
+    pub ts_ns: Option<i64>,
+    /// The same time as text, `YYYY-MM-DD HH:MM:SS.nnnnnnnnn UTC`.
+    pub data_time: Option<String>,
+}
+
+/// What `summary.json` holds: how the run ended, what ran, on what, and how
+/// it did.
 #[derive(Clone, Debug, Serialize)]
 pub struct Summary<'a, C: Serialize> {
+    /// `ok`, or `failed` with [`Summary::error`].
+    pub status: RunStatus,
+    /// Why the run stopped, when it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<&'a RunFailure>,
     /// Instrument symbol.
     pub symbol: &'a str,
     /// Day of data, `YYYY-MM-DD`.
@@ -113,17 +148,6 @@ fn create_out_dir(out_dir: &Path) -> Result<(), ReportError> {
     })
 }
 
-/// The name serde gives a unit enum variant (`"maker"`), or compact JSON for
-/// anything richer.
-fn serde_name<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        Ok(serde_json::Value::Null) => String::new(),
-        Ok(other) => other.to_string(),
-        Err(_) => String::new(),
-    }
-}
-
 /// One row per fill piece.
 pub fn fills_table(record: &RunRecord, inst: &Instrument) -> Table {
     fill_rows_table(&record.fills, inst)
@@ -131,64 +155,9 @@ pub fn fills_table(record: &RunRecord, inst: &Instrument) -> Table {
 
 /// One row per fill piece of `f`.
 pub fn fill_rows_table(f: &[FillRecord], inst: &Instrument) -> Table {
-    Table::new()
-        .column(
-            "exch_ts",
-            Values::Int(f.iter().map(|x| x.exch_ts_ns).collect()),
-        )
-        .column(
-            "local_ts",
-            Values::Int(f.iter().map(|x| x.local_ts_ns).collect()),
-        )
-        .column(
-            "order_id",
-            Values::Int(f.iter().map(|x| x.order_id.0 as i64).collect()),
-        )
-        .column(
-            "side",
-            Values::Text(f.iter().map(|x| x.side.to_string()).collect()),
-        )
-        .column(
-            "price",
-            Values::Float(
-                f.iter()
-                    .map(|x| inst.price_from_ticks(x.price_ticks))
-                    .collect(),
-            ),
-        )
-        .column(
-            "qty",
-            Values::Float(f.iter().map(|x| inst.qty_from_lots(x.qty_lots)).collect()),
-        )
-        .column(
-            "price_ticks",
-            Values::Int(f.iter().map(|x| x.price_ticks).collect()),
-        )
-        .column(
-            "qty_lots",
-            Values::Int(f.iter().map(|x| x.qty_lots).collect()),
-        )
-        .column(
-            "liquidity",
-            Values::Text(f.iter().map(|x| serde_name(&x.liquidity)).collect()),
-        )
-        .column("fee", Values::Float(f.iter().map(|x| x.fee).collect()))
-        .column(
-            "time_in_queue_ns",
-            Values::Int(f.iter().map(|x| x.time_in_queue_ns).collect()),
-        )
-        .column(
-            "slippage_ticks",
-            Values::Float(
-                f.iter()
-                    .map(|x| x.slippage_ticks.unwrap_or(f64::NAN))
-                    .collect(),
-            ),
-        )
-        .column(
-            "position_lots",
-            Values::Int(f.iter().map(|x| x.position_after_lots).collect()),
-        )
+    let mut table = Table::new();
+    columns::fill_rows_into(f, inst, &mut table);
+    table
 }
 
 /// One row per equity sample.
@@ -198,45 +167,9 @@ pub fn equity_table(record: &RunRecord, inst: &Instrument) -> Table {
 
 /// One row per equity sample of `e`.
 pub fn equity_rows_table(e: &[EquitySample], inst: &Instrument) -> Table {
-    let tick = inst.tick_size;
-    Table::new()
-        .column("ts", Values::Int(e.iter().map(|x| x.ts_ns).collect()))
-        .column(
-            "cause",
-            Values::Text(e.iter().map(|x| serde_name(&x.cause)).collect()),
-        )
-        .column(
-            "position_lots",
-            Values::Int(e.iter().map(|x| x.account.position_lots).collect()),
-        )
-        .column(
-            "avg_entry_price",
-            Values::Float(e.iter().map(|x| x.account.avg_entry_ticks * tick).collect()),
-        )
-        .column(
-            "cash",
-            Values::Float(e.iter().map(|x| x.account.cash).collect()),
-        )
-        .column(
-            "realized_pnl",
-            Values::Float(e.iter().map(|x| x.account.realized_pnl).collect()),
-        )
-        .column(
-            "unrealized_pnl",
-            Values::Float(e.iter().map(|x| x.account.unrealized_pnl).collect()),
-        )
-        .column(
-            "fees",
-            Values::Float(e.iter().map(|x| x.account.fees_paid).collect()),
-        )
-        .column(
-            "equity",
-            Values::Float(e.iter().map(|x| x.account.equity).collect()),
-        )
-        .column(
-            "mark_price",
-            Values::Float(e.iter().map(|x| x.account.mark_ticks * tick).collect()),
-        )
+    let mut table = Table::new();
+    columns::equity_rows_into(e, inst, &mut table);
+    table
 }
 
 /// One row per order update (state change).
@@ -246,89 +179,7 @@ pub fn orders_table(record: &RunRecord, inst: &Instrument) -> Table {
 
 /// One row per order update of `o`.
 pub fn order_rows_table(o: &[OrderUpdate], inst: &Instrument) -> Table {
-    let fill_price = |u: &OrderUpdate| {
-        u.fill
-            .map_or(f64::NAN, |f| inst.price_from_ticks(f.price_ticks))
-    };
-    Table::new()
-        .column(
-            "exch_ts",
-            Values::Int(o.iter().map(|x| x.exch_ts_ns).collect()),
-        )
-        .column(
-            "local_ts",
-            Values::Int(o.iter().map(|x| x.local_ts_ns).collect()),
-        )
-        .column(
-            "order_id",
-            Values::Int(o.iter().map(|x| x.order_id.0 as i64).collect()),
-        )
-        .column(
-            "update",
-            Values::Text(o.iter().map(|x| serde_name(&x.kind)).collect()),
-        )
-        .column(
-            "state",
-            Values::Text(o.iter().map(|x| serde_name(&x.state)).collect()),
-        )
-        .column(
-            "side",
-            Values::Text(o.iter().map(|x| x.side.to_string()).collect()),
-        )
-        .column(
-            "order_type",
-            Values::Text(o.iter().map(|x| serde_name(&x.order_type)).collect()),
-        )
-        .column(
-            "time_in_force",
-            Values::Text(o.iter().map(|x| serde_name(&x.time_in_force)).collect()),
-        )
-        .column(
-            "price",
-            Values::Float(
-                o.iter()
-                    .map(|x| inst.price_from_ticks(x.price_ticks))
-                    .collect(),
-            ),
-        )
-        .column(
-            "stop_price",
-            Values::Float(
-                o.iter()
-                    .map(|x| inst.price_from_ticks(x.stop_price_ticks))
-                    .collect(),
-            ),
-        )
-        .column(
-            "qty",
-            Values::Float(o.iter().map(|x| inst.qty_from_lots(x.qty_lots)).collect()),
-        )
-        .column(
-            "filled",
-            Values::Float(
-                o.iter()
-                    .map(|x| inst.qty_from_lots(x.filled_lots))
-                    .collect(),
-            ),
-        )
-        .column(
-            "fill_price",
-            Values::Float(o.iter().map(fill_price).collect()),
-        )
-        .column(
-            "fill_qty",
-            Values::Float(
-                o.iter()
-                    .map(|x| x.fill.map_or(f64::NAN, |f| inst.qty_from_lots(f.qty_lots)))
-                    .collect(),
-            ),
-        )
-        .column(
-            "reason",
-            Values::Text(
-                o.iter()
-                    .map(|x| x.reason.as_ref().map(serde_name).unwrap_or_default())
-                    .collect(),
-            ),
-        )
+    let mut table = Table::new();
+    columns::order_rows_into(o, inst, &mut table);
+    table
 }

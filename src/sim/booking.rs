@@ -53,6 +53,21 @@ impl<'a> Engine<'a> {
     /// Records the exchange-side account, marked to the exchange mid (or
     /// the last mark when the book has none), at exchange time `ts_ns`.
     pub(crate) fn sample_equity(&mut self, ts_ns: i64, cause: SampleCause) {
+        if self.start_sample_ts.is_some() {
+            self.take_start_sample();
+        }
+        self.push_equity_sample(ts_ns, cause);
+    }
+
+    /// Takes the run's first equity sample, at the first event's time,
+    /// when it is still due.
+    pub(crate) fn take_start_sample(&mut self) {
+        if let Some(ts_ns) = self.start_sample_ts.take() {
+            self.push_equity_sample(ts_ns, SampleCause::Step);
+        }
+    }
+
+    fn push_equity_sample(&mut self, ts_ns: i64, cause: SampleCause) {
         if let Some(mid) = self.exchange.book.mid_ticks() {
             self.exch_mark_ticks = Some(mid);
         }

@@ -1,34 +1,29 @@
 //! The run configuration (`run.toml`): which models the simulator uses, with
 //! their parameters, the starting cash and the risk limits.
 //!
-//! Every field has a default, so an empty file is a valid configuration:
+//! Every field has a default, so an empty file is a valid configuration;
+//! written out, the defaults are (the README's block, checked by a test):
 //!
 //! ```toml
 //! initial_cash = 100000.0     # currency units
-//! seed = 42                   # seeds every random model
+//! seed = 0                    # seeds every random model
 //! equity_step_ns = 1_000_000_000
-//! feed_latency_ns = 2_000_000 # omit to use local_ts from the data
+//! # feed_latency_ns = 2_000_000 # by default each event's local_ts
 //!
 //! [queue]
-//! model = "prob_power"        # "risk_averse" | "prob_power" | "prob_log" | "fifo"
-//! n = 2.0
+//! model = "risk_averse"       # "risk_averse" | "prob_power" | "prob_log" | "fifo"
 //!
 //! [latency]
-//! model = "lognormal"         # "constant" | "lognormal" | "recorded"
-//! entry_median_ns = 500_000
-//! response_median_ns = 500_000
-//! sigma = 0.3
+//! model = "constant"          # "constant" | "lognormal" | "recorded"
+//! entry_ns = 1_000_000
+//! response_ns = 1_000_000
 //!
 //! [fees]                      # omitted rates come from instrument.toml
-//! maker_rate = -0.0001
 //!
 //! [impact]
 //! model = "none"              # "none" | "sqrt"
 //!
-//! [risk]
-//! max_order_lots = 100
-//! max_position_lots = 500
-//! max_open_orders = 50
+//! [risk]                      # omitted limits are not checked
 //! ```
 
 use std::path::{Path, PathBuf};

@@ -31,8 +31,9 @@ pub struct Stats {
     pub final_equity: f64,
     /// Final equity minus initial cash, currency units (after fees).
     pub pnl: f64,
-    /// PnL over initial cash, percent.
-    pub return_pct: f64,
+    /// PnL over initial cash, percent; `None` when the initial cash is not
+    /// positive (a percent of nothing).
+    pub return_pct: Option<f64>,
     /// Realized PnL before fees at the end, currency units.
     pub realized_pnl: f64,
     /// Unrealized PnL of the open position at the end, currency units.
@@ -46,8 +47,9 @@ pub struct Stats {
     pub sortino: Option<f64>,
     /// Largest fall of equity from a running peak, currency units.
     pub max_drawdown: f64,
-    /// That fall as a percent of the peak equity.
-    pub max_drawdown_pct: f64,
+    /// That fall as a percent of the peak equity; `None` when the initial
+    /// cash is not positive.
+    pub max_drawdown_pct: Option<f64>,
     /// Orders sent (each order id once, rejected ones included).
     pub orders: u64,
     /// Orders that filled at least partly.
@@ -291,7 +293,7 @@ impl StatsBuilder {
             sharpe,
             sortino,
             max_drawdown: self.drawdown.worst,
-            max_drawdown_pct: self.drawdown.worst_pct,
+            max_drawdown_pct: (initial_cash > 0.0).then_some(self.drawdown.worst_pct),
             orders,
             orders_filled,
             orders_rejected: self.orders_rejected,
@@ -334,12 +336,9 @@ impl RecordSink for StatsBuilder {
     }
 }
 
-fn percent(part: f64, whole: f64) -> f64 {
-    if whole == 0.0 {
-        0.0
-    } else {
-        part / whole * 100.0
-    }
+/// `part` as a percent of `whole`; `None` unless `whole` is positive.
+fn percent(part: f64, whole: f64) -> Option<f64> {
+    (whole > 0.0).then(|| part / whole * 100.0)
 }
 
 /// Annualised Sharpe and Sortino of the returns between consecutive samples.
@@ -391,9 +390,10 @@ impl Drawdown {
         if fall > self.worst {
             self.worst = fall;
         }
-        let fall_pct = percent(fall, self.peak);
-        if fall_pct > self.worst_pct {
-            self.worst_pct = fall_pct;
+        if let Some(fall_pct) = percent(fall, self.peak) {
+            if fall_pct > self.worst_pct {
+                self.worst_pct = fall_pct;
+            }
         }
     }
 }
@@ -436,6 +436,48 @@ mod tests {
         let downside = (0.0001f64 / 3.0).sqrt();
         let expected_sortino = mean / downside * SECONDS_PER_YEAR.sqrt();
         assert!((sortino.unwrap() - expected_sortino).abs() < 1e-6 * expected_sortino.abs());
+    }
+
+    #[test]
+    fn no_initial_cash_gives_no_percent() {
+        let inst = Instrument::new("X", 1.0, 1.0);
+        let sample = |ts_ns, equity| EquitySample {
+            ts_ns,
+            cause: SampleCause::Step,
+            account: crate::sim::AccountSnapshot {
+                position_lots: 0,
+                avg_entry_ticks: 0.0,
+                cash: equity,
+                realized_pnl: 0.0,
+                unrealized_pnl: 0.0,
+                fees_paid: 0.0,
+                equity,
+                mark_ticks: 100.0,
+                funding_paid: 0.0,
+            },
+        };
+        let mut broke = StatsBuilder::new(0.0, &inst);
+        for (ts, equity) in [(0, 0.0), (1, 12.0), (2, -3.0)] {
+            broke.equity(&sample(ts, equity));
+        }
+        let stats = broke.finish(3);
+        assert_eq!(stats.pnl, -3.0);
+        assert_eq!(stats.max_drawdown, 15.0);
+        assert_eq!(stats.return_pct, None);
+        assert_eq!(stats.max_drawdown_pct, None);
+        let json = serde_json::to_value(&stats).unwrap();
+        assert_eq!(json["return_pct"], serde_json::Value::Null);
+        assert_eq!(json["max_drawdown_pct"], serde_json::Value::Null);
+
+        let mut funded = StatsBuilder::new(100.0, &inst);
+        for (ts, equity) in [(0, 100.0), (1, 125.0), (2, 97.0)] {
+            funded.equity(&sample(ts, equity));
+        }
+        let stats = funded.finish(3);
+        assert_eq!(stats.return_pct, Some(-3.0));
+        // 28 below the peak of 125.
+        let pct = stats.max_drawdown_pct.unwrap();
+        assert!((pct - 22.4).abs() < 1e-12, "{pct}");
     }
 
     #[test]

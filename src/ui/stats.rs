@@ -69,11 +69,10 @@ impl Panel for StatsPanel {
                 row_ui(
                     ui,
                     "Equity",
-                    format!(
-                        "{} ({:+.4}%)",
-                        format::money(stats.final_equity),
-                        stats.return_pct
-                    ),
+                    match stats.return_pct {
+                        Some(pct) => format!("{} ({pct:+.4}%)", format::money(stats.final_equity)),
+                        None => format::money(stats.final_equity),
+                    },
                 );
                 row_ui(ui, "Realized", format::money(stats.realized_pnl));
                 row_ui(ui, "Unrealized", format::money(stats.unrealized_pnl));
@@ -83,11 +82,10 @@ impl Panel for StatsPanel {
                 row_ui(
                     ui,
                     "Max drawdown",
-                    format!(
-                        "{} ({:.3}%)",
-                        format::money(stats.max_drawdown),
-                        stats.max_drawdown_pct
-                    ),
+                    match stats.max_drawdown_pct {
+                        Some(pct) => format!("{} ({pct:.3}%)", format::money(stats.max_drawdown)),
+                        None => format::money(stats.max_drawdown),
+                    },
                 );
                 row_ui(
                     ui,

@@ -22,6 +22,10 @@ impl Engine<'_> {
     /// Fetches batches until one has an event or the source ends.
     #[cold]
     pub(super) fn load_batch(&mut self) -> Result<Option<i64>, EngineError> {
+        if self.start_sample_ts.is_some() {
+            // The first batch is in the book: the start sample can be marked.
+            self.take_start_sample();
+        }
         while self.batch_pos >= self.batch.len() {
             if self.source_done {
                 return Ok(None);

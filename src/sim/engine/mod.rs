@@ -44,7 +44,7 @@ use crate::sim::exchange::{Exchange, ExchangeModels};
 use crate::sim::latency::{FeedLatency, LatencyModel};
 use crate::sim::local::LocalSide;
 use crate::sim::order::{OrderId, OrderMsg};
-use crate::sim::record::{RecordSink, RunRecord, SampleCause};
+use crate::sim::record::{RecordSink, RunRecord};
 use crate::sim::risk::RiskLimits;
 use crate::sim::schedule::TimeQueue;
 use crate::sim::source::{EventBatch, EventSource, SliceSource, SourceError};
@@ -172,6 +172,11 @@ pub struct Engine<'a> {
     pub(crate) record_sink: Option<Box<dyn RecordSink + 'a>>,
     equity_step_ns: i64,
     next_equity_ts: i64,
+    /// Exchange time of the first equity sample, until it is taken: once
+    /// the first batch has made the book (so it is marked at the first
+    /// mid), or before the first order reaches the exchange or any other
+    /// sample is taken, whichever comes first.
+    pub(crate) start_sample_ts: Option<i64>,
     started: bool,
     /// True once the record is closed (final equity sample taken).
     pub(crate) record_closed: bool,
@@ -263,6 +268,7 @@ impl<'a> Engine<'a> {
             record_sink: None,
             equity_step_ns: settings.equity_step_ns.max(1),
             next_equity_ts: i64::MIN,
+            start_sample_ts: None,
             started: false,
             record_closed: false,
         }
@@ -278,7 +284,7 @@ impl<'a> Engine<'a> {
         self.started = true;
         let first_ts = self.next_exch_ts()?.unwrap_or(0);
         self.local.now_ns = first_ts;
-        self.sample_equity(first_ts, SampleCause::Step);
+        self.start_sample_ts = Some(first_ts);
         self.next_equity_ts = (first_ts.div_euclid(self.equity_step_ns) + 1) * self.equity_step_ns;
         Ok(())
     }
@@ -322,6 +328,10 @@ impl<'a> Engine<'a> {
                     }
                 }
                 Next::OrderArrival => {
+                    if self.start_sample_ts.is_some() {
+                        // Before the first order can change the account.
+                        self.take_start_sample();
+                    }
                     if let Some(msg) = self.to_exchange.pop() {
                         self.exchange.on_order_msg(msg.item, msg.ts);
                         self.route_exchange_output();
