@@ -131,6 +131,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     }
     let choice = StrategyChoice::parse(&args.strategy, &params)?.with_class(args.class.clone())?;
     let day = open_day(&args.data, args.symbol.as_deref(), args.day)?;
+    for warning in &day.warnings {
+        eprintln!("{warning}");
+    }
     let mut read = ReadOptions::default();
     if args.allow_local_before_exch {
         read = read.warn_on_local_ts();
@@ -241,6 +244,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let log_path = log.finish()?;
     let elapsed = started.elapsed();
 
+    let crossed = replay.crossed_book();
+    if let Some(first) = &crossed.first {
+        eprintln!(
+            "warning: {first}; {} batches ended with the book crossed (crossed_book = \"warn\")",
+            crossed.batches
+        );
+    }
     let signals = replay.take_signal_feed();
     let data_events = replay
         .runner()
@@ -250,7 +260,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let writer = Rc::try_unwrap(writer)
         .map_err(|_| anyhow::anyhow!("the run still holds its output writer"))?
         .into_inner();
-    let (stats, tables_written) = writer.finish(data_events)?;
+    let (mut stats, tables_written) = writer.finish(data_events)?;
+    stats.crossed_batches = crossed.batches;
     let summary = Summary {
         symbol: &instrument.symbol,
         day: &day_text,

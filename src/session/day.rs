@@ -2,8 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::book::cross::crossed_book_check;
+use crate::book::CrossedTally;
 use crate::market::catalog::{Catalog, CatalogError, Day, DayFile};
-use crate::market::parquet::{DataError, Loader, ReadOptions};
+use crate::market::parquet::{DataError, EventReader, Loader, ReadOptions};
 use crate::market::Instrument;
 use crate::sim::{Engine, EngineError, RunConfig};
 use crate::strategy::native::{MarketMaker, MarketMakerConfig, NoOp};
@@ -49,6 +51,9 @@ pub struct DayRun {
     pub file: PathBuf,
     /// Rows in the file, from its metadata.
     pub rows: u64,
+    /// What is odd about the file but does not stop a run (rows outside
+    /// its day), each naming the file and row.
+    pub warnings: Vec<String>,
 }
 
 /// Finds the day to run in `data_dir` (a data folder, a symbol folder or a
@@ -118,6 +123,7 @@ pub fn open_day(
         day: file.day,
         file: file.path.clone(),
         rows: file.rows(),
+        warnings: file.outside_day_warning().into_iter().collect(),
     })
 }
 
@@ -128,7 +134,21 @@ impl DayRun {
         config: &RunConfig,
         read: ReadOptions,
     ) -> Result<Engine<'static>, SessionError> {
-        let loader = Loader::spawn(&self.file, &self.instrument, read)?;
+        self.engine_with(config, read, CrossedTally::default())
+    }
+
+    /// [`DayRun::engine`], the batches that end with the book crossed
+    /// counted in `crossed` when the configuration lets the run go on
+    /// (`crossed_book = "warn"`).
+    pub fn engine_with(
+        &self,
+        config: &RunConfig,
+        read: ReadOptions,
+        crossed: CrossedTally,
+    ) -> Result<Engine<'static>, SessionError> {
+        let check = crossed_book_check(&self.instrument, config.crossed_book, crossed);
+        let reader = EventReader::open(&self.file, &self.instrument, read)?.with_check(check);
+        let loader = Loader::from_reader(reader)?;
         Ok(Engine::new(
             self.instrument.clone(),
             config,

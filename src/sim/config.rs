@@ -10,7 +10,7 @@
 //! feed_latency_ns = 2_000_000 # omit to use local_ts from the data
 //!
 //! [queue]
-//! model = "prob_power"        # "risk_averse" | "prob_power" | "prob_log" | "fifo"
+//! model = "prob_power"        # "risk_averse" | "prob_power" | "prob_power3" | "prob_log" | "fifo"
 //! n = 2.0
 //!
 //! [latency]
@@ -35,6 +35,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::book::CrossedBookPolicy;
 use crate::market::Instrument;
 use crate::sim::fees::{FeeModel, MakerTakerFees};
 use crate::sim::impact::{ImpactModel, SqrtImpact};
@@ -81,6 +82,11 @@ pub enum QueueConfig {
     /// Cancels split by `x^n` ([`ProbQueue::power`]).
     ProbPower {
         /// Exponent `n` (2.0 is a common choice).
+        n: f64,
+    },
+    /// Cancels split by `(ahead / level)^n` ([`ProbQueue::power3`]).
+    ProbPower3 {
+        /// Exponent `n`.
         n: f64,
     },
     /// Cancels split by `ln(1 + x)` ([`ProbQueue::log`]).
@@ -188,6 +194,9 @@ pub struct RunConfig {
     pub impact: ImpactConfig,
     /// Pre-trade risk limits.
     pub risk: RiskLimits,
+    /// A batch that ends with the book crossed: `"error"` (default) stops
+    /// the run naming the file and row, `"warn"` counts it and goes on.
+    pub crossed_book: CrossedBookPolicy,
     /// `[params]`: handed to the strategy (a Python class's `__init__`
     /// keyword arguments, the market maker's settings); the simulator
     /// ignores them.
@@ -207,6 +216,7 @@ impl Default for RunConfig {
             fees: FeeConfig::default(),
             impact: ImpactConfig::default(),
             risk: RiskLimits::default(),
+            crossed_book: CrossedBookPolicy::default(),
             params: toml::Table::new(),
         }
     }
@@ -259,7 +269,7 @@ impl RunConfig {
                 format!("must be positive, got {}", self.equity_step_ns),
             );
         }
-        if let QueueConfig::ProbPower { n } = self.queue {
+        if let QueueConfig::ProbPower { n } | QueueConfig::ProbPower3 { n } = self.queue {
             if !(n.is_finite() && n > 0.0) {
                 return invalid("queue.n", format!("must be a positive number, got {n}"));
             }
@@ -336,6 +346,7 @@ impl RunConfig {
         let queue: Box<dyn QueueModel> = match self.queue {
             QueueConfig::RiskAverse => Box::new(RiskAverseQueue),
             QueueConfig::ProbPower { n } => Box::new(ProbQueue::power(n)),
+            QueueConfig::ProbPower3 { n } => Box::new(ProbQueue::power3(n)),
             QueueConfig::ProbLog => Box::new(ProbQueue::log()),
             QueueConfig::Fifo => Box::new(FifoQueue::new()),
         };

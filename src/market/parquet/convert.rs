@@ -65,15 +65,53 @@ pub(crate) fn kind_code(bytes: &[u8]) -> Option<u8> {
     Some(kind as u8)
 }
 
-/// Code of a side name: its [`Side`] discriminant.
+/// Code of a side name as written in files: exactly `bid`, `ask`, `buy`,
+/// `sell` or `none` (lower case), an index of [`SIDE_NAMES`].
 pub(crate) fn side_code(bytes: &[u8]) -> Option<u8> {
-    let side = match bytes {
-        b"bid" | b"buy" => Side::Buy,
-        b"ask" | b"sell" => Side::Sell,
-        b"none" => Side::None,
-        _ => Side::from_bytes(bytes)?,
-    };
-    Some(side as u8)
+    SIDE_NAMES
+        .iter()
+        .position(|name| name.as_bytes() == bytes)
+        .and_then(|index| u8::try_from(index).ok())
+}
+
+/// The side names of the canonical schema, by code.
+const SIDE_NAMES: [&str; 5] = ["bid", "ask", "buy", "sell", "none"];
+
+/// Marks a side name that an event kind does not take.
+const WRONG: u8 = u8::MAX;
+/// Book events take a book side.
+const BOOK: [u8; 5] = [Side::Buy as u8, Side::Sell as u8, WRONG, WRONG, WRONG];
+/// Trades take the aggressor's side, or `none` when it is unknown.
+const TRADE: [u8; 5] = [
+    WRONG,
+    WRONG,
+    Side::Buy as u8,
+    Side::Sell as u8,
+    Side::None as u8,
+];
+/// A clear empties one book side, or both with `none`.
+const CLEAR: [u8; 5] = [
+    Side::Buy as u8,
+    Side::Sell as u8,
+    WRONG,
+    WRONG,
+    Side::None as u8,
+];
+/// A fill names the side of the resting order it fills, as an order's side
+/// (`buy` for a bid), the way ticklab writes it.
+const FILL: [u8; 5] = [WRONG, WRONG, Side::Buy as u8, Side::Sell as u8, WRONG];
+
+/// The [`Side`] of each side code, by kind (in [`EventKind::ALL`] order).
+const SIDE_OF_KIND: [[u8; 5]; 9] = [BOOK, TRADE, BOOK, CLEAR, BOOK, BOOK, BOOK, BOOK, FILL];
+
+/// The side names an event kind takes, for error messages.
+fn sides_taken(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::Trade => "`buy`, `sell` or `none` (the aggressor)",
+        EventKind::Clear => "`bid`, `ask` or `none` (both sides)",
+        EventKind::Fill => "`buy` or `sell` (the side of the order filled)",
+        _ => "`bid` or `ask`",
+    }
 }
 
 const SIDES: [Side; 3] = [Side::Buy, Side::Sell, Side::None];
@@ -135,8 +173,12 @@ pub(crate) fn convert_batch(
     out.reserve(rows);
     for index in 0..rows {
         let (kind, side) = (kinds[index], sides[index]);
-        if usize::from(kind) >= EventKind::ALL.len() || usize::from(side) >= SIDES.len() {
+        if usize::from(kind) >= EventKind::ALL.len() || usize::from(side) >= SIDE_NAMES.len() {
             return Err(name_error(cols, index, at));
+        }
+        let side = SIDE_OF_KIND[usize::from(kind)][usize::from(side)];
+        if side == WRONG {
+            return Err(side_error(cols, index, at));
         }
         let (exch, local) = (exch_ts[index], local_ts[index]);
         if exch < previous {
@@ -179,6 +221,18 @@ pub(crate) fn convert_batch(
     }
     times.prev_exch_ts_ns = previous;
     Ok(())
+}
+
+#[cold]
+fn side_error(cols: &RowGroupColumns, index: usize, at: At) -> DataError {
+    let kind = EventKind::ALL[usize::from(cols.kind.codes[index])];
+    DataError::WrongSide {
+        file: at.file.to_owned(),
+        row: at.row(index),
+        value: SIDE_NAMES[usize::from(cols.side.codes[index])],
+        kind: kind.as_str(),
+        expected: sides_taken(kind),
+    }
 }
 
 #[cold]

@@ -53,8 +53,13 @@ impl Loader {
         instrument: &Instrument,
         options: ReadOptions,
     ) -> Result<Self, DataError> {
-        let queued = options.queued_batches.max(1);
-        let reader = EventReader::open(path, instrument, options)?;
+        Self::from_reader(EventReader::open(path, instrument, options)?)
+    }
+
+    /// Starts decoding an opened reader (with its check, if it has one) on a
+    /// thread named [`LOADER_THREAD_NAME`].
+    pub fn from_reader(reader: EventReader) -> Result<Self, DataError> {
+        let queued = reader.options().queued_batches.max(1);
         let file = reader.file().to_owned();
         let (batch_tx, batch_rx) = crossbeam_channel::bounded(queued);
         // Room for every batch in flight, so recycling never blocks.

@@ -42,5 +42,7 @@ mod writer;
 pub use error::DataError;
 pub use info::{file_info, FileInfo};
 pub use loader::{LoadedBatch, Loader, LOADER_THREAD_NAME};
-pub use reader::{read_events, EventReader, Events, LocalTsPolicy, ReadOptions, ReadSummary};
+pub use reader::{
+    read_events, BatchCheck, EventReader, Events, LocalTsPolicy, ReadOptions, ReadSummary,
+};
 pub use writer::{write_events, EventWriter, WriteOptions, WriteSummary};

@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::rc::Rc;
 
+use crate::book::{CrossedReport, CrossedTally};
 use crate::market::catalog::{Catalog, Day};
 use crate::market::parquet::ReadOptions;
 use crate::sim::stats::Stats;
@@ -104,6 +105,11 @@ pub struct Replay {
     outbox: VecDeque<Update>,
     errors: Vec<ErrorRecord>,
     notes: Vec<String>,
+    /// Batches of the run's data that ended with the book crossed, under
+    /// `crossed_book = "warn"`.
+    crossed: CrossedTally,
+    /// True once the first crossed batch of the day is in the console.
+    crossed_noted: bool,
 }
 
 impl Replay {
@@ -137,6 +143,8 @@ impl Replay {
             outbox: VecDeque::new(),
             errors: Vec::new(),
             notes: Vec::new(),
+            crossed: CrossedTally::default(),
+            crossed_noted: false,
         }
     }
 
@@ -252,8 +260,10 @@ impl Replay {
         let span_ns = file.exch_ts_span_ns();
         match open_day(&folder, Some(&data.instrument.symbol), Some(file.day)) {
             Ok(day_run) => {
+                self.notes.extend(day_run.warnings.iter().cloned());
                 self.folder = Some(folder);
                 self.day = Some(day_run);
+                self.crossed_noted = false;
                 self.span_ns = span_ns;
                 self.checkpoints.clear();
                 self.fresh_run()
@@ -281,6 +291,7 @@ impl Replay {
     ) -> bool {
         self.span_ns = None;
         self.day = Some(day);
+        self.crossed_noted = false;
         self.choice = choice;
         self.config = config;
         self.python = python;
@@ -370,7 +381,8 @@ impl Replay {
             return false;
         };
         let (strategy, signal_feed) = self.choice.build_with_signals(&self.python);
-        match day.engine(&self.config, self.options.read) {
+        self.crossed = CrossedTally::default();
+        match day.engine_with(&self.config, self.options.read, self.crossed.clone()) {
             Ok(mut engine) => {
                 // The record would hold every row of the day; the rows go
                 // to the window and the statistics, or to a batch run's
@@ -436,9 +448,23 @@ impl Replay {
         })
     }
 
+    /// The batches of the run's data read so far that ended with the book
+    /// crossed, counted under `crossed_book = "warn"`.
+    pub fn crossed_book(&self) -> CrossedReport {
+        self.crossed.report()
+    }
+
     /// Moves what is waiting into `out`: the queued updates, then a batch
     /// of everything new, when there is any.
     pub fn drain_into(&mut self, out: &mut VecDeque<Update>) {
+        if !self.crossed_noted {
+            if let Some(first) = self.crossed.report().first {
+                self.crossed_noted = true;
+                self.note(format!(
+                    "warning: {first}; crossed_book = \"warn\": the run goes on and counts them"
+                ));
+            }
+        }
         out.append(&mut self.outbox);
         let mut batch = match (&mut self.runner, &self.rows) {
             (Some(runner), Some(rows)) => self
