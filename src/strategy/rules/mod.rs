@@ -44,6 +44,7 @@ mod compile;
 pub mod condition;
 pub mod duration;
 mod eval;
+mod pieces;
 pub mod price;
 pub mod schema;
 mod spans;
