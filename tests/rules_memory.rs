@@ -110,4 +110,3 @@ fn a_10_mb_rule_file_loads_within_20_times_its_size() {
         peak as f64 / file_bytes as f64
     );
 }
-
