@@ -1312,3 +1312,21 @@ fn clear_takes_none_or_a_book_side_and_fill_the_order_side() {
         assert!(err.to_string().ends_with(message), "{err}");
     }
 }
+
+#[test]
+fn the_writer_refuses_a_side_the_kind_does_not_take() {
+    let dir = Dir::new();
+    let path = dir.path("2024-03-01.parquet");
+    let events = [
+        MarketEvent::depth(1, Side::Buy, 1_000, 5),
+        MarketEvent::depth(2, Side::None, 1_000, 5),
+    ];
+    let err = write_events(&path, &instrument(), events, &WriteOptions::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: row 1 (0-based), column `side`: \"none\" is not a side of a depth event (a depth takes `bid` or `ask`)",
+            path.display()
+        )
+    );
+}

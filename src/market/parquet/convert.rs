@@ -104,8 +104,15 @@ const FILL: [u8; 5] = [WRONG, WRONG, Side::Buy as u8, Side::Sell as u8, WRONG];
 /// The [`Side`] of each side code, by kind (in [`EventKind::ALL`] order).
 const SIDE_OF_KIND: [[u8; 5]; 9] = [BOOK, TRADE, BOOK, CLEAR, BOOK, BOOK, BOOK, BOOK, FILL];
 
+/// True when an event of `kind` may have `side` (see [`SIDE_OF_KIND`]).
+pub(crate) fn kind_takes_side(kind: EventKind, side: Side) -> bool {
+    let name = side.file_name(kind);
+    side_code(name.as_bytes())
+        .is_some_and(|code| SIDE_OF_KIND[kind as usize][usize::from(code)] != WRONG)
+}
+
 /// The side names an event kind takes, for error messages.
-fn sides_taken(kind: EventKind) -> &'static str {
+pub(crate) fn sides_taken(kind: EventKind) -> &'static str {
     match kind {
         EventKind::Trade => "`buy`, `sell` or `none` (the aggressor)",
         EventKind::Clear => "`bid`, `ask` or `none` (both sides)",
