@@ -509,7 +509,7 @@ fn crossed_folder() -> TempDir {
 }
 
 /// Runs noop over the crossed folder as `ticklab run` does; returns the
-/// errors reported and what was counted.
+/// errors and console notes reported, what was counted and the events run.
 fn batch_run_crossed(
     folder: &Path,
     config: RunConfig,
@@ -534,14 +534,22 @@ fn batch_run_crossed(
     while replay.advance(Goal::End, Duration::from_millis(20)) == Progress::Budget {}
     let mut updates = VecDeque::new();
     replay.drain_into(&mut updates);
+    // Errors, then the console's notes.
     let errors = updates
         .into_iter()
         .filter_map(|update| match update {
-            Update::Batch(batch) => Some(batch.errors),
+            Update::Batch(batch) => Some(batch),
             _ => None,
         })
-        .flatten()
-        .map(|error| error.message)
+        .flat_map(|batch| {
+            let notes = batch.notes.into_iter().map(|note| format!("note: {note}"));
+            batch
+                .errors
+                .into_iter()
+                .map(|error| error.message)
+                .chain(notes)
+                .collect::<Vec<_>>()
+        })
         .collect();
     let seen = replay
         .runner()
@@ -567,7 +575,13 @@ fn a_crossed_book_at_a_batch_end_stops_the_run_unless_the_config_warns() {
     let warn = RunConfig::from_toml_str("crossed_book = \"warn\"\n", Path::new("run.toml"))
         .expect("a valid configuration");
     let (errors, crossed, seen) = batch_run_crossed(folder.path(), warn);
-    assert_eq!(errors, Vec::<String>::new());
+    assert_eq!(
+        errors,
+        vec![format!(
+            "note: warning: {}: row 2 (0-based), the last of its batch: the book is crossed, best bid 100 > best ask 99; crossed_book = \"warn\": the run goes on and counts them",
+            file.display()
+        )]
+    );
     assert_eq!(seen, 8, "the run goes to the end");
     assert_eq!(
         crossed,
