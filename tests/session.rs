@@ -594,3 +594,74 @@ fn a_crossed_book_at_a_batch_end_stops_the_run_unless_the_config_warns() {
         }
     );
 }
+
+#[test]
+fn inspect_scan_and_run_stop_at_a_crossed_book_and_count_it_when_told() {
+    let folder = crossed_folder();
+    let file = folder.path().join("TEST").join("2024-03-01.parquet");
+    let crossed = format!(
+        "{}: row 2 (0-based), the last of its batch: the book is crossed, best bid 100 > best ask 99",
+        file.display()
+    );
+    let ticklab = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ticklab"))
+            .args(args)
+            .output()
+            .expect("ticklab runs")
+    };
+    let data = folder.path().to_str().expect("a UTF-8 path");
+
+    let scan = ticklab(&["inspect", data, "--scan"]);
+    let stderr = String::from_utf8_lossy(&scan.stderr);
+    assert!(!scan.status.success());
+    assert!(stderr.contains(&crossed), "{stderr}");
+    let scan = ticklab(&["inspect", data, "--scan", "--warn-crossed-book"]);
+    let stdout = String::from_utf8_lossy(&scan.stdout);
+    assert!(
+        scan.status.success(),
+        "{}",
+        String::from_utf8_lossy(&scan.stderr)
+    );
+    assert!(
+        stdout.contains(&format!(
+            "warning: 2 batches end with the book crossed; the first: {crossed}"
+        )),
+        "{stdout}"
+    );
+
+    let out = folder.path().join("out");
+    let out = out.to_str().expect("a UTF-8 path");
+    let run = ticklab(&["run", "--data", data, "--strategy", "noop", "--out", out]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success());
+    assert!(stderr.contains(&crossed), "{stderr}");
+
+    let config = folder.path().join("warn.toml");
+    std::fs::write(&config, "crossed_book = \"warn\"\n").expect("test setup");
+    let config = config.to_str().expect("a UTF-8 path");
+    let run = ticklab(&[
+        "run",
+        "--data",
+        data,
+        "--strategy",
+        "noop",
+        "--config",
+        config,
+        "--out",
+        out,
+    ]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "warning: {crossed}; 2 batches ended with the book crossed (crossed_book = \"warn\")"
+        )),
+        "{stderr}"
+    );
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(folder.path().join("out").join("summary.json"))
+            .expect("summary.json"),
+    )
+    .expect("JSON");
+    assert_eq!(summary["stats"]["crossed_batches"], 2, "{summary}");
+}
