@@ -1,6 +1,6 @@
 //! Canonical Parquet read throughput: decode, validate and convert a
 //! 2M-event day to ticks and lots, on the current thread and through the
-//! loader thread.
+//! loader thread (with and without the crossed-book check runs apply).
 #![allow(missing_docs)] // criterion_group! generates an undocumented pub fn
 
 use std::hint::black_box;
@@ -9,6 +9,8 @@ use std::path::Path;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use ticklab::book::cross::crossed_book_check;
+use ticklab::book::{CrossedBookPolicy, CrossedTally};
 use ticklab::market::parquet::{write_events, EventReader, Loader, ReadOptions, WriteOptions};
 use ticklab::market::{flags, EventKind, Instrument, MarketEvent, Side};
 
@@ -102,6 +104,23 @@ fn load_all(path: &Path, instrument: &Instrument) -> u64 {
     checksum
 }
 
+/// [`load_all`] with the crossed-book check every run applies, on the
+/// loader thread (counting, so a crossed batch does not stop it).
+fn load_checked(path: &Path, instrument: &Instrument) -> u64 {
+    let check = crossed_book_check(instrument, CrossedBookPolicy::Warn, CrossedTally::default());
+    let reader = EventReader::open(path, instrument, ReadOptions::default())
+        .expect("bench file opens")
+        .with_check(check);
+    let loader = Loader::from_reader(reader).expect("bench file opens");
+    let mut checksum = 0_u64;
+    while let Some(batch) = loader.recv() {
+        let batch = batch.expect("bench file reads");
+        checksum = checksum.wrapping_add(batch.len() as u64);
+        loader.recycle(batch);
+    }
+    checksum
+}
+
 fn parquet_read(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("2024-03-01.parquet");
@@ -129,6 +148,9 @@ fn parquet_read(c: &mut Criterion) {
     });
     group.bench_function("2M events, loader thread", |b| {
         b.iter(|| black_box(load_all(&path, &instrument)))
+    });
+    group.bench_function("2M events, loader thread, crossed-book check", |b| {
+        b.iter(|| black_box(load_checked(&path, &instrument)))
     });
     group.finish();
 }

@@ -193,3 +193,29 @@ fn a_missing_path_is_an_io_error() {
     let err = Catalog::open(root.path().join("nope")).unwrap_err();
     assert!(matches!(err, CatalogError::Io { .. }), "{err}");
 }
+
+#[test]
+fn a_day_file_running_past_midnight_is_named_with_its_first_row_outside() {
+    let root = TempDir::new().unwrap();
+    let inst = Instrument::new("ACME", 0.01, 1.0);
+    let dir = symbol_dir(root.path(), &inst);
+    // 23:59:57, :58, :59 on the day, then 00:00:00 and :01 of the next.
+    let first_ns = day("2024-03-02").start_ns() - 3_000_000_000;
+    let events =
+        (0..5).map(|i| MarketEvent::depth(first_ns + i * 1_000_000_000, Side::Buy, 100, 5));
+    let path = dir.join("2024-03-01.parquet");
+    write_events(&path, &inst, events, &WriteOptions::default()).unwrap();
+    write_day(&dir, &inst, "2024-03-02", 3);
+
+    let catalog = Catalog::open(root.path()).unwrap();
+    let days = &catalog.instruments[0].days;
+    assert_eq!(
+        days[0].outside_day_warning(),
+        Some(format!(
+            "warning: {}: row 3 (0-based), exch_ts {} ns is past the end of 2024-03-01 (UTC), the day the file is named for; such rows are replayed as they are",
+            path.display(),
+            day("2024-03-02").start_ns()
+        ))
+    );
+    assert_eq!(days[1].outside_day_warning(), None);
+}

@@ -1,7 +1,10 @@
-//! Every importer on the real samples in `../shared/data/real`, checked
+//! Every importer on the real samples in `TICKLAB_REAL_DATA` (by default
+//! `../shared/data/real`; without it each test says so and returns), checked
 //! against the facts its README gives (including the traps: LOBSTER's
 //! level-10 gaps, the ES pre-open crossed book, snapshot times, and a
 //! capture clock behind the exchange's).
+
+mod common;
 
 use std::path::{Path, PathBuf};
 
@@ -11,13 +14,14 @@ use ticklab::market::import::{self, collect_events, EventSource, Format, ImportO
 use ticklab::market::parquet::{read_events, ReadOptions};
 use ticklab::market::{EventKind, Instrument, MarketEvent, Side};
 
+use common::real_data::{real_data_dir, VAR};
+
+/// A file of the real samples; a test calls it after
+/// `let Some(_) = real_data_dir() else { return };`.
 fn real(path: &str) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/real");
-    assert!(
-        root.is_dir(),
-        "the real data samples are missing: expected them in {} (see its README.md)",
-        root.display()
-    );
+    let Some(root) = real_data_dir() else {
+        panic!("the real data samples are missing: set {VAR} to their folder");
+    };
     let file = root.join(path);
     assert!(file.is_file(), "missing real sample {}", file.display());
     file
@@ -52,6 +56,7 @@ const AAPL_BOOK: &str = "lobster/AAPL_2012-06-21_34200000_57600000_orderbook_10.
 
 #[test]
 fn lobster_single_step_is_exact_and_a_message_only_rebuild_drifts_from_row_441() {
+    let Some(_) = real_data_dir() else { return };
     let step = verify_files(
         &real(AAPL_MESSAGES),
         &real(AAPL_BOOK),
@@ -75,6 +80,7 @@ fn lobster_single_step_is_exact_and_a_message_only_rebuild_drifts_from_row_441()
 
 #[test]
 fn lobster_aapl_converts_with_the_orderbook_as_ground_truth() {
+    let Some(_) = real_data_dir() else { return };
     let mut opts = options("AAPL", None, None);
     opts.verify = true;
     let (inst, mut sources) = sources(
@@ -181,6 +187,7 @@ fn dbn_events(file: &str) -> Vec<(RowRef, Vec<MarketEvent>)> {
 
 #[test]
 fn dbn_test_data_every_version_decodes_to_the_same_events() {
+    let Some(_) = real_data_dir() else { return };
     for (schema, versions) in [
         (
             "mbo",
@@ -208,6 +215,7 @@ fn dbn_test_data_every_version_decodes_to_the_same_events() {
 
 #[test]
 fn dbn_test_data_matches_the_readme() {
+    let Some(_) = real_data_dir() else { return };
     const T: i64 = 4; // ticks per point at 0.25
                       // mbp-10 record 1 and 2.
     let mbp10 = dbn_events("databento/test_data.mbp-10.dbn");
@@ -319,6 +327,7 @@ fn replay_l3(
 
 #[test]
 fn dbn_esh4_mbo_rebuilds_the_final_book_and_keeps_the_crossed_pre_open() {
+    let Some(_) = real_data_dir() else { return };
     const T: i64 = 4;
     for inputs in [vec![real(ESH4_24), real(ESH4_25)], vec![real(ESH4_25)]] {
         let (_, mut srcs) = sources(Format::Dbn, &inputs, &options("ESH4", Some(0.25), None));
@@ -381,6 +390,7 @@ fn dbn_esh4_mbo_rebuilds_the_final_book_and_keeps_the_crossed_pre_open() {
 
 #[test]
 fn dbn_esh4_converts_to_two_days_with_each_snapshot_on_its_own_day() {
+    let Some(_) = real_data_dir() else { return };
     let dir = tempfile::tempdir().unwrap();
     let opts = options("ESH4", Some(0.25), None);
     let summary = import::convert(
@@ -424,6 +434,7 @@ fn dbn_esh4_converts_to_two_days_with_each_snapshot_on_its_own_day() {
 
 #[test]
 fn dbn_esm4_snapshot_then_live_records_with_the_definition_file() {
+    let Some(_) = real_data_dir() else { return };
     const T: i64 = 4;
     let inputs = [
         real("nautilus_databento/orderbooks_mbo_2024-05-08T00-00-00_2024-05-08T00-00-02.dbn.zst"),
@@ -466,6 +477,7 @@ fn dbn_esm4_snapshot_then_live_records_with_the_definition_file() {
 
 #[test]
 fn dbn_esu4_mbp1_trades_equal_the_trades_file() {
+    let Some(_) = real_data_dir() else { return };
     const T: i64 = 4;
     let inputs = [
         real("nautilus_databento/futures_mbp-1_2024-07-01T23-58_2024-07-02T00-02.dbn.zst"),
@@ -533,6 +545,7 @@ const DERIVED_TRADES: &str = "tardis/derived_binance-futures_trades_2024-08-08_B
 
 #[test]
 fn tardis_derived_binance_l2_rebuilds_the_readme_book_with_negative_feed_latency() {
+    let Some(_) = real_data_dir() else { return };
     let (inst, mut srcs) = sources(
         Format::Tardis,
         &[real(DERIVED_L2)],
@@ -579,6 +592,7 @@ fn tardis_derived_binance_l2_rebuilds_the_readme_book_with_negative_feed_latency
 
 #[test]
 fn tardis_derived_binance_converts_across_midnight_and_each_day_replays_alone() {
+    let Some(_) = real_data_dir() else { return };
     let dir = tempfile::tempdir().unwrap();
     let opts = options("BTCUSDT", Some(0.1), Some(0.001));
     let summary = import::convert(
@@ -625,6 +639,7 @@ fn tardis_derived_binance_converts_across_midnight_and_each_day_replays_alone() 
 
 #[test]
 fn tardis_heads_of_real_files_match_the_readme() {
+    let Some(_) = real_data_dir() else { return };
     let first_batches = |file: &str, tick: f64, lot: f64| {
         let (inst, mut srcs) = sources(
             Format::Tardis,
@@ -722,6 +737,7 @@ fn tardis_heads_of_real_files_match_the_readme() {
 
 #[test]
 fn csv_map_reads_binance_historical_order_book_files() {
+    let Some(_) = real_data_dir() else { return };
     let map = "exch_ts=timestamp,kind=const:snapshot,side=side,price=price,qty=qty";
     let mut opts = options("BTCUSDT", Some(0.1), Some(0.001));
     opts.csv_map = Some(map.parse().unwrap());
@@ -769,17 +785,7 @@ fn csv_map_reads_binance_historical_order_book_files() {
 /// A real sample under `TICKLAB_REAL_DATA` (default `../shared/data/real`);
 /// `None`, with a message naming the variable, when the folder is absent.
 fn real_sample(path: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("TICKLAB_REAL_DATA").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/real"),
-        PathBuf::from,
-    );
-    if !root.is_dir() {
-        eprintln!(
-            "skipped: no real data samples in {} (set TICKLAB_REAL_DATA to their folder)",
-            root.display()
-        );
-        return None;
-    }
+    let root = real_data_dir()?;
     let file = root.join(path);
     assert!(file.is_file(), "missing real sample {}", file.display());
     Some(file)

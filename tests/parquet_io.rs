@@ -258,7 +258,12 @@ fn varied_events(count: usize) -> Vec<MarketEvent> {
                 exch_ts += (next() % 5_000) as i64;
             }
             let kind = EventKind::ALL[i % EventKind::ALL.len()];
-            let side = [Side::Buy, Side::Sell, Side::None][(next() % 3) as usize];
+            // Each kind with the sides it takes (book events: no `none`).
+            let sides: &[Side] = match kind {
+                EventKind::Trade | EventKind::Clear => &[Side::Buy, Side::Sell, Side::None],
+                _ => &[Side::Buy, Side::Sell],
+            };
+            let side = sides[(next() % sides.len() as u64) as usize];
             if kind == EventKind::Funding {
                 // A funding row holds its rate in the price column.
                 let rate = (next() % 2_001) as f64 * 1e-6 - 0.001;
@@ -1215,4 +1220,134 @@ fn missing_file_is_an_io_error() {
     let err = read_err(&path, ReadOptions::default());
     assert!(matches!(err, DataError::Io { .. }), "{err}");
     assert_names(&err, &path, None, None);
+}
+
+// ---------------------------------------------------------------------------
+// Side names by kind
+
+fn with_kinds_and_sides(kinds: &[&'static str], sides: &[&'static str]) -> Vec<Column> {
+    let columns = replaced(
+        good_columns(),
+        col("REQUIRED BYTE_ARRAY kind (UTF8)", Values::Str(some(kinds))),
+    );
+    replaced(
+        columns,
+        col("REQUIRED BYTE_ARRAY side (UTF8)", Values::Str(some(sides))),
+    )
+}
+
+#[test]
+fn each_kind_takes_only_its_own_side_names() {
+    let dir = Dir::new();
+    let kinds = ["depth", "depth", "trade", "snapshot", "snapshot", "depth"];
+    let cases: [(&str, [&str; 6], u64, &str); 5] = [
+        (
+            "buy on a depth row",
+            ["buy", "ask", "buy", "bid", "ask", "bid"],
+            0,
+            "row 0 (0-based), column `side`: \"buy\" is not a side of a depth event (a depth takes `bid` or `ask`)",
+        ),
+        (
+            "none on a depth row",
+            ["bid", "none", "buy", "bid", "ask", "bid"],
+            1,
+            "row 1 (0-based), column `side`: \"none\" is not a side of a depth event (a depth takes `bid` or `ask`)",
+        ),
+        (
+            "bid on a trade row",
+            ["bid", "ask", "bid", "bid", "ask", "bid"],
+            2,
+            "row 2 (0-based), column `side`: \"bid\" is not a side of a trade event (a trade takes `buy`, `sell` or `none` (the aggressor))",
+        ),
+        (
+            "sell on a snapshot row",
+            ["bid", "ask", "buy", "bid", "sell", "bid"],
+            4,
+            "row 4 (0-based), column `side`: \"sell\" is not a side of a snapshot event (a snapshot takes `bid` or `ask`)",
+        ),
+        (
+            "upper case",
+            ["bid", "ask", "buy", "BID", "ask", "bid"],
+            3,
+            "row 3 (0-based), column `side`: unknown side \"BID\"",
+        ),
+    ];
+    for (name, sides, row, message) in cases {
+        let path = dir.raw(
+            &format!("{}.parquet", name.replace(' ', "_")),
+            &with_kinds_and_sides(&kinds, &sides),
+        );
+        let err = read_err(&path, ReadOptions::default());
+        assert_names(&err, &path, Some(row), Some("side"));
+        assert_eq!(
+            err.to_string(),
+            format!("{}: {message}", path.display()),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn clear_takes_none_or_a_book_side_and_fill_the_order_side() {
+    let dir = Dir::new();
+    let path = dir.raw(
+        "clear_fill.parquet",
+        &with_kinds_and_sides(
+            &["clear", "clear", "trade", "snapshot", "fill", "fill"],
+            &["none", "ask", "none", "bid", "sell", "buy"],
+        ),
+    );
+    let (events, _) = read_events(&path, &instrument(), ReadOptions::default()).unwrap();
+    let seen: Vec<_> = events.iter().map(|e| (e.kind, e.side)).collect();
+    assert_eq!(
+        seen,
+        vec![
+            (EventKind::Clear, Side::None),
+            (EventKind::Clear, Side::Sell),
+            (EventKind::Trade, Side::None),
+            (EventKind::Snapshot, Side::Buy),
+            (EventKind::Fill, Side::Sell),
+            (EventKind::Fill, Side::Buy),
+        ]
+    );
+    for (kinds, sides, row, message) in [
+        (
+            ["clear", "depth", "trade", "snapshot", "snapshot", "depth"],
+            ["sell", "ask", "buy", "bid", "ask", "bid"],
+            0,
+            "\"sell\" is not a side of a clear event (a clear takes `bid`, `ask` or `none` (both sides))",
+        ),
+        (
+            ["depth", "depth", "trade", "snapshot", "snapshot", "fill"],
+            ["bid", "ask", "buy", "bid", "ask", "bid"],
+            5,
+            "\"bid\" is not a side of a fill event (a fill takes `buy` or `sell` (the side of the order filled))",
+        ),
+    ] {
+        let path = dir.raw(
+            &format!("bad_{row}.parquet"),
+            &with_kinds_and_sides(&kinds, &sides),
+        );
+        let err = read_err(&path, ReadOptions::default());
+        assert_names(&err, &path, Some(row), Some("side"));
+        assert!(err.to_string().ends_with(message), "{err}");
+    }
+}
+
+#[test]
+fn the_writer_refuses_a_side_the_kind_does_not_take() {
+    let dir = Dir::new();
+    let path = dir.path("2024-03-01.parquet");
+    let events = [
+        MarketEvent::depth(1, Side::Buy, 1_000, 5),
+        MarketEvent::depth(2, Side::None, 1_000, 5),
+    ];
+    let err = write_events(&path, &instrument(), events, &WriteOptions::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: row 1 (0-based), column `side`: \"none\" is not a side of a depth event (a depth takes `bid` or `ask`)",
+            path.display()
+        )
+    );
 }

@@ -1135,3 +1135,47 @@ class Outside(Strategy):
         vec!["['ctx can act only inside a callback of its strategy, on the thread running it']"]
     );
 }
+
+#[test]
+fn a_file_not_in_utf8_is_refused_at_its_first_bad_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latin1.py");
+    // "café" in Latin-1: 0xE9 at byte 20, line 2, column 6.
+    std::fs::write(&path, b"import ticklab\n# caf\xe9\n").unwrap();
+    let err = StrategyChoice::parse(path.to_str().unwrap(), &toml::Table::new()).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains(
+            "not UTF-8 text: byte 0xE9 at byte offset 20 (line 2, column 6); save the file as UTF-8"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("latin1.py"), "{text}");
+}
+
+#[test]
+fn a_lone_surrogate_is_printed_escaped_not_raised() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = strategy_file(
+        &dir,
+        "surrogate.py",
+        r#"
+import ticklab
+
+print("at load \udc80")
+
+class Surrogate(ticklab.Strategy):
+    def on_start(self, ctx):
+        print("bad \udc80 text", "\ud800")
+"#,
+    );
+    let events = day_events();
+    let record = run(&events, &config(0, 0), instrument(), python(&path)).unwrap();
+    assert_eq!(
+        log_texts(&record),
+        vec![
+            "at load \\udc80".to_owned(),
+            "bad \\udc80 text \\ud800".to_owned()
+        ]
+    );
+}

@@ -1098,3 +1098,19 @@ fn event_kinds_other_than_trades_do_not_count_as_trades() {
     let (_, signals) = run_rules(text, &tape.events);
     assert_eq!(fire_times_s(&signals), [3.0]);
 }
+
+#[test]
+fn a_rule_file_not_in_utf8_is_refused_at_its_first_bad_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("latin1.rules.toml");
+    // 0xE9 ("é" in Latin-1) at byte 18, line 1, column 19.
+    std::fs::write(&path, b"description = \"caf\xe9\"\n").unwrap();
+    let err = RuleSet::from_path(&path).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}: cannot read: not UTF-8 text: byte 0xE9 at byte offset 18 (line 1, column 19); save the file as UTF-8",
+            path.display()
+        )
+    );
+}

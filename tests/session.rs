@@ -467,3 +467,201 @@ fn a_batch_run_of_the_session_matches_the_window_session() {
         "the record is closed when the data ends"
     );
 }
+
+/// A folder with one day of TEST (tick 1, lot 1) whose book ends two
+/// batches crossed (rows 2 and 5) and one locked (row 4).
+fn crossed_folder() -> TempDir {
+    use ticklab::market::{Instrument, MarketEvent, Side};
+    let root = TempDir::new().expect("test setup");
+    let instrument = Instrument::new("TEST", 1.0, 1.0);
+    let dir = root.path().join("TEST");
+    std::fs::create_dir(&dir).expect("test setup");
+    std::fs::write(
+        dir.join("instrument.toml"),
+        instrument.to_toml_string("test"),
+    )
+    .expect("test setup");
+    let start_ns = "2024-03-01"
+        .parse::<ticklab::market::catalog::Day>()
+        .expect("a date")
+        .start_ns();
+    let depth = |s: i64, side: Side, price: i64, qty: i64| {
+        MarketEvent::depth(start_ns + s * 1_000_000_000, side, price, qty)
+    };
+    let events = [
+        depth(1, Side::Buy, 100, 1),
+        depth(1, Side::Sell, 101, 1),
+        depth(2, Side::Sell, 99, 1), // crossed: 100 > 99
+        depth(3, Side::Sell, 99, 0),
+        depth(4, Side::Sell, 100, 1), // locked: 100 = 100
+        depth(5, Side::Buy, 102, 1),  // crossed: 102 > 100
+        depth(6, Side::Buy, 102, 0),
+        depth(7, Side::Buy, 99, 1),
+    ];
+    write_events(
+        dir.join("2024-03-01.parquet"),
+        &instrument,
+        events,
+        &WriteOptions::default(),
+    )
+    .expect("test setup");
+    root
+}
+
+/// Runs noop over the crossed folder as `ticklab run` does; returns the
+/// errors and console notes reported, what was counted and the events run.
+fn batch_run_crossed(
+    folder: &Path,
+    config: RunConfig,
+) -> (Vec<String>, ticklab::book::CrossedReport, u64) {
+    use std::collections::VecDeque;
+    use ticklab::session::replay::{Goal, Progress};
+    use ticklab::session::Replay;
+
+    let mut replay = Replay::new(SessionOptions {
+        for_window: false,
+        ..SessionOptions::default()
+    });
+    let day = open_day(folder, None, None).expect("test setup");
+    let choice = StrategyChoice::parse("noop", &toml::Table::new()).expect("test setup");
+    assert!(replay.start_batch(
+        day,
+        choice,
+        config,
+        Default::default(),
+        Box::new(Collected::default()),
+    ));
+    while replay.advance(Goal::End, Duration::from_millis(20)) == Progress::Budget {}
+    let mut updates = VecDeque::new();
+    replay.drain_into(&mut updates);
+    // Errors, then the console's notes.
+    let errors = updates
+        .into_iter()
+        .filter_map(|update| match update {
+            Update::Batch(batch) => Some(batch),
+            _ => None,
+        })
+        .flat_map(|batch| {
+            let notes = batch.notes.into_iter().map(|note| format!("note: {note}"));
+            batch
+                .errors
+                .into_iter()
+                .map(|error| error.message)
+                .chain(notes)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let seen = replay
+        .runner()
+        .map_or(0, |runner| runner.engine().exchange_events());
+    (errors, replay.crossed_book(), seen)
+}
+
+#[test]
+fn a_crossed_book_at_a_batch_end_stops_the_run_unless_the_config_warns() {
+    let folder = crossed_folder();
+    let file = folder.path().join("TEST").join("2024-03-01.parquet");
+
+    let (errors, crossed, _) = batch_run_crossed(folder.path(), RunConfig::default());
+    assert_eq!(
+        errors,
+        vec![format!(
+            "market data: {}: row 2 (0-based), the last of its batch: the book is crossed, best bid 100 > best ask 99 (crossed_book = \"warn\" in the run configuration counts it and goes on)",
+            file.display()
+        )]
+    );
+    assert_eq!(crossed.batches, 0);
+
+    let warn = RunConfig::from_toml_str("crossed_book = \"warn\"\n", Path::new("run.toml"))
+        .expect("a valid configuration");
+    let (errors, crossed, seen) = batch_run_crossed(folder.path(), warn);
+    assert_eq!(
+        errors,
+        vec![format!(
+            "note: warning: {}: row 2 (0-based), the last of its batch: the book is crossed, best bid 100 > best ask 99; crossed_book = \"warn\": the run goes on and counts them",
+            file.display()
+        )]
+    );
+    assert_eq!(seen, 8, "the run goes to the end");
+    assert_eq!(
+        crossed,
+        ticklab::book::CrossedReport {
+            batches: 2,
+            first: Some(format!(
+                "{}: row 2 (0-based), the last of its batch: the book is crossed, best bid 100 > best ask 99",
+                file.display()
+            )),
+        }
+    );
+}
+
+#[test]
+fn inspect_scan_and_run_stop_at_a_crossed_book_and_count_it_when_told() {
+    let folder = crossed_folder();
+    let file = folder.path().join("TEST").join("2024-03-01.parquet");
+    let crossed = format!(
+        "{}: row 2 (0-based), the last of its batch: the book is crossed, best bid 100 > best ask 99",
+        file.display()
+    );
+    let ticklab = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ticklab"))
+            .args(args)
+            .output()
+            .expect("ticklab runs")
+    };
+    let data = folder.path().to_str().expect("a UTF-8 path");
+
+    let scan = ticklab(&["inspect", data, "--scan"]);
+    let stderr = String::from_utf8_lossy(&scan.stderr);
+    assert!(!scan.status.success());
+    assert!(stderr.contains(&crossed), "{stderr}");
+    let scan = ticklab(&["inspect", data, "--scan", "--warn-crossed-book"]);
+    let stdout = String::from_utf8_lossy(&scan.stdout);
+    assert!(
+        scan.status.success(),
+        "{}",
+        String::from_utf8_lossy(&scan.stderr)
+    );
+    assert!(
+        stdout.contains(&format!(
+            "warning: 2 batches end with the book crossed; the first: {crossed}"
+        )),
+        "{stdout}"
+    );
+
+    let out = folder.path().join("out");
+    let out = out.to_str().expect("a UTF-8 path");
+    let run = ticklab(&["run", "--data", data, "--strategy", "noop", "--out", out]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success());
+    assert!(stderr.contains(&crossed), "{stderr}");
+
+    let config = folder.path().join("warn.toml");
+    std::fs::write(&config, "crossed_book = \"warn\"\n").expect("test setup");
+    let config = config.to_str().expect("a UTF-8 path");
+    let run = ticklab(&[
+        "run",
+        "--data",
+        data,
+        "--strategy",
+        "noop",
+        "--config",
+        config,
+        "--out",
+        out,
+    ]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "warning: {crossed}; 2 batches ended with the book crossed (crossed_book = \"warn\")"
+        )),
+        "{stderr}"
+    );
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(folder.path().join("out").join("summary.json"))
+            .expect("summary.json"),
+    )
+    .expect("JSON");
+    assert_eq!(summary["stats"]["crossed_batches"], 2, "{summary}");
+}

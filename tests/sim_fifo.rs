@@ -3,7 +3,9 @@
 //! depth; Databento mbo: trade, then modify or cancel of the resting
 //! orders), and on a real CME day checked against the L3 book.
 
-use std::path::Path;
+mod common;
+
+use common::real_data::real_data_dir;
 
 use ticklab::book::L3Book;
 use ticklab::market::import::{self, collect_events, Format, ImportOptions};
@@ -458,20 +460,6 @@ fn follow_one_lot(events: &[MarketEvent], inst: Instrument, quotes: Quotes) -> F
     seen
 }
 
-/// The real samples' folder, or `None` (with a note) when it is missing.
-fn real_data() -> Option<std::path::PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/real");
-    if root.is_dir() {
-        Some(root)
-    } else {
-        println!(
-            "note: {} is missing; the real-data FIFO test is skipped",
-            root.display()
-        );
-        None
-    }
-}
-
 /// Reads every event of the files of one input.
 fn read_real(
     format: Format,
@@ -486,7 +474,7 @@ fn read_real(
 
 #[test]
 fn fifo_on_a_real_cme_day_equals_the_l3_volume_ahead() {
-    let Some(root) = real_data() else {
+    let Some(root) = real_data_dir() else {
         return;
     };
     // ES, 2023-12-25: a full snapshot, then a day of order-by-order records
@@ -506,7 +494,7 @@ fn fifo_on_a_real_cme_day_equals_the_l3_volume_ahead() {
 
 #[test]
 fn fifo_on_real_lobster_messages_equals_the_l3_volume_ahead() {
-    let Some(root) = real_data() else {
+    let Some(root) = real_data_dir() else {
         return;
     };
     // AAPL, 2012-06-21, 09:30:00 to 09:30:49: trade, fill, then depth.

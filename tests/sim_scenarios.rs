@@ -6,8 +6,8 @@
 
 use ticklab::market::{Instrument, MarketEvent, Side};
 use ticklab::sim::{
-    Engine, LatencyConfig, Liquidity, OrderId, OrderRequest, OrderState, OrderUpdate, Reason,
-    RiskLimits, RunConfig, TimeInForce, UpdateKind, Wake,
+    Engine, LatencyConfig, Liquidity, OrderId, OrderRequest, OrderState, OrderUpdate, QueueConfig,
+    Reason, RiskLimits, RunConfig, TimeInForce, UpdateKind, Wake,
 };
 use ticklab::strategy::Ctx;
 
@@ -544,4 +544,178 @@ fn a_batch_of_orders_gets_consecutive_ids_and_bad_requests_are_errors() {
     assert!(ctx.buy(90, 0).is_err());
     assert!(ctx.cancel(OrderId(9_999)).is_err());
     assert_eq!(ctx.open_orders().len(), 100);
+}
+
+// ---------------------------------------------------------------------------
+// Partial fills on thin levels, worked by hand.
+
+/// Price, lots and liquidity of each fill of `id`, in order.
+fn pieces_of(sim: &Sim<'_>, id: OrderId) -> Vec<(i64, i64, Liquidity)> {
+    sim.updates_of(id)
+        .iter()
+        .filter_map(|u| u.fill.map(|f| (f.price_ticks, f.qty_lots, f.liquidity)))
+        .collect()
+}
+
+#[test]
+fn a_limit_buy_takes_two_thin_levels_then_rests_and_fills_as_maker() {
+    let events = [
+        bid(0, 99, 4),
+        ask(0, 100, 2),
+        ask(0, 101, 1),
+        ask(0, 103, 5),
+        // The feed catches up with what we took: 100 and 101 are gone.
+        ask(20, 100, 0),
+        ask(21, 101, 0),
+        // A seller hits 101, where we are first in the queue.
+        trade(30, Side::Sell, 101, 3),
+        bid(40, 98, 1),
+    ];
+    let mut sim = Sim::new(&events, &config(0, 0), instrument());
+    let id = sim.at(10).buy(101, 5).unwrap();
+    let _ = sim.at(25);
+    // 2 at 100 and the 1 at 101 taken; 2 lots rest at 101 with nothing
+    // ahead (no market bid at 101).
+    assert_eq!(
+        pieces_of(&sim, id),
+        vec![(100, 2, Liquidity::Taker), (101, 1, Liquidity::Taker)]
+    );
+    let view = sim.engine.order(id).unwrap();
+    assert_eq!(view.queue().map(|q| q.ahead_lots), Some(0));
+    sim.run_to_end();
+
+    // The trade of 3 reaches our 2 resting lots first.
+    assert_eq!(
+        pieces_of(&sim, id),
+        vec![
+            (100, 2, Liquidity::Taker),
+            (101, 1, Liquidity::Taker),
+            (101, 2, Liquidity::Maker),
+        ]
+    );
+    let states: Vec<_> = sim
+        .updates_of(id)
+        .iter()
+        .filter(|u| u.fill.is_some())
+        .map(|u| (u.exch_ts_ns, u.filled_lots, u.state))
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            (10, 2, OrderState::PartiallyFilled),
+            (10, 3, OrderState::PartiallyFilled),
+            (30, 5, OrderState::Filled),
+        ]
+    );
+    // (2 × 100 + 1 × 101 + 2 × 101) / 5
+    let last = *sim.updates_of(id).last().unwrap();
+    assert!((last.avg_fill_price_ticks - 503.0 / 5.0).abs() < 1e-12);
+    assert_eq!(sim.engine.account().position_lots(), 5);
+}
+
+#[test]
+fn liquidity_taken_by_one_market_order_is_missing_for_the_next() {
+    let events = [
+        bid(0, 99, 5),
+        ask(0, 100, 3),
+        ask(0, 101, 2),
+        ask(0, 102, 4),
+        // 100 refreshed by the feed: 1 lot there now, whatever we took.
+        ask(50, 100, 1),
+        bid(90, 98, 1),
+    ];
+    let mut sim = Sim::new(&events, &config(0, 0), instrument());
+    let first = sim.at(10).buy_market(4).unwrap();
+    let second = sim.at(20).buy_market(3).unwrap();
+    let third = sim.at(60).buy_market(3).unwrap();
+    sim.run_to_end();
+
+    // 100: 3 of 3; 101: 1 of 2.
+    assert_eq!(sim.fills_of(first), vec![(100, 3), (101, 1)]);
+    // 100 is taken; 101 has 2 − 1 = 1 left; then 2 of the 4 at 102.
+    assert_eq!(sim.fills_of(second), vec![(101, 1), (102, 2)]);
+    // 100 is the feed's 1 lot again; 101 is still all taken (2 of 2); 102
+    // has 4 − 2 = 2 left. Without what the first two took: (100, 1),
+    // (101, 2).
+    assert_eq!(sim.fills_of(third), vec![(100, 1), (102, 2)]);
+    assert_eq!(sim.engine.account().position_lots(), 10);
+}
+
+#[test]
+fn two_resting_sells_share_thin_trades_in_time_priority() {
+    let events = [
+        bid(0, 99, 5),
+        ask(0, 101, 1),
+        ask(0, 102, 5),
+        // 4 lots lift 101: the market's 1 lot ahead, then 3 of ours.
+        trade(20, Side::Buy, 101, 4),
+        ask(21, 101, 0),
+        trade(30, Side::Buy, 101, 2),
+        // A buyer pays 102: the rest of our 101 offer fills outright.
+        trade(40, Side::Buy, 102, 1),
+        bid(50, 98, 1),
+    ];
+    let mut sim = Sim::new(&events, &config(0, 0), instrument());
+    let first = sim.at(1).sell(101, 3).unwrap();
+    let second = sim.at(2).sell(101, 3).unwrap();
+    sim.run_to_end();
+
+    // First: 1 ahead, 4 traded: 3 reach it, all it wants.
+    assert_eq!(sim.fills_of(first), vec![(101, 3)]);
+    // Second: the same 3 lots reached it too, but the first order had them;
+    // then 2 of the next trade, then 1 on the trade through 102.
+    let seen: Vec<_> = sim
+        .updates_of(second)
+        .iter()
+        .filter_map(|u| {
+            u.fill
+                .map(|f| (u.exch_ts_ns, f.price_ticks, f.qty_lots, u.state))
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (30, 101, 2, OrderState::PartiallyFilled),
+            (40, 101, 1, OrderState::Filled),
+        ]
+    );
+    assert_eq!(sim.engine.account().position_lots(), -6);
+}
+
+#[test]
+fn prob_power3_and_prob_power_move_a_resting_order_differently() {
+    let events = [
+        bid(0, 100, 10),
+        ask(0, 101, 10),
+        bid(10, 100, 40),
+        // 20 lots canceled: 10 ahead of us, 30 behind.
+        bid(20, 100, 20),
+        trade(30, Side::Sell, 100, 10),
+        bid(31, 100, 9),
+        trade(40, Side::Sell, 100, 4),
+        bid(50, 99, 1),
+    ];
+    let run = |queue: QueueConfig| {
+        let config = RunConfig {
+            queue,
+            ..config(0, 0)
+        };
+        let mut sim = Sim::new(&events, &config, instrument());
+        let id = sim.at(1).buy(100, 5).unwrap();
+        sim.run_to_end();
+        sim.fills_of(id)
+    };
+    // prob_power3, n = 2: (10/40)^2 = 1/16 of the 20 from ahead: 8.75
+    // ahead; the trade of 10 reaches 1.25: 1 lot. Then nothing is ahead:
+    // the trade of 4 fills the other 4.
+    assert_eq!(
+        run(QueueConfig::ProbPower3 { n: 2.0 }),
+        vec![(100, 1), (100, 4)]
+    );
+    // prob_power, n = 2: 100/(100 + 900) = 1/10 of the 20: 8 ahead; the
+    // trade of 10 reaches 2; the trade of 4 fills the last 3.
+    assert_eq!(
+        run(QueueConfig::ProbPower { n: 2.0 }),
+        vec![(100, 2), (100, 3)]
+    );
 }

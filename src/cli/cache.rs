@@ -4,11 +4,14 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
+use ticklab::book::cross::crossed_book_check;
+use ticklab::book::{CrossedBookPolicy, CrossedTally};
 use ticklab::market::cache::{
-    cache_paths, clear_cache, plan_replay, CacheOptions, EventCache, ReplayPlan, SourceStamp,
+    cache_paths, clear_cache, plan_replay, CacheOptions, CacheTap, EventCache, ReplayPlan,
+    SourceStamp,
 };
 use ticklab::market::catalog::{Catalog, Day, DayFile};
-use ticklab::market::parquet::{LoadTap, Loader, ReadOptions};
+use ticklab::market::parquet::{DataError, EventReader, LoadTap, Loader, ReadOptions};
 use ticklab::market::Instrument;
 use ticklab::strategy::python::format_data_time;
 
@@ -127,12 +130,7 @@ pub(crate) fn prepare_for_run(
     }
     if let ReplayPlan::Parquet { tap: Some(tap) } = plan {
         let outcome = tap.notes();
-        let Ok(loader) = Loader::spawn_tapped(
-            path,
-            instrument,
-            read,
-            Some(Box::new(tap) as Box<dyn LoadTap>),
-        ) else {
+        let Ok(loader) = checked_loader(instrument, path, read, tap) else {
             return;
         };
         while let Some(batch) = loader.recv() {
@@ -147,6 +145,24 @@ pub(crate) fn prepare_for_run(
             }
         }
     }
+}
+
+/// A loader of the day file at `path` that writes its cache through `tap`
+/// and stops at a crossed book, so that no cache holds a crossed batch (a
+/// cached replay runs no check).
+fn checked_loader(
+    instrument: &Instrument,
+    path: &std::path::Path,
+    read: ReadOptions,
+    tap: CacheTap,
+) -> Result<Loader, DataError> {
+    let check = crossed_book_check(
+        instrument,
+        CrossedBookPolicy::Error,
+        CrossedTally::default(),
+    );
+    let reader = EventReader::open(path, instrument, read)?.with_check(check);
+    Loader::from_reader_tapped(reader, Some(Box::new(tap) as Box<dyn LoadTap>))
 }
 
 /// Writes the cache of one day unless a valid one exists.
@@ -181,12 +197,7 @@ fn build(
         }
         ReplayPlan::Parquet { tap: Some(tap) } => {
             let outcome = tap.notes();
-            let loader = Loader::spawn_tapped(
-                &file.path,
-                instrument,
-                read,
-                Some(Box::new(tap) as Box<dyn LoadTap>),
-            )?;
+            let loader = checked_loader(instrument, &file.path, read, tap)?;
             while let Some(batch) = loader.recv() {
                 loader.recycle(batch?);
             }

@@ -6,7 +6,8 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use ticklab::book::L2Book;
+use ticklab::book::cross::crossed_book_check;
+use ticklab::book::{CrossedBookPolicy, CrossedReport, CrossedTally, L2Book};
 use ticklab::market::catalog::{Catalog, Day, DayFile, InstrumentData};
 use ticklab::market::parquet::{EventReader, Loader, ReadOptions, ReadSummary};
 use ticklab::market::{EventKind, Instrument, Side};
@@ -38,6 +39,10 @@ pub struct InspectArgs {
     /// of stopping at the first.
     #[arg(long)]
     pub warn_local_ts: bool,
+    /// With `--scan`: count the batches that end with the book crossed
+    /// instead of stopping at the first (as `crossed_book = "warn"`).
+    #[arg(long)]
+    pub warn_crossed_book: bool,
 }
 
 /// Prints what a data folder or file holds.
@@ -61,8 +66,13 @@ pub fn run(args: InspectArgs) -> anyhow::Result<()> {
         if selected.is_empty() {
             bail!("no day matches --symbol/--day");
         }
+        let crossed_book = if args.warn_crossed_book {
+            CrossedBookPolicy::Warn
+        } else {
+            CrossedBookPolicy::Error
+        };
         for (data, file) in selected {
-            scan(&data.instrument, file, options)?;
+            scan(&data.instrument, file, options, crossed_book)?;
         }
     }
     Ok(())
@@ -109,6 +119,9 @@ fn print_catalog(catalog: &Catalog) {
                     "  (flags inferred)"
                 }
             );
+            if let Some(warning) = file.outside_day_warning() {
+                println!("    {warning}");
+            }
         }
     }
     if !catalog.skipped.is_empty() {
@@ -297,9 +310,17 @@ fn print_ladder(instrument: &Instrument, book: &L2Book, levels: usize) {
     }
 }
 
-fn scan(instrument: &Instrument, file: &DayFile, options: ReadOptions) -> anyhow::Result<()> {
+fn scan(
+    instrument: &Instrument,
+    file: &DayFile,
+    options: ReadOptions,
+    crossed_book: CrossedBookPolicy,
+) -> anyhow::Result<()> {
     let started = Instant::now();
-    let loader = Loader::spawn(&file.path, instrument, options)?;
+    let crossed = CrossedTally::default();
+    let check = crossed_book_check(instrument, crossed_book, crossed.clone());
+    let reader = EventReader::open(&file.path, instrument, options)?.with_check(check);
+    let loader = Loader::from_reader(reader)?;
     let mut by_kind = [0_u64; EventKind::ALL.len()];
     while let Some(batch) = loader.recv() {
         let batch = batch?;
@@ -326,11 +347,17 @@ fn scan(instrument: &Instrument, file: &DayFile, options: ReadOptions) -> anyhow
         .map(|(kind, count)| format!("{kind} {}", thousands(count)))
         .collect();
     println!("  {}", counts.join("  "));
-    print_warnings(&summary);
+    print_warnings(&summary, &crossed.report());
     Ok(())
 }
 
-fn print_warnings(summary: &ReadSummary) {
+fn print_warnings(summary: &ReadSummary, crossed: &CrossedReport) {
+    if let Some(first) = &crossed.first {
+        println!(
+            "  warning: {} batches end with the book crossed; the first: {first}",
+            thousands(crossed.batches)
+        );
+    }
     if summary.flags_inferred {
         println!("  no flags column: batch ends inferred from exch_ts changes");
     }

@@ -197,6 +197,9 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
     }
     let choice = StrategyChoice::parse(&args.strategy, &params)?.with_class(args.class.clone())?;
     let day = open_day(&args.data, args.symbol.as_deref(), args.day)?;
+    for warning in &day.warnings {
+        eprintln!("{warning}");
+    }
     let mut read = ReadOptions::default();
     if args.allow_local_before_exch {
         read = read.warn_on_local_ts();
@@ -334,6 +337,13 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
         }
     };
 
+    let crossed = replay.crossed_book();
+    if let Some(first) = &crossed.first {
+        eprintln!(
+            "warning: {first}; {} batches ended with the book crossed (crossed_book = \"warn\")",
+            crossed.batches
+        );
+    }
     let signals = replay.take_signal_feed();
     let data_events = replay.runner().map_or(0, |runner| {
         let engine = runner.engine();
@@ -348,7 +358,8 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
     let writer = Rc::try_unwrap(writer)
         .map_err(|_| anyhow::anyhow!("the run still holds its output writer"))?
         .into_inner();
-    let stats = writer.stats(data_events);
+    let mut stats = writer.stats(data_events);
+    stats.crossed_batches = crossed.batches;
     // The rows up to a failure are written too: the files are closed
     // whole either way.
     let tables_written = match writer.finish() {

@@ -11,7 +11,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use super::parquet::{file_info, DataError, FileInfo};
+use super::parquet::{file_info, DataError, EventReader, FileInfo, ReadOptions};
 use super::{Instrument, InstrumentError};
 
 /// The layout a data folder must have, for error messages.
@@ -151,9 +151,59 @@ pub struct DayFile {
     pub path: PathBuf,
     /// Rows, row groups and time span, from the footer.
     pub info: FileInfo,
+    /// The first row whose exchange time is not on the day (before its
+    /// midnight UTC or from the next one on), when the footer's time span
+    /// says there is one. Such rows are replayed as they are.
+    pub outside_day: Option<OutsideDay>,
+}
+
+/// A row of a day file whose exchange time falls outside the file's day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutsideDay {
+    /// 0-based row in the file; `None` when the file could not be read far
+    /// enough to find it.
+    pub row: Option<u64>,
+    /// Its exchange time (without the row: the footer's first or last
+    /// time), ns since the epoch.
+    pub exch_ts_ns: i64,
 }
 
 impl DayFile {
+    /// Reads what the footer says of the day file `path` of `instrument`,
+    /// and finds its first row outside `day` if the time span has one.
+    fn open(path: PathBuf, day: Day, instrument: &Instrument) -> Result<DayFile, DataError> {
+        let info = file_info(&path)?;
+        let outside_day = info
+            .exch_ts_span_ns
+            .and_then(|span| first_outside_day(&path, instrument, day, span));
+        Ok(DayFile {
+            day,
+            path,
+            info,
+            outside_day,
+        })
+    }
+
+    /// The warning a day file with rows outside its day deserves, naming
+    /// the file and its first such row.
+    pub fn outside_day_warning(&self) -> Option<String> {
+        let outside = self.outside_day?;
+        let at = match outside.row {
+            Some(row) => format!("row {row} (0-based), exch_ts {} ns", outside.exch_ts_ns),
+            None => format!("exch_ts up to {} ns", outside.exch_ts_ns),
+        };
+        let side = if outside.exch_ts_ns < self.day.start_ns() {
+            "before the start of"
+        } else {
+            "past the end of"
+        };
+        Some(format!(
+            "warning: {}: {at} is {side} {} (UTC), the day the file is named for; such rows are replayed as they are",
+            self.path.display(),
+            self.day
+        ))
+    }
+
     /// Number of events.
     pub fn rows(&self) -> u64 {
         self.info.rows
@@ -286,23 +336,19 @@ impl Catalog {
     fn open_file(path: &Path) -> Result<Catalog, CatalogError> {
         let dir = path.parent().unwrap_or_else(|| Path::new("."));
         let instrument = Instrument::from_file(&dir.join(INSTRUMENT_FILE))?;
-        let info = file_info(path)?;
-        let day = day_of_file(path)
-            .or_else(|| {
-                info.exch_ts_span_ns
-                    .map(|(first, _)| Day::from_ts_ns(first))
-            })
-            .unwrap_or_else(|| Day::from_ts_ns(0));
+        let day = match day_of_file(path) {
+            Some(day) => day,
+            None => file_info(path)?
+                .exch_ts_span_ns
+                .map_or_else(|| Day::from_ts_ns(0), |(first, _)| Day::from_ts_ns(first)),
+        };
+        let day_file = DayFile::open(path.to_owned(), day, &instrument)?;
         Ok(Catalog {
             root: path.to_owned(),
             instruments: vec![InstrumentData {
                 instrument,
                 dir: dir.to_owned(),
-                days: vec![DayFile {
-                    day,
-                    path: path.to_owned(),
-                    info,
-                }],
+                days: vec![day_file],
             }],
             skipped: Vec::new(),
         })
@@ -345,12 +391,8 @@ impl Catalog {
                 self.skip(&entry, "not named <YYYY-MM-DD>.parquet".to_owned());
                 continue;
             };
-            match file_info(&entry) {
-                Ok(info) => days.push(DayFile {
-                    day,
-                    path: entry,
-                    info,
-                }),
+            match DayFile::open(entry.clone(), day, &instrument) {
+                Ok(file) => days.push(file),
                 Err(err) => self.skip(&entry, err.to_string()),
             }
         }
@@ -389,6 +431,48 @@ impl Catalog {
         }
         text.join("; ")
     }
+}
+
+/// The first row of `path` whose exchange time is outside `day`, when the
+/// footer's `span` (first, last exchange time) reaches outside it.
+fn first_outside_day(
+    path: &Path,
+    instrument: &Instrument,
+    day: Day,
+    (first_ns, last_ns): (i64, i64),
+) -> Option<OutsideDay> {
+    let (start_ns, end_ns) = (day.start_ns(), day.start_ns() + NS_PER_DAY);
+    if first_ns >= start_ns && last_ns < end_ns {
+        return None;
+    }
+    let outside = |ts_ns: i64| ts_ns < start_ns || ts_ns >= end_ns;
+    let fallback = OutsideDay {
+        row: None,
+        exch_ts_ns: if first_ns < start_ns {
+            first_ns
+        } else {
+            last_ns
+        },
+    };
+    let options = ReadOptions::default().warn_on_local_ts();
+    let Ok(mut reader) = EventReader::open(path, instrument, options) else {
+        return Some(fallback);
+    };
+    let mut batch = Vec::new();
+    let mut row = 0_u64;
+    while let Ok(count) = reader.read_batch(&mut batch) {
+        if count == 0 {
+            break;
+        }
+        if let Some(index) = batch.iter().position(|ev| outside(ev.exch_ts)) {
+            return Some(OutsideDay {
+                row: Some(row + index as u64),
+                exch_ts_ns: batch[index].exch_ts,
+            });
+        }
+        row += count as u64;
+    }
+    Some(fallback)
 }
 
 /// True for a `README` or `README.*` file (any case): documentation.

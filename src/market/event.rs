@@ -34,7 +34,8 @@ pub enum EventKind {
     Modify = 6,
     /// L3: order `order_id` leaves the book.
     Cancel = 7,
-    /// L3: order `order_id` traded `qty` lots at `price`.
+    /// L3: order `order_id` traded `qty` lots at `price`; `side` is that
+    /// resting order's side (written `buy` for a bid, `sell` for an ask).
     Fill = 8,
     /// A funding payment of a perpetual falls due: each open position pays
     /// (or, when negative, receives) its notional × the rate. The rate is

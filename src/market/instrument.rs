@@ -26,10 +26,12 @@ pub enum InstrumentError {
         message: String,
     },
     /// A field is present but its value cannot be used.
-    #[error("{path}: field `{field}`: {reason}")]
+    #[error("{path}{}: field `{field}`: {reason}", line.map(|l| format!(":{l}")).unwrap_or_default())]
     Invalid {
         /// The file (or `<memory>` for an instrument built in code).
         path: PathBuf,
+        /// The line of the field in the file, from 1, when read from one.
+        line: Option<usize>,
         /// The field's name.
         field: &'static str,
         /// What is wrong with its value.
@@ -160,7 +162,9 @@ impl Instrument {
                 path: path.to_owned(),
                 message: err.to_string().trim_end().to_owned(),
             })?;
-        instrument.validate(path)?;
+        instrument
+            .validate(path)
+            .map_err(|err| err.placed_in(text))?;
         Ok(instrument)
     }
 
@@ -181,6 +185,7 @@ impl Instrument {
     pub fn validate(&self, path: &Path) -> Result<(), InstrumentError> {
         let invalid = |field: &'static str, reason: String| InstrumentError::Invalid {
             path: path.to_owned(),
+            line: None,
             field,
             reason,
         };
@@ -196,6 +201,20 @@ impl Instrument {
                 return Err(invalid(
                     field,
                     format!("must be a positive number, got {value}"),
+                ));
+            }
+        }
+        for (field, value, what) in [
+            ("tick_size", self.tick_size, "price"),
+            ("lot_size", self.lot_size, "quantity"),
+        ] {
+            if value < MIN_STEP {
+                return Err(invalid(
+                    field,
+                    format!(
+                        "{value:e} is too small: a {what} of {ORDINARY_MAGNITUDE} would be {:.3e} steps, more than the 2^53 counted exactly (the smallest accepted is {MIN_STEP:.3e})",
+                        ORDINARY_MAGNITUDE / value
+                    ),
                 ));
             }
         }
@@ -221,6 +240,7 @@ impl Instrument {
     fn validate_margin(&self, path: &Path) -> Result<(), InstrumentError> {
         let invalid = |field: &'static str, reason: String| InstrumentError::Invalid {
             path: path.to_owned(),
+            line: None,
             field,
             reason,
         };
@@ -292,6 +312,43 @@ impl Instrument {
 
 /// Largest magnitude, in steps, that converts exactly (2^53).
 const MAX_STEPS: f64 = 9_007_199_254_740_992.0;
+
+/// A price or quantity every instrument must be able to count in ticks or
+/// lots: one million currency (or base) units.
+const ORDINARY_MAGNITUDE: f64 = 1e6;
+
+/// Smallest tick or lot size: [`ORDINARY_MAGNITUDE`] in at most
+/// [`MAX_STEPS`] steps (about 1.1e-10).
+const MIN_STEP: f64 = ORDINARY_MAGNITUDE / MAX_STEPS;
+
+impl InstrumentError {
+    /// The same error with the line of its field in `text`, the TOML it was
+    /// read from.
+    fn placed_in(self, text: &str) -> Self {
+        match self {
+            InstrumentError::Invalid {
+                path,
+                line: None,
+                field,
+                reason,
+            } => InstrumentError::Invalid {
+                line: field_line(text, field),
+                path,
+                field,
+                reason,
+            },
+            other => other,
+        }
+    }
+}
+
+/// 1-based line of the top-level key `field` in TOML `text`.
+fn field_line(text: &str, field: &str) -> Option<usize> {
+    let table = toml::de::DeTable::parse(text).ok()?;
+    let (key, _) = table.get_ref().get_key_value(field)?;
+    let start = key.span().start;
+    Some(text.get(..start)?.matches('\n').count() + 1)
+}
 
 fn on_grid(value: f64, step: f64, what: &'static str) -> Result<i64, GridError> {
     if !value.is_finite() {
@@ -391,6 +448,33 @@ mod tests {
             ),
             "{err}"
         );
+    }
+
+    #[test]
+    fn bad_grid_steps_are_reported_at_their_line() {
+        let cases = [
+            ("tick_size = 0.0", "tick_size", 3, "must be a positive number, got 0"),
+            ("tick_size = -0.5", "tick_size", 3, "must be a positive number, got -0.5"),
+            ("tick_size = nan", "tick_size", 3, "must be a positive number, got NaN"),
+            ("tick_size = 1e-300", "tick_size", 3, "1e-300 is too small: a price of 1000000 would be 1.000e306 steps, more than the 2^53 counted exactly (the smallest accepted is 1.110e-10)"),
+        ];
+        for (tick_line, field, line, reason) in cases {
+            let text = format!("symbol = \"A\"\ncurrency = \"USD\"\n{tick_line}\nlot_size = 1.0\n");
+            let err = Instrument::from_toml_str(&text, Path::new("A/instrument.toml")).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!("A/instrument.toml:{line}: field `{field}`: {reason}")
+            );
+        }
+        let text = "symbol = \"A\"\ntick_size = 0.01\n\n\nlot_size = 1e-12\ncurrency = \"USD\"\n";
+        let err = Instrument::from_toml_str(text, Path::new("i.toml")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "i.toml:5: field `lot_size`: 1e-12 is too small: a quantity of 1000000 would be 1.000e18 steps, more than the 2^53 counted exactly (the smallest accepted is 1.110e-10)"
+        );
+        // The smallest real tick sizes (1e-8, Databento's 1e-9) are fine.
+        let text = "symbol = \"A\"\ntick_size = 1e-9\nlot_size = 1e-8\ncurrency = \"USD\"\n";
+        assert!(Instrument::from_toml_str(text, Path::new("i.toml")).is_ok());
     }
 
     #[test]

@@ -153,7 +153,10 @@ pub(crate) fn equity_rows_into(e: &[EquitySample], inst: &Instrument, table: &mu
             e.iter().map(|x| Some(x.account.unrealized_pnl)),
         )
         .float("fees", e.iter().map(|x| Some(x.account.fees_paid)))
-        .float("funding_paid", e.iter().map(|x| Some(x.account.funding_paid)))
+        .float(
+            "funding_paid",
+            e.iter().map(|x| Some(x.account.funding_paid)),
+        )
         .float("equity", e.iter().map(|x| Some(x.account.equity)))
         .float(
             "mark_price",

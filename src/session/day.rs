@@ -4,9 +4,11 @@ use std::path::{Path, PathBuf};
 
 use crossbeam_channel::Receiver;
 
+use crate::book::cross::crossed_book_check;
+use crate::book::{CrossedBookPolicy, CrossedTally};
 use crate::market::cache::{plan_replay, CacheOptions, ReplayPlan};
 use crate::market::catalog::{Catalog, CatalogError, Day, DayFile};
-use crate::market::parquet::{DataError, LoadTap, Loader, ReadOptions};
+use crate::market::parquet::{DataError, EventReader, LoadTap, Loader, ReadOptions};
 use crate::market::Instrument;
 use crate::sim::{Engine, EngineError, RunConfig};
 use crate::strategy::native::{MarketMaker, MarketMakerConfig, NoOp};
@@ -52,6 +54,9 @@ pub struct DayRun {
     pub file: PathBuf,
     /// Rows in the file, from its metadata.
     pub rows: u64,
+    /// What is odd about the file but does not stop a run (rows outside
+    /// its day), each naming the file and row.
+    pub warnings: Vec<String>,
 }
 
 /// Finds the day to run in `data_dir` (a data folder, a symbol folder or a
@@ -121,6 +126,7 @@ pub fn open_day(
         day: file.day,
         file: file.path.clone(),
         rows: file.rows(),
+        warnings: file.outside_day_warning().into_iter().collect(),
     })
 }
 
@@ -131,7 +137,21 @@ impl DayRun {
         config: &RunConfig,
         read: ReadOptions,
     ) -> Result<Engine<'static>, SessionError> {
-        let loader = Loader::spawn(&self.file, &self.instrument, read)?;
+        self.engine_with(config, read, CrossedTally::default())
+    }
+
+    /// [`DayRun::engine`], the batches that end with the book crossed
+    /// counted in `crossed` when the configuration lets the run go on
+    /// (`crossed_book = "warn"`).
+    pub fn engine_with(
+        &self,
+        config: &RunConfig,
+        read: ReadOptions,
+        crossed: CrossedTally,
+    ) -> Result<Engine<'static>, SessionError> {
+        let check = crossed_book_check(&self.instrument, config.crossed_book, crossed);
+        let reader = EventReader::open(&self.file, &self.instrument, read)?.with_check(check);
+        let loader = Loader::from_reader(reader)?;
         Ok(Engine::new(
             self.instrument.clone(),
             config,
@@ -151,6 +171,23 @@ impl DayRun {
         cache: &CacheOptions,
         notes: &mut Vec<String>,
     ) -> Result<(Engine<'static>, Option<Receiver<String>>), SessionError> {
+        self.engine_cached_with(config, read, cache, CrossedTally::default(), notes)
+    }
+
+    /// Like [`DayRun::engine_cached`], counting the batches that end with
+    /// the book crossed in `crossed` under `crossed_book = "warn"`.
+    ///
+    /// A cache is only ever written from a read that found no crossed
+    /// batch (the check stops it, or, under `"warn"`, no cache is written),
+    /// so a cached replay needs no check.
+    pub fn engine_cached_with(
+        &self,
+        config: &RunConfig,
+        read: ReadOptions,
+        cache: &CacheOptions,
+        crossed: CrossedTally,
+        notes: &mut Vec<String>,
+    ) -> Result<(Engine<'static>, Option<Receiver<String>>), SessionError> {
         let plan = plan_replay(
             &self.file,
             &self.instrument,
@@ -164,9 +201,13 @@ impl DayRun {
                 Ok((engine, None))
             }
             ReplayPlan::Parquet { tap } => {
+                let tap = tap.filter(|_| config.crossed_book == CrossedBookPolicy::Error);
                 let later = tap.as_ref().map(|tap| tap.notes());
                 let tap = tap.map(|tap| Box::new(tap) as Box<dyn LoadTap>);
-                let loader = Loader::spawn_tapped(&self.file, &self.instrument, read, tap)?;
+                let check = crossed_book_check(&self.instrument, config.crossed_book, crossed);
+                let reader =
+                    EventReader::open(&self.file, &self.instrument, read)?.with_check(check);
+                let loader = Loader::from_reader_tapped(reader, tap)?;
                 let engine =
                     Engine::new(self.instrument.clone(), config, LoaderSource::new(loader))?;
                 Ok((engine, later))

@@ -11,7 +11,7 @@
 //! # feed_latency_ns = 2_000_000 # by default each event's local_ts
 //!
 //! [queue]
-//! model = "risk_averse"       # "risk_averse" | "prob_power" | "prob_log" | "fifo"
+//! model = "risk_averse"       # "risk_averse" | "prob_power" | "prob_power3" | "prob_log" | "fifo"
 //!
 //! [latency]
 //! model = "constant"          # "constant" | "lognormal" | "recorded"
@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::book::CrossedBookPolicy;
 use crate::market::Instrument;
 use crate::sim::fees::{FeeModel, MakerTakerFees};
 use crate::sim::impact::{ImpactModel, SqrtImpact};
@@ -76,6 +77,11 @@ pub enum QueueConfig {
     /// Cancels split by `x^n` ([`ProbQueue::power`]).
     ProbPower {
         /// Exponent `n` (2.0 is a common choice).
+        n: f64,
+    },
+    /// Cancels split by `(ahead / level)^n` ([`ProbQueue::power3`]).
+    ProbPower3 {
+        /// Exponent `n`.
         n: f64,
     },
     /// Cancels split by `ln(1 + x)` ([`ProbQueue::log`]).
@@ -187,6 +193,9 @@ pub struct RunConfig {
     /// trade, in data without status events (see `sim::market_state`).
     /// Default true.
     pub infer_market_state: bool,
+    /// A batch that ends with the book crossed: `"error"` (default) stops
+    /// the run naming the file and row, `"warn"` counts it and goes on.
+    pub crossed_book: CrossedBookPolicy,
     /// `[params]`: handed to the strategy (a Python class's `__init__`
     /// keyword arguments, the market maker's settings); the simulator
     /// ignores them.
@@ -207,6 +216,7 @@ impl Default for RunConfig {
             impact: ImpactConfig::default(),
             risk: RiskLimits::default(),
             infer_market_state: true,
+            crossed_book: CrossedBookPolicy::default(),
             params: toml::Table::new(),
         }
     }
@@ -259,7 +269,7 @@ impl RunConfig {
                 format!("must be positive, got {}", self.equity_step_ns),
             );
         }
-        if let QueueConfig::ProbPower { n } = self.queue {
+        if let QueueConfig::ProbPower { n } | QueueConfig::ProbPower3 { n } = self.queue {
             if !(n.is_finite() && n > 0.0) {
                 return invalid("queue.n", format!("must be a positive number, got {n}"));
             }
@@ -336,6 +346,7 @@ impl RunConfig {
         let queue: Box<dyn QueueModel> = match self.queue {
             QueueConfig::RiskAverse => Box::new(RiskAverseQueue),
             QueueConfig::ProbPower { n } => Box::new(ProbQueue::power(n)),
+            QueueConfig::ProbPower3 { n } => Box::new(ProbQueue::power3(n)),
             QueueConfig::ProbLog => Box::new(ProbQueue::log()),
             QueueConfig::Fifo => Box::new(FifoQueue::new()),
         };

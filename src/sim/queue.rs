@@ -116,16 +116,27 @@ impl QueueModel for RiskAverseQueue {
     }
 }
 
-/// The weighting function of a [`ProbQueue`].
+/// How a [`ProbQueue`] splits a decrease between ahead of us (`a` lots) and
+/// behind us (`b` lots): the share that comes from ahead.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum QueueWeight {
-    /// `f(x) = x^n`: the larger `n`, the more a decrease is assumed to come
-    /// from the longer side of the queue.
+    /// `f(a) / (f(a) + f(b))` with `f(x) = x^n`: the larger `n`, the more a
+    /// decrease is assumed to come from the longer side of the queue
+    /// (hftbacktest's `PowerProbQueueFunc`).
     Power {
         /// The exponent `n`.
         n: f64,
     },
-    /// `f(x) = ln(1 + x)`.
+    /// `(a / (a + b))^n`: our fraction of the way back in the queue, raised
+    /// to `n`; above 1 it takes less from ahead than `Power` does
+    /// (hftbacktest's `PowerProbQueueFunc3`, whose probability of a
+    /// decrease behind us is `1 − (a / (a + b))^n`).
+    PowerOfShare {
+        /// The exponent `n`.
+        n: f64,
+    },
+    /// `f(a) / (f(a) + f(b))` with `f(x) = ln(1 + x)` (hftbacktest's
+    /// `LogProbQueueFunc`).
     Log,
 }
 
@@ -135,20 +146,21 @@ impl QueueWeight {
         match self {
             QueueWeight::Power { n } => x.powf(n),
             QueueWeight::Log => x.ln_1p(),
+            // Not a weight of each side: see `ProbQueue::share_ahead`.
+            QueueWeight::PowerOfShare { .. } => x,
         }
     }
 }
 
-/// Probabilistic queue (as documented by hftbacktest's `ProbQueueModel`):
-/// cancels are split between the volume ahead and behind us.
+/// Probabilistic queue (hftbacktest's `ProbQueueModel`): cancels are split
+/// between the volume ahead and behind us.
 ///
 /// Trades at our price move us forward one for one. On a depth update the
 /// decrease not explained by those trades, `d = prev − new − traded`, is
-/// split: the share `f(ahead) / (f(ahead) + f(behind))` comes from ahead of
-/// us, where `behind = prev − ahead` and `f` is [`QueueWeight`]. Then
-/// `ahead ← ahead − share·d + min(behind − (1 − share)·d, 0)`, capped at the
-/// new level. An increase of the level joins behind us and changes nothing
-/// but the cap.
+/// split: the share `s` of [`QueueWeight`] comes from ahead of us, where
+/// `ahead = a` and `behind = b = prev − a`. Then
+/// `ahead ← a − s·d + min(b − (1 − s)·d, 0)`, capped at the new level. An
+/// increase of the level joins behind us and changes nothing but the cap.
 #[derive(Clone, Copy, Debug)]
 pub struct ProbQueue {
     /// The weighting function.
@@ -156,14 +168,22 @@ pub struct ProbQueue {
 }
 
 impl ProbQueue {
-    /// Power weighting `f(x) = x^n`.
+    /// Power weighting `f(x) = x^n` (`prob_power`).
     pub fn power(n: f64) -> Self {
         ProbQueue {
             weight: QueueWeight::Power { n },
         }
     }
 
-    /// Log weighting `f(x) = ln(1 + x)`.
+    /// Share of the queue ahead raised to `n`, `(a / (a + b))^n`
+    /// (`prob_power3`).
+    pub fn power3(n: f64) -> Self {
+        ProbQueue {
+            weight: QueueWeight::PowerOfShare { n },
+        }
+    }
+
+    /// Log weighting `f(x) = ln(1 + x)` (`prob_log`).
     pub fn log() -> Self {
         ProbQueue {
             weight: QueueWeight::Log,
@@ -172,6 +192,14 @@ impl ProbQueue {
 
     /// Share of a decrease that comes from ahead of us.
     fn share_ahead(&self, ahead: f64, behind: f64) -> f64 {
+        if let QueueWeight::PowerOfShare { n } = self.weight {
+            let level = ahead.max(0.0) + behind.max(0.0);
+            return if level > 0.0 {
+                (ahead.max(0.0) / level).powf(n).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+        }
         let (fa, fb) = (self.weight.f(ahead), self.weight.f(behind));
         let total = fa + fb;
         if total > 0.0 && total.is_finite() {
@@ -194,6 +222,7 @@ impl QueueModel for ProbQueue {
     fn name(&self) -> &'static str {
         match self.weight {
             QueueWeight::Power { .. } => "prob_power",
+            QueueWeight::PowerOfShare { .. } => "prob_power3",
             QueueWeight::Log => "prob_log",
         }
     }
@@ -245,6 +274,36 @@ mod tests {
         model.on_depth(ORDER, &mut pos, 10, 40);
         model.on_depth(ORDER, &mut pos, 40, 32);
         assert!((pos.ahead_lots - 8.0).abs() < 1e-12, "{pos:?}");
+    }
+
+    #[test]
+    fn prob_power3_takes_the_share_ahead_to_the_power_n() {
+        // ahead 10, behind 30, n = 2: a decrease of 8 takes (10/40)^2 =
+        // 1/16 from ahead: 10 − 0.5 = 9.5. prob_power with n = 2 takes
+        // 100/(100 + 900) = 1/10 of it: 10 − 0.8 = 9.2.
+        let mut model = ProbQueue::power3(2.0);
+        let mut pos = model.on_entry(ORDER, 10);
+        model.on_depth(ORDER, &mut pos, 10, 40);
+        model.on_depth(ORDER, &mut pos, 40, 32);
+        assert_eq!(pos.ahead_lots, 9.5);
+        assert_eq!(model.name(), "prob_power3");
+
+        let mut power = ProbQueue::power(2.0);
+        let mut pos = power.on_entry(ORDER, 10);
+        power.on_depth(ORDER, &mut pos, 10, 40);
+        power.on_depth(ORDER, &mut pos, 40, 32);
+        assert!((pos.ahead_lots - 9.2).abs() < 1e-12, "{pos:?}");
+
+        // Alone at the back of a level of 12 with 12 ahead (b = 0): the
+        // whole decrease of 5 comes from ahead: 7. With nothing ahead,
+        // nothing moves.
+        let mut pos = model.on_entry(ORDER, 12);
+        model.on_depth(ORDER, &mut pos, 12, 7);
+        assert_eq!(pos.ahead_lots, 7.0);
+        let mut pos = model.on_entry(ORDER, 0);
+        model.on_depth(ORDER, &mut pos, 0, 20);
+        model.on_depth(ORDER, &mut pos, 20, 15);
+        assert_eq!(pos.ahead_lots, 0.0);
     }
 
     #[test]

@@ -76,6 +76,10 @@ pub struct Stats {
     pub final_position_lots: i64,
     /// Market events replayed.
     pub data_events: u64,
+    /// Batches of the data that ended with the book crossed, counted under
+    /// `crossed_book = "warn"` (set by the run, 0 otherwise).
+    #[serde(default)]
+    pub crossed_batches: u64,
     /// Exchange time of the first and last equity sample, ns.
     pub span_ns: (i64, i64),
     /// Times the venue liquidated the account (see `sim::liquidation`).
@@ -312,6 +316,7 @@ impl StatsBuilder {
             max_inventory_lots: self.max_inventory_lots,
             final_position_lots: last.map_or(0, |a| a.position_lots),
             data_events,
+            crossed_batches: 0,
             span_ns: (
                 self.first_ts_ns.unwrap_or(0),
                 self.last.map_or(0, |s| s.ts_ns),

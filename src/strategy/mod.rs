@@ -16,6 +16,7 @@ pub mod native;
 pub mod python;
 pub mod rules;
 pub mod runner;
+pub mod text;
 
 pub use ctx::Ctx;
 pub use runner::{run_to_end, RunError, Runner};

@@ -66,46 +66,89 @@ pub(crate) fn kind_code(bytes: &[u8]) -> Option<u8> {
     Some(kind as u8)
 }
 
-/// Code of a side name: its [`Side`] discriminant, or for a market state
-/// (on status rows) [`STATE_CODES`] plus the state's code.
+/// Code of a side name as written in files: exactly `bid`, `ask`, `buy`,
+/// `sell` or `none` (lower case), an index of [`SIDE_NAMES`]; or, for the
+/// market state of a status row, [`STATE_CODES`] plus the state's code.
 pub(crate) fn side_code(bytes: &[u8]) -> Option<u8> {
-    let side = match bytes {
-        b"bid" | b"buy" => Side::Buy,
-        b"ask" | b"sell" => Side::Sell,
-        b"none" => Side::None,
-        _ => match Side::from_bytes(bytes) {
-            Some(side) => side,
-            None => return MarketState::from_bytes(bytes).map(|state| STATE_CODES + state as u8),
-        },
+    let code = match SIDE_NAMES.iter().position(|name| name.as_bytes() == bytes) {
+        Some(index) => index,
+        None => {
+            let state = MarketState::ALL
+                .into_iter()
+                .find(|state| state.as_str().as_bytes() == bytes)?;
+            usize::from(STATE_CODES) + state as usize
+        }
     };
-    Some(side as u8)
+    u8::try_from(code).ok()
 }
 
-const SIDES: [Side; 3] = [Side::Buy, Side::Sell, Side::None];
+/// The side names of the canonical schema, by code.
+const SIDE_NAMES: [&str; 5] = ["bid", "ask", "buy", "sell", "none"];
 
-/// Side codes from here on are market states.
-const STATE_CODES: u8 = SIDES.len() as u8;
+/// Marks a side name that an event kind does not take.
+const WRONG: u8 = u8::MAX;
+/// Book events take a book side.
+const BOOK: [u8; 5] = [Side::Buy as u8, Side::Sell as u8, WRONG, WRONG, WRONG];
+/// Trades take the aggressor's side, or `none` when it is unknown.
+const TRADE: [u8; 5] = [
+    WRONG,
+    WRONG,
+    Side::Buy as u8,
+    Side::Sell as u8,
+    Side::None as u8,
+];
+/// A clear empties one book side, or both with `none`.
+const CLEAR: [u8; 5] = [
+    Side::Buy as u8,
+    Side::Sell as u8,
+    WRONG,
+    WRONG,
+    Side::None as u8,
+];
+/// A fill names the side of the resting order it fills, as an order's side
+/// (`buy` for a bid), the way ticklab writes it.
+const FILL: [u8; 5] = [WRONG, WRONG, Side::Buy as u8, Side::Sell as u8, WRONG];
 
-/// The side and order id of a row of `kind` with side code `code`: a status
-/// row keeps its state's code in `order_id`. `None` when the code does not
-/// fit the kind.
-#[inline]
-fn side_of(kind: EventKind, code: u8, order_id: u64) -> Option<(Side, u64)> {
-    match (kind, code.checked_sub(STATE_CODES)) {
-        (EventKind::Status, Some(state)) => Some((Side::None, u64::from(state))),
-        (EventKind::Status, None) => None,
-        (_, None) => Some((SIDES[usize::from(code)], order_id)),
-        (_, Some(_)) => None,
+/// A funding row has no side.
+const FUNDING: [u8; 5] = [WRONG, WRONG, WRONG, WRONG, Side::None as u8];
+/// A status row holds a market state instead of a side.
+const STATUS: [u8; 5] = [WRONG; 5];
+
+/// The [`Side`] of each side code, by kind (in [`EventKind::ALL`] order).
+const SIDE_OF_KIND: [[u8; 5]; 11] = [
+    BOOK, TRADE, BOOK, CLEAR, BOOK, BOOK, BOOK, BOOK, FILL, FUNDING, STATUS,
+];
+
+/// True when an event of `kind` may have `side` (see [`SIDE_OF_KIND`]).
+pub(crate) fn kind_takes_side(kind: EventKind, side: Side) -> bool {
+    let name = side.file_name(kind);
+    side_code(name.as_bytes())
+        .is_some_and(|code| SIDE_OF_KIND[kind as usize][usize::from(code)] != WRONG)
+}
+
+/// The side names an event kind takes, for error messages.
+pub(crate) fn sides_taken(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::Trade => "`buy`, `sell` or `none` (the aggressor)",
+        EventKind::Clear => "`bid`, `ask` or `none` (both sides)",
+        EventKind::Fill => "`buy` or `sell` (the side of the order filled)",
+        EventKind::Funding => "`none`",
+        EventKind::Status => "a market state: `trading`, `pre_open`, `halted` or `closed`",
+        _ => "`bid` or `ask`",
     }
 }
+
+/// The [`Side`] of each value of [`SIDE_OF_KIND`].
+const SIDES: [Side; 3] = [Side::Buy, Side::Sell, Side::None];
+
+/// Side codes from here on are market states (on status rows).
+const STATE_CODES: u8 = SIDE_NAMES.len() as u8;
 
 /// The name of a side code, for errors.
 fn side_code_name(code: u8) -> &'static str {
     match code.checked_sub(STATE_CODES) {
         Some(state) => MarketState::from_code(u64::from(state)).map_or("?", MarketState::as_str),
-        None => SIDES
-            .get(usize::from(code))
-            .map_or("?", |side| side.file_name(EventKind::Depth)),
+        None => SIDE_NAMES.get(usize::from(code)).copied().unwrap_or("?"),
     }
 }
 
@@ -187,13 +230,28 @@ pub(crate) fn convert_batch(
             return Err(name_error(cols, index, at));
         }
         let kind = EventKind::ALL[usize::from(kind)];
-        let Some((side, order_id)) = side_of(kind, side, order_ids[index]) else {
-            return Err(DataError::MisplacedState {
-                file: at.file.to_owned(),
-                row: at.row(index),
-                kind: kind.as_str(),
-                value: side_code_name(side),
-            });
+        let (side, order_id) = match side.checked_sub(STATE_CODES) {
+            Some(state) if kind == EventKind::Status => (Side::None, u64::from(state)),
+            Some(_) => {
+                return Err(DataError::MisplacedState {
+                    file: at.file.to_owned(),
+                    row: at.row(index),
+                    kind: kind.as_str(),
+                    value: side_code_name(side),
+                })
+            }
+            None => match SIDE_OF_KIND[kind as usize][usize::from(side)] {
+                WRONG if kind == EventKind::Status => {
+                    return Err(DataError::MisplacedState {
+                        file: at.file.to_owned(),
+                        row: at.row(index),
+                        kind: kind.as_str(),
+                        value: side_code_name(side),
+                    })
+                }
+                WRONG => return Err(side_error(cols, index, at)),
+                side => (SIDES[usize::from(side)], order_ids[index]),
+            },
         };
         let (exch, local) = (exch_ts[index], local_ts[index]);
         if exch < previous {
@@ -237,6 +295,18 @@ pub(crate) fn convert_batch(
     times.prev_exch_ts_ns = previous;
     funding::put_rates(&scratch.funding_rates, &mut out[first_event..]);
     Ok(())
+}
+
+#[cold]
+fn side_error(cols: &RowGroupColumns, index: usize, at: At) -> DataError {
+    let kind = EventKind::ALL[usize::from(cols.kind.codes[index])];
+    DataError::WrongSide {
+        file: at.file.to_owned(),
+        row: at.row(index),
+        value: side_code_name(cols.side.codes[index]),
+        kind: kind.as_str(),
+        expected: sides_taken(kind),
+    }
 }
 
 #[cold]

@@ -209,6 +209,40 @@ pub enum DataError {
         /// The `side` value.
         value: &'static str,
     },
+    /// A known side name on an event kind that does not take it: book
+    /// events take `bid`/`ask`, trades `buy`/`sell`/`none`.
+    #[error(
+        "{}: row {row} (0-based), column `side`: {value:?} is not a side of a {kind} event (a {kind} takes {expected})",
+        file.display()
+    )]
+    WrongSide {
+        /// The file.
+        file: PathBuf,
+        /// 0-based row index in the file.
+        row: u64,
+        /// The side name found.
+        value: &'static str,
+        /// The row's kind.
+        kind: &'static str,
+        /// The side names that kind takes.
+        expected: &'static str,
+    },
+    /// A batch ended with the best bid above the best ask while the venue
+    /// trades continuously (a locked book, bid equal to ask, is accepted).
+    #[error(
+        "{}: row {row} (0-based), the last of its batch: the book is crossed, best bid {bid} > best ask {ask} (crossed_book = \"warn\" in the run configuration counts it and goes on)",
+        file.display()
+    )]
+    CrossedBook {
+        /// The file.
+        file: PathBuf,
+        /// 0-based row index in the file of the batch's last event.
+        row: u64,
+        /// Best bid, currency units.
+        bid: f64,
+        /// Best ask, currency units.
+        ask: f64,
+    },
     /// The Parquet encoder failed while writing.
     #[error("{}: cannot write Parquet: {reason}", file.display())]
     Write {
@@ -255,6 +289,8 @@ impl DataError {
             | DataError::LocalBeforeExchange { file, .. }
             | DataError::UnknownName { file, .. }
             | DataError::MisplacedState { file, .. }
+            | DataError::WrongSide { file, .. }
+            | DataError::CrossedBook { file, .. }
             | DataError::Write { file, .. }
             | DataError::Loader { file, .. } => file,
         }
@@ -272,7 +308,10 @@ impl DataError {
             | DataError::NegativeQuantity { row, .. }
             | DataError::TimeBackwards { row, .. }
             | DataError::LocalBeforeExchange { row, .. }
-            | DataError::UnknownName { row, .. } => Some(*row),
+            | DataError::UnknownName { row, .. }
+            | DataError::WrongSide { row, .. }
+            | DataError::MisplacedState { row, .. }
+            | DataError::CrossedBook { row, .. } => Some(*row),
             _ => None,
         }
     }
@@ -293,6 +332,7 @@ impl DataError {
             | DataError::UnknownName { column, .. } => Some(column),
             DataError::TimeBackwards { .. } => Some(columns::EXCH_TS),
             DataError::LocalBeforeExchange { .. } => Some(columns::LOCAL_TS),
+            DataError::WrongSide { .. } | DataError::MisplacedState { .. } => Some(columns::SIDE),
             _ => None,
         }
     }

@@ -90,9 +90,33 @@ impl Loader {
         tap: Option<Box<dyn LoadTap>>,
         decode_threads: usize,
     ) -> Result<Self, DataError> {
-        let queued = options.queued_batches.max(1);
         let reader = EventReader::open(path, instrument, options)?;
-        let parallel = decode_threads > 1 && reader.row_group_count() > 1;
+        Self::start(reader, tap, decode_threads)
+    }
+
+    /// Starts decoding an opened reader (with its check, if it has one) on a
+    /// thread named [`LOADER_THREAD_NAME`].
+    pub fn from_reader(reader: EventReader) -> Result<Self, DataError> {
+        Self::from_reader_tapped(reader, None)
+    }
+
+    /// Like [`Loader::from_reader`], with `tap` seeing every batch.
+    pub fn from_reader_tapped(
+        reader: EventReader,
+        tap: Option<Box<dyn LoadTap>>,
+    ) -> Result<Self, DataError> {
+        Self::start(reader, tap, default_decode_threads())
+    }
+
+    /// Starts the loader thread. A reader with a check decodes on the
+    /// loader thread alone, so that the check sees the rows in file order.
+    fn start(
+        reader: EventReader,
+        tap: Option<Box<dyn LoadTap>>,
+        decode_threads: usize,
+    ) -> Result<Self, DataError> {
+        let queued = reader.options().queued_batches.max(1);
+        let parallel = decode_threads > 1 && reader.row_group_count() > 1 && !reader.has_check();
         let file = reader.file().to_owned();
         let (batch_tx, batch_rx) = crossbeam_channel::bounded(queued);
         // Room for every batch in flight, so recycling never blocks.

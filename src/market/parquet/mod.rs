@@ -8,7 +8,7 @@
 //! | `exch_ts`  | int64 ns (or TIMESTAMP ns/µs/ms)        | exchange time since the epoch         |
 //! | `local_ts` | int64 ns (or TIMESTAMP ns/µs/ms)        | when our feed saw it                  |
 //! | `kind`     | string (dictionary)                    | depth, trade, bbo, clear, snapshot, add, modify, cancel, fill |
-//! | `side`     | string (dictionary)                    | bid/ask (book), buy/sell (trade), none |
+//! | `side`     | string (dictionary)                    | bid/ask (book), buy/sell/none (trade), bid/ask/none (clear), buy/sell (fill) |
 //! | `price`    | double (float, int64 accepted)         | price in currency units               |
 //! | `qty`      | double (float, int64 accepted)         | quantity in base units                |
 //! | `order_id` | uint64, optional column                | L3 order id; absent or null → 0       |
@@ -17,6 +17,11 @@
 //! Without a `flags` column, an event is last in its batch when the next
 //! event's `exch_ts` differs (or it is the last row), and snapshot events get
 //! the SNAPSHOT bit.
+//!
+//! Side names are exact (lower case) and must suit the row's kind: book
+//! events take `bid`/`ask`, trades the aggressor `buy`/`sell` or `none`,
+//! a clear `bid`/`ask` or `none` (both sides), a fill the filled order's
+//! `buy`/`sell`; anything else is a [`DataError`] naming the value.
 //!
 //! Reading converts prices to ticks and quantities to lots with the
 //! [`Instrument`](crate::market::Instrument) and validates every value; each
@@ -44,5 +49,7 @@ mod writer;
 pub use error::DataError;
 pub use info::{file_info, FileInfo};
 pub use loader::{LoadTap, LoadedBatch, Loader, LOADER_THREAD_NAME};
-pub use reader::{read_events, EventReader, Events, LocalTsPolicy, ReadOptions, ReadSummary};
+pub use reader::{
+    read_events, BatchCheck, EventReader, Events, LocalTsPolicy, ReadOptions, ReadSummary,
+};
 pub use writer::{write_events, EventWriter, WriteOptions, WriteSummary};

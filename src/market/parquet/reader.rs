@@ -64,6 +64,12 @@ impl ReadOptions {
     }
 }
 
+/// A check of the decoded events that needs more than one row at a time
+/// (such as the book they build), run in file order on the thread that
+/// decodes them: it is handed the file, the 0-based file row of
+/// `events[0]` and the events. An error ends the read as a bad value does.
+pub type BatchCheck = Box<dyn FnMut(&Path, u64, &[MarketEvent]) -> Result<(), DataError> + Send>;
+
 /// What a read found, besides the events.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReadSummary {
@@ -140,6 +146,9 @@ pub struct EventReader {
     /// With inferred flags: the last event decoded, whose flag depends on
     /// the next row.
     pending: Option<MarketEvent>,
+    /// Rows handed out so far: the file row of the next batch's first event.
+    handed_rows: u64,
+    check: Option<BatchCheck>,
     finished: bool,
     summary: ReadSummary,
 }
@@ -191,8 +200,22 @@ impl EventReader {
             },
             scratch: Scratch::default(),
             pending: None,
+            handed_rows: 0,
+            check: None,
             finished: false,
         })
+    }
+
+    /// True when a check runs on every batch (see [`EventReader::with_check`]).
+    pub fn has_check(&self) -> bool {
+        self.check.is_some()
+    }
+
+    /// Runs `check` on every batch before it is handed out.
+    #[must_use]
+    pub fn with_check(mut self, check: BatchCheck) -> Self {
+        self.check = Some(check);
+        self
     }
 
     /// The file being read.
@@ -261,7 +284,7 @@ impl EventReader {
         }
         // A page decoder that panics on corrupt bytes is turned into an error.
         let filled = panic::catch_unwind(AssertUnwindSafe(|| self.fill(out)));
-        let failure = match filled {
+        let failure = match filled.map(|filled| filled.and_then(|()| self.run_check(out))) {
             Ok(Ok(())) => return Ok(out.len()),
             Ok(Err(err)) => err,
             Err(payload) => DataError::Decode {
@@ -283,6 +306,16 @@ impl EventReader {
             reader: self,
             batch: Vec::new(),
             next: 0,
+        }
+    }
+
+    /// Runs the check, if any, on the batch about to be handed out.
+    fn run_check(&mut self, out: &[MarketEvent]) -> Result<(), DataError> {
+        let first_row = self.handed_rows;
+        self.handed_rows += out.len() as u64;
+        match &mut self.check {
+            Some(check) if !out.is_empty() => check(&self.file, first_row, out),
+            _ => Ok(()),
         }
     }
 

@@ -14,6 +14,7 @@ use parquet::file::properties::WriterProperties;
 use parquet::file::writer::{SerializedFileWriter, SerializedRowGroupWriter};
 use parquet::schema::types::ColumnPath;
 
+use super::convert::{kind_takes_side, sides_taken};
 use super::schema::{canonical_schema, columns, metadata_keys, SCHEMA_VERSION};
 use super::DataError;
 use crate::market::{EventKind, Instrument, MarketEvent};
@@ -198,6 +199,15 @@ impl EventWriter {
                     "{} (bit 4, a half-tick price, on a {} row: trades only)",
                     event.flags, event.kind
                 ),
+            });
+        }
+        if event.kind != EventKind::Status && !kind_takes_side(event.kind, event.side) {
+            return Err(DataError::WrongSide {
+                file: self.file.clone(),
+                row,
+                value: event.side.file_name(event.kind),
+                kind: event.kind.as_str(),
+                expected: sides_taken(event.kind),
             });
         }
         let qty = self.instrument.qty_from_lots(event.qty);

@@ -13,6 +13,7 @@ use std::rc::Rc;
 
 use crossbeam_channel::Receiver;
 
+use crate::book::{CrossedReport, CrossedTally};
 use crate::market::cache::CacheOptions;
 use crate::market::catalog::{Catalog, Day};
 use crate::market::parquet::ReadOptions;
@@ -114,6 +115,11 @@ pub struct Replay {
     cache_notes: Option<Receiver<String>>,
     /// What was said about the event cache: each is said once.
     cache_said: Vec<String>,
+    /// Batches of the run's data that ended with the book crossed, under
+    /// `crossed_book = "warn"`.
+    crossed: CrossedTally,
+    /// True once the first crossed batch of the day is in the console.
+    crossed_noted: bool,
 }
 
 impl Replay {
@@ -149,6 +155,8 @@ impl Replay {
             notes: Vec::new(),
             cache_notes: None,
             cache_said: Vec::new(),
+            crossed: CrossedTally::default(),
+            crossed_noted: false,
         }
     }
 
@@ -273,8 +281,10 @@ impl Replay {
         let span_ns = file.exch_ts_span_ns();
         match open_day(&folder, Some(&data.instrument.symbol), Some(file.day)) {
             Ok(day_run) => {
+                self.notes.extend(day_run.warnings.iter().cloned());
                 self.folder = Some(folder);
                 self.day = Some(day_run);
+                self.crossed_noted = false;
                 self.span_ns = span_ns;
                 self.checkpoints.clear();
                 self.fresh_run()
@@ -302,6 +312,7 @@ impl Replay {
     ) -> bool {
         self.span_ns = None;
         self.day = Some(day);
+        self.crossed_noted = false;
         self.choice = choice;
         self.config = config;
         self.python = python;
@@ -391,11 +402,13 @@ impl Replay {
             return false;
         };
         let (strategy, signal_feed) = self.choice.build_with_signals(&self.python);
+        self.crossed = CrossedTally::default();
         let mut cache_notes = Vec::new();
-        let engine = day.engine_cached(
+        let engine = day.engine_cached_with(
             &self.config,
             self.options.read,
             &self.options.cache,
+            self.crossed.clone(),
             &mut cache_notes,
         );
         for text in cache_notes {
@@ -468,9 +481,23 @@ impl Replay {
         })
     }
 
+    /// The batches of the run's data read so far that ended with the book
+    /// crossed, counted under `crossed_book = "warn"`.
+    pub fn crossed_book(&self) -> CrossedReport {
+        self.crossed.report()
+    }
+
     /// Moves what is waiting into `out`: the queued updates, then a batch
     /// of everything new, when there is any.
     pub fn drain_into(&mut self, out: &mut VecDeque<Update>) {
+        if !self.crossed_noted {
+            if let Some(first) = self.crossed.report().first {
+                self.crossed_noted = true;
+                self.note(format!(
+                    "warning: {first}; crossed_book = \"warn\": the run goes on and counts them"
+                ));
+            }
+        }
         out.append(&mut self.outbox);
         let mut batch = match (&mut self.runner, &self.rows) {
             (Some(runner), Some(rows)) => self

@@ -25,18 +25,30 @@ pub(crate) struct Console {
 
 #[pymethods]
 impl Console {
-    /// Writes `text`; returns the number of characters written.
+    /// Writes `text`; returns the number of characters written. Text that
+    /// is not valid Unicode (a lone surrogate) is written with Python's
+    /// `backslashreplace` (`\\udc80`), never refused.
     fn write(&self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let s = text.str()?;
-        let s = s.to_cow()?;
+        let written = s.len()?.into_pyobject(py)?.into_any().unbind();
+        let (s, escaped) = match s.to_cow() {
+            Ok(s) => (s, false),
+            Err(_) => {
+                let bytes: Vec<u8> = s
+                    .call_method1("encode", ("utf-8", "backslashreplace"))?
+                    .extract()?;
+                (String::from_utf8_lossy(&bytes).into_owned().into(), true)
+            }
+        };
         if scope::write_text(&s) {
-            return Ok(s.chars().count().into_pyobject(py)?.into_any().unbind());
+            return Ok(written);
         }
-        Ok(self
-            .fallback
-            .bind(py)
-            .call_method1("write", (text,))?
-            .unbind())
+        let fallback = self.fallback.bind(py);
+        if escaped {
+            fallback.call_method1("write", (s.as_ref(),))?;
+            return Ok(written);
+        }
+        Ok(fallback.call_method1("write", (text,))?.unbind())
     }
 
     /// Flushes the stream replaced (a strategy's output needs no flush).

@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyType};
 
 use super::{module, params};
+use crate::strategy::text::{read_utf8, TextError};
 
 /// The callbacks a strategy may define, in the order of [`Callbacks::all`].
 pub(crate) const CALLBACK_NAMES: [&str; 9] = [
@@ -63,9 +64,9 @@ pub(crate) struct Loaded {
     pub callbacks: Callbacks,
 }
 
-/// Reads the strategy file.
-pub(crate) fn read_source(path: &Path) -> std::io::Result<String> {
-    std::fs::read_to_string(path)
+/// Reads the strategy file, which must be UTF-8.
+pub(crate) fn read_source(path: &Path) -> Result<String, TextError> {
+    read_utf8(path)
 }
 
 /// Compiles `source` as the file `path` (a syntax check, with Python's own

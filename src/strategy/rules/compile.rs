@@ -3,6 +3,7 @@
 //! condition trees flattened children-first, and every check serde cannot
 //! make, each failing at its field.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use super::condition::{Comparison, Condition, Operand};
@@ -163,12 +164,14 @@ impl Program {
             ));
         }
         let mut rules = Vec::with_capacity(file.rules.len());
+        // Each rule name and the first rule that has it.
+        let mut names: HashMap<&str, usize> = HashMap::with_capacity(file.rules.len());
         for (i, rule) in file.rules.iter().enumerate() {
             let path = root.key("rules").index(i);
             if rule.name.trim().is_empty() {
                 return Err(Invalid::new(&path.key("name"), "a rule needs a name"));
             }
-            if let Some(j) = file.rules[..i].iter().position(|r| r.name == rule.name) {
+            if let Some(j) = names.insert(rule.name.as_str(), i) {
                 return Err(Invalid::new(
                     &path.key("name"),
                     format!("rule name {:?} is already used by rules[{j}]", rule.name),

@@ -44,6 +44,7 @@ mod compile;
 pub mod condition;
 pub mod duration;
 mod eval;
+mod pieces;
 pub mod price;
 pub mod schema;
 mod spans;
@@ -71,6 +72,7 @@ pub use strategy::RulesStrategy;
 pub use validate::{Format, RuleFileError, RulesError};
 pub use vocabulary::Unit;
 
+use crate::strategy::text::{read_utf8, TextError};
 use compile::Program;
 
 /// True when `path` names a rule file: `*.rules.toml` or `*.rules.json`.
@@ -102,9 +104,12 @@ impl RuleSet {
         let format = format_of(path).ok_or_else(|| RulesError::Extension {
             path: path.to_owned(),
         })?;
-        let text = std::fs::read_to_string(path).map_err(|source| RulesError::Read {
+        let text = read_utf8(path).map_err(|err| RulesError::Read {
             path: path.to_owned(),
-            source,
+            source: match err {
+                TextError::Io(source) => source,
+                not_utf8 => std::io::Error::new(std::io::ErrorKind::InvalidData, not_utf8),
+            },
         })?;
         Ok(RuleSet::from_str(
             &text,

@@ -9,6 +9,7 @@
 
 use std::path::PathBuf;
 
+use super::pieces;
 use super::schema::RuleFile;
 use super::spans::{line_col, offset_of_line_col, FieldPath, SpanNode};
 
@@ -106,10 +107,13 @@ impl Source<'_> {
     /// Reads the text into a [`RuleFile`].
     pub(crate) fn parse(&self) -> Result<RuleFile, RuleFileError> {
         match self.format {
-            Format::Toml => toml::from_str(self.text).map_err(|err| {
-                let offset = err.span().map_or(0, |s| s.start);
-                self.serde_error(offset, err.message().trim().to_owned(), false)
-            }),
+            Format::Toml => match pieces::read_toml_in_pieces(self.text) {
+                Some(file) => Ok(file),
+                None => toml::from_str(self.text).map_err(|err| {
+                    let offset = err.span().map_or(0, |s| s.start);
+                    self.serde_error(offset, err.message().trim().to_owned(), false)
+                }),
+            },
             Format::Json => serde_json::from_str(self.text).map_err(|err| {
                 let offset = offset_of_line_col(self.text, err.line(), err.column());
                 let text = err.to_string();
