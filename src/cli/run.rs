@@ -18,7 +18,7 @@ use ticklab::session::replay::{Goal, Progress};
 use ticklab::session::{
     open_day, read_run_config, ErrorRecord, Replay, SessionOptions, StrategyChoice, Update,
 };
-use ticklab::sim::LogRecord;
+use ticklab::sim::{ComputeLatency, LogRecord};
 use ticklab::strategy::python::{self, format_data_time, PythonOptions};
 use ticklab::strategy::rules;
 
@@ -76,6 +76,10 @@ pub struct RunArgs {
     /// longer is interrupted and the run stops (0: no limit).
     #[arg(long, value_name = "N", default_value_t = 2000)]
     pub callback_budget_ms: u64,
+    /// Do not time the strategy's callbacks (no compute_time in the
+    /// summary; not allowed with `latency.compute = "measured"`).
+    #[arg(long)]
+    pub no_timing: bool,
 }
 
 /// The strategy's log lines, written as they appear to stderr and to
@@ -129,6 +133,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     if let Some(seed) = args.seed {
         config.seed = seed;
     }
+    if args.no_timing && config.compute == ComputeLatency::Measured {
+        anyhow::bail!(
+            "--no-timing cannot be used with latency.compute = \"measured\": the compute time is the callbacks' measured time"
+        );
+    }
     let choice = StrategyChoice::parse(&args.strategy, &params)?.with_class(args.class.clone())?;
     let day = open_day(&args.data, args.symbol.as_deref(), args.day)?;
     let mut read = ReadOptions::default();
@@ -159,6 +168,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let mut replay = Replay::new(SessionOptions {
         read,
         for_window: false,
+        timing: !args.no_timing,
         ..SessionOptions::default()
     });
     let mut updates = VecDeque::new();
@@ -245,17 +255,20 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let data_events = replay
         .runner()
         .map_or(0, |runner| runner.engine().record().data_events);
+    let compute_time = replay.runner().and_then(|runner| runner.compute_times());
     // The engine holds the writer as its sink until it is dropped.
     drop(replay);
     let writer = Rc::try_unwrap(writer)
         .map_err(|_| anyhow::anyhow!("the run still holds its output writer"))?
         .into_inner();
-    let (stats, tables_written) = writer.finish(data_events)?;
+    let (mut stats, tables_written) = writer.finish(data_events)?;
+    stats.compute_time = compute_time;
     let summary = Summary {
         symbol: &instrument.symbol,
         day: &day_text,
         strategy: &args.strategy,
         seed: config.seed,
+        deterministic: config.compute.is_deterministic(),
         config: &config,
         stats: &stats,
     };
@@ -293,6 +306,17 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         stats.max_drawdown,
         stats.final_position_lots
     );
+    if let Some(times) = &stats.compute_time {
+        for line in times.lines() {
+            println!("compute time {line}");
+        }
+    }
+    if !config.compute.is_deterministic() {
+        println!(
+            "latency.compute = \"{}\": the fills depend on this machine's speed; the run is not deterministic",
+            config.compute
+        );
+    }
     for path in written {
         println!("wrote {}", path.display());
     }

@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::market::Instrument;
+use crate::sim::compute::ComputeTimes;
 use crate::sim::id_hash::IdMap;
 use crate::sim::record::{EquitySample, FillRecord, RecordSink, RunRecord, SampleCause};
 use crate::sim::update::{Liquidity, OrderUpdate, UpdateKind};
@@ -75,6 +76,10 @@ pub struct Stats {
     pub data_events: u64,
     /// Exchange time of the first and last equity sample, ns.
     pub span_ns: (i64, i64),
+    /// Wall time of the strategy's callbacks, when timed (measured: it
+    /// differs from run to run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compute_time: Option<ComputeTimes>,
 }
 
 impl Stats {
@@ -295,6 +300,7 @@ impl StatsBuilder {
                 self.first_ts_ns.unwrap_or(0),
                 self.last.map_or(0, |s| s.ts_ns),
             ),
+            compute_time: None,
         }
     }
 }
