@@ -228,10 +228,11 @@ fn timing_is_off_unless_asked_for_and_reports_p50_p99_max() {
         .unwrap();
     assert_eq!(market.calls, 5);
     // One call of the five thought for 3 ms: the maximum, and the 99th
-    // percentile (the 5th of 5), are at least that; the median is not.
-    assert!(market.max_ns >= 3_000_000, "{market:?}");
-    assert!(market.p99_ns >= 3_000_000, "{market:?}");
-    assert!(market.p50_ns < 3_000_000, "{market:?}");
+    // percentile (the 5th of 5), are at least that (less the clock's
+    // calibration error, far below 1 %); the median is not.
+    assert!(market.max_ns >= 2_990_000, "{market:?}");
+    assert!(market.p99_ns >= 2_990_000, "{market:?}");
+    assert!(market.p50_ns < 2_990_000, "{market:?}");
     assert!(market.p50_ns <= market.p99_ns && market.p99_ns <= market.max_ns);
     assert!(market.total_ns >= market.max_ns);
     let line = &times.lines()[1];
@@ -284,4 +285,140 @@ fn the_engine_driven_by_hand_still_hands_updates_by_value() {
     let fill = updates.iter().find_map(|u| u.fill).unwrap();
     assert_eq!((fill.price_ticks, fill.qty_lots), (102, 5));
     assert_eq!(engine.delivered_update(), updates.last().unwrap());
+}
+
+/// `ticklab run` over [`day`] (on 2024-03-01) with a Python strategy that
+/// buys 5 at market when it sees the ask at 101, and `compute`; returns
+/// the exit status, stdout + stderr, and the output folder.
+fn ticklab_run(dir: &Path, compute: &str, extra: &[&str]) -> (bool, String, std::path::PathBuf) {
+    use ticklab::market::parquet::{write_events, WriteOptions};
+
+    const DAY_NS: i64 = 1_709_251_200_000_000_000;
+    let symbol_dir = dir.join("data").join("TEST");
+    std::fs::create_dir_all(&symbol_dir).unwrap();
+    let inst = instrument();
+    std::fs::write(
+        symbol_dir.join("instrument.toml"),
+        inst.to_toml_string("test"),
+    )
+    .unwrap();
+    let events = day().into_iter().map(|mut ev| {
+        ev.exch_ts += DAY_NS;
+        ev.local_ts += DAY_NS;
+        ev
+    });
+    write_events(
+        symbol_dir.join("2024-03-01.parquet"),
+        &inst,
+        events,
+        &WriteOptions::default(),
+    )
+    .unwrap();
+    let strategy = dir.join("buy.py");
+    std::fs::write(
+        &strategy,
+        r#"
+from ticklab import Strategy
+
+class Buy(Strategy):
+    sent = False
+
+    def on_market(self, ctx, ev):
+        if not self.sent and ev.side == "sell" and ev.price == 101.0:
+            ctx.buy(5.0)
+            self.sent = True
+"#,
+    )
+    .unwrap();
+    let config = dir.join("run.toml");
+    std::fs::write(
+        &config,
+        format!("[latency]\nmodel = \"constant\"\nentry_ns = 500_000\nresponse_ns = 200_000\ncompute = \"{compute}\"\n"),
+    )
+    .unwrap();
+    let out = dir.join(format!("out-{}", compute.replace(':', "-")));
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ticklab"))
+        .args(["run", "--csv", "--data"])
+        .arg(dir.join("data"))
+        .arg("--strategy")
+        .arg(&strategy)
+        .arg("--config")
+        .arg(&config)
+        .arg("--out")
+        .arg(&out)
+        .args(extra)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text, out)
+}
+
+/// The `price_ticks` of each row of `fills.csv`.
+fn fill_prices(out: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(out.join("fills.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<_> = lines.next().unwrap().split(',').collect();
+    let column = header.iter().position(|&c| c == "price_ticks").unwrap();
+    lines
+        .map(|line| line.split(',').nth(column).unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn ticklab_run_charges_reports_and_can_skip_the_compute_time() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let (ok, text, out) = ticklab_run(dir.path(), "fixed:1000000", &[]);
+    assert!(ok, "{text}");
+    assert_eq!(fill_prices(&out), ["102"]);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["deterministic"], true);
+    assert_eq!(summary["config"]["latency.compute"], "fixed:1000000");
+    let kinds: Vec<_> = summary["stats"]["compute_time"]["callbacks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["callback"].as_str().unwrap().to_owned(),
+                c["calls"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [("on_market".to_owned(), 5), ("on_finish".to_owned(), 1)]
+    );
+    assert!(
+        text.contains("compute time on_market: 5 calls, p50 "),
+        "{text}"
+    );
+
+    let (ok, text, out) = ticklab_run(dir.path(), "none", &["--no-timing"]);
+    assert!(ok, "{text}");
+    assert_eq!(fill_prices(&out), ["101"]);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["deterministic"], true);
+    assert!(summary["stats"].get("compute_time").is_none(), "{summary}");
+    assert!(!text.contains("compute time"), "{text}");
+
+    let (ok, text, _) = ticklab_run(dir.path(), "measured", &["--no-timing"]);
+    assert!(!ok);
+    assert!(
+        text.contains("--no-timing cannot be used with latency.compute = \"measured\""),
+        "{text}"
+    );
+
+    let (ok, text, out) = ticklab_run(dir.path(), "measured", &[]);
+    assert!(ok, "{text}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["deterministic"], false);
+    assert!(text.contains("the run is not deterministic"), "{text}");
 }

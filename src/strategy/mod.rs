@@ -10,6 +10,7 @@
 //! implement the same trait.
 
 pub mod callbacks;
+mod clock;
 pub mod ctx;
 pub mod indicators;
 pub mod native;

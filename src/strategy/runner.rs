@@ -13,6 +13,7 @@
 use std::time::Instant;
 
 use crate::sim::{ComputeLatency, ComputeTimes, Engine, EngineError, OrderUpdate, RunRecord, Wake};
+use crate::strategy::clock;
 use crate::strategy::timing::CallbackTimes;
 use crate::strategy::{Callback, CallbackSet, Ctx, Strategy, StrategyError};
 
@@ -56,6 +57,8 @@ pub struct Runner<'a, S> {
     update: OrderUpdate,
     /// Wall time of each callback, when timed.
     timing: Option<Box<CallbackTimes>>,
+    /// The engine charges a measured compute latency (timing is on then).
+    measured: bool,
 }
 
 impl<'a, S: Strategy> Runner<'a, S> {
@@ -72,16 +75,17 @@ impl<'a, S: Strategy> Runner<'a, S> {
             callbacks: CallbackSet::ALL,
             update,
             timing: None,
+            measured,
         };
         runner.set_timing(measured);
         runner
     }
 
-    /// Times every strategy callback (one monotonic clock read before and
-    /// after), or stops timing. A measured compute latency needs the
-    /// timing: it stays on then.
+    /// Times every strategy callback (one clock read before and one after),
+    /// or stops timing. A measured compute latency needs the timing: it
+    /// stays on then.
     pub fn set_timing(&mut self, on: bool) {
-        let on = on || self.engine.compute_latency() == ComputeLatency::Measured;
+        let on = on || self.measured;
         match (on, self.timing.is_some()) {
             (true, false) => self.timing = Some(Box::new(CallbackTimes::new())),
             (false, true) => self.timing = None,
@@ -145,12 +149,13 @@ impl<'a, S: Strategy> Runner<'a, S> {
     fn begin(&mut self) -> Result<(), RunError> {
         self.engine.start()?;
         self.phase = Phase::Running;
-        let started = self.timing.is_some().then(Instant::now);
+        let started = clock::ticks();
         self.call_untimed(Callback::Start, |s, ctx| s.on_start(ctx))?;
+        let elapsed = clock::ticks().wrapping_sub(started);
         self.callbacks = self.strategy.callbacks();
-        if let (Some(timing), Some(started)) = (&mut self.timing, started) {
+        if let Some(timing) = &mut self.timing {
             if self.callbacks.contains(Callback::Start) {
-                timing.record(Callback::Start, started.elapsed());
+                timing.record(Callback::Start, elapsed);
             }
         }
         Ok(())
@@ -166,11 +171,16 @@ impl<'a, S: Strategy> Runner<'a, S> {
         let Some(timing) = &mut self.timing else {
             return self.call_untimed(callback, f);
         };
-        let started = Instant::now();
-        self.engine.set_callback_start(Some(started));
+        if self.measured {
+            // The engine charges the callback's own wall time to its orders.
+            self.engine.set_callback_start(Some(Instant::now()));
+        }
+        let started = clock::ticks();
         let result = f(&mut self.strategy, &mut Ctx::new(&mut self.engine));
-        timing.record(callback, started.elapsed());
-        self.engine.set_callback_start(None);
+        timing.record(callback, clock::ticks().wrapping_sub(started));
+        if self.measured {
+            self.engine.set_callback_start(None);
+        }
         result.map_err(|source| self.failed(callback, source))
     }
 

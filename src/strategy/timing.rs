@@ -1,10 +1,9 @@
-//! How long the strategy's callbacks take: one monotonic clock read before
-//! and one after each call, kept in a fixed-size log histogram per callback
-//! kind, so timing allocates nothing per event.
-
-use std::time::Duration;
+//! How long the strategy's callbacks take: one clock read before and one
+//! after each call ([`super::clock`]), kept in a fixed-size log histogram
+//! per callback kind, so timing allocates nothing per event.
 
 use crate::sim::{CallbackTime, ComputeTimes};
+use crate::strategy::clock;
 use crate::strategy::Callback;
 
 /// Sub-buckets per power of two: a value is kept to within 1/32 (3 %).
@@ -15,27 +14,28 @@ const SUB: usize = 1 << SUB_BITS;
 /// power of two from `2^SUB_BITS` to `2^63`.
 const BUCKETS: usize = SUB + (64 - SUB_BITS as usize) * SUB;
 
-/// A histogram of durations in ns with logarithmic buckets (as
-/// HdrHistogram's, with 5 significant bits): values below 32 ns exactly,
-/// larger ones within 1/32, over the whole `u64` range, in 15 KiB made once.
+/// A histogram of durations (in clock ticks or ns) with logarithmic
+/// buckets (as HdrHistogram's, with 5 significant bits): values below 64
+/// exactly, larger ones within 1/32, over the whole `u64` range, in 15 KiB
+/// made once.
 #[derive(Clone, Debug)]
 pub(crate) struct LogHistogram {
     counts: Box<[u64]>,
     count: u64,
-    max_ns: u64,
-    total_ns: u64,
+    max_value: u64,
+    total: u64,
 }
 
-/// The bucket holding `ns`.
+/// The bucket holding `value`.
 #[inline]
-fn bucket_of(ns: u64) -> usize {
-    if ns < SUB as u64 {
-        return ns as usize;
+fn bucket_of(value: u64) -> usize {
+    if value < SUB as u64 {
+        return value as usize;
     }
-    // ns >= 32, so its highest bit is at least SUB_BITS.
-    let shift = 63 - ns.leading_zeros() - SUB_BITS;
+    // value >= 32, so its highest bit is at least SUB_BITS.
+    let shift = 63 - value.leading_zeros() - SUB_BITS;
     // The top SUB_BITS + 1 bits: 32..=63.
-    let top = (ns >> shift) as usize;
+    let top = (value >> shift) as usize;
     SUB + shift as usize * SUB + (top - SUB)
 }
 
@@ -56,20 +56,20 @@ impl LogHistogram {
         LogHistogram {
             counts: vec![0; BUCKETS].into_boxed_slice(),
             count: 0,
-            max_ns: 0,
-            total_ns: 0,
+            max_value: 0,
+            total: 0,
         }
     }
 
-    /// Counts one duration of `ns`.
+    /// Counts one duration.
     #[inline]
-    pub(crate) fn record(&mut self, ns: u64) {
-        if let Some(slot) = self.counts.get_mut(bucket_of(ns)) {
+    pub(crate) fn record(&mut self, value: u64) {
+        if let Some(slot) = self.counts.get_mut(bucket_of(value)) {
             *slot += 1;
         }
         self.count += 1;
-        self.max_ns = self.max_ns.max(ns);
-        self.total_ns = self.total_ns.saturating_add(ns);
+        self.max_value = self.max_value.max(value);
+        self.total = self.total.saturating_add(value);
     }
 
     /// Durations counted.
@@ -77,15 +77,15 @@ impl LogHistogram {
         self.count
     }
 
-    /// Longest duration counted, ns (exact).
-    pub(crate) fn max_ns(&self) -> u64 {
-        self.max_ns
+    /// Longest duration counted (exact).
+    pub(crate) fn max(&self) -> u64 {
+        self.max_value
     }
 
     /// The value at quantile `q` (0..=1): the highest value of the bucket
     /// holding the `ceil(q · count)`-th smallest duration, never above the
     /// maximum; 0 when empty.
-    pub(crate) fn quantile_ns(&self, q: f64) -> u64 {
+    pub(crate) fn quantile(&self, q: f64) -> u64 {
         if self.count == 0 {
             return 0;
         }
@@ -95,10 +95,10 @@ impl LogHistogram {
         for (bucket, &n) in self.counts.iter().enumerate() {
             seen += n;
             if seen >= rank {
-                return highest_in(bucket).min(self.max_ns);
+                return highest_in(bucket).min(self.max_value);
             }
         }
-        self.max_ns
+        self.max_value
     }
 }
 
@@ -116,17 +116,21 @@ impl CallbackTimes {
         }
     }
 
-    /// Counts one call of `callback` that took `elapsed`.
+    /// Counts one call of `callback` that took `ticks` of [`clock::ticks`].
     #[inline]
-    pub(crate) fn record(&mut self, callback: Callback, elapsed: Duration) {
-        let ns = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+    pub(crate) fn record(&mut self, callback: Callback, ticks: u64) {
         if let Some(histogram) = self.by_kind.get_mut(callback.index()) {
-            histogram.record(ns);
+            histogram.record(ticks);
         }
     }
 
-    /// p50, p99 and max of each kind called at least once.
+    /// p50, p99 and max of each kind called at least once, in ns.
     pub(crate) fn summary(&self) -> ComputeTimes {
+        self.summary_with(clock::ns_from_ticks)
+    }
+
+    /// [`CallbackTimes::summary`] with ticks turned into ns by `ns`.
+    fn summary_with(&self, ns: impl Fn(u64) -> u64) -> ComputeTimes {
         let callbacks = Callback::ALL
             .iter()
             .zip(&self.by_kind)
@@ -134,10 +138,10 @@ impl CallbackTimes {
             .map(|(callback, h)| CallbackTime {
                 callback: callback.name().to_owned(),
                 calls: h.count(),
-                p50_ns: h.quantile_ns(0.50),
-                p99_ns: h.quantile_ns(0.99),
-                max_ns: h.max_ns(),
-                total_ns: h.total_ns,
+                p50_ns: ns(h.quantile(0.50)),
+                p99_ns: ns(h.quantile(0.99)),
+                max_ns: ns(h.max()),
+                total_ns: ns(h.total),
             })
             .collect();
         ComputeTimes { callbacks }
@@ -185,7 +189,7 @@ mod tests {
     #[test]
     fn quantiles_worked_by_hand() {
         let mut h = LogHistogram::new();
-        assert_eq!(h.quantile_ns(0.5), 0);
+        assert_eq!(h.quantile(0.5), 0);
         // 1..=100 ns: the median is the 50th value, 50, kept exactly (below
         // 64 every value has its own bucket); p99 is the 99th, 99, in the
         // bucket 98..=99; the 100th shares 100..=101, capped at the max.
@@ -193,26 +197,27 @@ mod tests {
             h.record(ns);
         }
         assert_eq!(h.count(), 100);
-        assert_eq!(h.quantile_ns(0.5), 50);
-        assert_eq!(h.quantile_ns(0.99), 99);
-        assert_eq!(h.quantile_ns(1.0), 100);
-        assert_eq!(h.max_ns(), 100);
-        assert_eq!(h.total_ns, 5050);
+        assert_eq!(h.quantile(0.5), 50);
+        assert_eq!(h.quantile(0.99), 99);
+        assert_eq!(h.quantile(1.0), 100);
+        assert_eq!(h.max(), 100);
+        assert_eq!(h.total, 5050);
         // One slow call: the maximum is exact; p99 is now the 100th of 101
         // values, 100, reported as its bucket's highest, 101.
         h.record(1_000_000);
-        assert_eq!(h.max_ns(), 1_000_000);
-        assert_eq!(h.quantile_ns(0.99), 101);
-        assert_eq!(h.quantile_ns(1.0), 1_000_000);
+        assert_eq!(h.max(), 1_000_000);
+        assert_eq!(h.quantile(0.99), 101);
+        assert_eq!(h.quantile(1.0), 1_000_000);
     }
 
     #[test]
     fn the_summary_lists_only_callbacks_called() {
         let mut times = CallbackTimes::new();
-        times.record(Callback::Market, Duration::from_nanos(10));
-        times.record(Callback::Market, Duration::from_nanos(20));
-        times.record(Callback::Finish, Duration::from_micros(3));
-        let summary = times.summary();
+        times.record(Callback::Market, 10);
+        times.record(Callback::Market, 20);
+        times.record(Callback::Finish, 3000);
+        // One tick a ns, to check the arithmetic.
+        let summary = times.summary_with(|ticks| ticks);
         let names: Vec<_> = summary
             .callbacks
             .iter()

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::market::flags;
 use crate::sim::Wake;
-use crate::strategy::RunError;
+use crate::strategy::{python, RunError};
 
 use super::{DynRunner, Replay};
 use crate::session::signals::signal_record;
@@ -61,7 +61,13 @@ impl Replay {
             _ => self.landing_ns,
         };
         self.tap.columns.land_at(landing_ns);
-        let progress = self.advance_inner(goal, budget);
+        // A Python strategy's callbacks run with the thread attached to the
+        // interpreter for the whole slice, not attaching for each one.
+        let progress = if self.choice.is_python() {
+            python::attached(|| self.advance_inner(goal, budget))
+        } else {
+            self.advance_inner(goal, budget)
+        };
         if progress != Progress::Budget {
             self.landing_ns = None;
         }

@@ -285,9 +285,7 @@ impl Strategy for PythonStrategy {
             return Ok(());
         }
         Python::attach(|py| {
-            if let Ok(mut event) = rt.event.try_borrow_mut(py) {
-                event.set(ev);
-            }
+            rt.event.get().set(ev);
             let (py_ctx, event) = (rt.ctx.bind(py), rt.event.bind(py));
             let (book, units) = (&mut rt.book, &rt.units);
             let on_market = rt.loaded.callbacks.on_market.as_ref();
