@@ -295,13 +295,13 @@ fn ticklab_run(dir: &Path, compute: &str, extra: &[&str]) -> (bool, String, std:
 
     const DAY_NS: i64 = 1_709_251_200_000_000_000;
     let symbol_dir = dir.join("data").join("TEST");
-    std::fs::create_dir_all(&symbol_dir).unwrap();
+    std::fs::create_dir_all(&symbol_dir).expect("data folder");
     let inst = instrument();
     std::fs::write(
         symbol_dir.join("instrument.toml"),
         inst.to_toml_string("test"),
     )
-    .unwrap();
+    .expect("instrument file");
     let events = day().into_iter().map(|mut ev| {
         ev.exch_ts += DAY_NS;
         ev.local_ts += DAY_NS;
@@ -313,7 +313,7 @@ fn ticklab_run(dir: &Path, compute: &str, extra: &[&str]) -> (bool, String, std:
         events,
         &WriteOptions::default(),
     )
-    .unwrap();
+    .expect("day file");
     let strategy = dir.join("buy.py");
     std::fs::write(
         &strategy,
@@ -329,13 +329,13 @@ class Buy(Strategy):
             self.sent = True
 "#,
     )
-    .unwrap();
+    .expect("strategy file");
     let config = dir.join("run.toml");
     std::fs::write(
         &config,
         format!("[latency]\nmodel = \"constant\"\nentry_ns = 500_000\nresponse_ns = 200_000\ncompute = \"{compute}\"\n"),
     )
-    .unwrap();
+    .expect("run.toml");
     let out = dir.join(format!("out-{}", compute.replace(':', "-")));
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_ticklab"))
         .args(["run", "--csv", "--data"])
@@ -348,7 +348,7 @@ class Buy(Strategy):
         .arg(&out)
         .args(extra)
         .output()
-        .unwrap();
+        .expect("ticklab runs");
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
@@ -359,12 +359,15 @@ class Buy(Strategy):
 
 /// The `price_ticks` of each row of `fills.csv`.
 fn fill_prices(out: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(out.join("fills.csv")).unwrap();
+    let text = std::fs::read_to_string(out.join("fills.csv")).expect("fills.csv");
     let mut lines = text.lines();
-    let header: Vec<_> = lines.next().unwrap().split(',').collect();
-    let column = header.iter().position(|&c| c == "price_ticks").unwrap();
+    let header: Vec<_> = lines.next().expect("a header").split(',').collect();
+    let column = header
+        .iter()
+        .position(|&c| c == "price_ticks")
+        .expect("price_ticks");
     lines
-        .map(|line| line.split(',').nth(column).unwrap().to_owned())
+        .map(|line| line.split(',').nth(column).expect("a price").to_owned())
         .collect()
 }
 
