@@ -4,7 +4,9 @@
 //! a side, trades at the touch followed by the depth update they cause, and
 //! a jittered feed latency of about a millisecond. Two strategies run over
 //! it: one resting order that never changes (engine overhead), and the
-//! native market maker (order traffic on every move of the touch).
+//! native market maker (order traffic on every move of the touch); the
+//! market maker runs again with its callbacks timed (`market_maker_timed`:
+//! two clock reads per callback, as `ticklab run` does by default).
 
 mod common;
 use common::{config, synthetic_day};
@@ -16,7 +18,7 @@ use criterion::{Criterion, Throughput};
 use ticklab::market::{Instrument, MarketEvent};
 use ticklab::sim::Engine;
 use ticklab::strategy::native::{MarketMaker, NoOp};
-use ticklab::strategy::{run_to_end, Ctx, Strategy, StrategyError};
+use ticklab::strategy::{run_to_end, Ctx, Runner, Strategy, StrategyError};
 
 const DAY_EVENTS: usize = 5_000_000;
 
@@ -61,7 +63,22 @@ fn engine_throughput(c: &mut Criterion) {
             black_box(record.fills.len())
         });
     });
+    group.bench_function("market_maker_timed", |b| {
+        b.iter(|| {
+            let engine =
+                Engine::from_slice(instrument.clone(), &config, &events).expect("valid config");
+            black_box(timed_market_maker(engine))
+        });
+    });
     group.finish();
+}
+
+/// Runs the market maker with every callback timed; returns its fills.
+fn timed_market_maker(engine: Engine<'_>) -> usize {
+    let mut runner = Runner::new(engine, MarketMaker::default());
+    runner.set_timing(true);
+    runner.run().expect("run");
+    runner.into_record().fills.len()
 }
 
 /// Time this thread spent on a CPU, ns (Linux), so that a busy machine
@@ -127,6 +144,14 @@ fn quick(runs: usize) {
                 .len()
         });
         println!("market_maker:      {rate:.1} M events/s ({fills} fills)");
+    }
+    if "market_maker_timed".contains(only.as_str()) {
+        let (rate, fills) = best_rate(&|| {
+            let engine =
+                Engine::from_slice(instrument.clone(), &config, &events).expect("valid config");
+            timed_market_maker(engine)
+        });
+        println!("market_maker_timed: {rate:.1} M events/s ({fills} fills)");
     }
 }
 

@@ -9,12 +9,17 @@
 //!   interpreter for each callback (a session that does not hold it).
 //! - `python_on_bbo`: a Python `on_bbo` reading the same, called only when
 //!   the touch changes.
+//! - `python_on_market_timed`: `python_on_market` with every callback
+//!   timed, as `ticklab run` does unless `--no-timing`.
+//! - `bare_method_call`: in the same interpreter, a Python loop calling an
+//!   empty method `m(a, b)` 1 M times: the yardstick of the per-event cost.
 //!
 //! With `PY_BENCH_QUICK=N` it runs each N times, prints the best time per
 //! event, and compares with a bare Python loop calling an empty method
 //! 1 M times in the same interpreter; otherwise it runs the criterion
-//! benchmarks. `PY_BENCH_PROFILE=N` runs only `python_on_market`, N times,
-//! for a profiler.
+//! benchmarks (the same comparison, one criterion line each).
+//! `PY_BENCH_PROFILE=N` runs only `python_on_market`, N times, for a
+//! profiler.
 
 mod common;
 use common::{config, synthetic_day};
@@ -29,7 +34,7 @@ use ticklab::market::{Instrument, MarketEvent};
 use ticklab::sim::{Engine, RunConfig, RunRecord};
 use ticklab::strategy::native::NoOp;
 use ticklab::strategy::python::{attached, PythonOptions, PythonSpec, PythonStrategy};
-use ticklab::strategy::{run_to_end, Strategy};
+use ticklab::strategy::{run_to_end, Runner, Strategy};
 
 const DAY_EVENTS: usize = 1_000_000;
 
@@ -88,6 +93,21 @@ class Bare(Strategy):
         ctx.log(best0 / n * 1e9, best2 / n * 1e9)
 "#;
 
+/// A loop calling an empty method 1 M times with two arguments, once.
+const BARE_ONCE: &str = r#"
+from ticklab import Strategy
+
+class Empty:
+    def m2(self, a, b):
+        pass
+
+class Bare(Strategy):
+    def on_start(self, ctx):
+        e = Empty()
+        for _ in range(1_000_000):
+            e.m2(ctx, e)
+"#;
+
 /// The benchmark's data and strategy files.
 struct Setup {
     events: Vec<MarketEvent>,
@@ -97,6 +117,7 @@ struct Setup {
     on_market: PathBuf,
     on_bbo: PathBuf,
     bare_loop: PathBuf,
+    bare_once: PathBuf,
 }
 
 impl Setup {
@@ -114,6 +135,7 @@ impl Setup {
             on_market: write("on_market.py", ON_MARKET),
             on_bbo: write("on_bbo.py", ON_BBO),
             bare_loop: write("bare_loop.py", BARE_LOOP),
+            bare_once: write("bare_once.py", BARE_ONCE),
             _dir: dir,
         }
     }
@@ -122,6 +144,23 @@ impl Setup {
         let engine = Engine::from_slice(self.instrument.clone(), &self.config, &self.events)
             .expect("valid config");
         run_to_end(engine, strategy).expect("run")
+    }
+
+    /// [`Setup::run`] with every callback timed.
+    fn run_timed(&self, strategy: impl Strategy) -> RunRecord {
+        let engine = Engine::from_slice(self.instrument.clone(), &self.config, &self.events)
+            .expect("valid config");
+        let mut runner = Runner::new(engine, strategy);
+        runner.set_timing(true);
+        runner.run().expect("run");
+        runner.into_record()
+    }
+
+    /// Runs `strategy` over no data: its `on_start` only.
+    fn run_start_only(&self, strategy: impl Strategy) {
+        let engine =
+            Engine::from_slice(self.instrument.clone(), &self.config, &[]).expect("valid config");
+        run_to_end(engine, strategy).expect("run");
     }
 
     fn python(path: &Path) -> PythonStrategy {
@@ -153,6 +192,15 @@ fn python_overhead(c: &mut Criterion) {
     group.bench_function("python_on_bbo", |b| {
         b.iter(|| attached(|| black_box(setup.run(Setup::python(&setup.on_bbo)).data_events)));
     });
+    group.bench_function("python_on_market_timed", |b| {
+        b.iter(|| {
+            attached(|| black_box(setup.run_timed(Setup::python(&setup.on_market)).data_events))
+        });
+    });
+    // 1 M calls: the same element count as the day's events.
+    group.bench_function("bare_method_call", |b| {
+        b.iter(|| attached(|| setup.run_start_only(Setup::python(&setup.bare_once))));
+    });
     group.finish();
 }
 
@@ -176,6 +224,9 @@ fn quick(runs: usize) {
     });
     let on_market = best_secs(runs, || {
         attached(|| black_box(setup.run(Setup::python(&setup.on_market))));
+    });
+    let on_market_timed = best_secs(runs, || {
+        attached(|| black_box(setup.run_timed(Setup::python(&setup.on_market))));
     });
     let per_callback = best_secs(runs, || {
         black_box(setup.run(Setup::python(&setup.on_market)));
@@ -211,6 +262,10 @@ fn quick(runs: usize) {
         "  python on_market, held interpreter  {:7.1} ns/event ({:.2} M callbacks/s)",
         ns_per_event(on_market),
         n / on_market / 1e6
+    );
+    println!(
+        "  python on_market, timed             {:7.1} ns/event",
+        ns_per_event(on_market_timed)
     );
     println!(
         "  python on_market, attach per call   {:7.1} ns/event ({:.2} M callbacks/s)",

@@ -88,6 +88,7 @@ fn streamed_tables_and_stats_match_the_record() {
         day: "2026-01-01",
         strategy: "mm",
         seed: config.seed,
+        deterministic: true,
         config: &config,
         stats: &stats,
     };

@@ -21,7 +21,7 @@ use ticklab::session::replay::{Goal, Progress};
 use ticklab::session::{
     open_day, read_run_config, ErrorRecord, Replay, SessionOptions, StrategyChoice, Update,
 };
-use ticklab::sim::LogRecord;
+use ticklab::sim::{ComputeLatency, LogRecord};
 use ticklab::strategy::python::{self, format_data_time, PythonOptions};
 use ticklab::strategy::rules;
 
@@ -107,6 +107,10 @@ pub struct RunArgs {
     /// The strategy worker's sandbox.
     #[command(flatten)]
     pub sandbox: super::supervise::SandboxArgs,
+    /// Do not time the strategy's callbacks (no compute_time in the
+    /// summary; not allowed with `latency.compute = "measured"`).
+    #[arg(long)]
+    pub no_timing: bool,
 }
 
 /// The strategy's log lines, written as they appear to stderr and to
@@ -195,6 +199,11 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
     if let Some(seed) = args.seed {
         config.seed = seed;
     }
+    if args.no_timing && config.compute == ComputeLatency::Measured {
+        anyhow::bail!(
+            "--no-timing cannot be used with latency.compute = \"measured\": the compute time is the callbacks' measured time"
+        );
+    }
     let choice = StrategyChoice::parse(&args.strategy, &params)?.with_class(args.class.clone())?;
     let day = open_day(&args.data, args.symbol.as_deref(), args.day)?;
     for warning in &day.warnings {
@@ -233,6 +242,7 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
             CacheOptions::from_env()
         },
         for_window: false,
+        timing: !args.no_timing,
         ..SessionOptions::default()
     });
     let mut updates = VecDeque::new();
@@ -353,6 +363,7 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
             engine.exchange_events()
         }
     });
+    let compute_time = replay.runner().and_then(|runner| runner.compute_times());
     // The engine holds the writer as its sink until it is dropped.
     drop(replay);
     let writer = Rc::try_unwrap(writer)
@@ -360,6 +371,7 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
         .into_inner();
     let mut stats = writer.stats(data_events);
     stats.crossed_batches = crossed.batches;
+    stats.compute_time = compute_time;
     // The rows up to a failure are written too: the files are closed
     // whole either way.
     let tables_written = match writer.finish() {
@@ -381,10 +393,17 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
         day: &day_text,
         strategy: &args.strategy,
         seed: config.seed,
+        deterministic: config.compute.is_deterministic(),
         config: &config,
         stats: &stats,
     };
     let mut written = vec![report::write_summary(&out, &summary)?];
+    if let Some(times) = &stats.compute_time {
+        let path = out.join("timing.json");
+        let json = serde_json::to_string_pretty(times).context("timing.json")? + "\n";
+        std::fs::write(&path, json).with_context(|| format!("{}: cannot write", path.display()))?;
+        written.push(path);
+    }
     written.extend(tables_written);
     written.extend(log_path);
     match signals.map(|feed| feed.drain()) {
@@ -425,6 +444,17 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
         stats.max_drawdown,
         stats.final_position_lots
     );
+    if let Some(times) = &stats.compute_time {
+        for line in times.lines() {
+            println!("compute time {line}");
+        }
+    }
+    if !config.compute.is_deterministic() {
+        println!(
+            "latency.compute = \"{}\": the fills depend on this machine's speed; the run is not deterministic",
+            config.compute
+        );
+    }
     for path in &written {
         if let Some(name) = path.file_name() {
             println!("wrote {}", target.join(name).display());

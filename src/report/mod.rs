@@ -84,6 +84,9 @@ pub struct Summary<'a, C: Serialize> {
     pub strategy: &'a str,
     /// Seed of the random models.
     pub seed: u64,
+    /// True when the same inputs and seed give the same fills: false with
+    /// a measured compute latency (`latency.compute = "measured"`).
+    pub deterministic: bool,
     /// The run configuration in force.
     pub config: &'a C,
     /// The statistics.

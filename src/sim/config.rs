@@ -17,6 +17,7 @@
 //! model = "constant"          # "constant" | "lognormal" | "recorded"
 //! entry_ns = 1_000_000
 //! response_ns = 1_000_000
+//! compute = "none"            # "none" | "fixed:<ns>" | "measured" (sim::compute)
 //!
 //! [fees]                      # omitted rates come from instrument.toml
 //!
@@ -28,10 +29,11 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::book::CrossedBookPolicy;
 use crate::market::Instrument;
+use crate::sim::compute::ComputeLatency;
 use crate::sim::fees::{FeeModel, MakerTakerFees};
 use crate::sim::impact::{ImpactModel, SqrtImpact};
 use crate::sim::latency::{
@@ -182,7 +184,12 @@ pub struct RunConfig {
     /// Queue-position model.
     pub queue: QueueConfig,
     /// Order-entry and response latency.
+    #[serde(deserialize_with = "latency_model")]
     pub latency: LatencyConfig,
+    /// The strategy's compute time charged to its orders: `latency.compute`
+    /// in the file (read by [`RunConfig::from_toml_str`]).
+    #[serde(skip_deserializing, rename = "latency.compute")]
+    pub compute: ComputeLatency,
     /// Fee rates.
     pub fees: FeeConfig,
     /// Impact model for data without depth.
@@ -212,6 +219,7 @@ impl Default for RunConfig {
             feed_latency_ns: None,
             queue: QueueConfig::default(),
             latency: LatencyConfig::default(),
+            compute: ComputeLatency::None,
             fees: FeeConfig::default(),
             impact: ImpactConfig::default(),
             risk: RiskLimits::default(),
@@ -220,6 +228,41 @@ impl Default for RunConfig {
             params: toml::Table::new(),
         }
     }
+}
+
+/// `[latency]` without its `compute` key, which is not part of the latency
+/// model ([`read_compute`] reads it): the default model when the table
+/// holds nothing else.
+fn latency_model<'de, D: Deserializer<'de>>(deserializer: D) -> Result<LatencyConfig, D::Error> {
+    let mut table = toml::Table::deserialize(deserializer)?;
+    table.remove("compute");
+    if table.is_empty() {
+        return Ok(LatencyConfig::default());
+    }
+    toml::Value::Table(table)
+        .try_into()
+        .map_err(|err: toml::de::Error| serde::de::Error::custom(err.message()))
+}
+
+/// `latency.compute` of a `run.toml` text ([`ComputeLatency::None`] when
+/// absent); an error names the file, line and column.
+fn read_compute(text: &str, path: &Path) -> Result<ComputeLatency, ConfigError> {
+    #[derive(Deserialize)]
+    struct File {
+        latency: Option<Latency>,
+    }
+    #[derive(Deserialize)]
+    struct Latency {
+        compute: Option<ComputeLatency>,
+    }
+    let file: File = toml::from_str(text).map_err(|err| ConfigError::Parse {
+        path: path.to_owned(),
+        message: err.to_string().trim_end().to_owned(),
+    })?;
+    Ok(file
+        .latency
+        .and_then(|latency| latency.compute)
+        .unwrap_or_default())
 }
 
 /// The models of one run, built from a [`RunConfig`] or chosen in code.
@@ -242,6 +285,7 @@ impl RunConfig {
             path: path.to_owned(),
             message: err.to_string().trim_end().to_owned(),
         })?;
+        config.compute = read_compute(text, path)?;
         if let LatencyConfig::Recorded { path: csv, .. } = &mut config.latency {
             if csv.is_relative() {
                 if let Some(dir) = path.parent() {
@@ -471,6 +515,57 @@ mod tests {
         assert_eq!(models.queue.name(), "prob_power");
         assert_eq!(models.latency.name(), "lognormal");
         assert!(models.impact.is_some());
+    }
+
+    #[test]
+    fn compute_latency_sits_in_the_latency_table() {
+        let text = "[latency]\nmodel = \"constant\"\nentry_ns = 10\nresponse_ns = 20\ncompute = \"fixed:1_000_000\"\n";
+        let config = RunConfig::from_toml_str(text, Path::new("run.toml")).unwrap();
+        assert_eq!(config.compute, ComputeLatency::Fixed { ns: 1_000_000 });
+        assert_eq!(
+            config.latency,
+            LatencyConfig::Constant {
+                entry_ns: 10,
+                response_ns: 20
+            }
+        );
+        let config =
+            RunConfig::from_toml_str("[latency]\ncompute = \"measured\"\n", Path::new("run.toml"))
+                .unwrap();
+        assert_eq!(config.compute, ComputeLatency::Measured);
+        assert_eq!(config.latency, LatencyConfig::default());
+        assert_eq!(
+            RunConfig::from_toml_str("", Path::new("run.toml"))
+                .unwrap()
+                .compute,
+            ComputeLatency::None
+        );
+        let json = serde_json::to_value(&config).unwrap();
+        assert_eq!(json["latency.compute"], "measured");
+    }
+
+    #[test]
+    fn a_bad_compute_latency_is_named_with_its_line() {
+        let text = "seed = 1\n[latency]\ncompute = \"fast\"\n";
+        let err = RunConfig::from_toml_str(text, Path::new("run.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("run.toml: TOML parse error at line 3, column 11"),
+            "{err}"
+        );
+        assert!(
+            err.contains("`fast` is not a compute latency: use \"none\", \"fixed:<ns>\""),
+            "{err}"
+        );
+        // Other fields of the table are still checked.
+        let err = RunConfig::from_toml_str(
+            "[latency]\nmodel = \"constant\"\nentry = 5\ncompute = \"none\"\n",
+            Path::new("run.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("unknown field `entry`"), "{err}");
     }
 
     #[test]

@@ -273,12 +273,14 @@ impl Engine<'_> {
         });
     }
 
-    /// Puts an order message in flight: it arrives after the entry latency,
+    /// Puts an order message in flight: it leaves after the strategy's
+    /// compute time (`latency.compute`), arrives after the entry latency,
     /// never before a message sent earlier.
     fn send(&mut self, msg: OrderMsg) {
         let now = self.local.now_ns;
-        let arrival = now
-            .saturating_add(self.latency.entry_latency_ns(now))
+        let leaves = now.saturating_add(self.compute.delay_ns(self.callback_start));
+        let arrival = leaves
+            .saturating_add(self.latency.entry_latency_ns(leaves))
             .max(self.last_entry_arrival_ts);
         self.last_entry_arrival_ts = arrival;
         self.seq += 1;

@@ -15,6 +15,7 @@
 
 pub mod account;
 mod booking;
+pub mod compute;
 pub mod config;
 mod consumed;
 pub mod contract;
@@ -44,6 +45,7 @@ mod taker;
 pub mod update;
 
 pub use account::{Account, AccountSnapshot};
+pub use compute::{CallbackTime, ComputeLatency, ComputeLatencyError, ComputeTimes};
 pub use config::{
     ConfigError, FeeConfig, ImpactConfig, LatencyConfig, Models, QueueConfig, RunConfig,
 };

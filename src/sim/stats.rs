@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::market::Instrument;
+use crate::sim::compute::ComputeTimes;
 use crate::sim::contract::ContractValue;
 use crate::sim::id_hash::IdMap;
 use crate::sim::record::{EquitySample, FillRecord, RecordSink, RunRecord, SampleCause};
@@ -88,6 +89,12 @@ pub struct Stats {
     /// Funding paid (negative = received), currency units.
     #[serde(default)]
     pub funding_paid: f64,
+    /// Wall time of the strategy's callbacks, when timed. Measured, so it
+    /// differs from run to run: `ticklab run` writes it to `timing.json`,
+    /// never to `summary.json`, which stays the same bytes for the same
+    /// inputs.
+    #[serde(skip)]
+    pub compute_time: Option<ComputeTimes>,
 }
 
 impl Stats {
@@ -323,6 +330,7 @@ impl StatsBuilder {
             ),
             liquidations: self.liquidations,
             funding_paid: last.map_or(0.0, |a| a.funding_paid),
+            compute_time: None,
         }
     }
 }

@@ -10,6 +10,8 @@
 //! implement the same trait.
 
 pub mod activity;
+pub mod callbacks;
+mod clock;
 pub mod ctx;
 pub mod indicators;
 pub mod native;
@@ -17,7 +19,9 @@ pub mod python;
 pub mod rules;
 pub mod runner;
 pub mod text;
+mod timing;
 
+pub use callbacks::{Callback, CallbackSet};
 pub use ctx::Ctx;
 pub use runner::{run_to_end, RunError, Runner};
 
@@ -103,6 +107,14 @@ pub trait Strategy {
         let _ = ctx;
         Ok(())
     }
+
+    /// The callbacks this strategy defines. The runner asks once `on_start`
+    /// has run (which it always calls) and from then on calls, and times,
+    /// only these: a strategy that leaves out `on_market` costs nothing per
+    /// market event. By default every callback.
+    fn callbacks(&self) -> CallbackSet {
+        CallbackSet::ALL
+    }
 }
 
 impl<S: Strategy + ?Sized> Strategy for Box<S> {
@@ -127,5 +139,8 @@ impl<S: Strategy + ?Sized> Strategy for Box<S> {
     }
     fn on_finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), StrategyError> {
         (**self).on_finish(ctx)
+    }
+    fn callbacks(&self) -> CallbackSet {
+        (**self).callbacks()
     }
 }

@@ -4,10 +4,19 @@
 //! `step` handles exactly one thing the strategy sees, so a session can stop
 //! after any event; `run_to_event` re-runs to a given event index, which is
 //! how a seek works on a deterministic engine.
+//!
+//! The runner calls only the callbacks the strategy defines
+//! ([`Strategy::callbacks`]) and, when asked, times each call: one
+//! monotonic clock read before and one after, into a fixed-size histogram
+//! per callback kind ([`Runner::compute_times`]).
+
+use std::time::Instant;
 
 use crate::market::EventKind;
-use crate::sim::{Engine, EngineError, RunRecord, Wake};
-use crate::strategy::{Ctx, Strategy, StrategyError};
+use crate::sim::{ComputeLatency, ComputeTimes, Engine, EngineError, OrderUpdate, RunRecord, Wake};
+use crate::strategy::clock;
+use crate::strategy::timing::CallbackTimes;
+use crate::strategy::{Callback, CallbackSet, Ctx, Strategy, StrategyError};
 
 /// Why a run stopped early.
 #[derive(Debug, thiserror::Error)]
@@ -43,73 +52,177 @@ pub struct Runner<'a, S> {
     engine: Engine<'a>,
     strategy: S,
     phase: Phase,
+    /// The callbacks the strategy defines (all until `on_start` has run).
+    callbacks: CallbackSet,
+    /// The order update the last [`Wake::Order`] refers to.
+    update: OrderUpdate,
+    /// Wall time of each callback, when timed.
+    timing: Option<Box<CallbackTimes>>,
+    /// The engine charges a measured compute latency (timing is on then).
+    measured: bool,
 }
 
 impl<'a, S: Strategy> Runner<'a, S> {
     /// Binds `strategy` to `engine`; nothing runs until the first step.
+    /// Callbacks are timed only when the engine charges a measured compute
+    /// time (see [`Runner::set_timing`]).
     pub fn new(engine: Engine<'a>, strategy: S) -> Self {
-        Runner {
+        let measured = engine.compute_latency() == ComputeLatency::Measured;
+        let update = *engine.delivered_update();
+        let mut runner = Runner {
             engine,
             strategy,
             phase: Phase::NotStarted,
+            callbacks: CallbackSet::ALL,
+            update,
+            timing: None,
+            measured,
+        };
+        runner.set_timing(measured);
+        runner
+    }
+
+    /// Times every strategy callback (one clock read before and one after),
+    /// or stops timing. A measured compute latency needs the timing: it
+    /// stays on then.
+    pub fn set_timing(&mut self, on: bool) {
+        let on = on || self.measured;
+        match (on, self.timing.is_some()) {
+            (true, false) => self.timing = Some(Box::new(CallbackTimes::new())),
+            (false, true) => self.timing = None,
+            _ => {}
         }
+    }
+
+    /// p50, p99 and max wall time of each callback kind called so far, when
+    /// timed.
+    pub fn compute_times(&self) -> Option<ComputeTimes> {
+        self.timing.as_ref().map(|timing| timing.summary())
     }
 
     /// Handles the next thing the strategy sees and returns it. The first
     /// call runs `on_start` first; the call that finds the data over runs
     /// `on_finish` and returns [`Wake::Finished`], as do all later calls.
-    pub fn step(&mut self) -> Result<Wake, RunError> {
+    #[inline]
+    pub fn step(&mut self) -> Result<Wake<&OrderUpdate>, RunError> {
         match self.phase {
             Phase::Finished => return Ok(Wake::Finished),
-            Phase::NotStarted => {
-                self.engine.start()?;
-                self.phase = Phase::Running;
-                self.call("on_start", |s, ctx| s.on_start(ctx))?;
-            }
+            Phase::NotStarted => self.begin()?,
             Phase::Running => {}
         }
-        let wake = self.engine.advance()?;
-        match &wake {
+        match self.engine.advance_lean()? {
             Wake::Market(ev) => {
-                if ev.kind != EventKind::Status {
-                    self.call("on_market", |s, ctx| s.on_market(ctx, ev))?;
+                if ev.kind != EventKind::Status && self.callbacks.contains(Callback::Market) {
+                    self.call(Callback::Market, |s, ctx| s.on_market(ctx, &ev))?;
                 }
+                // A change of the venue's state (from a status event, or
+                // inferred at this event) goes to on_status once.
                 if let Some(status) = self.engine.take_status_change() {
-                    self.call("on_status", |s, ctx| s.on_status(ctx, &status))?;
+                    if self.callbacks.contains(Callback::Status) {
+                        self.call(Callback::Status, |s, ctx| s.on_status(ctx, &status))?;
+                    }
                 }
+                Ok(Wake::Market(ev))
             }
-            Wake::Order(update) => self.call("on_order", |s, ctx| s.on_order(ctx, update))?,
-            Wake::Timer { ts_ns, .. } => {
-                let ts_ns = *ts_ns;
-                self.call("on_timer", |s, ctx| s.on_timer(ctx, ts_ns))?;
+            Wake::Order(()) => {
+                self.update = *self.engine.delivered_update();
+                if self.callbacks.contains(Callback::Order) {
+                    let update = self.update;
+                    self.call(Callback::Order, |s, ctx| s.on_order(ctx, &update))?;
+                }
+                Ok(Wake::Order(&self.update))
+            }
+            Wake::Timer { ts_ns, id } => {
+                if self.callbacks.contains(Callback::Timer) {
+                    self.call(Callback::Timer, |s, ctx| s.on_timer(ctx, ts_ns))?;
+                }
+                Ok(Wake::Timer { ts_ns, id })
             }
             Wake::Finished => {
                 self.phase = Phase::Finished;
-                self.call("on_finish", |s, ctx| s.on_finish(ctx))?;
+                if self.callbacks.contains(Callback::Finish) {
+                    self.call(Callback::Finish, |s, ctx| s.on_finish(ctx))?;
+                }
                 // The run is over: the record takes its final sample now,
                 // so a host that streams it has every row.
                 self.engine.close_record();
+                Ok(Wake::Finished)
             }
         }
-        Ok(wake)
     }
 
-    #[inline]
+    /// Starts the run: `on_start` (always called: a host may load the
+    /// strategy there), then asks which callbacks the strategy defines.
+    #[cold]
+    fn begin(&mut self) -> Result<(), RunError> {
+        self.engine.start()?;
+        self.phase = Phase::Running;
+        let started = clock::ticks();
+        self.call_untimed(Callback::Start, |s, ctx| s.on_start(ctx))?;
+        let elapsed = clock::ticks().wrapping_sub(started);
+        self.callbacks = self.strategy.callbacks();
+        if let Some(timing) = &mut self.timing {
+            if self.callbacks.contains(Callback::Start) {
+                timing.record(Callback::Start, elapsed);
+            }
+        }
+        Ok(())
+    }
+
+    /// Calls the strategy with a [`Ctx`], timing the call when timing is on.
+    #[inline(always)]
     fn call(
         &mut self,
-        callback: &'static str,
+        callback: Callback,
         f: impl FnOnce(&mut S, &mut Ctx<'_, 'a>) -> Result<(), StrategyError>,
     ) -> Result<(), RunError> {
-        super::activity::enter(callback, self.engine.events_seen(), self.engine.now_ns());
+        let Some(timing) = &mut self.timing else {
+            return self.call_untimed(callback, f);
+        };
+        if self.measured {
+            // The engine charges the callback's own wall time to its orders.
+            self.engine.set_callback_start(Some(Instant::now()));
+        }
+        super::activity::enter(
+            callback.name(),
+            self.engine.events_seen(),
+            self.engine.now_ns(),
+        );
+        let started = clock::ticks();
+        let result = f(&mut self.strategy, &mut Ctx::new(&mut self.engine));
+        timing.record(callback, clock::ticks().wrapping_sub(started));
+        super::activity::exit();
+        if self.measured {
+            self.engine.set_callback_start(None);
+        }
+        result.map_err(|source| self.failed(callback, source))
+    }
+
+    #[inline(always)]
+    fn call_untimed(
+        &mut self,
+        callback: Callback,
+        f: impl FnOnce(&mut S, &mut Ctx<'_, 'a>) -> Result<(), StrategyError>,
+    ) -> Result<(), RunError> {
+        super::activity::enter(
+            callback.name(),
+            self.engine.events_seen(),
+            self.engine.now_ns(),
+        );
         let mut ctx = Ctx::new(&mut self.engine);
         let result = f(&mut self.strategy, &mut ctx);
         super::activity::exit();
-        result.map_err(|source| RunError::Strategy {
-            callback,
+        result.map_err(|source| self.failed(callback, source))
+    }
+
+    #[cold]
+    fn failed(&self, callback: Callback, source: StrategyError) -> RunError {
+        RunError::Strategy {
+            callback: callback.name(),
             event_index: self.engine.events_seen(),
             ts_ns: self.engine.now_ns(),
             source,
-        })
+        }
     }
 
     /// Runs to the end of the data.
@@ -122,7 +235,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
     /// data ends).
     pub fn run_to_event(&mut self, event_index: u64) -> Result<(), RunError> {
         while self.engine.events_seen() < event_index {
-            if self.step()? == Wake::Finished {
+            if matches!(self.step()?, Wake::Finished) {
                 break;
             }
         }

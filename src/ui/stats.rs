@@ -6,6 +6,7 @@ use egui::RichText;
 use super::format;
 use super::view::View;
 use super::{Action, Panel, Slot};
+use crate::sim::compute::{format_ns, ComputeTimes};
 
 /// The statistics panel.
 #[derive(Debug, Default)]
@@ -15,6 +16,27 @@ fn row_ui(ui: &mut egui::Ui, name: &str, value: String) {
     ui.label(name);
     ui.label(RichText::new(value).monospace());
     ui.end_row();
+}
+
+/// The strategy's callback wall times: p50 / p99 / max of each kind.
+fn compute_time_ui(ui: &mut egui::Ui, times: Option<&ComputeTimes>) {
+    let Some(times) = times.filter(|t| !t.callbacks.is_empty()) else {
+        return;
+    };
+    ui.label(RichText::new("Compute time (p50 / p99 / max)").weak());
+    ui.end_row();
+    for c in &times.callbacks {
+        row_ui(
+            ui,
+            &c.callback,
+            format!(
+                "{} / {} / {}",
+                format_ns(c.p50_ns),
+                format_ns(c.p99_ns),
+                format_ns(c.max_ns)
+            ),
+        );
+    }
 }
 
 fn optional(value: Option<f64>, decimals: usize) -> String {
@@ -114,6 +136,7 @@ impl Panel for StatsPanel {
                     "Max inventory",
                     format!("{} lots", stats.max_inventory_lots),
                 );
+                compute_time_ui(ui, stats.compute_time.as_ref());
             });
     }
 }

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::market::flags;
 use crate::sim::Wake;
-use crate::strategy::RunError;
+use crate::strategy::{python, RunError};
 
 use super::{DynRunner, Replay};
 use crate::session::signals::signal_record;
@@ -61,7 +61,13 @@ impl Replay {
             _ => self.landing_ns,
         };
         self.tap.columns.land_at(landing_ns);
-        let progress = self.advance_inner(goal, budget);
+        // A Python strategy's callbacks run with the thread attached to the
+        // interpreter for the whole slice, not attaching for each one.
+        let progress = if self.choice.is_python() {
+            python::attached(|| self.advance_inner(goal, budget))
+        } else {
+            self.advance_inner(goal, budget)
+        };
         if progress != Progress::Budget {
             self.landing_ns = None;
         }
@@ -84,8 +90,9 @@ impl Replay {
         let started = Instant::now();
         let mut steps_left = STEPS_PER_CLOCK_CHECK;
         loop {
+            // Whether an order update carried a fill is all a goal asks of it.
             let wake = match runner.step() {
-                Ok(wake) => wake,
+                Ok(wake) => wake.map_order(|update| update.fill.is_some()),
                 Err(err) => {
                     self.wakes += 1;
                     self.fail(err);
@@ -146,7 +153,7 @@ impl Replay {
     /// True when `goal` holds after `wake` (or, with no wake, before any
     /// step).
     #[inline]
-    fn is_reached(goal: Goal, runner: &DynRunner, wake: Option<&Wake>, signals: u64) -> bool {
+    fn is_reached(goal: Goal, runner: &DynRunner, wake: Option<&Wake<bool>>, signals: u64) -> bool {
         let engine = runner.engine();
         match goal {
             Goal::EventsSeen(n) => engine.events_seen() >= n,
@@ -155,7 +162,7 @@ impl Replay {
                 matches!(wake, Some(Wake::Market(ev)) if ev.flags & flags::LAST_IN_BATCH != 0)
             }
             Goal::NextFill => {
-                matches!(wake, Some(Wake::Order(update)) if update.fill.is_some())
+                matches!(wake, Some(Wake::Order(true)))
             }
             Goal::SignalsSeen(n) => signals >= n,
             Goal::End => false,

@@ -60,6 +60,9 @@ pub struct SessionOptions {
     /// the lists it sends bounded. A batch run (`ticklab run`) sets it
     /// false and takes every log line and signal.
     pub for_window: bool,
+    /// Time every strategy callback (two monotonic clock reads per call),
+    /// for the statistics' `compute_time`. On by default.
+    pub timing: bool,
 }
 
 impl Default for SessionOptions {
@@ -72,6 +75,7 @@ impl Default for SessionOptions {
             read: ReadOptions::default(),
             cache: CacheOptions::default(),
             for_window: true,
+            timing: true,
         }
     }
 }
@@ -431,7 +435,9 @@ impl Replay {
                     engine.set_record_sink(Box::new(Rc::clone(&rows)));
                     self.rows = Some(rows);
                 }
-                self.runner = Some(Runner::new(engine, strategy));
+                let mut runner = Runner::new(engine, strategy);
+                runner.set_timing(self.options.timing);
+                self.runner = Some(runner);
                 self.wakes = 0;
                 self.signals = 0;
                 self.signal_feed = signal_feed;
@@ -475,10 +481,12 @@ impl Replay {
     pub fn stats(&self) -> Option<Stats> {
         let runner = self.runner.as_ref()?;
         let engine = runner.engine();
-        Some(match &self.rows {
+        let mut stats = match &self.rows {
             Some(rows) => rows.borrow().stats(engine.exchange_events()),
             None => Stats::from_record(engine.record(), engine.instrument()),
-        })
+        };
+        stats.compute_time = runner.compute_times();
+        Some(stats)
     }
 
     /// The batches of the run's data read so far that ended with the book

@@ -17,6 +17,12 @@
 //! engine never calls a strategy: it is driven, so a session can stop after
 //! any single event and a seek is a re-run to event N.
 //!
+//! [`Engine::advance_lean`] is the same step with a small [`Wake`] (about
+//! the size of a market event): an order update, several times larger,
+//! stays in the engine ([`Engine::delivered_update`]) instead of being
+//! copied through every return. The runner uses it; [`Engine::advance`]
+//! hands the update over by value, for code that drives the engine by hand.
+//!
 //! Time rules, chosen for determinism and realism:
 //!
 //! - Market events are processed in file order. An exchange time that goes
@@ -34,23 +40,47 @@
 //!   last event's time are still delivered; later ones are dropped.
 
 use std::collections::VecDeque;
+use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
 use crate::market::{Instrument, MarketEvent};
 use crate::sim::account::Account;
+use crate::sim::compute::ComputeLatency;
 use crate::sim::config::{ConfigError, Models, RunConfig};
 use crate::sim::exchange::{Exchange, ExchangeModels};
 use crate::sim::latency::{FeedLatency, LatencyModel};
 use crate::sim::local::LocalSide;
 use crate::sim::order::{OrderId, OrderMsg};
+use crate::sim::order::{OrderState, OrderType, TimeInForce};
 use crate::sim::record::{RecordSink, RunRecord};
 use crate::sim::risk::RiskLimits;
 use crate::sim::schedule::TimeQueue;
 use crate::sim::source::{EventBatch, EventSource, SliceSource, SourceError};
-use crate::sim::update::OrderUpdate;
+use crate::sim::update::{OrderUpdate, UpdateKind};
 
 mod cursor;
+
+/// What [`Engine::delivered_update`] holds before the first order update.
+fn no_update() -> OrderUpdate {
+    OrderUpdate {
+        order_id: OrderId(0),
+        kind: UpdateKind::Accepted,
+        state: OrderState::New,
+        side: crate::market::Side::None,
+        order_type: OrderType::Limit,
+        time_in_force: TimeInForce::Gtc,
+        price_ticks: 0,
+        stop_price_ticks: 0,
+        qty_lots: 0,
+        filled_lots: 0,
+        avg_fill_price_ticks: 0.0,
+        fill: None,
+        reason: None,
+        exch_ts_ns: 0,
+        local_ts_ns: 0,
+    }
+}
 
 /// Identity of a timer the strategy set, unique within a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -58,14 +88,18 @@ mod cursor;
 pub struct TimerId(pub u64);
 
 /// The next thing the strategy sees, returned by [`Engine::advance`].
+///
+/// `U` is how an order update is handed over: by value from
+/// [`Engine::advance`], by reference from the runner's `step`, not at all
+/// (`()`, read [`Engine::delivered_update`]) from [`Engine::advance_lean`].
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Wake {
+pub enum Wake<U = OrderUpdate> {
     /// A market event reached the strategy; the local book already includes
     /// it. Its `local_ts` is the time the strategy sees it.
     Market(MarketEvent),
     /// An answer from the exchange (or from pre-trade risk) about one of our
     /// orders; the strategy's orders and account already include it.
-    Order(OrderUpdate),
+    Order(U),
     /// A timer the strategy set fired.
     Timer {
         /// The time it was set for (local time now), ns.
@@ -75,6 +109,19 @@ pub enum Wake {
     },
     /// The data is over and nothing more is due.
     Finished,
+}
+
+impl<U> Wake<U> {
+    /// The same wake with its order update turned by `f`.
+    #[inline]
+    pub fn map_order<V>(self, f: impl FnOnce(U) -> V) -> Wake<V> {
+        match self {
+            Wake::Market(ev) => Wake::Market(ev),
+            Wake::Order(update) => Wake::Order(f(update)),
+            Wake::Timer { ts_ns, id } => Wake::Timer { ts_ns, id },
+            Wake::Finished => Wake::Finished,
+        }
+    }
 }
 
 /// Why the engine cannot go on.
@@ -101,6 +148,8 @@ pub struct EngineSettings {
     pub risk: RiskLimits,
     /// Infer market states from the book (see `sim::market_state`).
     pub infer_market_state: bool,
+    /// The strategy's compute time, charged to every message it sends.
+    pub compute: ComputeLatency,
 }
 
 impl EngineSettings {
@@ -112,6 +161,7 @@ impl EngineSettings {
             feed_latency: config.feed_latency(),
             risk: config.risk,
             infer_market_state: config.infer_market_state,
+            compute: config.compute,
         }
     }
 }
@@ -152,6 +202,12 @@ pub struct Engine<'a> {
     pub(crate) risk: RiskLimits,
     pub(crate) to_exchange: TimeQueue<OrderMsg>,
     pub(crate) to_local: TimeQueue<OrderUpdate>,
+    /// The order update the last [`Wake::Order`] stood for.
+    delivered_update: OrderUpdate,
+    /// The strategy's compute time, charged to every message it sends.
+    pub(crate) compute: ComputeLatency,
+    /// When the callback running now started, while the runner times it.
+    pub(crate) callback_start: Option<Instant>,
     pub(crate) timers: TimeQueue<TimerId>,
     pub(crate) canceled_timers: Vec<TimerId>,
     pub(crate) seq: u64,
@@ -254,6 +310,9 @@ impl<'a> Engine<'a> {
             risk: settings.risk,
             to_exchange: TimeQueue::default(),
             to_local: TimeQueue::default(),
+            delivered_update: no_update(),
+            compute: settings.compute,
+            callback_start: None,
             timers: TimeQueue::default(),
             canceled_timers: Vec::new(),
             seq: 0,
@@ -291,8 +350,15 @@ impl<'a> Engine<'a> {
 
     /// Does all exchange-side work up to the next thing the strategy sees,
     /// and returns it.
-    #[inline(always)]
     pub fn advance(&mut self) -> Result<Wake, EngineError> {
+        let wake = self.advance_lean()?;
+        Ok(wake.map_order(|()| self.delivered_update))
+    }
+
+    /// [`Engine::advance`] with the order update left in the engine: a
+    /// [`Wake::Order`] means [`Engine::delivered_update`] holds it.
+    #[inline(always)]
+    pub fn advance_lean(&mut self) -> Result<Wake<()>, EngineError> {
         // The common case, small enough to inline into the caller's loop:
         // only market data is due and its next event reaches the strategy.
         if self.started && self.only_market_data_due() {
@@ -304,9 +370,26 @@ impl<'a> Engine<'a> {
         self.advance_any()
     }
 
-    /// [`Engine::advance`] in general.
+    /// The order update of the last [`Wake::Order`].
+    pub fn delivered_update(&self) -> &OrderUpdate {
+        &self.delivered_update
+    }
+
+    /// The strategy's compute latency (`latency.compute`).
+    pub fn compute_latency(&self) -> ComputeLatency {
+        self.compute
+    }
+
+    /// Marks the start of a strategy callback (`None` at its end), for a
+    /// measured compute latency.
+    #[inline]
+    pub fn set_callback_start(&mut self, start: Option<Instant>) {
+        self.callback_start = start;
+    }
+
+    /// [`Engine::advance_lean`] in general.
     #[inline(never)]
-    fn advance_any(&mut self) -> Result<Wake, EngineError> {
+    fn advance_any(&mut self) -> Result<Wake<()>, EngineError> {
         if !self.started {
             self.start()?;
         }
@@ -358,7 +441,8 @@ impl<'a> Engine<'a> {
                                 .push_back((self.last_entry_seq, answer.item.order_id));
                             self.forget_final_orders();
                         }
-                        return Ok(Wake::Order(answer.item));
+                        self.delivered_update = answer.item;
+                        return Ok(Wake::Order(()));
                     }
                 }
                 Next::Timer => {

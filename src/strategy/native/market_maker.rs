@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::market::{MarketEvent, Side};
 use crate::sim::{OrderId, OrderRequest, OrderUpdate, TimeInForce};
-use crate::strategy::{Ctx, Strategy, StrategyError};
+use crate::strategy::{Callback, CallbackSet, Ctx, Strategy, StrategyError};
 
 /// Parameters of [`MarketMaker`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,6 +109,12 @@ impl Strategy for MarketMaker {
         self.quoted_bbo = Some((bid.price, ask.price));
         self.quote(ctx, Side::Buy, bid.price)?;
         self.quote(ctx, Side::Sell, ask.price)
+    }
+
+    fn callbacks(&self) -> CallbackSet {
+        CallbackSet::NONE
+            .with(Callback::Market)
+            .with(Callback::Order)
     }
 
     fn on_order(

@@ -1,36 +1,115 @@
 //! What a callback receives: the market event (one object per strategy,
 //! updated in place for every event) and order updates.
 
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicI64, AtomicU32, AtomicU64};
 use std::sync::Arc;
 
 use pyo3::prelude::*;
 
 use super::module;
 use super::units::Units;
-use crate::market::{EventKind, MarketEvent};
+use crate::market::{flags, EventKind, MarketEvent, Side};
 use crate::sim::{OrderType, OrderUpdate};
 
 /// A market event in natural units. The same object is handed to every
 /// market callback with new contents: keep `ev.copy()`, not `ev`.
-#[pyclass(name = "MarketEvent", module = "ticklab")]
+///
+/// Frozen, with the event in atomics written with plain stores, so that
+/// neither the host's update before each callback nor a read of a field
+/// goes through a borrow flag.
+#[pyclass(name = "MarketEvent", module = "ticklab", frozen)]
 pub(crate) struct PyMarketEvent {
-    ev: MarketEvent,
+    ev: SharedEvent,
     units: Arc<Units>,
+}
+
+/// A [`MarketEvent`] that the thread running the strategy rewrites in
+/// place. Only that thread touches it (the object is handed to its
+/// callbacks alone), so relaxed order suffices.
+struct SharedEvent {
+    exch_ts: AtomicI64,
+    local_ts: AtomicI64,
+    price: AtomicI64,
+    qty: AtomicI64,
+    order_id: AtomicU64,
+    /// `kind`, `side` and `flags`, one byte each.
+    codes: AtomicU32,
+}
+
+impl SharedEvent {
+    fn new(ev: &MarketEvent) -> Self {
+        let shared = SharedEvent {
+            exch_ts: AtomicI64::new(0),
+            local_ts: AtomicI64::new(0),
+            price: AtomicI64::new(0),
+            qty: AtomicI64::new(0),
+            order_id: AtomicU64::new(0),
+            codes: AtomicU32::new(0),
+        };
+        shared.set(ev);
+        shared
+    }
+
+    #[inline]
+    fn set(&self, ev: &MarketEvent) {
+        self.exch_ts.store(ev.exch_ts, Relaxed);
+        self.local_ts.store(ev.local_ts, Relaxed);
+        self.price.store(ev.price, Relaxed);
+        self.qty.store(ev.qty, Relaxed);
+        self.order_id.store(ev.order_id, Relaxed);
+        let codes =
+            u32::from(ev.kind as u8) | u32::from(ev.side as u8) << 8 | u32::from(ev.flags) << 16;
+        self.codes.store(codes, Relaxed);
+    }
+
+    #[inline]
+    fn kind(&self) -> EventKind {
+        let code = (self.codes.load(Relaxed) & 0xff) as usize;
+        EventKind::ALL.get(code).copied().unwrap_or_default()
+    }
+
+    #[inline]
+    fn side(&self) -> Side {
+        match (self.codes.load(Relaxed) >> 8) & 0xff {
+            0 => Side::Buy,
+            1 => Side::Sell,
+            _ => Side::None,
+        }
+    }
+
+    #[inline]
+    fn flags(&self) -> u8 {
+        ((self.codes.load(Relaxed) >> 16) & 0xff) as u8
+    }
+
+    fn get(&self) -> MarketEvent {
+        MarketEvent {
+            exch_ts: self.exch_ts.load(Relaxed),
+            local_ts: self.local_ts.load(Relaxed),
+            price: self.price.load(Relaxed),
+            qty: self.qty.load(Relaxed),
+            order_id: self.order_id.load(Relaxed),
+            kind: self.kind(),
+            side: self.side(),
+            flags: self.flags(),
+        }
+    }
 }
 
 impl PyMarketEvent {
     /// An event object for the instrument of `units`.
     pub(crate) fn new(units: Arc<Units>) -> Self {
         PyMarketEvent {
-            ev: MarketEvent::default(),
+            ev: SharedEvent::new(&MarketEvent::default()),
             units,
         }
     }
 
     /// Makes the object show `ev`.
     #[inline]
-    pub(crate) fn set(&mut self, ev: &MarketEvent) {
-        self.ev = *ev;
+    pub(crate) fn set(&self, ev: &MarketEvent) {
+        self.ev.set(ev);
     }
 }
 
@@ -39,13 +118,13 @@ impl PyMarketEvent {
     /// What happened (`EventKind`).
     #[getter]
     fn kind(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        Ok(module::shared(py)?.event_kind(py, self.ev.kind))
+        Ok(module::shared(py)?.event_kind(py, self.ev.kind()))
     }
 
     /// Book side (BUY = bid) or aggressor side of a trade (`Side`).
     #[getter]
     fn side(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        Ok(module::shared(py)?.side(py, self.ev.side))
+        Ok(module::shared(py)?.side(py, self.ev.side()))
     }
 
     /// Price; for a funding event, the funding rate (a fraction); a trade
@@ -53,56 +132,57 @@ impl PyMarketEvent {
     /// price.
     #[getter]
     fn price(&self) -> f64 {
-        if let Some(rate) = self.ev.funding_rate() {
-            rate
-        } else if self.ev.is_half_tick() {
-            self.units.instrument().trade_price(self.ev.price, true)
-        } else {
-            self.units.price(self.ev.price)
+        let raw = self.ev.price.load(Relaxed);
+        match self.ev.kind() {
+            EventKind::Funding => self.ev.get().funding_rate().unwrap_or(0.0),
+            _ if self.ev.flags() & flags::HALF_TICK != 0 => {
+                self.units.instrument().trade_price(raw, true)
+            }
+            _ => self.units.price(raw),
         }
     }
 
     /// Quantity: the level's new size (book events) or the traded size.
     #[getter]
     fn qty(&self) -> f64 {
-        self.units.qty(self.ev.qty)
+        self.units.qty(self.ev.qty.load(Relaxed))
     }
 
     /// Exchange time, ns since the epoch.
     #[getter]
     fn exch_ts(&self) -> i64 {
-        self.ev.exch_ts
+        self.ev.exch_ts.load(Relaxed)
     }
 
     /// Time the strategy sees the event, ns since the epoch.
     #[getter]
     fn local_ts(&self) -> i64 {
-        self.ev.local_ts
+        self.ev.local_ts.load(Relaxed)
     }
 
     /// Exchange order id of L3 events, else 0.
     #[getter]
     fn order_id(&self) -> u64 {
-        self.ev.order_id
+        self.ev.order_id.load(Relaxed)
     }
 
     /// Flag bits (1 = last in batch, 2 = snapshot).
     #[getter]
     fn flags(&self) -> u8 {
-        self.ev.flags
+        self.ev.flags()
     }
 
     /// True when the book is consistent after this event.
     #[getter]
     fn is_last_in_batch(&self) -> bool {
-        self.ev.is_last_in_batch()
+        self.ev.flags() & flags::LAST_IN_BATCH != 0
     }
 
     /// The venue's new trading state (`MarketState`) on a status event,
     /// None on other events.
     #[getter]
     fn state(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
-        let Some(state) = self.ev.market_state() else {
+        let Some(state) = self.ev.get().market_state() else {
             return Ok(None);
         };
         Ok(Some(module::shared(py)?.market_state(py, state)))
@@ -111,25 +191,26 @@ impl PyMarketEvent {
     /// True for trade prints.
     #[getter]
     fn is_trade(&self) -> bool {
-        matches!(self.ev.kind, EventKind::Trade | EventKind::Fill)
+        matches!(self.ev.kind(), EventKind::Trade | EventKind::Fill)
     }
 
     /// A copy that keeps its contents.
     fn copy(&self) -> Self {
         PyMarketEvent {
-            ev: self.ev,
+            ev: SharedEvent::new(&self.ev.get()),
             units: Arc::clone(&self.units),
         }
     }
 
     fn __repr__(&self) -> String {
+        let ev = self.ev.get();
         format!(
             "<MarketEvent {} {} {} x {} at {}>",
-            self.ev.kind,
-            self.ev.side_file_name(),
+            ev.kind,
+            ev.side_file_name(),
             self.price(),
             self.qty(),
-            self.ev.local_ts
+            ev.local_ts
         )
     }
 }

@@ -25,7 +25,7 @@ use super::watchdog::Watchdog;
 use super::{console, module};
 use crate::market::{EventKind, MarketEvent};
 use crate::sim::OrderUpdate;
-use crate::strategy::{Ctx, Strategy, StrategyError};
+use crate::strategy::{Callback, CallbackSet, Ctx, Strategy, StrategyError};
 
 /// Default wall-clock budget of one callback.
 pub const DEFAULT_CALLBACK_BUDGET: Duration = Duration::from_secs(2);
@@ -269,10 +269,15 @@ impl Strategy for PythonStrategy {
             EventKind::Funding => None,
             _ => callbacks.on_depth.as_ref().map(|f| ("on_depth", f)),
         };
+        // Only the end of a batch can change the touch `on_bbo` is told of.
+        let bbo_due = callbacks.on_bbo.is_some() && ev.is_last_in_batch();
+        if callbacks.on_market.is_none() && by_kind.is_none() && !bbo_due {
+            return Ok(());
+        }
         let touch = touch_of(ctx);
         let mut on_bbo = None;
-        if let Some(f) = &callbacks.on_bbo {
-            if ev.is_last_in_batch() && touch != rt.bbo_touch {
+        if let Some(f) = callbacks.on_bbo.as_ref().filter(|_| bbo_due) {
+            if touch != rt.bbo_touch {
                 rt.bbo_touch = touch;
                 on_bbo = Some(f);
             }
@@ -281,9 +286,7 @@ impl Strategy for PythonStrategy {
             return Ok(());
         }
         Python::attach(|py| {
-            if let Ok(mut event) = rt.event.try_borrow_mut(py) {
-                event.set(ev);
-            }
+            rt.event.get().set(ev);
             let (py_ctx, event) = (rt.ctx.bind(py), rt.event.bind(py));
             let (book, units) = (&mut rt.book, &rt.units);
             let on_market = rt.loaded.callbacks.on_market.as_ref();
@@ -315,9 +318,7 @@ impl Strategy for PythonStrategy {
         };
         let touch = touch_of(ctx);
         Python::attach(|py| {
-            if let Ok(mut event) = rt.event.try_borrow_mut(py) {
-                event.set(ev);
-            }
+            rt.event.get().set(ev);
             let (py_ctx, event) = (rt.ctx.bind(py), rt.event.bind(py));
             let (book, units) = (&mut rt.book, &rt.units);
             self.calls.invoke(py, ctx, &self.spec.path, |what| {
@@ -394,5 +395,24 @@ impl Strategy for PythonStrategy {
         // The run is over: stop the watchdog thread.
         self.calls.watchdog = None;
         result
+    }
+
+    fn callbacks(&self) -> CallbackSet {
+        let Some(rt) = &self.runtime else {
+            return CallbackSet::NONE;
+        };
+        let c = &rt.loaded.callbacks;
+        let market = c.on_market.is_some()
+            || c.on_depth.is_some()
+            || c.on_trade.is_some()
+            || c.on_bbo.is_some();
+        CallbackSet::NONE
+            .with_if(Callback::Start, c.on_start.is_some())
+            .with_if(Callback::Market, market)
+            .with_if(Callback::Order, c.on_order.is_some())
+            .with_if(Callback::Timer, c.on_timer.is_some())
+            .with_if(Callback::Status, c.on_status.is_some())
+            // The host stops its watchdog at the end, defined or not.
+            .with(Callback::Finish)
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::book::Level;
 use crate::market::{EventKind, MarketEvent, Side};
 use crate::sim::OrderUpdate;
-use crate::strategy::{Ctx, Strategy, StrategyError};
+use crate::strategy::{Callback, CallbackSet, Ctx, Strategy, StrategyError};
 
 use super::actions::Executor;
 use super::audit::{node_record, ActionRecord, Outcome, Signal, SignalFeed};
@@ -244,5 +244,14 @@ impl Strategy for RulesStrategy {
         }
         self.orders_changed = true;
         self.executor.on_order(ctx, update)
+    }
+
+    fn callbacks(&self) -> CallbackSet {
+        CallbackSet::NONE
+            .with(Callback::Start)
+            .with(Callback::Market)
+            .with(Callback::Order)
+            // Rules are evaluated again when the venue's state changes.
+            .with(Callback::Status)
     }
 }
