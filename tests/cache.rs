@@ -55,7 +55,22 @@ fn day_events(n: usize, shift_ticks: i64) -> Vec<MarketEvent> {
                 events.push(MarketEvent::trade(ts, side, price, 1 + next(20)).seen_at(local));
             }
             1 => {
-                mid += if next(2) == 0 { 1 } else { -1 };
+                // The touch moves a tick; the levels it passes are emptied,
+                // so that the book never ends a batch crossed.
+                let up = next(2) == 0;
+                mid += if up { 1 } else { -1 };
+                let (side, passed) = if up {
+                    (Side::Sell, mid - 1)
+                } else {
+                    (Side::Buy, mid + 1)
+                };
+                for price in [passed, mid] {
+                    events.push(
+                        MarketEvent::depth(ts, side, price, 0)
+                            .seen_at(local)
+                            .with_flags(0),
+                    );
+                }
                 events.push(
                     MarketEvent::depth(ts, Side::Buy, mid - 1, 1 + next(80))
                         .seen_at(local)
@@ -249,7 +264,8 @@ fn a_cached_run_equals_the_parquet_run_fill_for_fill() {
     );
     let second = run_to_end(reading, mm()).unwrap();
     // The run has something to compare: quotes, fills, an equity curve.
-    assert_eq!((parquet.fills.len(), parquet.orders.len()), (3, 7));
+    assert!(parquet.fills.len() >= 3, "{} fills", parquet.fills.len());
+    assert!(parquet.orders.len() > parquet.fills.len());
     assert!(parquet.equity.len() > 10);
     assert_eq!(first, parquet);
     assert_eq!(second, parquet);
@@ -543,7 +559,8 @@ fn ticklab_run_is_the_same_cached_and_uncached_and_says_once_it_wrote_the_cache(
         .collect();
     names.sort();
     assert!(names.len() >= 4, "{names:?}");
-    for name in names {
+    // Everything but the measured callback times is the same bytes.
+    for name in names.into_iter().filter(|name| name != "timing.json") {
         let bytes = |out: &str| std::fs::read(folder.dir.path().join(out).join(&name)).unwrap();
         assert_eq!(bytes("writing"), bytes("plain"), "{name:?}");
         assert_eq!(bytes("reading"), bytes("plain"), "{name:?}");

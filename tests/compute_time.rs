@@ -346,6 +346,7 @@ class Buy(Strategy):
         .arg(&config)
         .arg("--out")
         .arg(&out)
+        .arg("--force")
         .args(extra)
         .output()
         .expect("ticklab runs");

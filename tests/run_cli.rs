@@ -105,6 +105,7 @@ fn a_run_replaces_a_folder_only_with_force() {
             "orders.csv",
             "orders.parquet",
             "summary.json",
+            "timing.json",
         ]
     );
     assert_eq!(summary(&out)["status"], "ok");
@@ -191,6 +192,7 @@ fn a_failed_run_keeps_its_rows_and_says_where_it_stopped() {
             "log.txt",
             "orders.parquet",
             "summary.json",
+            "timing.json",
         ]
     );
 }

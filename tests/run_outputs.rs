@@ -269,6 +269,7 @@ fn fills_and_equity_read_back_with_their_types() {
             "realized_pnl",
             "unrealized_pnl",
             "fees",
+            "funding_paid",
             "equity",
             "mark_price",
         ]

@@ -649,6 +649,7 @@ fn inspect_scan_and_run_stop_at_a_crossed_book_and_count_it_when_told() {
         config,
         "--out",
         out,
+        "--force",
     ]);
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(run.status.success(), "{stderr}");

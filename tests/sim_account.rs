@@ -566,14 +566,14 @@ fn instrument_toml_reads_the_margin_fields_and_checks_them() {
     );
     assert_eq!(
         err.to_string(),
-        "X/instrument.toml: field `maintenance_margin_rate`: must be between 0 and \
+        "X/instrument.toml:6: field `maintenance_margin_rate`: must be between 0 and \
          initial_margin_rate (0.1), got 0.2"
     );
     let zero = format!("{base}initial_margin_rate = 0.0\n");
     let err = Instrument::from_toml_str(&zero, path).unwrap_err();
     assert_eq!(
         err.to_string(),
-        "X/instrument.toml: field `initial_margin_rate`: must be a positive number, got 0"
+        "X/instrument.toml:5: field `initial_margin_rate`: must be a positive number, got 0"
     );
 }
 

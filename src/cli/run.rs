@@ -27,7 +27,7 @@ use ticklab::strategy::rules;
 
 /// The environment variable that names the run's folder (where its files
 /// are written until it ends) to the strategy.
-const OUT_ENV: &str = "TICKLAB_OUT";
+pub(crate) const OUT_ENV: &str = "TICKLAB_OUT";
 
 /// Real time the run goes between two looks at its log lines and errors.
 const SLICE: Duration = Duration::from_millis(50);

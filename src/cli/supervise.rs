@@ -93,6 +93,9 @@ impl Worker {
             .stdin(Stdio::from(OwnedFd::from(theirs)))
             .stderr(Stdio::piped())
             .env("PYTHONDONTWRITEBYTECODE", "1")
+            // The one folder the strategy may write to; the worker's
+            // interpreter starts before the run and copies the environment.
+            .env(super::run::OUT_ENV, out)
             .spawn()
             .context("cannot start the strategy worker")?;
         let console = Arc::new(Mutex::new(VecDeque::new()));

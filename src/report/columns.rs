@@ -350,6 +350,19 @@ mod tests {
             Reason::UnknownOrder,
             Reason::NotModifiable,
             Reason::ModifyBelowFilled,
+            Reason::InsufficientMargin {
+                worst_lots: 110,
+                price_ticks: 96,
+                required_margin: 1056.0,
+                equity: 1000.0,
+            },
+            Reason::Liquidation {
+                equity: 406.0,
+                maintenance_margin: 420.75,
+            },
+            Reason::MarketState {
+                state: crate::market::MarketState::PreOpen,
+            },
         ];
         assert_eq!(reasons.len(), REASONS.len());
         for (i, reason) in reasons.iter().enumerate() {

@@ -105,6 +105,6 @@ mod tests {
         assert!(Callback::ALL.iter().all(|&c| CallbackSet::ALL.contains(c)));
         assert!(!Callback::ALL.iter().any(|&c| CallbackSet::NONE.contains(c)));
         let indices: Vec<_> = Callback::ALL.iter().map(|c| c.index()).collect();
-        assert_eq!(indices, [0, 1, 2, 3, 4]);
+        assert_eq!(indices, [0, 1, 2, 3, 4, 5]);
     }
 }
