@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::collector::Batch;
-use super::json_levels::{end_batch, snapshot_clear, JsonAt, JsonLevel, Lines};
+use super::json_levels::{end_batch, snapshot_clear, JsonAt, JsonLevel, Lines, OneSymbol};
 use super::source::open_text;
 use super::{EventSource, ImportError, InputSummary, RowRef};
 use crate::market::{flags, EventKind, Instrument, MarketEvent, Side};
@@ -76,24 +76,14 @@ struct TradeData<'a> {
 /// The book state of one Bybit stream: which symbol, the last `u`.
 #[derive(Default)]
 pub(crate) struct BybitBook {
-    symbol: Option<String>,
+    symbol: OneSymbol,
     last_u: Option<u64>,
 }
 
 impl BybitBook {
     fn check_symbol(&mut self, at: JsonAt<'_>, symbol: &str) -> Result<(), ImportError> {
-        match &self.symbol {
-            None => self.symbol = Some(symbol.to_owned()),
-            Some(first) if first != symbol => {
-                return Err(at.error(
-                    "s",
-                    symbol,
-                    format!("the file holds several symbols (the first is {first:?})"),
-                ))
-            }
-            Some(_) => {}
-        }
-        Ok(())
+        self.symbol
+            .check(at, "s", symbol, "the file holds several symbols")
     }
 
     /// Converts one order-book message into one batch in `out`;

@@ -19,6 +19,32 @@ pub(crate) struct JsonAt<'a> {
     pub line: u64,
 }
 
+/// The one symbol a file or capture may hold: the first one seen; any
+/// other is an error naming the field.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct OneSymbol(Option<String>);
+
+impl OneSymbol {
+    /// Checks `value` of `field` against the first symbol; `holder` says
+    /// what holds them in the error ("the file holds several symbols").
+    pub fn check(
+        &mut self,
+        at: JsonAt<'_>,
+        field: &str,
+        value: &str,
+        holder: &str,
+    ) -> Result<(), ImportError> {
+        match &self.0 {
+            None => self.0 = Some(value.to_owned()),
+            Some(first) if first != value => {
+                return Err(at.error(field, value, format!("{holder} (the first is {first:?})")))
+            }
+            Some(_) => {}
+        }
+        Ok(())
+    }
+}
+
 impl JsonAt<'_> {
     /// An error about `field` holding `value`.
     pub fn error(&self, field: &str, value: &str, problem: impl Into<String>) -> ImportError {

@@ -34,7 +34,7 @@ use std::collections::VecDeque;
 use serde::Deserialize;
 
 use super::Batch;
-use crate::market::import::json_levels::{end_batch, snapshot_clear, JsonAt, JsonLevel};
+use crate::market::import::json_levels::{end_batch, snapshot_clear, JsonAt, JsonLevel, OneSymbol};
 use crate::market::import::{ImportError, InputSummary, RowRef};
 use crate::market::{EventKind, Instrument, MarketEvent, Side};
 
@@ -111,7 +111,7 @@ struct PendingSnapshot {
 /// The state of one Binance symbol's book in a capture.
 #[derive(Default)]
 pub(super) struct BinanceBook {
-    symbol: Option<String>,
+    symbol: OneSymbol,
     /// `u` of the last diff written; `None` before the book is known.
     last_id: Option<u64>,
     /// Futures (diffs carry `pu`) or spot.
@@ -126,21 +126,12 @@ pub(super) struct BinanceBook {
 
 impl BinanceBook {
     fn check_symbol(&mut self, at: JsonAt<'_>, symbol: Option<&str>) -> Result<(), ImportError> {
-        let Some(symbol) = symbol else {
-            return Ok(());
-        };
-        match &self.symbol {
-            None => self.symbol = Some(symbol.to_owned()),
-            Some(first) if first != symbol => {
-                return Err(at.error(
-                    "s",
-                    symbol,
-                    format!("the capture holds several symbols (the first is {first:?})"),
-                ))
-            }
-            Some(_) => {}
+        match symbol {
+            Some(symbol) => self
+                .symbol
+                .check(at, "s", symbol, "the capture holds several symbols"),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// A trade message: one batch.

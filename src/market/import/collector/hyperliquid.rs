@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 use serde::Deserialize;
 
 use super::Batch;
-use crate::market::import::json_levels::{end_batch, snapshot_clear, JsonAt};
+use crate::market::import::json_levels::{end_batch, snapshot_clear, JsonAt, OneSymbol};
 use crate::market::import::{ImportError, RowRef};
 use crate::market::{flags, EventKind, Instrument, MarketEvent, Side};
 
@@ -45,23 +45,13 @@ pub(super) struct Trade<'a> {
 /// The state of one Hyperliquid coin in a capture.
 #[derive(Default)]
 pub(super) struct HyperliquidBook {
-    coin: Option<String>,
+    coin: OneSymbol,
 }
 
 impl HyperliquidBook {
     fn check_coin(&mut self, at: JsonAt<'_>, coin: &str) -> Result<(), ImportError> {
-        match &self.coin {
-            None => self.coin = Some(coin.to_owned()),
-            Some(first) if first != coin => {
-                return Err(at.error(
-                    "coin",
-                    coin,
-                    format!("the capture holds several coins (the first is {first:?})"),
-                ))
-            }
-            Some(_) => {}
-        }
-        Ok(())
+        self.coin
+            .check(at, "coin", coin, "the capture holds several coins")
     }
 
     /// An `l2Book` message: one snapshot batch.
