@@ -22,10 +22,6 @@ impl Engine<'_> {
     /// Fetches batches until one has an event or the source ends.
     #[cold]
     pub(super) fn load_batch(&mut self) -> Result<Option<i64>, EngineError> {
-        if self.start_sample_ts.is_some() {
-            // The first batch is in the book: the start sample can be marked.
-            self.take_start_sample();
-        }
         while self.batch_pos >= self.batch.len() {
             if self.source_done {
                 return Ok(None);
@@ -123,6 +119,14 @@ impl Engine<'_> {
         }
         self.exchange.now_ns = exch_ts;
         self.exchange.on_market(&ev);
+        if self.start_sample_ts.is_some()
+            && ev.is_last_in_batch()
+            && self.exchange.book.mid_ticks().is_some()
+        {
+            // The book has its first mid at the end of a batch: the start
+            // sample is marked there, whatever the source's own batches are.
+            self.take_start_sample();
+        }
         if !self.exchange.out.is_empty() {
             self.route_exchange_output();
         }

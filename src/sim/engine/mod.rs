@@ -229,8 +229,8 @@ pub struct Engine<'a> {
     equity_step_ns: i64,
     next_equity_ts: i64,
     /// Exchange time of the first equity sample, until it is taken: once
-    /// the first batch has made the book (so it is marked at the first
-    /// mid), or before the first order reaches the exchange or any other
+    /// a batch of the data (up to a `LAST_IN_BATCH` event) has given the
+    /// book its first mid, or before the first order reaches the exchange or any other
     /// sample is taken, whichever comes first.
     pub(crate) start_sample_ts: Option<i64>,
     started: bool,
