@@ -15,7 +15,6 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use clap::{Args, Parser};
-use pyo3::types::PyAnyMethods;
 use ticklab::market::cache::{cache_paths, CacheOptions};
 use ticklab::sandbox::{self, Limits, Plan};
 use ticklab::session::{open_day, read_run_config};
@@ -108,14 +107,9 @@ fn work(args: WorkerArgs, channel: &Channel) -> anyhow::Result<()> {
 }
 
 /// Has Python print the strategy's traceback to stderr when native code
-/// crashes (faulthandler), so that the parent can show where it died.
+/// crashes, so that the parent can show where it died.
 fn enable_crash_tracebacks() {
-    let enabled = pyo3::Python::attach(|py| {
-        py.import("faulthandler")
-            .and_then(|faulthandler| faulthandler.call_method0("enable"))
-            .map(|_| ())
-    });
-    if let Err(err) = enabled {
+    if let Err(err) = ticklab::strategy::python::enable_crash_tracebacks() {
         eprintln!("ticklab worker: no tracebacks on a crash: {err}");
     }
 }

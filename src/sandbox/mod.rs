@@ -25,7 +25,6 @@ mod caps;
 mod files;
 mod limits;
 mod netns;
-mod python;
 mod seccomp;
 
 use std::path::PathBuf;
@@ -138,7 +137,7 @@ pub fn apply(plan: &Plan) -> Result<Vec<Protection>, SandboxError> {
     protections.extend(limits::apply(&plan.limits));
     let mut read_paths = plan.read_paths.clone();
     if plan.python {
-        match python::installation_paths() {
+        match crate::strategy::python::installation_paths() {
             Ok(paths) => read_paths.extend(paths),
             Err(err) => protections.push(Protection::off(
                 "python",

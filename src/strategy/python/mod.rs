@@ -59,6 +59,7 @@ mod load;
 mod module;
 mod orders;
 mod params;
+mod process;
 mod scope;
 mod slot;
 mod units;
@@ -66,6 +67,7 @@ mod watchdog;
 
 pub use console::format_data_time;
 pub use host::{PythonOptions, PythonSpec, PythonStrategy, DEFAULT_CALLBACK_BUDGET};
+pub use process::{enable_crash_tracebacks, installation_paths};
 
 /// Runs `f` with this thread attached to the Python interpreter, so that the
 /// Python strategy callbacks inside cost no attach and detach each.

@@ -1,6 +1,7 @@
-//! The folders the Python interpreter reads: learnt by starting it before
-//! the sandbox closes (starting it imports only the standard library and
-//! the installed packages' path hooks, no strategy code).
+//! What the sandbox asks of the interpreter before it closes: the folders
+//! the interpreter reads, and crash tracebacks. Starting the interpreter
+//! imports only the standard library and the installed packages' path
+//! hooks, no strategy code.
 
 use std::path::PathBuf;
 
@@ -8,7 +9,7 @@ use pyo3::prelude::*;
 
 /// The prefixes and `sys.path` entries of the interpreter, and the user's
 /// `VIRTUAL_ENV` and `PYTHONPATH`.
-pub(super) fn installation_paths() -> PyResult<Vec<PathBuf>> {
+pub fn installation_paths() -> PyResult<Vec<PathBuf>> {
     let mut paths: Vec<PathBuf> = Python::attach(|py| {
         let sys = py.import("sys")?;
         let mut paths = Vec::new();
@@ -29,4 +30,14 @@ pub(super) fn installation_paths() -> PyResult<Vec<PathBuf>> {
     paths.sort();
     paths.dedup();
     Ok(paths)
+}
+
+/// Has Python print the strategy's traceback to stderr when native code
+/// crashes (`faulthandler`), so that a watching parent can show where a
+/// strategy process died.
+pub fn enable_crash_tracebacks() -> PyResult<()> {
+    Python::attach(|py| {
+        py.import("faulthandler")?.call_method0("enable")?;
+        Ok(())
+    })
 }
