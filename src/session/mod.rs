@@ -23,7 +23,7 @@ pub mod thread;
 pub mod update;
 
 pub use command::{Command, SeekTarget, Speed, StepTarget};
-pub use config::read_run_config;
+pub use config::{read_run_config, run_config_from_toml};
 pub use day::{open_day, DayRun, SessionError, StrategyChoice};
 pub use frame::{BookView, Frame, RunState};
 pub use heat::BookColumn;

@@ -1,0 +1,59 @@
+//! Python values (a `config=` or `params=` dict) as TOML, the form the
+//! engine reads its run configuration in.
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+
+/// `dict` as a TOML table; `what` names it in errors (`config`, `params`).
+pub(crate) fn table_of(dict: &Bound<'_, PyDict>, what: &str) -> PyResult<toml::Table> {
+    let mut table = toml::Table::new();
+    for (key, value) in dict.iter() {
+        let Ok(key) = key.cast::<PyString>() else {
+            return Err(PyTypeError::new_err(format!(
+                "{what}: keys must be strings, got {}",
+                key.repr()?
+            )));
+        };
+        let key = key.to_cow()?.into_owned();
+        let value = value_of(&value, &format!("{what}[{key:?}]"))?;
+        table.insert(key, value);
+    }
+    Ok(table)
+}
+
+fn value_of(value: &Bound<'_, PyAny>, what: &str) -> PyResult<toml::Value> {
+    if let Ok(b) = value.cast::<PyBool>() {
+        return Ok(toml::Value::Boolean(b.is_true()));
+    }
+    if value.is_instance_of::<PyInt>() {
+        let i: i64 = value.extract().map_err(|_| {
+            PyValueError::new_err(format!("{what}: {} does not fit in 64 bits", value))
+        })?;
+        return Ok(toml::Value::Integer(i));
+    }
+    if let Ok(f) = value.cast::<PyFloat>() {
+        return Ok(toml::Value::Float(f.value()));
+    }
+    if let Ok(s) = value.cast::<PyString>() {
+        return Ok(toml::Value::String(s.to_cow()?.into_owned()));
+    }
+    if let Ok(dict) = value.cast::<PyDict>() {
+        return Ok(toml::Value::Table(table_of(dict, what)?));
+    }
+    if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
+        let mut items = Vec::new();
+        for (i, item) in value.try_iter()?.enumerate() {
+            items.push(value_of(&item?, &format!("{what}[{i}]"))?);
+        }
+        return Ok(toml::Value::Array(items));
+    }
+    // A path-like value (pathlib.Path) is its text.
+    if let Ok(path) = value.extract::<std::path::PathBuf>() {
+        return Ok(toml::Value::String(path.to_string_lossy().into_owned()));
+    }
+    Err(PyTypeError::new_err(format!(
+        "{what}: a {} cannot be given (use bool, int, float, str, list or dict)",
+        value.get_type().name()?
+    )))
+}
