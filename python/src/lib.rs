@@ -6,6 +6,7 @@
 //! day's events, the converters. All engine logic lives in the `ticklab`
 //! crate; this crate only moves arguments and results across.
 
+mod config;
 mod convert;
 mod data;
 mod run;

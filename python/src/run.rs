@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::Duration;
 
-use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use ticklab::market::cache::CacheOptions;
@@ -22,13 +22,13 @@ use ticklab::report::{
 };
 use ticklab::session::replay::{Goal, Progress};
 use ticklab::session::{
-    open_day, read_run_config, run_config_from_toml, ErrorKind, ErrorRecord, Replay,
-    SessionOptions, StrategyChoice, Update,
+    open_day, ErrorKind, ErrorRecord, Replay, SessionOptions, StrategyChoice, Update,
 };
 use ticklab::sim::RunConfig;
 use ticklab::strategy::python::{format_data_time, PythonObject, PythonOptions};
 use ticklab::strategy::rules;
 
+use crate::config::run_config;
 use crate::same_thread::SameThread;
 use crate::values::table_of;
 
@@ -161,26 +161,6 @@ pub(crate) fn run<'py>(
     match outcome.interrupt {
         Some(interrupt) => Err(interrupt),
         None => Ok(dict),
-    }
-}
-
-/// The run configuration: the defaults, a TOML file, or a dict.
-fn run_config(config: Option<&Bound<'_, PyAny>>) -> PyResult<RunConfig> {
-    let Some(config) = config.filter(|c| !c.is_none()) else {
-        return Ok(RunConfig::default());
-    };
-    if let Ok(dict) = config.cast::<PyDict>() {
-        let table = table_of(dict, "config")?;
-        let text = toml::to_string(&table)
-            .map_err(|err| PyValueError::new_err(format!("config: {err}")))?;
-        return run_config_from_toml(&text, Path::new("config")).map_err(value_error);
-    }
-    match config.extract::<PathBuf>() {
-        Ok(path) => read_run_config(Some(&path)).map_err(value_error),
-        Err(_) => Err(PyTypeError::new_err(format!(
-            "config: a {} cannot be a run configuration (give a dict or the path of a TOML file)",
-            config.get_type().name()?
-        ))),
     }
 }
 
@@ -388,7 +368,11 @@ impl Run {
             }
             Err(Stop::Interrupted(err)) => {
                 failure_kind = "interrupted";
-                let failure = at(format!("interrupted: {}", err.value(py)));
+                let name = err
+                    .get_type(py)
+                    .name()
+                    .map_or_else(|_| "an exception".to_owned(), |n| n.to_string());
+                let failure = at(format!("interrupted ({name})"));
                 interrupt = Some(err);
                 Some(failure)
             }

@@ -39,9 +39,8 @@ impl PythonObject {
             Err(_) if object.is_instance(base)? => object.get_type(),
             Err(_) => {
                 return Err(PyTypeError::new_err(format!(
-                    "strategy: a {} is not a ticklab.Strategy (give a subclass of \
-                     ticklab.Strategy, an instance of one, a .py or rule file, or a \
-                     built-in name)",
+                    "strategy: expected a ticklab.Strategy subclass or instance, a .py \
+                     or rule file, or a built-in name; got {}",
                     object.get_type().name()?
                 )))
             }
