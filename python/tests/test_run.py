@@ -168,6 +168,5 @@ def test_the_tables_have_the_documented_columns_and_types(generated_day):
     assert set(fills["side"]) <= {"buy", "sell"}
     assert frames["equity"]["cause"].iloc[-1] == "final"
     final = frames["equity"].iloc[-1]
-    assert final["equity"] == pytest.approx(
-        res.summary["config"]["initial_cash"] + res.stats["pnl"], abs=1e-6
-    )
+    assert final["equity"] == res.stats["final_equity"]
+    assert final["position_lots"] == res.stats["final_position_lots"]

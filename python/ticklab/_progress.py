@@ -15,15 +15,22 @@ class Progress:
     """Called by the engine with ``(events_done, events_total)`` between
     slices of the run."""
 
-    def __init__(self, label: str, show_after_secs: float = SHOW_AFTER_SECS):
+    def __init__(
+        self,
+        label: str,
+        show_after_secs: float = SHOW_AFTER_SECS,
+        interactive: Optional[bool] = None,
+    ):
         self.label = label
         self.show_after_secs = show_after_secs
+        # A bar is for a person: a terminal or a notebook, not a log file.
+        self.interactive = _is_interactive() if interactive is None else interactive
         self.started = time.monotonic()
         self.bar: Optional[Any] = None
 
     def __call__(self, done: int, total: int) -> None:
         if self.bar is None:
-            if time.monotonic() - self.started < self.show_after_secs:
+            if not self.interactive or time.monotonic() - self.started < self.show_after_secs:
                 return
             self.bar = _make_bar(self.label, total, done)
             if self.bar is None:
@@ -41,6 +48,16 @@ class Progress:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+
+def _is_interactive() -> bool:
+    """True in a notebook (an IPython kernel) or when stderr is a terminal."""
+    if "ipykernel" in sys.modules:
+        return True
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def _make_bar(label: str, total: int, done: int) -> Optional[Any]:
