@@ -48,6 +48,16 @@ fn value_of(value: &Bound<'_, PyAny>, what: &str) -> PyResult<toml::Value> {
         }
         return Ok(toml::Value::Array(items));
     }
+    // Other integers and reals (numpy's `int64`, `float32`) by their value.
+    let operator = value.py().import("operator")?;
+    if let Ok(index) = operator.call_method1("index", (value,)) {
+        return value_of(&index, what);
+    }
+    if value.hasattr("__float__")? && !value.is_instance_of::<PyString>() {
+        if let Ok(f) = value.extract::<f64>() {
+            return Ok(toml::Value::Float(f));
+        }
+    }
     // A path-like value (pathlib.Path) is its text.
     if let Ok(path) = value.extract::<std::path::PathBuf>() {
         return Ok(toml::Value::String(path.to_string_lossy().into_owned()));

@@ -170,3 +170,15 @@ def test_the_tables_have_the_documented_columns_and_types(generated_day):
     final = frames["equity"].iloc[-1]
     assert final["equity"] == res.stats["final_equity"]
     assert final["position_lots"] == res.stats["final_position_lots"]
+
+
+def test_numpy_numbers_are_parameters_like_python_ones(generated_day):
+    np = pytest.importorskip("numpy", reason="numpy comes with pandas, a test extra")
+    by_numpy = ticklab.run(data=generated_day, strategy="mm",
+                           params={"qty_lots": np.int64(2), "max_position_lots": np.int32(6)},
+                           config={"initial_cash": np.float32(5000.0)}, progress=False)
+    by_python = ticklab.run(data=generated_day, strategy="mm",
+                            params={"qty_lots": 2, "max_position_lots": 6},
+                            config={"initial_cash": 5000.0}, progress=False)
+    assert by_numpy.summary == by_python.summary
+    assert by_numpy.fills.equals(by_python.fills)

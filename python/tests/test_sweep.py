@@ -142,12 +142,17 @@ def ray_head(tmp_path_factory):
         yield address
     finally:
         ray.shutdown()
+        # The head and the processes it started are one process group.
         os.killpg(head.pid, signal.SIGTERM)
         try:
-            head.wait(timeout=60)
+            head.wait(timeout=5)
         except subprocess.TimeoutExpired:
+            pass
+        try:
             os.killpg(head.pid, signal.SIGKILL)
-            head.wait()
+        except ProcessLookupError:
+            pass
+        head.wait()
         log.close()
 
 
