@@ -23,7 +23,7 @@ use super::object::PythonObject;
 use super::scope;
 use super::units::Units;
 use super::watchdog::Watchdog;
-use super::{console, module};
+use super::{console, environment, module};
 use crate::market::{EventKind, MarketEvent};
 use crate::sim::OrderUpdate;
 use crate::strategy::{Callback, CallbackSet, Ctx, Strategy, StrategyError};
@@ -166,6 +166,7 @@ impl PythonStrategy {
         let internal = |err: PyErr| StrategyError::msg(format!("starting Python: {err}"));
         let shared = module::shared(py).map_err(internal)?;
         console::install(py).map_err(internal)?;
+        environment::add_virtual_env(py).map_err(internal)?;
         if self.options.guard_rails {
             guard::install(py).map_err(internal)?;
             self.calls.policy = Arc::new(Policy::new(

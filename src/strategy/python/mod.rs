@@ -51,6 +51,7 @@
 mod book;
 mod console;
 mod ctx;
+mod environment;
 mod errors;
 mod event;
 mod guard;
