@@ -43,7 +43,16 @@ pub const STATS: &[&str] = &[
 ];
 
 /// The statistics computed from the round trips, not read from the summary.
-const TRIP_STATS: &[&str] = &["round_trips", "profit_factor", "win_rate"];
+const TRIP_STATS: [&str; 3] = ["round_trips", "profit_factor", "win_rate"];
+
+/// The round-trip statistics of a run whose equity table was not kept.
+const TRIPS_FILE: &str = "trips.json";
+
+fn read_trip_stats(folder: &Path) -> Option<[Option<f64>; 3]> {
+    let text = std::fs::read_to_string(folder.join(TRIPS_FILE)).ok()?;
+    let values: serde_json::Value = serde_json::from_str(&text).ok()?;
+    Some(TRIP_STATS.map(|name| values.get(name).and_then(serde_json::Value::as_f64)))
+}
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,10 +151,16 @@ impl ResultRow {
                 .and_then(|s| s.get(*name))
                 .and_then(serde_json::Value::as_f64);
         }
-        match read_equity(&folder.join("equity.parquet")) {
+        let trips = match read_equity(&folder.join("equity.parquet")) {
             Ok(points) => {
                 let (count, factor, win_rate) = trip_stats(&round_trips(&points));
-                for (name, value) in TRIP_STATS.iter().zip([Some(count), factor, win_rate]) {
+                Ok([Some(count), factor, win_rate])
+            }
+            Err(err) => read_trip_stats(folder).ok_or(err),
+        };
+        match trips {
+            Ok(values) => {
+                for (name, value) in TRIP_STATS.iter().zip(values) {
                     if let Some(i) = STATS.iter().position(|s| s == name) {
                         row.stats[i] = value;
                     }
@@ -158,5 +173,17 @@ impl ResultRow {
         }
         row.status = RowStatus::Ok;
         row
+    }
+
+    /// Writes the round-trip statistics to `trips.json` in `folder`, so
+    /// that the row can be read back once the equity table is deleted
+    /// (`ticklab sweep --keep`).
+    pub fn save_trip_stats(&self, folder: &Path) -> std::io::Result<()> {
+        let values: serde_json::Map<String, serde_json::Value> = TRIP_STATS
+            .iter()
+            .map(|name| ((*name).to_owned(), self.stat(name).into()))
+            .collect();
+        let text = serde_json::to_string_pretty(&values).map_err(std::io::Error::other)?;
+        std::fs::write(folder.join(TRIPS_FILE), text + "\n")
     }
 }

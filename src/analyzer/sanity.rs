@@ -3,10 +3,10 @@
 //!
 //! The neighbours of a point are the points one value away on one axis
 //! (same day). The best qualifying run is flagged when at least one
-//! neighbour ran and the neighbours' mean objective is nearer the sweep's
-//! median than the best: below the midpoint of the best and the median
-//! (in the objective's direction). A neighbour that failed or missed a
-//! constraint counts at the sweep's worst value.
+//! neighbour ran and the neighbours' mean objective is worse than the
+//! sweep's median: the best stands alone among runs worse than usual. A
+//! neighbour that failed or missed a constraint counts at the sweep's worst
+//! value.
 
 use super::config::point_text;
 use super::objective::{qualifies, Objective};
@@ -67,7 +67,7 @@ pub fn isolated_peak(
         return None;
     }
     let mean = neighbours.iter().sum::<f64>() / neighbours.len() as f64;
-    if mean >= (best_score + median) / 2.0 || best_score <= median {
+    if mean >= median || best_score <= median {
         return None;
     }
     let shown = |score: f64| match objective.direction {
@@ -85,4 +85,53 @@ pub fn isolated_peak(
         shown(best_score),
         shown(median)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyzer::results::{RowStatus, STATS};
+
+    fn rows(space: &Space, pnls: &[f64]) -> Vec<ResultRow> {
+        let pnl = STATS.iter().position(|s| *s == "pnl").unwrap();
+        pnls.iter()
+            .enumerate()
+            .map(|(i, &x)| {
+                let mut stats = vec![None; STATS.len()];
+                stats[pnl] = Some(x);
+                let point = space.point_at(i);
+                ResultRow {
+                    run_id: format!("{:04}", i + 1),
+                    point: space
+                        .axes
+                        .iter()
+                        .map(|a| a.key.clone())
+                        .zip(point)
+                        .collect(),
+                    day: String::new(),
+                    generation: 0,
+                    status: RowStatus::Ok,
+                    error: None,
+                    stats,
+                    config_hash: String::new(),
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_best_run_far_above_its_neighbours_is_flagged() {
+        let space = Space::parse(&toml::Table::new(), &["k=1,2,3,4,5".to_owned()], &[]).unwrap();
+        let objective = Objective::parse("pnl").unwrap();
+        // k=3 earns 10; its neighbours 1 and 0 average below the median 1.
+        let peak = rows(&space, &[1.0, 1.0, 10.0, 0.0, 2.0]);
+        let warning = isolated_peak(&space, &peak, &objective, &[]).unwrap();
+        assert_eq!(
+            warning,
+            "the best run 0003 (k=3) is an isolated peak: its 2 neighbours average pnl 0.500000 against its 10.000000 (median of the sweep 1.000000); it may be over-fitted"
+        );
+        // A plateau: neighbours 9 and 9.5 average 9.25, above the median 9.
+        let plateau = rows(&space, &[1.0, 9.0, 10.0, 9.5, 2.0]);
+        assert_eq!(isolated_peak(&space, &plateau, &objective, &[]), None);
+    }
 }

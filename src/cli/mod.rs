@@ -45,7 +45,7 @@ pub enum Command {
     Run(run::RunArgs),
     /// Run a strategy over a space of parameters: grid, random or genetic
     /// search, walk-forward, Monte Carlo of a finished run.
-    Sweep(sweep::SweepArgs),
+    Sweep(Box<sweep::SweepArgs>),
     /// Convert vendor data (Tardis, LOBSTER, Databento, CSV) into a data folder.
     Convert(convert::ConvertArgs),
     /// Print the JSON Schema of a file format (`rules`), for editors.
@@ -65,7 +65,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Sample(args)) => sample::run(args),
         Some(Command::Inspect(args)) => inspect::run(args),
         Some(Command::Run(args)) => run::run(args),
-        Some(Command::Sweep(args)) => sweep::run(args),
+        Some(Command::Sweep(args)) => sweep::run(*args),
         Some(Command::Convert(args)) => convert::run(args),
         Some(Command::Schema(args)) => schema::run(args),
         Some(Command::Cache(args)) => cache::run(args),

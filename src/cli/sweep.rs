@@ -19,7 +19,7 @@ use ticklab::analyzer::{
 use ticklab::market::catalog::{Catalog, Day};
 
 use super::supervise::SandboxArgs;
-use super::sweep_pool::{self, RunTemplate};
+use super::sweep_pool::{self, RunTemplate, TABLES};
 use super::worker::parse_run_args;
 
 /// How the space is searched.
@@ -111,6 +111,10 @@ pub struct SweepArgs {
     /// Also write each run's tables as CSV.
     #[arg(long)]
     pub csv: bool,
+    /// The tables each run keeps in its folder: `all`, `none`, or some of
+    /// `fills,equity,orders` (a walk-forward keeps `equity`).
+    #[arg(long, value_name = "TABLES", default_value = "all")]
+    pub keep: String,
     /// Read the data from Parquet, without the event cache.
     #[arg(long)]
     pub no_cache: bool,
@@ -197,6 +201,7 @@ pub(crate) fn prepare(args: &SweepArgs) -> anyhow::Result<Prepared> {
     let template = RunTemplate {
         out: args.out.clone(),
         common: common_argv(args, strategy),
+        keep: keep_of(args)?,
     };
     Ok(Prepared {
         planner,
@@ -240,6 +245,35 @@ fn search_of(args: &SweepArgs) -> Result<Search, SweepError> {
             seed: args.seed,
         }),
     }
+}
+
+/// The tables `--keep` keeps.
+fn keep_of(args: &SweepArgs) -> Result<Vec<String>, SweepError> {
+    let mut keep: Vec<String> = match args.keep.as_str() {
+        "all" => TABLES.iter().map(|t| (*t).to_owned()).collect(),
+        "none" => Vec::new(),
+        list => list
+            .split(',')
+            .map(str::trim)
+            .map(|table| {
+                if TABLES.contains(&table) {
+                    Ok(table.to_owned())
+                } else {
+                    Err(SweepError::new(
+                        format!("--keep {list}"),
+                        format!(
+                            "{table:?} is not a table; write all, none, or some of {}",
+                            TABLES.join(",")
+                        ),
+                    ))
+                }
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    if args.walk_forward.is_some() && !keep.iter().any(|t| t == "equity") {
+        keep.push("equity".to_owned());
+    }
+    Ok(keep)
 }
 
 /// The days the sweep runs on, oldest first.
@@ -420,6 +454,9 @@ pub(crate) fn run_batch(
         } else {
             stats.run += 1;
             stats.run_secs += finished.wall_secs;
+            stats
+                .wall_secs
+                .push((finished.row.run_id.clone(), finished.wall_secs));
         }
         partial.push(finished.row.clone());
         let best = partial
@@ -452,6 +489,27 @@ pub(crate) struct BatchStats {
     pub run: usize,
     pub reused: usize,
     pub run_secs: f64,
+    /// Each run's wall time, s, in the order they finished.
+    pub wall_secs: Vec<(String, f64)>,
+}
+
+/// Writes `wall_times.csv`: the wall time of each run this invocation ran,
+/// by run id. Kept apart from the results table, which must not depend on
+/// the machine.
+pub(crate) fn write_wall_times(out: &Path, stats: &BatchStats) -> anyhow::Result<()> {
+    let mut times = stats.wall_secs.clone();
+    times.sort_by(|a, b| a.0.cmp(&b.0));
+    let table = ticklab::report::Table::new()
+        .column(
+            "run_id",
+            ticklab::report::Values::Text(times.iter().map(|t| Some(t.0.clone())).collect()),
+        )
+        .column(
+            "wall_secs",
+            ticklab::report::Values::Float(times.iter().map(|t| t.1).collect()),
+        );
+    table.write_csv(&out.join("wall_times.csv"))?;
+    Ok(())
 }
 
 /// Writes the results table of `rows`, best first, each file written
@@ -504,6 +562,7 @@ fn sweep(args: &SweepArgs, mut prepared: Prepared) -> anyhow::Result<()> {
     }
     progress.finish_and_clear();
     let ranked = write_table(&prepared, &rows)?;
+    write_wall_times(&args.out, &stats)?;
     report(&prepared, &ranked, &stats, started.elapsed().as_secs_f64());
     println!("wrote {}", args.out.join("results.parquet").display());
     println!("wrote {}", args.out.join("results.csv").display());

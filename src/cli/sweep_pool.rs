@@ -24,7 +24,12 @@ pub(crate) struct RunTemplate {
     /// `ticklab run` arguments common to every run (data, symbol,
     /// strategy, sandbox and cache flags).
     pub common: Vec<OsString>,
+    /// The tables each run keeps (`fills`, `equity`, `orders`).
+    pub keep: Vec<String>,
 }
+
+/// The tables a run writes.
+pub(crate) const TABLES: [&str; 3] = ["fills", "equity", "orders"];
 
 /// How one run went.
 pub(crate) struct Finished {
@@ -102,11 +107,33 @@ fn run_one(template: &RunTemplate, plan: &RunPlan, index: usize) -> Finished {
         Ok(()) => None,
         Err(err) => Some(format!("{err:#}")),
     };
+    let row = ResultRow::collect(plan, &folder, failure);
+    drop_tables(template, &row, &folder);
     Finished {
         index,
-        row: ResultRow::collect(plan, &folder, failure),
+        row,
         reused: false,
         wall_secs: started.elapsed().as_secs_f64(),
+    }
+}
+
+/// Deletes the tables of the run that `--keep` does not keep (its
+/// round-trip statistics saved first when the equity table goes).
+fn drop_tables(template: &RunTemplate, row: &ResultRow, folder: &Path) {
+    let dropped: Vec<&str> = TABLES
+        .into_iter()
+        .filter(|table| !template.keep.iter().any(|k| k == table))
+        .collect();
+    if dropped.contains(&"equity") {
+        if let Err(err) = row.save_trip_stats(folder) {
+            eprintln!("{}: cannot write trips.json: {err}", folder.display());
+            return;
+        }
+    }
+    for table in dropped {
+        for ext in ["parquet", "csv"] {
+            let _ = std::fs::remove_file(folder.join(format!("{table}.{ext}")));
+        }
     }
 }
 

@@ -60,6 +60,7 @@ pub(crate) fn run(
     };
     let results = evaluate(&folds, points.len(), prepared.objective.direction, value);
     let ranked = sweep::write_table(&prepared, &rows)?;
+    sweep::write_wall_times(&args.out, &stats)?;
     sweep::report(&prepared, &ranked, &stats, started.elapsed().as_secs_f64());
 
     let space = prepared.planner.space();
