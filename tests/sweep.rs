@@ -750,3 +750,95 @@ fn rows_on_a_hand_made_day_are_the_fills_worked_by_hand() {
     );
     assert_eq!(std::fs::read(out.join("results.csv")).unwrap(), before);
 }
+
+#[test]
+fn a_killed_sweep_keeps_its_finished_rows_and_a_resume_runs_only_the_rest() {
+    let data = folder(&[(2, 7)]);
+    let work = TempDir::new().unwrap();
+    let strategy = work.path().join("slow.py");
+    std::fs::write(
+        &strategy,
+        "import time\nfrom ticklab import Strategy\n\nclass Slow(Strategy):\n    def __init__(self, k=1):\n        self.k = k\n\n    def on_start(self, ctx):\n        time.sleep(0.4)\n",
+    )
+    .unwrap();
+    let out = work.path().join("sweep");
+    let args = [
+        "sweep",
+        "--data",
+        p(data.path()),
+        "--strategy",
+        p(&strategy),
+        "--range",
+        "k=1..8:1",
+        "--objective",
+        "pnl",
+        "--jobs",
+        "1",
+        "--out",
+        p(&out),
+    ];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ticklab"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once the table holds some finished runs.
+    let results = out.join("results.csv");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !results.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let finished = csv_rows(&results);
+    assert!(
+        !finished.is_empty() && finished.len() < 8,
+        "{} rows",
+        finished.len()
+    );
+    let mtimes: Vec<(String, std::time::SystemTime)> = finished
+        .iter()
+        .map(|r| {
+            let path = out.join(&r["folder"]).join("summary.json");
+            (
+                r["run_id"].clone(),
+                std::fs::metadata(path).unwrap().modified().unwrap(),
+            )
+        })
+        .collect();
+
+    let stdout = ok(&ticklab(&args));
+    let done = stdout
+        .split(" already done")
+        .next()
+        .and_then(|head| head.rsplit(", ").next())
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap();
+    assert!(done >= finished.len(), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "8 runs ({} run, {done} already done, 0 failed)",
+            8 - done
+        )),
+        "{stdout}"
+    );
+    for (id, mtime) in mtimes {
+        let path = out.join("runs").join(&id).join("summary.json");
+        assert_eq!(
+            std::fs::metadata(path).unwrap().modified().unwrap(),
+            mtime,
+            "run {id} ran again"
+        );
+    }
+    let rows = csv_rows(&results);
+    assert_eq!(rows.len(), 8);
+    assert!(rows.iter().all(|r| r["status"] == "ok"));
+    // Nothing half-written is left.
+    let hidden: Vec<String> = std::fs::read_dir(out.join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with('.'))
+        .collect();
+    assert!(hidden.is_empty(), "{hidden:?}");
+}

@@ -182,6 +182,13 @@ pub(crate) fn prepare(args: &SweepArgs) -> anyhow::Result<Prepared> {
     let days = days_of(args)?;
     let day = match days.as_slice() {
         [one] if args.walk_forward.is_none() => Some(one.to_string()),
+        _ if args.walk_forward.is_none() => {
+            return Err(SweepError::new(
+                "--day all",
+                "a sweep runs on one day; every day is for --walk-forward",
+            )
+            .into())
+        }
         _ => None,
     };
     let identity = identity(args, strategy);
@@ -401,11 +408,27 @@ pub(crate) fn open_out(out: &Path) -> anyhow::Result<()> {
         );
     }
     std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;
+    remove_partial_runs(&out.join("runs"));
     std::fs::write(
         &marker,
         "a ticklab sweep: results.parquet, results.csv, runs/<id>/, configs/<id>.toml\n",
     )
     .with_context(|| format!("{}: cannot write", marker.display()))
+}
+
+/// Removes the half-written folders of runs an interrupted sweep left
+/// (`.<id>.partial-<pid>-<n>`); those runs are run again.
+fn remove_partial_runs(runs: &Path) {
+    let Ok(entries) = std::fs::read_dir(runs) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') && name.contains(".partial-") {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Builds the event cache of each day once, before the workers (which may
