@@ -749,6 +749,26 @@ fn rows_on_a_hand_made_day_are_the_fills_worked_by_hand() {
         "{stdout}"
     );
     assert_eq!(std::fs::read(out.join("results.csv")).unwrap(), before);
+    // A single run ignores the [sweep] table, and a run's configuration
+    // file replays its row.
+    let single = work.path().join("single");
+    let replay = out.join("configs/0002.toml");
+    for (config, force) in [(&config, "--csv"), (&replay, "--force")] {
+        let args = [
+            "run",
+            "--data",
+            p(data.path()),
+            "--strategy",
+            p(&rules),
+            "--config",
+            p(config),
+            "--out",
+            p(&single),
+            force,
+        ];
+        ok(&ticklab(&args));
+    }
+    assert_eq!(summary(&single)["stats"]["pnl"], -3.0);
 }
 
 #[test]
