@@ -749,25 +749,35 @@ fn rows_on_a_hand_made_day_are_the_fills_worked_by_hand() {
         "{stdout}"
     );
     assert_eq!(std::fs::read(out.join("results.csv")).unwrap(), before);
-    // A single run ignores the [sweep] table, and a run's configuration
-    // file replays its row.
+    // A single run ignores the [sweep] table.
     let single = work.path().join("single");
-    let replay = out.join("configs/0002.toml");
-    for (config, force) in [(&config, "--csv"), (&replay, "--force")] {
-        let args = [
-            "run",
-            "--data",
-            p(data.path()),
-            "--strategy",
-            p(&rules),
-            "--config",
-            p(config),
-            "--out",
-            p(&single),
-            force,
-        ];
-        ok(&ticklab(&args));
-    }
+    ok(&ticklab(&[
+        "run",
+        "--data",
+        p(data.path()),
+        "--strategy",
+        p(&rules),
+        "--config",
+        p(&config),
+        "--out",
+        p(&single),
+    ]));
+    assert_eq!(summary(&single)["stats"]["pnl"], 0.0);
+    // The sweep's manifest replays any row: run 0002 is wide=3 at 1000.
+    let manifest = ticklab::analyzer::SweepManifest::read(&out).unwrap();
+    let spec = manifest.run(&out, "0002").unwrap();
+    assert_eq!(spec.day, "2026-03-02");
+    assert_eq!(spec.config, out.join("configs/0002.toml"));
+    let mut args = vec!["run".to_owned()];
+    args.extend(spec.run_args());
+    args.extend([
+        "--out".to_owned(),
+        p(&single).to_owned(),
+        "--force".to_owned(),
+    ]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    ok(&ticklab(&args));
+    assert_eq!(summary(&single)["stats"]["final_equity"], 997.0);
     assert_eq!(summary(&single)["stats"]["pnl"], -3.0);
 }
 

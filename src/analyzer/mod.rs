@@ -33,6 +33,7 @@
 mod config;
 mod error;
 mod genetic;
+mod manifest;
 pub mod montecarlo;
 mod objective;
 mod params;
@@ -47,6 +48,7 @@ pub mod walkforward;
 
 pub use config::{point_text, BaseConfig, Target};
 pub use error::SweepError;
+pub use manifest::{RunSpec, SweepManifest, MANIFEST_FILE};
 pub use objective::{qualifies, rank_order, Constraint, Direction, Objective};
 pub use params::StrategyParams;
 pub use plan::{Planner, RunPlan, Search};

@@ -14,7 +14,7 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use ticklab::analyzer::{
     self, isolated_peak, point_text, qualifies, ranked, BaseConfig, Constraint, Objective, Planner,
-    ResultRow, RowStatus, Search, Space, SweepError,
+    ResultRow, RowStatus, Search, Space, SweepError, SweepManifest, MANIFEST_FILE,
 };
 use ticklab::market::catalog::{Catalog, Day};
 
@@ -395,9 +395,11 @@ fn common_argv(args: &SweepArgs, strategy: &str) -> Vec<OsString> {
     argv
 }
 
-/// Makes the sweep's folder: new, empty, or one an earlier sweep made.
-pub(crate) fn open_out(out: &Path) -> anyhow::Result<()> {
-    let marker = out.join("sweep.txt");
+/// Makes the sweep's folder (new, empty, or one an earlier sweep made)
+/// and writes its manifest.
+pub(crate) fn open_out(args: &SweepArgs) -> anyhow::Result<()> {
+    let out = &args.out;
+    let marker = out.join(MANIFEST_FILE);
     if out.exists()
         && !marker.exists()
         && std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_some())
@@ -409,11 +411,21 @@ pub(crate) fn open_out(out: &Path) -> anyhow::Result<()> {
     }
     std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;
     remove_partial_runs(&out.join("runs"));
-    std::fs::write(
-        &marker,
-        "a ticklab sweep: results.parquet, results.csv, runs/<id>/, configs/<id>.toml\n",
-    )
-    .with_context(|| format!("{}: cannot write", marker.display()))
+    let strategy = args.strategy.clone().unwrap_or_default();
+    let strategy = if Path::new(&strategy).is_file() {
+        std::path::absolute(&strategy).map_or(strategy, |path| path.display().to_string())
+    } else {
+        strategy
+    };
+    let manifest = SweepManifest {
+        data: std::path::absolute(&args.data).unwrap_or_else(|_| args.data.clone()),
+        symbol: args.symbol.clone(),
+        strategy,
+        class: args.class.clone(),
+    };
+    manifest
+        .write(out)
+        .with_context(|| format!("{}: cannot write", marker.display()))
 }
 
 /// Removes the half-written folders of runs an interrupted sweep left
@@ -561,7 +573,7 @@ pub(crate) fn write_table(
 }
 
 fn sweep(args: &SweepArgs, mut prepared: Prepared) -> anyhow::Result<()> {
-    open_out(&args.out)?;
+    open_out(args)?;
     prepare_caches(&prepared, args);
     let total = match prepared.planner_search() {
         Search::Grid => prepared.planner.space().size(),

@@ -30,7 +30,7 @@ pub(crate) fn run(
         );
     };
     let used = &days[..last.test.end];
-    sweep::open_out(&args.out)?;
+    sweep::open_out(args)?;
     sweep::prepare_caches(&prepared, args);
     let points = prepared.planner.search_points();
     let mut plans = Vec::new();
