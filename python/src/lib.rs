@@ -11,6 +11,7 @@ mod convert;
 mod data;
 mod run;
 mod same_thread;
+mod sweep;
 mod values;
 
 use pyo3::prelude::*;
@@ -23,6 +24,8 @@ fn _ticklab(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(data::catalog, m)?)?;
     m.add_function(wrap_pyfunction!(data::day_events, m)?)?;
     m.add_function(wrap_pyfunction!(convert::convert, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep::collect_row, m)?)?;
+    m.add_class::<sweep::SweepPlanner>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -22,7 +22,8 @@ pub(crate) fn table_of(dict: &Bound<'_, PyDict>, what: &str) -> PyResult<toml::T
     Ok(table)
 }
 
-fn value_of(value: &Bound<'_, PyAny>, what: &str) -> PyResult<toml::Value> {
+/// `value` as TOML; `what` names it in errors.
+pub(crate) fn value_of(value: &Bound<'_, PyAny>, what: &str) -> PyResult<toml::Value> {
     if let Ok(b) = value.cast::<PyBool>() {
         return Ok(toml::Value::Boolean(b.is_true()));
     }
@@ -66,4 +67,30 @@ fn value_of(value: &Bound<'_, PyAny>, what: &str) -> PyResult<toml::Value> {
         "{what}: a {} cannot be given (use bool, int, float, str, list or dict)",
         value.get_type().name()?
     )))
+}
+
+/// A TOML value as Python: strings, ints, floats, bools, lists and dicts;
+/// dates and times as their ISO text.
+pub(crate) fn py_of<'py>(py: Python<'py>, value: &toml::Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        toml::Value::String(s) => s.into_pyobject(py)?.into_any(),
+        toml::Value::Integer(i) => i.into_pyobject(py)?.into_any(),
+        toml::Value::Float(f) => f.into_pyobject(py)?.into_any(),
+        toml::Value::Boolean(b) => b.into_pyobject(py)?.to_owned().into_any(),
+        toml::Value::Datetime(d) => d.to_string().into_pyobject(py)?.into_any(),
+        toml::Value::Array(items) => {
+            let list = PyList::empty(py);
+            for item in items {
+                list.append(py_of(py, item)?)?;
+            }
+            list.into_any()
+        }
+        toml::Value::Table(table) => {
+            let dict = PyDict::new(py);
+            for (key, item) in table {
+                dict.set_item(key, py_of(py, item)?)?;
+            }
+            dict.into_any()
+        }
+    })
 }

@@ -1,6 +1,6 @@
-"""`ticklab.sweep`: a grid of runs as one table, the same on local
+"""`ticklab.sweep`: the results table of `ticklab sweep`, the same on local
 processes, a Ray cluster and a Dask cluster, each row what `ticklab.run`
-gives for its parameters."""
+gives for its point."""
 
 import os
 import signal
@@ -10,13 +10,14 @@ import sys
 import time
 from pathlib import Path
 
-import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import ticklab
-from ticklab._sweep import grid
+from conftest import SAMPLE_DATA
 
 SPACE = {"qty_lots": [1, 2], "max_position_lots": [5, 10]}
+GRID = ["--grid", "qty_lots=1,2", "--grid", "max_position_lots=5,10"]
 
 QUOTER = '''
 import ticklab
@@ -40,43 +41,63 @@ class Quoter(ticklab.Strategy):
 '''
 
 
-def test_a_grid_varies_the_last_name_fastest():
-    assert grid(SPACE) == [
-        {"qty_lots": 1, "max_position_lots": 5},
-        {"qty_lots": 1, "max_position_lots": 10},
-        {"qty_lots": 2, "max_position_lots": 5},
-        {"qty_lots": 2, "max_position_lots": 10},
-    ]
-    with pytest.raises(TypeError) as raised:
-        grid({"qty_lots": 3})
-    assert str(raised.value) == "space['qty_lots']: expected a list of values, got int"
+@pytest.fixture(scope="module")
+def config(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sweep") / "run.toml"
+    path.write_text("seed = 5\n[queue]\nmodel = \"prob_power\"\nn = 2.0\n")
+    return path
 
 
 @pytest.fixture(scope="module")
-def expected(generated_day):
-    """The table the sweep must give, run by run through `ticklab.run`."""
-    rows = []
-    for index, point in enumerate(grid(SPACE)):
-        res = ticklab.run(data=generated_day, strategy="mm", params=point,
-                          config={"seed": 5}, progress=False)
-        stats = {k: v for k, v in res.stats.items()
-                 if isinstance(v, (int, float)) or v is None}
-        rows.append({"run": index, "status": "ok", "error": None, **point, **stats})
-    return pa.Table.from_pylist(rows)
+def expected(tmp_path_factory, cli, generated_day, config):
+    """`ticklab sweep`'s results table of the grid."""
+    out = tmp_path_factory.mktemp("cli") / "sweep"
+    cli("sweep", "--data", generated_day, "--strategy", "mm", *GRID, "--config", config,
+        "--out", out)
+    return pq.read_table(out / "results.parquet")
 
 
-def sweep_on(generated_day, backend, **kwargs):
-    return ticklab.sweep(data=generated_day, strategy="mm", space=SPACE,
-                         config={"seed": 5}, backend=backend, **kwargs)
+def sweep_on(generated_day, config, backend, **kwargs):
+    return ticklab.sweep(data=generated_day, strategy="mm", space=SPACE, config=config,
+                         backend=backend, **kwargs)
 
 
-def test_processes_give_each_runs_own_results(generated_day, expected):
-    table = sweep_on(generated_day, "processes", workers=2)
-    assert table.column_names[:5] == ["run", "status", "error", "qty_lots", "max_position_lots"]
+def test_processes_give_the_results_table_of_ticklab_sweep(generated_day, config, expected):
+    table = sweep_on(generated_day, config, "processes", workers=2)
+    assert table.column_names[:6] == [
+        "rank", "run_id", "qty_lots", "max_position_lots", "day", "generation",
+    ]
     assert table.num_rows == 4
     assert table.equals(expected)
-    # The points differ, and so do their runs.
+    # Best first by Sharpe: the points differ, and so do their runs.
+    sharpe = table.column("sharpe").to_pylist()
+    assert sharpe == sorted(sharpe, reverse=True)
     assert len(set(table.column("pnl").to_pylist())) == 4
+
+
+def test_each_row_is_the_run_of_its_point(generated_day, config):
+    table = sweep_on(generated_day, config, "processes", workers=2)
+    for row in table.to_pylist()[:2]:
+        alone = ticklab.run(data=generated_day, strategy="mm", config=config, progress=False,
+                            params={"qty_lots": row["qty_lots"],
+                                    "max_position_lots": row["max_position_lots"]})
+        # The analyzer reads summary.json's numbers with serde_json's fast
+        # float parser, which may land one ulp from the shortest round-trip
+        # text Python reads exactly.
+        assert row["fills"] == alone.stats["fills"]
+        assert row["pnl"] == pytest.approx(alone.stats["pnl"], rel=1e-15)
+        assert row["sharpe"] == pytest.approx(alone.stats["sharpe"], rel=1e-15)
+
+
+def test_a_random_search_draws_the_points_ticklab_sweep_draws(tmp_path, cli, generated_day):
+    space = ["--range", "qty_lots=1..4:1", "--grid", "max_position_lots=5,10"]
+    cli("sweep", "--data", generated_day, "--strategy", "mm", *space, "--search", "random",
+        "--samples", 3, "--seed", 4, "--objective", "max:pnl", "--out", tmp_path / "cli")
+    table = ticklab.sweep(data=generated_day, strategy="mm",
+                          # `ticklab sweep` puts --grid axes before --range axes.
+                          space={"max_position_lots": [5, 10], "qty_lots": "1..4:1"},
+                          search="random", samples=3, seed=4, objective="max:pnl", workers=2)
+    assert table.equals(pq.read_table(tmp_path / "cli" / "results.parquet"))
 
 
 def test_a_class_defined_here_travels_to_the_workers(generated_day):
@@ -85,27 +106,39 @@ def test_a_class_defined_here_travels_to_the_workers(generated_day):
     quoter = namespace["Quoter"]
     table = ticklab.sweep(data=generated_day, strategy=quoter,
                           space={"qty": [0.001, 0.002]}, params={"limit": 0.004}, workers=2)
-    for row in table.to_pylist():
+    rows = table.to_pylist()
+    assert sorted(row["qty"] for row in rows) == [0.001, 0.002]
+    for row in rows:
         alone = ticklab.run(data=generated_day, strategy=quoter,
                             params={"limit": 0.004, "qty": row["qty"]}, progress=False)
         assert row["status"] == "ok"
-        assert (row["pnl"], row["fills"]) == (alone.stats["pnl"], alone.stats["fills"])
+        assert row["fills"] == alone.stats["fills"]
+        assert row["pnl"] == pytest.approx(alone.stats["pnl"], rel=1e-15)
+    # The class's parameters are checked before any run.
+    with pytest.raises(ValueError) as raised:
+        ticklab.sweep(data=generated_day, strategy=quoter, space={"qyt": [1]})
+    assert str(raised.value).startswith("space[\"qyt\"]: unknown parameter `qyt` of strategy ")
+    assert str(raised.value).endswith("its parameters: limit, qty")
 
 
 def test_a_failing_point_is_a_failed_row(generated_day):
     table = ticklab.sweep(data=generated_day, strategy="mm",
                           space={"qty_lots": [1, -1]}, workers=1)
-    rows = table.to_pylist()
-    assert [row["status"] for row in rows] == ["ok", "failed"]
-    assert rows[1]["error"] == ("strategy on_market failed at event 35 (local time "
-                                "1772409600001068475 ns): order quantity must be at least 1 "
-                                "lot, got -1")
+    rows = {row["qty_lots"]: row for row in table.to_pylist()}
+    assert rows[1]["status"] == "ok"
+    assert rows[-1]["status"] == "failed"
+    assert rows[-1]["error"] == ("strategy on_market failed at event 35 (local time "
+                                 "1772409600001068475 ns): order quantity must be at least 1 "
+                                 "lot, got -1")
 
 
-def test_a_bad_backend_is_named():
+def test_bad_arguments_are_named():
     with pytest.raises(ValueError) as raised:
         ticklab.sweep(space=SPACE, backend="spark")
     assert str(raised.value) == "backend: 'spark' is not one of processes, ray, dask"
+    with pytest.raises(ValueError) as raised:
+        ticklab.sweep(data=SAMPLE_DATA, symbol="ACME", space=SPACE, search="annealing")
+    assert str(raised.value) == 'search: "annealing" is not one of grid, random, genetic'
 
 
 def free_port() -> int:
@@ -156,20 +189,20 @@ def ray_head(tmp_path_factory):
         log.close()
 
 
-def test_ray_gives_the_table_of_processes(generated_day, expected, ray_head):
-    table = sweep_on(generated_day, "ray")
+def test_ray_gives_the_table_of_ticklab_sweep(generated_day, config, expected, ray_head):
+    table = sweep_on(generated_day, config, "ray")
     assert table.equals(expected)
 
 
-def test_dask_gives_the_table_of_processes(generated_day, expected):
+def test_dask_gives_the_table_of_ticklab_sweep(generated_day, config, expected):
     distributed = pytest.importorskip(
         "distributed", reason="dask is installed by `pip install ticklab[dask]`"
     )
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   host="127.0.0.1", dashboard_address=None) as cluster:
         with distributed.Client(cluster) as client:
-            table = sweep_on(generated_day, "dask", client=client)
+            table = sweep_on(generated_day, config, "dask", client=client)
             # The current client is found without being named.
-            again = sweep_on(generated_day, "dask")
+            again = sweep_on(generated_day, config, "dask")
     assert table.equals(expected)
     assert again.equals(expected)
