@@ -182,3 +182,36 @@ def test_numpy_numbers_are_parameters_like_python_ones(generated_day):
                             config={"initial_cash": 5000.0}, progress=False)
     assert by_numpy.summary == by_python.summary
     assert by_numpy.fills.equals(by_python.fills)
+
+
+def test_other_threads_run_while_the_engine_works(monkeypatch):
+    import threading
+
+    from ticklab._progress import Progress
+
+    state = {"n": 0, "stop": False}
+
+    def count():
+        while not state["stop"]:
+            state["n"] += 1
+
+    seen = []
+
+    class Recording(Progress):
+        def __call__(self, done, total):
+            seen.append(state["n"])
+
+    monkeypatch.setattr("ticklab._run.Progress", Recording)
+    counter = threading.Thread(target=count)
+    counter.start()
+    try:
+        ticklab.run(data=SAMPLE_DATA, symbol="ACME", strategy="noop")
+    finally:
+        state["stop"] = True
+        counter.join()
+    # Between two looks at the run (50 ms of engine work each) the counting
+    # thread ran: the engine had let go of the interpreter. (The last slice
+    # may end at once, with the data.)
+    steps = [later - earlier for earlier, later in zip(seen, seen[1:])]
+    assert len(steps) >= 3
+    assert all(step > 0 for step in steps[:-1]), steps
