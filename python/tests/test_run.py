@@ -205,7 +205,7 @@ def test_other_threads_run_while_the_engine_works(monkeypatch):
     counter = threading.Thread(target=count)
     counter.start()
     try:
-        ticklab.run(data=SAMPLE_DATA, symbol="ACME", strategy="noop")
+        ticklab.run(data=SAMPLE_DATA, symbol="BTC-PERP", strategy="noop")
     finally:
         state["stop"] = True
         counter.join()
