@@ -872,3 +872,82 @@ fn a_killed_sweep_keeps_its_finished_rows_and_a_resume_runs_only_the_rest() {
         .collect();
     assert!(hidden.is_empty(), "{hidden:?}");
 }
+
+#[test]
+fn the_window_lists_a_sweeps_runs_and_opens_one_with_a_click() {
+    use egui_kittest::kittest::Queryable;
+    use ticklab::analyzer::RunSpec;
+    use ticklab::ui::sweep_table::SweepTable;
+
+    let data = hand_folder();
+    let work = TempDir::new().unwrap();
+    let rules = work.path().join("wide.rules.toml");
+    std::fs::write(
+        &rules,
+        "[params]\nwide = 9\n\n[[rules]]\nname = \"wide\"\nwhen = { lhs = \"spread\", op = \">=\", rhs = \"$wide\" }\nthen = [ { buy = { lots = 1, price = \"market\" } } ]\nmax_fires = 1\n",
+    )
+    .unwrap();
+    let out = work.path().join("ui");
+    ok(&ticklab(&[
+        "sweep",
+        "--data",
+        p(data.path()),
+        "--strategy",
+        p(&rules),
+        "--grid",
+        "wide=2,3,5,7",
+        "--objective",
+        "pnl",
+        "--out",
+        p(&out),
+    ]));
+    let table = SweepTable::open(&out);
+    assert_eq!(table.runs(), 4);
+    let mut harness = egui_kittest::Harness::builder()
+        .with_size([1000.0, 400.0])
+        .build_ui_state(
+            |ui, (table, opened): &mut (SweepTable, Option<RunSpec>)| {
+                if let Some(spec) = table.table_ui(ui) {
+                    *opened = Some(spec);
+                }
+            },
+            (table, None),
+        );
+    harness.run_steps(2);
+    for id in ["0001", "0002", "0003", "0004"] {
+        harness.get_by_label(&format!("Open {id}"));
+    }
+    // The sweep ranks by pnl: wide=5 and 7 (0, by run id), 2 (-1), 3 (-3).
+    assert_eq!(
+        harness.state().0.run_ids(),
+        ["0003", "0004", "0001", "0002"]
+    );
+    // A click on a column sorts by it, highest first; a second, lowest first.
+    harness.get_by_label("wide").click_accesskit();
+    harness.run_steps(2);
+    assert_eq!(
+        harness.state().0.run_ids(),
+        ["0004", "0003", "0002", "0001"]
+    );
+    harness.get_by_label("pnl").click_accesskit();
+    harness.run_steps(2);
+    harness.get_by_label("pnl (desc)").click_accesskit();
+    harness.run_steps(2);
+    harness.get_by_label("pnl (asc)");
+    assert_eq!(
+        harness.state().0.run_ids(),
+        ["0002", "0001", "0004", "0003"]
+    );
+    harness.get_by_label("Open 0002").click_accesskit();
+    harness.run_steps(2);
+    let spec = harness.state().1.clone().expect("run 0002 opened");
+    assert_eq!(spec.config, out.join("configs/0002.toml"));
+    assert_eq!(spec.day, "2026-03-02");
+    assert_eq!(
+        spec.strategy,
+        std::path::absolute(&rules).unwrap().display().to_string()
+    );
+    assert!(std::fs::read_to_string(&spec.config)
+        .unwrap()
+        .contains("wide = 3.0"));
+}
