@@ -57,6 +57,43 @@ const MODEL_FIELDS: &[(&str, &str, &[&str])] = &[
     ),
 ];
 
+/// Fields of the tables without models.
+const TABLE_FIELDS: &[(&str, &[&str])] = &[
+    ("fees", &["maker_rate", "taker_rate", "per_fill"]),
+    (
+        "risk",
+        &["max_order_lots", "max_position_lots", "max_open_orders"],
+    ),
+];
+
+/// Every run-configuration field a sweep can vary, by its dotted path
+/// (`seed`, `queue.model`, `latency.entry_median_ns`, ...), for a user to
+/// pick from.
+pub fn config_keys() -> Vec<String> {
+    let mut keys: Vec<String> = CONFIG_FIELDS.iter().map(|f| (*f).to_owned()).collect();
+    for table in CONFIG_TABLES {
+        let mut fields: Vec<&str> = Vec::new();
+        if MODEL_FIELDS.iter().any(|(t, _, _)| t == table) {
+            fields.push("model");
+        }
+        let model_fields = MODEL_FIELDS
+            .iter()
+            .filter(|(t, _, _)| t == table)
+            .flat_map(|(_, _, f)| f.iter());
+        let plain = TABLE_FIELDS
+            .iter()
+            .filter(|(t, _)| t == table)
+            .flat_map(|(_, f)| f.iter());
+        for field in model_fields.chain(plain) {
+            if !fields.contains(field) {
+                fields.push(field);
+            }
+        }
+        keys.extend(fields.iter().map(|f| format!("{table}.{f}")));
+    }
+    keys
+}
+
 /// Where a key of the space goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
@@ -367,6 +404,21 @@ mod tests {
     fn space(grids: &[&str]) -> Space {
         let grids: Vec<String> = grids.iter().map(|g| (*g).to_owned()).collect();
         Space::parse(&toml::Table::new(), &grids, &[]).unwrap()
+    }
+
+    #[test]
+    fn every_listed_config_key_is_a_field_a_point_can_set() {
+        let keys = config_keys();
+        // 6 top-level fields, queue 2, latency 8, fees 3, impact 5, risk 3.
+        assert_eq!(keys.len(), 27);
+        assert!(keys.contains(&"latency.entry_median_ns".to_owned()));
+        assert!(keys.contains(&"risk.max_open_orders".to_owned()));
+        let base = BaseConfig::read(None, "noop").unwrap();
+        for key in keys {
+            assert!(matches!(Target::of(&key), Some(Target::Config(_))), "{key}");
+            let space = Space::parse(&toml::Table::new(), &[format!("{key}=1")], &[]).unwrap();
+            base.check_space(&space).unwrap();
+        }
     }
 
     #[test]

@@ -46,7 +46,7 @@ mod table;
 mod value;
 pub mod walkforward;
 
-pub use config::{point_text, BaseConfig, Target};
+pub use config::{config_keys, point_text, BaseConfig, Target};
 pub use error::SweepError;
 pub use manifest::{RunSpec, SweepManifest, MANIFEST_FILE};
 pub use objective::{qualifies, rank_order, Constraint, Direction, Objective};

@@ -119,7 +119,7 @@ impl SweepTable {
         let run_id = self.header.iter().position(|h| h == "run_id");
         egui::ScrollArea::both().show(ui, |ui| {
             egui::Grid::new("sweep_table").striped(true).show(ui, |ui| {
-                ui.label("");
+                ui.label("replay");
                 for &c in &self.shown {
                     let arrow = match self.sort {
                         Some((s, true)) if s == c => " (desc)",
