@@ -275,6 +275,46 @@ fn jobs_do_not_change_the_table_and_a_resume_reruns_only_what_is_missing() {
         stdout.contains("8 runs (0 run, 8 already done, 0 failed)"),
         "{stdout}"
     );
+    // A change of the data (here: its path) reruns everything.
+    let moved = work.path().join("moved");
+    std::fs::rename(data.path(), &moved).unwrap();
+    let stdout = ok(&ticklab(&[
+        "sweep",
+        "--data",
+        p(&moved),
+        "--strategy",
+        "mm",
+        "--grid",
+        "qty_lots=1,3",
+        "--grid",
+        "seed=1,2",
+        "--grid",
+        "latency.entry_ns=1000000,3000000",
+        "--objective",
+        "max_drawdown",
+        "--jobs",
+        "2",
+        "--out",
+        p(&one),
+    ]));
+    assert!(
+        stdout.contains("8 runs (8 run, 0 already done, 0 failed)"),
+        "{stdout}"
+    );
+    let without_hash = |rows: Vec<std::collections::HashMap<String, String>>| {
+        rows.into_iter()
+            .map(|mut r| {
+                r.remove("config_hash");
+                let mut cells: Vec<(String, String)> = r.into_iter().collect();
+                cells.sort();
+                cells
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        without_hash(csv_rows(&one.join("results.csv"))),
+        without_hash(rows)
+    );
 }
 
 #[test]
