@@ -576,6 +576,11 @@ fn mistakes_are_named_before_any_run() {
         .contains("--range qty_lots=1..5:0: the step must be above 0, got 0"));
     assert!(err(&["--grid", "qty_lots=1", "--objective", "sharp"])
         .contains("--objective sharp: `sharp` is not a summary statistic"));
+    assert!(err(&["--grid", "queue.n=2"]).contains(
+        "--grid queue.n=2: queue.n=2: queue.n applies to queue.model prob_power, prob_power3, and the model here is risk_averse"
+    ));
+    assert!(err(&["--grid", "queue.model=prob_power"])
+        .contains("--grid queue.model=prob_power: queue.model=prob_power: missing field `n`"));
     assert!(err(&[]).contains("nothing to sweep"));
     assert!(
         err(&["--grid", "queue.model=fast"]).contains("--grid queue.model=fast: queue.model=fast:")
