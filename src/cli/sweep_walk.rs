@@ -11,7 +11,8 @@ use ticklab::analyzer::walkforward::{efficiency, evaluate, FoldResult, WalkForwa
 use ticklab::analyzer::{point_text, qualifies, ResultRow};
 use ticklab::report::{Table, Values};
 
-use super::sweep::{self, BatchStats, Prepared, SweepArgs};
+use super::sweep::{Prepared, SweepArgs};
+use super::sweep_out::{self as sweep, BatchStats};
 
 /// Runs the walk-forward analysis.
 pub(crate) fn run(
