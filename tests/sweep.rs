@@ -200,6 +200,36 @@ fn a_grid_runs_every_point_once_and_each_row_is_that_points_single_run() {
         // The run's own folder has the usual files.
         assert_eq!(summary(&out.join(&row["folder"]))["stats"], *stats);
     }
+    // The Parquet table has the same rows and columns.
+    {
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        let file = std::fs::File::open(out.join("results.parquet")).unwrap();
+        let reader = SerializedFileReader::new(file).unwrap();
+        let meta = reader.metadata().file_metadata();
+        assert_eq!(meta.num_rows(), 8);
+        let names: Vec<&str> = meta
+            .schema_descr()
+            .columns()
+            .iter()
+            .map(|c| c.name())
+            .collect();
+        let mut csv_names: Vec<&str> = rows[0].keys().map(String::as_str).collect();
+        let mut parquet_names = names.clone();
+        csv_names.sort_unstable();
+        parquet_names.sort_unstable();
+        assert_eq!(parquet_names, csv_names);
+        // Axes: every --grid, then every --range.
+        assert_eq!(
+            &names[..5],
+            [
+                "rank",
+                "run_id",
+                "qty_lots",
+                "queue.model",
+                "max_position_lots"
+            ]
+        );
+    }
     // Every summary statistic is a column.
     let single = work.path().join("single-risk_averse");
     for (name, value) in summary(&single)["stats"].as_object().unwrap() {
