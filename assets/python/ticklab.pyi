@@ -386,3 +386,8 @@ class Strategy:
         """A timer fired at local time ts (ns)."""
     def on_finish(self, ctx: Ctx) -> None:
         """Called once after the data is over."""
+    def on_day_start(self, ctx: Ctx, day: datetime.date) -> None:
+        """A day of the run (UTC) begins; position, orders and timers carry
+        over from the day before."""
+    def on_day_end(self, ctx: Ctx, day: datetime.date) -> None:
+        """A day of the run (UTC) is over."""

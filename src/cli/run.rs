@@ -12,14 +12,15 @@ use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use ticklab::market::cache::CacheOptions;
-use ticklab::market::catalog::Day;
+use ticklab::market::day_range::{span_ns_from_text, DaySelection};
 use ticklab::market::parquet::ReadOptions;
 use ticklab::report::{
-    self, OutputFormats, RecordWriter, RunFailure, RunFolder, RunStatus, Summary,
+    self, OutputFormats, RecordWriter, RunFailure, RunFolder, RunSpan, RunStatus, SpanGap, Summary,
+    WarmupSpan,
 };
 use ticklab::session::replay::{Goal, Progress};
 use ticklab::session::{
-    open_day, read_run_config, ErrorRecord, Replay, SessionOptions, StrategyChoice, Update,
+    open_days, read_run_config, DayRun, ErrorRecord, Replay, SessionOptions, StrategyChoice, Update,
 };
 use ticklab::sim::{ComputeLatency, LogRecord};
 use ticklab::strategy::python::{self, format_data_time, PythonOptions};
@@ -61,9 +62,17 @@ pub struct RunArgs {
     /// Instrument symbol; may be omitted when the folder has one.
     #[arg(long)]
     pub symbol: Option<String>,
-    /// Day to run, `YYYY-MM-DD`; may be omitted when there is one.
-    #[arg(long)]
-    pub day: Option<Day>,
+    /// Days to run: a date `YYYY-MM-DD`, a comma list, a range
+    /// `2026-03-02..2026-03-06` or `all`; may be omitted when there is one.
+    /// One clock runs through them: position, cash, orders and timers carry
+    /// over midnight.
+    #[arg(long, value_name = "DAYS")]
+    pub day: Option<DaySelection>,
+    /// Data before the first day replayed to the strategy with trading
+    /// disabled (orders rejected, reason `warmup`), e.g. `2h`, `30m`, `1d`;
+    /// the statistics start after it.
+    #[arg(long, value_name = "LENGTH", value_parser = span_ns_from_text)]
+    pub warmup: Option<i64>,
     /// Built-in strategy name (`noop`, `mm`) or strategy file.
     #[arg(long)]
     pub strategy: String,
@@ -205,9 +214,23 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
         );
     }
     let choice = StrategyChoice::parse(&args.strategy, &params)?.with_class(args.class.clone())?;
-    let day = open_day(&args.data, args.symbol.as_deref(), args.day)?;
+    let day = open_days(
+        &args.data,
+        args.symbol.as_deref(),
+        args.day.as_ref(),
+        args.warmup,
+    )?;
     for warning in &day.warnings {
         eprintln!("{warning}");
+    }
+    let span = run_span(&day);
+    if let Some(span) = &span {
+        for gap in &span.gaps {
+            eprintln!(
+                "{}: no data from {} to {}: a gap in time; position, cash and orders carry over",
+                gap.symbol, gap.from, gap.to
+            );
+        }
     }
     let mut read = ReadOptions::default();
     if args.allow_local_before_exch {
@@ -247,9 +270,15 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
     });
     let mut updates = VecDeque::new();
     let day_text = day.day.to_string();
+    let days_text = match &span {
+        Some(span) if span.days.len() > 1 => {
+            format!("{}..{}", span.days[0], span.days[span.days.len() - 1])
+        }
+        _ => day_text.clone(),
+    };
     let run_name = format!(
         "run of {} on {} {}",
-        args.strategy, day.instrument.symbol, day_text
+        args.strategy, day.instrument.symbol, days_text
     );
     let instrument = day.instrument.clone();
     let rows = day.rows;
@@ -270,7 +299,7 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
-        bar.set_message(format!("{} {day_text}", instrument.symbol));
+        bar.set_message(format!("{} {days_text}", instrument.symbol));
         bar
     } else {
         ProgressBar::hidden()
@@ -391,6 +420,7 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
         error: failure.as_ref(),
         symbol: &instrument.symbol,
         day: &day_text,
+        span: span.as_ref(),
         strategy: &args.strategy,
         seed: config.seed,
         deterministic: config.compute.is_deterministic(),
@@ -424,7 +454,7 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
     println!(
         "{} {} with {}: {} events in {:.2} s ({:.1} M events/s)",
         instrument.symbol,
-        day_text,
+        days_text,
         args.strategy,
         data_events,
         secs,
@@ -464,6 +494,42 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
         None => Ok(()),
         Some(failure) => Err(error_text(&run_name, &failure, &target)),
     }
+}
+
+/// What `summary.json` says of the days of a run over more than one day
+/// or with a warm-up; `None` for a plain day, whose summary stays as it was.
+fn run_span(day: &DayRun) -> Option<RunSpan> {
+    let traded: Vec<String> = day
+        .days
+        .iter()
+        .filter(|d| !d.warmup)
+        .map(|d| d.day.to_string())
+        .collect();
+    if traded.len() <= 1 && day.warmup.is_none() && day.gaps.is_empty() {
+        return None;
+    }
+    Some(RunSpan {
+        days: traded,
+        gaps: day
+            .gaps
+            .iter()
+            .map(|gap| SpanGap {
+                symbol: day.instrument.symbol.clone(),
+                from: gap.from.to_string(),
+                to: gap.to.to_string(),
+            })
+            .collect(),
+        warmup: day.warmup.map(|warmup| WarmupSpan {
+            days: day
+                .days
+                .iter()
+                .filter(|d| d.warmup)
+                .map(|d| d.day.to_string())
+                .collect(),
+            from_ns: warmup.from_ns,
+            trading_from_ns: warmup.trading_from_ns,
+        }),
+    })
 }
 
 /// A failure that is not the session's, at the run's time and event.

@@ -78,8 +78,11 @@ pub struct Summary<'a, C: Serialize> {
     pub error: Option<&'a RunFailure>,
     /// Instrument symbol.
     pub symbol: &'a str,
-    /// Day of data, `YYYY-MM-DD`.
+    /// Day of data, `YYYY-MM-DD`: the first the strategy trades.
     pub day: &'a str,
+    /// The days of a run over more than one day or with a warm-up.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub span: Option<&'a RunSpan>,
     /// Strategy name or file.
     pub strategy: &'a str,
     /// Seed of the random models.
@@ -91,6 +94,43 @@ pub struct Summary<'a, C: Serialize> {
     pub config: &'a C,
     /// The statistics.
     pub stats: &'a Stats,
+}
+
+/// The days a run over more than one day (or with a warm-up) covers, as
+/// `summary.json` gives them beside `day`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RunSpan {
+    /// Every day traded, `YYYY-MM-DD`, oldest first.
+    pub days: Vec<String>,
+    /// Stretches of days in the span asked for without data: gaps in time
+    /// (a weekend, a missing file), never errors.
+    pub gaps: Vec<SpanGap>,
+    /// The warm-up, when the run has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warmup: Option<WarmupSpan>,
+}
+
+/// Days of one instrument without data, from `from` to `to` (both
+/// included, `YYYY-MM-DD`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SpanGap {
+    /// The instrument.
+    pub symbol: String,
+    /// The first day without data.
+    pub from: String,
+    /// The last day without data.
+    pub to: String,
+}
+
+/// Data replayed before the run's start with trading disabled.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WarmupSpan {
+    /// The days it was read from, `YYYY-MM-DD`.
+    pub days: Vec<String>,
+    /// When the strategy started seeing data, ns since the Unix epoch.
+    pub from_ns: i64,
+    /// When trading and the statistics started, ns since the Unix epoch.
+    pub trading_from_ns: i64,
 }
 
 /// Writes `summary.json` and the tables of `record` into `out_dir` (created

@@ -12,6 +12,7 @@
 
 use std::time::Instant;
 
+use crate::market::catalog::Day;
 use crate::market::EventKind;
 use crate::sim::{ComputeLatency, ComputeTimes, Engine, EngineError, OrderUpdate, RunRecord, Wake};
 use crate::strategy::clock;
@@ -60,6 +61,32 @@ pub struct Runner<'a, S> {
     timing: Option<Box<CallbackTimes>>,
     /// The engine charges a measured compute latency (timing is on then).
     measured: bool,
+    /// The run's days, when the runner was told them: for the day
+    /// callbacks.
+    days: Option<Box<DayMarks>>,
+    /// Local time of the next day's start (or of the warm-up's, before the
+    /// strategy sees anything); `i64::MAX` when none is ahead.
+    mark_ns: i64,
+    /// Things seen before this local time are not handed to the strategy
+    /// (a warm-up's day before its start); `i64::MIN` once they are.
+    watch_from_ns: i64,
+}
+
+/// The days of a run, for the day callbacks.
+#[derive(Debug)]
+struct DayMarks {
+    /// Each day's midnight UTC (ns) and the day, oldest first.
+    days: Vec<(i64, Day)>,
+    /// The day running now, once one has started.
+    current: Option<usize>,
+}
+
+impl DayMarks {
+    /// Start of the day after the current one, `i64::MAX` after the last.
+    fn next_start_ns(&self) -> i64 {
+        let next = self.current.map_or(0, |i| i + 1);
+        self.days.get(next).map_or(i64::MAX, |&(ts, _)| ts)
+    }
 }
 
 impl<'a, S: Strategy> Runner<'a, S> {
@@ -77,6 +104,9 @@ impl<'a, S: Strategy> Runner<'a, S> {
             update,
             timing: None,
             measured,
+            days: None,
+            mark_ns: i64::MAX,
+            watch_from_ns: i64::MIN,
         };
         runner.set_timing(measured);
         runner
@@ -92,6 +122,32 @@ impl<'a, S: Strategy> Runner<'a, S> {
             (false, true) => self.timing = None,
             _ => {}
         }
+    }
+
+    /// Tells the runner the run's days (oldest first), so that the strategy
+    /// hears of each with `on_day_start` and `on_day_end`, and hands it
+    /// nothing seen before local time `watch_from_ns` (the start of a
+    /// warm-up; `i64::MIN` for all). Call it before the first step.
+    pub fn set_days(&mut self, days: &[Day], watch_from_ns: i64) {
+        self.days = (!days.is_empty()).then(|| {
+            Box::new(DayMarks {
+                days: days.iter().map(|&day| (day.start_ns(), day)).collect(),
+                current: None,
+            })
+        });
+        self.watch_from_ns = watch_from_ns;
+        // Until the first day starts, the first thing watched starts it.
+        self.mark_ns = if self.days.is_some() {
+            watch_from_ns
+        } else {
+            i64::MAX
+        };
+    }
+
+    /// The day the strategy is in, once it has started.
+    pub fn current_day(&self) -> Option<Day> {
+        let marks = self.days.as_deref()?;
+        marks.current.map(|i| marks.days[i].1)
     }
 
     /// p50, p99 and max wall time of each callback kind called so far, when
@@ -110,7 +166,24 @@ impl<'a, S: Strategy> Runner<'a, S> {
             Phase::NotStarted => self.begin()?,
             Phase::Running => {}
         }
-        match self.engine.advance_lean()? {
+        let wake = self.engine.advance_lean()?;
+        let now_ns = self.engine.now_ns();
+        if (now_ns >= self.mark_ns || now_ns < self.watch_from_ns) && wake != Wake::Finished {
+            if now_ns < self.watch_from_ns {
+                // A warm-up day before the warm-up's start: the books
+                // follow it, the strategy does not see it.
+                match wake {
+                    Wake::Order(()) => self.update = *self.engine.delivered_update(),
+                    Wake::Market(_) => {
+                        let _ = self.engine.take_status_change();
+                    }
+                    _ => {}
+                }
+                return Ok(wake.map_order(|()| &self.update));
+            }
+            self.cross_days(now_ns)?;
+        }
+        match wake {
             Wake::Market(ev) => {
                 if ev.kind != EventKind::Status && self.callbacks.contains(Callback::Market) {
                     self.call(Callback::Market, |s, ctx| s.on_market(ctx, &ev))?;
@@ -140,6 +213,11 @@ impl<'a, S: Strategy> Runner<'a, S> {
             }
             Wake::Finished => {
                 self.phase = Phase::Finished;
+                if let Some(day) = self.current_day() {
+                    if self.callbacks.contains(Callback::DayEnd) {
+                        self.call(Callback::DayEnd, |s, ctx| s.on_day_end(ctx, day))?;
+                    }
+                }
                 if self.callbacks.contains(Callback::Finish) {
                     self.call(Callback::Finish, |s, ctx| s.on_finish(ctx))?;
                 }
@@ -165,6 +243,44 @@ impl<'a, S: Strategy> Runner<'a, S> {
             if self.callbacks.contains(Callback::Start) {
                 timing.record(Callback::Start, elapsed);
             }
+        }
+        if self.days.is_some() && self.watch_from_ns == i64::MIN {
+            // No warm-up: the first day starts with the run.
+            self.cross_days(self.engine.now_ns())?;
+        }
+        Ok(())
+    }
+
+    /// The strategy moves to the day of local time `now_ns`: the day
+    /// before ends and the new one starts (the first day only starts).
+    #[cold]
+    fn cross_days(&mut self, now_ns: i64) -> Result<(), RunError> {
+        self.watch_from_ns = i64::MIN;
+        let Some(marks) = self.days.as_deref_mut() else {
+            self.mark_ns = i64::MAX;
+            return Ok(());
+        };
+        let ended = marks.current.map(|i| marks.days[i].1);
+        let index = marks
+            .days
+            .iter()
+            .rposition(|&(start, _)| start <= now_ns)
+            .unwrap_or(0)
+            .max(marks.current.unwrap_or(0));
+        if marks.current == Some(index) {
+            self.mark_ns = marks.next_start_ns();
+            return Ok(());
+        }
+        marks.current = Some(index);
+        let started = marks.days[index].1;
+        self.mark_ns = marks.next_start_ns();
+        if let Some(day) = ended {
+            if self.callbacks.contains(Callback::DayEnd) {
+                self.call(Callback::DayEnd, |s, ctx| s.on_day_end(ctx, day))?;
+            }
+        }
+        if self.callbacks.contains(Callback::DayStart) {
+            self.call(Callback::DayStart, |s, ctx| s.on_day_start(ctx, started))?;
         }
         Ok(())
     }

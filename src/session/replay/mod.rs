@@ -115,8 +115,9 @@ pub struct Replay {
     outbox: VecDeque<Update>,
     errors: Vec<ErrorRecord>,
     notes: Vec<String>,
-    /// The outcome of writing the day's event cache, when a run writes it.
-    cache_notes: Option<Receiver<String>>,
+    /// The outcome of writing each day's event cache, for the days a run
+    /// writes it.
+    cache_notes: Vec<Receiver<String>>,
     /// What was said about the event cache: each is said once.
     cache_said: Vec<String>,
     /// Batches of the run's data that ended with the book crossed, under
@@ -157,7 +158,7 @@ impl Replay {
             outbox: VecDeque::new(),
             errors: Vec::new(),
             notes: Vec::new(),
-            cache_notes: None,
+            cache_notes: Vec::new(),
             cache_said: Vec::new(),
             crossed: CrossedTally::default(),
             crossed_noted: false,
@@ -408,7 +409,7 @@ impl Replay {
         let (strategy, signal_feed) = self.choice.build_with_signals(&self.python);
         self.crossed = CrossedTally::default();
         let mut cache_notes = Vec::new();
-        let engine = day.engine_cached_with(
+        let engine = day.engine_days(
             &self.config,
             self.options.read,
             &self.options.cache,
@@ -437,6 +438,10 @@ impl Replay {
                 }
                 let mut runner = Runner::new(engine, strategy);
                 runner.set_timing(self.options.timing);
+                runner.set_days(
+                    &day.day_list(),
+                    day.warmup.map_or(i64::MIN, |warmup| warmup.from_ns),
+                );
                 self.runner = Some(runner);
                 self.wakes = 0;
                 self.signals = 0;
@@ -522,9 +527,9 @@ impl Replay {
         batch.errors.append(&mut self.errors);
         let written: Vec<String> = self
             .cache_notes
-            .as_ref()
-            .map(|notes| notes.try_iter().collect())
-            .unwrap_or_default();
+            .iter()
+            .flat_map(Receiver::try_iter)
+            .collect();
         for text in written {
             self.note_cache(text);
         }

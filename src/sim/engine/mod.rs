@@ -233,6 +233,10 @@ pub struct Engine<'a> {
     /// book its first mid, or before the first order reaches the exchange or any other
     /// sample is taken, whichever comes first.
     pub(crate) start_sample_ts: Option<i64>,
+    /// Local time from which the strategy may trade and the record starts
+    /// (`i64::MIN` without a warm-up): orders sent before it are rejected
+    /// with reason `warmup`, equity samples before it are not taken.
+    pub(crate) trading_from_ns: i64,
     started: bool,
     /// True once the record is closed (final equity sample taken).
     pub(crate) record_closed: bool,
@@ -328,6 +332,7 @@ impl<'a> Engine<'a> {
             equity_step_ns: settings.equity_step_ns.max(1),
             next_equity_ts: i64::MIN,
             start_sample_ts: None,
+            trading_from_ns: i64::MIN,
             started: false,
             record_closed: false,
         }
@@ -368,6 +373,19 @@ impl<'a> Engine<'a> {
             }
         }
         self.advance_any()
+    }
+
+    /// Starts trading and the record at `ts_ns` (ns since the epoch): the
+    /// data before it is a warm-up, replayed to the strategy while its
+    /// orders are rejected (reason `warmup`) and no equity sample is taken.
+    pub fn set_trading_from_ns(&mut self, ts_ns: i64) {
+        self.trading_from_ns = ts_ns;
+    }
+
+    /// Where trading starts (see [`Engine::set_trading_from_ns`]);
+    /// `i64::MIN` without a warm-up.
+    pub fn trading_from_ns(&self) -> i64 {
+        self.trading_from_ns
     }
 
     /// The order update of the last [`Wake::Order`].

@@ -23,6 +23,7 @@ use super::scope;
 use super::units::Units;
 use super::watchdog::Watchdog;
 use super::{console, module};
+use crate::market::catalog::Day;
 use crate::market::{EventKind, MarketEvent};
 use crate::sim::OrderUpdate;
 use crate::strategy::{Callback, CallbackSet, Ctx, Strategy, StrategyError};
@@ -238,6 +239,44 @@ impl Calls {
     }
 }
 
+impl PythonStrategy {
+    /// Calls `on_day_start(ctx, day)` (`start`) or `on_day_end(ctx, day)`
+    /// with the day as a `datetime.date`, when the class defines it.
+    fn call_day(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        day: Day,
+        start: bool,
+    ) -> Result<(), StrategyError> {
+        let Some(rt) = &mut self.runtime else {
+            return Ok(());
+        };
+        let (callback, name) = if start {
+            (&rt.loaded.callbacks.on_day_start, "on_day_start")
+        } else {
+            (&rt.loaded.callbacks.on_day_end, "on_day_end")
+        };
+        let Some(f) = callback else {
+            return Ok(());
+        };
+        let touch = touch_of(ctx);
+        Python::attach(|py| {
+            let (book, units) = (&mut rt.book, &rt.units);
+            self.calls.invoke(py, ctx, &self.spec.path, |what| {
+                *what = name;
+                book.show(py, touch, units)?;
+                let date = py.import("datetime")?.getattr("date")?.call1((
+                    day.year(),
+                    day.month(),
+                    day.day(),
+                ))?;
+                f.bind(py).call1((rt.ctx.bind(py), date))?;
+                Ok(())
+            })
+        })
+    }
+}
+
 impl Strategy for PythonStrategy {
     fn on_start(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), StrategyError> {
         Python::attach(|py| {
@@ -373,6 +412,14 @@ impl Strategy for PythonStrategy {
         })
     }
 
+    fn on_day_start(&mut self, ctx: &mut Ctx<'_, '_>, day: Day) -> Result<(), StrategyError> {
+        self.call_day(ctx, day, true)
+    }
+
+    fn on_day_end(&mut self, ctx: &mut Ctx<'_, '_>, day: Day) -> Result<(), StrategyError> {
+        self.call_day(ctx, day, false)
+    }
+
     fn on_finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), StrategyError> {
         let result = match &mut self.runtime {
             Some(rt) => match &rt.loaded.callbacks.on_finish {
@@ -412,6 +459,8 @@ impl Strategy for PythonStrategy {
             .with_if(Callback::Order, c.on_order.is_some())
             .with_if(Callback::Timer, c.on_timer.is_some())
             .with_if(Callback::Status, c.on_status.is_some())
+            .with_if(Callback::DayStart, c.on_day_start.is_some())
+            .with_if(Callback::DayEnd, c.on_day_end.is_some())
             // The host stops its watchdog at the end, defined or not.
             .with(Callback::Finish)
     }
