@@ -70,6 +70,16 @@ pub struct Runner<'a, S> {
     /// Things seen before this local time are not handed to the strategy
     /// (a warm-up's day before its start); `i64::MIN` once they are.
     watch_from_ns: i64,
+    /// The engines of the run's other instruments, when it has several
+    /// (see [`Runner::with_instruments`]). While the strategy handles one
+    /// of theirs, that engine is swapped into `engine`.
+    others: Vec<Engine<'a>>,
+    /// The run's symbols in the order named (empty for one instrument).
+    symbols: Vec<String>,
+    /// Which instrument `engine` holds now (0 outside a step).
+    current: usize,
+    /// Each engine's next due time, reused from step to step.
+    due_ns: Vec<Option<i64>>,
 }
 
 /// The days of a run, for the day callbacks.
@@ -107,6 +117,10 @@ impl<'a, S: Strategy> Runner<'a, S> {
             days: None,
             mark_ns: i64::MAX,
             watch_from_ns: i64::MIN,
+            others: Vec::new(),
+            symbols: Vec::new(),
+            current: 0,
+            due_ns: Vec::new(),
         };
         runner.set_timing(measured);
         runner
@@ -122,6 +136,34 @@ impl<'a, S: Strategy> Runner<'a, S> {
             (false, true) => self.timing = None,
             _ => {}
         }
+    }
+
+    /// Binds `strategy` to the engines of a run over several instruments,
+    /// one per instrument, in the order the symbols were named (that order
+    /// breaks ties between instruments at equal times). The first engine is
+    /// [`Runner::engine`]. With one engine this is [`Runner::new`].
+    pub fn with_instruments(mut engines: Vec<Engine<'a>>, strategy: S) -> Option<Self> {
+        if engines.is_empty() {
+            return None;
+        }
+        let others = engines.split_off(1);
+        let first = engines.pop()?;
+        let mut runner = Runner::new(first, strategy);
+        if !others.is_empty() {
+            runner.symbols = std::iter::once(&runner.engine)
+                .chain(&others)
+                .map(|e| e.instrument().symbol.clone())
+                .collect();
+            runner.due_ns = vec![None; others.len() + 1];
+            runner.others = others;
+        }
+        Some(runner)
+    }
+
+    /// The engines of the run's other instruments (after the first), in
+    /// the order named.
+    pub fn other_engines(&self) -> &[Engine<'a>] {
+        &self.others
     }
 
     /// Tells the runner the run's days (oldest first), so that the strategy
@@ -166,7 +208,116 @@ impl<'a, S: Strategy> Runner<'a, S> {
             Phase::NotStarted => self.begin()?,
             Phase::Running => {}
         }
+        if !self.others.is_empty() {
+            return self.step_instruments();
+        }
         let wake = self.engine.advance_lean()?;
+        self.handle(wake)
+    }
+
+    /// [`Runner::step`] over several instruments: the earliest due item
+    /// of any engine, handed to the strategy with that instrument's engine
+    /// in `engine`.
+    #[inline(never)]
+    fn step_instruments(&mut self) -> Result<Wake<&OrderUpdate>, RunError> {
+        let (index, wake) = self.advance_instruments()?;
+        self.swap_in(index);
+        let handled = self.handle(wake).map(|wake| wake.map_order(|_| ()));
+        self.swap_in(index);
+        let wake = handled?;
+        if wake == Wake::Finished {
+            for engine in &mut self.others {
+                engine.close_record();
+            }
+        }
+        Ok(wake.map_order(|()| &self.update))
+    }
+
+    /// Puts the engine of instrument `index` in `engine` (or back).
+    fn swap_in(&mut self, index: usize) {
+        if let Some(other) = index.checked_sub(1).and_then(|i| self.others.get_mut(i)) {
+            std::mem::swap(&mut self.engine, other);
+            self.current = if self.current == index { 0 } else { index };
+        }
+    }
+
+    /// The engine of instrument `index` (in the order named).
+    fn engine_at(&mut self, index: usize) -> Option<&mut Engine<'a>> {
+        match index.checked_sub(1) {
+            None => Some(&mut self.engine),
+            Some(i) => self.others.get_mut(i),
+        }
+    }
+
+    /// Processes the earliest due item among the engines, at equal times
+    /// the first named instrument's, until one gives the strategy
+    /// something to see; returns its instrument and the wake
+    /// ([`Wake::Finished`] once every engine is over).
+    fn advance_instruments(&mut self) -> Result<(usize, Wake<()>), RunError> {
+        let count = self.others.len() + 1;
+        loop {
+            for index in 0..count {
+                let due = match self.engine_at(index) {
+                    Some(engine) => engine.next_due_ns()?,
+                    None => None,
+                };
+                self.due_ns[index] = due;
+            }
+            let Some((_, index)) = self
+                .due_ns
+                .iter()
+                .enumerate()
+                .filter_map(|(i, due)| due.map(|ts| (ts, i)))
+                .min()
+            else {
+                return Ok((0, Wake::Finished));
+            };
+            // The strategy may see this engine's events at once only up to
+            // the others' next items (an instrument named earlier wins a
+            // tie).
+            let until_ns = self
+                .due_ns
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != index)
+                .filter_map(|(i, due)| {
+                    due.map(|ts| if i < index { ts.saturating_sub(1) } else { ts })
+                })
+                .min()
+                .unwrap_or(i64::MAX);
+            let Some(engine) = self.engine_at(index) else {
+                return Ok((0, Wake::Finished));
+            };
+            engine.set_handover_until_ns(until_ns);
+            let woke = engine.advance_one()?;
+            // Order ids are the run's, whichever engine gave one.
+            let next_id = std::iter::once(&self.engine)
+                .chain(&self.others)
+                .map(Engine::next_order_id)
+                .max()
+                .unwrap_or(1);
+            self.engine.set_next_order_id(next_id);
+            for engine in &mut self.others {
+                engine.set_next_order_id(next_id);
+            }
+            match woke {
+                None | Some(Wake::Finished) => {}
+                Some(wake) => {
+                    // One clock for the strategy, whichever instrument woke it.
+                    let now_ns = self.engine_at(index).map_or(i64::MIN, |e| e.now_ns());
+                    self.engine.catch_up_local_now(now_ns);
+                    for engine in &mut self.others {
+                        engine.catch_up_local_now(now_ns);
+                    }
+                    return Ok((index, wake));
+                }
+            }
+        }
+    }
+
+    /// Hands `wake`, from the engine in `engine`, to the strategy.
+    #[inline(always)]
+    fn handle(&mut self, wake: Wake<()>) -> Result<Wake<&OrderUpdate>, RunError> {
         let now_ns = self.engine.now_ns();
         if (now_ns >= self.mark_ns || now_ns < self.watch_from_ns) && wake != Wake::Finished {
             if now_ns < self.watch_from_ns {
@@ -305,7 +456,15 @@ impl<'a, S: Strategy> Runner<'a, S> {
             self.engine.now_ns(),
         );
         let started = clock::ticks();
-        let result = f(&mut self.strategy, &mut Ctx::new(&mut self.engine));
+        let result = f(
+            &mut self.strategy,
+            &mut Ctx::with_peers(
+                &mut self.engine,
+                &mut self.others,
+                self.current,
+                &self.symbols,
+            ),
+        );
         timing.record(callback, clock::ticks().wrapping_sub(started));
         super::activity::exit();
         if self.measured {
@@ -325,7 +484,12 @@ impl<'a, S: Strategy> Runner<'a, S> {
             self.engine.events_seen(),
             self.engine.now_ns(),
         );
-        let mut ctx = Ctx::new(&mut self.engine);
+        let mut ctx = Ctx::with_peers(
+            &mut self.engine,
+            &mut self.others,
+            self.current,
+            &self.symbols,
+        );
         let result = f(&mut self.strategy, &mut ctx);
         super::activity::exit();
         result.map_err(|source| self.failed(callback, source))
@@ -400,6 +564,14 @@ impl<'a, S: Strategy> Runner<'a, S> {
     /// Takes the runner apart.
     pub fn into_parts(self) -> (Engine<'a>, S) {
         (self.engine, self.strategy)
+    }
+
+    /// Takes the runner apart: the engine of every instrument, in the order
+    /// named, and the strategy.
+    pub fn into_engines(self) -> (Vec<Engine<'a>>, S) {
+        let mut engines = vec![self.engine];
+        engines.extend(self.others);
+        (engines, self.strategy)
     }
 }
 

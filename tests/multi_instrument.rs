@@ -1,0 +1,259 @@
+//! Runs over several instruments: one engine each, one clock, one account,
+//! worked by hand.
+//!
+//! AAA (tick 0.01, lot 1) and BBB (tick 1, lot 1), no fees; the defaults
+//! apply: 1 ms entry and 1 ms response latency, the feed latency from the
+//! data (`local_ts` = `exch_ts` here).
+
+use ticklab::market::{Instrument, MarketEvent, Side};
+use ticklab::sim::{Engine, OrderRequest, OrderUpdate, RunConfig};
+use ticklab::strategy::native::MarketMaker;
+use ticklab::strategy::{Ctx, Runner, Strategy, StrategyError};
+
+const SEC: i64 = 1_000_000_000;
+const MS: i64 = 1_000_000;
+
+fn aaa() -> Vec<MarketEvent> {
+    vec![
+        MarketEvent::depth(SEC, Side::Buy, 100, 5),
+        MarketEvent::depth(SEC, Side::Sell, 102, 5),
+        MarketEvent::trade(3 * SEC, Side::Sell, 100, 1),
+    ]
+}
+
+fn bbb() -> Vec<MarketEvent> {
+    vec![
+        MarketEvent::depth(SEC, Side::Buy, 50, 1),
+        MarketEvent::depth(SEC, Side::Sell, 52, 1),
+        MarketEvent::depth(2 * SEC, Side::Buy, 50, 3),
+    ]
+}
+
+fn engine<'a>(symbol: &str, tick: f64, events: &'a [MarketEvent]) -> Engine<'a> {
+    Engine::from_slice(
+        Instrument::new(symbol, tick, 1.0),
+        &RunConfig::default(),
+        events,
+    )
+    .expect("the engine starts")
+}
+
+/// What the strategy saw: the symbol, local time and a note.
+type Seen = (String, i64, String);
+
+#[derive(Default)]
+struct Watch {
+    seen: Vec<Seen>,
+    /// Buy 1 BBB at market on AAA's first whole book, and 1 AAA at 1.00 on
+    /// BBB's event at 2 s.
+    trade: bool,
+}
+
+impl Watch {
+    fn note(&mut self, ctx: &Ctx<'_, '_>, text: String) {
+        self.seen
+            .push((ctx.symbol().to_owned(), ctx.now_ns(), text));
+    }
+}
+
+impl Strategy for Watch {
+    fn on_market(&mut self, ctx: &mut Ctx<'_, '_>, ev: &MarketEvent) -> Result<(), StrategyError> {
+        let text = format!(
+            "{:?} {} pos AAA {:?} BBB {:?} equity {}",
+            ev.kind,
+            ev.price,
+            ctx.position_of("AAA"),
+            ctx.position_of("BBB"),
+            ctx.account_equity()
+        );
+        self.note(ctx, text);
+        if !self.trade {
+            return Ok(());
+        }
+        if ctx.symbol() == "AAA" && ev.side == Side::Sell && ev.exch_ts == SEC {
+            let id = ctx.submit_to("BBB", OrderRequest::market(Side::Buy, 1))?;
+            let err = ctx
+                .submit_to("ZZZ", OrderRequest::market(Side::Buy, 1))
+                .expect_err("no such symbol");
+            self.note(ctx, format!("sent #{} to BBB; {err}", id.0));
+        }
+        if ctx.symbol() == "BBB" && ev.exch_ts == 2 * SEC {
+            let id = ctx.submit_to("AAA", OrderRequest::limit(Side::Buy, 100, 1))?;
+            self.note(ctx, format!("sent #{} to AAA", id.0));
+        }
+        Ok(())
+    }
+
+    fn on_order(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        update: &OrderUpdate,
+    ) -> Result<(), StrategyError> {
+        let text = format!(
+            "order #{} {:?} fill {:?}",
+            update.order_id.0,
+            update.kind,
+            update.fill.map(|f| (f.price_ticks, f.qty_lots))
+        );
+        self.note(ctx, text);
+        Ok(())
+    }
+}
+
+fn seen(symbol: &str, ts: i64, text: &str) -> Seen {
+    (symbol.to_owned(), ts, text.to_owned())
+}
+
+#[test]
+fn equal_times_go_in_the_order_the_symbols_were_named() {
+    let (a, b) = (aaa(), bbb());
+    let order = |engines: Vec<Engine<'_>>| -> Vec<(String, i64)> {
+        let mut runner = Runner::with_instruments(engines, Watch::default()).expect("two engines");
+        runner.run().expect("the run ends");
+        let (_, watch) = runner.into_engines();
+        watch.seen.into_iter().map(|(s, ts, _)| (s, ts)).collect()
+    };
+    let ab = order(vec![engine("AAA", 0.01, &a), engine("BBB", 1.0, &b)]);
+    let pairs = |list: &[(&str, i64)]| -> Vec<(String, i64)> {
+        list.iter().map(|&(s, ts)| (s.to_owned(), ts)).collect()
+    };
+    assert_eq!(
+        ab,
+        pairs(&[
+            ("AAA", SEC),
+            ("AAA", SEC),
+            ("BBB", SEC),
+            ("BBB", SEC),
+            ("BBB", 2 * SEC),
+            ("AAA", 3 * SEC),
+        ])
+    );
+    let ba = order(vec![engine("BBB", 1.0, &b), engine("AAA", 0.01, &a)]);
+    assert_eq!(
+        ba,
+        pairs(&[
+            ("BBB", SEC),
+            ("BBB", SEC),
+            ("AAA", SEC),
+            ("AAA", SEC),
+            ("BBB", 2 * SEC),
+            ("AAA", 3 * SEC),
+        ])
+    );
+}
+
+#[test]
+fn an_order_on_one_instrument_fills_and_moves_the_account_on_the_others_events() {
+    let (a, b) = (aaa(), bbb());
+    let engines = vec![engine("AAA", 0.01, &a), engine("BBB", 1.0, &b)];
+    let strategy = Watch {
+        trade: true,
+        ..Watch::default()
+    };
+    let mut runner = Runner::with_instruments(engines, strategy).expect("two engines");
+    runner.run().expect("the run ends");
+    let (engines, watch) = runner.into_engines();
+    let cash = 100_000.0;
+    let eq = |value: f64| format!("{value}");
+    assert_eq!(
+        watch.seen,
+        vec![
+            seen(
+                "AAA",
+                SEC,
+                &format!("Depth 100 pos AAA Some(0) BBB Some(0) equity {}", eq(cash))
+            ),
+            seen(
+                "AAA",
+                SEC,
+                &format!("Depth 102 pos AAA Some(0) BBB Some(0) equity {}", eq(cash))
+            ),
+            seen(
+                "AAA",
+                SEC,
+                "sent #1 to BBB; no instrument \"ZZZ\" in this run; it has: AAA, BBB"
+            ),
+            seen(
+                "BBB",
+                SEC,
+                &format!("Depth 50 pos AAA Some(0) BBB Some(0) equity {}", eq(cash))
+            ),
+            seen(
+                "BBB",
+                SEC,
+                &format!("Depth 52 pos AAA Some(0) BBB Some(0) equity {}", eq(cash))
+            ),
+            // At BBB's exchange at 1.001 s after BBB's book of 1 s: 1 lot
+            // at 52, taker; the answers 1 ms later, handled as BBB's.
+            seen("BBB", SEC + 2 * MS, "order #1 Accepted fill None"),
+            seen("BBB", SEC + 2 * MS, "order #1 Fill fill Some((52, 1))"),
+            // Cash 100000 − 52, the lot marked at BBB's mid 51.
+            seen(
+                "BBB",
+                2 * SEC,
+                &format!(
+                    "Depth 50 pos AAA Some(0) BBB Some(1) equity {}",
+                    eq(cash - 1.0)
+                )
+            ),
+            // Ids are the run's: the next is 2, on AAA.
+            seen("BBB", 2 * SEC, "sent #2 to AAA"),
+            seen("AAA", 2 * SEC + 2 * MS, "order #2 Accepted fill None"),
+            // AAA's trade of 1 lot at 1.00 moves the buy at 1.00 up its
+            // queue (5 lots ahead, then 4): no fill.
+            seen(
+                "AAA",
+                3 * SEC,
+                &format!(
+                    "Trade 100 pos AAA Some(0) BBB Some(1) equity {}",
+                    eq(cash - 1.0)
+                )
+            ),
+        ]
+    );
+    let fills: Vec<(String, i64, i64)> = engines
+        .into_iter()
+        .flat_map(|engine| {
+            let symbol = engine.instrument().symbol.clone();
+            let record = engine.into_record();
+            record
+                .fills
+                .into_iter()
+                .map(move |f| (symbol.clone(), f.order_id.0 as i64, f.position_after_lots))
+        })
+        .collect();
+    assert_eq!(fills, vec![("BBB".to_owned(), 1, 1)]);
+}
+
+#[test]
+fn the_market_maker_quotes_every_instrument() {
+    let (a, b) = (aaa(), bbb());
+    let engines = vec![engine("AAA", 0.01, &a), engine("BBB", 1.0, &b)];
+    let mut runner =
+        Runner::with_instruments(engines, MarketMaker::default()).expect("two engines");
+    runner.run().expect("the run ends");
+    let (engines, _) = runner.into_engines();
+    let quotes: Vec<(String, Vec<(i64, i64)>)> = engines
+        .into_iter()
+        .map(|engine| {
+            let symbol = engine.instrument().symbol.clone();
+            let record = engine.into_record();
+            let accepted = record
+                .orders
+                .iter()
+                .filter(|u| u.kind == ticklab::sim::UpdateKind::Accepted)
+                .map(|u| (u.order_id.0 as i64, u.price_ticks))
+                .collect();
+            (symbol, accepted)
+        })
+        .collect();
+    // AAA's whole book at 1 s gives ids 1 and 2 (bid 100, ask 102); BBB's
+    // at 1 s ids 3 and 4 (bid 50, ask 52).
+    assert_eq!(
+        quotes,
+        vec![
+            ("AAA".to_owned(), vec![(1, 100), (2, 102)]),
+            ("BBB".to_owned(), vec![(3, 50), (4, 52)]),
+        ]
+    );
+}
