@@ -257,3 +257,152 @@ fn the_market_maker_quotes_every_instrument() {
         ]
     );
 }
+
+/// A data folder with AAA and BBB on 2026-03-06 (BBB in `bbb_currency`):
+/// the events above, shifted onto that day, and a sell trade of 5 lots at
+/// 50 on BBB at 2.5 s.
+fn folder(bbb_currency: &str) -> tempfile::TempDir {
+    use ticklab::market::parquet::{write_events, WriteOptions};
+    let day: ticklab::market::catalog::Day = "2026-03-06".parse().expect("a date");
+    let start = day.start_ns();
+    let shift = |events: Vec<MarketEvent>| -> Vec<MarketEvent> {
+        events
+            .into_iter()
+            .map(|ev| MarketEvent {
+                exch_ts: ev.exch_ts + start,
+                local_ts: ev.local_ts + start,
+                ..ev
+            })
+            .collect()
+    };
+    let mut b = bbb();
+    b.push(MarketEvent::trade(2 * SEC + SEC / 2, Side::Sell, 50, 5));
+    let root = tempfile::TempDir::new().expect("test setup");
+    let mut bbb_instrument = Instrument::new("BBB", 1.0, 1.0);
+    bbb_instrument.currency = bbb_currency.to_owned();
+    for (instrument, events) in [
+        (Instrument::new("AAA", 0.01, 1.0), shift(aaa())),
+        (bbb_instrument, shift(b)),
+    ] {
+        let dir = root.path().join(&instrument.symbol);
+        std::fs::create_dir(&dir).expect("test setup");
+        std::fs::write(
+            dir.join("instrument.toml"),
+            instrument.to_toml_string("test"),
+        )
+        .expect("test setup");
+        write_events(
+            dir.join("2026-03-06.parquet"),
+            &instrument,
+            events,
+            &WriteOptions::default(),
+        )
+        .expect("test setup");
+    }
+    root
+}
+
+fn ticklab_run(
+    data: &std::path::Path,
+    out: &std::path::Path,
+    symbols: &str,
+) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_ticklab"))
+        .arg("run")
+        .arg("--data")
+        .arg(data)
+        .args(["--symbol", symbols, "--strategy", "mm", "--csv", "--out"])
+        .arg(out)
+        .env_remove("TICKLAB_CACHE_DIR")
+        .env("XDG_CACHE_HOME", data.join("user-cache"))
+        .output()
+        .expect("ticklab runs")
+}
+
+#[test]
+fn ticklab_run_over_two_symbols_writes_one_account_with_a_symbol_column() {
+    let root = folder("USD");
+    let out = tempfile::TempDir::new().expect("test setup");
+    let first = out.path().join("first");
+    let run = ticklab_run(root.path(), &first, "BBB,AAA");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(first.join("summary.json")).expect("summary.json"),
+    )
+    .expect("JSON");
+    assert_eq!(summary["symbols"], serde_json::json!(["BBB", "AAA"]));
+    assert_eq!(summary["by_symbol"][0]["symbol"], "BBB");
+    assert_eq!(summary["by_symbol"][1]["symbol"], "AAA");
+    // BBB's trade of 5 at 50 at 2.5 s fills the bid quoted at 50 (1 lot
+    // ahead of it); AAA trades nothing.
+    assert_eq!(summary["by_symbol"][0]["stats"]["fills"], 1);
+    assert_eq!(summary["by_symbol"][1]["stats"]["fills"], 0);
+    assert_eq!(summary["stats"]["fills"], 1);
+    assert_eq!(summary["stats"]["data_events"], 7);
+    let fills = std::fs::read_to_string(first.join("fills.csv")).expect("fills.csv");
+    let mut lines = fills.lines();
+    assert!(
+        lines
+            .next()
+            .is_some_and(|header| header.ends_with(",symbol")),
+        "{fills}"
+    );
+    let symbols: Vec<&str> = lines.map(|l| l.rsplit(',').next().unwrap_or("")).collect();
+    assert_eq!(symbols, ["BBB"]);
+    let orders = std::fs::read_to_string(first.join("orders.csv")).expect("orders.csv");
+    // mm quotes both: BBB's book comes first at 1 s (named first).
+    let order_symbols: Vec<(&str, &str)> = orders
+        .lines()
+        .skip(1)
+        .filter(|l| l.contains(",accepted,"))
+        .map(|l| {
+            let id = l.split(',').nth(2).unwrap_or("");
+            (id, l.rsplit(',').next().unwrap_or(""))
+        })
+        .collect();
+    assert_eq!(
+        order_symbols,
+        [("1", "BBB"), ("2", "BBB"), ("3", "AAA"), ("4", "AAA")]
+    );
+
+    let second = out.path().join("second");
+    let rerun = ticklab_run(root.path(), &second, "BBB,AAA");
+    assert!(
+        rerun.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rerun.stderr)
+    );
+    for name in [
+        "summary.json",
+        "fills.parquet",
+        "equity.parquet",
+        "orders.parquet",
+    ] {
+        let a = std::fs::read(first.join(name)).expect("written");
+        let b = std::fs::read(second.join(name)).expect("written");
+        assert!(a == b, "{name} differs between two runs");
+    }
+}
+
+#[test]
+fn symbols_in_two_currencies_or_unknown_are_an_error() {
+    let root = folder("EUR");
+    let out = tempfile::TempDir::new().expect("test setup");
+    let run = ticklab_run(root.path(), &out.path().join("a"), "AAA,BBB");
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains(
+            "AAA is in USD and BBB in EUR: a run holds one currency, and ticklab converts none"
+        ),
+        "{stderr}"
+    );
+    let run = ticklab_run(root.path(), &out.path().join("b"), "AAA,CCC");
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("no symbol \"CCC\"; the folder has: AAA, BBB"),
+        "{stderr}"
+    );
+}

@@ -14,15 +14,17 @@ use indicatif::{ProgressBar, ProgressStyle};
 use ticklab::market::cache::CacheOptions;
 use ticklab::market::day_range::{span_ns_from_text, DaySelection};
 use ticklab::market::parquet::ReadOptions;
+use ticklab::market::Instrument;
 use ticklab::report::{
     self, OutputFormats, RecordWriter, RunFailure, RunFolder, RunSpan, RunStatus, SpanGap, Summary,
-    WarmupSpan,
+    SymbolStats, WarmupSpan,
 };
 use ticklab::session::replay::{Goal, Progress};
 use ticklab::session::{
-    open_days, read_run_config, DayRun, ErrorRecord, Replay, SessionOptions, StrategyChoice, Update,
+    open_instruments, read_run_config, DayRun, ErrorRecord, Replay, SessionOptions, StrategyChoice,
+    Update,
 };
-use ticklab::sim::{ComputeLatency, LogRecord};
+use ticklab::sim::{ComputeLatency, LogRecord, RecordSink};
 use ticklab::strategy::python::{self, format_data_time, PythonOptions};
 use ticklab::strategy::rules;
 
@@ -214,16 +216,20 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
         );
     }
     let choice = StrategyChoice::parse(&args.strategy, &params)?.with_class(args.class.clone())?;
-    let day = open_days(
+    let runs = open_instruments(
         &args.data,
         args.symbol.as_deref(),
         args.day.as_ref(),
         args.warmup,
     )?;
-    for warning in &day.warnings {
+    let Some(day) = runs.first().cloned() else {
+        anyhow::bail!("{}: no instrument to run", args.data.display());
+    };
+    for warning in runs.iter().flat_map(|run| &run.warnings) {
         eprintln!("{warning}");
     }
-    let span = run_span(&day);
+    let instruments: Vec<Instrument> = runs.iter().map(|run| run.instrument.clone()).collect();
+    let span = run_span(&runs);
     if let Some(span) = &span {
         for gap in &span.gaps {
             eprintln!(
@@ -249,9 +255,9 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
     };
     // Fills, order updates and equity samples go to their files as the run
     // produces them, so memory does not grow with the length of the day.
-    let writer = Rc::new(RefCell::new(RecordWriter::create(
+    let writer = Rc::new(RefCell::new(RecordWriter::create_instruments(
         &out,
-        &day.instrument,
+        &instruments,
         config.initial_cash,
         formats,
     )?));
@@ -276,20 +282,29 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
         }
         _ => day_text.clone(),
     };
-    let run_name = format!(
-        "run of {} on {} {}",
-        args.strategy, day.instrument.symbol, days_text
-    );
+    let symbols_text = instruments
+        .iter()
+        .map(|i| i.symbol.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let run_name = format!("run of {} on {} {}", args.strategy, symbols_text, days_text);
     let instrument = day.instrument.clone();
-    let rows = day.rows;
+    let rows = runs.iter().map(|run| run.rows).sum();
     // A run that cannot start queues why; the first drain below reports it.
-    replay.start_batch(
-        day,
-        choice,
-        config.clone(),
-        python_options,
-        Box::new(Rc::clone(&writer)),
-    );
+    if runs.len() > 1 {
+        let sinks = (0..runs.len())
+            .map(|i| Box::new(RecordWriter::sink_of(&writer, i)) as Box<dyn RecordSink>)
+            .collect();
+        replay.start_batch_instruments(runs, choice, config.clone(), python_options, sinks);
+    } else {
+        replay.start_batch(
+            day,
+            choice,
+            config.clone(),
+            python_options,
+            Box::new(Rc::clone(&writer)),
+        );
+    }
 
     let progress = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(rows);
@@ -299,7 +314,7 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
-        bar.set_message(format!("{} {days_text}", instrument.symbol));
+        bar.set_message(format!("{symbols_text} {days_text}"));
         bar
     } else {
         ProgressBar::hidden()
@@ -384,14 +399,20 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
         );
     }
     let signals = replay.take_signal_feed();
-    let data_events = replay.runner().map_or(0, |runner| {
-        let engine = runner.engine();
+    let events_of = |engine: &ticklab::sim::Engine<'_>| {
         if failure.is_none() {
             engine.record().data_events
         } else {
             engine.exchange_events()
         }
+    };
+    let data_events_by_symbol: Vec<u64> = replay.runner().map_or_else(Vec::new, |runner| {
+        std::iter::once(runner.engine())
+            .chain(runner.other_engines())
+            .map(events_of)
+            .collect()
     });
+    let data_events = data_events_by_symbol.iter().sum();
     let compute_time = replay.runner().and_then(|runner| runner.compute_times());
     // The engine holds the writer as its sink until it is dropped.
     drop(replay);
@@ -401,6 +422,17 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
     let mut stats = writer.stats(data_events);
     stats.crossed_batches = crossed.batches;
     stats.compute_time = compute_time;
+    let mut span = span;
+    if let Some(span) = span.as_mut().filter(|_| instruments.len() > 1) {
+        span.by_symbol = instruments
+            .iter()
+            .zip(writer.stats_by_instrument(&data_events_by_symbol))
+            .map(|(instrument, stats)| SymbolStats {
+                symbol: instrument.symbol.clone(),
+                stats,
+            })
+            .collect();
+    }
     // The rows up to a failure are written too: the files are closed
     // whole either way.
     let tables_written = match writer.finish() {
@@ -453,7 +485,7 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
     let secs = elapsed.as_secs_f64().max(1e-9);
     println!(
         "{} {} with {}: {} events in {:.2} s ({:.1} M events/s)",
-        instrument.symbol,
+        symbols_text,
         days_text,
         args.strategy,
         data_events,
@@ -496,39 +528,52 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
     }
 }
 
-/// What `summary.json` says of the days of a run over more than one day
-/// or with a warm-up; `None` for a plain day, whose summary stays as it was.
-fn run_span(day: &DayRun) -> Option<RunSpan> {
-    let traded: Vec<String> = day
-        .days
+/// What `summary.json` says of the days and instruments of a run over more
+/// than one day or instrument, or with a warm-up; `None` for a plain day of
+/// one instrument, whose summary stays as it was.
+fn run_span(runs: &[DayRun]) -> Option<RunSpan> {
+    let first = runs.first()?;
+    let mut traded: Vec<_> = runs
         .iter()
-        .filter(|d| !d.warmup)
-        .map(|d| d.day.to_string())
+        .flat_map(|run| run.days.iter().filter(|d| !d.warmup).map(|d| d.day))
         .collect();
-    if traded.len() <= 1 && day.warmup.is_none() && day.gaps.is_empty() {
-        return None;
-    }
-    Some(RunSpan {
-        days: traded,
-        gaps: day
-            .gaps
-            .iter()
-            .map(|gap| SpanGap {
-                symbol: day.instrument.symbol.clone(),
+    traded.sort_unstable();
+    traded.dedup();
+    let gaps: Vec<SpanGap> = runs
+        .iter()
+        .flat_map(|run| {
+            run.gaps.iter().map(|gap| SpanGap {
+                symbol: run.instrument.symbol.clone(),
                 from: gap.from.to_string(),
                 to: gap.to.to_string(),
             })
-            .collect(),
-        warmup: day.warmup.map(|warmup| WarmupSpan {
-            days: day
-                .days
-                .iter()
-                .filter(|d| d.warmup)
-                .map(|d| d.day.to_string())
-                .collect(),
+        })
+        .collect();
+    if traded.len() <= 1 && first.warmup.is_none() && gaps.is_empty() && runs.len() == 1 {
+        return None;
+    }
+    let mut warmup_days: Vec<_> = runs
+        .iter()
+        .flat_map(|run| run.days.iter().filter(|d| d.warmup).map(|d| d.day))
+        .collect();
+    warmup_days.sort_unstable();
+    warmup_days.dedup();
+    Some(RunSpan {
+        symbols: if runs.len() > 1 {
+            runs.iter()
+                .map(|run| run.instrument.symbol.clone())
+                .collect()
+        } else {
+            Vec::new()
+        },
+        days: traded.iter().map(ToString::to_string).collect(),
+        gaps,
+        warmup: first.warmup.map(|warmup| WarmupSpan {
+            days: warmup_days.iter().map(ToString::to_string).collect(),
             from_ns: warmup.from_ns,
             trading_from_ns: warmup.trading_from_ns,
         }),
+        by_symbol: Vec::new(),
     })
 }
 

@@ -30,7 +30,7 @@ use ticklab::market::cache::CacheOptions;
 use ticklab::market::parquet::ReadOptions;
 use ticklab::report::{RunFailure, RunFolder};
 use ticklab::sandbox::{parse_bytes, Protection, ProtectionState};
-use ticklab::session::open_days;
+use ticklab::session::open_instruments;
 use ticklab::strategy::python::format_data_time;
 use ticklab::worker::{FrameReader, Heartbeat, ProtocolError, WorkerMessage};
 
@@ -227,7 +227,7 @@ enum Ending {
 /// cannot change the events of a later run. Anything wrong with the data is
 /// left for the worker to report.
 fn prepare_cache(args: &RunArgs) {
-    let Ok(day) = open_days(
+    let Ok(runs) = open_instruments(
         &args.data,
         args.symbol.as_deref(),
         args.day.as_ref(),
@@ -241,8 +241,10 @@ fn prepare_cache(args: &RunArgs) {
         ReadOptions::default()
     };
     let cache = CacheOptions::from_env();
-    for run_day in &day.days {
-        super::cache::prepare_for_run(&day.instrument, &run_day.file, read, &cache);
+    for run in &runs {
+        for run_day in &run.days {
+            super::cache::prepare_for_run(&run.instrument, &run_day.file, read, &cache);
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub use folder::{FolderError, RunFolder};
-pub use stream::{RecordWriter, ROWS_PER_GROUP};
+pub use stream::{InstrumentSink, RecordWriter, ROWS_PER_GROUP};
 pub use table::{CsvTableWriter, ParquetTableWriter, Refill, ReportError, Table, Values, NO_LABEL};
 
 use crate::market::Instrument;
@@ -98,8 +98,12 @@ pub struct Summary<'a, C: Serialize> {
 
 /// The days a run over more than one day (or with a warm-up) covers, as
 /// `summary.json` gives them beside `day`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RunSpan {
+    /// The instruments of a run over several, in the order named (which
+    /// breaks ties at equal times); empty, and left out, for one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub symbols: Vec<String>,
     /// Every day traded, `YYYY-MM-DD`, oldest first.
     pub days: Vec<String>,
     /// Stretches of days in the span asked for without data: gaps in time
@@ -108,6 +112,19 @@ pub struct RunSpan {
     /// The warm-up, when the run has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warmup: Option<WarmupSpan>,
+    /// Each instrument's statistics alone, in a run over several.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub by_symbol: Vec<SymbolStats>,
+}
+
+/// One instrument's statistics in a run over several: its fills, orders
+/// and part of the account (from the same initial cash).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SymbolStats {
+    /// The instrument.
+    pub symbol: String,
+    /// Its statistics.
+    pub stats: Stats,
 }
 
 /// Days of one instrument without data, from `from` to `to` (both

@@ -8,7 +8,7 @@ use crate::book::cross::crossed_book_check;
 use crate::book::{CrossedBookPolicy, CrossedTally};
 use crate::market::cache::{plan_replay, CacheOptions, ReplayPlan};
 use crate::market::catalog::{Catalog, CatalogError, Day, DayFile, InstrumentData};
-use crate::market::day_range::{DayGap, DaySelection};
+use crate::market::day_range::{gaps_in, DayGap, DaySelection};
 use crate::market::parquet::{DataError, EventReader, LoadTap, Loader, ReadOptions};
 use crate::market::Instrument;
 use crate::sim::{Engine, EngineError, RunConfig};
@@ -234,6 +234,145 @@ pub fn open_days(
         warmup: None,
     };
     with_warmup(data_dir, symbol, run, warmup_ns)
+}
+
+/// Finds the instruments and days to run in `data_dir`: `symbols` as
+/// `--symbol` gives them (one symbol, a comma list in the order that breaks
+/// ties, or `all`; `None` when the folder has one), over `days` (see
+/// [`open_days`]) after `warmup_ns` of warm-up. One [`DayRun`] per
+/// instrument, in that order.
+///
+/// With several instruments the days are those any of them has: a day one
+/// instrument lacks is a gap of that instrument, a named day none has is an
+/// error listing the days there are. Instruments must share one currency
+/// (ticklab converts none).
+pub fn open_instruments(
+    data_dir: &Path,
+    symbols: Option<&str>,
+    days: Option<&DaySelection>,
+    warmup_ns: Option<i64>,
+) -> Result<Vec<DayRun>, SessionError> {
+    let catalog = Catalog::open(data_dir)?;
+    let named: Vec<String> = match symbols.map(str::trim) {
+        Some(text) if text.eq_ignore_ascii_case("all") => catalog
+            .instruments
+            .iter()
+            .map(|i| i.instrument.symbol.clone())
+            .collect(),
+        Some(text) if text.contains(',') => text.split(',').map(|s| s.trim().to_owned()).collect(),
+        _ => return Ok(vec![open_days(data_dir, symbols, days, warmup_ns)?]),
+    };
+    if let [only] = named.as_slice() {
+        return Ok(vec![open_days(data_dir, Some(only), days, warmup_ns)?]);
+    }
+    let mut data = Vec::new();
+    for symbol in &named {
+        let found = instrument_of(&catalog, data_dir, Some(symbol))?;
+        if data
+            .iter()
+            .any(|d: &&InstrumentData| d.instrument.symbol == *symbol)
+        {
+            return Err(SessionError::NotFound(format!(
+                "{symbol} is named twice in --symbol"
+            )));
+        }
+        data.push(found);
+    }
+    let currency = &data[0].instrument.currency;
+    if let Some(other) = data.iter().find(|d| d.instrument.currency != *currency) {
+        return Err(SessionError::NotFound(format!(
+            "{} is in {} and {} in {}: a run holds one currency, and ticklab converts none",
+            data[0].instrument.symbol, currency, other.instrument.symbol, other.instrument.currency
+        )));
+    }
+    let mut available: Vec<Day> = data
+        .iter()
+        .flat_map(|d| d.days.iter().map(|f| f.day))
+        .collect();
+    available.sort_unstable();
+    available.dedup();
+    let resolved = match days {
+        Some(selection) => selection.resolve(&available).map_err(|reason| {
+            SessionError::NotFound(format!("{}: {reason}", data_dir.display()))
+        })?,
+        None => match available.as_slice() {
+            [only] => DaySelection::List(vec![*only])
+                .resolve(&available)
+                .map_err(SessionError::NotFound)?,
+            _ => {
+                return Err(SessionError::NotFound(format!(
+                    "{}: several days, choose with --day: {}",
+                    data_dir.display(),
+                    available
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )))
+            }
+        },
+    };
+    let span = match days {
+        Some(DaySelection::Range(first, last)) => Some((*first, *last)),
+        Some(DaySelection::List(_)) => None,
+        _ => resolved
+            .days
+            .first()
+            .copied()
+            .zip(resolved.days.last().copied()),
+    };
+    let Some(&first_day) = resolved.days.first() else {
+        return Err(SessionError::NotFound(format!(
+            "{}: no day to run",
+            data_dir.display()
+        )));
+    };
+    let mut runs = Vec::new();
+    for inst in data {
+        let files: Vec<&DayFile> = resolved.days.iter().filter_map(|&d| inst.day(d)).collect();
+        let Some(first) = files.first() else {
+            return Err(SessionError::NotFound(format!(
+                "{}: no data on any day of the run ({})",
+                inst.instrument.symbol,
+                resolved
+                    .days
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        };
+        let own: Vec<Day> = files.iter().map(|f| f.day).collect();
+        let gaps = match span {
+            Some((from, to)) => gaps_in(from, to, &own),
+            None => resolved
+                .days
+                .iter()
+                .filter(|d| !own.contains(d))
+                .map(|&d| DayGap { from: d, to: d })
+                .collect(),
+        };
+        let run = DayRun {
+            instrument: inst.instrument.clone(),
+            day: first_day,
+            file: first.path.clone(),
+            rows: files.iter().map(|f| f.rows()).sum(),
+            warnings: files
+                .iter()
+                .filter_map(|f| f.outside_day_warning())
+                .collect(),
+            days: files.iter().map(|f| RunDay::of(f, false)).collect(),
+            gaps,
+            warmup: None,
+        };
+        runs.push(with_warmup(
+            data_dir,
+            Some(&inst.instrument.symbol),
+            run,
+            warmup_ns,
+        )?);
+    }
+    Ok(runs)
 }
 
 /// `run` with the days before its first that hold `warmup_ns` of data.

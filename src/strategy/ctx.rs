@@ -111,9 +111,7 @@ impl<'e, 'a> Ctx<'e, 'a> {
                 .unwrap_or(account.avg_entry_ticks());
             account.equity(mark) - account.initial_cash()
         };
-        self.account().initial_cash()
-            + part(self.engine)
-            + self.peers.iter().map(part).sum::<f64>()
+        self.account().initial_cash() + part(self.engine) + self.peers.iter().map(part).sum::<f64>()
     }
 
     /// Sends an order for `symbol`: the instrument being handled, or any
