@@ -153,7 +153,7 @@ impl EventSource<'static> for DaysSource {
                     if std::mem::take(&mut self.day_fresh) && self.after_first {
                         if let Some(clear) = batch.first().and_then(clear_before) {
                             self.held = Some(batch);
-                            return Ok(Some(EventBatch::Owned(vec![clear])));
+                            return Ok(Some(EventBatch::owned(vec![clear])));
                         }
                     }
                     return Ok(Some(batch));
