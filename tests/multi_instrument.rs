@@ -406,3 +406,82 @@ fn symbols_in_two_currencies_or_unknown_are_an_error() {
         "{stderr}"
     );
 }
+
+/// A lead-lag taker in Python: on AAA's ask at 1 s it buys 1 BBB at market
+/// with `symbol=`; it logs what it sees in natural units.
+const LEAD_LAG_PY: &str = r#"
+import ticklab
+
+class LeadLag(ticklab.Strategy):
+    def on_market(self, ctx, ev):
+        bbb = ctx.book_of("BBB")
+        ctx.log(ev.symbol, ctx.symbol, ev.price, ctx.book.best_bid, ctx.book.best_ask,
+                bbb.best_bid, bbb.best_ask, ctx.position_of("BBB"), ctx.account_equity)
+        if ev.symbol == "AAA" and ev.side == ticklab.Side.SELL and ev.price == 1.02:
+            ctx.buy(1, symbol="BBB")
+            try:
+                ctx.buy(1, symbol="ZZZ")
+            except ticklab.OrderError as err:
+                ctx.log("refused:", err)
+
+    def on_order(self, ctx, update):
+        ctx.log("order", update.symbol, ctx.symbol, update.order_id, update.kind.name,
+                update.fill_price, ctx.position)
+"#;
+
+#[test]
+fn a_python_strategy_sees_each_symbol_and_trades_one_on_the_others_move() {
+    use ticklab::strategy::python::{PythonOptions, PythonSpec, PythonStrategy};
+    let dir = tempfile::TempDir::new().expect("test setup");
+    let path = dir.path().join("lead_lag.py");
+    std::fs::write(&path, LEAD_LAG_PY).expect("test setup");
+    let strategy = PythonStrategy::new(
+        PythonSpec {
+            path,
+            class: None,
+            params: toml::Table::new(),
+        },
+        PythonOptions::default(),
+    );
+    let (a, b) = (aaa(), bbb());
+    let engines = vec![engine("AAA", 0.01, &a), engine("BBB", 1.0, &b)];
+    let mut runner = Runner::with_instruments(engines, strategy).expect("two engines");
+    runner.run().expect("the run ends");
+    let (engines, _) = runner.into_engines();
+    let mut engines = engines.into_iter();
+    let first = engines.next().expect("AAA");
+    let logs: Vec<String> = first
+        .into_record()
+        .logs
+        .into_iter()
+        .map(|l| l.text)
+        .collect();
+    assert_eq!(
+        logs,
+        [
+            "AAA AAA 1.0 1.0 None None None 0.0 100000.0",
+            "AAA AAA 1.02 1.0 1.02 None None 0.0 100000.0",
+            "refused: no instrument \"ZZZ\" in this run; it has: AAA, BBB",
+            // AAA's trade at 3 s: BBB's book and the lot bought there.
+            "AAA AAA 1.0 1.0 1.02 50.0 52.0 1.0 99999.0",
+        ]
+    );
+    let bbb_logs: Vec<String> = engines
+        .next()
+        .expect("BBB")
+        .into_record()
+        .logs
+        .into_iter()
+        .map(|l| l.text)
+        .collect();
+    assert_eq!(
+        bbb_logs,
+        [
+            "BBB BBB 50.0 50.0 None 50.0 None 0.0 100000.0",
+            "BBB BBB 52.0 50.0 52.0 50.0 52.0 0.0 100000.0",
+            "order BBB BBB 1 ACCEPTED None 0.0",
+            "order BBB BBB 1 FILL 52.0 1.0",
+            "BBB BBB 50.0 50.0 52.0 50.0 52.0 1.0 99999.0",
+        ]
+    );
+}
