@@ -485,3 +485,60 @@ fn a_python_strategy_sees_each_symbol_and_trades_one_on_the_others_move() {
         ]
     );
 }
+
+#[test]
+fn an_instrument_of_the_run_can_have_its_own_fees() {
+    let root = folder("USD");
+    let out = tempfile::TempDir::new().expect("test setup");
+    let config = root.path().join("run.toml");
+    std::fs::write(&config, "[instruments.BBB.fees]\nmaker_rate = 0.001\n").expect("test setup");
+    let run_with = |out: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ticklab"))
+            .arg("run")
+            .arg("--data")
+            .arg(root.path())
+            .args([
+                "--symbol",
+                "BBB,AAA",
+                "--strategy",
+                "mm",
+                "--csv",
+                "--no-sandbox",
+            ])
+            .arg("--config")
+            .arg(&config)
+            .arg("--out")
+            .arg(out)
+            .output()
+            .expect("ticklab runs")
+    };
+    let run = run_with(&out.path().join("a"));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let fills = std::fs::read_to_string(out.path().join("a/fills.csv")).expect("fills.csv");
+    let header: Vec<&str> = fills.lines().next().unwrap_or("").split(',').collect();
+    let fee_at = header
+        .iter()
+        .position(|&c| c == "fee")
+        .expect("a fee column");
+    let fees: Vec<&str> = fills
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(fee_at).unwrap_or(""))
+        .collect();
+    // BBB's bid at 50 filled as maker: 50 × 1 × 0.001.
+    assert_eq!(fees, ["0.05"]);
+
+    std::fs::write(&config, "[instruments.ZZZ.fees]\nmaker_rate = 0.001\n").expect("test setup");
+    let run = run_with(&out.path().join("b"));
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr
+            .contains("[instruments.ZZZ]: ZZZ is not an instrument of this run; it has: BBB, AAA"),
+        "{stderr}"
+    );
+}

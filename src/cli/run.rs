@@ -229,6 +229,16 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
         eprintln!("{warning}");
     }
     let instruments: Vec<Instrument> = runs.iter().map(|run| run.instrument.clone()).collect();
+    let names: Vec<&str> = instruments.iter().map(|i| i.symbol.as_str()).collect();
+    if let Some(unknown) = config.unknown_instruments(&names).first() {
+        anyhow::bail!(
+            "{}: [instruments.{unknown}]: {unknown} is not an instrument of this run; it has: {}",
+            args.config
+                .as_deref()
+                .map_or_else(|| "run.toml".to_owned(), |p| p.display().to_string()),
+            names.join(", ")
+        );
+    }
     let span = run_span(&runs);
     if let Some(span) = &span {
         for gap in &span.gaps {

@@ -512,6 +512,8 @@ impl DayRun {
         crossed: CrossedTally,
         notes: &mut Vec<String>,
     ) -> Result<(Engine<'static>, Vec<Receiver<String>>), SessionError> {
+        let own = config.for_instrument(&self.instrument.symbol);
+        let config = own.as_ref().unwrap_or(config);
         let (mut engine, later) = if self.days.len() <= 1 {
             let (engine, later) = self.engine_cached_with(config, read, cache, crossed, notes)?;
             (engine, later.into_iter().collect())

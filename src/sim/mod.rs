@@ -33,6 +33,7 @@ pub mod local;
 pub mod margin;
 mod market_state;
 pub mod order;
+pub mod overrides;
 mod passive;
 pub mod queue;
 pub mod queue_fifo;
