@@ -580,6 +580,24 @@ fn ticklab_run_spans_the_days_reports_the_gap_and_gives_the_same_bytes_twice() {
     // Both days' fills: 2 at 1.02 on Friday, 3 at 1.01 on Monday.
     assert_eq!(summary["stats"]["fills"], 2);
     assert_eq!(summary["stats"]["final_position_lots"], 5);
+    // Friday: 2 bought at 1.02, marked at the mid 1.01: −0.02. Monday: 3
+    // bought at the mid, which does not move: 0.
+    let by_day = &summary["by_day"];
+    let figure = |day: usize, key: &str| by_day[day][key].as_f64().unwrap_or(f64::NAN);
+    assert_eq!(by_day[0]["day"], "2026-03-06");
+    assert_eq!(by_day[1]["day"], "2026-03-09");
+    assert!((figure(0, "start_equity") - 100_000.0).abs() < 1e-6);
+    assert!((figure(0, "pnl") + 0.02).abs() < 1e-6);
+    assert!((figure(0, "max_drawdown") - 0.02).abs() < 1e-6);
+    assert!((figure(1, "start_equity") - figure(0, "final_equity")).abs() < 1e-9);
+    assert!(figure(1, "pnl").abs() < 1e-6);
+    assert_eq!(
+        (
+            by_day[0]["taker_fills"].clone(),
+            by_day[1]["maker_fills"].clone()
+        ),
+        (serde_json::json!(1), serde_json::json!(1))
+    );
     let log = std::fs::read_to_string(first.join("log.txt")).expect("log.txt");
     let said: Vec<&str> = log
         .lines()

@@ -265,12 +265,12 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
     };
     // Fills, order updates and equity samples go to their files as the run
     // produces them, so memory does not grow with the length of the day.
-    let writer = Rc::new(RefCell::new(RecordWriter::create_instruments(
-        &out,
-        &instruments,
-        config.initial_cash,
-        formats,
-    )?));
+    let mut writer =
+        RecordWriter::create_instruments(&out, &instruments, config.initial_cash, formats)?;
+    if span.as_ref().is_some_and(|span| span.days.len() > 1) {
+        writer.track_days();
+    }
+    let writer = Rc::new(RefCell::new(writer));
     // The same session the window drives, asked to run to the end, with
     // nothing collected for a window.
     let mut replay = Replay::new(SessionOptions {
@@ -433,6 +433,9 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
     stats.crossed_batches = crossed.batches;
     stats.compute_time = compute_time;
     let mut span = span;
+    if let Some(span) = span.as_mut() {
+        span.by_day = writer.stats_by_day();
+    }
     if let Some(span) = span.as_mut().filter(|_| instruments.len() > 1) {
         span.by_symbol = instruments
             .iter()
@@ -578,6 +581,7 @@ fn run_span(runs: &[DayRun]) -> Option<RunSpan> {
         },
         days: traded.iter().map(ToString::to_string).collect(),
         gaps,
+        by_day: Vec::new(),
         warmup: first.warmup.map(|warmup| WarmupSpan {
             days: warmup_days.iter().map(ToString::to_string).collect(),
             from_ns: warmup.from_ns,

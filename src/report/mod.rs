@@ -6,6 +6,7 @@
 //! instrument file to use them and no float to trust them.
 
 mod columns;
+mod days;
 mod folder;
 mod stream;
 mod table;
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+pub use days::DayStats;
 pub use folder::{FolderError, RunFolder};
 pub use stream::{InstrumentSink, RecordWriter, ROWS_PER_GROUP};
 pub use table::{CsvTableWriter, ParquetTableWriter, Refill, ReportError, Table, Values, NO_LABEL};
@@ -115,6 +117,9 @@ pub struct RunSpan {
     /// Each instrument's statistics alone, in a run over several.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub by_symbol: Vec<SymbolStats>,
+    /// How the account did on each day, in a run over several days.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub by_day: Vec<DayStats>,
 }
 
 /// One instrument's statistics in a run over several: its fills, orders

@@ -10,6 +10,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use crate::market::Instrument;
 use crate::report::columns::{equity_rows_into, fill_rows_into, order_rows_into};
+use crate::report::days::{DayStats, DayTallies};
 use crate::report::table::{CsvTableWriter, ParquetTableWriter, ReportError, Table};
 use crate::report::{create_out_dir, OutputFormats};
 use crate::sim::account::AccountSnapshot;
@@ -190,6 +191,9 @@ pub struct RecordWriter {
     stats: Vec<StatsBuilder>,
     /// The account's statistics in a run over several instruments.
     account: Option<AccountStats>,
+    /// Each day's statistics, when asked for ([`RecordWriter::track_days`]).
+    days: Option<DayTallies>,
+    initial_cash: f64,
     /// Rows waiting for their row group, per instrument.
     fills: Vec<Vec<FillRecord>>,
     equity: Vec<Vec<EquitySample>>,
@@ -273,6 +277,8 @@ impl RecordWriter {
                 .map(|i| StatsBuilder::new(initial_cash, i))
                 .collect(),
             account: several.then(|| AccountStats::new(initial_cash, instruments)),
+            days: None,
+            initial_cash,
             fills: vec![Vec::new(); count],
             equity: vec![Vec::new(); count],
             orders: vec![Vec::new(); count],
@@ -310,6 +316,21 @@ impl RecordWriter {
             .enumerate()
             .map(|(i, s)| s.finish(data_events.get(i).copied().unwrap_or(0)))
             .collect()
+    }
+
+    /// Keeps statistics of each day (UTC) of the run too, for a run over
+    /// several days; call it before the first row.
+    pub fn track_days(&mut self) {
+        self.days = Some(DayTallies::new(self.initial_cash));
+    }
+
+    /// Each day's statistics, when [`RecordWriter::track_days`] asked for
+    /// them; oldest first.
+    pub fn stats_by_day(&self) -> Vec<DayStats> {
+        self.days
+            .as_ref()
+            .map(DayTallies::stats)
+            .unwrap_or_default()
     }
 
     /// The sink of instrument `index`'s rows, for its engine.
@@ -410,6 +431,9 @@ impl RecordWriter {
         if let Some(account) = &mut self.account {
             account.stats.fill(fill);
         }
+        if let Some(days) = &mut self.days {
+            days.fill(fill);
+        }
         let Some(rows) = self.fills.get_mut(index) else {
             return;
         };
@@ -430,6 +454,9 @@ impl RecordWriter {
             Some(account) => account.sample(index, sample),
             None => *sample,
         };
+        if let Some(days) = &mut self.days {
+            days.equity(&sample);
+        }
         let Some(rows) = self.equity.get_mut(index) else {
             return;
         };
