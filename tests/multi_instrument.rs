@@ -542,3 +542,33 @@ fn an_instrument_of_the_run_can_have_its_own_fees() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_rule_file_reads_and_trades_the_first_instrument() {
+    use ticklab::strategy::rules::RuleSet;
+    let rules = RuleSet::from_toml_str(
+        "[[rules]]\nname = \"buy once\"\nwhen = { lhs = \"spread\", op = \">\", rhs = 0 }\nthen = [ { buy = { lots = 1, price = \"market\" } } ]\nmax_fires = 1\n",
+        "once.rules.toml",
+    )
+    .expect("a valid rule file");
+    let (a, b) = (aaa(), bbb());
+    // BBB named first: the rule file reads and trades BBB only.
+    let engines = vec![engine("BBB", 1.0, &b), engine("AAA", 0.01, &a)];
+    let mut runner = Runner::with_instruments(engines, rules.strategy()).expect("two engines");
+    runner.run().expect("the run ends");
+    let (engines, _) = runner.into_engines();
+    let fills: Vec<(String, i64, i64)> = engines
+        .into_iter()
+        .flat_map(|engine| {
+            let symbol = engine.instrument().symbol.clone();
+            engine
+                .into_record()
+                .fills
+                .into_iter()
+                .map(move |f| (symbol.clone(), f.exch_ts_ns, f.price_ticks))
+        })
+        .collect();
+    // BBB's whole book at 1 s (spread 2): bought at its ask 52 at 1.001 s;
+    // AAA's book, whole at the same time, is never acted on.
+    assert_eq!(fills, vec![("BBB".to_owned(), SEC + MS, 52)]);
+}
