@@ -572,3 +572,58 @@ fn a_rule_file_reads_and_trades_the_first_instrument() {
     // AAA's book, whole at the same time, is never acted on.
     assert_eq!(fills, vec![("BBB".to_owned(), SEC + MS, 52)]);
 }
+
+#[test]
+fn the_lead_lag_example_buys_the_follower_after_the_leaders_rise_and_closes_it() {
+    use ticklab::strategy::python::{PythonOptions, PythonSpec, PythonStrategy};
+    // AAA (the leader) moves from 1.01 to 1.02 at 2 s; BBB follows later.
+    let leader = vec![
+        MarketEvent::depth(SEC, Side::Buy, 100, 5),
+        MarketEvent::depth(SEC, Side::Sell, 102, 5),
+        MarketEvent::depth(2 * SEC, Side::Sell, 102, 0),
+        MarketEvent::depth(2 * SEC, Side::Sell, 103, 5),
+        MarketEvent::depth(2 * SEC, Side::Buy, 101, 5),
+        MarketEvent::depth(4 * SEC, Side::Buy, 101, 6),
+    ];
+    let follower = vec![
+        MarketEvent::depth(SEC, Side::Buy, 50, 5),
+        MarketEvent::depth(SEC, Side::Sell, 52, 5),
+        MarketEvent::depth(3 * SEC, Side::Sell, 52, 0),
+        MarketEvent::depth(3 * SEC, Side::Sell, 53, 5),
+        MarketEvent::depth(3 * SEC, Side::Buy, 51, 5),
+        MarketEvent::depth(4 * SEC, Side::Buy, 51, 6),
+    ];
+    let mut params = toml::Table::new();
+    params.insert("leader".into(), "AAA".into());
+    params.insert("follower".into(), "BBB".into());
+    params.insert("move_bp".into(), 50.0.into());
+    params.insert("hold_secs".into(), 1.5.into());
+    let strategy = PythonStrategy::new(
+        PythonSpec {
+            path: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("strategies/lead_lag.py"),
+            class: None,
+            params,
+        },
+        PythonOptions::default(),
+    );
+    let engines = vec![engine("AAA", 0.01, &leader), engine("BBB", 1.0, &follower)];
+    let mut runner = Runner::with_instruments(engines, strategy).expect("two engines");
+    runner.run().expect("the run ends");
+    let (engines, _) = runner.into_engines();
+    let records: Vec<_> = engines.into_iter().map(Engine::into_record).collect();
+    let logs: Vec<&str> = records[0].logs.iter().map(|l| l.text.as_str()).collect();
+    // At 2 s the leader's ask goes to 1.03 (mid 1.015, +49.5 bp: not
+    // enough), then its bid to 1.01: mid 1.02, +99.0 bp over 1 s.
+    assert_eq!(logs, ["AAA moved +99.0 bp; BBB at 51.0 equity 100000.0"]);
+    let fills: Vec<(i64, i64, i64)> = records[1]
+        .fills
+        .iter()
+        .map(|f| (f.exch_ts_ns, f.price_ticks, f.position_after_lots))
+        .collect();
+    // Bought at BBB's ask 52 at 2.001 s; sold at its bid 51 at 3.501 s
+    // (the timer at 3.5 s, 1 ms to the exchange).
+    assert_eq!(
+        fills,
+        vec![(2 * SEC + MS, 52, 1), (3 * SEC + 500 * MS + MS, 51, 0)]
+    );
+}
