@@ -52,6 +52,7 @@ pub use config::{
     ConfigError, FeeConfig, ImpactConfig, LatencyConfig, Models, QueueConfig, RunConfig,
 };
 pub use contract::ContractValue;
+pub(crate) use engine::DueItem;
 pub use engine::{Engine, EngineError, EngineSettings, TimerId, Wake};
 pub use fees::{FeeModel, MakerTakerFees};
 pub use impact::{ImpactModel, SqrtImpact};

@@ -14,7 +14,9 @@ use std::time::Instant;
 
 use crate::market::catalog::Day;
 use crate::market::EventKind;
-use crate::sim::{ComputeLatency, ComputeTimes, Engine, EngineError, OrderUpdate, RunRecord, Wake};
+use crate::sim::{
+    ComputeLatency, ComputeTimes, DueItem, Engine, EngineError, OrderUpdate, RunRecord, Wake,
+};
 use crate::strategy::clock;
 use crate::strategy::timing::CallbackTimes;
 use crate::strategy::{Callback, CallbackSet, Ctx, Strategy, StrategyError};
@@ -78,8 +80,12 @@ pub struct Runner<'a, S> {
     symbols: Vec<String>,
     /// Which instrument `engine` holds now (0 outside a step).
     current: usize,
-    /// Each engine's next due time, reused from step to step.
-    due_ns: Vec<Option<i64>>,
+    /// Each engine's next due item, reused from step to step.
+    due: Vec<Option<DueItem>>,
+    /// The engine whose due item must be read again (the one that last
+    /// processed one), or every engine (`None`) after a strategy callback,
+    /// which may have sent an order to any.
+    stale: Option<usize>,
 }
 
 /// The days of a run, for the day callbacks.
@@ -120,7 +126,8 @@ impl<'a, S: Strategy> Runner<'a, S> {
             others: Vec::new(),
             symbols: Vec::new(),
             current: 0,
-            due_ns: Vec::new(),
+            due: Vec::new(),
+            stale: None,
         };
         runner.set_timing(measured);
         runner
@@ -154,7 +161,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
                 .chain(&others)
                 .map(|e| e.instrument().symbol.clone())
                 .collect();
-            runner.due_ns = vec![None; others.len() + 1];
+            runner.due = vec![None; others.len() + 1];
             runner.others = others;
         }
         Some(runner)
@@ -256,32 +263,56 @@ impl<'a, S: Strategy> Runner<'a, S> {
     fn advance_instruments(&mut self) -> Result<(usize, Wake<()>), RunError> {
         let count = self.others.len() + 1;
         loop {
-            for index in 0..count {
-                let due = match self.engine_at(index) {
-                    Some(engine) => engine.next_due_ns()?,
-                    None => None,
-                };
-                self.due_ns[index] = due;
+            match self.stale {
+                Some(index) => {
+                    if let Some(engine) = self.engine_at(index) {
+                        let due = engine.next_due_item()?;
+                        self.due[index] = due;
+                    }
+                }
+                None => {
+                    // After a callback: the strategy may have sent orders
+                    // through any engine, and order ids are the run's.
+                    let next_id = std::iter::once(&self.engine)
+                        .chain(&self.others)
+                        .map(Engine::next_order_id)
+                        .max()
+                        .unwrap_or(1);
+                    self.engine.set_next_order_id(next_id);
+                    for engine in &mut self.others {
+                        engine.set_next_order_id(next_id);
+                    }
+                    for index in 0..count {
+                        let due = match self.engine_at(index) {
+                            Some(engine) => engine.next_due_item()?,
+                            None => None,
+                        };
+                        self.due[index] = due;
+                    }
+                }
             }
             let Some((_, index)) = self
-                .due_ns
+                .due
                 .iter()
                 .enumerate()
-                .filter_map(|(i, due)| due.map(|ts| (ts, i)))
+                .filter_map(|(i, due)| due.map(|(ts, _)| (ts, i)))
                 .min()
             else {
+                return Ok((0, Wake::Finished));
+            };
+            let Some(item) = self.due[index] else {
                 return Ok((0, Wake::Finished));
             };
             // The strategy may see this engine's events at once only up to
             // the others' next items (an instrument named earlier wins a
             // tie).
             let until_ns = self
-                .due_ns
+                .due
                 .iter()
                 .enumerate()
                 .filter(|&(i, _)| i != index)
                 .filter_map(|(i, due)| {
-                    due.map(|ts| if i < index { ts.saturating_sub(1) } else { ts })
+                    due.map(|(ts, _)| if i < index { ts.saturating_sub(1) } else { ts })
                 })
                 .min()
                 .unwrap_or(i64::MAX);
@@ -289,28 +320,27 @@ impl<'a, S: Strategy> Runner<'a, S> {
                 return Ok((0, Wake::Finished));
             };
             engine.set_handover_until_ns(until_ns);
-            let woke = engine.advance_one()?;
-            // Order ids are the run's, whichever engine gave one.
-            let next_id = std::iter::once(&self.engine)
-                .chain(&self.others)
-                .map(Engine::next_order_id)
-                .max()
-                .unwrap_or(1);
-            self.engine.set_next_order_id(next_id);
-            for engine in &mut self.others {
-                engine.set_next_order_id(next_id);
-            }
-            match woke {
-                None | Some(Wake::Finished) => {}
-                Some(wake) => {
-                    // One clock for the strategy, whichever instrument woke it.
-                    let now_ns = self.engine_at(index).map_or(i64::MIN, |e| e.now_ns());
-                    self.engine.catch_up_local_now(now_ns);
-                    for engine in &mut self.others {
-                        engine.catch_up_local_now(now_ns);
-                    }
-                    return Ok((index, wake));
+            let id_before = engine.next_order_id();
+            let woke = engine.process_item(item);
+            let id_after = engine.next_order_id();
+            self.stale = Some(index);
+            if id_after != id_before {
+                // The venue gave an id (a liquidation): ids are the run's.
+                self.engine.set_next_order_id(id_after);
+                for engine in &mut self.others {
+                    engine.set_next_order_id(id_after);
                 }
+            }
+            if let Some(wake) = woke {
+                // The strategy acts next: it may reach any engine.
+                self.stale = None;
+                // One clock for the strategy, whichever instrument woke it.
+                let now_ns = self.engine_at(index).map_or(i64::MIN, |e| e.now_ns());
+                self.engine.catch_up_local_now(now_ns);
+                for engine in &mut self.others {
+                    engine.catch_up_local_now(now_ns);
+                }
+                return Ok((index, wake));
             }
         }
     }

@@ -63,6 +63,8 @@ use crate::sim::update::{OrderUpdate, UpdateKind};
 mod cursor;
 mod multi;
 
+pub(crate) use multi::DueItem;
+
 /// What [`Engine::delivered_update`] holds before the first order update.
 fn no_update() -> OrderUpdate {
     OrderUpdate {
@@ -170,7 +172,7 @@ impl EngineSettings {
 
 /// Which queue [`Engine::advance`] takes from next, declared in tie order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Next {
+pub(crate) enum Next {
     ExchangeData,
     OrderArrival,
     LocalData,

@@ -12,7 +12,10 @@
 //! local cursor when its local time is past that limit, so that what the
 //! strategy sees is in time order across instruments.
 
-use super::{Engine, EngineError, Wake};
+use super::{Engine, EngineError, Next, Wake};
+
+/// An engine's next due item: its time and which queue it comes from.
+pub(crate) type DueItem = (i64, Next);
 
 impl Engine<'_> {
     /// Time of the next item this engine processes (a market event at the
@@ -37,6 +40,23 @@ impl Engine<'_> {
             None => Ok(Some(Wake::Finished)),
             Some((ts, next)) => Ok(self.process_due(ts, next)),
         }
+    }
+
+    /// The next due item, for a scheduler that then has it processed with
+    /// [`Engine::process_item`]; `None` when the engine is over.
+    pub(crate) fn next_due_item(&mut self) -> Result<Option<DueItem>, EngineError> {
+        if !self.started {
+            self.start()?;
+        }
+        self.next_due()
+    }
+
+    /// Processes `item`, which [`Engine::next_due_item`] gave and nothing
+    /// has changed since; returns what the strategy sees from it, if
+    /// anything.
+    pub(crate) fn process_item(&mut self, item: DueItem) -> Option<Wake<()>> {
+        self.current_timer = None;
+        self.process_due(item.0, item.1)
     }
 
     /// Market events the exchange step processes may reach the strategy
