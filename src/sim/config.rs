@@ -212,6 +212,10 @@ pub struct RunConfig {
     /// several (see `sim::overrides`).
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub instruments: std::collections::BTreeMap<String, crate::sim::overrides::InstrumentOverrides>,
+    /// `[sweep]`: the space `ticklab sweep` explores (see
+    /// `crate::analyzer`); a single run ignores it.
+    #[serde(skip_serializing)]
+    pub sweep: toml::Table,
 }
 
 impl Default for RunConfig {
@@ -231,6 +235,7 @@ impl Default for RunConfig {
             crossed_book: CrossedBookPolicy::default(),
             params: toml::Table::new(),
             instruments: std::collections::BTreeMap::new(),
+            sweep: toml::Table::new(),
         }
     }
 }
