@@ -30,7 +30,7 @@ use ticklab::market::cache::CacheOptions;
 use ticklab::market::parquet::ReadOptions;
 use ticklab::report::{RunFailure, RunFolder};
 use ticklab::sandbox::{parse_bytes, Protection, ProtectionState};
-use ticklab::session::open_day;
+use ticklab::session::open_instruments;
 use ticklab::strategy::python::format_data_time;
 use ticklab::worker::printed::ConsoleLine;
 use ticklab::worker::{FrameReader, Heartbeat, ProtocolError, WorkerMessage};
@@ -262,12 +262,17 @@ enum Ending {
     Died(Option<String>),
 }
 
-/// Writes the event cache of the run's day when it has no valid one: the
+/// Writes the event cache of each of the run's days that has no valid one: the
 /// sandboxed worker can read the cache but not write it, so that a strategy
 /// cannot change the events of a later run. Anything wrong with the data is
 /// left for the worker to report.
 pub(crate) fn prepare_cache(args: &RunArgs) {
-    let Ok(day) = open_day(&args.data, args.symbol.as_deref(), args.day) else {
+    let Ok(runs) = open_instruments(
+        &args.data,
+        args.symbol.as_deref(),
+        args.day.as_ref(),
+        args.warmup,
+    ) else {
         return;
     };
     let read = if args.allow_local_before_exch {
@@ -275,7 +280,12 @@ pub(crate) fn prepare_cache(args: &RunArgs) {
     } else {
         ReadOptions::default()
     };
-    super::cache::prepare_for_run(&day.instrument, &day.file, read, &CacheOptions::from_env());
+    let cache = CacheOptions::from_env();
+    for run in &runs {
+        for run_day in &run.days {
+            super::cache::prepare_for_run(&run.instrument, &run_day.file, read, &cache);
+        }
+    }
 }
 
 /// Runs `args` in a sandboxed worker and reports how it went.
