@@ -449,8 +449,8 @@ fn a_genetic_search_gives_the_same_generations_for_a_seed() {
 }
 
 #[test]
-fn walk_forward_picks_each_folds_best_train_day_and_tests_it_on_the_next() {
-    let data = folder(&[(2, 7), (3, 8), (4, 9)]);
+fn walk_forward_picks_each_folds_best_train_run_and_tests_it_on_the_next_days() {
+    let data = folder(&[(2, 7), (3, 8), (4, 9), (5, 10)]);
     let work = TempDir::new().unwrap();
     let out = work.path().join("wf");
     let stdout = ok(&ticklab(&[
@@ -464,7 +464,7 @@ fn walk_forward_picks_each_folds_best_train_day_and_tests_it_on_the_next() {
         "--grid",
         "qty_lots=1,2,3",
         "--walk-forward",
-        "train=1d,test=1d",
+        "train=2d,test=1d",
         "--objective",
         "pnl",
         "--jobs",
@@ -472,26 +472,39 @@ fn walk_forward_picks_each_folds_best_train_day_and_tests_it_on_the_next() {
         "--out",
         p(&out),
     ]));
+    // Two folds of three two-day train runs, then each winner's test day.
     let rows = csv_rows(&out.join("results.csv"));
-    assert_eq!(rows.len(), 9);
-    let pnl = |qty: &str, day: &str| {
+    assert_eq!(rows.len(), 8);
+    let pnl = |qty: &str, days: &str| {
+        let row = rows
+            .iter()
+            .find(|r| r["qty_lots"] == qty && r["day"] == days);
         cell(
-            rows.iter()
-                .find(|r| r["qty_lots"] == qty && r["day"] == day)
-                .unwrap(),
+            row.unwrap_or_else(|| panic!("no run of {qty} over {days}")),
             "pnl",
         )
         .unwrap()
     };
+    // A two-day train run is one run over both days, on one clock.
+    let train_run = rows
+        .iter()
+        .find(|r| r["day"] == "2026-03-02..2026-03-03")
+        .unwrap();
+    let summary = summary(&out.join(&train_run["folder"]));
+    assert_eq!(
+        summary["days"],
+        serde_json::json!(["2026-03-02", "2026-03-03"])
+    );
+
     let folds = csv_rows(&out.join("walk_forward.csv"));
     assert_eq!(folds.len(), 2);
-    let mut is_sum = 0.0;
-    let mut oos_sum = 0.0;
-    for (fold, (train, test)) in folds
-        .iter()
-        .zip([("2026-03-02", "2026-03-03"), ("2026-03-03", "2026-03-04")])
-    {
-        // By hand: the best qty_lots on the train day (the first on a tie).
+    let (mut is_sum, mut oos_sum) = (0.0, 0.0);
+    let windows = [
+        ("2026-03-02..2026-03-03", "2026-03-02", "2026-03-04"),
+        ("2026-03-03..2026-03-04", "2026-03-03", "2026-03-05"),
+    ];
+    for (fold, (train, train_from, test)) in folds.iter().zip(windows) {
+        // By hand: the best qty_lots over the train days (the first on a tie).
         let mut best = "1";
         for qty in ["2", "3"] {
             if pnl(qty, train) > pnl(best, train) {
@@ -500,8 +513,12 @@ fn walk_forward_picks_each_folds_best_train_day_and_tests_it_on_the_next() {
         }
         assert_eq!(fold["winner"], format!("qty_lots={best}"));
         assert_eq!(
-            (fold["train_from"].as_str(), fold["test_from"].as_str()),
-            (train, test)
+            (
+                fold["train_from"].as_str(),
+                fold["test_from"].as_str(),
+                fold["test_to"].as_str()
+            ),
+            (train_from, test, test)
         );
         assert_eq!(cell(fold, "in_sample"), Some(pnl(best, train)));
         assert_eq!(cell(fold, "out_of_sample"), Some(pnl(best, test)));
@@ -515,9 +532,40 @@ fn walk_forward_picks_each_folds_best_train_day_and_tests_it_on_the_next() {
         )),
         "{stdout}"
     );
+    // The stitched equity starts where the first test run did and each
+    // fold's run goes on from where the one before ended.
     let equity = csv_rows(&out.join("oos_equity.csv"));
-    let folds_seen: BTreeSet<&str> = equity.iter().map(|r| r["fold"].as_str()).collect();
-    assert_eq!(folds_seen, BTreeSet::from(["1", "2"]));
+    let days: BTreeSet<&str> = equity.iter().map(|r| r["day"].as_str()).collect();
+    assert_eq!(days, BTreeSet::from(["2026-03-04", "2026-03-05"]));
+    let last = cell(equity.last().unwrap(), "equity").unwrap();
+    assert!(
+        (last - (100_000.0 + oos_sum)).abs() < 1e-6,
+        "{last} vs {oos_sum}"
+    );
+
+    // A plain sweep runs each point over the days asked for, one run each:
+    // the same figures as the walk-forward's train run of that point.
+    let plain = work.path().join("plain");
+    ok(&ticklab(&[
+        "sweep",
+        "--data",
+        p(data.path()),
+        "--strategy",
+        "mm",
+        "--day",
+        "2026-03-02..2026-03-03",
+        "--grid",
+        "qty_lots=2",
+        "--out",
+        p(&plain),
+    ]));
+    let rows_plain = csv_rows(&plain.join("results.csv"));
+    assert_eq!(rows_plain.len(), 1);
+    assert_eq!(rows_plain[0]["day"], "2026-03-02..2026-03-03");
+    assert_eq!(
+        cell(&rows_plain[0], "pnl"),
+        Some(pnl("2", "2026-03-02..2026-03-03"))
+    );
 }
 
 #[test]

@@ -14,6 +14,7 @@ use ticklab::analyzer::{
     SweepError,
 };
 use ticklab::market::catalog::{Catalog, Day};
+use ticklab::market::day_range::DaySelection;
 
 use super::supervise::SandboxArgs;
 use super::sweep_out::{
@@ -42,8 +43,10 @@ pub struct SweepArgs {
     /// Instrument symbol; may be omitted when the folder has one.
     #[arg(long)]
     pub symbol: Option<String>,
-    /// Day to run, `YYYY-MM-DD`, or `all` (every day, for
-    /// `--walk-forward`); may be omitted when there is one.
+    /// Days each run runs over, on one clock: a date `YYYY-MM-DD`, a comma
+    /// list, a range `2026-03-02..2026-03-06` or `all`; with
+    /// `--walk-forward`, the days cut into folds (default: all). May be
+    /// omitted when there is one.
     #[arg(long)]
     pub day: Option<String>,
     /// Built-in strategy name (`noop`, `mm`) or strategy file.
@@ -180,16 +183,12 @@ pub(crate) fn prepare(args: &SweepArgs) -> anyhow::Result<Prepared> {
     let base = BaseConfig::read(args.config.as_deref(), strategy)?;
     let space = Space::parse(base.sweep_table(), &args.grid, &args.range)?;
     let days = days_of(args)?;
-    let day = match days.as_slice() {
-        [one] if args.walk_forward.is_none() => Some(one.to_string()),
-        _ if args.walk_forward.is_none() => {
-            return Err(SweepError::new(
-                "--day all",
-                "a sweep runs on one day; every day is for --walk-forward",
-            )
-            .into())
-        }
-        _ => None,
+    // Each run of a plain sweep runs over the days asked for, on one clock.
+    let day = match (&args.walk_forward, &args.day, days.as_slice()) {
+        (Some(_), _, _) => None,
+        (None, Some(text), _) => Some(text.clone()),
+        (None, None, [only]) => Some(only.to_string()),
+        (None, None, _) => None,
     };
     let identity = identity(args, strategy);
     let planner = Planner::new(
@@ -283,7 +282,8 @@ fn keep_of(args: &SweepArgs) -> Result<Vec<String>, SweepError> {
     Ok(keep)
 }
 
-/// The days the sweep runs on, oldest first.
+/// The days the sweep runs on, oldest first: those of `--day` (a date, a
+/// list, a range or `all`) that the (first) symbol has.
 fn days_of(args: &SweepArgs) -> anyhow::Result<Vec<Day>> {
     let catalog = Catalog::open(&args.data)?;
     let symbols = || {
@@ -294,7 +294,11 @@ fn days_of(args: &SweepArgs) -> anyhow::Result<Vec<Day>> {
             .collect();
         names.join(", ")
     };
-    let data = match &args.symbol {
+    let first_symbol = args
+        .symbol
+        .as_deref()
+        .map(|list| list.split(',').next().unwrap_or(list).trim());
+    let data = match first_symbol {
         Some(symbol) => catalog.instrument(symbol).ok_or_else(|| {
             anyhow::anyhow!(
                 "--symbol {symbol}: {} has no such symbol; it has: {}",
@@ -312,32 +316,24 @@ fn days_of(args: &SweepArgs) -> anyhow::Result<Vec<Day>> {
         },
     };
     let all: Vec<Day> = data.days.iter().map(|d| d.day).collect();
-    let listed = || {
-        all.iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     match args.day.as_deref() {
-        Some("all") => Ok(all),
         Some(text) => {
-            let day: Day = text
+            let selection: DaySelection = text
                 .parse()
-                .map_err(|_| anyhow::anyhow!("--day {text}: write YYYY-MM-DD or all"))?;
-            if !all.contains(&day) {
-                anyhow::bail!(
-                    "--day {text}: {} has no such day; days: {}",
-                    data.instrument.symbol,
-                    listed()
-                );
-            }
-            Ok(vec![day])
+                .map_err(|err| anyhow::anyhow!("--day {text}: {err}"))?;
+            let resolved = selection.resolve(&all).map_err(|err| {
+                anyhow::anyhow!("--day {text}: {}: {err}", data.instrument.symbol)
+            })?;
+            Ok(resolved.days)
         }
         None if args.walk_forward.is_some() || all.len() == 1 => Ok(all),
         None => anyhow::bail!(
-            "--day: {} has several days, choose one (or use --walk-forward with --day all): {}",
+            "--day: {} has several days, choose a date, a list, a range or all: {}",
             data.instrument.symbol,
-            listed()
+            all.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
