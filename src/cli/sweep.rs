@@ -14,7 +14,7 @@ use ticklab::analyzer::{
     SweepError,
 };
 use ticklab::market::catalog::{Catalog, Day};
-use ticklab::market::day_range::DaySelection;
+use ticklab::market::day_range::{span_ns_from_text, DaySelection};
 
 use super::supervise::SandboxArgs;
 use super::sweep_out::{
@@ -49,6 +49,10 @@ pub struct SweepArgs {
     /// omitted when there is one.
     #[arg(long)]
     pub day: Option<String>,
+    /// Data before each run's first day replayed with trading disabled,
+    /// as `ticklab run --warmup` (`2h`, `1d`).
+    #[arg(long, value_name = "LENGTH", value_parser = span_ns_from_text)]
+    pub warmup: Option<i64>,
     /// Built-in strategy name (`noop`, `mm`) or strategy file.
     #[arg(long)]
     pub strategy: Option<String>,
@@ -368,6 +372,10 @@ fn common_argv(args: &SweepArgs, strategy: &str) -> Vec<OsString> {
     }
     if let Some(class) = &args.class {
         pair("--class", class.clone());
+    }
+    if let Some(warmup_ns) = args.warmup {
+        // Lengths are whole milliseconds at the finest.
+        pair("--warmup", format!("{}ms", warmup_ns / 1_000_000));
     }
     pair("--callback-budget-ms", args.callback_budget_ms.to_string());
     pair("--cpu-limit-secs", args.sandbox.cpu_limit_secs.to_string());
