@@ -172,7 +172,14 @@ impl ResultRow {
                 .and_then(|s| s.get(*name))
                 .and_then(serde_json::Value::as_f64);
         }
+        let several = summary
+            .get("symbols")
+            .and_then(serde_json::Value::as_array)
+            .is_some_and(|symbols| symbols.len() > 1);
         let trips = match read_equity(&folder.join("equity.parquet")) {
+            // A run over several instruments has one position per
+            // instrument and fees for the account: no round trips.
+            Ok(_) if several => Ok([None; 3]),
             Ok(points) => {
                 let (count, factor, win_rate) = trip_stats(&round_trips(&points));
                 Ok([Some(count), factor, win_rate])

@@ -91,7 +91,7 @@ pub struct SweepArgs {
     #[arg(long, default_value = "sharpe")]
     pub objective: String,
     /// A condition every counted run must meet, e.g. `max_drawdown_pct<5`.
-    #[arg(long, value_name = "STAT<N")]
+    #[arg(long, value_name = "CONDITION")]
     pub require: Vec<String>,
     /// Runs at once, each its own worker process; 0: one per core.
     #[arg(long, default_value_t = 0)]
