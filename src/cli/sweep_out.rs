@@ -93,6 +93,9 @@ pub(crate) fn progress_bar(total: u64) -> ProgressBar {
     bar
 }
 
+/// Rows up to which the results table is rewritten after every run.
+const SMALL_TABLE_ROWS: usize = 2000;
+
 /// Runs `plans` and streams progress, writing the results table as rows
 /// come in so that an interrupted sweep keeps them.
 pub(crate) fn run_batch(
@@ -132,8 +135,12 @@ pub(crate) fn run_batch(
         if let Some((_, value)) = best {
             progress.set_message(format!("best {} {value:.4}", prepared.objective.stat));
         }
-        if last_write.elapsed().as_secs_f64() > 1.0 {
-            let _ = write_table(prepared, &partial);
+        // After every run while the table is small (an interrupted sweep
+        // keeps every finished row), at most once a second once it is not.
+        if partial.len() <= SMALL_TABLE_ROWS || last_write.elapsed().as_secs_f64() > 1.0 {
+            if let Err(err) = write_table(prepared, &partial) {
+                progress.suspend(|| eprintln!("ticklab sweep: {err:#}"));
+            }
             last_write = Instant::now();
         }
     });
