@@ -622,6 +622,25 @@ fn monte_carlo_of_a_run_is_the_same_for_a_seed() {
     let bands = csv_rows(&work.path().join("mc1/monte_carlo_equity.csv"));
     assert_eq!(cell(&bands[0], "p5"), Some(100_000.0));
     assert_eq!(cell(&bands[0], "p95"), Some(100_000.0));
+
+    // The window's fan reads the same bands.
+    let fan = ticklab::ui::sweep_fan::Fan::read(&work.path().join("mc1")).unwrap();
+    assert_eq!(fan.bands[2].len(), bands.len());
+    assert_eq!(fan.bands[2][0], 100_000.0);
+    assert_eq!(
+        Some(fan.bands[4][bands.len() - 1]),
+        cell(&bands[bands.len() - 1], "p95")
+    );
+    let mut harness = egui_kittest::Harness::builder()
+        .with_size([600.0, 300.0])
+        .build_ui(|ui| ticklab::ui::sweep_fan::fan_ui(ui, &fan));
+    harness.run_steps(2);
+    {
+        use egui_kittest::kittest::Queryable;
+        for band in ticklab::ui::sweep_fan::BANDS {
+            harness.get_by_label(band);
+        }
+    }
 }
 
 #[test]

@@ -24,6 +24,7 @@ pub mod profile;
 pub mod series;
 pub mod stats;
 pub mod strategy;
+pub mod sweep_fan;
 pub mod sweep_heatmap;
 pub mod sweep_table;
 pub mod theme;
