@@ -421,6 +421,8 @@ impl Run {
             error: failure.as_ref(),
             symbol: &instrument.symbol,
             day: &day_text,
+            // One day of one instrument: no span, as `ticklab run` writes it.
+            span: None,
             strategy: &self.strategy_label,
             seed: self.config.seed,
             deterministic: self.config.compute.is_deterministic(),
