@@ -69,7 +69,7 @@ def test_a_strategy_exception_raises_strategy_error_with_the_cli_error(
     [
         ({"quue": 1}, 'config["quue"]: unknown field `quue`, expected one of `initial_cash`, '
          "`seed`, `equity_step_ns`, `feed_latency_ns`, `queue`, `latency`, `fees`, `impact`, "
-         "`risk`, `infer_market_state`, `crossed_book`, `params`, `sweep`"),
+         "`risk`, `infer_market_state`, `crossed_book`, `params`, `instruments`, `sweep`"),
         ({"queue": {"model": "fast"}}, 'config["queue"]["model"]: unknown variant `fast`, '
          "expected one of `risk_averse`, `prob_power`, `prob_power3`, `prob_log`, `fifo`"),
         ({"seed": "a"}, 'config["seed"]: invalid type: string "a", expected u64'),
