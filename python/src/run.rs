@@ -33,8 +33,8 @@ use crate::same_thread::SameThread;
 use crate::values::table_of;
 
 /// Runs `replay` for a slice of real time with the interpreter released:
-/// the engine and the loader work without it, and each strategy callback
-/// takes it for its own length.
+/// the engine and the loader work without it (a built-in or rule
+/// strategy never needs it).
 fn advance_detached(py: Python<'_>, replay: &mut Replay) -> Progress {
     let mut slice = SameThread(replay);
     let SameThread(progressed) = py.detach(move || {
@@ -43,6 +43,25 @@ fn advance_detached(py: Python<'_>, replay: &mut Replay) -> Progress {
     });
     progressed
 }
+
+/// Runs `replay` with a Python strategy for a slice of real time, keeping
+/// the interpreter so that its callbacks cost no attach each (as in
+/// `ticklab run`), and letting other threads have it every [`YIELD`], as
+/// Python's own switch interval does between threads running Python.
+fn advance_attached(py: Python<'_>, replay: &mut Replay) -> Progress {
+    let started = std::time::Instant::now();
+    loop {
+        let progressed = replay.advance(Goal::End, YIELD);
+        py.detach(|| ());
+        if !matches!(progressed, Progress::Budget) || started.elapsed() >= SLICE {
+            return progressed;
+        }
+    }
+}
+
+/// How long a Python strategy's run keeps the interpreter before other
+/// threads get it: Python's default switch interval.
+const YIELD: Duration = Duration::from_millis(5);
 
 /// The environment variable that names the run's folder to the strategy.
 const OUT_ENV: &str = "TICKLAB_OUT";
@@ -266,6 +285,7 @@ impl Run {
             ..SessionOptions::default()
         });
         let day_text = day.day.to_string();
+        let is_python = self.choice.is_python();
         let instrument = day.instrument.clone();
         let rows = day.rows;
         replay.start_batch(
@@ -283,7 +303,11 @@ impl Run {
         let mut updates = VecDeque::new();
         let mut drive = || -> Result<(), Stop> {
             loop {
-                let progressed = advance_detached(py, &mut replay);
+                let progressed = if is_python {
+                    advance_attached(py, &mut replay)
+                } else {
+                    advance_detached(py, &mut replay)
+                };
                 replay.drain_into(&mut updates);
                 let mut failure = None;
                 for update in updates.drain(..) {

@@ -184,7 +184,15 @@ def test_numpy_numbers_are_parameters_like_python_ones(generated_day):
     assert by_numpy.fills.equals(by_python.fills)
 
 
-def test_other_threads_run_while_the_engine_works(monkeypatch):
+class Watcher(ticklab.Strategy):
+    """Looks at every change of the touch and does nothing."""
+
+    def on_bbo(self, ctx, ev):
+        self.last = ev.price
+
+
+@pytest.mark.parametrize("strategy", ["noop", Watcher], ids=["built-in", "python"])
+def test_other_threads_run_while_the_engine_works(monkeypatch, strategy):
     import threading
 
     from ticklab._progress import Progress
@@ -205,13 +213,13 @@ def test_other_threads_run_while_the_engine_works(monkeypatch):
     counter = threading.Thread(target=count)
     counter.start()
     try:
-        ticklab.run(data=SAMPLE_DATA, symbol="BTC-PERP", strategy="noop")
+        ticklab.run(data=SAMPLE_DATA, symbol="BTC-PERP", strategy=strategy)
     finally:
         state["stop"] = True
         counter.join()
     # Between two looks at the run (50 ms of engine work each) the counting
-    # thread ran: the engine had let go of the interpreter. (The last slice
-    # may end at once, with the data.)
+    # thread ran: the run had let go of the interpreter (a Python strategy's
+    # run every 5 ms). (The last slice may end at once, with the data.)
     steps = [later - earlier for earlier, later in zip(seen, seen[1:])]
     assert len(steps) >= 3
     assert all(step > 0 for step in steps[:-1]), steps

@@ -102,8 +102,10 @@ def run(
 
     The engine is the one ``ticklab run`` uses, in this interpreter: the same
     inputs give the same ``summary.json``, fills, orders and equity, byte for
-    byte. The interpreter is free for other threads while the engine works
-    between two strategy callbacks.
+    byte. Other threads of this interpreter keep running: a built-in or rule
+    strategy's run releases the interpreter while the engine works; a Python
+    strategy's run holds it (so that its callbacks cost no hand-over each)
+    and hands it to other threads every 5 ms, Python's own switch interval.
 
     Args:
         data: a data folder (``<folder>/<SYMBOL>/<YYYY-MM-DD>.parquet``), a
