@@ -139,9 +139,10 @@ impl Table {
                 v.clear();
                 v.extend(values);
             }
-            _ => self
-                .columns
-                .push((std::borrow::Cow::Borrowed(name), Values::Text(values.collect()))),
+            _ => self.columns.push((
+                std::borrow::Cow::Borrowed(name),
+                Values::Text(values.collect()),
+            )),
         }
     }
 
