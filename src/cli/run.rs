@@ -435,6 +435,14 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
     let mut span = span;
     if let Some(span) = span.as_mut() {
         span.by_day = writer.stats_by_day();
+        if span.by_day.len() >= 2 {
+            let days_per_year = config.days_per_year.unwrap_or(365);
+            let (sharpe, sortino) =
+                report::daily_ratios(&span.by_day, config.initial_cash, f64::from(days_per_year));
+            stats.sharpe = sharpe;
+            stats.sortino = sortino;
+            span.ratios = Some(format!("daily returns, {days_per_year} days a year"));
+        }
     }
     if let Some(span) = span.as_mut().filter(|_| instruments.len() > 1) {
         span.by_symbol = instruments
@@ -582,6 +590,7 @@ fn run_span(runs: &[DayRun]) -> Option<RunSpan> {
         days: traded.iter().map(ToString::to_string).collect(),
         gaps,
         by_day: Vec::new(),
+        ratios: None,
         warmup: first.warmup.map(|warmup| WarmupSpan {
             days: warmup_days.iter().map(ToString::to_string).collect(),
             from_ns: warmup.from_ns,

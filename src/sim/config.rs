@@ -208,6 +208,11 @@ pub struct RunConfig {
     /// ignores them.
     #[serde(skip_serializing_if = "toml::Table::is_empty")]
     pub params: toml::Table,
+    /// Days in a year for annualising the Sharpe and Sortino ratios of a
+    /// run over several days, which use daily returns (365 when omitted;
+    /// 252 for trading days).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days_per_year: Option<u32>,
     /// `[instruments.<SYMBOL>]`: models of one instrument of a run over
     /// several (see `sim::overrides`).
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
@@ -234,6 +239,7 @@ impl Default for RunConfig {
             infer_market_state: true,
             crossed_book: CrossedBookPolicy::default(),
             params: toml::Table::new(),
+            days_per_year: None,
             instruments: std::collections::BTreeMap::new(),
             sweep: toml::Table::new(),
         }
@@ -315,6 +321,12 @@ impl RunConfig {
             return invalid(
                 "initial_cash",
                 format!("must be finite, got {}", self.initial_cash),
+            );
+        }
+        if let Some(days) = self.days_per_year.filter(|&d| d == 0 || d > 366) {
+            return invalid(
+                "days_per_year",
+                format!("must be from 1 to 366, got {days}"),
             );
         }
         if self.equity_step_ns <= 0 {
