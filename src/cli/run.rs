@@ -229,6 +229,24 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
         eprintln!("{warning}");
     }
     let instruments: Vec<Instrument> = runs.iter().map(|run| run.instrument.clone()).collect();
+    let account_currency = instruments[0].currency.clone();
+    let mut fx_rates = Vec::new();
+    for inst in &instruments {
+        let Some(rate) = config.fx_rate(&inst.currency, &account_currency) else {
+            anyhow::bail!(
+                "{} is in {} and {} in {}: give a fixed rate in the run configuration, e.g. \
+                 [fx] {} = 1.0 (units of {} per {}; ticklab simulates no FX)",
+                instruments[0].symbol,
+                account_currency,
+                inst.symbol,
+                inst.currency,
+                inst.currency,
+                account_currency,
+                inst.currency
+            );
+        };
+        fx_rates.push(rate);
+    }
     let names: Vec<&str> = instruments.iter().map(|i| i.symbol.as_str()).collect();
     if let Some(unknown) = config.unknown_instruments(&names).first() {
         anyhow::bail!(
@@ -270,6 +288,7 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
     if span.as_ref().is_some_and(|span| span.days.len() > 1) {
         writer.track_days();
     }
+    writer.set_fx_rates(&fx_rates);
     let writer = Rc::new(RefCell::new(writer));
     // The same session the window drives, asked to run to the end, with
     // nothing collected for a window.

@@ -333,6 +333,17 @@ impl RecordWriter {
             .unwrap_or_default()
     }
 
+    /// Fixed rates of each instrument's currency in the account's (`[fx]`),
+    /// in the order named, for the account's sums of a run over several
+    /// instruments (1 each by default).
+    pub fn set_fx_rates(&mut self, rates: &[f64]) {
+        if let Some(account) = &mut self.account {
+            for (rate, &given) in account.rates.iter_mut().zip(rates) {
+                *rate = given;
+            }
+        }
+    }
+
     /// The sink of instrument `index`'s rows, for its engine.
     pub fn sink_of(
         writer: &std::rc::Rc<std::cell::RefCell<RecordWriter>>,
@@ -511,6 +522,8 @@ struct AccountStats {
     initial_cash: f64,
     /// The last sample of each instrument's part.
     parts: Vec<Option<AccountSnapshot>>,
+    /// Each part's currency in the account's.
+    rates: Vec<f64>,
     /// Statistics of the account: its equity curve, every order and fill.
     stats: StatsBuilder,
 }
@@ -520,6 +533,7 @@ impl AccountStats {
         AccountStats {
             initial_cash,
             parts: vec![None; instruments.len()],
+            rates: vec![1.0; instruments.len()],
             stats: StatsBuilder::new(initial_cash, &instruments[0]),
         }
     }
@@ -533,13 +547,14 @@ impl AccountStats {
         let mut account = sample.account;
         let (mut cash, mut realized, mut unrealized) = (0.0, 0.0, 0.0);
         let (mut fees, mut funding, mut equity) = (0.0, 0.0, 0.0);
-        for part in self.parts.iter().flatten() {
-            cash += part.cash - self.initial_cash;
-            realized += part.realized_pnl;
-            unrealized += part.unrealized_pnl;
-            fees += part.fees_paid;
-            funding += part.funding_paid;
-            equity += part.equity - self.initial_cash;
+        for (part, rate) in self.parts.iter().zip(&self.rates) {
+            let Some(part) = part else { continue };
+            cash += (part.cash - self.initial_cash) * rate;
+            realized += part.realized_pnl * rate;
+            unrealized += part.unrealized_pnl * rate;
+            fees += part.fees_paid * rate;
+            funding += part.funding_paid * rate;
+            equity += (part.equity - self.initial_cash) * rate;
         }
         account.cash = self.initial_cash + cash;
         account.realized_pnl = realized;

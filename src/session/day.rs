@@ -244,8 +244,8 @@ pub fn open_days(
 ///
 /// With several instruments the days are those any of them has: a day one
 /// instrument lacks is a gap of that instrument, a named day none has is an
-/// error listing the days there are. Instruments must share one currency
-/// (ticklab converts none).
+/// error listing the days there are. Currencies are not checked here (see
+/// [`crate::sim::RunConfig::fx_rate`]).
 pub fn open_instruments(
     data_dir: &Path,
     symbols: Option<&str>,
@@ -277,13 +277,6 @@ pub fn open_instruments(
             )));
         }
         data.push(found);
-    }
-    let currency = &data[0].instrument.currency;
-    if let Some(other) = data.iter().find(|d| d.instrument.currency != *currency) {
-        return Err(SessionError::NotFound(format!(
-            "{} is in {} and {} in {}: a run holds one currency, and ticklab converts none",
-            data[0].instrument.symbol, currency, other.instrument.symbol, other.instrument.currency
-        )));
     }
     let mut available: Vec<Day> = data
         .iter()
