@@ -371,9 +371,12 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
             if let Some(error) = failure {
                 return Err(Stop::Run(error));
             }
-            let seen = replay
-                .runner()
-                .map_or(0, |runner| runner.engine().exchange_events());
+            let seen = replay.runner().map_or(0, |runner| {
+                std::iter::once(runner.engine())
+                    .chain(runner.other_engines())
+                    .map(|engine| engine.exchange_events())
+                    .sum()
+            });
             if seen - last_shown >= 65_536 {
                 progress.set_position(seen);
                 last_shown = seen;
