@@ -32,6 +32,7 @@ use ticklab::report::{RunFailure, RunFolder};
 use ticklab::sandbox::{parse_bytes, Protection, ProtectionState};
 use ticklab::session::open_instruments;
 use ticklab::strategy::python::format_data_time;
+use ticklab::worker::printed::ConsoleLine;
 use ticklab::worker::{FrameReader, Heartbeat, ProtocolError, WorkerMessage};
 
 use super::run::RunArgs;
@@ -67,7 +68,9 @@ pub struct SandboxArgs {
 pub(crate) struct Worker {
     child: Child,
     messages: Receiver<Result<WorkerMessage, ProtocolError>>,
-    console: Arc<Mutex<VecDeque<String>>>,
+    /// The last console lines, each marked when it is a copy of printed
+    /// text not yet in the run's log.
+    console: Arc<Mutex<VecDeque<(bool, String)>>>,
     console_thread: Option<JoinHandle<()>>,
 }
 
@@ -126,14 +129,31 @@ impl Worker {
                 .spawn(move || {
                     for line in BufReader::new(stderr).lines() {
                         let Ok(line) = line else { break };
-                        if shown {
-                            progress.suspend(|| eprintln!("{line}"));
-                        }
+                        // A copy of printed text is only kept, for a
+                        // report of the worker's death: the run's log
+                        // shows the text itself.
+                        let (line, copy) = match ConsoleLine::of(&line) {
+                            ConsoleLine::Printed(text) => (text.to_owned(), true),
+                            ConsoleLine::Returned => {
+                                // The copies are in the run's log now,
+                                // which the console shows.
+                                if let Ok(mut kept) = kept.lock() {
+                                    kept.retain(|(copy, _)| !copy);
+                                }
+                                continue;
+                            }
+                            ConsoleLine::Other(_) => {
+                                if shown {
+                                    progress.suspend(|| eprintln!("{line}"));
+                                }
+                                (line, false)
+                            }
+                        };
                         if let Ok(mut kept) = kept.lock() {
                             if kept.len() == CONSOLE_LINES {
                                 kept.pop_front();
                             }
-                            kept.push_back(line);
+                            kept.push_back((copy, line));
                         }
                     }
                 })
@@ -218,7 +238,7 @@ impl Worker {
         }
         self.console
             .lock()
-            .map(|lines| lines.iter().cloned().collect())
+            .map(|lines| lines.iter().map(|(_, line)| line.clone()).collect())
             .unwrap_or_default()
     }
 }

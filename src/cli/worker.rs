@@ -19,7 +19,7 @@ use ticklab::market::cache::{cache_paths, CacheOptions};
 use ticklab::sandbox::{self, Limits, Plan};
 use ticklab::session::{open_instruments, read_run_config};
 use ticklab::sim::{LatencyConfig, RunConfig};
-use ticklab::worker::{heartbeat, FrameWriter, WorkerMessage};
+use ticklab::worker::{heartbeat, printed, FrameWriter, WorkerMessage};
 
 use super::run::{self, RunArgs};
 use super::sandbox_check;
@@ -103,6 +103,9 @@ fn work(args: WorkerArgs, channel: &Channel) -> anyhow::Result<()> {
         heartbeat::start(Arc::clone(channel)).context("cannot start the heartbeat thread")?;
     if plan.python {
         enable_crash_tracebacks();
+        // A copy of each printed line for the parent, should the worker
+        // die before the callback that printed it returns.
+        ticklab::strategy::console_tap::set(printed::copy_to_stderr);
     }
     if let Some(outside) = &args.probe_outside {
         for probe in sandbox_check::probe(&run_args.out, outside, args.probe_port, &plan) {

@@ -12,6 +12,7 @@
 pub mod activity;
 pub mod callbacks;
 mod clock;
+pub mod console_tap;
 pub mod ctx;
 pub mod indicators;
 pub mod native;
