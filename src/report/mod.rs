@@ -5,6 +5,7 @@
 //! and on the grid (`price_ticks`, `qty_lots`), so a reader needs no
 //! instrument file to use them and no float to trust them.
 
+mod account;
 mod columns;
 mod days;
 mod folder;
