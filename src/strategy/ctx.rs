@@ -139,8 +139,10 @@ impl<'e, 'a> Ctx<'e, 'a> {
                 symbols,
             });
         };
-        // Order ids are the run's: the count goes on from this engine's.
+        // Order ids are the run's: the count goes on from this engine's;
+        // and the strategy acts now on every instrument.
         target.set_next_order_id(next_id.max(target.next_order_id()));
+        target.catch_up_local_now(self.engine.now_ns());
         let id = target.submit(request)?;
         self.engine.set_next_order_id(target.next_order_id());
         Ok(id)
@@ -150,7 +152,10 @@ impl<'e, 'a> Ctx<'e, 'a> {
     /// another's.
     fn engine_with_order(&mut self, id: OrderId) -> &mut Engine<'a> {
         if self.engine.order(id).is_none() {
+            let now_ns = self.engine.now_ns();
             if let Some(peer) = self.peers.iter_mut().find(|e| e.order(id).is_some()) {
+                // The strategy acts now on every instrument.
+                peer.catch_up_local_now(now_ns);
                 return peer;
             }
         }

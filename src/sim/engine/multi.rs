@@ -77,6 +77,13 @@ impl Engine<'_> {
         self.account_fx_rate
     }
 
+    /// Messages, answers and timers queued so far: it moves whenever
+    /// something is queued, so a scheduler knows the next due item may have
+    /// changed.
+    pub(crate) fn message_seq(&self) -> u64 {
+        self.seq
+    }
+
     /// The id the next order sent through this engine gets.
     pub(crate) fn next_order_id(&self) -> u64 {
         self.next_order_id

@@ -26,6 +26,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
                 .map(|e| e.instrument().symbol.clone())
                 .collect();
             runner.due = vec![None; others.len() + 1];
+            runner.due_seq = vec![None; others.len() + 1];
             runner.others = others;
         }
         Some(runner)
@@ -45,7 +46,10 @@ impl<'a, S: Strategy> Runner<'a, S> {
         let (index, wake) = self.advance_instruments()?;
         self.swap_in(index);
         let handled = self.handle(wake).map(|wake| wake.map_order(|_| ()));
+        let now_ns = self.engine.now_ns();
         self.swap_in(index);
+        // The run's clock, as the first instrument's engine tells it.
+        self.engine.catch_up_local_now(now_ns);
         let wake = handled?;
         if wake == Wake::Finished {
             for engine in &mut self.others {
@@ -78,32 +82,34 @@ impl<'a, S: Strategy> Runner<'a, S> {
     fn advance_instruments(&mut self) -> Result<(usize, Wake<()>), RunError> {
         let count = self.others.len() + 1;
         loop {
-            match self.stale {
-                Some(index) => {
-                    if let Some(engine) = self.engine_at(index) {
-                        let due = engine.next_due_item()?;
-                        self.due[index] = due;
-                    }
+            // Read again the next item of the engine that moved and of
+            // those the strategy sent something through (their message
+            // count moved); the others' are as they were.
+            let mut read_again = false;
+            for index in 0..count {
+                let known = self.due_seq[index];
+                let Some(engine) = self.engine_at(index) else {
+                    continue;
+                };
+                let seq = engine.message_seq();
+                if known == Some(seq) {
+                    continue;
                 }
-                None => {
-                    // After a callback: the strategy may have sent orders
-                    // through any engine, and order ids are the run's.
-                    let next_id = std::iter::once(&self.engine)
-                        .chain(&self.others)
-                        .map(Engine::next_order_id)
-                        .max()
-                        .unwrap_or(1);
-                    self.engine.set_next_order_id(next_id);
-                    for engine in &mut self.others {
-                        engine.set_next_order_id(next_id);
-                    }
-                    for index in 0..count {
-                        let due = match self.engine_at(index) {
-                            Some(engine) => engine.next_due_item()?,
-                            None => None,
-                        };
-                        self.due[index] = due;
-                    }
+                read_again = true;
+                let due = engine.next_due_item()?;
+                self.due[index] = due;
+                self.due_seq[index] = Some(seq);
+            }
+            if read_again {
+                // Order ids are the run's, whichever engine gave one.
+                let next_id = std::iter::once(&self.engine)
+                    .chain(&self.others)
+                    .map(Engine::next_order_id)
+                    .max()
+                    .unwrap_or(1);
+                self.engine.set_next_order_id(next_id);
+                for engine in &mut self.others {
+                    engine.set_next_order_id(next_id);
                 }
             }
             let Some((_, index)) = self
@@ -135,26 +141,9 @@ impl<'a, S: Strategy> Runner<'a, S> {
                 return Ok((0, Wake::Finished));
             };
             engine.set_handover_until_ns(until_ns);
-            let id_before = engine.next_order_id();
             let woke = engine.process_item(item);
-            let id_after = engine.next_order_id();
-            self.stale = Some(index);
-            if id_after != id_before {
-                // The venue gave an id (a liquidation): ids are the run's.
-                self.engine.set_next_order_id(id_after);
-                for engine in &mut self.others {
-                    engine.set_next_order_id(id_after);
-                }
-            }
+            self.due_seq[index] = None;
             if let Some(wake) = woke {
-                // The strategy acts next: it may reach any engine.
-                self.stale = None;
-                // One clock for the strategy, whichever instrument woke it.
-                let now_ns = self.engine_at(index).map_or(i64::MIN, |e| e.now_ns());
-                self.engine.catch_up_local_now(now_ns);
-                for engine in &mut self.others {
-                    engine.catch_up_local_now(now_ns);
-                }
                 return Ok((index, wake));
             }
         }

@@ -86,10 +86,10 @@ pub struct Runner<'a, S> {
     current: usize,
     /// Each engine's next due item, reused from step to step.
     due: Vec<Option<DueItem>>,
-    /// The engine whose due item must be read again (the one that last
-    /// processed one), or every engine (`None`) after a strategy callback,
-    /// which may have sent an order to any.
-    stale: Option<usize>,
+    /// Each engine's message count when its due item was read (`None`:
+    /// read it again): an engine whose count moved since, or that
+    /// processed an item, has a new next item.
+    due_seq: Vec<Option<u64>>,
 }
 
 impl<'a, S: Strategy> Runner<'a, S> {
@@ -114,7 +114,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
             symbols: Vec::new(),
             current: 0,
             due: Vec::new(),
-            stale: None,
+            due_seq: Vec::new(),
         };
         runner.set_timing(measured);
         runner
