@@ -200,6 +200,36 @@ fn a_grid_runs_every_point_once_and_each_row_is_that_points_single_run() {
         // The run's own folder has the usual files.
         assert_eq!(summary(&out.join(&row["folder"]))["stats"], *stats);
     }
+    // The Parquet table has the same rows and columns.
+    {
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        let file = std::fs::File::open(out.join("results.parquet")).unwrap();
+        let reader = SerializedFileReader::new(file).unwrap();
+        let meta = reader.metadata().file_metadata();
+        assert_eq!(meta.num_rows(), 8);
+        let names: Vec<&str> = meta
+            .schema_descr()
+            .columns()
+            .iter()
+            .map(|c| c.name())
+            .collect();
+        let mut csv_names: Vec<&str> = rows[0].keys().map(String::as_str).collect();
+        let mut parquet_names = names.clone();
+        csv_names.sort_unstable();
+        parquet_names.sort_unstable();
+        assert_eq!(parquet_names, csv_names);
+        // Axes: every --grid, then every --range.
+        assert_eq!(
+            &names[..5],
+            [
+                "rank",
+                "run_id",
+                "qty_lots",
+                "queue.model",
+                "max_position_lots"
+            ]
+        );
+    }
     // Every summary statistic is a column.
     let single = work.path().join("single-risk_averse");
     for (name, value) in summary(&single)["stats"].as_object().unwrap() {
@@ -274,6 +304,46 @@ fn jobs_do_not_change_the_table_and_a_resume_reruns_only_what_is_missing() {
     assert!(
         stdout.contains("8 runs (0 run, 8 already done, 0 failed)"),
         "{stdout}"
+    );
+    // A change of the data (here: its path) reruns everything.
+    let moved = work.path().join("moved");
+    std::fs::rename(data.path(), &moved).unwrap();
+    let stdout = ok(&ticklab(&[
+        "sweep",
+        "--data",
+        p(&moved),
+        "--strategy",
+        "mm",
+        "--grid",
+        "qty_lots=1,3",
+        "--grid",
+        "seed=1,2",
+        "--grid",
+        "latency.entry_ns=1000000,3000000",
+        "--objective",
+        "max_drawdown",
+        "--jobs",
+        "2",
+        "--out",
+        p(&one),
+    ]));
+    assert!(
+        stdout.contains("8 runs (8 run, 0 already done, 0 failed)"),
+        "{stdout}"
+    );
+    let without_hash = |rows: Vec<std::collections::HashMap<String, String>>| {
+        rows.into_iter()
+            .map(|mut r| {
+                r.remove("config_hash");
+                let mut cells: Vec<(String, String)> = r.into_iter().collect();
+                cells.sort();
+                cells
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        without_hash(csv_rows(&one.join("results.csv"))),
+        without_hash(rows)
     );
 }
 
@@ -379,8 +449,8 @@ fn a_genetic_search_gives_the_same_generations_for_a_seed() {
 }
 
 #[test]
-fn walk_forward_picks_each_folds_best_train_day_and_tests_it_on_the_next() {
-    let data = folder(&[(2, 7), (3, 8), (4, 9)]);
+fn walk_forward_picks_each_folds_best_train_run_and_tests_it_on_the_next_days() {
+    let data = folder(&[(2, 7), (3, 8), (4, 9), (5, 10)]);
     let work = TempDir::new().unwrap();
     let out = work.path().join("wf");
     let stdout = ok(&ticklab(&[
@@ -394,7 +464,7 @@ fn walk_forward_picks_each_folds_best_train_day_and_tests_it_on_the_next() {
         "--grid",
         "qty_lots=1,2,3",
         "--walk-forward",
-        "train=1d,test=1d",
+        "train=2d,test=1d",
         "--objective",
         "pnl",
         "--jobs",
@@ -402,26 +472,39 @@ fn walk_forward_picks_each_folds_best_train_day_and_tests_it_on_the_next() {
         "--out",
         p(&out),
     ]));
+    // Two folds of three two-day train runs, then each winner's test day.
     let rows = csv_rows(&out.join("results.csv"));
-    assert_eq!(rows.len(), 9);
-    let pnl = |qty: &str, day: &str| {
+    assert_eq!(rows.len(), 8);
+    let pnl = |qty: &str, days: &str| {
+        let row = rows
+            .iter()
+            .find(|r| r["qty_lots"] == qty && r["day"] == days);
         cell(
-            rows.iter()
-                .find(|r| r["qty_lots"] == qty && r["day"] == day)
-                .unwrap(),
+            row.unwrap_or_else(|| panic!("no run of {qty} over {days}")),
             "pnl",
         )
         .unwrap()
     };
+    // A two-day train run is one run over both days, on one clock.
+    let train_run = rows
+        .iter()
+        .find(|r| r["day"] == "2026-03-02..2026-03-03")
+        .unwrap();
+    let summary = summary(&out.join(&train_run["folder"]));
+    assert_eq!(
+        summary["days"],
+        serde_json::json!(["2026-03-02", "2026-03-03"])
+    );
+
     let folds = csv_rows(&out.join("walk_forward.csv"));
     assert_eq!(folds.len(), 2);
-    let mut is_sum = 0.0;
-    let mut oos_sum = 0.0;
-    for (fold, (train, test)) in folds
-        .iter()
-        .zip([("2026-03-02", "2026-03-03"), ("2026-03-03", "2026-03-04")])
-    {
-        // By hand: the best qty_lots on the train day (the first on a tie).
+    let (mut is_sum, mut oos_sum) = (0.0, 0.0);
+    let windows = [
+        ("2026-03-02..2026-03-03", "2026-03-02", "2026-03-04"),
+        ("2026-03-03..2026-03-04", "2026-03-03", "2026-03-05"),
+    ];
+    for (fold, (train, train_from, test)) in folds.iter().zip(windows) {
+        // By hand: the best qty_lots over the train days (the first on a tie).
         let mut best = "1";
         for qty in ["2", "3"] {
             if pnl(qty, train) > pnl(best, train) {
@@ -430,8 +513,12 @@ fn walk_forward_picks_each_folds_best_train_day_and_tests_it_on_the_next() {
         }
         assert_eq!(fold["winner"], format!("qty_lots={best}"));
         assert_eq!(
-            (fold["train_from"].as_str(), fold["test_from"].as_str()),
-            (train, test)
+            (
+                fold["train_from"].as_str(),
+                fold["test_from"].as_str(),
+                fold["test_to"].as_str()
+            ),
+            (train_from, test, test)
         );
         assert_eq!(cell(fold, "in_sample"), Some(pnl(best, train)));
         assert_eq!(cell(fold, "out_of_sample"), Some(pnl(best, test)));
@@ -445,9 +532,40 @@ fn walk_forward_picks_each_folds_best_train_day_and_tests_it_on_the_next() {
         )),
         "{stdout}"
     );
+    // The stitched equity starts where the first test run did and each
+    // fold's run goes on from where the one before ended.
     let equity = csv_rows(&out.join("oos_equity.csv"));
-    let folds_seen: BTreeSet<&str> = equity.iter().map(|r| r["fold"].as_str()).collect();
-    assert_eq!(folds_seen, BTreeSet::from(["1", "2"]));
+    let days: BTreeSet<&str> = equity.iter().map(|r| r["day"].as_str()).collect();
+    assert_eq!(days, BTreeSet::from(["2026-03-04", "2026-03-05"]));
+    let last = cell(equity.last().unwrap(), "equity").unwrap();
+    assert!(
+        (last - (100_000.0 + oos_sum)).abs() < 1e-6,
+        "{last} vs {oos_sum}"
+    );
+
+    // A plain sweep runs each point over the days asked for, one run each:
+    // the same figures as the walk-forward's train run of that point.
+    let plain = work.path().join("plain");
+    ok(&ticklab(&[
+        "sweep",
+        "--data",
+        p(data.path()),
+        "--strategy",
+        "mm",
+        "--day",
+        "2026-03-02..2026-03-03",
+        "--grid",
+        "qty_lots=2",
+        "--out",
+        p(&plain),
+    ]));
+    let rows_plain = csv_rows(&plain.join("results.csv"));
+    assert_eq!(rows_plain.len(), 1);
+    assert_eq!(rows_plain[0]["day"], "2026-03-02..2026-03-03");
+    assert_eq!(
+        cell(&rows_plain[0], "pnl"),
+        Some(pnl("2", "2026-03-02..2026-03-03"))
+    );
 }
 
 #[test]
@@ -504,6 +622,25 @@ fn monte_carlo_of_a_run_is_the_same_for_a_seed() {
     let bands = csv_rows(&work.path().join("mc1/monte_carlo_equity.csv"));
     assert_eq!(cell(&bands[0], "p5"), Some(100_000.0));
     assert_eq!(cell(&bands[0], "p95"), Some(100_000.0));
+
+    // The window's fan reads the same bands.
+    let fan = ticklab::ui::sweep_fan::Fan::read(&work.path().join("mc1")).unwrap();
+    assert_eq!(fan.bands[2].len(), bands.len());
+    assert_eq!(fan.bands[2][0], 100_000.0);
+    assert_eq!(
+        Some(fan.bands[4][bands.len() - 1]),
+        cell(&bands[bands.len() - 1], "p95")
+    );
+    let mut harness = egui_kittest::Harness::builder()
+        .with_size([600.0, 300.0])
+        .build_ui(|ui| ticklab::ui::sweep_fan::fan_ui(ui, &fan));
+    harness.run_steps(2);
+    {
+        use egui_kittest::kittest::Queryable;
+        for band in ticklab::ui::sweep_fan::BANDS {
+            harness.get_by_label(band);
+        }
+    }
 }
 
 #[test]
@@ -536,6 +673,11 @@ fn mistakes_are_named_before_any_run() {
         .contains("--range qty_lots=1..5:0: the step must be above 0, got 0"));
     assert!(err(&["--grid", "qty_lots=1", "--objective", "sharp"])
         .contains("--objective sharp: `sharp` is not a summary statistic"));
+    assert!(err(&["--grid", "queue.n=2"]).contains(
+        "--grid queue.n=2: queue.n=2: queue.n applies to queue.model prob_power, prob_power3, and the model here is risk_averse"
+    ));
+    assert!(err(&["--grid", "queue.model=prob_power"])
+        .contains("--grid queue.model=prob_power: queue.model=prob_power: missing field `n`"));
     assert!(err(&[]).contains("nothing to sweep"));
     assert!(
         err(&["--grid", "queue.model=fast"]).contains("--grid queue.model=fast: queue.model=fast:")
@@ -871,4 +1013,161 @@ fn a_killed_sweep_keeps_its_finished_rows_and_a_resume_runs_only_the_rest() {
         .filter(|name| name.starts_with('.'))
         .collect();
     assert!(hidden.is_empty(), "{hidden:?}");
+}
+
+#[test]
+fn the_window_lists_a_sweeps_runs_and_opens_one_with_a_click() {
+    use egui_kittest::kittest::Queryable;
+    use ticklab::analyzer::RunSpec;
+    use ticklab::ui::sweep_table::SweepTable;
+
+    let data = hand_folder();
+    let work = TempDir::new().unwrap();
+    let rules = work.path().join("wide.rules.toml");
+    std::fs::write(
+        &rules,
+        "[params]\nwide = 9\n\n[[rules]]\nname = \"wide\"\nwhen = { lhs = \"spread\", op = \">=\", rhs = \"$wide\" }\nthen = [ { buy = { lots = 1, price = \"market\" } } ]\nmax_fires = 1\n",
+    )
+    .unwrap();
+    let out = work.path().join("ui");
+    ok(&ticklab(&[
+        "sweep",
+        "--data",
+        p(data.path()),
+        "--strategy",
+        p(&rules),
+        "--grid",
+        "wide=2,3,5,7",
+        "--objective",
+        "pnl",
+        "--out",
+        p(&out),
+    ]));
+    let table = SweepTable::open(&out);
+    assert_eq!(table.runs(), 4);
+    let mut harness = egui_kittest::Harness::builder()
+        .with_size([1000.0, 400.0])
+        .build_ui_state(
+            |ui, (table, opened): &mut (SweepTable, Option<RunSpec>)| {
+                if let Some(spec) = table.table_ui(ui) {
+                    *opened = Some(spec);
+                }
+            },
+            (table, None),
+        );
+    harness.run_steps(2);
+    for id in ["0001", "0002", "0003", "0004"] {
+        harness.get_by_label(&format!("Open {id}"));
+    }
+    // The sweep ranks by pnl: wide=5 and 7 (0, by run id), 2 (-1), 3 (-3).
+    assert_eq!(
+        harness.state().0.run_ids(),
+        ["0003", "0004", "0001", "0002"]
+    );
+    // A click on a column sorts by it, highest first; a second, lowest first.
+    harness.get_by_label("wide").click_accesskit();
+    harness.run_steps(2);
+    assert_eq!(
+        harness.state().0.run_ids(),
+        ["0004", "0003", "0002", "0001"]
+    );
+    harness.get_by_label("pnl").click_accesskit();
+    harness.run_steps(2);
+    harness.get_by_label("pnl (desc)").click_accesskit();
+    harness.run_steps(2);
+    harness.get_by_label("pnl (asc)");
+    assert_eq!(
+        harness.state().0.run_ids(),
+        ["0002", "0001", "0004", "0003"]
+    );
+    harness.get_by_label("Open 0002").click_accesskit();
+    harness.run_steps(2);
+    let spec = harness.state().1.clone().expect("run 0002 opened");
+    assert_eq!(spec.config, out.join("configs/0002.toml"));
+    assert_eq!(spec.day, "2026-03-02");
+    assert_eq!(
+        spec.strategy,
+        std::path::absolute(&rules).unwrap().display().to_string()
+    );
+    assert!(std::fs::read_to_string(&spec.config)
+        .unwrap()
+        .contains("wide = 3.0"));
+}
+
+#[test]
+fn the_objective_over_two_parameters_is_the_mean_of_their_runs() {
+    use egui_kittest::kittest::Queryable;
+    use ticklab::analyzer::{profile, read_results, surface, Direction, Objective};
+
+    let data = hand_folder();
+    let work = TempDir::new().unwrap();
+    let rules = work.path().join("wide.rules.toml");
+    std::fs::write(
+        &rules,
+        "[params]\nwide = 9\n\n[[rules]]\nname = \"wide\"\nwhen = { lhs = \"spread\", op = \">=\", rhs = \"$wide\" }\nthen = [ { buy = { lots = 1, price = \"market\" } } ]\nmax_fires = 1\n",
+    )
+    .unwrap();
+    let out = work.path().join("s");
+    ok(&ticklab(&[
+        "sweep",
+        "--data",
+        p(data.path()),
+        "--strategy",
+        p(&rules),
+        "--grid",
+        "wide=5,2,3",
+        "--grid",
+        "seed=1,2",
+        "--grid",
+        "initial_cash=1000,4000",
+        "--objective",
+        "pnl",
+        "--out",
+        p(&out),
+    ]));
+    let results = read_results(&out).unwrap();
+    assert_eq!(results.keys, ["wide", "seed", "initial_cash"]);
+    assert_eq!(results.rows.len(), 12);
+    let objective = Objective::parse("pnl").unwrap();
+    // By hand (see the hand-made day): wide=2 loses 1, wide=3 loses 3,
+    // wide=5 never trades; the seed changes nothing (constant latency).
+    let s = surface(&results, &objective, &[], 0, 2);
+    assert_eq!(
+        (s.x_key.as_str(), s.y_key.as_str()),
+        ("wide", "initial_cash")
+    );
+    assert_eq!(s.x_values, ["2", "3", "5"]);
+    assert_eq!(s.y_values, ["1000", "4000"]);
+    assert_eq!(
+        s.cells,
+        [
+            [Some(-1.0), Some(-3.0), Some(0.0)],
+            [Some(-1.0), Some(-3.0), Some(0.0)]
+        ]
+    );
+    let mut along = profile(&results, &objective, &[], 0);
+    along.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let expected: Vec<(String, f64)> = [("2", -1.0), ("3", -3.0), ("5", 0.0)]
+        .iter()
+        .flat_map(|&(w, v)| std::iter::repeat_n((w.to_owned(), v), 4))
+        .collect();
+    assert_eq!(along, expected);
+    // A constraint leaves out the runs that miss it.
+    let fills = ticklab::analyzer::Constraint::parse("fills>0").unwrap();
+    let s = surface(&results, &objective, &[fills], 0, 1);
+    assert_eq!(
+        s.cells,
+        [
+            [Some(-1.0), Some(-3.0), None],
+            [Some(-1.0), Some(-3.0), None]
+        ]
+    );
+
+    let mut harness = egui_kittest::Harness::builder()
+        .with_size([600.0, 300.0])
+        .build_ui(|ui| ticklab::ui::sweep_heatmap::heatmap_ui(ui, &s, Direction::Max));
+    harness.run_steps(2);
+    harness.get_by_label("seed \\ wide");
+    assert_eq!(harness.query_all_by_label("-3.0000").count(), 2);
+    assert_eq!(harness.query_all_by_label("n/a").count(), 2);
 }

@@ -57,6 +57,43 @@ const MODEL_FIELDS: &[(&str, &str, &[&str])] = &[
     ),
 ];
 
+/// Fields of the tables without models.
+const TABLE_FIELDS: &[(&str, &[&str])] = &[
+    ("fees", &["maker_rate", "taker_rate", "per_fill"]),
+    (
+        "risk",
+        &["max_order_lots", "max_position_lots", "max_open_orders"],
+    ),
+];
+
+/// Every run-configuration field a sweep can vary, by its dotted path
+/// (`seed`, `queue.model`, `latency.entry_median_ns`, ...), for a user to
+/// pick from.
+pub fn config_keys() -> Vec<String> {
+    let mut keys: Vec<String> = CONFIG_FIELDS.iter().map(|f| (*f).to_owned()).collect();
+    for table in CONFIG_TABLES {
+        let mut fields: Vec<&str> = Vec::new();
+        if MODEL_FIELDS.iter().any(|(t, _, _)| t == table) {
+            fields.push("model");
+        }
+        let model_fields = MODEL_FIELDS
+            .iter()
+            .filter(|(t, _, _)| t == table)
+            .flat_map(|(_, _, f)| f.iter());
+        let plain = TABLE_FIELDS
+            .iter()
+            .filter(|(t, _)| t == table)
+            .flat_map(|(_, f)| f.iter());
+        for field in model_fields.chain(plain) {
+            if !fields.contains(field) {
+                fields.push(field);
+            }
+        }
+        keys.extend(fields.iter().map(|f| format!("{table}.{f}")));
+    }
+    keys
+}
+
 /// Where a key of the space goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
@@ -175,6 +212,21 @@ impl BaseConfig {
                         ),
                     ))
                 }
+                Some(Target::Config(_)) if !config_keys().contains(&axis.key) => {
+                    let table = axis.key.split('.').next().unwrap_or("");
+                    let fields: Vec<String> = config_keys()
+                        .into_iter()
+                        .filter(|k| k.starts_with(&format!("{table}.")))
+                        .collect();
+                    return Err(SweepError::new(
+                        &axis.origin,
+                        format!(
+                            "`{}` is not a run-configuration field; the fields of [{table}]: {}",
+                            axis.key,
+                            fields.join(", ")
+                        ),
+                    ));
+                }
                 Some(Target::Param(name)) if !self.params.takes(&name) => {
                     return Err(SweepError::new(
                         &axis.origin,
@@ -231,6 +283,13 @@ impl BaseConfig {
                 }
             }
         }
+        for axis in &space.axes {
+            if let Some(Target::Config(path)) = Target::of(&axis.key) {
+                if path.len() == 2 && path[1] != "model" && !models.contains(&path[0].as_str()) {
+                    model_takes(&table, &path[0], &path[1])?;
+                }
+            }
+        }
         for name in models {
             keep_model_fields(&mut table, name);
         }
@@ -255,10 +314,14 @@ impl BaseConfig {
 /// `[params]`.
 fn check(text: &str, strategy: &str) -> Result<RunConfig, String> {
     let config = RunConfig::from_toml_str(text, &PathBuf::from("run.toml")).map_err(|err| {
+        // The parser's message is its last line (the lines before quote
+        // the generated file, which nobody wrote).
         let text = err.to_string();
-        text.strip_prefix("run.toml: ")
-            .map(str::to_owned)
-            .unwrap_or(text)
+        let text = text.strip_prefix("run.toml: ").unwrap_or(&text);
+        match text.lines().rev().find(|line| !line.trim().is_empty()) {
+            Some(last) if text.contains("TOML parse error") => last.trim().to_owned(),
+            _ => text.to_owned(),
+        }
     })?;
     StrategyChoice::parse(strategy, &config.params).map_err(|err| err.to_string())?;
     Ok(config)
@@ -328,6 +391,36 @@ fn with_model(table: &mut toml::Table, name: &str) {
     }
 }
 
+/// Whether the model of table `name` takes `field` (tables without models
+/// take all theirs).
+fn model_takes(table: &toml::Table, name: &str, field: &str) -> Result<(), String> {
+    let Some(model) = table
+        .get(name)
+        .and_then(|t| t.get("model"))
+        .and_then(toml::Value::as_str)
+    else {
+        return Ok(());
+    };
+    let Some((_, _, fields)) = MODEL_FIELDS
+        .iter()
+        .find(|(t, m, _)| *t == name && *m == model)
+    else {
+        return Ok(());
+    };
+    if fields.contains(&field) {
+        return Ok(());
+    }
+    let takers: Vec<&str> = MODEL_FIELDS
+        .iter()
+        .filter(|(t, _, f)| *t == name && f.contains(&field))
+        .map(|(_, m, _)| *m)
+        .collect();
+    Err(format!(
+        "{name}.{field} applies to {name}.model {}, and the model here is {model}; sweep {name}.model too or set it in the configuration",
+        takers.join(", ")
+    ))
+}
+
 /// Leaves out the fields of table `name` its model does not take.
 fn keep_model_fields(table: &mut toml::Table, name: &str) {
     let Some(toml::Value::Table(inner)) = table.get_mut(name) else {
@@ -367,6 +460,21 @@ mod tests {
     fn space(grids: &[&str]) -> Space {
         let grids: Vec<String> = grids.iter().map(|g| (*g).to_owned()).collect();
         Space::parse(&toml::Table::new(), &grids, &[]).unwrap()
+    }
+
+    #[test]
+    fn every_listed_config_key_is_a_field_a_point_can_set() {
+        let keys = config_keys();
+        // 6 top-level fields, queue 2, latency 8, fees 3, impact 5, risk 3.
+        assert_eq!(keys.len(), 27);
+        assert!(keys.contains(&"latency.entry_median_ns".to_owned()));
+        assert!(keys.contains(&"risk.max_open_orders".to_owned()));
+        let base = BaseConfig::read(None, "noop").unwrap();
+        for key in keys {
+            assert!(matches!(Target::of(&key), Some(Target::Config(_))), "{key}");
+            let space = Space::parse(&toml::Table::new(), &[format!("{key}=1")], &[]).unwrap();
+            base.check_space(&space).unwrap();
+        }
     }
 
     #[test]
@@ -427,7 +535,13 @@ mod tests {
         assert!(err.contains("qty_lots"), "{err}");
         let bad = self::space(&["queue.model=prob_power"]);
         let err = base.run_config(&bad, &bad.point_at(0)).unwrap_err();
-        assert!(err.contains("missing field `n`"), "{err}");
+        assert_eq!(err, "missing field `n`");
+        let bad = self::space(&["queue.n=2"]);
+        let err = base.run_config(&bad, &bad.point_at(0)).unwrap_err();
+        assert_eq!(
+            err,
+            "queue.n applies to queue.model prob_power, prob_power3, and the model here is risk_averse; sweep queue.model too or set it in the configuration"
+        );
     }
 
     #[test]
@@ -437,6 +551,11 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "--grid spread=1,2: unknown parameter `spread` of strategy mm; its parameters: max_position_lots, qty_lots"
+        );
+        let err = base.check_space(&space(&["queue.foo=1"])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "--grid queue.foo=1: `queue.foo` is not a run-configuration field; the fields of [queue]: queue.model, queue.n"
         );
         let err = base.check_space(&space(&["speed.x=1"])).unwrap_err();
         assert!(err.to_string().starts_with("--grid speed.x=1: `speed.x` is not a run-configuration field; fields: initial_cash, seed,"), "{err}");

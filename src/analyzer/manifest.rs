@@ -31,7 +31,8 @@ pub struct RunSpec {
     pub data: PathBuf,
     /// The instrument, when one was named.
     pub symbol: Option<String>,
-    /// The day it ran on, `YYYY-MM-DD`.
+    /// The days it ran over: `YYYY-MM-DD`, or `first..last` for a run over
+    /// several (a `--day` range).
     pub day: String,
     /// The strategy.
     pub strategy: String,
@@ -67,14 +68,12 @@ impl SweepManifest {
             .map_err(|err| format!("{}: cannot read: {err}", summary_path.display()))?;
         let summary: serde_json::Value = serde_json::from_str(&text)
             .map_err(|err| format!("{}: {err}", summary_path.display()))?;
-        let day = summary
-            .get("day")
-            .and_then(serde_json::Value::as_str)
+        let day = super::results::days_of_summary(&summary)
             .ok_or_else(|| format!("{}: no day", summary_path.display()))?;
         Ok(RunSpec {
             data: self.data.clone(),
             symbol: self.symbol.clone(),
-            day: day.to_owned(),
+            day,
             strategy: self.strategy.clone(),
             class: self.class.clone(),
             config: out.join("configs").join(format!("{run_id}.toml")),

@@ -347,3 +347,139 @@ impl Fnv {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyzer::results::{RowStatus, STATS};
+    use crate::analyzer::value::value_text;
+
+    fn planner(grids: &[&str], search: Search) -> Planner {
+        let base = BaseConfig::read(None, "mm").unwrap();
+        let grids: Vec<String> = grids.iter().map(|g| (*g).to_owned()).collect();
+        let space = Space::parse(&toml::Table::new(), &grids, &[]).unwrap();
+        let objective = Objective::parse("pnl").unwrap();
+        Planner::new(
+            base,
+            space,
+            search,
+            objective,
+            Vec::new(),
+            "test".into(),
+            None,
+        )
+        .unwrap()
+    }
+
+    fn points(plans: &[RunPlan]) -> Vec<String> {
+        plans
+            .iter()
+            .map(|p| {
+                let values: Vec<String> = p.point.iter().map(|(_, v)| value_text(v)).collect();
+                format!("{}:{}", p.run_id, values.join(","))
+            })
+            .collect()
+    }
+
+    /// A finished row of `plan` whose pnl is `qty_lots * 10 - max_position_lots`.
+    fn row_of(plan: &RunPlan) -> ResultRow {
+        let number = |key: &str| {
+            plan.point
+                .iter()
+                .find(|(k, _)| k == key)
+                .and_then(|(_, v)| v.as_integer())
+                .unwrap_or(0) as f64
+        };
+        let mut stats = vec![None; STATS.len()];
+        stats[0] = Some(number("qty_lots") * 10.0 - number("max_position_lots"));
+        ResultRow {
+            run_id: plan.run_id.clone(),
+            point: plan.point.clone(),
+            day: String::new(),
+            generation: plan.generation,
+            status: RowStatus::Ok,
+            error: None,
+            stats,
+            config_hash: plan.config_hash.clone(),
+        }
+    }
+
+    #[test]
+    fn a_grid_plans_every_point_once_then_nothing() {
+        let mut p = planner(&["qty_lots=1,2", "max_position_lots=3,4,5"], Search::Grid);
+        let plans = p.next_runs(&[]).unwrap();
+        assert_eq!(
+            points(&plans),
+            ["0001:1,3", "0002:1,4", "0003:1,5", "0004:2,3", "0005:2,4", "0006:2,5"]
+        );
+        assert!(plans[1]
+            .config_toml
+            .contains("[params]\nmax_position_lots = 4\nqty_lots = 1\n"));
+        let hashes: HashSet<&str> = plans.iter().map(|p| p.config_hash.as_str()).collect();
+        assert_eq!(hashes.len(), 6);
+        assert!(p.next_runs(&[]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_random_search_draws_distinct_points_the_same_for_a_seed() {
+        let grids = ["qty_lots=1,2,3,4,5", "max_position_lots=1,2,3,4,5"];
+        let draw = |seed| {
+            points(
+                &planner(&grids, Search::Random { samples: 6, seed })
+                    .next_runs(&[])
+                    .unwrap(),
+            )
+        };
+        let first = draw(3);
+        assert_eq!(first.len(), 6);
+        let distinct: HashSet<&str> = first.iter().map(|p| &p[5..]).collect();
+        assert_eq!(distinct.len(), 6);
+        assert_eq!(first, draw(3));
+        assert_ne!(first, draw(4));
+        // More samples than points: the whole grid, in grid order.
+        let all = points(
+            &planner(
+                &["qty_lots=1,2"],
+                Search::Random {
+                    samples: 9,
+                    seed: 1,
+                },
+            )
+            .next_runs(&[])
+            .unwrap(),
+        );
+        assert_eq!(all, ["0001:1", "0002:2"]);
+    }
+
+    #[test]
+    fn a_genetic_search_plans_a_generation_at_a_time_and_never_a_point_twice() {
+        let grids = ["qty_lots=1,2,3,4,5,6", "max_position_lots=1,2,3,4,5,6"];
+        let search = Search::Genetic {
+            population: 5,
+            generations: 4,
+            seed: 9,
+        };
+        let run = || {
+            let mut p = planner(&grids, search);
+            let mut rows: Vec<ResultRow> = Vec::new();
+            let mut generations = Vec::new();
+            loop {
+                let plans = p.next_runs(&rows).unwrap();
+                if plans.is_empty() {
+                    break;
+                }
+                generations.push(points(&plans));
+                rows.extend(plans.iter().map(row_of));
+            }
+            (generations, rows)
+        };
+        let (generations, rows) = run();
+        assert_eq!(generations, run().0);
+        assert_eq!(generations[0].len(), 5);
+        assert!(rows.iter().all(|r| r.generation >= 1 && r.generation <= 4));
+        let hashes: HashSet<&str> = rows.iter().map(|r| r.config_hash.as_str()).collect();
+        assert_eq!(hashes.len(), rows.len(), "a point ran twice");
+        // Ids go on from one generation to the next.
+        assert!(generations[1][0].starts_with("0006:"), "{generations:?}");
+    }
+}

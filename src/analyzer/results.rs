@@ -54,6 +54,26 @@ fn read_trip_stats(folder: &Path) -> Option<[Option<f64>; 3]> {
     Some(TRIP_STATS.map(|name| values.get(name).and_then(serde_json::Value::as_f64)))
 }
 
+/// The days a run's summary says it ran: `YYYY-MM-DD`, or
+/// `first..last` for a run over several.
+pub(crate) fn days_of_summary(summary: &serde_json::Value) -> Option<String> {
+    let days = summary
+        .get("days")
+        .and_then(serde_json::Value::as_array)
+        .map(|days| {
+            days.iter()
+                .filter_map(serde_json::Value::as_str)
+                .collect::<Vec<_>>()
+        });
+    match days.as_deref() {
+        Some([first, .., last]) => Some(format!("{first}..{last}")),
+        _ => summary
+            .get("day")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned),
+    }
+}
+
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowStatus {
@@ -80,7 +100,8 @@ pub struct ResultRow {
     pub run_id: String,
     /// The parameters: each key of the space and its value.
     pub point: Vec<(String, toml::Value)>,
-    /// The day it ran on, `YYYY-MM-DD` (empty when not known).
+    /// The days it ran over: `YYYY-MM-DD`, or the `--day` it was given
+    /// (`2026-03-02..2026-03-04`); empty when not known.
     pub day: String,
     /// The genetic search's generation that first ran it (0 otherwise).
     pub generation: u32,
@@ -131,8 +152,8 @@ impl ResultRow {
                 return row;
             }
         };
-        if let Some(day) = summary.get("day").and_then(serde_json::Value::as_str) {
-            row.day = day.to_owned();
+        if row.day.is_empty() {
+            row.day = days_of_summary(&summary).unwrap_or_default();
         }
         let ok = summary.get("status").and_then(serde_json::Value::as_str) == Some("ok");
         if !ok || failure.is_some() {
@@ -151,7 +172,14 @@ impl ResultRow {
                 .and_then(|s| s.get(*name))
                 .and_then(serde_json::Value::as_f64);
         }
+        let several = summary
+            .get("symbols")
+            .and_then(serde_json::Value::as_array)
+            .is_some_and(|symbols| symbols.len() > 1);
         let trips = match read_equity(&folder.join("equity.parquet")) {
+            // A run over several instruments has one position per
+            // instrument and fees for the account: no round trips.
+            Ok(_) if several => Ok([None; 3]),
             Ok(points) => {
                 let (count, factor, win_rate) = trip_stats(&round_trips(&points));
                 Ok([Some(count), factor, win_rate])

@@ -21,7 +21,8 @@ pub struct Axis {
 /// The axes of a sweep; its grid is every combination of their values.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Space {
-    /// The axes, in order: the `[sweep]` table's, then the command line's.
+    /// The axes, in order: the `[sweep]` table's, then every `--grid`, then
+    /// every `--range`.
     pub axes: Vec<Axis>,
 }
 
@@ -29,9 +30,10 @@ pub struct Space {
 pub type Point = Vec<toml::Value>;
 
 impl Space {
-    /// The space of `[sweep]` (`table`), then `--grid` and `--range`
-    /// flags in the order given (`grids`, `ranges`); a key given on the
-    /// command line replaces the table's axis of that key.
+    /// The space of `[sweep]` (`table`), then the `--grid` flags
+    /// (`grids`), then the `--range` flags (`ranges`), each in the order
+    /// given; a key given on the command line replaces the table's axis of
+    /// that key (in its place).
     pub fn parse(
         table: &toml::Table,
         grids: &[String],

@@ -2,15 +2,14 @@
 //! the days that follow, move on; report each fold's in-sample and
 //! out-of-sample results and the walk-forward efficiency.
 //!
-//! A day is one day file of the data (until runs span several days).
 //! `rolling` folds slide a train window of `train` days by `test` days;
-//! `anchored` folds keep the first day and grow. A point's in-sample value
-//! is the mean of the objective over the train days (a point with a failed
-//! run or a missed constraint on any of them cannot win), the winner the
-//! best mean (a tie goes to the earlier point of the search), and its
-//! out-of-sample value the mean over the test days. Walk-forward
-//! efficiency is the mean out-of-sample value over the mean in-sample
-//! value of the folds.
+//! `anchored` folds keep the first day and grow. Each point of the search
+//! runs once over each fold's train days (one run, one clock: positions
+//! carry over midnight); the winner is the point whose run has the best
+//! objective (a failed run or a missed constraint cannot win; a tie goes
+//! to the earlier point of the search), and it then runs once over the
+//! test days. Walk-forward efficiency is the mean out-of-sample objective
+//! over the mean in-sample objective of the folds.
 
 use std::ops::Range;
 
@@ -117,26 +116,21 @@ impl WalkForward {
     }
 }
 
-/// Each fold's winner and results. `value(point, day)` is the objective of
-/// that point's run on that day, `None` when it failed or missed a
-/// constraint; `direction` says which way is better.
-pub fn evaluate(
-    folds: &[Fold],
+/// Each fold's winning point and its in-sample value. `value(point,
+/// fold)` is the objective of that point's run over the fold's train days,
+/// `None` when it failed or missed a constraint; `direction` says which
+/// way is better.
+pub fn winners(
+    folds: usize,
     points: usize,
     direction: Direction,
     value: impl Fn(usize, usize) -> Option<f64>,
-) -> Vec<FoldResult> {
-    let mean = |point: usize, days: &Range<usize>| -> Option<f64> {
-        let values: Option<Vec<f64>> = days.clone().map(|day| value(point, day)).collect();
-        let values = values?;
-        (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
-    };
-    folds
-        .iter()
+) -> Vec<Option<(usize, f64)>> {
+    (0..folds)
         .map(|fold| {
             let mut best: Option<(usize, f64)> = None;
             for point in 0..points {
-                let Some(x) = mean(point, &fold.train) else {
+                let Some(x) = value(point, fold).filter(|x| x.is_finite()) else {
                     continue;
                 };
                 let better = match (best, direction) {
@@ -148,12 +142,7 @@ pub fn evaluate(
                     best = Some((point, x));
                 }
             }
-            FoldResult {
-                fold: fold.clone(),
-                winner: best.map(|(p, _)| p),
-                in_sample: best.map(|(_, x)| x),
-                out_of_sample: best.and_then(|(p, _)| mean(p, &fold.test)),
-            }
+            best
         })
         .collect()
 }
@@ -220,30 +209,29 @@ mod tests {
     }
 
     #[test]
-    fn the_best_train_mean_wins_and_is_tested_on_the_next_days() {
-        // values[point][day]
-        let values = [[1.0, 5.0, 2.0, 0.0], [4.0, 3.0, 1.0, 9.0]];
-        let wf = WalkForward::parse("train=2d,test=1d").unwrap();
-        let folds = wf.folds(4);
-        let results = evaluate(&folds, 2, Direction::Max, |p, d| Some(values[p][d]));
-        // Fold 1: means 3.0 and 3.5 → point 1, tested on day 2: 1.0.
-        // Fold 2: means 3.5 and 2.0 → point 0, tested on day 3: 0.0.
-        let got: Vec<(Option<usize>, Option<f64>, Option<f64>)> = results
+    fn the_best_train_run_wins_and_a_failed_one_cannot() {
+        // values[point][fold]
+        let values = [[3.0, 3.5], [3.5, 2.0], [3.5, 1.0]];
+        let got = winners(2, 3, Direction::Max, |p, f| Some(values[p][f]));
+        // Fold 1: a tie of points 1 and 2 goes to 1; fold 2: point 0.
+        assert_eq!(got, [Some((1, 3.5)), Some((0, 3.5))]);
+        let got = winners(2, 3, Direction::Min, |p, f| Some(values[p][f]));
+        assert_eq!(got, [Some((0, 3.0)), Some((2, 1.0))]);
+        let got = winners(2, 3, Direction::Max, |p, f| (p != 1).then(|| values[p][f]));
+        assert_eq!(got, [Some((2, 3.5)), Some((0, 3.5))]);
+        assert_eq!(winners(1, 2, Direction::Max, |_, _| None), [None]);
+        let results: Vec<FoldResult> = [(3.5, 1.0), (3.5, 0.0)]
             .iter()
-            .map(|r| (r.winner, r.in_sample, r.out_of_sample))
+            .map(|&(is, oos)| FoldResult {
+                fold: Fold {
+                    train: 0..1,
+                    test: 1..2,
+                },
+                winner: Some(0),
+                in_sample: Some(is),
+                out_of_sample: Some(oos),
+            })
             .collect();
-        assert_eq!(
-            got,
-            [
-                (Some(1), Some(3.5), Some(1.0)),
-                (Some(0), Some(3.5), Some(0.0))
-            ]
-        );
         assert_eq!(efficiency(&results), Some(0.5 / 3.5));
-        // A failed run on a train day rules the point out.
-        let results = evaluate(&folds[..1], 2, Direction::Max, |p, d| {
-            (p != 1 || d != 0).then(|| values[p][d])
-        });
-        assert_eq!(results[0].winner, Some(0));
     }
 }

@@ -11,6 +11,7 @@ mod sandbox_check;
 mod schema;
 mod supervise;
 mod sweep;
+mod sweep_out;
 mod sweep_pool;
 mod sweep_walk;
 mod worker;

@@ -38,6 +38,16 @@ pub(crate) fn run(args: &SweepArgs, samples: usize) -> anyhow::Result<()> {
         .pointer("/stats/initial_cash")
         .and_then(serde_json::Value::as_f64)
         .ok_or_else(|| anyhow::anyhow!("{}: no stats.initial_cash", summary_path.display()))?;
+    if summary
+        .get("symbols")
+        .and_then(serde_json::Value::as_array)
+        .is_some_and(|symbols| symbols.len() > 1)
+    {
+        anyhow::bail!(
+            "--run {}: a run over several instruments; Monte Carlo resamples the round trips of a run over one",
+            run.display()
+        );
+    }
     let points = read_equity(&run.join("equity.parquet")).map_err(anyhow::Error::msg)?;
     let trips = round_trips(&points);
     if trips.is_empty() {

@@ -5,22 +5,23 @@
 //! (`--monte-carlo`).
 
 use std::ffi::OsString;
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::Context;
 use clap::{Args, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
 use ticklab::analyzer::{
-    self, isolated_peak, point_text, qualifies, ranked, BaseConfig, Constraint, Objective, Planner,
-    ResultRow, RowStatus, Search, Space, SweepError, SweepManifest, MANIFEST_FILE,
+    self, BaseConfig, Constraint, Objective, Planner, ResultRow, RowStatus, Search, Space,
+    SweepError,
 };
 use ticklab::market::catalog::{Catalog, Day};
+use ticklab::market::day_range::{span_ns_from_text, DaySelection};
 
 use super::supervise::SandboxArgs;
-use super::sweep_pool::{self, RunTemplate, TABLES};
-use super::worker::parse_run_args;
+use super::sweep_out::{
+    open_out, prepare_caches, progress_bar, report, run_batch, write_table, write_wall_times,
+    BatchStats,
+};
+use super::sweep_pool::{RunTemplate, TABLES};
 
 /// How the space is searched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -42,10 +43,16 @@ pub struct SweepArgs {
     /// Instrument symbol; may be omitted when the folder has one.
     #[arg(long)]
     pub symbol: Option<String>,
-    /// Day to run, `YYYY-MM-DD`, or `all` (every day, for
-    /// `--walk-forward`); may be omitted when there is one.
+    /// Days each run runs over, on one clock: a date `YYYY-MM-DD`, a comma
+    /// list, a range `2026-03-02..2026-03-06` or `all`; with
+    /// `--walk-forward`, the days cut into folds (default: all). May be
+    /// omitted when there is one.
     #[arg(long)]
     pub day: Option<String>,
+    /// Data before each run's first day replayed with trading disabled,
+    /// as `ticklab run --warmup` (`2h`, `1d`).
+    #[arg(long, value_name = "LENGTH", value_parser = span_ns_from_text)]
+    pub warmup: Option<i64>,
     /// Built-in strategy name (`noop`, `mm`) or strategy file.
     #[arg(long)]
     pub strategy: Option<String>,
@@ -84,7 +91,7 @@ pub struct SweepArgs {
     #[arg(long, default_value = "sharpe")]
     pub objective: String,
     /// A condition every counted run must meet, e.g. `max_drawdown_pct<5`.
-    #[arg(long, value_name = "STAT<N")]
+    #[arg(long, value_name = "CONDITION")]
     pub require: Vec<String>,
     /// Runs at once, each its own worker process; 0: one per core.
     #[arg(long, default_value_t = 0)]
@@ -180,16 +187,12 @@ pub(crate) fn prepare(args: &SweepArgs) -> anyhow::Result<Prepared> {
     let base = BaseConfig::read(args.config.as_deref(), strategy)?;
     let space = Space::parse(base.sweep_table(), &args.grid, &args.range)?;
     let days = days_of(args)?;
-    let day = match days.as_slice() {
-        [one] if args.walk_forward.is_none() => Some(one.to_string()),
-        _ if args.walk_forward.is_none() => {
-            return Err(SweepError::new(
-                "--day all",
-                "a sweep runs on one day; every day is for --walk-forward",
-            )
-            .into())
-        }
-        _ => None,
+    // Each run of a plain sweep runs over the days asked for, on one clock.
+    let day = match (&args.walk_forward, &args.day, days.as_slice()) {
+        (Some(_), _, _) => None,
+        (None, Some(text), _) => Some(text.clone()),
+        (None, None, [only]) => Some(only.to_string()),
+        (None, None, _) => None,
     };
     let identity = identity(args, strategy);
     let planner = Planner::new(
@@ -283,7 +286,8 @@ fn keep_of(args: &SweepArgs) -> Result<Vec<String>, SweepError> {
     Ok(keep)
 }
 
-/// The days the sweep runs on, oldest first.
+/// The days the sweep runs on, oldest first: those of `--day` (a date, a
+/// list, a range or `all`) that the (first) symbol has.
 fn days_of(args: &SweepArgs) -> anyhow::Result<Vec<Day>> {
     let catalog = Catalog::open(&args.data)?;
     let symbols = || {
@@ -294,7 +298,11 @@ fn days_of(args: &SweepArgs) -> anyhow::Result<Vec<Day>> {
             .collect();
         names.join(", ")
     };
-    let data = match &args.symbol {
+    let first_symbol = args
+        .symbol
+        .as_deref()
+        .map(|list| list.split(',').next().unwrap_or(list).trim());
+    let data = match first_symbol {
         Some(symbol) => catalog.instrument(symbol).ok_or_else(|| {
             anyhow::anyhow!(
                 "--symbol {symbol}: {} has no such symbol; it has: {}",
@@ -312,32 +320,24 @@ fn days_of(args: &SweepArgs) -> anyhow::Result<Vec<Day>> {
         },
     };
     let all: Vec<Day> = data.days.iter().map(|d| d.day).collect();
-    let listed = || {
-        all.iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     match args.day.as_deref() {
-        Some("all") => Ok(all),
         Some(text) => {
-            let day: Day = text
+            let selection: DaySelection = text
                 .parse()
-                .map_err(|_| anyhow::anyhow!("--day {text}: write YYYY-MM-DD or all"))?;
-            if !all.contains(&day) {
-                anyhow::bail!(
-                    "--day {text}: {} has no such day; days: {}",
-                    data.instrument.symbol,
-                    listed()
-                );
-            }
-            Ok(vec![day])
+                .map_err(|err| anyhow::anyhow!("--day {text}: {err}"))?;
+            let resolved = selection.resolve(&all).map_err(|err| {
+                anyhow::anyhow!("--day {text}: {}: {err}", data.instrument.symbol)
+            })?;
+            Ok(resolved.days)
         }
         None if args.walk_forward.is_some() || all.len() == 1 => Ok(all),
         None => anyhow::bail!(
-            "--day: {} has several days, choose one (or use --walk-forward with --day all): {}",
+            "--day: {} has several days, choose a date, a list, a range or all: {}",
             data.instrument.symbol,
-            listed()
+            all.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -373,6 +373,10 @@ fn common_argv(args: &SweepArgs, strategy: &str) -> Vec<OsString> {
     if let Some(class) = &args.class {
         pair("--class", class.clone());
     }
+    if let Some(warmup_ns) = args.warmup {
+        // Lengths are whole milliseconds at the finest.
+        pair("--warmup", format!("{}ms", warmup_ns / 1_000_000));
+    }
     pair("--callback-budget-ms", args.callback_budget_ms.to_string());
     pair("--cpu-limit-secs", args.sandbox.cpu_limit_secs.to_string());
     pair(
@@ -393,183 +397,6 @@ fn common_argv(args: &SweepArgs, strategy: &str) -> Vec<OsString> {
         }
     }
     argv
-}
-
-/// Makes the sweep's folder (new, empty, or one an earlier sweep made)
-/// and writes its manifest.
-pub(crate) fn open_out(args: &SweepArgs) -> anyhow::Result<()> {
-    let out = &args.out;
-    let marker = out.join(MANIFEST_FILE);
-    if out.exists()
-        && !marker.exists()
-        && std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_some())
-    {
-        anyhow::bail!(
-            "--out {}: the folder is not empty and holds no sweep; choose another --out",
-            out.display()
-        );
-    }
-    std::fs::create_dir_all(out).with_context(|| format!("{}: cannot create", out.display()))?;
-    remove_partial_runs(&out.join("runs"));
-    let strategy = args.strategy.clone().unwrap_or_default();
-    let strategy = if Path::new(&strategy).is_file() {
-        std::path::absolute(&strategy).map_or(strategy, |path| path.display().to_string())
-    } else {
-        strategy
-    };
-    let manifest = SweepManifest {
-        data: std::path::absolute(&args.data).unwrap_or_else(|_| args.data.clone()),
-        symbol: args.symbol.clone(),
-        strategy,
-        class: args.class.clone(),
-    };
-    manifest
-        .write(out)
-        .with_context(|| format!("{}: cannot write", marker.display()))
-}
-
-/// Removes the half-written folders of runs an interrupted sweep left
-/// (`.<id>.partial-<pid>-<n>`); those runs are run again.
-fn remove_partial_runs(runs: &Path) {
-    let Ok(entries) = std::fs::read_dir(runs) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with('.') && name.contains(".partial-") {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
-}
-
-/// Builds the event cache of each day once, before the workers (which may
-/// read it but not write it) start.
-pub(crate) fn prepare_caches(prepared: &Prepared, args: &SweepArgs) {
-    if args.no_cache {
-        return;
-    }
-    for day in &prepared.days {
-        let mut argv = prepared.template.common.clone();
-        argv.extend(["--day".into(), day.to_string().into()]);
-        if let Ok(run_args) = parse_run_args(&argv) {
-            super::supervise::prepare_cache(&run_args);
-        }
-    }
-}
-
-/// A progress bar of `total` runs on a terminal, hidden otherwise.
-pub(crate) fn progress_bar(total: u64) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(total);
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} runs [{bar:30}] {pos}/{len} {msg} (eta {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    bar
-}
-
-/// Runs `plans` and streams progress, writing the results table as rows
-/// come in so that an interrupted sweep keeps them.
-pub(crate) fn run_batch(
-    prepared: &Prepared,
-    plans: &[analyzer::RunPlan],
-    done: &mut Vec<ResultRow>,
-    progress: &ProgressBar,
-    stats: &mut BatchStats,
-) {
-    let mut partial = done.clone();
-    let mut last_write = Instant::now();
-    let rows = sweep_pool::run_all(&prepared.template, plans, prepared.jobs, |finished| {
-        progress.inc(1);
-        if finished.reused {
-            stats.reused += 1;
-        } else {
-            stats.run += 1;
-            stats.run_secs += finished.wall_secs;
-            stats
-                .wall_secs
-                .push((finished.row.run_id.clone(), finished.wall_secs));
-        }
-        partial.push(finished.row.clone());
-        let best = partial
-            .iter()
-            .filter(|row| qualifies(row, &prepared.constraints))
-            .filter_map(|row| {
-                prepared
-                    .objective
-                    .value(row)
-                    .map(|v| (prepared.objective.score(row), v))
-            })
-            .max_by(|a, b| {
-                a.0.unwrap_or(f64::NEG_INFINITY)
-                    .total_cmp(&b.0.unwrap_or(f64::NEG_INFINITY))
-            });
-        if let Some((_, value)) = best {
-            progress.set_message(format!("best {} {value:.4}", prepared.objective.stat));
-        }
-        if last_write.elapsed().as_secs_f64() > 1.0 {
-            let _ = write_table(prepared, &partial);
-            last_write = Instant::now();
-        }
-    });
-    done.extend(rows.into_iter().flatten());
-}
-
-/// Counts of a sweep's runs.
-#[derive(Default)]
-pub(crate) struct BatchStats {
-    pub run: usize,
-    pub reused: usize,
-    pub run_secs: f64,
-    /// Each run's wall time, s, in the order they finished.
-    pub wall_secs: Vec<(String, f64)>,
-}
-
-/// Writes `wall_times.csv`: the wall time of each run this invocation ran,
-/// by run id. Kept apart from the results table, which must not depend on
-/// the machine.
-pub(crate) fn write_wall_times(out: &Path, stats: &BatchStats) -> anyhow::Result<()> {
-    let mut times = stats.wall_secs.clone();
-    times.sort_by(|a, b| a.0.cmp(&b.0));
-    let table = ticklab::report::Table::new()
-        .column(
-            "run_id",
-            ticklab::report::Values::Text(times.iter().map(|t| Some(t.0.clone())).collect()),
-        )
-        .column(
-            "wall_secs",
-            ticklab::report::Values::Float(times.iter().map(|t| t.1).collect()),
-        );
-    table.write_csv(&out.join("wall_times.csv"))?;
-    Ok(())
-}
-
-/// Writes the results table of `rows`, best first, each file written
-/// beside and renamed into place.
-pub(crate) fn write_table(
-    prepared: &Prepared,
-    rows: &[ResultRow],
-) -> anyhow::Result<Vec<ResultRow>> {
-    let rows = ranked(rows.to_vec(), &prepared.objective, &prepared.constraints);
-    let out = &prepared.template.out;
-    let staging = out.join(".results");
-    std::fs::create_dir_all(&staging)
-        .with_context(|| format!("{}: cannot create", staging.display()))?;
-    analyzer::write_results(
-        &staging,
-        prepared.planner.space(),
-        &rows,
-        &prepared.constraints,
-    )?;
-    for name in ["results.parquet", "results.csv"] {
-        std::fs::rename(staging.join(name), out.join(name))
-            .with_context(|| format!("{}: cannot write", out.join(name).display()))?;
-    }
-    let _ = std::fs::remove_dir(&staging);
-    Ok(rows)
 }
 
 fn sweep(args: &SweepArgs, mut prepared: Prepared) -> anyhow::Result<()> {
@@ -613,55 +440,5 @@ fn sweep(args: &SweepArgs, mut prepared: Prepared) -> anyhow::Result<()> {
 impl Prepared {
     fn planner_search(&self) -> Search {
         self.planner.search()
-    }
-}
-
-/// The sweep's summary on the console.
-pub(crate) fn report(prepared: &Prepared, ranked: &[ResultRow], stats: &BatchStats, secs: f64) {
-    let failed: Vec<&ResultRow> = ranked
-        .iter()
-        .filter(|r| r.status == RowStatus::Failed)
-        .collect();
-    println!(
-        "{} runs ({} run, {} already done, {} failed) in {secs:.1} s on {} workers",
-        ranked.len(),
-        stats.run,
-        stats.reused,
-        failed.len(),
-        prepared.jobs
-    );
-    for row in &failed {
-        let first = row
-            .error
-            .as_deref()
-            .and_then(|e| e.lines().next())
-            .unwrap_or("");
-        println!("  run {} failed: {first}", row.run_id);
-    }
-    let space = prepared.planner.space();
-    let objective = &prepared.objective;
-    let qualifying: Vec<&ResultRow> = ranked
-        .iter()
-        .filter(|r| qualifies(r, &prepared.constraints))
-        .collect();
-    if !prepared.constraints.is_empty() && qualifying.is_empty() {
-        let texts: Vec<String> = prepared.constraints.iter().map(Constraint::text).collect();
-        println!("no run meets the constraints {}", texts.join(", "));
-    }
-    println!("best by {}:", objective.text());
-    for row in qualifying.iter().take(5) {
-        let point: Vec<toml::Value> = row.point.iter().map(|(_, v)| v.clone()).collect();
-        let value = objective
-            .value(row)
-            .map_or_else(|| "n/a".to_owned(), |v| format!("{v:.6}"));
-        println!(
-            "  run {}  {} = {value}  ({})",
-            row.run_id,
-            objective.stat,
-            point_text(space, &point)
-        );
-    }
-    if let Some(warning) = isolated_peak(space, ranked, objective, &prepared.constraints) {
-        println!("warning: {warning}");
     }
 }

@@ -137,10 +137,20 @@ fn drop_tables(template: &RunTemplate, row: &ResultRow, folder: &Path) {
     }
 }
 
+/// The run's configuration file: its `run.toml`, after a comment with its
+/// hash, so that a resume reruns it when anything it depends on changed
+/// (the strategy file's text, the data) even if the configuration did not.
+fn config_text(plan: &RunPlan) -> String {
+    format!(
+        "# run {} of a ticklab sweep; config_hash {}\n{}",
+        plan.run_id, plan.config_hash, plan.config_toml
+    )
+}
+
 /// The row of an earlier run of the same configuration that went to the end.
 fn reusable(plan: &RunPlan, folder: &Path, config: &Path) -> Option<ResultRow> {
     let written = std::fs::read_to_string(config).ok()?;
-    if written != plan.config_toml {
+    if written != config_text(plan) {
         return None;
     }
     let row = ResultRow::collect(plan, folder, None);
@@ -157,7 +167,7 @@ fn run_in_worker(
         std::fs::create_dir_all(dir)
             .with_context(|| format!("{}: cannot create", dir.display()))?;
     }
-    std::fs::write(config, &plan.config_toml)
+    std::fs::write(config, config_text(plan))
         .with_context(|| format!("{}: cannot write", config.display()))?;
     let mut argv = template.common.clone();
     argv.extend(["--config".into(), config.as_os_str().to_owned()]);
