@@ -7,6 +7,10 @@
 //! native market maker (order traffic on every move of the touch); the
 //! market maker runs again with its callbacks timed (`market_maker_timed`:
 //! two clock reads per callback, as `ticklab run` does by default).
+//! `two_instruments` runs the market maker over the same number of events
+//! split into two instruments on one clock (the day's halves, the second
+//! moved back in time onto the first), merged by the runner's scheduler:
+//! compare it with `market_maker`.
 
 mod common;
 use common::{config, synthetic_day};
@@ -70,7 +74,51 @@ fn engine_throughput(c: &mut Criterion) {
             black_box(timed_market_maker(engine))
         });
     });
+    let halves = two_halves(&events);
+    group.bench_function("two_instruments", |b| {
+        b.iter(|| black_box(two_instruments(&config, &halves)));
+    });
     group.finish();
+}
+
+/// The day's two halves as two instruments' days over the same span: the
+/// second half moved back in time to start with the first.
+fn two_halves(events: &[MarketEvent]) -> (Vec<MarketEvent>, Vec<MarketEvent>) {
+    let (first, second) = events.split_at(events.len() / 2);
+    let shift = match (first.first(), second.first()) {
+        (Some(a), Some(b)) => b.exch_ts - a.exch_ts,
+        _ => 0,
+    };
+    let moved = second
+        .iter()
+        .map(|ev| MarketEvent {
+            exch_ts: ev.exch_ts - shift,
+            local_ts: ev.local_ts - shift,
+            ..*ev
+        })
+        .collect();
+    (first.to_vec(), moved)
+}
+
+/// Runs the market maker over two instruments' days; returns its fills.
+fn two_instruments(
+    config: &ticklab::sim::RunConfig,
+    halves: &(Vec<MarketEvent>, Vec<MarketEvent>),
+) -> usize {
+    let engines = vec![
+        Engine::from_slice(Instrument::new("BENCH", 0.01, 1.0), config, &halves.0)
+            .expect("valid config"),
+        Engine::from_slice(Instrument::new("BENCH2", 0.01, 1.0), config, &halves.1)
+            .expect("valid config"),
+    ];
+    let mut runner =
+        Runner::with_instruments(engines, MarketMaker::default()).expect("two engines");
+    runner.run().expect("run");
+    let (engines, _) = runner.into_engines();
+    engines
+        .into_iter()
+        .map(|engine| engine.into_record().fills.len())
+        .sum()
 }
 
 /// Runs the market maker with every callback timed; returns its fills.
@@ -152,6 +200,11 @@ fn quick(runs: usize) {
             timed_market_maker(engine)
         });
         println!("market_maker_timed: {rate:.1} M events/s ({fills} fills)");
+    }
+    if "two_instruments".contains(only.as_str()) {
+        let halves = two_halves(&events);
+        let (rate, fills) = best_rate(&|| two_instruments(&config, &halves));
+        println!("two_instruments:   {rate:.1} M events/s ({fills} fills)");
     }
 }
 

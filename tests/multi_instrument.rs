@@ -394,7 +394,7 @@ fn symbols_in_two_currencies_or_unknown_are_an_error() {
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
         stderr.contains(
-            "AAA is in USD and BBB in EUR: a run holds one currency, and ticklab converts none"
+            "AAA is in USD and BBB in EUR: give a fixed rate in the run configuration, e.g. [fx] EUR = 1.0 (units of USD per EUR; ticklab simulates no FX)"
         ),
         "{stderr}"
     );
@@ -626,4 +626,49 @@ fn the_lead_lag_example_buys_the_follower_after_the_leaders_rise_and_closes_it()
         fills,
         vec![(2 * SEC + MS, 52, 1), (3 * SEC + 500 * MS + MS, 51, 0)]
     );
+}
+
+#[test]
+fn a_fixed_rate_counts_another_currency_in_the_account() {
+    let root = folder("EUR");
+    let out = tempfile::TempDir::new().expect("test setup");
+    let config = root.path().join("run.toml");
+    std::fs::write(&config, "[fx]\nEUR = 2.0\n").expect("test setup");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_ticklab"))
+        .arg("run")
+        .arg("--data")
+        .arg(root.path())
+        .args(["--symbol", "AAA,BBB", "--strategy", "mm", "--no-sandbox"])
+        .arg("--config")
+        .arg(&config)
+        .arg("--out")
+        .arg(out.path().join("a"))
+        .output()
+        .expect("ticklab runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("a/summary.json")).expect("summary.json"),
+    )
+    .expect("JSON");
+    let pnl = |i: usize| {
+        summary["by_symbol"][i]["stats"]["pnl"]
+            .as_f64()
+            .unwrap_or(f64::NAN)
+    };
+    let (aaa_pnl, bbb_pnl) = (pnl(0), pnl(1));
+    // BBB's part (in EUR) counts twice in the USD account; it traded.
+    assert!(bbb_pnl != 0.0);
+    let final_equity = summary["stats"]["final_equity"]
+        .as_f64()
+        .unwrap_or(f64::NAN);
+    let expected = 100_000.0 + aaa_pnl + 2.0 * bbb_pnl;
+    assert!(
+        (final_equity - expected).abs() < 1e-6,
+        "{final_equity} vs {expected}"
+    );
+    assert_eq!(summary["config"]["fx"]["EUR"], 2.0);
 }

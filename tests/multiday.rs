@@ -598,6 +598,15 @@ fn ticklab_run_spans_the_days_reports_the_gap_and_gives_the_same_bytes_twice() {
         ),
         (serde_json::json!(1), serde_json::json!(1))
     );
+    // Two days: the ratios are those of the daily returns −0.02 / 100000
+    // and 0, annualised with 365 days: mean −1e-7, sample deviation
+    // √2e-14, downside deviation √((4e-14 + 0) / 2) = √2e-14 too.
+    assert_eq!(summary["ratios"], "daily returns, 365 days a year");
+    let sharpe = summary["stats"]["sharpe"].as_f64().unwrap_or(f64::NAN);
+    let sortino = summary["stats"]["sortino"].as_f64().unwrap_or(f64::NAN);
+    let expected = -1e-7 / 2e-14_f64.sqrt() * 365f64.sqrt();
+    assert!((sharpe - expected).abs() < 1e-3, "{sharpe} vs {expected}");
+    assert!((sortino - expected).abs() < 1e-3, "{sortino} vs {expected}");
     let log = std::fs::read_to_string(first.join("log.txt")).expect("log.txt");
     let said: Vec<&str> = log
         .lines()

@@ -229,6 +229,24 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
         eprintln!("{warning}");
     }
     let instruments: Vec<Instrument> = runs.iter().map(|run| run.instrument.clone()).collect();
+    let account_currency = instruments[0].currency.clone();
+    let mut fx_rates = Vec::new();
+    for inst in &instruments {
+        let Some(rate) = config.fx_rate(&inst.currency, &account_currency) else {
+            anyhow::bail!(
+                "{} is in {} and {} in {}: give a fixed rate in the run configuration, e.g. \
+                 [fx] {} = 1.0 (units of {} per {}; ticklab simulates no FX)",
+                instruments[0].symbol,
+                account_currency,
+                inst.symbol,
+                inst.currency,
+                inst.currency,
+                account_currency,
+                inst.currency
+            );
+        };
+        fx_rates.push(rate);
+    }
     let names: Vec<&str> = instruments.iter().map(|i| i.symbol.as_str()).collect();
     if let Some(unknown) = config.unknown_instruments(&names).first() {
         anyhow::bail!(
@@ -271,6 +289,7 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
     if span.as_ref().is_some_and(|span| span.days.len() > 1) {
         writer.track_days();
     }
+    writer.set_fx_rates(&fx_rates);
     let writer = Rc::new(RefCell::new(writer));
     // The same session the window drives, asked to run to the end, with
     // nothing collected for a window.
@@ -353,9 +372,12 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
             if let Some(error) = failure {
                 return Err(Stop::Run(error));
             }
-            let seen = replay
-                .runner()
-                .map_or(0, |runner| runner.engine().exchange_events());
+            let seen = replay.runner().map_or(0, |runner| {
+                std::iter::once(runner.engine())
+                    .chain(runner.other_engines())
+                    .map(|engine| engine.exchange_events())
+                    .sum()
+            });
             if seen - last_shown >= 65_536 {
                 progress.set_position(seen);
                 last_shown = seen;
@@ -436,6 +458,14 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
     let mut span = span;
     if let Some(span) = span.as_mut() {
         span.by_day = writer.stats_by_day();
+        if span.by_day.len() >= 2 {
+            let days_per_year = config.days_per_year.unwrap_or(365);
+            let (sharpe, sortino) =
+                report::daily_ratios(&span.by_day, config.initial_cash, f64::from(days_per_year));
+            stats.sharpe = sharpe;
+            stats.sortino = sortino;
+            span.ratios = Some(format!("daily returns, {days_per_year} days a year"));
+        }
     }
     if let Some(span) = span.as_mut().filter(|_| instruments.len() > 1) {
         span.by_symbol = instruments
@@ -583,6 +613,7 @@ fn run_span(runs: &[DayRun]) -> Option<RunSpan> {
         days: traded.iter().map(ToString::to_string).collect(),
         gaps,
         by_day: Vec::new(),
+        ratios: None,
         warmup: first.warmup.map(|warmup| WarmupSpan {
             days: warmup_days.iter().map(ToString::to_string).collect(),
             from_ns: warmup.from_ns,

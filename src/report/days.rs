@@ -134,3 +134,65 @@ impl DayTallies {
         self.days.iter().map(Tally::stats).collect()
     }
 }
+
+/// Sharpe and Sortino ratios of the account's daily returns (each day's
+/// PnL over `initial_cash`, as the step returns of the statistics),
+/// annualised with `days_per_year`: `mean / deviation × √days_per_year`,
+/// the sample standard deviation for Sharpe and the downside deviation for
+/// Sortino. `None` with fewer than two days, no variation, or no initial
+/// cash.
+pub fn daily_ratios(
+    days: &[DayStats],
+    initial_cash: f64,
+    days_per_year: f64,
+) -> (Option<f64>, Option<f64>) {
+    if days.len() < 2 || initial_cash <= 0.0 {
+        return (None, None);
+    }
+    let returns: Vec<f64> = days.iter().map(|d| d.pnl / initial_cash).collect();
+    let n = returns.len() as f64;
+    let annualise = days_per_year.sqrt();
+    let mean = returns.iter().sum::<f64>() / n;
+    let variance = returns.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    let downside = (returns.iter().map(|r| r.min(0.0).powi(2)).sum::<f64>() / n).sqrt();
+    let sharpe = (variance > 0.0).then(|| mean / variance.sqrt() * annualise);
+    let sortino = (downside > 0.0).then(|| mean / downside * annualise);
+    (sharpe, sortino)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(pnl: f64) -> DayStats {
+        DayStats {
+            day: String::new(),
+            start_equity: 0.0,
+            final_equity: 0.0,
+            pnl,
+            return_pct: None,
+            fees: 0.0,
+            fills: 0,
+            maker_fills: 0,
+            taker_fills: 0,
+            max_drawdown: 0.0,
+        }
+    }
+
+    #[test]
+    fn daily_ratios_of_known_returns() {
+        // Returns 1 %, −1 %, 3 %: mean 1 %, sample deviation 2 %, downside
+        // deviation √(0.01² / 3).
+        let days = [day(1_000.0), day(-1_000.0), day(3_000.0)];
+        let (sharpe, sortino) = daily_ratios(&days, 100_000.0, 252.0);
+        let sharpe = sharpe.expect("a Sharpe ratio");
+        let sortino = sortino.expect("a Sortino ratio");
+        assert!((sharpe - 0.5 * 252f64.sqrt()).abs() < 1e-9, "{sharpe}");
+        let downside = (0.0001_f64 / 3.0).sqrt();
+        assert!(
+            (sortino - 0.01 / downside * 252f64.sqrt()).abs() < 1e-9,
+            "{sortino}"
+        );
+        assert_eq!(daily_ratios(&days[..1], 100_000.0, 365.0), (None, None));
+    }
+}

@@ -5,6 +5,7 @@
 //! and on the grid (`price_ticks`, `qty_lots`), so a reader needs no
 //! instrument file to use them and no float to trust them.
 
+mod account;
 mod columns;
 mod days;
 mod folder;
@@ -15,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use days::DayStats;
+pub use days::{daily_ratios, DayStats};
 pub use folder::{FolderError, RunFolder};
 pub use stream::{InstrumentSink, RecordWriter, ROWS_PER_GROUP};
 pub use table::{CsvTableWriter, ParquetTableWriter, Refill, ReportError, Table, Values, NO_LABEL};
@@ -120,6 +121,11 @@ pub struct RunSpan {
     /// How the account did on each day, in a run over several days.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub by_day: Vec<DayStats>,
+    /// What `stats.sharpe` and `stats.sortino` are computed from when not
+    /// the equity steps: over two days or more, the daily returns, e.g.
+    /// `"daily returns, 365 days a year"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ratios: Option<String>,
 }
 
 /// One instrument's statistics in a run over several: its fills, orders

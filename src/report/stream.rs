@@ -9,11 +9,11 @@ use std::thread::JoinHandle;
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::market::Instrument;
+use crate::report::account::AccountStats;
 use crate::report::columns::{equity_rows_into, fill_rows_into, order_rows_into};
 use crate::report::days::{DayStats, DayTallies};
 use crate::report::table::{CsvTableWriter, ParquetTableWriter, ReportError, Table};
 use crate::report::{create_out_dir, OutputFormats};
-use crate::sim::account::AccountSnapshot;
 use crate::sim::record::{EquitySample, FillRecord, RecordSink};
 use crate::sim::stats::{Stats, StatsBuilder};
 use crate::sim::update::OrderUpdate;
@@ -333,6 +333,17 @@ impl RecordWriter {
             .unwrap_or_default()
     }
 
+    /// Fixed rates of each instrument's currency in the account's (`[fx]`),
+    /// in the order named, for the account's sums of a run over several
+    /// instruments (1 each by default).
+    pub fn set_fx_rates(&mut self, rates: &[f64]) {
+        if let Some(account) = &mut self.account {
+            for (rate, &given) in account.rates.iter_mut().zip(rates) {
+                *rate = given;
+            }
+        }
+    }
+
     /// The sink of instrument `index`'s rows, for its engine.
     pub fn sink_of(
         writer: &std::rc::Rc<std::cell::RefCell<RecordWriter>>,
@@ -504,68 +515,6 @@ impl RecordSink for InstrumentSink {
     }
 }
 
-/// The one account of a run over several instruments: each instrument's
-/// engine keeps its part (all from the same initial cash), summed here,
-/// each part at its last sample.
-struct AccountStats {
-    initial_cash: f64,
-    /// The last sample of each instrument's part.
-    parts: Vec<Option<AccountSnapshot>>,
-    /// Statistics of the account: its equity curve, every order and fill.
-    stats: StatsBuilder,
-}
-
-impl AccountStats {
-    fn new(initial_cash: f64, instruments: &[Instrument]) -> Self {
-        AccountStats {
-            initial_cash,
-            parts: vec![None; instruments.len()],
-            stats: StatsBuilder::new(initial_cash, &instruments[0]),
-        }
-    }
-
-    /// The account at `sample` of instrument `index`: its position and
-    /// mark, every part's money.
-    fn sample(&mut self, index: usize, sample: &EquitySample) -> EquitySample {
-        if let Some(part) = self.parts.get_mut(index) {
-            *part = Some(sample.account);
-        }
-        let mut account = sample.account;
-        let (mut cash, mut realized, mut unrealized) = (0.0, 0.0, 0.0);
-        let (mut fees, mut funding, mut equity) = (0.0, 0.0, 0.0);
-        for part in self.parts.iter().flatten() {
-            cash += part.cash - self.initial_cash;
-            realized += part.realized_pnl;
-            unrealized += part.unrealized_pnl;
-            fees += part.fees_paid;
-            funding += part.funding_paid;
-            equity += part.equity - self.initial_cash;
-        }
-        account.cash = self.initial_cash + cash;
-        account.realized_pnl = realized;
-        account.unrealized_pnl = unrealized;
-        account.fees_paid = fees;
-        account.funding_paid = funding;
-        account.equity = self.initial_cash + equity;
-        let whole = EquitySample { account, ..*sample };
-        self.stats.equity(&whole);
-        whole
-    }
-
-    /// The account's statistics: money and ratios from its equity curve,
-    /// counts from every order and fill, turnover summed over the
-    /// instruments (each valued with its own contract), the final position
-    /// summed in lots and the largest inventory of any one instrument.
-    fn finish(&self, parts: &[StatsBuilder], data_events: u64) -> Stats {
-        let mut stats = self.stats.finish(data_events);
-        let each: Vec<Stats> = parts.iter().map(|p| p.finish(0)).collect();
-        stats.turnover = each.iter().map(|s| s.turnover).sum();
-        stats.final_position_lots = each.iter().map(|s| s.final_position_lots).sum();
-        stats.max_inventory_lots = each.iter().map(|s| s.max_inventory_lots).max().unwrap_or(0);
-        stats.liquidations = each.iter().map(|s| s.liquidations).sum();
-        stats
-    }
-}
 /// The full row group in `rows`, leaving in its place an emptied buffer
 /// the writer handed back (or a new one).
 fn next_group<T>(rows: &mut Vec<T>, spares: &mut Vec<Vec<T>>) -> Vec<T> {

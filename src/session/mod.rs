@@ -16,6 +16,7 @@ pub mod frame;
 pub mod heat;
 pub mod replay;
 pub mod rows;
+pub mod select;
 pub mod signals;
 pub mod source;
 pub mod tap;
@@ -24,12 +25,11 @@ pub mod update;
 
 pub use command::{Command, SeekTarget, Speed, StepTarget};
 pub use config::{read_run_config, run_config_from_toml};
-pub use day::{
-    open_day, open_days, open_instruments, DayRun, RunDay, SessionError, StrategyChoice, Warmup,
-};
+pub use day::{DayRun, RunDay, SessionError, StrategyChoice, Warmup};
 pub use frame::{BookView, Frame, RunState};
 pub use heat::BookColumn;
 pub use replay::{Replay, SessionOptions};
+pub use select::{open_day, open_days, open_instruments};
 pub use source::{CacheSource, LoaderSource, CACHE_WINDOW_EVENTS};
 pub use thread::{SendError, Session, Waker};
 pub use update::{Batch, ErrorKind, ErrorRecord, RunInfo, Update};

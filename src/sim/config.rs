@@ -208,6 +208,16 @@ pub struct RunConfig {
     /// ignores them.
     #[serde(skip_serializing_if = "toml::Table::is_empty")]
     pub params: toml::Table,
+    /// Days in a year for annualising the Sharpe and Sortino ratios of a
+    /// run over several days, which use daily returns (365 when omitted;
+    /// 252 for trading days).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days_per_year: Option<u32>,
+    /// `[fx]`: fixed rates of other currencies in the account's (the first
+    /// instrument's), e.g. `EUR = 1.08`, for a run over instruments in
+    /// several currencies. No FX is simulated: a rate holds for the run.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub fx: std::collections::BTreeMap<String, f64>,
     /// `[instruments.<SYMBOL>]`: models of one instrument of a run over
     /// several (see `sim::overrides`).
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
@@ -234,6 +244,8 @@ impl Default for RunConfig {
             infer_market_state: true,
             crossed_book: CrossedBookPolicy::default(),
             params: toml::Table::new(),
+            days_per_year: None,
+            fx: std::collections::BTreeMap::new(),
             instruments: std::collections::BTreeMap::new(),
             sweep: toml::Table::new(),
         }
@@ -315,6 +327,19 @@ impl RunConfig {
             return invalid(
                 "initial_cash",
                 format!("must be finite, got {}", self.initial_cash),
+            );
+        }
+        if let Some((currency, rate)) = self.fx.iter().find(|(_, r)| !(r.is_finite() && **r > 0.0))
+        {
+            return Err(ConfigError::Invalid {
+                field: "fx",
+                reason: format!("the rate of {currency} must be a positive number, got {rate}"),
+            });
+        }
+        if let Some(days) = self.days_per_year.filter(|&d| d == 0 || d > 366) {
+            return invalid(
+                "days_per_year",
+                format!("must be from 1 to 366, got {days}"),
             );
         }
         if self.equity_step_ns <= 0 {

@@ -61,6 +61,16 @@ impl RunConfig {
         Some(config)
     }
 
+    /// How many units of the account's currency `account` one unit of
+    /// `currency` is worth: 1 for the account's own, the `[fx]` table's
+    /// fixed rate for another, `None` when it gives none.
+    pub fn fx_rate(&self, currency: &str, account: &str) -> Option<f64> {
+        if currency == account {
+            return Some(1.0);
+        }
+        self.fx.get(currency).copied()
+    }
+
     /// Symbols with an `[instruments.<symbol>]` table that are not in
     /// `symbols`, the run's.
     pub fn unknown_instruments<'a>(&'a self, symbols: &[&str]) -> Vec<&'a str> {

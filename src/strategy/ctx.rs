@@ -98,10 +98,12 @@ impl<'e, 'a> Ctx<'e, 'a> {
         self.engine_of(symbol).map(|e| e.account().position_lots())
     }
 
-    /// Equity of the run's one account, currency units: cash plus every
-    /// instrument's position marked to its local mid (the average entry
-    /// price without one). Each instrument's engine keeps its own part of
-    /// the account, all starting from the same initial cash, counted once.
+    /// Equity of the run's one account, in its currency (the first
+    /// instrument's): cash plus every instrument's position marked to its
+    /// local mid (the average entry price without one). Each instrument's
+    /// engine keeps its own part of the account, all starting from the same
+    /// initial cash, counted once; a part in another currency counts at its
+    /// `[fx]` rate.
     pub fn account_equity(&self) -> f64 {
         let part = |e: &Engine<'_>| {
             let account = e.account();
@@ -109,7 +111,7 @@ impl<'e, 'a> Ctx<'e, 'a> {
                 .local_book()
                 .mid_ticks()
                 .unwrap_or(account.avg_entry_ticks());
-            account.equity(mark) - account.initial_cash()
+            (account.equity(mark) - account.initial_cash()) * e.account_fx_rate()
         };
         self.account().initial_cash() + part(self.engine) + self.peers.iter().map(part).sum::<f64>()
     }
@@ -137,8 +139,10 @@ impl<'e, 'a> Ctx<'e, 'a> {
                 symbols,
             });
         };
-        // Order ids are the run's: the count goes on from this engine's.
+        // Order ids are the run's: the count goes on from this engine's;
+        // and the strategy acts now on every instrument.
         target.set_next_order_id(next_id.max(target.next_order_id()));
+        target.catch_up_local_now(self.engine.now_ns());
         let id = target.submit(request)?;
         self.engine.set_next_order_id(target.next_order_id());
         Ok(id)
@@ -148,7 +152,10 @@ impl<'e, 'a> Ctx<'e, 'a> {
     /// another's.
     fn engine_with_order(&mut self, id: OrderId) -> &mut Engine<'a> {
         if self.engine.order(id).is_none() {
+            let now_ns = self.engine.now_ns();
             if let Some(peer) = self.peers.iter_mut().find(|e| e.order(id).is_some()) {
+                // The strategy acts now on every instrument.
+                peer.catch_up_local_now(now_ns);
                 return peer;
             }
         }

@@ -486,6 +486,11 @@ impl Replay {
                     match built {
                         Ok((mut engine, later)) => {
                             self.cache_notes.extend(later);
+                            let rate = self
+                                .config
+                                .fx_rate(&other.instrument.currency, &day.instrument.currency)
+                                .unwrap_or(1.0);
+                            engine.set_account_fx_rate(rate);
                             if let Some(sink) = sinks.next() {
                                 engine.set_record_sink(sink);
                             }

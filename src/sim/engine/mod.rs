@@ -247,6 +247,9 @@ pub struct Engine<'a> {
     /// straight from the exchange step; `i64::MAX` unless other
     /// instruments' engines run beside this one (see `multi.rs`).
     pub(crate) handover_until_ns: i64,
+    /// Units of the run's account currency one unit of this instrument's
+    /// currency is worth (1 unless `[fx]` gives a rate).
+    pub(crate) account_fx_rate: f64,
     started: bool,
     /// True once the record is closed (final equity sample taken).
     pub(crate) record_closed: bool,
@@ -345,6 +348,7 @@ impl<'a> Engine<'a> {
             start_sample_ts: None,
             trading_from_ns: i64::MIN,
             handover_until_ns: i64::MAX,
+            account_fx_rate: 1.0,
             started: false,
             record_closed: false,
         }

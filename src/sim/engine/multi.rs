@@ -66,6 +66,24 @@ impl Engine<'_> {
         self.handover_until_ns = ts_ns;
     }
 
+    /// Sets how many units of the run's account currency one unit of this
+    /// instrument's currency is worth (a fixed `[fx]` rate; 1 by default).
+    pub fn set_account_fx_rate(&mut self, rate: f64) {
+        self.account_fx_rate = rate;
+    }
+
+    /// See [`Engine::set_account_fx_rate`].
+    pub fn account_fx_rate(&self) -> f64 {
+        self.account_fx_rate
+    }
+
+    /// Messages, answers and timers queued so far: it moves whenever
+    /// something is queued, so a scheduler knows the next due item may have
+    /// changed.
+    pub(crate) fn message_seq(&self) -> u64 {
+        self.seq
+    }
+
     /// The id the next order sent through this engine gets.
     pub(crate) fn next_order_id(&self) -> u64 {
         self.next_order_id

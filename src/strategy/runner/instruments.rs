@@ -1,0 +1,159 @@
+//! A run over several instruments: the runner's scheduler over one engine
+//! per instrument, which always processes the earliest due item of any (at
+//! equal times, the instrument named first) and hands what the strategy
+//! sees to it with that instrument's engine in `engine`.
+
+use crate::sim::{Engine, OrderUpdate, Wake};
+use crate::strategy::Strategy;
+
+use super::{RunError, Runner};
+
+impl<'a, S: Strategy> Runner<'a, S> {
+    /// Binds `strategy` to the engines of a run over several instruments,
+    /// one per instrument, in the order the symbols were named (that order
+    /// breaks ties between instruments at equal times). The first engine is
+    /// [`Runner::engine`]. With one engine this is [`Runner::new`].
+    pub fn with_instruments(mut engines: Vec<Engine<'a>>, strategy: S) -> Option<Self> {
+        if engines.is_empty() {
+            return None;
+        }
+        let others = engines.split_off(1);
+        let first = engines.pop()?;
+        let mut runner = Runner::new(first, strategy);
+        if !others.is_empty() {
+            runner.symbols = std::iter::once(&runner.engine)
+                .chain(&others)
+                .map(|e| e.instrument().symbol.clone())
+                .collect();
+            runner.due = vec![None; others.len() + 1];
+            runner.due_seq = vec![None; others.len() + 1];
+            runner.others = others;
+        }
+        Some(runner)
+    }
+
+    /// The engines of the run's other instruments (after the first), in
+    /// the order named.
+    pub fn other_engines(&self) -> &[Engine<'a>] {
+        &self.others
+    }
+
+    /// [`Runner::step`] over several instruments: the earliest due item
+    /// of any engine, handed to the strategy with that instrument's engine
+    /// in `engine`.
+    #[inline(never)]
+    pub(super) fn step_instruments(&mut self) -> Result<Wake<&OrderUpdate>, RunError> {
+        let (index, wake) = self.advance_instruments()?;
+        self.swap_in(index);
+        let handled = self.handle(wake).map(|wake| wake.map_order(|_| ()));
+        let now_ns = self.engine.now_ns();
+        self.swap_in(index);
+        // The run's clock, as the first instrument's engine tells it.
+        self.engine.catch_up_local_now(now_ns);
+        let wake = handled?;
+        if wake == Wake::Finished {
+            for engine in &mut self.others {
+                engine.close_record();
+            }
+        }
+        Ok(wake.map_order(|()| &self.update))
+    }
+
+    /// Puts the engine of instrument `index` in `engine` (or back).
+    fn swap_in(&mut self, index: usize) {
+        if let Some(other) = index.checked_sub(1).and_then(|i| self.others.get_mut(i)) {
+            std::mem::swap(&mut self.engine, other);
+            self.current = if self.current == index { 0 } else { index };
+        }
+    }
+
+    /// The engine of instrument `index` (in the order named).
+    fn engine_at(&mut self, index: usize) -> Option<&mut Engine<'a>> {
+        match index.checked_sub(1) {
+            None => Some(&mut self.engine),
+            Some(i) => self.others.get_mut(i),
+        }
+    }
+
+    /// Processes the earliest due item among the engines, at equal times
+    /// the first named instrument's, until one gives the strategy
+    /// something to see; returns its instrument and the wake
+    /// ([`Wake::Finished`] once every engine is over).
+    fn advance_instruments(&mut self) -> Result<(usize, Wake<()>), RunError> {
+        let count = self.others.len() + 1;
+        loop {
+            // Read again the next item of the engine that moved and of
+            // those the strategy sent something through (their message
+            // count moved); the others' are as they were.
+            let mut read_again = false;
+            for index in 0..count {
+                let known = self.due_seq[index];
+                let Some(engine) = self.engine_at(index) else {
+                    continue;
+                };
+                let seq = engine.message_seq();
+                if known == Some(seq) {
+                    continue;
+                }
+                read_again = true;
+                let due = engine.next_due_item()?;
+                self.due[index] = due;
+                self.due_seq[index] = Some(seq);
+            }
+            if read_again {
+                // Order ids are the run's, whichever engine gave one.
+                let next_id = std::iter::once(&self.engine)
+                    .chain(&self.others)
+                    .map(Engine::next_order_id)
+                    .max()
+                    .unwrap_or(1);
+                self.engine.set_next_order_id(next_id);
+                for engine in &mut self.others {
+                    engine.set_next_order_id(next_id);
+                }
+            }
+            let Some((_, index)) = self
+                .due
+                .iter()
+                .enumerate()
+                .filter_map(|(i, due)| due.map(|(ts, _)| (ts, i)))
+                .min()
+            else {
+                return Ok((0, Wake::Finished));
+            };
+            let Some(item) = self.due[index] else {
+                return Ok((0, Wake::Finished));
+            };
+            // The strategy may see this engine's events at once only up to
+            // the others' next items (an instrument named earlier wins a
+            // tie).
+            let until_ns = self
+                .due
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != index)
+                .filter_map(|(i, due)| {
+                    due.map(|(ts, _)| if i < index { ts.saturating_sub(1) } else { ts })
+                })
+                .min()
+                .unwrap_or(i64::MAX);
+            let Some(engine) = self.engine_at(index) else {
+                return Ok((0, Wake::Finished));
+            };
+            engine.set_handover_until_ns(until_ns);
+            let woke = engine.process_item(item);
+            self.due_seq[index] = None;
+            if let Some(wake) = woke {
+                return Ok((index, wake));
+            }
+        }
+    }
+
+    /// Takes the runner apart: the engine of every instrument, in the order
+    /// named, and the strategy.
+    pub fn into_engines(self) -> (Vec<Engine<'a>>, S) {
+        let mut engines = vec![self.engine];
+        engines.extend(self.others);
+        (engines, self.strategy)
+    }
+}
