@@ -205,7 +205,11 @@ def run(
     error = outcome.get("error")
     if error is not None:
         if error["kind"] == "strategy":
-            raise StrategyError(error, result)
+            failure = StrategyError(error, result)
+            # Ctrl-C while a callback ran: the interrupt it is.
+            if failure.detail.rstrip().splitlines()[-1:] == ["KeyboardInterrupt"]:
+                raise KeyboardInterrupt from failure
+            raise failure
         raise RunError(error, result)
     return result
 
