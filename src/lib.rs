@@ -14,6 +14,7 @@ pub mod sandbox;
 pub mod session;
 pub mod sim;
 pub mod strategy;
+#[cfg(feature = "gui")]
 pub mod ui;
 pub mod worker;
 

@@ -275,6 +275,7 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
         write_dirs: vec![out.clone()],
         callback_budget: (args.callback_budget_ms > 0)
             .then(|| Duration::from_millis(args.callback_budget_ms)),
+        guard_rails: true,
     };
     let is_python = choice.is_python();
     let formats = OutputFormats {

@@ -17,7 +17,14 @@ pub fn read_run_config(path: Option<&Path>) -> Result<RunConfig, ConfigError> {
         path: path.to_owned(),
         message: format!("cannot read: {err}"),
     })?;
-    let mut config = RunConfig::from_toml_str(&text, path)?;
+    run_config_from_toml(&text, path)
+}
+
+/// Parses run configuration `text` as the file `path` (which names it in
+/// errors and anchors relative paths) and reads a recorded latency file
+/// it names.
+pub fn run_config_from_toml(text: &str, path: &Path) -> Result<RunConfig, ConfigError> {
+    let mut config = RunConfig::from_toml_str(text, path)?;
     if let LatencyConfig::Recorded { path: csv, rows } = &mut config.latency {
         let text = std::fs::read_to_string(&*csv).map_err(|source| LatencyFileError::Io {
             path: csv.clone(),

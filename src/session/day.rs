@@ -13,7 +13,7 @@ use crate::market::parquet::{DataError, EventReader, LoadTap, Loader, ReadOption
 use crate::market::Instrument;
 use crate::sim::{Engine, EngineError, RunConfig};
 use crate::strategy::native::{MarketMaker, MarketMakerConfig, NoOp};
-use crate::strategy::python::{PythonOptions, PythonSpec, PythonStrategy};
+use crate::strategy::python::{PythonObject, PythonOptions, PythonSpec, PythonStrategy};
 use crate::strategy::rules::{self, RuleSet, SignalFeed};
 use crate::strategy::{Runner, Strategy};
 
@@ -310,6 +310,13 @@ pub enum StrategyChoice {
         /// Keyword arguments of the class: the `[params]` table.
         params: toml::Table,
     },
+    /// A strategy class or instance handed over by the Python package.
+    PythonObject {
+        /// The class (made with `params`) or instance.
+        object: PythonObject,
+        /// Keyword arguments of the class: the `[params]` table.
+        params: toml::Table,
+    },
 }
 
 impl StrategyChoice {
@@ -367,7 +374,9 @@ impl StrategyChoice {
             StrategyChoice::NoOp => Box::new(NoOp),
             StrategyChoice::MarketMaker(config) => Box::new(MarketMaker::new(*config)),
             StrategyChoice::Rules { rules, .. } => Box::new(rules.strategy()),
-            StrategyChoice::Python { .. } => self.build_with(&PythonOptions::default()),
+            StrategyChoice::Python { .. } | StrategyChoice::PythonObject { .. } => {
+                self.build_with(&PythonOptions::default())
+            }
         }
     }
 
@@ -409,9 +418,12 @@ impl StrategyChoice {
         }
     }
 
-    /// True for a Python strategy file.
+    /// True for a Python strategy (a file or an object).
     pub fn is_python(&self) -> bool {
-        matches!(self, StrategyChoice::Python { .. })
+        matches!(
+            self,
+            StrategyChoice::Python { .. } | StrategyChoice::PythonObject { .. }
+        )
     }
 
     /// A fresh instance of the strategy; `python` says what a Python
@@ -432,6 +444,9 @@ impl StrategyChoice {
                 },
                 python.clone(),
             )),
+            StrategyChoice::PythonObject { object, params } => Box::new(
+                PythonStrategy::from_object(object.clone(), params.clone(), python.clone()),
+            ),
             other => other.build(),
         }
     }

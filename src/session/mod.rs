@@ -24,7 +24,7 @@ pub mod thread;
 pub mod update;
 
 pub use command::{Command, SeekTarget, Speed, StepTarget};
-pub use config::read_run_config;
+pub use config::{read_run_config, run_config_from_toml};
 pub use day::{DayRun, RunDay, SessionError, StrategyChoice, Warmup};
 pub use frame::{BookView, Frame, RunState};
 pub use heat::BookColumn;

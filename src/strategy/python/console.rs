@@ -1,6 +1,6 @@
 //! `print` and `logging` from strategy code go to the run's log.
 //!
-//! `sys.stdout` and `sys.stderr` are replaced, once per process, by a
+//! `sys.stdout` and `sys.stderr` are replaced, when a run starts, by a
 //! [`Console`] that checks whether a strategy callback runs on the calling
 //! thread: if so the text joins that callback's output (split into lines,
 //! stamped later with the data time of the event being processed), if not
@@ -79,27 +79,29 @@ impl Console {
     }
 }
 
-/// Routes `sys.stdout`, `sys.stderr` and the root logger (once per process).
+/// Routes `sys.stdout` and `sys.stderr` (at the start of every run: code
+/// around ticklab, such as a test runner's capture, may have replaced them
+/// since) and the root logger (once per process).
 pub(crate) fn install(py: Python<'_>) -> PyResult<()> {
     static INSTALLED: PyOnceLock<()> = PyOnceLock::new();
+    let sys = py.import("sys")?;
+    for name in ["stdout", "stderr"] {
+        let fallback = sys.getattr(name)?;
+        if fallback.is_instance_of::<Console>() {
+            continue;
+        }
+        let console = Bound::new(
+            py,
+            Console {
+                fallback: fallback.unbind(),
+            },
+        )?;
+        sys.setattr(name, console)?;
+    }
     INSTALLED
         .get_or_try_init(py, || {
-            let sys = py.import("sys")?;
-            for name in ["stdout", "stderr"] {
-                let fallback = sys.getattr(name)?;
-                if fallback.is_instance_of::<Console>() {
-                    continue;
-                }
-                let console = Bound::new(
-                    py,
-                    Console {
-                        fallback: fallback.unbind(),
-                    },
-                )?;
-                sys.setattr(name, console)?;
-            }
             let shared = module::shared(py)?;
-            let stderr = sys.getattr("stderr")?;
+            let stderr = py.import("sys")?.getattr("stderr")?;
             if let Some(install_logging) = shared.dict(py).get_item("_install_logging")? {
                 install_logging.call1((stderr,))?;
             }

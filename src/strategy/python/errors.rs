@@ -4,12 +4,12 @@
 use std::path::Path;
 use std::time::Duration;
 
-use pyo3::exceptions::PySyntaxError;
+use pyo3::exceptions::{PyImportError, PySyntaxError};
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
 use super::console::format_data_time;
-use super::module;
+use super::{environment, module};
 use crate::strategy::StrategyError;
 
 /// Where and when a Python error happened.
@@ -53,6 +53,11 @@ pub(crate) fn strategy_error(py: Python<'_>, err: &PyErr, site: &Site<'_>) -> St
             ),
             None => format!("{} was interrupted", site.what),
         };
+    }
+    if value.is_instance_of::<PyImportError>() {
+        if let Ok(searched) = environment::searched(py) {
+            summary = format!("{summary}; {searched}");
+        }
     }
     let when = site
         .ts_ns

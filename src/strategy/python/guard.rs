@@ -144,7 +144,9 @@ fn check(
     event: &Bound<'_, PyString>,
     args: &Bound<'_, PyTuple>,
 ) -> PyResult<Option<String>> {
-    let name = event.to_str()?;
+    // `to_cow`: `to_str` is not in the stable ABI before Python 3.10.
+    let name = event.to_cow()?;
+    let name = name.as_ref();
     if name == "open" {
         return check_open(policy, args);
     }

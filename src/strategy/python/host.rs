@@ -19,10 +19,11 @@ use super::errors::{strategy_error, Site};
 use super::event::{PyMarketEvent, PyOrderUpdate};
 use super::guard::{self, Policy};
 use super::load::{self, Loaded};
+use super::object::PythonObject;
 use super::scope;
 use super::units::Units;
 use super::watchdog::Watchdog;
-use super::{console, module};
+use super::{console, environment, module};
 use crate::market::catalog::Day;
 use crate::market::{EventKind, MarketEvent};
 use crate::sim::OrderUpdate;
@@ -54,6 +55,11 @@ pub struct PythonOptions {
     /// Wall-clock budget of one callback (and of loading the file); a
     /// callback running longer is interrupted. `None` for no limit.
     pub callback_budget: Option<Duration>,
+    /// Install the audit hook that enforces `allow_network` and
+    /// `write_dirs` (and refuses starting processes). A hook stays for the
+    /// life of the interpreter, so the Python package, which runs
+    /// strategies in the user's own interpreter, leaves it off.
+    pub guard_rails: bool,
 }
 
 impl Default for PythonOptions {
@@ -62,6 +68,7 @@ impl Default for PythonOptions {
             allow_network: false,
             write_dirs: Vec::new(),
             callback_budget: Some(DEFAULT_CALLBACK_BUDGET),
+            guard_rails: true,
         }
     }
 }
@@ -72,6 +79,8 @@ static NEXT_OWNER: AtomicU64 = AtomicU64::new(1);
 /// A strategy written in Python, run through the [`Strategy`] trait.
 pub struct PythonStrategy {
     spec: PythonSpec,
+    /// The class or instance to run instead of a file's class.
+    object: Option<PythonObject>,
     options: PythonOptions,
     calls: Calls,
     runtime: Option<Runtime>,
@@ -115,6 +124,7 @@ impl PythonStrategy {
     pub fn new(spec: PythonSpec, options: PythonOptions) -> Self {
         PythonStrategy {
             spec,
+            object: None,
             options,
             calls: Calls {
                 owner: NEXT_OWNER.fetch_add(1, Ordering::Relaxed),
@@ -125,7 +135,22 @@ impl PythonStrategy {
         }
     }
 
-    /// The strategy file.
+    /// A strategy that runs `object` (a `ticklab.Strategy` subclass, made
+    /// with `params` as keyword arguments, or an instance) when the run
+    /// starts.
+    pub fn from_object(object: PythonObject, params: toml::Table, options: PythonOptions) -> Self {
+        let spec = PythonSpec {
+            path: object.source().to_path_buf(),
+            class: None,
+            params,
+        };
+        PythonStrategy {
+            object: Some(object),
+            ..PythonStrategy::new(spec, options)
+        }
+    }
+
+    /// The strategy file (for an object, the file its class is defined in).
     pub fn path(&self) -> &Path {
         &self.spec.path
     }
@@ -157,12 +182,15 @@ impl PythonStrategy {
         let internal = |err: PyErr| StrategyError::msg(format!("starting Python: {err}"));
         let shared = module::shared(py).map_err(internal)?;
         console::install(py).map_err(internal)?;
-        guard::install(py).map_err(internal)?;
-        self.calls.policy = Arc::new(Policy::new(
-            self.options.allow_network,
-            &self.options.write_dirs,
-        ));
-        guard::set_fallback(Arc::clone(&self.calls.policy));
+        environment::add_virtual_env(py).map_err(internal)?;
+        if self.options.guard_rails {
+            guard::install(py).map_err(internal)?;
+            self.calls.policy = Arc::new(Policy::new(
+                self.options.allow_network,
+                &self.options.write_dirs,
+            ));
+            guard::set_fallback(Arc::clone(&self.calls.policy));
+        }
         if let Some(budget) = self.options.callback_budget.filter(|b| !b.is_zero()) {
             let exception = shared.callback_timeout.clone_ref(py);
             let watchdog = Watchdog::start(budget, exception).map_err(|err| {
@@ -171,7 +199,10 @@ impl PythonStrategy {
             self.calls.watchdog = Some(watchdog);
         }
 
-        let source = read(&self.spec.path)?;
+        let source = match &self.object {
+            Some(_) => String::new(),
+            None => read(&self.spec.path)?,
+        };
         let owner = self.calls.owner;
         let symbols: Vec<String> = ctx.symbols().into_iter().map(str::to_owned).collect();
         let mut units = Vec::new();
@@ -197,18 +228,21 @@ impl PythonStrategy {
         }
         let bbo_touch = vec![[i64::MIN; 4]; units.len()];
 
-        let spec = &self.spec;
+        let (spec, object) = (&self.spec, &self.object);
         let mut loaded = None;
         self.calls.invoke(py, ctx, &spec.path, |what| {
             *what = "loading the strategy";
-            let strategy = load::load(
-                py,
-                &source,
-                &spec.path,
-                spec.class.as_deref(),
-                &spec.params,
-                owner,
-            )?;
+            let strategy = match object {
+                Some(object) => load::load_object(py, object.bind(py), &spec.params)?,
+                None => load::load(
+                    py,
+                    &source,
+                    &spec.path,
+                    spec.class.as_deref(),
+                    &spec.params,
+                    owner,
+                )?,
+            };
             loaded = Some(strategy);
             Ok(())
         })?;

@@ -136,7 +136,45 @@ pub(crate) fn load(
     let base = shared.strategy_base.bind(py);
     let class = find_class(py, namespace, base, &name, class_name, path)?;
     let instance = class.call((), Some(&params::kwargs(py, params)?))?;
+    loaded(&class, &instance, base)
+}
 
+/// A strategy handed over as an object: a class is made with `params` as
+/// keyword arguments, an instance runs as it is (and takes no `params`).
+pub(crate) fn load_object(
+    py: Python<'_>,
+    object: &Bound<'_, PyAny>,
+    params: &toml::Table,
+) -> PyResult<Loaded> {
+    let shared = module::shared(py)?;
+    let base = shared.strategy_base.bind(py);
+    match object.cast::<PyType>() {
+        Ok(class) => {
+            let instance = class.call((), Some(&params::kwargs(py, params)?))?;
+            loaded(class, &instance, base)
+        }
+        Err(_) => {
+            let class = object.get_type();
+            if !params.is_empty() {
+                let names: Vec<&str> = params.keys().map(String::as_str).collect();
+                return Err(PyTypeError::new_err(format!(
+                    "params ({}) are given to a strategy class; this is an instance of {} \
+                     already made: pass the class, or no params",
+                    names.join(", "),
+                    class.name()?
+                )));
+            }
+            loaded(&class, object, base)
+        }
+    }
+}
+
+/// `instance` of `class` with the callbacks the class defines itself.
+fn loaded(
+    class: &Bound<'_, PyType>,
+    instance: &Bound<'_, PyAny>,
+    base: &Bound<'_, PyType>,
+) -> PyResult<Loaded> {
     let mut callbacks = Callbacks::default();
     for callback in CALLBACK_NAMES {
         let own = class.getattr(callback).ok().filter(|attr| !attr.is_none());

@@ -51,12 +51,14 @@
 mod book;
 mod console;
 mod ctx;
+mod environment;
 mod errors;
 mod event;
 mod guard;
 mod host;
 mod load;
 mod module;
+mod object;
 mod orders;
 mod params;
 mod process;
@@ -67,6 +69,8 @@ mod watchdog;
 
 pub use console::format_data_time;
 pub use host::{PythonOptions, PythonSpec, PythonStrategy, DEFAULT_CALLBACK_BUDGET};
+pub use module::strategy_module;
+pub use object::PythonObject;
 pub use process::{enable_crash_tracebacks, installation_paths};
 
 /// Runs `f` with this thread attached to the Python interpreter, so that the

@@ -4,8 +4,9 @@
 //!
 //! The enums and the base class are Python (`ticklab.py`, compiled into the
 //! binary); the objects a strategy receives are Rust classes. The module is
-//! made once per process and put in `sys.modules`, so it exists whichever
-//! code started the interpreter. Its enum members are kept here so that
+//! made once per process and put in `sys.modules` (unless the `ticklab`
+//! Python package is there already and re-exports it), so it exists
+//! whichever code started the interpreter. Its enum members are kept here so that
 //! handing one to Python allocates nothing.
 
 use pyo3::exceptions::PyRuntimeError;
@@ -55,6 +56,13 @@ pub(crate) fn shared(py: Python<'_>) -> PyResult<&'static Shared> {
     SHARED.get_or_try_init(py, || build(py))
 }
 
+/// The module strategies import as `ticklab` (`Strategy`, the enums, the
+/// exceptions), made on first use; the `ticklab` Python package
+/// re-exports its names.
+pub fn strategy_module(py: Python<'_>) -> PyResult<Bound<'_, PyModule>> {
+    Ok(shared(py)?.module.bind(py).clone())
+}
+
 /// The members as a fixed-size array (the sizes are those of the enums).
 fn array<const N: usize>(members: Vec<Py<PyAny>>) -> PyResult<[Py<PyAny>; N]> {
     members
@@ -74,9 +82,12 @@ fn build(py: Python<'_>) -> PyResult<Shared> {
     let builtins = py.import("builtins")?;
     let code = builtins.call_method1("compile", (SOURCE, "<ticklab>", "exec"))?;
     builtins.call_method1("exec", (code, &dict))?;
-    py.import("sys")?
-        .getattr("modules")?
-        .set_item("ticklab", &module)?;
+    // Inside the `ticklab` Python package, the package is `ticklab` and
+    // re-exports this module's names; elsewhere this module is.
+    let modules = py.import("sys")?.getattr("modules")?;
+    if !modules.contains("ticklab")? {
+        modules.set_item("ticklab", &module)?;
+    }
 
     let item = |name: &str| -> PyResult<Bound<'_, PyAny>> {
         dict.get_item(name)?

@@ -1,0 +1,314 @@
+//! `ticklab.sweep`: the analyzer's planner (the space, the search, the
+//! objective and constraints of `ticklab sweep`) behind a Python object;
+//! the package runs its plans on processes, Ray or Dask and hands back each
+//! run's results row.
+
+use std::path::PathBuf;
+
+use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList};
+use ticklab::analyzer::{
+    ranked, results_table, BaseConfig, Constraint, Objective, Planner, ResultRow, RowStatus,
+    RunPlan, Search, Space,
+};
+
+use ticklab::market::catalog::Day;
+use ticklab::session::open_day;
+
+use crate::run::value_error;
+use crate::values::{py_of, table_of, value_of};
+
+/// The plans of one sweep, handed out batch by batch as their results come
+/// back (a genetic search plans each generation from the last).
+#[pyclass(module = "ticklab._ticklab", unsendable)]
+pub(crate) struct SweepPlanner {
+    planner: Planner,
+    space: Space,
+    objective: Objective,
+    constraints: Vec<Constraint>,
+    /// A dict `config=` written out as the file the base configuration is
+    /// read from; kept until the sweep is dropped.
+    _config_file: Option<tempfile::NamedTempFile>,
+}
+
+#[pymethods]
+impl SweepPlanner {
+    /// Plans a sweep of `strategy` (a built-in name or a file; a label for
+    /// a strategy object, whose parameters are then not checked) from
+    /// `config` (a dict or a TOML file, whose `[sweep]` table adds axes)
+    /// over `space` (each key a strategy parameter or a dotted
+    /// run-configuration field, each value a list of values or a
+    /// `"from..to:step"` range).
+    #[new]
+    #[pyo3(signature = (*, data, symbol, day, strategy, config, space, search, samples, population, generations, seed, objective, require, identity))]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the keyword arguments of ticklab.sweep"
+    )]
+    fn new(
+        data: PathBuf,
+        symbol: Option<String>,
+        day: Option<String>,
+        strategy: String,
+        config: Option<&Bound<'_, PyAny>>,
+        space: &Bound<'_, PyDict>,
+        search: &str,
+        samples: Option<usize>,
+        population: Option<usize>,
+        generations: Option<u32>,
+        seed: u64,
+        objective: &str,
+        require: Vec<String>,
+        identity: String,
+    ) -> PyResult<Self> {
+        // The day the runs replay, found as a run finds it (the data's only
+        // day when none is given), which their hash includes.
+        let day = match day {
+            Some(text) => Some(
+                text.parse::<Day>()
+                    .map_err(|err| PyValueError::new_err(format!("day: {err}")))?,
+            ),
+            None => None,
+        };
+        let day = open_day(&data, symbol.as_deref(), day)
+            .map_err(value_error)?
+            .day
+            .to_string();
+        let (config_path, config_file) = config_file(config)?;
+        let base = BaseConfig::read(config_path.as_deref(), &strategy).map_err(value_error)?;
+        let space = space_of(&base, space)?;
+        let search = search_of(search, samples, population, generations, seed)?;
+        let objective = Objective::parse(objective).map_err(value_error)?;
+        let constraints = require
+            .iter()
+            .map(|text| Constraint::parse(text))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(value_error)?;
+        let planner = Planner::new(
+            base,
+            space.clone(),
+            search,
+            objective.clone(),
+            constraints.clone(),
+            identity,
+            Some(day),
+        )
+        .map_err(value_error)?;
+        Ok(SweepPlanner {
+            planner,
+            space,
+            objective,
+            constraints,
+            _config_file: config_file,
+        })
+    }
+
+    /// The next runs to do, given the rows of every run finished so far
+    /// (empty when the sweep is done): dicts with `run_id`, `point`,
+    /// `day`, `generation`, `config_toml` and `config_hash`.
+    fn next_runs<'py>(
+        &mut self,
+        py: Python<'py>,
+        finished: &Bound<'py, PyList>,
+    ) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        let rows = finished
+            .iter()
+            .map(|row| row_from(&row))
+            .collect::<PyResult<Vec<_>>>()?;
+        let plans = self.planner.next_runs(&rows).map_err(value_error)?;
+        plans.iter().map(|plan| plan_dict(py, plan)).collect()
+    }
+
+    /// Writes the results table of `rows` (ranked by the objective, as
+    /// `ticklab sweep` writes `results.parquet`) to `path`.
+    fn write_results(&self, rows: &Bound<'_, PyList>, path: PathBuf) -> PyResult<()> {
+        let rows = rows
+            .iter()
+            .map(|row| row_from(&row))
+            .collect::<PyResult<Vec<_>>>()?;
+        let rows = ranked(rows, &self.objective, &self.constraints);
+        results_table(&self.space, &rows, &self.constraints)
+            .write_parquet(&path)
+            .map_err(|err| PyOSError::new_err(err.to_string()))
+    }
+
+    /// Runs the sweep plans at most (the grid's size, or the search's).
+    fn size(&self) -> usize {
+        match self.planner.search() {
+            Search::Grid => self.space.size(),
+            Search::Random { samples, .. } => samples.min(self.space.size()),
+            Search::Genetic {
+                population,
+                generations,
+                ..
+            } => population * generations as usize,
+        }
+    }
+}
+
+/// The results row of the run of `plan` in `folder` (`failure`: why it
+/// did not finish), as `ticklab sweep` reads it: its summary's statistics
+/// and its round trips.
+#[pyfunction]
+#[pyo3(signature = (plan, folder, failure))]
+pub(crate) fn collect_row<'py>(
+    py: Python<'py>,
+    plan: &Bound<'py, PyDict>,
+    folder: PathBuf,
+    failure: Option<String>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let plan = RunPlan {
+        run_id: item(plan, "run_id")?.extract()?,
+        point: point_from(&item(plan, "point")?)?,
+        day: item(plan, "day")?.extract()?,
+        generation: item(plan, "generation")?.extract()?,
+        config_toml: item(plan, "config_toml")?.extract()?,
+        config_hash: item(plan, "config_hash")?.extract()?,
+    };
+    row_dict(py, &ResultRow::collect(&plan, &folder, failure))
+}
+
+/// The axes of the configuration's `[sweep]` table, then those of `space`
+/// in its order (a key of both replaces the table's axis), each parsed as
+/// `[sweep]` parses it.
+fn space_of(base: &BaseConfig, space: &Bound<'_, PyDict>) -> PyResult<Space> {
+    let mut axes = Space::parse(base.sweep_table(), &[], &[]).map_err(value_error)?;
+    for (key, value) in space.iter() {
+        let one = PyDict::new(space.py());
+        one.set_item(&key, value)?;
+        let key: String = key.extract()?;
+        let parsed = Space::parse(&table_of(&one, "space")?, &[], &[])
+            .map_err(|err| PyValueError::new_err(format!("space[{key:?}]: {}", err.reason)))?;
+        for mut axis in parsed.axes {
+            axis.origin = format!("space[{:?}]", axis.key);
+            axes.axes.retain(|other| other.key != axis.key);
+            axes.axes.push(axis);
+        }
+    }
+    Ok(axes)
+}
+
+/// The base configuration's file: a TOML file as it is, a dict written out.
+fn config_file(
+    config: Option<&Bound<'_, PyAny>>,
+) -> PyResult<(Option<PathBuf>, Option<tempfile::NamedTempFile>)> {
+    let Some(config) = config.filter(|c| !c.is_none()) else {
+        return Ok((None, None));
+    };
+    if let Ok(dict) = config.cast::<PyDict>() {
+        let text = toml::to_string(&table_of(dict, "config")?)
+            .map_err(|err| PyValueError::new_err(format!("config: {err}")))?;
+        let mut file = tempfile::Builder::new()
+            .prefix("ticklab-sweep-")
+            .suffix(".toml")
+            .tempfile()
+            .map_err(|err| PyOSError::new_err(format!("config: {err}")))?;
+        std::io::Write::write_all(&mut file, text.as_bytes())
+            .map_err(|err| PyOSError::new_err(format!("config: {err}")))?;
+        return Ok((Some(file.path().to_path_buf()), Some(file)));
+    }
+    match config.extract::<PathBuf>() {
+        Ok(path) => Ok((Some(path), None)),
+        Err(_) => Err(PyTypeError::new_err(format!(
+            "config: expected a dict or a TOML file path, got {}",
+            config.get_type().name()?
+        ))),
+    }
+}
+
+fn search_of(
+    search: &str,
+    samples: Option<usize>,
+    population: Option<usize>,
+    generations: Option<u32>,
+    seed: u64,
+) -> PyResult<Search> {
+    let missing = |what: &str| PyValueError::new_err(format!("search={search:?} needs {what}"));
+    match search {
+        "grid" => Ok(Search::Grid),
+        "random" => Ok(Search::Random {
+            samples: samples.ok_or_else(|| missing("samples="))?,
+            seed,
+        }),
+        "genetic" => Ok(Search::Genetic {
+            population: population.ok_or_else(|| missing("population="))?,
+            generations: generations.ok_or_else(|| missing("generations="))?,
+            seed,
+        }),
+        other => Err(PyValueError::new_err(format!(
+            "search: {other:?} is not one of grid, random, genetic"
+        ))),
+    }
+}
+
+fn item<'py>(dict: &Bound<'py, PyDict>, key: &str) -> PyResult<Bound<'py, PyAny>> {
+    dict.get_item(key)?
+        .ok_or_else(|| PyValueError::new_err(format!("a sweep row without {key:?}")))
+}
+
+/// A point's keys and values, in the dict's order (the axes').
+fn point_from(point: &Bound<'_, PyAny>) -> PyResult<Vec<(String, toml::Value)>> {
+    let dict = point.cast::<PyDict>()?;
+    dict.iter()
+        .map(|(key, value)| {
+            let key: String = key.extract()?;
+            let value = value_of(&value, &format!("point[{key:?}]"))?;
+            Ok((key, value))
+        })
+        .collect()
+}
+
+fn plan_dict<'py>(py: Python<'py>, plan: &RunPlan) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    dict.set_item("run_id", &plan.run_id)?;
+    dict.set_item("point", point_dict(py, &plan.point)?)?;
+    dict.set_item("day", &plan.day)?;
+    dict.set_item("generation", plan.generation)?;
+    dict.set_item("config_toml", &plan.config_toml)?;
+    dict.set_item("config_hash", &plan.config_hash)?;
+    Ok(dict)
+}
+
+fn point_dict<'py>(
+    py: Python<'py>,
+    point: &[(String, toml::Value)],
+) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    for (key, value) in point {
+        dict.set_item(key, py_of(py, value)?)?;
+    }
+    Ok(dict)
+}
+
+fn row_dict<'py>(py: Python<'py>, row: &ResultRow) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    dict.set_item("run_id", &row.run_id)?;
+    dict.set_item("point", point_dict(py, &row.point)?)?;
+    dict.set_item("day", &row.day)?;
+    dict.set_item("generation", row.generation)?;
+    dict.set_item("status", row.status.as_str())?;
+    dict.set_item("error", &row.error)?;
+    dict.set_item("stats", &row.stats)?;
+    dict.set_item("config_hash", &row.config_hash)?;
+    Ok(dict)
+}
+
+fn row_from(row: &Bound<'_, PyAny>) -> PyResult<ResultRow> {
+    let dict = row.cast::<PyDict>()?;
+    let status: String = item(dict, "status")?.extract()?;
+    Ok(ResultRow {
+        run_id: item(dict, "run_id")?.extract()?,
+        point: point_from(&item(dict, "point")?)?,
+        day: item(dict, "day")?.extract()?,
+        generation: item(dict, "generation")?.extract()?,
+        status: if status == RowStatus::Ok.as_str() {
+            RowStatus::Ok
+        } else {
+            RowStatus::Failed
+        },
+        error: item(dict, "error")?.extract()?,
+        stats: item(dict, "stats")?.extract()?,
+        config_hash: item(dict, "config_hash")?.extract()?,
+    })
+}

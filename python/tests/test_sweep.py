@@ -1,0 +1,208 @@
+"""`ticklab.sweep`: the results table of `ticklab sweep`, the same on local
+processes, a Ray cluster and a Dask cluster, each row what `ticklab.run`
+gives for its point."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+import ticklab
+from conftest import SAMPLE_DATA
+
+SPACE = {"qty_lots": [1, 2], "max_position_lots": [5, 10]}
+GRID = ["--grid", "qty_lots=1,2", "--grid", "max_position_lots=5,10"]
+
+QUOTER = '''
+import ticklab
+
+
+class Quoter(ticklab.Strategy):
+    """One post-only order at the touch on the side that brings the
+    position back towards zero."""
+
+    def __init__(self, qty=0.001, limit=0.005):
+        self.qty, self.limit = qty, limit
+
+    def on_bbo(self, ctx, ev):
+        book = ctx.book
+        if ctx.open_orders or book.best_bid is None or book.best_ask is None:
+            return
+        if ctx.position + self.qty <= self.limit + 1e-12:
+            ctx.buy(self.qty, book.best_bid, tif=ticklab.Tif.POST_ONLY)
+        else:
+            ctx.sell(self.qty, book.best_ask, tif=ticklab.Tif.POST_ONLY)
+'''
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sweep") / "run.toml"
+    path.write_text("seed = 5\n[queue]\nmodel = \"prob_power\"\nn = 2.0\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def expected(tmp_path_factory, cli, generated_day, config):
+    """`ticklab sweep`'s results table of the grid."""
+    out = tmp_path_factory.mktemp("cli") / "sweep"
+    cli("sweep", "--data", generated_day, "--strategy", "mm", *GRID, "--config", config,
+        "--out", out)
+    return pq.read_table(out / "results.parquet")
+
+
+def sweep_on(generated_day, config, backend, **kwargs):
+    return ticklab.sweep(data=generated_day, strategy="mm", space=SPACE, config=config,
+                         backend=backend, **kwargs)
+
+
+def test_processes_give_the_results_table_of_ticklab_sweep(generated_day, config, expected):
+    table = sweep_on(generated_day, config, "processes", workers=2)
+    assert table.column_names[:6] == [
+        "rank", "run_id", "qty_lots", "max_position_lots", "day", "generation",
+    ]
+    assert table.num_rows == 4
+    assert table.equals(expected)
+    # Best first by Sharpe: the points differ, and so do their runs.
+    sharpe = table.column("sharpe").to_pylist()
+    assert sharpe == sorted(sharpe, reverse=True)
+    assert len(set(table.column("pnl").to_pylist())) == 4
+
+
+def test_each_row_is_the_run_of_its_point(generated_day, config):
+    table = sweep_on(generated_day, config, "processes", workers=2)
+    for row in table.to_pylist()[:2]:
+        alone = ticklab.run(data=generated_day, strategy="mm", config=config, progress=False,
+                            params={"qty_lots": row["qty_lots"],
+                                    "max_position_lots": row["max_position_lots"]})
+        # The analyzer reads summary.json's numbers with serde_json's fast
+        # float parser, which may land one ulp from the shortest round-trip
+        # text Python reads exactly.
+        assert row["fills"] == alone.stats["fills"]
+        assert row["pnl"] == pytest.approx(alone.stats["pnl"], rel=1e-15)
+        assert row["sharpe"] == pytest.approx(alone.stats["sharpe"], rel=1e-15)
+
+
+def test_a_random_search_draws_the_points_ticklab_sweep_draws(tmp_path, cli, generated_day):
+    space = ["--range", "qty_lots=1..4:1", "--grid", "max_position_lots=5,10"]
+    cli("sweep", "--data", generated_day, "--strategy", "mm", *space, "--search", "random",
+        "--samples", 3, "--seed", 4, "--objective", "max:pnl", "--out", tmp_path / "cli")
+    table = ticklab.sweep(data=generated_day, strategy="mm",
+                          # `ticklab sweep` puts --grid axes before --range axes.
+                          space={"max_position_lots": [5, 10], "qty_lots": "1..4:1"},
+                          search="random", samples=3, seed=4, objective="max:pnl", workers=2)
+    assert table.equals(pq.read_table(tmp_path / "cli" / "results.parquet"))
+
+
+def test_a_class_defined_here_travels_to_the_workers(generated_day):
+    namespace = {"__name__": "notebook"}
+    exec(compile(QUOTER, "<notebook cell>", "exec"), namespace)
+    quoter = namespace["Quoter"]
+    table = ticklab.sweep(data=generated_day, strategy=quoter,
+                          space={"qty": [0.001, 0.002]}, params={"limit": 0.004}, workers=2)
+    rows = table.to_pylist()
+    assert sorted(row["qty"] for row in rows) == [0.001, 0.002]
+    for row in rows:
+        alone = ticklab.run(data=generated_day, strategy=quoter,
+                            params={"limit": 0.004, "qty": row["qty"]}, progress=False)
+        assert row["status"] == "ok"
+        assert row["fills"] == alone.stats["fills"]
+        assert row["pnl"] == pytest.approx(alone.stats["pnl"], rel=1e-15)
+    # The class's parameters are checked before any run.
+    with pytest.raises(ValueError) as raised:
+        ticklab.sweep(data=generated_day, strategy=quoter, space={"qyt": [1]})
+    assert str(raised.value).startswith("space[\"qyt\"]: unknown parameter `qyt` of strategy ")
+    assert str(raised.value).endswith("its parameters: limit, qty")
+
+
+def test_a_failing_point_is_a_failed_row(generated_day):
+    table = ticklab.sweep(data=generated_day, strategy="mm",
+                          space={"qty_lots": [1, -1]}, workers=1)
+    rows = {row["qty_lots"]: row for row in table.to_pylist()}
+    assert rows[1]["status"] == "ok"
+    assert rows[-1]["status"] == "failed"
+    assert rows[-1]["error"] == ("strategy on_market failed at event 35 (local time "
+                                 "1772409600001068475 ns): order quantity must be at least 1 "
+                                 "lot, got -1")
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError) as raised:
+        ticklab.sweep(space=SPACE, backend="spark")
+    assert str(raised.value) == "backend: 'spark' is not one of processes, ray, dask"
+    with pytest.raises(ValueError) as raised:
+        ticklab.sweep(data=SAMPLE_DATA, symbol="ACME", space=SPACE, search="annealing")
+    assert str(raised.value) == 'search: "annealing" is not one of grid, random, genetic'
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def ray_head(tmp_path_factory):
+    """A Ray head on 127.0.0.1, started as a real cluster is
+    (`ray start --head --block`) and stopped by its process id."""
+    ray = pytest.importorskip("ray", reason="ray is installed by `pip install ticklab[ray]`")
+    port = free_port()
+    ray_bin = Path(sys.executable).with_name("ray")
+    log = open(tmp_path_factory.mktemp("ray") / "head.log", "w")
+    head = subprocess.Popen(
+        [str(ray_bin), "start", "--head", "--block", f"--port={port}",
+         "--node-ip-address=127.0.0.1", "--num-cpus=2", "--include-dashboard=false",
+         "--disable-usage-stats"],
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        address = f"127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                ray.init(address=address, log_to_driver=False)
+                break
+            except Exception:  # the head is still starting
+                if time.monotonic() > deadline or head.poll() is not None:
+                    raise
+                time.sleep(1)
+        yield address
+    finally:
+        ray.shutdown()
+        # The head and the processes it started are one process group.
+        os.killpg(head.pid, signal.SIGTERM)
+        try:
+            head.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            os.killpg(head.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        head.wait()
+        log.close()
+
+
+def test_ray_gives_the_table_of_ticklab_sweep(generated_day, config, expected, ray_head):
+    table = sweep_on(generated_day, config, "ray")
+    assert table.equals(expected)
+
+
+def test_dask_gives_the_table_of_ticklab_sweep(generated_day, config, expected):
+    distributed = pytest.importorskip(
+        "distributed", reason="dask is installed by `pip install ticklab[dask]`"
+    )
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            table = sweep_on(generated_day, config, "dask", client=client)
+            # The current client is found without being named.
+            again = sweep_on(generated_day, config, "dask")
+    assert table.equals(expected)
+    assert again.equals(expected)

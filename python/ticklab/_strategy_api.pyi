@@ -1,0 +1,1 @@
+../../assets/python/ticklab.pyi
