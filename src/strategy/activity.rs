@@ -62,7 +62,7 @@ fn number_of(name: &str) -> u64 {
 
 /// A callback named `name` starts, the strategy having seen `event_index`
 /// market events, at local time `ts_ns`.
-#[inline]
+#[inline(always)]
 pub(crate) fn enter(name: &'static str, event_index: u64, ts_ns: i64) {
     // One thread marks a run; a plain load and store is enough.
     let serial = (STATE.load(Ordering::Relaxed) >> 8) + 1;
@@ -72,7 +72,7 @@ pub(crate) fn enter(name: &'static str, event_index: u64, ts_ns: i64) {
 }
 
 /// The callback started last has returned.
-#[inline]
+#[inline(always)]
 pub(crate) fn exit() {
     let state = STATE.load(Ordering::Relaxed);
     STATE.store(state & !1, Ordering::Release);

@@ -159,20 +159,10 @@ impl<'a, S: Strategy> Runner<'a, S> {
     #[inline(always)]
     fn handle(&mut self, wake: Wake<()>) -> Result<Wake<&OrderUpdate>, RunError> {
         let now_ns = self.engine.now_ns();
-        if (now_ns >= self.mark_ns || now_ns < self.watch_from_ns) && wake != Wake::Finished {
-            if now_ns < self.watch_from_ns {
-                // A warm-up day before the warm-up's start: the books
-                // follow it, the strategy does not see it.
-                match wake {
-                    Wake::Order(()) => self.update = *self.engine.delivered_update(),
-                    Wake::Market(_) => {
-                        let _ = self.engine.take_status_change();
-                    }
-                    _ => {}
-                }
-                return Ok(wake.map_order(|()| &self.update));
-            }
-            self.cross_days(now_ns)?;
+        if (now_ns >= self.mark_ns || now_ns < self.watch_from_ns)
+            && self.at_day_mark(&wake, now_ns)?
+        {
+            return Ok(wake.map_order(|()| &self.update));
         }
         match wake {
             Wake::Market(ev) => {
@@ -218,6 +208,31 @@ impl<'a, S: Strategy> Runner<'a, S> {
                 Ok(Wake::Finished)
             }
         }
+    }
+
+    /// [`Runner::handle`] at a day's start or before the warm-up's start
+    /// (rare, kept out of the per-event path): true when the strategy does
+    /// not see `wake` (data before the warm-up: the books follow it, the
+    /// strategy does not), after crossing into the day of `now_ns`
+    /// otherwise.
+    #[cold]
+    #[inline(never)]
+    fn at_day_mark(&mut self, wake: &Wake<()>, now_ns: i64) -> Result<bool, RunError> {
+        if *wake == Wake::Finished {
+            return Ok(false);
+        }
+        if now_ns < self.watch_from_ns {
+            match wake {
+                Wake::Order(()) => self.update = *self.engine.delivered_update(),
+                Wake::Market(_) => {
+                    let _ = self.engine.take_status_change();
+                }
+                _ => {}
+            }
+            return Ok(true);
+        }
+        self.cross_days(now_ns)?;
+        Ok(false)
     }
 
     /// Starts the run: `on_start` (always called: a host may load the
