@@ -143,26 +143,41 @@ impl<'a, S: Strategy> Runner<'a, S> {
     /// `on_finish` and returns [`Wake::Finished`], as do all later calls.
     #[inline]
     pub fn step(&mut self) -> Result<Wake<&OrderUpdate>, RunError> {
+        let wake = self.step_lean()?;
+        Ok(wake.map_order(|()| &self.update))
+    }
+
+    /// [`Runner::step`], telling only whether the data is over: what the
+    /// loops of the runner use, so the event need not be handed back.
+    #[inline]
+    fn step_is_finished(&mut self) -> Result<bool, RunError> {
+        Ok(matches!(self.step_lean()?, Wake::Finished))
+    }
+
+    /// [`Runner::step`] with the order update left in `update`.
+    #[inline(always)]
+    fn step_lean(&mut self) -> Result<Wake<()>, RunError> {
         match self.phase {
             Phase::Finished => return Ok(Wake::Finished),
             Phase::NotStarted => self.begin()?,
             Phase::Running => {}
         }
         if !self.others.is_empty() {
-            return self.step_instruments();
+            return Ok(self.step_instruments()?.map_order(|_| ()));
         }
         let wake = self.engine.advance_lean()?;
         self.handle(wake)
     }
 
-    /// Hands `wake`, from the engine in `engine`, to the strategy.
+    /// Hands `wake`, from the engine in `engine`, to the strategy; an
+    /// order update is in `update` afterwards.
     #[inline(always)]
-    fn handle(&mut self, wake: Wake<()>) -> Result<Wake<&OrderUpdate>, RunError> {
+    fn handle(&mut self, wake: Wake<()>) -> Result<Wake<()>, RunError> {
         let now_ns = self.engine.now_ns();
         if (now_ns >= self.mark_ns || now_ns < self.watch_from_ns)
             && self.at_day_mark(&wake, now_ns)?
         {
-            return Ok(wake.map_order(|()| &self.update));
+            return Ok(wake);
         }
         match wake {
             Wake::Market(ev) => {
@@ -184,7 +199,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
                     let update = self.update;
                     self.call(Callback::Order, |s, ctx| s.on_order(ctx, &update))?;
                 }
-                Ok(Wake::Order(&self.update))
+                Ok(Wake::Order(()))
             }
             Wake::Timer { ts_ns, id } => {
                 if self.callbacks.contains(Callback::Timer) {
@@ -328,7 +343,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
 
     /// Runs to the end of the data.
     pub fn run(&mut self) -> Result<(), RunError> {
-        while !matches!(self.step()?, Wake::Finished) {}
+        while !self.step_is_finished()? {}
         Ok(())
     }
 
@@ -336,7 +351,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
     /// data ends).
     pub fn run_to_event(&mut self, event_index: u64) -> Result<(), RunError> {
         while self.engine.events_seen() < event_index {
-            if matches!(self.step()?, Wake::Finished) {
+            if self.step_is_finished()? {
                 break;
             }
         }
@@ -346,7 +361,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
     /// Runs until local time reaches `ts_ns` (or the data ends).
     pub fn run_until_ns(&mut self, ts_ns: i64) -> Result<(), RunError> {
         while self.phase != Phase::Finished && self.engine.now_ns() < ts_ns {
-            self.step()?;
+            self.step_is_finished()?;
         }
         Ok(())
     }
