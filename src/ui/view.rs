@@ -68,6 +68,19 @@ pub struct Segment {
     pub end_ns: Option<i64>,
 }
 
+/// The settings in force, as the window applied them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AppliedSettings {
+    /// The run configuration sent to the session.
+    pub config: crate::sim::RunConfig,
+    /// The `run.toml` it came from, when one.
+    pub path: Option<std::path::PathBuf>,
+    /// The strategy's parameters and defaults, found in its file.
+    pub params: Vec<(String, toml::Value)>,
+    /// Counts applications, so the settings form refreshes after each.
+    pub revision: usize,
+}
+
 /// Everything the panels draw.
 #[derive(Clone, Debug)]
 pub struct View {
@@ -117,6 +130,8 @@ pub struct View {
     pub errors_total: u64,
     /// Updates applied in the last frame, for the overlay.
     pub updates_last_frame: usize,
+    /// The settings in force.
+    pub settings: AppliedSettings,
 }
 
 impl Default for View {
@@ -146,6 +161,7 @@ impl Default for View {
             console: Ring::new(CONSOLE_KEPT),
             errors_total: 0,
             updates_last_frame: 0,
+            settings: AppliedSettings::default(),
         }
     }
 }
