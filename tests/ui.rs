@@ -262,3 +262,56 @@ fn a_typed_folder_opens_and_recent_folders_are_one_click_away() {
         app.is_idle() && open_root(app).as_deref() == Some(first.path())
     });
 }
+
+/// Runs the window at `size` on a loaded day with `mm` and returns where
+/// its panels landed.
+fn layout_at(folder: &Path, size: [f32; 2]) -> Vec<ticklab::ui::layout::PlacedPanel> {
+    let app = TicklabApp::new(
+        AppOptions {
+            folder: Some(folder.to_owned()),
+            strategy: Some("mm".to_owned()),
+            ..AppOptions::default()
+        },
+        None,
+    );
+    let mut harness = Harness::builder()
+        .with_size(size)
+        .build_ui_state(|ui, app: &mut TicklabApp| app.show_ui(ui), app);
+    run_until(&mut harness, "the first book", |app| {
+        app.is_idle() && events_seen(app) > 0
+    });
+    harness.run_steps(4);
+    harness.state().placed_panels().to_vec()
+}
+
+#[test]
+fn panels_never_overlap_and_all_show_at_1024x700_and_1920x1080() {
+    let folder = small_folder();
+    for size in [[1024.0, 700.0], [1920.0, 1080.0]] {
+        let placed = layout_at(folder.path(), size);
+        for p in &placed {
+            eprintln!("{size:?} {} {:?}", p.title, p.rect);
+        }
+        let window = egui::Rect::from_min_size(egui::Pos2::ZERO, size.into());
+        let titles: Vec<&str> = placed.iter().map(|p| p.title).collect();
+        for title in [
+            "left column",
+            "right column",
+            "Blotter",
+            "Console",
+            "Depth",
+            "Equity",
+            "Price",
+        ] {
+            assert!(
+                titles.contains(&title),
+                "{size:?}: {title} missing from {titles:?}"
+            );
+        }
+        assert_eq!(
+            ticklab::ui::layout::check_layout(&placed, window),
+            Ok(()),
+            "{size:?}: {placed:?}"
+        );
+    }
+}

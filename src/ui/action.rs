@@ -24,6 +24,12 @@ pub enum Action {
     ClearConsole,
     /// Shows or hides the frame-time overlay.
     ToggleOverlay,
+    /// Opens a file with the desktop's editor for it.
+    OpenInEditor(PathBuf),
+    /// Closes the error banner.
+    DismissBanner,
+    /// Shows or hides the previous run's overlay.
+    ToggleCompare,
     /// Shows or hides the keyboard help.
     ToggleHelp,
     /// Puts every panel back to its default size.

@@ -346,6 +346,9 @@ impl TicklabApp {
                 }
                 Action::ToggleOverlay => self.show_overlay = !self.show_overlay,
                 Action::ToggleHelp => self.show_help = !self.show_help,
+                Action::DismissBanner => self.view.banner = None,
+                Action::OpenInEditor(path) => self.open_in_editor(&path),
+                Action::ToggleCompare => self.view.show_previous = !self.view.show_previous,
                 Action::ApplySettings(config) => self.apply_settings(*config, None),
                 Action::OpenConfig(path) => match read_run_config(Some(&path)) {
                     Ok(config) => self.apply_settings(config, Some(path)),
@@ -383,6 +386,102 @@ impl TicklabApp {
                 }
             }
         }
+    }
+
+    /// Opens `path` with the desktop's program for it (`xdg-open`), or
+    /// `$VISUAL` / `$EDITOR` when set; says where the file is when neither
+    /// starts.
+    fn open_in_editor(&mut self, path: &Path) {
+        let editor = std::env::var("VISUAL")
+            .or_else(|_| std::env::var("EDITOR"))
+            .ok()
+            .filter(|e| !e.trim().is_empty());
+        let program = editor.unwrap_or_else(|| "xdg-open".to_owned());
+        let started = std::process::Command::new(&program)
+            .arg(path)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        match started {
+            Ok(mut child) => {
+                // Reaped on a thread of its own, so it leaves no zombie.
+                let _ = std::thread::Builder::new()
+                    .name("ticklab-editor".to_owned())
+                    .spawn(move || child.wait());
+                self.view.log(
+                    LineKind::Note,
+                    format!(
+                        "opened {} with {program}; saving it reloads the strategy",
+                        path.display()
+                    ),
+                    "",
+                );
+            }
+            Err(err) => self.view.log(
+                LineKind::Note,
+                format!(
+                    "cannot start {program} ({err}): the file is {}",
+                    path.display()
+                ),
+                "",
+            ),
+        }
+    }
+
+    /// The strategy's last failure, across the window, with what to do.
+    fn banner_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(line) = self.view.banner.clone() else {
+            return;
+        };
+        let file = self
+            .view
+            .run
+            .as_ref()
+            .and_then(|r| r.strategy.as_deref())
+            .map(PathBuf::from)
+            .filter(|p| p.is_file());
+        egui::Panel::top("error_banner")
+            .frame(
+                egui::Frame::new()
+                    .fill(super::theme::ERROR_BACKGROUND)
+                    .inner_margin(6.0),
+            )
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    if ui
+                        .button("⟳ Reload")
+                        .on_hover_text("Re-read the strategy (Ctrl+R)")
+                        .clicked()
+                    {
+                        self.actions.push(Action::Session(Command::ReloadStrategy));
+                    }
+                    if let Some(file) = &file {
+                        if ui
+                            .button("Open file")
+                            .on_hover_text(format!("Edit {}", file.display()))
+                            .clicked()
+                        {
+                            self.actions.push(Action::OpenInEditor(file.clone()));
+                        }
+                    }
+                    if ui.button("✖").on_hover_text("Close").clicked() {
+                        self.actions.push(Action::DismissBanner);
+                    }
+                    let time = line
+                        .ts_ns
+                        .map(|ts| format!("{} · ", super::format::datetime_us_from_ns(ts)))
+                        .unwrap_or_default();
+                    ui.add(
+                        egui::Label::new(
+                            RichText::new(format!("{time}{}", line.text))
+                                .color(super::theme::ERROR_TEXT)
+                                .strong(),
+                        )
+                        .wrap(),
+                    );
+                });
+            });
     }
 
     /// Watches the strategy file and the run.toml in force, and reloads
@@ -496,7 +595,17 @@ impl TicklabApp {
     fn send(&mut self, command: Command) {
         if let Command::SetStrategy(name) = &command {
             let name = name.clone();
+            let previous = self.view.run.as_ref().and_then(|r| r.strategy.clone());
+            self.view.compare_next_run(format!(
+                "previous strategy ({})",
+                previous.as_deref().map_or("none".to_owned(), short_name)
+            ));
             self.settings_for_strategy(&name);
+        }
+        match &command {
+            Command::ReloadStrategy => self.view.compare_next_run("before the reload"),
+            Command::Configure { .. } => self.view.compare_next_run("before the settings change"),
+            _ => {}
         }
         let Some(session) = &mut self.session else {
             return;
@@ -651,6 +760,7 @@ impl TicklabApp {
                 self.panel_ui(i, ui);
             }
         });
+        self.banner_ui(ui);
         let body = ui.available_rect_before_wrap();
         let limits = Limits::for_body(body.width(), body.height());
         let shown = egui::Panel::left(("left_column", generation))
@@ -658,17 +768,19 @@ impl TicklabApp {
             .default_size(limits.left_default)
             .size_range(limits.left)
             .show(ui, |ui| {
-                egui::ScrollArea::vertical()
-                    .auto_shrink([false, false])
-                    .show(ui, |ui| {
-                        for &i in &left {
-                            let title = self.panels[i].title();
-                            egui::CollapsingHeader::new(RichText::new(title).strong())
-                                .id_salt(("left", title))
-                                .default_open(title != "Settings")
-                                .show(ui, |ui| self.panel_ui(i, ui));
-                        }
-                    });
+                boxed_ui(ui, |ui| {
+                    egui::ScrollArea::vertical()
+                        .auto_shrink([false, false])
+                        .show(ui, |ui| {
+                            for &i in &left {
+                                let title = self.panels[i].title();
+                                egui::CollapsingHeader::new(RichText::new(title).strong())
+                                    .id_salt(("left", title))
+                                    .default_open(title != "Settings")
+                                    .show(ui, |ui| self.panel_ui(i, ui));
+                            }
+                        });
+                });
             });
         let left_width = shown.response.rect.width();
         placed.push(PlacedPanel {
@@ -894,6 +1006,13 @@ impl TicklabApp {
             &mut self.panel_times,
         );
     }
+}
+
+/// The file name of a strategy path, or the built-in name.
+fn short_name(name: &str) -> String {
+    Path::new(name)
+        .file_name()
+        .map_or_else(|| name.to_owned(), |n| n.to_string_lossy().into_owned())
 }
 
 /// The panels of `slot`, in layout order.

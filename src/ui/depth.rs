@@ -451,7 +451,7 @@ impl Panel for DepthPanel {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, view: &View, _actions: &mut Vec<Action>) {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.strong("Depth");
             // The 10 s window is narrower than the heatmap's narrowest span.
             for (i, (_, label)) in WINDOWS.iter().enumerate().skip(1) {

@@ -81,6 +81,22 @@ pub struct AppliedSettings {
     pub revision: usize,
 }
 
+/// What the run before a reload or a settings change showed, kept to
+/// compare with the run that replaced it.
+#[derive(Clone, Debug)]
+pub struct PreviousRun {
+    /// What changed since it ran, e.g. `before reload`.
+    pub label: String,
+    /// Its equity over time.
+    pub equity: Series,
+    /// Its fills (the newest kept).
+    pub fills: Vec<FillRecord>,
+    /// Its statistics when it was replaced.
+    pub stats: Option<Stats>,
+    /// Market events it had seen when it was replaced.
+    pub events_seen: u64,
+}
+
 /// Everything the panels draw.
 #[derive(Clone, Debug)]
 pub struct View {
@@ -132,6 +148,16 @@ pub struct View {
     pub updates_last_frame: usize,
     /// The settings in force.
     pub settings: AppliedSettings,
+    /// The strategy's last failure (to run or to load), shown in a banner
+    /// until a fresh run starts or the user closes it.
+    pub banner: Option<ConsoleLine>,
+    /// The run before the last reload or settings change, to compare.
+    pub previous: Option<PreviousRun>,
+    /// Whether the previous run shows as an overlay.
+    pub show_previous: bool,
+    /// Set when a command that replaces the run was sent: the next run
+    /// started keeps the one it replaces as [`View::previous`].
+    compare_next: Option<String>,
 }
 
 impl Default for View {
@@ -162,6 +188,10 @@ impl Default for View {
             errors_total: 0,
             updates_last_frame: 0,
             settings: AppliedSettings::default(),
+            banner: None,
+            previous: None,
+            show_previous: true,
+            compare_next: None,
         }
     }
 }
@@ -213,8 +243,20 @@ impl View {
         match update {
             Update::Catalog(catalog) => self.catalog = Some(catalog),
             Update::Started(run) => {
+                if let Some(label) = self.compare_next.take() {
+                    self.keep_as_previous(label, &run);
+                }
+                let same_day = |p: &RunInfo| {
+                    p.folder == run.folder
+                        && p.instrument.symbol == run.instrument.symbol
+                        && p.day == run.day
+                };
+                if !self.run.as_ref().is_some_and(same_day) {
+                    self.previous = None;
+                }
                 self.clear_histories();
                 self.run = Some(run);
+                self.banner = None;
             }
             Update::Reset => self.clear_histories(),
             Update::Frame(frame) => {
@@ -261,17 +303,56 @@ impl View {
                 }
                 for error in batch.errors {
                     self.errors_total += 1;
-                    self.console.push(ConsoleLine {
+                    let line = ConsoleLine {
                         kind: LineKind::Error(error.kind),
                         ts_ns: error.ts_ns,
                         text: error.message,
                         detail: error.detail,
-                    });
+                    };
+                    if matches!(error.kind, ErrorKind::Strategy | ErrorKind::StrategyLoad) {
+                        self.banner = Some(line.clone());
+                    }
+                    self.console.push(line);
                 }
             }
             Update::Stats(stats) => self.stats = Some(*stats),
-            Update::Idle { .. } => self.is_idle = true,
+            Update::Idle { .. } => {
+                self.is_idle = true;
+                // The command that was to replace the run did not (its
+                // strategy failed to load): nothing to compare.
+                self.compare_next = None;
+            }
         }
+    }
+
+    /// Says that the next run started replaces the current one because of
+    /// `label` (e.g. `before reload`), to keep it for comparing.
+    /// The first label said before the run starts is kept.
+    pub fn compare_next_run(&mut self, label: impl Into<String>) {
+        if self.compare_next.is_none() {
+            self.compare_next = Some(label.into());
+        }
+    }
+
+    /// Keeps what the current run shows as the previous run, when `next`
+    /// replays the same day.
+    fn keep_as_previous(&mut self, label: String, next: &RunInfo) {
+        let Some(run) = &self.run else {
+            return;
+        };
+        let same_day = run.folder == next.folder
+            && run.instrument.symbol == next.instrument.symbol
+            && run.day == next.day;
+        if !same_day || self.equity.is_empty() {
+            return;
+        }
+        self.previous = Some(PreviousRun {
+            label,
+            equity: self.equity.clone(),
+            fills: self.fills.iter().copied().collect(),
+            stats: self.stats.clone(),
+            events_seen: self.frame.as_ref().map_or(0, |f| f.events_seen),
+        });
     }
 
     /// Adds a batch's quotes and equity samples to the chart series.

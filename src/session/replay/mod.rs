@@ -340,7 +340,7 @@ impl Replay {
                 self.fresh_run()
             }
             Err(err) => {
-                self.report(ErrorRecord::of(ErrorKind::StrategyLoad, &err));
+                self.report(load_failure(&err));
                 false
             }
         }
@@ -356,7 +356,7 @@ impl Replay {
             match StrategyChoice::parse(&name, &self.config.params) {
                 Ok(choice) => self.choice = choice,
                 Err(err) => {
-                    self.report(ErrorRecord::of(ErrorKind::StrategyLoad, &err));
+                    self.report(load_failure(&err));
                     return None;
                 }
             }
@@ -533,4 +533,16 @@ impl Replay {
             out.push_back(Update::Batch(Box::new(batch)));
         }
     }
+}
+
+/// A strategy that cannot be loaded, said as `loading <file>: <why>`,
+/// with the rest of a many-line reason (a traceback) as the detail.
+fn load_failure(err: &super::SessionError) -> ErrorRecord {
+    let mut record = ErrorRecord::of(ErrorKind::StrategyLoad, err);
+    if let super::SessionError::Strategy { name, reason } = err {
+        let (first, rest) = reason.split_once('\n').unwrap_or((reason, ""));
+        record.message = format!("loading {name}: {first}");
+        record.detail = rest.trim_end().to_owned();
+    }
+    record
 }
