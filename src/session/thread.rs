@@ -496,6 +496,10 @@ impl SessionLoop {
         }
         self.last_frame = Instant::now();
         self.measure_rate();
+        // What happened first (a reset, a new run, the rows), then the
+        // frame and statistics of where the run stands: a frame of a new
+        // run never arrives before the reset that starts it.
+        self.replay.drain_into(&mut self.link.queue);
         if let Some(mut frame) = self.replay.frame(state) {
             frame.events_per_sec = self.events_per_sec;
             self.link.queue.push_back(Update::Frame(Box::new(frame)));
@@ -506,7 +510,6 @@ impl SessionLoop {
                 self.link.queue.push_back(Update::Stats(Box::new(stats)));
             }
         }
-        self.replay.drain_into(&mut self.link.queue);
     }
 
     /// When the engine stops and waits: everything, then `Idle`.

@@ -221,6 +221,9 @@ impl TicklabApp {
         while let Some(update) = session.try_recv() {
             if let Update::Idle { commands_done } = update {
                 self.idle_after = commands_done;
+                if commands_done >= session.commands_sent() {
+                    self.view.forget_compare_next();
+                }
             }
             if let Update::Started(run) = &update {
                 self.saved.remember_folder(run.folder.clone());

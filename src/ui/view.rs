@@ -158,6 +158,8 @@ pub struct View {
     /// Set when a command that replaces the run was sent: the next run
     /// started keeps the one it replaces as [`View::previous`].
     compare_next: Option<String>,
+    /// What the replaced run showed, until the next run starts.
+    previous_candidate: Option<PreviousRun>,
 }
 
 impl Default for View {
@@ -192,6 +194,7 @@ impl Default for View {
             previous: None,
             show_previous: true,
             compare_next: None,
+            previous_candidate: None,
         }
     }
 }
@@ -244,7 +247,17 @@ impl View {
             Update::Catalog(catalog) => self.catalog = Some(catalog),
             Update::Started(run) => {
                 if let Some(label) = self.compare_next.take() {
-                    self.keep_as_previous(label, &run);
+                    self.keep_as_previous(label);
+                }
+                if let Some(candidate) = self.previous_candidate.take() {
+                    let same = self.run.as_ref().is_some_and(|p| {
+                        p.folder == run.folder
+                            && p.instrument.symbol == run.instrument.symbol
+                            && p.day == run.day
+                    });
+                    if same {
+                        self.previous = Some(candidate);
+                    }
                 }
                 let same_day = |p: &RunInfo| {
                     p.folder == run.folder
@@ -258,7 +271,12 @@ impl View {
                 self.run = Some(run);
                 self.banner = None;
             }
-            Update::Reset => self.clear_histories(),
+            Update::Reset => {
+                if let Some(label) = self.compare_next.take() {
+                    self.keep_as_previous(label);
+                }
+                self.clear_histories();
+            }
             Update::Frame(frame) => {
                 self.is_idle = false;
                 self.heat.set_live(frame.now_ns, &frame.local_book);
@@ -316,13 +334,14 @@ impl View {
                 }
             }
             Update::Stats(stats) => self.stats = Some(*stats),
-            Update::Idle { .. } => {
-                self.is_idle = true;
-                // The command that was to replace the run did not (its
-                // strategy failed to load): nothing to compare.
-                self.compare_next = None;
-            }
+            Update::Idle { .. } => self.is_idle = true,
         }
+    }
+
+    /// The commands that were to replace the run are done and did not (a
+    /// strategy failed to load): nothing to compare with.
+    pub fn forget_compare_next(&mut self) {
+        self.compare_next = None;
     }
 
     /// Says that the next run started replaces the current one because of
@@ -334,19 +353,13 @@ impl View {
         }
     }
 
-    /// Keeps what the current run shows as the previous run, when `next`
-    /// replays the same day.
-    fn keep_as_previous(&mut self, label: String, next: &RunInfo) {
-        let Some(run) = &self.run else {
-            return;
-        };
-        let same_day = run.folder == next.folder
-            && run.instrument.symbol == next.instrument.symbol
-            && run.day == next.day;
-        if !same_day || self.equity.is_empty() {
+    /// Keeps what the current run shows, to become the previous run once
+    /// the next run starts on the same day.
+    fn keep_as_previous(&mut self, label: String) {
+        if self.run.is_none() || self.equity.is_empty() {
             return;
         }
-        self.previous = Some(PreviousRun {
+        self.previous_candidate = Some(PreviousRun {
             label,
             equity: self.equity.clone(),
             fills: self.fills.iter().copied().collect(),
