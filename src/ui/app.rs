@@ -649,24 +649,28 @@ impl TicklabApp {
                     ui.close();
                 }
             });
-            match &self.view.run {
-                Some(run) => {
-                    ui.label(
-                        RichText::new(format!(
-                            "{}  ·  {} {}",
-                            run.folder.display(),
-                            run.instrument.symbol,
-                            run.day
-                        ))
-                        .monospace(),
-                    );
-                    let strategy = run.strategy.as_deref().unwrap_or("no strategy");
-                    ui.label(RichText::new(format!("· {strategy}")).monospace().weak());
-                }
-                None => {
-                    ui.label(RichText::new("open a data folder to begin").weak());
-                }
-            }
+            let title = match &self.view.run {
+                Some(run) => RichText::new(format!(
+                    "{}  ·  {} {}  ·  {}",
+                    run.folder.display(),
+                    run.instrument.symbol,
+                    run.day,
+                    run.strategy
+                        .as_deref()
+                        .map_or("no strategy".to_owned(), short_name)
+                ))
+                .monospace(),
+                None => RichText::new("open a data folder to begin").weak(),
+            };
+            let hover = self.view.run.as_ref().map(|run| {
+                format!(
+                    "{}\n{} {}\n{}",
+                    run.folder.display(),
+                    run.instrument.symbol,
+                    run.day,
+                    run.strategy.as_deref().unwrap_or("no strategy")
+                )
+            });
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui
                     .selectable_label(self.show_overlay, "Frame times")
@@ -679,6 +683,19 @@ impl TicklabApp {
                     self.frame_times
                         .overlay_ui(ui, &self.view, &self.panel_times);
                 }
+                // The title takes what is left, cut short rather than
+                // running under the frame times.
+                let size = egui::vec2(ui.available_width(), ui.spacing().interact_size.y);
+                ui.allocate_ui_with_layout(
+                    size,
+                    egui::Layout::left_to_right(egui::Align::Center),
+                    |ui| {
+                        let label = ui.add(egui::Label::new(title).truncate());
+                        if let Some(hover) = hover {
+                            label.on_hover_text(hover);
+                        }
+                    },
+                );
             });
         });
     }

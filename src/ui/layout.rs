@@ -61,7 +61,7 @@ impl Limits {
     /// leaves the others their minimum.
     pub fn for_body(width: f32, height: f32) -> Limits {
         let left_default = (width * 0.19).clamp(LEFT_MIN, 300.0);
-        let right_default = (width * 0.22).clamp(RIGHT_MIN, 360.0);
+        let right_default = (width * 0.27).clamp(RIGHT_MIN, 380.0);
         let bottom_default = (height * 0.27).clamp(BOTTOM_MIN, 260.0);
         let middle_height = height - bottom_default;
         let center_bottom_default = (middle_height * 0.36).clamp(CENTER_BOTTOM_MIN, 300.0);

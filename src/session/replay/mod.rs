@@ -541,6 +541,8 @@ fn load_failure(err: &super::SessionError) -> ErrorRecord {
     let mut record = ErrorRecord::of(ErrorKind::StrategyLoad, err);
     if let super::SessionError::Strategy { name, reason } = err {
         let (first, rest) = reason.split_once('\n').unwrap_or((reason, ""));
+        // The reason may name the file already.
+        let first = first.strip_prefix(&format!("{name}: ")).unwrap_or(first);
         record.message = format!("loading {name}: {first}");
         record.detail = rest.trim_end().to_owned();
     }
