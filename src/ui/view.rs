@@ -266,6 +266,9 @@ impl View {
                 };
                 if !self.run.as_ref().is_some_and(same_day) {
                     self.previous = None;
+                    // The heatmap keeps what it showed of the same day
+                    // through re-runs and jumps; another day starts afresh.
+                    self.heat.clear();
                 }
                 self.clear_histories();
                 self.run = Some(run);
@@ -429,7 +432,6 @@ impl View {
         self.segments.clear();
         self.open_segments.clear();
         self.signals.clear();
-        self.heat.clear();
         self.stats = None;
     }
 
