@@ -471,6 +471,12 @@ fn a_batch_run_of_the_session_matches_the_window_session() {
 /// A folder with one day of TEST (tick 1, lot 1) whose book ends two
 /// batches crossed (rows 2 and 5) and one locked (row 4).
 fn crossed_folder() -> TempDir {
+    crossed_folder_in_row_groups(WriteOptions::default().row_group_rows)
+}
+
+/// [`crossed_folder`] written in row groups of `row_group_rows` rows, so
+/// that a read decodes them on several threads.
+fn crossed_folder_in_row_groups(row_group_rows: usize) -> TempDir {
     use ticklab::market::{Instrument, MarketEvent, Side};
     let root = TempDir::new().expect("test setup");
     let instrument = Instrument::new("TEST", 1.0, 1.0);
@@ -502,7 +508,10 @@ fn crossed_folder() -> TempDir {
         dir.join("2024-03-01.parquet"),
         &instrument,
         events,
-        &WriteOptions::default(),
+        &WriteOptions {
+            row_group_rows,
+            ..WriteOptions::default()
+        },
     )
     .expect("test setup");
     root
@@ -559,7 +568,16 @@ fn batch_run_crossed(
 
 #[test]
 fn a_crossed_book_at_a_batch_end_stops_the_run_unless_the_config_warns() {
-    let folder = crossed_folder();
+    // One row group (read on one thread), then row groups of 2 and 3 rows
+    // (decoded on several threads, the check run on the stitched batches):
+    // the same rows are named and counted.
+    for row_group_rows in [WriteOptions::default().row_group_rows, 2, 3] {
+        crossed_book_stops_the_run_unless_the_config_warns(row_group_rows);
+    }
+}
+
+fn crossed_book_stops_the_run_unless_the_config_warns(row_group_rows: usize) {
+    let folder = crossed_folder_in_row_groups(row_group_rows);
     let file = folder.path().join("TEST").join("2024-03-01.parquet");
 
     let (errors, crossed, _) = batch_run_crossed(folder.path(), RunConfig::default());

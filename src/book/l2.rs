@@ -151,12 +151,14 @@ impl L2Book {
     }
 
     /// Mid price in ticks (may be a half tick), when both sides have a level.
+    #[inline]
     pub fn mid_ticks(&self) -> Option<f64> {
         let (bid, ask) = (self.bids.best_price()?, self.asks.best_price()?);
         Some((bid + ask) as f64 / 2.0)
     }
 
     /// Best ask minus best bid, in ticks; 0 or negative when locked or crossed.
+    #[inline]
     pub fn spread_ticks(&self) -> Option<i64> {
         Some(self.asks.best_price()? - self.bids.best_price()?)
     }
@@ -191,6 +193,7 @@ impl L2Book {
     }
 
     /// True when the best bid is at or above the best ask.
+    #[inline]
     pub fn is_crossed(&self) -> bool {
         matches!(self.spread_ticks(), Some(s) if s <= 0)
     }

@@ -50,6 +50,13 @@ struct RunLine {
     args: RunArgs,
 }
 
+/// `ticklab run`'s arguments from `argv` (without the program name), as
+/// the worker will read them.
+pub(crate) fn parse_run_args(argv: &[OsString]) -> anyhow::Result<RunArgs> {
+    let line = std::iter::once(OsString::from("ticklab run")).chain(argv.iter().cloned());
+    Ok(RunLine::try_parse_from(line)?.args)
+}
+
 type Channel = Arc<Mutex<FrameWriter<UnixStream>>>;
 
 /// Runs the worker; its outcome goes to the parent over the channel.

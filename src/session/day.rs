@@ -273,8 +273,9 @@ impl StrategyChoice {
                 Ok(StrategyChoice::MarketMaker(config))
             }
             other if rules::is_rule_file(Path::new(other)) => {
-                let rules =
-                    RuleSet::from_path(Path::new(other)).map_err(|err| fail(err.to_string()))?;
+                let rules = RuleSet::from_path(Path::new(other))
+                    .and_then(|rules| rules.with_params(params))
+                    .map_err(|err| fail(err.to_string()))?;
                 Ok(StrategyChoice::Rules {
                     path: PathBuf::from(other),
                     rules,

@@ -38,7 +38,7 @@ impl EventSource<'static> for LoaderSource {
             return Ok(None);
         };
         match loader.recv() {
-            Some(Ok(batch)) => Ok(Some(EventBatch::Owned(batch))),
+            Some(Ok(batch)) => Ok(Some(EventBatch::owned(batch))),
             Some(Err(err)) => {
                 self.loader = None;
                 Err(Box::new(err))
@@ -92,6 +92,6 @@ impl EventSource<'static> for CacheSource {
         }
         let window = self.cache.window(self.next, self.window_events)?;
         self.next += window.events().len() as u64;
-        Ok(Some(EventBatch::Mapped(window)))
+        Ok(Some(EventBatch::mapped(window)))
     }
 }

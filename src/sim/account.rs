@@ -149,6 +149,46 @@ impl Account {
         self.maintenance_margin_rate * self.notional(mark_ticks, self.position_lots.abs()).abs()
     }
 
+    /// Marks (ticks) at which equity surely covers the maintenance margin
+    /// of the position as it is now: an open interval `(low, high)` of
+    /// positive marks, kept a millionth inside the exact boundary so that
+    /// rounding never puts a mark the exact test would fail inside it.
+    /// `None` when no such interval is worked out (inverse contracts, no
+    /// position, or rates that make the boundary undefined): then only the
+    /// exact test answers.
+    pub(crate) fn solvent_marks(&self) -> Option<(f64, f64)> {
+        let ContractValue::Linear { tick_value } = self.value else {
+            return None;
+        };
+        let lots = self.position_lots as f64;
+        let r = self.maintenance_margin_rate;
+        // For a mark m > 0: equity - maintenance = cash + m·lots·v - r·m·|lots|·v,
+        // increasing in m when long, decreasing when short.
+        let slope = if lots > 0.0 {
+            lots * tick_value * (1.0 - r)
+        } else if lots < 0.0 {
+            lots * tick_value * (1.0 + r)
+        } else {
+            return None;
+        };
+        if !(slope.is_finite() && slope != 0.0 && tick_value > 0.0) {
+            return None;
+        }
+        let boundary = -self.cash / slope;
+        if !boundary.is_finite() {
+            return None;
+        }
+        let guard = boundary.abs() * 1e-6 + 1e-9;
+        if slope > 0.0 {
+            Some((boundary.max(0.0) + guard, f64::INFINITY))
+        } else if boundary > 0.0 {
+            Some((0.0, boundary - guard))
+        } else {
+            // Short with no cash to cover: no positive mark is surely safe.
+            None
+        }
+    }
+
     /// Cash, currency units.
     pub fn cash(&self) -> f64 {
         self.cash
@@ -262,6 +302,37 @@ pub struct AccountSnapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every mark `solvent_marks` vouches for passes the exact test, on
+    /// both sides of the boundary, long and short; marks far inside are
+    /// vouched for.
+    #[test]
+    fn solvent_marks_never_vouch_for_a_mark_below_maintenance() {
+        let mut inst = Instrument::new("X", 0.5, 2.0);
+        inst.initial_margin_rate = 0.1;
+        for (side, cash, far_inside) in [(Side::Buy, 100.0, 400.0), (Side::Sell, 2_000.0, 20.0)] {
+            let mut acc = Account::new(&inst, cash);
+            acc.apply_fill(side, 100, 10, 0.0);
+            let (low, high) = acc.solvent_marks().expect("a linear position has a range");
+            let boundary = if side == Side::Buy { low } else { high };
+            assert!(
+                low < far_inside && far_inside < high,
+                "{side:?}: ({low}, {high})"
+            );
+            let mut exact_failures = 0;
+            for step in -2_000..=2_000 {
+                let mark = boundary * (1.0 + step as f64 * 1e-8);
+                let exactly_solvent = acc.equity(mark) >= acc.maintenance_margin(mark);
+                exact_failures += usize::from(!exactly_solvent);
+                if low < mark && mark < high {
+                    assert!(exactly_solvent, "{side:?}: mark {mark} vouched for");
+                }
+            }
+            assert!(exact_failures > 0, "{side:?}: the boundary was crossed");
+        }
+        let flat = Account::new(&inst, 100.0);
+        assert_eq!(flat.solvent_marks(), None);
+    }
 
     #[test]
     fn round_trip_realizes_and_balances() {

@@ -208,6 +208,10 @@ pub struct RunConfig {
     /// ignores them.
     #[serde(skip_serializing_if = "toml::Table::is_empty")]
     pub params: toml::Table,
+    /// `[sweep]`: the space `ticklab sweep` explores (see
+    /// `crate::analyzer`); a single run ignores it.
+    #[serde(skip_serializing)]
+    pub sweep: toml::Table,
 }
 
 impl Default for RunConfig {
@@ -226,6 +230,7 @@ impl Default for RunConfig {
             infer_market_state: true,
             crossed_book: CrossedBookPolicy::default(),
             params: toml::Table::new(),
+            sweep: toml::Table::new(),
         }
     }
 }

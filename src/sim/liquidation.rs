@@ -22,6 +22,7 @@
 //! when the closing order is done.
 
 use crate::market::Side;
+use crate::sim::account::Account;
 use crate::sim::engine::Engine;
 use crate::sim::exchange::{ExchOrder, Exchange};
 use crate::sim::order::{OrderId, OrderRequest, OrderState, OrderType};
@@ -29,7 +30,60 @@ use crate::sim::queue::QueuePos;
 use crate::sim::record::LogRecord;
 use crate::sim::update::{OrderUpdate, Reason, UpdateKind};
 
+/// The marks at which the exchange-side account was last found surely
+/// solvent, for the position and cash it had then: while both are
+/// unchanged and the mark stays inside, the exact test is skipped.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct SolventMarks {
+    /// Bits of the cash the range was worked out for.
+    cash_bits: u64,
+    /// The position it was worked out for; 0 = no range.
+    position_lots: i64,
+    low_ticks: f64,
+    high_ticks: f64,
+}
+
+impl SolventMarks {
+    /// True when `account` at `mark_ticks` is surely above maintenance.
+    #[inline]
+    fn covers(&self, account: &Account, mark_ticks: f64) -> bool {
+        self.position_lots == account.position_lots()
+            && self.cash_bits == account.cash().to_bits()
+            && mark_ticks > self.low_ticks
+            && mark_ticks < self.high_ticks
+    }
+
+    /// The range for `account` as it is now (empty when none is known).
+    fn of(account: &Account) -> Self {
+        match account.solvent_marks() {
+            Some((low_ticks, high_ticks)) => SolventMarks {
+                cash_bits: account.cash().to_bits(),
+                position_lots: account.position_lots(),
+                low_ticks,
+                high_ticks,
+            },
+            None => SolventMarks::default(),
+        }
+    }
+}
+
 impl Engine<'_> {
+    /// At the end of a batch: liquidates the exchange-side account if it
+    /// fell below maintenance, skipping the test while the mark stays in
+    /// the range last found surely solvent.
+    #[inline(always)]
+    pub(crate) fn check_liquidation_at_batch_end(&mut self) {
+        if let Some(mid) = self.exchange.book.mid_ticks() {
+            if self.solvent_marks.covers(&self.exch_account, mid) {
+                return;
+            }
+        }
+        self.check_liquidation();
+        if self.exch_account.position_lots() != 0 {
+            self.solvent_marks = SolventMarks::of(&self.exch_account);
+        }
+    }
+
     /// Liquidates the exchange-side account if its equity is below the
     /// maintenance margin (see the module docs).
     #[inline(never)]

@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use crate::book::L2Book;
+use crate::book::{ApplyOutcome, L2Book};
 use crate::market::{EventKind, Instrument, MarketEvent, Side, StateTracker};
 use crate::sim::account::Account;
 use crate::sim::exchange::QueueChange;
@@ -167,11 +167,32 @@ impl LocalSide {
     }
 
     /// The strategy sees `ev` now: applies it to the local book and to the
-    /// market state.
-    #[inline]
+    /// market state. Book events (most of the data) take the inlined path:
+    /// the book's own answer tells whether a batch ended crossed.
+    #[inline(always)]
     pub(crate) fn deliver(&mut self, ev: MarketEvent) {
-        let mut change = self.state.before(&ev);
-        self.book.apply(&ev);
+        match ev.kind {
+            EventKind::Depth | EventKind::Snapshot | EventKind::Bbo | EventKind::Clear => {
+                let outcome = self.book.apply(&ev);
+                if ev.is_last_in_batch() {
+                    let crossed = matches!(outcome, ApplyOutcome::Crossed { .. });
+                    if let Some(state) = self.state.at_batch_end(crossed) {
+                        self.note_status_change(&ev, state);
+                    }
+                }
+            }
+            _ => self.deliver_other(&ev),
+        }
+        self.events_seen += 1;
+        self.now_ns = self.now_ns.max(ev.local_ts);
+    }
+
+    /// [`LocalSide::deliver`] for every event but the book's own: trades
+    /// and status events move the market state, funding moves money.
+    #[inline(never)]
+    fn deliver_other(&mut self, ev: &MarketEvent) {
+        let mut change = self.state.before(ev);
+        self.book.apply(ev);
         if ev.kind == EventKind::Funding {
             self.pay_funding();
         }
@@ -179,10 +200,15 @@ impl LocalSide {
             change = self.state.at_batch_end(self.book.is_crossed()).or(change);
         }
         if let Some(state) = change {
-            self.status_change = Some(MarketEvent::status(ev.exch_ts, state).seen_at(ev.local_ts));
+            self.note_status_change(ev, state);
         }
-        self.events_seen += 1;
-        self.now_ns = self.now_ns.max(ev.local_ts);
+    }
+
+    /// Keeps a status event for a change of state at `ev`, until the
+    /// strategy is told of it.
+    #[cold]
+    fn note_status_change(&mut self, ev: &MarketEvent, state: crate::market::MarketState) {
+        self.status_change = Some(MarketEvent::status(ev.exch_ts, state).seen_at(ev.local_ts));
     }
 
     /// Applies the queue changes whose market event the strategy has seen.

@@ -14,6 +14,7 @@
 //! its output files that way).
 
 pub mod account;
+mod batch;
 mod booking;
 pub mod compute;
 pub mod config;

@@ -5,42 +5,9 @@
 //! bounded by the batch size. Tests and benches hand over a slice or a `Vec`
 //! whole, which is borrowed or moved, never copied.
 
-use std::ops::Deref;
-
-use crate::market::cache::MappedEvents;
 use crate::market::MarketEvent;
 
-/// One batch of events handed to the engine: borrowed, owned, or a window
-/// of a memory-mapped event cache (read in place, never decoded).
-#[derive(Debug)]
-pub enum EventBatch<'a> {
-    /// Events the caller keeps.
-    Borrowed(&'a [MarketEvent]),
-    /// Events the engine owns until the next batch.
-    Owned(Vec<MarketEvent>),
-    /// Events read in place from a mapped cache file.
-    Mapped(MappedEvents),
-}
-
-impl EventBatch<'_> {
-    /// An empty batch.
-    pub fn empty() -> Self {
-        EventBatch::Borrowed(&[])
-    }
-}
-
-impl Deref for EventBatch<'_> {
-    type Target = [MarketEvent];
-
-    #[inline]
-    fn deref(&self) -> &[MarketEvent] {
-        match self {
-            EventBatch::Borrowed(events) => events,
-            EventBatch::Owned(events) => events,
-            EventBatch::Mapped(events) => events.events(),
-        }
-    }
-}
+pub use crate::sim::batch::EventBatch;
 
 /// An error from the data source (I/O, decoding), passed through unchanged.
 pub type SourceError = Box<dyn std::error::Error + Send + Sync>;
@@ -75,7 +42,7 @@ impl<'a> SliceSource<'a> {
 
 impl<'a> EventSource<'a> for SliceSource<'a> {
     fn next_batch(&mut self) -> Result<Option<EventBatch<'a>>, SourceError> {
-        Ok(self.events.take().map(EventBatch::Borrowed))
+        Ok(self.events.take().map(EventBatch::borrowed))
     }
 }
 
@@ -96,7 +63,7 @@ impl VecSource {
 
 impl EventSource<'static> for VecSource {
     fn next_batch(&mut self) -> Result<Option<EventBatch<'static>>, SourceError> {
-        Ok(self.events.take().map(EventBatch::Owned))
+        Ok(self.events.take().map(EventBatch::owned))
     }
 }
 
@@ -120,7 +87,7 @@ where
     I: Iterator<Item = Vec<MarketEvent>>,
 {
     fn next_batch(&mut self) -> Result<Option<EventBatch<'static>>, SourceError> {
-        Ok(self.0.next().map(EventBatch::Owned))
+        Ok(self.0.next().map(EventBatch::owned))
     }
 }
 
@@ -149,7 +116,7 @@ where
         self.0
             .next()
             .transpose()
-            .map(|b| b.map(EventBatch::Owned))
+            .map(|b| b.map(EventBatch::owned))
             .map_err(Into::into)
     }
 }

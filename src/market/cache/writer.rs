@@ -15,6 +15,10 @@ use crate::market::{Instrument, MarketEvent};
 /// Bytes buffered before a write to the file.
 const BUFFER_BYTES: usize = 1 << 20;
 
+/// Bytes written between two requests to start the data on its way to
+/// disk (see [`Flusher`]).
+const FLUSH_EVERY_BYTES: u64 = 32 << 20;
+
 /// Distinguishes temporary files of one process.
 static TEMP_SERIAL: AtomicU64 = AtomicU64::new(0);
 
@@ -27,6 +31,61 @@ pub(crate) struct CacheWriter {
     header: Header,
     index: Vec<i64>,
     record: [u8; RECORD_BYTES],
+    flusher: Option<Flusher>,
+    /// Bytes written since the flusher was last asked.
+    unflushed_bytes: u64,
+}
+
+/// Puts the data written so far on disk from a thread of its own, as the
+/// file grows, so that the sync before the rename has little left to do
+/// and the replay never waits for the disk in the meantime.
+struct Flusher {
+    wake: Option<crossbeam_channel::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Flusher {
+    /// A flusher of `file` (a handle of its own), or `None` when no thread
+    /// or handle can be had: then only the final sync writes the data.
+    fn start(file: &File) -> Option<Self> {
+        let file = file.try_clone().ok()?;
+        // One request waiting is enough: a sync writes all there is.
+        let (wake, requests) = crossbeam_channel::bounded::<()>(1);
+        let thread = std::thread::Builder::new()
+            .name("ticklab-cache-flush".to_owned())
+            .spawn(move || {
+                for () in requests {
+                    // A failure here shows again in the final sync.
+                    let _ = file.sync_data();
+                }
+            })
+            .ok()?;
+        Some(Flusher {
+            wake: Some(wake),
+            thread: Some(thread),
+        })
+    }
+
+    /// Asks for a sync of what was written so far, unless one is pending.
+    fn request(&self) {
+        if let Some(wake) = &self.wake {
+            let _ = wake.try_send(());
+        }
+    }
+
+    /// Waits for the syncs asked for.
+    fn stop(&mut self) {
+        drop(self.wake.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Flusher {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 impl CacheWriter {
@@ -77,6 +136,8 @@ impl CacheWriter {
             header,
             index: Vec::new(),
             record: [0; RECORD_BYTES],
+            flusher: Flusher::start(&file),
+            unflushed_bytes: 0,
         };
         let mut out = BufWriter::with_capacity(BUFFER_BYTES, file);
         // Room for the header, written last.
@@ -109,6 +170,14 @@ impl CacheWriter {
         if let Some(last) = events.last() {
             self.header.last_exch_ts = last.exch_ts;
         }
+        self.unflushed_bytes += (events.len() * RECORD_BYTES) as u64;
+        if self.unflushed_bytes >= FLUSH_EVERY_BYTES {
+            if let Some(flusher) = &self.flusher {
+                out.flush()?;
+                flusher.request();
+                self.unflushed_bytes = 0;
+            }
+        }
         Ok(())
     }
 
@@ -129,6 +198,9 @@ impl CacheWriter {
         out.seek(SeekFrom::Start(0))?;
         out.write_all(&self.header.encode())?;
         let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
+        if let Some(mut flusher) = self.flusher.take() {
+            flusher.stop();
+        }
         // On disk before it has its name: a crash never leaves a cache
         // whose header promises records that were not written.
         file.sync_all()?;

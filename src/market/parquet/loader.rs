@@ -108,15 +108,16 @@ impl Loader {
         Self::start(reader, tap, default_decode_threads())
     }
 
-    /// Starts the loader thread. A reader with a check decodes on the
-    /// loader thread alone, so that the check sees the rows in file order.
+    /// Starts the loader thread. With more than one decode thread, a
+    /// reader's check runs on the loader thread over the stitched batches,
+    /// so that it sees the rows in file order.
     fn start(
         reader: EventReader,
         tap: Option<Box<dyn LoadTap>>,
         decode_threads: usize,
     ) -> Result<Self, DataError> {
         let queued = reader.options().queued_batches.max(1);
-        let parallel = decode_threads > 1 && reader.row_group_count() > 1 && !reader.has_check();
+        let parallel = decode_threads > 1 && reader.row_group_count() > 1;
         let file = reader.file().to_owned();
         let (batch_tx, batch_rx) = crossbeam_channel::bounded(queued);
         // Room for every batch in flight, so recycling never blocks.

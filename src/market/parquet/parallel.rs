@@ -14,7 +14,7 @@ use std::thread::JoinHandle;
 use crossbeam_channel::{Receiver, Sender};
 
 use super::loader::{LoadTap, LoadedBatch};
-use super::{DataError, EventReader, ReadOptions, ReadSummary};
+use super::{BatchCheck, DataError, EventReader, ReadOptions, ReadSummary};
 use crate::market::{flags, EventKind, Instrument, MarketEvent};
 
 /// Most threads a file is decoded on.
@@ -50,7 +50,7 @@ struct Job {
 /// `threads` threads and sends its batches in order; the loop of the
 /// loader thread. Returns what the read found.
 pub(crate) fn parallel_decode_loop(
-    first: EventReader,
+    mut first: EventReader,
     threads: usize,
     batches: &Sender<LoadedBatch>,
     recycled: &Receiver<Vec<MarketEvent>>,
@@ -65,6 +65,12 @@ pub(crate) fn parallel_decode_loop(
         options: *first.options(),
     };
     let group_first_rows = first.row_group_first_rows();
+    // The check (a crossed book) needs the rows in file order: it runs
+    // here, on the stitched batches, not on the decode threads.
+    let mut check = Checked {
+        check: first.take_check(),
+        handed_rows: 0,
+    };
     drop(first);
     let threads = threads.clamp(1, row_groups.max(1));
     let mut pieces = Vec::with_capacity(threads);
@@ -130,6 +136,10 @@ pub(crate) fn parallel_decode_loop(
                         if batch.is_empty() {
                             continue;
                         }
+                        if let Err(err) = check.run(&job.file, &batch) {
+                            let _ = batches.send(Err(err));
+                            break 'groups false;
+                        }
                         if let Some(tap) = tap.as_mut() {
                             tap.batch(&batch);
                         }
@@ -151,6 +161,10 @@ pub(crate) fn parallel_decode_loop(
         // Row groups with no rows at the end: the held event ends the file.
         if let Some(mut last) = stitch.held.take() {
             last.flags = inferred_flags(&last, None);
+            if let Err(err) = check.run(&job.file, std::slice::from_ref(&last)) {
+                let _ = batches.send(Err(err));
+                break 'groups false;
+            }
             if let Some(tap) = tap.as_mut() {
                 tap.batch(std::slice::from_ref(&last));
             }
@@ -171,6 +185,24 @@ pub(crate) fn parallel_decode_loop(
         }
     }
     stitch.summary
+}
+
+/// The reader's check, run on the batches in file order.
+struct Checked {
+    check: Option<BatchCheck>,
+    /// Rows handed out so far: the file row of the next batch's first event.
+    handed_rows: u64,
+}
+
+impl Checked {
+    fn run(&mut self, file: &std::path::Path, batch: &[MarketEvent]) -> Result<(), DataError> {
+        let first_row = self.handed_rows;
+        self.handed_rows += batch.len() as u64;
+        match &mut self.check {
+            Some(check) => check(file, first_row, batch),
+            None => Ok(()),
+        }
+    }
 }
 
 /// What crosses row groups while stitching them back in order.

@@ -211,6 +211,12 @@ impl EventReader {
         self.check.is_some()
     }
 
+    /// Takes the check out, for a caller that runs it on the batches
+    /// itself (in file order).
+    pub(crate) fn take_check(&mut self) -> Option<BatchCheck> {
+        self.check.take()
+    }
+
     /// Runs `check` on every batch before it is handed out.
     #[must_use]
     pub fn with_check(mut self, check: BatchCheck) -> Self {

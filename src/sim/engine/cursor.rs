@@ -134,7 +134,7 @@ impl Engine<'_> {
             self.exchange_funding(&ev);
         }
         if self.exch_account.position_lots() != 0 && ev.is_last_in_batch() {
-            self.check_liquidation();
+            self.check_liquidation_at_batch_end();
         }
         if self.local_pos + 1 != self.batch_pos || !self.local.feed.is_empty() {
             // The strategy has events to see before this one.

@@ -50,6 +50,7 @@ use crate::sim::compute::ComputeLatency;
 use crate::sim::config::{ConfigError, Models, RunConfig};
 use crate::sim::exchange::{Exchange, ExchangeModels};
 use crate::sim::latency::{FeedLatency, LatencyModel};
+use crate::sim::liquidation::SolventMarks;
 use crate::sim::local::LocalSide;
 use crate::sim::order::{OrderId, OrderMsg};
 use crate::sim::order::{OrderState, OrderType, TimeInForce};
@@ -197,6 +198,8 @@ pub struct Engine<'a> {
     pub(crate) exchange: Exchange,
     pub(crate) exch_account: Account,
     pub(crate) exch_mark_ticks: Option<f64>,
+    /// Marks at which the exchange-side account is surely solvent.
+    pub(crate) solvent_marks: SolventMarks,
     pub(crate) local: LocalSide,
     pub(crate) latency: Box<dyn LatencyModel>,
     pub(crate) risk: RiskLimits,
@@ -305,6 +308,7 @@ impl<'a> Engine<'a> {
             exchange,
             exch_account,
             exch_mark_ticks: None,
+            solvent_marks: SolventMarks::default(),
             local,
             latency: models.latency,
             risk: settings.risk,
