@@ -60,7 +60,7 @@ impl Limits {
     /// `width` × `height` points: each region may grow only as far as
     /// leaves the others their minimum.
     pub fn for_body(width: f32, height: f32) -> Limits {
-        let left_default = (width * 0.19).clamp(LEFT_MIN, 300.0);
+        let left_default = (width * 0.21).clamp(LEFT_MIN, 320.0);
         let right_default = (width * 0.27).clamp(RIGHT_MIN, 380.0);
         let bottom_default = (height * 0.27).clamp(BOTTOM_MIN, 260.0);
         let middle_height = height - bottom_default;

@@ -67,8 +67,21 @@ impl SettingsPanel {
         value: &mut String,
     ) {
         let label = ui.label(label).on_hover_text(hint);
+        // As wide as the column leaves, so the form fits a narrow column.
+        let width = (ui.available_width() - 4.0).clamp(44.0, 110.0);
+        // What an empty optional field means.
+        let placeholder = match id {
+            "maker_rate" | "taker_rate" | "per_fill" => "instrument's",
+            "max_order_lots" | "max_position_lots" | "max_open_orders" => "no limit",
+            "feed_us" => "recorded",
+            _ => "",
+        };
         let edit = ui
-            .add(egui::TextEdit::singleline(value).desired_width(90.0))
+            .add(
+                egui::TextEdit::singleline(value)
+                    .desired_width(width)
+                    .hint_text(placeholder),
+            )
             .labelled_by(label.id)
             .on_hover_text(hint);
         let _ = edit;
@@ -84,7 +97,8 @@ impl SettingsPanel {
         let label = ui.label(label);
         egui::ComboBox::from_id_salt(("settings", id))
             .selected_text(value.as_str())
-            .width(110.0)
+            .width((ui.available_width() - 4.0).clamp(60.0, 110.0))
+            .truncate()
             .show_ui(ui, |ui| {
                 for choice in choices {
                     ui.selectable_value(value, (*choice).to_owned(), *choice);
@@ -216,24 +230,24 @@ impl SettingsPanel {
                     ui,
                     errors,
                     "max_order_lots",
-                    "Max order lots",
-                    "Largest order; empty: unchecked",
+                    "Max order",
+                    "Largest order, lots; empty: unchecked",
                     &mut form.max_order_lots,
                 );
                 Self::text_row(
                     ui,
                     errors,
                     "max_position_lots",
-                    "Max position lots",
-                    "Largest position, worst case; empty: unchecked",
+                    "Max position",
+                    "Largest position, lots, counting open orders as filled; empty: unchecked",
                     &mut form.max_position_lots,
                 );
                 Self::text_row(
                     ui,
                     errors,
                     "max_open_orders",
-                    "Max open orders",
-                    "Empty: unchecked",
+                    "Max orders",
+                    "Most orders open at once; empty: unchecked",
                     &mut form.max_open_orders,
                 );
             });
@@ -284,7 +298,7 @@ impl SettingsPanel {
                 self.form_of = None;
             }
         });
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let label = ui.label("run.toml");
             ui.add(
                 egui::TextEdit::singleline(&mut self.file_text)
@@ -293,7 +307,7 @@ impl SettingsPanel {
             )
             .labelled_by(label.id);
         });
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let home = std::env::var_os("HOME").map(PathBuf::from);
             let path = (!self.file_text.trim().is_empty())
                 .then(|| folder_from_text(&self.file_text, home.as_deref()));
