@@ -355,11 +355,17 @@ impl TicklabApp {
                 Action::ApplySettings(config) => self.apply_settings(*config, None),
                 Action::OpenConfig(path) => match read_run_config(Some(&path)) {
                     Ok(config) => self.apply_settings(config, Some(path)),
-                    Err(err) => self.view.log(
-                        LineKind::Error(ErrorKind::Command),
-                        format!("loading {}: {err}", path.display()),
-                        "",
-                    ),
+                    Err(err) => {
+                        let text = err.to_string();
+                        let prefix = format!("{}: ", path.display());
+                        let text = text.strip_prefix(&prefix).unwrap_or(&text);
+                        let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+                        self.view.log(
+                            LineKind::Error(ErrorKind::Command),
+                            format!("loading {}: {first}", path.display()),
+                            rest.trim_end(),
+                        );
+                    }
                 },
                 Action::SaveConfig(path) => {
                     let written = run_toml_text(&self.view.settings.config)
