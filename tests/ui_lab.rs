@@ -264,3 +264,43 @@ fn saving_the_strategy_reloads_it_at_the_same_event_and_a_broken_save_keeps_the_
         app.is_idle() && events_seen(app) == at + 1
     });
 }
+
+#[test]
+fn question_mark_lists_every_transport_key_and_escape_hides_it() {
+    let folder = small_folder();
+    let mut harness = app_harness(folder.path());
+    run_until(&mut harness, "the first book", |app| {
+        app.is_idle() && events_seen(app) > 0
+    });
+    harness.key_press(egui::Key::Questionmark);
+    harness.run_steps(2);
+    assert!(harness.state().is_help_shown());
+    for (keys, what) in ticklab::ui::transport::SHORTCUTS {
+        harness.get_by_label(keys);
+        harness.get_by_label(what);
+    }
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(2);
+    assert!(!harness.state().is_help_shown());
+}
+
+#[test]
+fn reset_layout_forgets_the_sizes_kept() {
+    let folder = small_folder();
+    let mut harness = harness_with(folder.path(), [1024.0, 700.0], AppOptions::default());
+    run_until(&mut harness, "the first book", |app| {
+        app.is_idle() && events_seen(app) > 0
+    });
+    let generation = harness.state().saved_state().layout_generation;
+    harness.get_by_label("View").click_accesskit();
+    harness.run_steps(2);
+    harness.get_by_label("Reset layout").click_accesskit();
+    harness.run_steps(3);
+    assert_eq!(
+        harness.state().saved_state().layout_generation,
+        generation + 1
+    );
+    let placed = harness.state().placed_panels().to_vec();
+    let window = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1024.0, 700.0));
+    assert_eq!(check_layout(&placed, window), Ok(()));
+}

@@ -955,10 +955,12 @@ impl TicklabApp {
             return;
         }
         let (question, escape) = ctx.input_mut(|i| {
-            let question = i
-                .events
-                .iter()
-                .any(|e| matches!(e, egui::Event::Text(t) if t == "?"));
+            // `?` arrives as a key or as text, as the keyboard layout has it.
+            let question = i.key_pressed(egui::Key::Questionmark)
+                || (i.modifiers.shift && i.key_pressed(egui::Key::Slash))
+                || i.events
+                    .iter()
+                    .any(|e| matches!(e, egui::Event::Text(t) if t == "?"));
             (
                 question,
                 i.consume_key(egui::Modifiers::NONE, egui::Key::Escape),
