@@ -247,6 +247,30 @@ impl Replay {
         self.config = config;
     }
 
+    /// A second replay of the same day, strategy and settings, started
+    /// afresh and paused at the start: a standby the session runs ahead in
+    /// idle time, so that a step back only runs from where it waits (see
+    /// `session::thread`). `None` without a loaded day, and for Python
+    /// strategies (two instances in one interpreter could share module
+    /// state, and the runs would then differ).
+    pub fn twin(&self) -> Option<Replay> {
+        let day = self.day.clone()?;
+        if matches!(self.choice, StrategyChoice::Python { .. }) || self.failed {
+            return None;
+        }
+        let mut twin = Replay::new(self.options.clone());
+        twin.config = self.config.clone();
+        twin.python = self.python.clone();
+        twin.folder = self.folder.clone();
+        twin.span_ns = self.span_ns;
+        twin.strategy = self.strategy.clone();
+        twin.choice = self.choice.clone();
+        twin.day = Some(day);
+        twin.cache_said = self.cache_said.clone();
+        twin.tap.columns.set_step(self.tap.columns.step_ns());
+        twin.fresh_run().then_some(twin)
+    }
+
     /// Opens `folder` and starts a fresh run over one of its days.
     pub fn load(&mut self, folder: PathBuf, symbol: Option<String>, day: Option<Day>) -> bool {
         let catalog = match Catalog::open(&folder) {
