@@ -30,8 +30,9 @@ use ticklab::market::cache::CacheOptions;
 use ticklab::market::parquet::ReadOptions;
 use ticklab::report::{RunFailure, RunFolder};
 use ticklab::sandbox::{parse_bytes, Protection, ProtectionState};
-use ticklab::session::open_day;
+use ticklab::session::open_instruments;
 use ticklab::strategy::python::format_data_time;
+use ticklab::worker::printed::ConsoleLine;
 use ticklab::worker::{FrameReader, Heartbeat, ProtocolError, WorkerMessage};
 
 use super::run::RunArgs;
@@ -67,7 +68,9 @@ pub struct SandboxArgs {
 pub(crate) struct Worker {
     child: Child,
     messages: Receiver<Result<WorkerMessage, ProtocolError>>,
-    console: Arc<Mutex<VecDeque<String>>>,
+    /// The last console lines, each marked when it is a copy of printed
+    /// text not yet in the run's log.
+    console: Arc<Mutex<VecDeque<(bool, String)>>>,
     console_thread: Option<JoinHandle<()>>,
 }
 
@@ -126,14 +129,31 @@ impl Worker {
                 .spawn(move || {
                     for line in BufReader::new(stderr).lines() {
                         let Ok(line) = line else { break };
-                        if shown {
-                            progress.suspend(|| eprintln!("{line}"));
-                        }
+                        // A copy of printed text is only kept, for a
+                        // report of the worker's death: the run's log
+                        // shows the text itself.
+                        let (line, copy) = match ConsoleLine::of(&line) {
+                            ConsoleLine::Printed(text) => (text.to_owned(), true),
+                            ConsoleLine::Returned => {
+                                // The copies are in the run's log now,
+                                // which the console shows.
+                                if let Ok(mut kept) = kept.lock() {
+                                    kept.retain(|(copy, _)| !copy);
+                                }
+                                continue;
+                            }
+                            ConsoleLine::Other(_) => {
+                                if shown {
+                                    progress.suspend(|| eprintln!("{line}"));
+                                }
+                                (line, false)
+                            }
+                        };
                         if let Ok(mut kept) = kept.lock() {
                             if kept.len() == CONSOLE_LINES {
                                 kept.pop_front();
                             }
-                            kept.push_back(line);
+                            kept.push_back((copy, line));
                         }
                     }
                 })
@@ -218,7 +238,7 @@ impl Worker {
         }
         self.console
             .lock()
-            .map(|lines| lines.iter().cloned().collect())
+            .map(|lines| lines.iter().map(|(_, line)| line.clone()).collect())
             .unwrap_or_default()
     }
 }
@@ -242,12 +262,17 @@ enum Ending {
     Died(Option<String>),
 }
 
-/// Writes the event cache of the run's day when it has no valid one: the
+/// Writes the event cache of each of the run's days that has no valid one: the
 /// sandboxed worker can read the cache but not write it, so that a strategy
 /// cannot change the events of a later run. Anything wrong with the data is
 /// left for the worker to report.
 pub(crate) fn prepare_cache(args: &RunArgs) {
-    let Ok(day) = open_day(&args.data, args.symbol.as_deref(), args.day) else {
+    let Ok(runs) = open_instruments(
+        &args.data,
+        args.symbol.as_deref(),
+        args.day.as_ref(),
+        args.warmup,
+    ) else {
         return;
     };
     let read = if args.allow_local_before_exch {
@@ -255,7 +280,12 @@ pub(crate) fn prepare_cache(args: &RunArgs) {
     } else {
         ReadOptions::default()
     };
-    super::cache::prepare_for_run(&day.instrument, &day.file, read, &CacheOptions::from_env());
+    let cache = CacheOptions::from_env();
+    for run in &runs {
+        for run_day in &run.days {
+            super::cache::prepare_for_run(&run.instrument, &run_day.file, read, &cache);
+        }
+    }
 }
 
 /// Runs `args` in a sandboxed worker and reports how it went.

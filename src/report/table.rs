@@ -129,6 +129,23 @@ impl Table {
         }
     }
 
+    /// Sets the column `name` to `text` on every row, adding it last the
+    /// first time (the `symbol` column of a run over several instruments).
+    pub fn fill_text(&mut self, name: &'static str, text: &str) {
+        let rows = self.rows();
+        let values = std::iter::repeat_with(|| Some(text.to_owned())).take(rows);
+        match self.columns.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, Values::Text(v))) => {
+                v.clear();
+                v.extend(values);
+            }
+            _ => self.columns.push((
+                std::borrow::Cow::Borrowed(name),
+                Values::Text(values.collect()),
+            )),
+        }
+    }
+
     /// Number of rows.
     pub fn rows(&self) -> usize {
         self.columns.first().map_or(0, |(_, c)| c.len())
