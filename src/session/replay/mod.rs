@@ -274,6 +274,7 @@ impl Replay {
         twin.strategy = self.strategy.clone();
         twin.choice = self.choice.clone();
         twin.day = Some(day);
+        twin.others = self.others.clone();
         twin.cache_said = self.cache_said.clone();
         twin.tap.columns.set_step(self.tap.columns.step_ns());
         twin.fresh_run().then_some(twin)
