@@ -304,3 +304,61 @@ fn reset_layout_forgets_the_sizes_kept() {
     let window = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1024.0, 700.0));
     assert_eq!(check_layout(&placed, window), Ok(()));
 }
+
+#[test]
+fn settings_save_as_run_toml_and_open_it_again() {
+    let folder = small_folder();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("run.toml");
+    let mut harness = mm_at(folder.path(), 2_000);
+    harness.get_by_label("Settings").click_accesskit();
+    harness.run_steps(2);
+    // A wrong seed is named beside its field and nothing is applied.
+    let seed = harness.get_by_role_and_label(Role::TextInput, "Seed");
+    seed.focus();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness
+        .get_by_role_and_label(Role::TextInput, "Seed")
+        .type_text("-3");
+    harness.run_steps(2);
+    harness
+        .get_by_label(ticklab::ui::settings::APPLY_LABEL)
+        .click_accesskit();
+    harness.run_steps(2);
+    harness.get_by_label("a whole number ≥ 0");
+    assert_eq!(harness.state().view().settings.config.seed, 0);
+    // A good one applies and saves.
+    harness
+        .get_by_role_and_label(Role::TextInput, "Seed")
+        .focus();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness
+        .get_by_role_and_label(Role::TextInput, "Seed")
+        .type_text("42");
+    harness.run_steps(2);
+    harness
+        .get_by_label(ticklab::ui::settings::APPLY_LABEL)
+        .click_accesskit();
+    run_until(&mut harness, "the re-run", |app| {
+        app.is_idle() && app.view().settings.config.seed == 42
+    });
+    let field = harness.get_by_role_and_label(Role::TextInput, "run.toml");
+    field.focus();
+    field.type_text(&path.display().to_string());
+    harness.run_steps(2);
+    harness.get_by_label("Save as run.toml").click_accesskit();
+    harness.run_steps(2);
+    let saved = ticklab::session::read_run_config(Some(&path)).unwrap();
+    assert_eq!(saved, harness.state().view().settings.config);
+    assert_eq!(saved.seed, 42);
+    // Opened again after a change on disk, it applies.
+    std::fs::write(&path, "seed = 7\n").unwrap();
+    harness.get_by_label("Open run.toml").click_accesskit();
+    run_until(&mut harness, "the opened settings", |app| {
+        app.is_idle() && app.view().settings.config.seed == 7
+    });
+    assert_eq!(
+        harness.state().view().settings.path.as_deref(),
+        Some(path.as_path())
+    );
+}
