@@ -10,13 +10,13 @@
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
 
-use std::sync::Arc;
 use ticklab::session::replay::{Goal, Progress};
-
+use ticklab::session::thread::STANDBY_GRID_EVENTS;
 use ticklab::session::{Command, Replay, SeekTarget, Session, SessionOptions, StepTarget, Update};
 
 /// Market events of the shipped BTC-PERP day.
@@ -85,7 +85,10 @@ fn standby_step_back(session: &mut Session, at: u64) -> Duration {
         let took = started.elapsed();
         // Back to where it was, for the next try or the next sample.
         run_command(session, Command::Step(StepTarget::Events(1)));
-        if notes.iter().any(|n| n.contains("from a standby run")) {
+        // Counted only when the standby was ready where it waits.
+        let waiting = (at - 1) - (at - 1) % STANDBY_GRID_EVENTS;
+        let ready = format!("from a standby run waiting at event {waiting}");
+        if notes.iter().any(|n| n.contains(&ready)) {
             return took;
         }
     }
