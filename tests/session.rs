@@ -684,3 +684,44 @@ fn inspect_scan_and_run_stop_at_a_crossed_book_and_count_it_when_told() {
     .expect("JSON");
     assert_eq!(summary["stats"]["crossed_batches"], 2, "{summary}");
 }
+
+#[test]
+fn a_step_back_takes_over_the_standby_and_lands_where_a_headless_run_does() {
+    let folder = small_folder();
+    let mut driver = Driver::new(folder.path(), "mm");
+    driver.run(Command::Step(StepTarget::Events(15_000)));
+    // While the session waits, a standby run goes to event 10 000; until
+    // it is there a step back re-runs from the start, and lands the same.
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        std::thread::sleep(Duration::from_millis(200));
+        driver.run(Command::Seek(SeekTarget::Event(14_999)));
+        assert_eq!(driver.seen.frame().events_seen, 14_999);
+        if driver
+            .seen
+            .notes
+            .iter()
+            .any(|n| n.contains("from a standby run waiting at event 10000"))
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no standby: {:?}",
+            driver.seen.notes
+        );
+        driver.run(Command::Step(StepTarget::Events(1)));
+    }
+    let runner = headless(folder.path(), "mm", 14_999);
+    assert!(
+        runner.engine().record().fills.len() >= 2,
+        "the test needs fills"
+    );
+    assert_same_state(driver.seen.frame(), &driver.seen.fills, &runner);
+    assert!(driver.seen.errors.is_empty(), "{:?}", driver.seen.errors);
+    // A second step back right away: the standby is gone, a re-run from
+    // the start lands the same.
+    driver.run(Command::Seek(SeekTarget::Event(14_998)));
+    let runner = headless(folder.path(), "mm", 14_998);
+    assert_same_state(driver.seen.frame(), &driver.seen.fills, &runner);
+}

@@ -2,77 +2,20 @@
 //! display and no GPU needed. (Image snapshots need a wgpu adapter and are
 //! left out; the screenshot in `assets/` comes from a real window.)
 
+#[path = "common/window.rs"]
+mod window;
+
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
-use tempfile::TempDir;
-use ticklab::market::parquet::{write_events, WriteOptions};
-use ticklab::market::sample::{generate, SampleSpec};
 use ticklab::session::replay::Goal;
 use ticklab::session::{Command, Replay, RunState, SessionOptions, Update};
 use ticklab::ui::app::action_for_dropped;
 use ticklab::ui::ladder::order_label;
-use ticklab::ui::{all_panels, Action, AppOptions, Panel, TicklabApp, View};
-
-/// Long enough for a debug build on a busy machine.
-const WAIT: Duration = Duration::from_secs(120);
-
-/// A data folder with one small ACME day.
-fn small_folder() -> TempDir {
-    let root = TempDir::new().expect("test setup");
-    let spec = SampleSpec::stock().with_target_events(20_000);
-    let dir = root.path().join(spec.symbol());
-    std::fs::create_dir(&dir).expect("test setup");
-    std::fs::write(
-        dir.join("instrument.toml"),
-        spec.instrument.to_toml_string("test"),
-    )
-    .expect("test setup");
-    write_events(
-        dir.join(format!("{}.parquet", spec.day)),
-        &spec.instrument,
-        generate(&spec, 11),
-        &WriteOptions::default(),
-    )
-    .expect("test setup");
-    root
-}
-
-fn app_harness(folder: &Path) -> Harness<'static, TicklabApp> {
-    let app = TicklabApp::new(
-        AppOptions {
-            folder: Some(folder.to_owned()),
-            ..AppOptions::default()
-        },
-        None,
-    );
-    Harness::builder()
-        .with_size([1600.0, 1000.0])
-        .build_ui_state(|ui, app: &mut TicklabApp| app.show_ui(ui), app)
-}
-
-/// Runs frames until `done` holds.
-fn run_until(
-    harness: &mut Harness<'_, TicklabApp>,
-    what: &str,
-    done: impl Fn(&TicklabApp) -> bool,
-) {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        harness.step();
-        if done(harness.state()) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-fn events_seen(app: &TicklabApp) -> u64 {
-    app.view().frame.as_ref().map_or(0, |f| f.events_seen)
-}
+use ticklab::ui::{all_panels, Action, Panel, TicklabApp, View};
+use window::{app_harness, events_seen, run_until, small_folder};
 
 #[test]
 fn mm_order_rests_and_shows_in_the_ladder_with_its_queue() {

@@ -1,5 +1,7 @@
-//! The window: `ticklab [PATH]` opens the strategy lab on a data folder
-//! (default `sample-data/`) with its first symbol and day loaded.
+//! The window: `ticklab [PATH] [--config run.toml] [--strategy S]` opens
+//! the strategy lab on a data folder (default: the shipped `sample-data/`,
+//! found wherever ticklab was started from) with its first symbol and day
+//! loaded.
 //!
 //! Two environment variables script the start, for demos and screenshots:
 //! `TICKLAB_STRATEGY` loads a strategy (a built-in name or a file) and
@@ -23,6 +25,7 @@ use ticklab::market::cache::CacheOptions;
 use ticklab::market::catalog::Day;
 use ticklab::session::{SessionOptions, Speed, StepTarget};
 use ticklab::ui::format::ns_from_clock;
+use ticklab::ui::locate::Places;
 use ticklab::ui::{AppOptions, TicklabApp};
 
 /// Reads a step target: `fill`, `signal`, `end`, a count of events, or a
@@ -69,16 +72,43 @@ fn first_day(folder: &std::path::Path) -> Option<Day> {
     catalog.instruments.first()?.days.first().map(|d| d.day)
 }
 
-/// Opens the strategy lab window on `path` (default `sample-data/`);
-/// `no_cache` reads every day from Parquet.
-pub fn run(path: Option<PathBuf>, no_cache: bool) -> anyhow::Result<()> {
-    let folder = path.unwrap_or_else(|| PathBuf::from("sample-data"));
-    let strategy = std::env::var("TICKLAB_STRATEGY")
-        .ok()
-        .filter(|s| !s.is_empty());
+/// What the command line asks of the window.
+#[derive(Debug, Default)]
+pub struct GuiArgs {
+    /// The data folder (default: the shipped sample data).
+    pub path: Option<PathBuf>,
+    /// Read every day from Parquet, without the event cache.
+    pub no_cache: bool,
+    /// A `run.toml` to start with.
+    pub config: Option<PathBuf>,
+    /// A strategy to load at once (before `TICKLAB_STRATEGY`).
+    pub strategy: Option<String>,
+}
+
+/// Opens the strategy lab window.
+pub fn run(args: GuiArgs) -> anyhow::Result<()> {
+    let GuiArgs {
+        path,
+        no_cache,
+        config,
+        strategy,
+    } = args;
+    if let Some(config) = &config {
+        anyhow::ensure!(
+            config.is_file(),
+            "--config {}: no such file",
+            config.display()
+        );
+    }
+    let folder = path.or_else(|| Places::of_process().sample_data());
+    let strategy = strategy.or_else(|| {
+        std::env::var("TICKLAB_STRATEGY")
+            .ok()
+            .filter(|s| !s.is_empty())
+    });
     let steps = match std::env::var("TICKLAB_STEP") {
         Ok(text) => {
-            let day = first_day(&folder);
+            let day = folder.as_deref().and_then(first_day);
             text.split(',')
                 .filter(|part| !part.trim().is_empty())
                 .map(|part| parse_step(part, day))
@@ -98,7 +128,8 @@ pub fn run(path: Option<PathBuf>, no_cache: bool) -> anyhow::Result<()> {
         _ => false,
     };
     let options = AppOptions {
-        folder: Some(folder),
+        folder,
+        config,
         strategy,
         steps,
         play,

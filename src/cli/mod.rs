@@ -33,6 +33,12 @@ pub struct Cli {
     /// The window reads every day from Parquet, without the event cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// The window's run configuration (`run.toml`), shown in its settings.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The strategy the window loads at once: a built-in name or a file.
+    #[arg(long, value_name = "NAME_OR_FILE")]
+    pub strategy: Option<String>,
 }
 
 /// The headless subcommands.
@@ -72,6 +78,11 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Cache(args)) => cache::run(args),
         Some(Command::SandboxCheck(args)) => sandbox_check::run(args),
         Some(Command::Worker(args)) => worker::run(args),
-        None => gui::run(cli.path, cli.no_cache),
+        None => gui::run(gui::GuiArgs {
+            path: cli.path,
+            no_cache: cli.no_cache,
+            config: cli.config,
+            strategy: cli.strategy,
+        }),
     }
 }

@@ -85,6 +85,11 @@ impl ColumnSampler {
         }
     }
 
+    /// Data time between two columns, ns.
+    pub fn step_ns(&self) -> i64 {
+        self.step_ns
+    }
+
     /// Samples every `step_ns` from the next event on.
     pub fn set_step(&mut self, step_ns: i64) {
         let step_ns = step_ns.max(1);

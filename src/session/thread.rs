@@ -43,6 +43,13 @@ const MIN_FRAME_INTERVAL: Duration = Duration::from_millis(8);
 /// Real time between two statistics updates while running.
 const STATS_INTERVAL: Duration = Duration::from_secs(1);
 
+/// The standby replay waits at a multiple of this many market events
+/// before the current position, so a step back runs at most this far.
+pub const STANDBY_GRID_EVENTS: u64 = 10_000;
+
+/// Real time the standby replay runs per turn while the session waits.
+const STANDBY_SLICE: Duration = Duration::from_millis(4);
+
 /// How the window is told that updates are waiting (e.g. a repaint
 /// request); called from the session thread.
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
@@ -192,28 +199,31 @@ impl Link {
     /// Keeps the waiting queue small: frames but the last go, consecutive
     /// batches merge.
     fn compact(&mut self) {
-        let last_frame = self
-            .queue
-            .iter()
-            .rposition(|u| matches!(u, Update::Frame(_)));
-        let mut kept: VecDeque<Update> = VecDeque::with_capacity(self.queue.len());
-        for (i, update) in self.queue.drain(..).enumerate() {
-            match update {
-                Update::Frame(_) if Some(i) != last_frame => {}
-                Update::Batch(batch) => match kept.back_mut() {
-                    Some(Update::Batch(previous)) => previous.append(*batch),
-                    _ => kept.push_back(Update::Batch(batch)),
-                },
-                other => kept.push_back(other),
-            }
-        }
-        self.queue = kept;
+        compact_updates(&mut self.queue);
     }
 
     /// True when the window asked for a frame; clears the request.
     fn take_frame_request(&self) -> bool {
         self.frame_wanted.swap(false, Ordering::AcqRel)
     }
+}
+
+/// Keeps a queue of updates small: frames but the last go, consecutive
+/// batches merge (bounded as [`super::update::Batch::append`] bounds them).
+fn compact_updates(queue: &mut VecDeque<Update>) {
+    let last_frame = queue.iter().rposition(|u| matches!(u, Update::Frame(_)));
+    let mut kept: VecDeque<Update> = VecDeque::with_capacity(queue.len());
+    for (i, update) in queue.drain(..).enumerate() {
+        match update {
+            Update::Frame(_) if Some(i) != last_frame => {}
+            Update::Batch(batch) => match kept.back_mut() {
+                Some(Update::Batch(previous)) => previous.append(*batch),
+                _ => kept.push_back(Update::Batch(batch)),
+            },
+            other => kept.push_back(other),
+        }
+    }
+    *queue = kept;
 }
 
 /// What the loop is doing between commands.
@@ -249,6 +259,19 @@ struct SessionLoop {
     queued_steps: VecDeque<super::command::StepTarget>,
     /// Real time and exchange events when the engine last started running.
     running_since: Option<(Instant, u64)>,
+    /// A second replay of the same run, kept a little behind the current
+    /// position while the session waits: a seek back to an event at or
+    /// after it takes it over and runs only from where it waits, instead
+    /// of re-running from the start of the day. One more run in memory.
+    standby: Option<Replay>,
+    /// What the standby would have sent the window since its start,
+    /// merged and bounded: sent when it takes over.
+    standby_updates: VecDeque<Update>,
+    /// True when no standby can be made for this run (a Python strategy,
+    /// a failed standby); cleared when the run changes.
+    standby_unavailable: bool,
+    /// Real time and the position a step back took over the standby.
+    standby_used: Option<(Instant, u64)>,
 }
 
 impl SessionLoop {
@@ -268,6 +291,10 @@ impl SessionLoop {
             pending: None,
             queued_steps: VecDeque::new(),
             running_since: None,
+            standby: None,
+            standby_updates: VecDeque::new(),
+            standby_unavailable: false,
+            standby_used: None,
         }
     }
 
@@ -276,9 +303,15 @@ impl SessionLoop {
             let command = if let Some(command) = self.pending.take() {
                 Some(command)
             } else if self.mode == Mode::Idle {
-                match self.commands.recv_timeout(Duration::from_millis(50)) {
+                let wait = if self.standby_target().is_some() {
+                    Duration::ZERO
+                } else {
+                    Duration::from_millis(50)
+                };
+                match self.commands.recv_timeout(wait) {
                     Ok(command) => Some(command),
                     Err(RecvTimeoutError::Timeout) => {
+                        self.standby_slice();
                         if !self.link.flush() {
                             return;
                         }
@@ -333,6 +366,18 @@ impl SessionLoop {
         if !matches!(command, Command::Step(_)) {
             self.queued_steps.clear();
         }
+        if matches!(
+            command,
+            Command::Load { .. }
+                | Command::Configure { .. }
+                | Command::SetStrategy(_)
+                | Command::ReloadStrategy
+        ) {
+            // Another run: the standby replays the old one.
+            self.standby = None;
+            self.standby_updates.clear();
+            self.standby_unavailable = false;
+        }
         match command {
             Command::Load {
                 folder,
@@ -379,6 +424,10 @@ impl SessionLoop {
                 }
             }
             Command::Seek(target) => {
+                if let Some(mode) = self.seek_from_standby(target) {
+                    self.mode = mode;
+                    return;
+                }
                 self.mode = match self.replay.seek(target) {
                     Some((goal, rerun)) => {
                         if rerun {
@@ -476,7 +525,84 @@ impl SessionLoop {
         self.publish_running(state);
     }
 
+    /// Where the standby should wait, when it has work to do: the last
+    /// multiple of [`STANDBY_GRID_EVENTS`] before the current position.
+    fn standby_target(&self) -> Option<u64> {
+        if self.standby_unavailable || self.replay.is_failed() || self.replay.runner().is_none() {
+            return None;
+        }
+        let before = self.replay.events_seen().checked_sub(1)?;
+        let target = before - before % STANDBY_GRID_EVENTS;
+        match &self.standby {
+            Some(standby) if standby.events_seen() == target => None,
+            Some(standby) if standby.is_finished() || standby.is_failed() => None,
+            _ => Some(target),
+        }
+    }
+
+    /// Moves the standby towards where it should wait, for one slice.
+    fn standby_slice(&mut self) {
+        let Some(target) = self.standby_target() else {
+            return;
+        };
+        if self
+            .standby
+            .as_ref()
+            .is_some_and(|standby| standby.events_seen() > target)
+        {
+            self.standby = None;
+        }
+        if self.standby.is_none() {
+            self.standby_updates.clear();
+            self.standby = self.replay.twin();
+            if self.standby.is_none() {
+                self.standby_unavailable = true;
+                return;
+            }
+        }
+        if let Some(standby) = &mut self.standby {
+            let progress = standby.advance(Goal::EventsSeen(target), STANDBY_SLICE);
+            standby.drain_into(&mut self.standby_updates);
+            compact_updates(&mut self.standby_updates);
+            if matches!(progress, Progress::Stopped) || standby.is_failed() {
+                self.standby = None;
+                self.standby_updates.clear();
+                self.standby_unavailable = true;
+            }
+        }
+    }
+
+    /// A seek back to an event at or after the standby's position: the
+    /// standby becomes the run and goes on from where it waits.
+    fn seek_from_standby(&mut self, target: super::command::SeekTarget) -> Option<Mode> {
+        let super::command::SeekTarget::Event(events) = target else {
+            return None;
+        };
+        let standby = self.standby.as_ref()?;
+        let behind = events < self.replay.events_seen() || self.replay.is_failed();
+        if !behind || standby.events_seen() > events {
+            return None;
+        }
+        let standby = self.standby.take()?;
+        self.standby_used = Some((Instant::now(), standby.events_seen()));
+        // The standby's updates since its start (reset, run, rows) are
+        // what a re-run from the start would send.
+        self.link.queue.append(&mut self.standby_updates);
+        drop(std::mem::replace(&mut self.replay, standby));
+        Some(Mode::Run {
+            goal: Goal::EventsSeen(events),
+            state: RunState::Stepping,
+        })
+    }
+
     fn finish_rerun(&mut self) {
+        if let Some((started, from_events)) = self.standby_used.take() {
+            let ms = started.elapsed().as_secs_f64() * 1e3;
+            let events = self.replay.events_seen();
+            self.replay.note(format!(
+                "re-ran to event {events} in {ms:.1} ms from a standby run waiting at event {from_events}"
+            ));
+        }
         if let Some((started, from_events)) = self.rerun_started.take() {
             let secs = started.elapsed().as_secs_f64();
             let events = self.replay.events_seen().saturating_sub(from_events);
@@ -496,6 +622,10 @@ impl SessionLoop {
         }
         self.last_frame = Instant::now();
         self.measure_rate();
+        // What happened first (a reset, a new run, the rows), then the
+        // frame and statistics of where the run stands: a frame of a new
+        // run never arrives before the reset that starts it.
+        self.replay.drain_into(&mut self.link.queue);
         if let Some(mut frame) = self.replay.frame(state) {
             frame.events_per_sec = self.events_per_sec;
             self.link.queue.push_back(Update::Frame(Box::new(frame)));
@@ -506,7 +636,6 @@ impl SessionLoop {
                 self.link.queue.push_back(Update::Stats(Box::new(stats)));
             }
         }
-        self.replay.drain_into(&mut self.link.queue);
     }
 
     /// When the engine stops and waits: everything, then `Idle`.

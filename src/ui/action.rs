@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::session::Command;
+use crate::sim::RunConfig;
 
 /// One request from a panel.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,4 +24,21 @@ pub enum Action {
     ClearConsole,
     /// Shows or hides the frame-time overlay.
     ToggleOverlay,
+    /// Opens a file with the desktop's editor for it.
+    OpenInEditor(PathBuf),
+    /// Closes the error banner.
+    DismissBanner,
+    /// Shows or hides the previous run's overlay.
+    ToggleCompare,
+    /// Shows or hides the keyboard help.
+    ToggleHelp,
+    /// Puts every panel back to its default size.
+    ResetLayout,
+    /// Sends these settings to the session and re-runs to the current
+    /// event.
+    ApplySettings(Box<RunConfig>),
+    /// Reads a `run.toml` and applies it.
+    OpenConfig(PathBuf),
+    /// Writes the applied settings to a `run.toml`.
+    SaveConfig(PathBuf),
 }

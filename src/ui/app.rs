@@ -7,15 +7,21 @@ use std::time::{Duration, Instant};
 
 use egui::{Align2, Color32, FontId, RichText};
 
+use crate::session::params::discover_params;
+use crate::session::read_run_config;
+use crate::session::settings::run_toml_text;
 use crate::session::update::ErrorKind;
 use crate::session::{Command, RunState, Session, SessionOptions, Speed, StepTarget, Update};
+use crate::sim::RunConfig;
 
 use super::dialog::{Dialog, DialogKind};
+use super::layout::{check_layout, Limits, PlacedPanel, ROW_PANEL_MIN};
 use super::overlay::{timed_ui, FrameTimes, PanelTimes};
 use super::persist::{Persisted, STORAGE_KEY};
 use super::profile::Profiler;
 use super::strategy::is_strategy_file;
 use super::view::{LineKind, View};
+use super::watch::{Changed, FileWatcher, SETTLE};
 use super::{all_panels, Action, Panel, Slot};
 
 /// Real time spent taking in updates per frame at most.
@@ -26,6 +32,8 @@ const DRAIN_BUDGET: Duration = Duration::from_millis(4);
 pub struct AppOptions {
     /// The data folder to open first.
     pub folder: Option<PathBuf>,
+    /// A `run.toml` to apply first.
+    pub config: Option<PathBuf>,
     /// A strategy to load at once (a built-in name or a file).
     pub strategy: Option<String>,
     /// Steps to take once loaded, in order.
@@ -67,6 +75,14 @@ pub struct TicklabApp {
     frames_since_done: u32,
     /// The previous frame's whole CPU time, as eframe measured it.
     last_frame_cpu: Option<Duration>,
+    /// Where each panel was drawn in the last frame.
+    placed: Vec<PlacedPanel>,
+    /// Whether the keyboard help shows.
+    show_help: bool,
+    /// Watches the strategy file and the run.toml for saves.
+    watcher: Option<FileWatcher>,
+    /// The watcher's last complaint, said once.
+    watch_problem: Option<String>,
 }
 
 impl TicklabApp {
@@ -93,6 +109,10 @@ impl TicklabApp {
             profiler: options.profile.then(Profiler::default),
             frames_since_done: 0,
             last_frame_cpu: None,
+            placed: Vec::new(),
+            show_help: false,
+            watcher: None,
+            watch_problem: None,
             options,
         }
     }
@@ -134,6 +154,17 @@ impl TicklabApp {
                 .is_some_and(|s| self.idle_after >= s.commands_sent())
     }
 
+    /// Where each panel was drawn in the last frame (the columns and rows
+    /// as a whole where they stack several panels).
+    pub fn placed_panels(&self) -> &[PlacedPanel] {
+        &self.placed
+    }
+
+    /// Whether the keyboard help shows.
+    pub fn is_help_shown(&self) -> bool {
+        self.show_help
+    }
+
     /// Queues an action as if a panel had pushed it.
     pub fn push_action(&mut self, action: Action) {
         self.actions.push(action);
@@ -146,6 +177,10 @@ impl TicklabApp {
             self.started = true;
             let repaint = ctx.clone();
             let waker = std::sync::Arc::new(move || repaint.request_repaint());
+            let watch_repaint = ctx.clone();
+            self.watcher = Some(FileWatcher::new(std::sync::Arc::new(move || {
+                watch_repaint.request_repaint();
+            })));
             match Session::spawn(self.options.session.clone(), waker) {
                 Ok(session) => self.session = Some(session),
                 Err(err) => self.view.log(
@@ -154,8 +189,16 @@ impl TicklabApp {
                     "",
                 ),
             }
-            if let Some(folder) = self.options.folder.clone() {
-                self.actions.push(Action::OpenFolder(folder));
+            if let Some(config) = self.options.config.clone() {
+                self.actions.push(Action::OpenConfig(config));
+            }
+            match self.options.folder.clone() {
+                Some(folder) => self.actions.push(Action::OpenFolder(folder)),
+                None => self.view.log(
+                    LineKind::Note,
+                    "no sample data found beside ticklab: open a data folder (type its path in Data, or drop it on the window)",
+                    "",
+                ),
             }
             if let Some(strategy) = self.options.strategy.clone() {
                 self.actions.push(set_strategy(strategy));
@@ -178,9 +221,20 @@ impl TicklabApp {
         while let Some(update) = session.try_recv() {
             if let Update::Idle { commands_done } = update {
                 self.idle_after = commands_done;
+                if commands_done >= session.commands_sent() {
+                    self.view.forget_compare_next();
+                }
             }
             if let Update::Started(run) = &update {
                 self.saved.remember_folder(run.folder.clone());
+                if let Some(file) = run
+                    .strategy
+                    .as_deref()
+                    .map(Path::new)
+                    .filter(|p| p.is_file())
+                {
+                    self.saved.remember_strategy(file.to_owned());
+                }
                 for panel in &mut self.panels {
                     panel.restore(&self.saved);
                 }
@@ -294,11 +348,274 @@ impl TicklabApp {
                     self.view.errors_total = 0;
                 }
                 Action::ToggleOverlay => self.show_overlay = !self.show_overlay,
+                Action::ToggleHelp => self.show_help = !self.show_help,
+                Action::DismissBanner => self.view.banner = None,
+                Action::OpenInEditor(path) => self.open_in_editor(&path),
+                Action::ToggleCompare => self.view.show_previous = !self.view.show_previous,
+                Action::ApplySettings(config) => self.apply_settings(*config, None),
+                Action::OpenConfig(path) => match read_run_config(Some(&path)) {
+                    Ok(config) => self.apply_settings(config, Some(path)),
+                    Err(err) => {
+                        let text = err.to_string();
+                        let prefix = format!("{}: ", path.display());
+                        let text = text.strip_prefix(&prefix).unwrap_or(&text);
+                        let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+                        self.view.log(
+                            LineKind::Error(ErrorKind::Command),
+                            format!("loading {}: {first}", path.display()),
+                            rest.trim_end(),
+                        );
+                    }
+                },
+                Action::SaveConfig(path) => {
+                    let written = run_toml_text(&self.view.settings.config)
+                        .map_err(|err| err.to_string())
+                        .and_then(|text| {
+                            std::fs::write(&path, text).map_err(|err| err.to_string())
+                        });
+                    match written {
+                        Ok(()) => {
+                            self.view.settings.path = Some(path.clone());
+                            self.view.log(
+                                LineKind::Note,
+                                format!("settings saved to {}", path.display()),
+                                "",
+                            );
+                        }
+                        Err(err) => self.view.log(
+                            LineKind::Error(ErrorKind::Command),
+                            format!("saving {}: {err}", path.display()),
+                            "",
+                        ),
+                    }
+                }
+                Action::ResetLayout => {
+                    self.saved.layout_generation = self.saved.layout_generation.wrapping_add(1);
+                    self.view.log(LineKind::Note, "layout reset", "");
+                }
             }
         }
     }
 
+    /// Opens `path` with the desktop's program for it (`xdg-open`), or
+    /// `$VISUAL` / `$EDITOR` when set; says where the file is when neither
+    /// starts.
+    fn open_in_editor(&mut self, path: &Path) {
+        let editor = std::env::var("VISUAL")
+            .or_else(|_| std::env::var("EDITOR"))
+            .ok()
+            .filter(|e| !e.trim().is_empty());
+        let program = editor.unwrap_or_else(|| "xdg-open".to_owned());
+        let started = std::process::Command::new(&program)
+            .arg(path)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        match started {
+            Ok(mut child) => {
+                // Reaped on a thread of its own, so it leaves no zombie.
+                let _ = std::thread::Builder::new()
+                    .name("ticklab-editor".to_owned())
+                    .spawn(move || child.wait());
+                self.view.log(
+                    LineKind::Note,
+                    format!(
+                        "opened {} with {program}; saving it reloads the strategy",
+                        path.display()
+                    ),
+                    "",
+                );
+            }
+            Err(err) => self.view.log(
+                LineKind::Note,
+                format!(
+                    "cannot start {program} ({err}): the file is {}",
+                    path.display()
+                ),
+                "",
+            ),
+        }
+    }
+
+    /// The strategy's last failure, across the window, with what to do.
+    fn banner_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(line) = self.view.banner.clone() else {
+            return;
+        };
+        let file = self
+            .view
+            .run
+            .as_ref()
+            .and_then(|r| r.strategy.as_deref())
+            .map(PathBuf::from)
+            .filter(|p| p.is_file());
+        egui::Panel::top("error_banner")
+            .frame(
+                egui::Frame::new()
+                    .fill(super::theme::ERROR_BACKGROUND)
+                    .inner_margin(6.0),
+            )
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    if ui
+                        .button("⟳ Reload")
+                        .on_hover_text("Re-read the strategy (Ctrl+R)")
+                        .clicked()
+                    {
+                        self.actions.push(Action::Session(Command::ReloadStrategy));
+                    }
+                    if let Some(file) = &file {
+                        if ui
+                            .button("Open file")
+                            .on_hover_text(format!("Edit {}", file.display()))
+                            .clicked()
+                        {
+                            self.actions.push(Action::OpenInEditor(file.clone()));
+                        }
+                    }
+                    if ui.button("✖").on_hover_text("Close").clicked() {
+                        self.actions.push(Action::DismissBanner);
+                    }
+                    let time = line
+                        .ts_ns
+                        .map(|ts| format!("{} · ", super::format::datetime_us_from_ns(ts)))
+                        .unwrap_or_default();
+                    ui.add(
+                        egui::Label::new(
+                            RichText::new(format!("{time}{}", line.text))
+                                .color(super::theme::ERROR_TEXT)
+                                .strong(),
+                        )
+                        .wrap(),
+                    );
+                });
+            });
+    }
+
+    /// Watches the strategy file and the run.toml in force, and reloads
+    /// what was saved once the saving settles.
+    fn reload_on_save(&mut self, ctx: &egui::Context) {
+        let Some(watcher) = &mut self.watcher else {
+            return;
+        };
+        let strategy = self
+            .view
+            .run
+            .as_ref()
+            .and_then(|r| r.strategy.as_deref())
+            .map(PathBuf::from)
+            .filter(|p| p.is_file());
+        if let Err(problem) = watcher.watch(strategy.as_deref(), self.view.settings.path.as_deref())
+        {
+            if self.watch_problem.as_ref() != Some(&problem) {
+                self.view.log(LineKind::Note, problem.clone(), "");
+                self.watch_problem = Some(problem);
+            }
+        }
+        let mut waiting = false;
+        let changed = watcher.poll(&mut waiting);
+        if waiting {
+            ctx.request_repaint_after(SETTLE);
+        }
+        let config_changed = changed.contains(&Changed::Config);
+        if config_changed {
+            if let Some(path) = self.view.settings.path.clone() {
+                self.view.log(
+                    LineKind::Note,
+                    format!(
+                        "{} saved: reloading the settings and re-running to the same event",
+                        path.display()
+                    ),
+                    "",
+                );
+                self.actions.push(Action::OpenConfig(path));
+            }
+        }
+        if changed.contains(&Changed::Strategy) && !config_changed {
+            if let Some(path) = strategy {
+                self.view.log(
+                    LineKind::Note,
+                    format!(
+                        "{} saved: reloading and re-running to the same event",
+                        path.display()
+                    ),
+                    "",
+                );
+                self.actions.push(Action::Session(Command::ReloadStrategy));
+            }
+        }
+    }
+
+    /// Sends `config` to the session, re-running to the current event
+    /// when a run is loaded, and remembers it for the strategy.
+    fn apply_settings(&mut self, config: RunConfig, path: Option<PathBuf>) {
+        if path.is_some() {
+            self.view.settings.path = path;
+        }
+        self.view.settings.config = config.clone();
+        self.view.settings.revision += 1;
+        if let Some(strategy) = self.view.run.as_ref().and_then(|r| r.strategy.clone()) {
+            if let Ok(text) = run_toml_text(&config) {
+                self.saved.settings_by_strategy.insert(strategy, text);
+            }
+        }
+        self.send(Command::Configure {
+            config: Box::new(config),
+        });
+        if self.view.run.is_some() {
+            self.send(Command::ReloadStrategy);
+        }
+    }
+
+    /// Before a strategy is chosen: its remembered settings, or the
+    /// settings in force without the previous strategy's parameters.
+    fn settings_for_strategy(&mut self, name: &str) {
+        let previous = self.view.run.as_ref().and_then(|r| r.strategy.clone());
+        if previous.as_deref() == Some(name) {
+            return;
+        }
+        // A run.toml given at the start holds for the first strategy.
+        let from_file = previous.is_none() && self.view.settings.path.is_some();
+        let remembered = self
+            .saved
+            .settings_by_strategy
+            .get(name)
+            .filter(|_| !from_file)
+            .and_then(|text| RunConfig::from_toml_str(text, Path::new("settings")).ok());
+        let config = match remembered {
+            Some(config) => config,
+            None if previous.is_some() => RunConfig {
+                params: toml::Table::new(),
+                ..self.view.settings.config.clone()
+            },
+            None => self.view.settings.config.clone(),
+        };
+        self.view.settings.params = discover_params(name);
+        self.view.settings.revision += 1;
+        if config != self.view.settings.config {
+            self.view.settings.config = config.clone();
+            self.send(Command::Configure {
+                config: Box::new(config),
+            });
+        }
+    }
+
     fn send(&mut self, command: Command) {
+        if let Command::SetStrategy(name) = &command {
+            let name = name.clone();
+            let previous = self.view.run.as_ref().and_then(|r| r.strategy.clone());
+            self.view.compare_next_run(format!(
+                "previous strategy ({})",
+                previous.as_deref().map_or("none".to_owned(), short_name)
+            ));
+            self.settings_for_strategy(&name);
+        }
+        match &command {
+            Command::ReloadStrategy => self.view.compare_next_run("before the reload"),
+            Command::Configure { .. } => self.view.compare_next_run("before the settings change"),
+            _ => {}
+        }
         let Some(session) = &mut self.session else {
             return;
         };
@@ -320,24 +637,46 @@ impl TicklabApp {
     fn title_bar_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             ui.label(RichText::new("ticklab").strong().size(16.0));
-            match &self.view.run {
-                Some(run) => {
-                    ui.label(
-                        RichText::new(format!(
-                            "{}  ·  {} {}",
-                            run.folder.display(),
-                            run.instrument.symbol,
-                            run.day
-                        ))
-                        .monospace(),
-                    );
-                    let strategy = run.strategy.as_deref().unwrap_or("no strategy");
-                    ui.label(RichText::new(format!("· {strategy}")).monospace().weak());
+            ui.menu_button("View", |ui| {
+                if ui
+                    .button("Reset layout")
+                    .on_hover_text("Every panel back to its default size")
+                    .clicked()
+                {
+                    self.actions.push(Action::ResetLayout);
+                    ui.close();
                 }
-                None => {
-                    ui.label(RichText::new("open a data folder to begin").weak());
+                if ui.button("Keyboard shortcuts  (?)").clicked() {
+                    self.actions.push(Action::ToggleHelp);
+                    ui.close();
                 }
-            }
+                if ui.button("Frame times").clicked() {
+                    self.actions.push(Action::ToggleOverlay);
+                    ui.close();
+                }
+            });
+            let title = match &self.view.run {
+                Some(run) => RichText::new(format!(
+                    "{}  ·  {} {}  ·  {}",
+                    run.folder.display(),
+                    run.instrument.symbol,
+                    run.day,
+                    run.strategy
+                        .as_deref()
+                        .map_or("no strategy".to_owned(), short_name)
+                ))
+                .monospace(),
+                None => RichText::new("open a data folder to begin").weak(),
+            };
+            let hover = self.view.run.as_ref().map(|run| {
+                format!(
+                    "{}\n{} {}\n{}",
+                    run.folder.display(),
+                    run.instrument.symbol,
+                    run.day,
+                    run.strategy.as_deref().unwrap_or("no strategy")
+                )
+            });
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 if ui
                     .selectable_label(self.show_overlay, "Frame times")
@@ -350,37 +689,69 @@ impl TicklabApp {
                     self.frame_times
                         .overlay_ui(ui, &self.view, &self.panel_times);
                 }
+                // The title takes what is left, cut short rather than
+                // running under the frame times.
+                let size = egui::vec2(ui.available_width(), ui.spacing().interact_size.y);
+                ui.allocate_ui_with_layout(
+                    size,
+                    egui::Layout::left_to_right(egui::Align::Center),
+                    |ui| {
+                        let label = ui.add(egui::Label::new(title).truncate());
+                        if let Some(hover) = hover {
+                            label.on_hover_text(hover);
+                        }
+                    },
+                );
             });
         });
     }
 
-    /// Panels side by side: the first fills what the others leave.
+    /// Panels side by side in `rect`: the first fills what the others
+    /// leave. Each draws inside its own clipped box, so nothing a panel
+    /// holds (a long console line) can push a neighbour.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the app's fields, split for the borrow checker"
+    )]
     fn row_ui(
         ui: &mut egui::Ui,
         id: &str,
+        generation: u32,
         panels: &mut [&mut Box<dyn Panel>],
         view: &View,
         actions: &mut Vec<Action>,
         times: &mut PanelTimes,
+        placed: &mut Vec<PlacedPanel>,
     ) {
         let count = panels.len();
         if count == 0 {
             return;
         }
-        let share = ui.available_width() / count as f32;
+        let width = ui.available_width();
+        let share = width / count as f32;
         for i in (1..count).rev() {
             let panel = &mut panels[i];
-            egui::Panel::right((id, panel.title()))
+            let title = panel.title();
+            // Leave the filling panel and the ones still to come their minimum.
+            let max = (ui.available_width() - ROW_PANEL_MIN * i as f32).max(ROW_PANEL_MIN);
+            let shown = egui::Panel::right((id, title, generation))
                 .resizable(true)
                 .default_size(share)
-                .size_range(120.0..=ui.available_width().max(121.0))
-                .show(ui, |ui| timed_ui(panel, ui, view, actions, times));
+                .size_range(ROW_PANEL_MIN..=max)
+                .show(ui, |ui| {
+                    boxed_ui(ui, |ui| timed_ui(panel, ui, view, actions, times))
+                });
+            placed.push(PlacedPanel {
+                title,
+                rect: shown.response.rect,
+            });
         }
-        // The filling panel gets exactly what is left, clipped to it.
         let rest = ui.available_rect_before_wrap();
-        let mut child = ui.new_child(egui::UiBuilder::new().max_rect(rest));
-        child.shrink_clip_rect(rest);
-        timed_ui(panels[0], &mut child, view, actions, times);
+        boxed_ui(ui, |ui| timed_ui(panels[0], ui, view, actions, times));
+        placed.push(PlacedPanel {
+            title: panels[0].title(),
+            rect: rest,
+        });
     }
 
     /// The whole window, given the root `Ui`.
@@ -391,6 +762,8 @@ impl TicklabApp {
         self.drain_updates(&ctx);
         self.poll_dialog();
         self.dropped_files_ui(&ctx);
+        self.keyboard_ui(&ctx);
+        self.reload_on_save(&ctx);
 
         let slot_of = |slot: Slot| -> Vec<usize> {
             self.panels
@@ -404,88 +777,106 @@ impl TicklabApp {
         let left = slot_of(Slot::Left);
         let right = slot_of(Slot::Right);
         let center = slot_of(Slot::Center);
-        let center_bottom = slot_of(Slot::CenterBottom);
-        let bottom = slot_of(Slot::Bottom);
+        let generation = self.saved.layout_generation;
+        let mut placed: Vec<PlacedPanel> = Vec::new();
 
-        egui::Panel::top("top_bar").show(ui, |ui| {
+        egui::Panel::top(("top_bar", generation)).show(ui, |ui| {
             self.title_bar_ui(ui);
             for &i in &top {
                 self.panel_ui(i, ui);
             }
         });
-        egui::Panel::left("left_column")
+        self.banner_ui(ui);
+        let body = ui.available_rect_before_wrap();
+        let limits = Limits::for_body(body.width(), body.height());
+        let shown = egui::Panel::left(("left_column", generation))
             .resizable(true)
-            .default_size(270.0)
-            .size_range(180.0..=500.0)
+            .default_size(limits.left_default)
+            .size_range(limits.left)
             .show(ui, |ui| {
-                egui::ScrollArea::vertical()
-                    .auto_shrink([false, false])
-                    .show(ui, |ui| {
-                        for &i in &left {
-                            let title = self.panels[i].title();
-                            egui::CollapsingHeader::new(RichText::new(title).strong())
-                                .id_salt(("left", title))
-                                .default_open(true)
-                                .show(ui, |ui| self.panel_ui(i, ui));
-                        }
-                    });
+                boxed_ui(ui, |ui| {
+                    egui::ScrollArea::vertical()
+                        .auto_shrink([false, false])
+                        .show(ui, |ui| {
+                            for &i in &left {
+                                let title = self.panels[i].title();
+                                egui::CollapsingHeader::new(RichText::new(title).strong())
+                                    .id_salt(("left", title))
+                                    .default_open(title != "Settings")
+                                    .show(ui, |ui| self.panel_ui(i, ui));
+                            }
+                        });
+                });
             });
-        egui::Panel::right("right_column")
+        let left_width = shown.response.rect.width();
+        placed.push(PlacedPanel {
+            title: "left column",
+            rect: shown.response.rect,
+        });
+        let shown = egui::Panel::right(("right_column", generation))
             .resizable(true)
-            .default_size(340.0)
-            .size_range(220.0..=600.0)
+            .default_size(limits.right_default)
+            .size_range(limits.right_after(body.width(), left_width))
             .show(ui, |ui| {
-                for &i in &right {
-                    self.panel_ui(i, ui);
-                }
+                boxed_ui(ui, |ui| {
+                    for &i in &right {
+                        self.panel_ui(i, ui);
+                    }
+                });
             });
-        egui::Panel::bottom("bottom_row")
+        placed.push(PlacedPanel {
+            title: "right column",
+            rect: shown.response.rect,
+        });
+        let shown = egui::Panel::bottom(("bottom_row", generation))
             .resizable(true)
-            .default_size(230.0)
-            .size_range(80.0..=700.0)
+            .default_size(limits.bottom_default)
+            .size_range(limits.bottom)
             .show(ui, |ui| {
-                let mut row: Vec<&mut Box<dyn Panel>> = self
-                    .panels
-                    .iter_mut()
-                    .enumerate()
-                    .filter(|(i, _)| bottom.contains(i))
-                    .map(|(_, p)| p)
-                    .collect();
+                let mut row = panels_in(&mut self.panels, Slot::Bottom);
                 Self::row_ui(
                     ui,
                     "bottom",
+                    generation,
                     &mut row,
                     &self.view,
                     &mut self.actions,
                     &mut self.panel_times,
+                    &mut placed,
                 );
             });
+        let bottom_height = shown.response.rect.height();
         egui::CentralPanel::default().show(ui, |ui| {
-            egui::Panel::bottom("center_bottom_row")
+            egui::Panel::bottom(("center_bottom_row", generation))
                 .resizable(true)
-                .default_size(270.0)
-                .size_range(80.0..=800.0)
+                .default_size(limits.center_bottom_default)
+                .size_range(limits.center_bottom_after(body.height(), bottom_height))
                 .show(ui, |ui| {
-                    let mut row: Vec<&mut Box<dyn Panel>> = self
-                        .panels
-                        .iter_mut()
-                        .enumerate()
-                        .filter(|(i, _)| center_bottom.contains(i))
-                        .map(|(_, p)| p)
-                        .collect();
+                    let mut row = panels_in(&mut self.panels, Slot::CenterBottom);
                     Self::row_ui(
                         ui,
                         "center_bottom",
+                        generation,
                         &mut row,
                         &self.view,
                         &mut self.actions,
                         &mut self.panel_times,
+                        &mut placed,
                     );
                 });
-            for &i in &center {
-                self.panel_ui(i, ui);
-            }
+            let rest = ui.available_rect_before_wrap();
+            boxed_ui(ui, |ui| {
+                for &i in &center {
+                    self.panel_ui(i, ui);
+                }
+            });
+            placed.push(PlacedPanel {
+                title: "Price",
+                rect: rest,
+            });
         });
+        self.placed = placed;
+        self.help_ui(&ctx);
 
         self.apply_actions(&ctx);
         let now = Instant::now();
@@ -548,6 +939,68 @@ impl TicklabApp {
         saved.show_overlay = Some(self.show_overlay);
         saved
     }
+
+    /// True when the last frame's panels neither overlap nor hide.
+    pub fn is_layout_valid(&self) -> bool {
+        let Some(window) = self.placed.iter().map(|p| p.rect).reduce(|a, b| a.union(b)) else {
+            return true;
+        };
+        check_layout(&self.placed, window).is_ok()
+    }
+
+    /// Space, arrows and the other transport keys are the transport's;
+    /// `?` shows the keyboard help and Escape hides it.
+    fn keyboard_ui(&mut self, ctx: &egui::Context) {
+        if ctx.egui_wants_keyboard_input() {
+            return;
+        }
+        let (question, escape) = ctx.input_mut(|i| {
+            // `?` arrives as a key or as text, as the keyboard layout has it.
+            let question = i.key_pressed(egui::Key::Questionmark)
+                || (i.modifiers.shift && i.key_pressed(egui::Key::Slash))
+                || i.events
+                    .iter()
+                    .any(|e| matches!(e, egui::Event::Text(t) if t == "?"));
+            (
+                question,
+                i.consume_key(egui::Modifiers::NONE, egui::Key::Escape),
+            )
+        });
+        if question {
+            self.show_help = !self.show_help;
+        }
+        if escape {
+            self.show_help = false;
+        }
+    }
+
+    /// The keyboard help, over the window.
+    fn help_ui(&mut self, ctx: &egui::Context) {
+        if !self.show_help {
+            return;
+        }
+        let mut open = true;
+        egui::Window::new("Keyboard shortcuts")
+            .open(&mut open)
+            .collapsible(false)
+            .resizable(false)
+            .anchor(Align2::CENTER_CENTER, egui::Vec2::ZERO)
+            .show(ctx, |ui| {
+                egui::Grid::new("shortcuts").striped(true).show(ui, |ui| {
+                    for (keys, what) in super::transport::SHORTCUTS {
+                        ui.label(RichText::new(*keys).monospace().strong());
+                        ui.label(*what);
+                        ui.end_row();
+                    }
+                    ui.label(RichText::new("?").monospace().strong());
+                    ui.label("Show or hide this help (Esc hides it)");
+                    ui.end_row();
+                });
+            });
+        if !open {
+            self.show_help = false;
+        }
+    }
 }
 
 impl eframe::App for TicklabApp {
@@ -560,7 +1013,13 @@ impl eframe::App for TicklabApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        eframe::set_value(storage, STORAGE_KEY, &self.saved_state());
+        let mut saved = self.saved_state();
+        if !self.is_layout_valid() {
+            // Never bring a broken layout back: the next start takes the
+            // default sizes.
+            saved.layout_generation = saved.layout_generation.wrapping_add(1);
+        }
+        eframe::set_value(storage, STORAGE_KEY, &saved);
     }
 }
 
@@ -575,6 +1034,29 @@ impl TicklabApp {
             &mut self.panel_times,
         );
     }
+}
+
+/// The file name of a strategy path, or the built-in name.
+fn short_name(name: &str) -> String {
+    Path::new(name)
+        .file_name()
+        .map_or_else(|| name.to_owned(), |n| n.to_string_lossy().into_owned())
+}
+
+/// The panels of `slot`, in layout order.
+fn panels_in(panels: &mut [Box<dyn Panel>], slot: Slot) -> Vec<&mut Box<dyn Panel>> {
+    panels.iter_mut().filter(|p| p.slot() == slot).collect()
+}
+
+/// Draws `add` in a child of exactly the space `ui` has left, clipped to
+/// it, and takes that space whole: whatever the content wants, the parent
+/// (a panel, a row) keeps its size.
+fn boxed_ui(ui: &mut egui::Ui, add: impl FnOnce(&mut egui::Ui)) {
+    let rect = ui.available_rect_before_wrap();
+    let mut child = ui.new_child(egui::UiBuilder::new().max_rect(rect));
+    child.shrink_clip_rect(rect);
+    add(&mut child);
+    ui.advance_cursor_after_rect(rect);
 }
 
 fn set_strategy(name: String) -> Action {

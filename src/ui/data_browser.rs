@@ -75,7 +75,11 @@ impl DataBrowserPanel {
                 if (open.clicked() || entered) && !self.path_text.trim().is_empty() {
                     let home = std::env::var_os("HOME").map(PathBuf::from);
                     let folder = folder_from_text(&self.path_text, home.as_deref());
-                    if folder.exists() {
+                    if super::strategy::is_strategy_file(&folder) && folder.is_file() {
+                        // A strategy typed here loads as the strategy.
+                        self.path_problem = None;
+                        actions.push(super::app::action_for_dropped(&folder));
+                    } else if folder.exists() {
                         self.path_problem = None;
                         actions.push(Action::OpenFolder(folder));
                     } else {

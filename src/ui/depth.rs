@@ -113,6 +113,68 @@ fn cumulative(levels: &[crate::book::Level]) -> Vec<[f64; 2]> {
     points
 }
 
+/// What the heatmap shows at `t_ns` and `price`: the time, the price, the
+/// level's size in the book column in force then, and the trades at that
+/// price within `window_ns` after it (size and aggressor).
+pub fn heat_readout(
+    view: &View,
+    instrument: &crate::market::Instrument,
+    t_ns: i64,
+    price: i64,
+    window_ns: i64,
+) -> String {
+    let mut text = format!(
+        "{}\nprice {}",
+        format::datetime_us_from_ns(t_ns),
+        format::price_from_ticks(instrument, price)
+    );
+    let column = view.heat.iter().take_while(|c| c.ts_ns <= t_ns).last();
+    match column {
+        Some(column) => {
+            let bid = column.book.qty_at(Side::Buy, price);
+            let ask = column.book.qty_at(Side::Sell, price);
+            let (side, qty) = if bid > 0 { ("bid", bid) } else { ("ask", ask) };
+            if qty > 0 {
+                text.push_str(&format!(
+                    "\n{side} size {} (at {})",
+                    format::qty_from_lots(instrument, qty),
+                    format::clock_ms_from_ns(column.ts_ns)
+                ));
+            } else {
+                text.push_str("\nno resting size");
+            }
+        }
+        None => text.push_str("\nnot sampled"),
+    }
+    let from = view.trades.partition_point_by(t_ns, |t| t.ts_ns);
+    let (mut bought, mut sold) = (0_i64, 0_i64);
+    for trade in view
+        .trades
+        .iter()
+        .skip(from)
+        .take_while(|t| t.ts_ns <= t_ns + window_ns.max(1))
+        .filter(|t| t.price_ticks == price)
+    {
+        match trade.side {
+            Side::Buy => bought += trade.qty_lots,
+            _ => sold += trade.qty_lots,
+        }
+    }
+    if bought > 0 {
+        text.push_str(&format!(
+            "\ntraded {} (buyers aggressed)",
+            format::qty_from_lots(instrument, bought)
+        ));
+    }
+    if sold > 0 {
+        text.push_str(&format!(
+            "\ntraded {} (sellers aggressed)",
+            format::qty_from_lots(instrument, sold)
+        ));
+    }
+    text
+}
+
 impl DepthPanel {
     /// The heatmap's pixels: each pixel column shows the book column in
     /// force at its time, each level's quantity as a colour.
@@ -146,6 +208,12 @@ impl DepthPanel {
             while c + 1 < columns.len() && columns.get(c + 1).is_some_and(|col| col.ts_ns <= t) {
                 c += 1;
             }
+            if columns.is_gap_after(c)
+                && t - columns.get(c).map_or(t, |col| col.ts_ns) > columns.step_before(c)
+            {
+                // Not sampled: a jump went over it.
+                continue;
+            }
             if cells_of != Some(c) {
                 cells_of = Some(c);
                 cells.clear();
@@ -170,6 +238,67 @@ impl DepthPanel {
             .map(|&shade| self.palette[usize::from(shade)])
             .collect();
         ColorImage::new([width_px, height_px], pixels)
+    }
+
+    /// The colour scale: which level size each colour stands for (√-scaled
+    /// up to `max_qty`), in the heatmap's top-right corner.
+    fn legend_ui(
+        &self,
+        painter: &egui::Painter,
+        rect: Rect,
+        max_qty: i64,
+        instrument: &crate::market::Instrument,
+    ) {
+        let bar_w = (rect.width() * 0.3).clamp(40.0, 120.0);
+        let bar = Rect::from_min_size(
+            Pos2::new(rect.right() - bar_w - 6.0, rect.top() + 6.0),
+            Vec2::new(bar_w, 6.0),
+        );
+        let font = FontId::monospace(9.5);
+        let color = Color32::from_gray(220);
+        let max_text = format::qty_from_lots(instrument, max_qty.max(1));
+        let max_galley = painter.layout_no_wrap(max_text, font.clone(), color);
+        let zero_galley = painter.layout_no_wrap("0".to_owned(), font, color);
+        let back = Rect::from_min_max(
+            bar.min - Vec2::new(3.0 + zero_galley.size().x + 2.0, 3.0),
+            Pos2::new(
+                bar.right() + 3.0 + max_galley.size().x + 2.0,
+                bar.bottom() + 3.0,
+            ),
+        );
+        let shift = (back.right() - (rect.right() - 2.0)).max(0.0);
+        let (bar, back) = (
+            bar.translate(Vec2::new(-shift, 0.0)),
+            back.translate(Vec2::new(-shift, 0.0)),
+        );
+        painter.rect_filled(back, 2.0, Color32::from_black_alpha(190));
+        let steps = 32;
+        for i in 0..steps {
+            let x0 = bar.left() + bar.width() * i as f32 / steps as f32;
+            let x1 = bar.left() + bar.width() * (i + 1) as f32 / steps as f32;
+            let shade = ((i as f32 + 0.5) / steps as f32 * 255.0).round() as usize;
+            painter.rect_filled(
+                Rect::from_min_max(Pos2::new(x0, bar.top()), Pos2::new(x1, bar.bottom())),
+                0.0,
+                self.palette[shade.min(255)],
+            );
+        }
+        painter.galley(
+            Pos2::new(
+                bar.left() - 2.0 - zero_galley.size().x,
+                bar.center().y - zero_galley.size().y / 2.0,
+            ),
+            zero_galley,
+            color,
+        );
+        painter.galley(
+            Pos2::new(
+                bar.right() + 3.0,
+                bar.center().y - max_galley.size().y / 2.0,
+            ),
+            max_galley,
+            color,
+        );
     }
 
     fn cumulative_ui(ui: &mut egui::Ui, view: &View) {
@@ -215,7 +344,7 @@ impl DepthPanel {
     #[allow(clippy::too_many_lines)]
     fn heatmap_ui(&mut self, ui: &mut egui::Ui, view: &View) {
         let size = ui.available_size().max(Vec2::new(50.0, 40.0));
-        let (rect, _) = ui.allocate_exact_size(size, Sense::hover());
+        let (rect, response) = ui.allocate_exact_size(size, Sense::hover());
         let painter = ui.painter_at(rect);
         painter.rect_filled(rect, 0.0, theme::heat_color(0.0));
         let columns = &view.heat;
@@ -438,6 +567,27 @@ impl DepthPanel {
             Align2::RIGHT_BOTTOM,
             format::clock_ms_from_ns(t1),
         );
+        self.legend_ui(&painter, rect, key.max_qty, &run.instrument);
+        if let Some(pointer) = response.hover_pos() {
+            let t_ns = t0 + (span * f64::from((pointer.x - rect.left()) / rect.width())) as i64;
+            let price =
+                p_min + ((rect.bottom() - pointer.y) / rect.height() * ticks as f32).floor() as i64;
+            painter.hline(
+                rect.x_range(),
+                y_of(price),
+                Stroke::new(0.5, Color32::from_gray(160)),
+            );
+            painter.vline(
+                pointer.x,
+                rect.y_range(),
+                Stroke::new(0.5, Color32::from_gray(160)),
+            );
+            let window_ns = (span / f64::from(rect.width()) * f64::from(BUBBLE_CELL_PX)) as i64;
+            let readout = heat_readout(view, &run.instrument, t_ns, price, window_ns);
+            response.on_hover_ui_at_pointer(|ui| {
+                ui.label(RichText::new(readout).monospace());
+            });
+        }
     }
 }
 
@@ -451,7 +601,7 @@ impl Panel for DepthPanel {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, view: &View, _actions: &mut Vec<Action>) {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             ui.strong("Depth");
             // The 10 s window is narrower than the heatmap's narrowest span.
             for (i, (_, label)) in WINDOWS.iter().enumerate().skip(1) {
@@ -480,5 +630,66 @@ impl Panel for DepthPanel {
                 Self::cumulative_ui(ui, view)
             });
         });
+    }
+}
+
+#[cfg(test)]
+mod readout_tests {
+    use super::*;
+    use crate::book::Level;
+    use crate::market::Instrument;
+    use crate::session::heat::BookColumn;
+    use crate::session::update::TradeRecord;
+    use crate::session::BookView;
+
+    #[test]
+    fn the_readout_names_time_price_size_and_the_trades_there() {
+        let instrument = Instrument::new("X", 0.5, 0.1);
+        // 2026-03-02 14:35:00 UTC.
+        let t = 1_772_462_100_000_000_000;
+        let mut view = View::default();
+        let column = |ts_ns, bid: i64| BookColumn {
+            ts_ns,
+            book: BookView {
+                bids: vec![Level {
+                    price: 200,
+                    qty: bid,
+                }],
+                asks: vec![Level { price: 201, qty: 7 }],
+            },
+        };
+        view.heat
+            .extend(false, vec![column(t, 30), column(t + 1_000_000_000, 40)]);
+        view.trades.push(TradeRecord {
+            ts_ns: t + 100_000_000,
+            price_ticks: 200,
+            qty_lots: 5,
+            side: Side::Sell,
+        });
+        view.trades.push(TradeRecord {
+            ts_ns: t + 200_000_000,
+            price_ticks: 200,
+            qty_lots: 2,
+            side: Side::Sell,
+        });
+        view.trades.push(TradeRecord {
+            ts_ns: t + 900_000_000,
+            price_ticks: 200,
+            qty_lots: 9,
+            side: Side::Sell,
+        });
+        let at = t + 50_000_000;
+        assert_eq!(
+            heat_readout(&view, &instrument, at, 200, 500_000_000),
+            "2026-03-02 14:35:00.050 000\nprice 100.0\nbid size 3.0 (at 14:35:00.000)\ntraded 0.7 (sellers aggressed)"
+        );
+        assert_eq!(
+            heat_readout(&view, &instrument, at, 201, 500_000_000),
+            "2026-03-02 14:35:00.050 000\nprice 100.5\nask size 0.7 (at 14:35:00.000)"
+        );
+        assert_eq!(
+            heat_readout(&view, &instrument, t - 1, 203, 1),
+            "2026-03-02 14:34:59.999 999\nprice 101.5\nnot sampled"
+        );
     }
 }

@@ -39,11 +39,26 @@ impl HeatRing {
         }
     }
 
-    /// Takes in the columns of a batch; `restart` drops the ones held
-    /// first.
+    /// Takes in the columns of a batch. `restart` says they do not
+    /// continue the ones held (a jump, a re-run): the columns held from
+    /// their first time on are dropped, the older ones kept — the book
+    /// replays the same on the same day, so what was shown stays true.
     pub fn extend(&mut self, restart: bool, columns: Vec<BookColumn>) {
         if restart {
-            self.clear();
+            self.live = None;
+            match columns.first().map(|c| c.ts_ns) {
+                Some(first_ns) if self.columns.last().is_some_and(|c| c.ts_ns >= first_ns) => {
+                    let kept: Vec<BookColumn> = self
+                        .columns
+                        .iter()
+                        .take_while(|c| c.ts_ns < first_ns)
+                        .cloned()
+                        .collect();
+                    self.columns.clear();
+                    self.columns.extend(kept);
+                }
+                _ => {}
+            }
         }
         for column in columns {
             if self.columns.last().is_some_and(|c| c.ts_ns >= column.ts_ns) {
@@ -129,6 +144,32 @@ impl HeatRing {
         )
     }
 
+    /// True when data time between column `index` and the next is a jump
+    /// (much longer than the step before it, and over a second): nothing
+    /// was sampled there, and the column is not stretched over it.
+    pub fn is_gap_after(&self, index: usize) -> bool {
+        let (Some(this), Some(next)) = (self.get(index), self.get(index + 1)) else {
+            return false;
+        };
+        let step = index
+            .checked_sub(1)
+            .and_then(|i| self.get(i))
+            .map_or(1_000_000, |prev| (this.ts_ns - prev.ts_ns).max(1_000_000));
+        let gap = next.ts_ns - this.ts_ns;
+        gap > 1_000_000_000 && gap > step.saturating_mul(8)
+    }
+
+    /// Data time a column covers before a gap after it: its own step.
+    pub fn step_before(&self, index: usize) -> i64 {
+        match (
+            index.checked_sub(1).and_then(|i| self.get(i)),
+            self.get(index),
+        ) {
+            (Some(prev), Some(this)) => (this.ts_ns - prev.ts_ns).max(1),
+            _ => 1_000_000,
+        }
+    }
+
     /// A recent maximum of level quantity, lots, to scale colours.
     pub fn max_qty(&self) -> i64 {
         self.max_qty
@@ -169,5 +210,48 @@ mod tests {
         assert_eq!(seen, vec![20, 30, 40], "live edge dropped, ring full");
         ring.extend(true, vec![column(5, 6)]);
         assert_eq!(ring.len(), 1, "a restart forgets the older columns");
+    }
+}
+
+#[cfg(test)]
+mod jump_tests {
+    use super::*;
+
+    fn column(ts_ns: i64) -> BookColumn {
+        BookColumn {
+            ts_ns,
+            book: BookView::default(),
+        }
+    }
+
+    fn times(ring: &HeatRing) -> Vec<i64> {
+        ring.iter().map(|c| c.ts_ns).collect()
+    }
+
+    #[test]
+    fn a_jump_keeps_the_history_before_it_and_marks_the_gap() {
+        let s = 1_000_000_000;
+        let mut ring = HeatRing::new(100);
+        ring.extend(false, (0..5).map(|i| column(i * s / 10)).collect());
+        // A jump forwards: the history stays, a gap after it.
+        ring.extend(true, vec![column(60 * s), column(60 * s + s / 10)]);
+        assert_eq!(
+            times(&ring),
+            vec![
+                0,
+                s / 10,
+                2 * s / 10,
+                3 * s / 10,
+                4 * s / 10,
+                60 * s,
+                60 * s + s / 10
+            ]
+        );
+        assert!(ring.is_gap_after(4));
+        assert!(!ring.is_gap_after(3));
+        assert!(!ring.is_gap_after(5));
+        // A re-run back to 0.25 s: what it will sample again goes.
+        ring.extend(true, vec![column(s / 4)]);
+        assert_eq!(times(&ring), vec![0, s / 10, 2 * s / 10, s / 4]);
     }
 }

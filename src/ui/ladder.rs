@@ -24,6 +24,92 @@ const TRADED_WINDOW_NS: i64 = 30_000_000_000;
 pub struct LadderPanel {
     /// Show the exchange-side book instead of the local one.
     pub show_exchange: bool,
+    /// Rows scrolled up (positive) or down from the touch; 0 follows the
+    /// touch.
+    pub scroll_rows: i64,
+}
+
+/// How much of an order's place its cell says, as room allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OwnDetail {
+    /// Size and queue: `0.005 · 0.4/1.2` (size, volume ahead / level).
+    Full,
+    /// The queue: `0.4/1.2`.
+    Queue,
+    /// The volume ahead only: `▸0.4`.
+    Ahead,
+}
+
+/// What one of our orders shows in its cell at `detail`.
+pub fn order_cell_text(instrument: &Instrument, order: &OpenOrder, detail: OwnDetail) -> String {
+    let qty = format::qty_from_lots(instrument, order.leaves_lots());
+    let Some(queue) = order.queue() else {
+        return qty;
+    };
+    let ahead = format::qty_from_lots(instrument, queue.ahead_lots);
+    let level = format::qty_from_lots(instrument, queue.level_lots);
+    match detail {
+        OwnDetail::Full => format!("{qty} · {ahead}/{level}"),
+        OwnDetail::Queue => format!("{ahead}/{level}"),
+        OwnDetail::Ahead => format!("▸{ahead}"),
+    }
+}
+
+/// Widths of the ladder's columns, points.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Columns {
+    /// Each side's own-order column.
+    pub own_w: f32,
+    /// Each side's size column.
+    pub size_w: f32,
+    /// The price column.
+    pub price_w: f32,
+    /// The traded column (0 when it does not fit).
+    pub traded_w: f32,
+    /// How much own orders say, to fit.
+    pub own_detail: OwnDetail,
+}
+
+impl Columns {
+    /// Columns for texts of the given widest widths in `width` points
+    /// (`own` at each [`OwnDetail`], fullest first): each column as wide
+    /// as its widest text; when they do not all fit, the traded column
+    /// goes first, then own orders say less; the size columns take what is
+    /// left, and at the narrowest every column shares what there is.
+    pub fn fit(width: f32, price: f32, size: f32, own: [f32; 3], traded: f32) -> Columns {
+        const PAD: f32 = 10.0;
+        let price_w = price + PAD;
+        let size_min = size + PAD;
+        let details = [OwnDetail::Full, OwnDetail::Queue, OwnDetail::Ahead];
+        let mut columns = Columns {
+            own_w: own[0] + PAD,
+            size_w: size_min,
+            price_w,
+            traded_w: traded + PAD,
+            own_detail: OwnDetail::Full,
+        };
+        let total = |c: &Columns| 2.0 * c.own_w + 2.0 * c.size_w + c.price_w + c.traded_w;
+        if total(&columns) > width {
+            columns.traded_w = 0.0;
+        }
+        for (i, detail) in details.iter().enumerate().skip(1) {
+            if total(&columns) <= width {
+                break;
+            }
+            columns.own_w = own[i] + PAD;
+            columns.own_detail = *detail;
+        }
+        if total(&columns) > width {
+            // Too narrow for every text: each column its share.
+            let scale = width / total(&columns);
+            columns.own_w *= scale;
+            columns.size_w *= scale;
+            columns.price_w *= scale;
+            return columns;
+        }
+        columns.size_w = (width - 2.0 * columns.own_w - columns.price_w - columns.traded_w) / 2.0;
+        columns
+    }
 }
 
 /// The accessible name of one of our orders in the ladder: what a screen
@@ -69,7 +155,7 @@ fn traded_by_price(view: &View, now_ns: i64) -> HashMap<i64, (i64, i64)> {
 
 impl LadderPanel {
     #[allow(clippy::too_many_lines)]
-    fn ladder_ui(&self, ui: &mut egui::Ui, view: &View) {
+    fn ladder_ui(&mut self, ui: &mut egui::Ui, view: &View) {
         let (Some(frame), Some(run)) = (&view.frame, &view.run) else {
             ui.label(RichText::new("No book yet.").weak());
             return;
@@ -92,19 +178,73 @@ impl LadderPanel {
         };
         let available = ui.available_size();
         let rows = ((available.y / ROW_HEIGHT).floor() as i64 - 1).max(3);
-        let top_price = center + rows / 2;
+        let top_price = center + rows / 2 + self.scroll_rows;
         let (header, _) =
             ui.allocate_exact_size(Vec2::new(available.x, ROW_HEIGHT), Sense::hover());
-        let (rect, _) = ui.allocate_exact_size(
+        let (rect, response) = ui.allocate_exact_size(
             Vec2::new(available.x, rows as f32 * ROW_HEIGHT),
             Sense::hover(),
         );
+        if response.hovered() {
+            let scrolled = ui.input(|i| i.smooth_scroll_delta.y);
+            self.scroll_rows += (scrolled / ROW_HEIGHT).round() as i64;
+        }
         let painter = ui.painter_at(rect);
         let width = rect.width();
-        let own_w = (width * 0.17).clamp(40.0, 90.0);
-        let price_w = (width * 0.2).clamp(56.0, 90.0);
-        let traded_w = (width * 0.14).clamp(34.0, 70.0);
-        let size_w = ((width - 2.0 * own_w - price_w - traded_w) / 2.0).max(20.0);
+        let font = FontId::monospace(11.5);
+        let text_w = |text: String| {
+            painter
+                .layout_no_wrap(text, font.clone(), Color32::WHITE)
+                .size()
+                .x
+        };
+        let widest =
+            |texts: &mut dyn Iterator<Item = String>| texts.map(&text_w).fold(0.0_f32, f32::max);
+        let price_text_w = widest(
+            &mut [top_price, top_price - rows]
+                .into_iter()
+                .map(|p| format::price_from_ticks(instrument, p)),
+        );
+        let size_text_w = widest(
+            &mut book
+                .bids
+                .iter()
+                .chain(&book.asks)
+                .map(|l| format::qty_from_lots(instrument, l.qty)),
+        );
+        let own_text_w = |detail: OwnDetail| {
+            widest(
+                &mut frame
+                    .orders
+                    .iter()
+                    .map(|o| order_cell_text(instrument, o, detail)),
+            )
+            .max(text_w("own".to_owned()))
+        };
+        let traded_text_w = widest(
+            &mut traded_by_price(view, frame.now_ns)
+                .values()
+                .map(|(b, s)| format::qty_from_lots(instrument, b + s)),
+        )
+        .max(text_w("traded".to_owned()) - 4.0);
+        let columns = Columns::fit(
+            width,
+            price_text_w,
+            size_text_w,
+            [
+                own_text_w(OwnDetail::Full),
+                own_text_w(OwnDetail::Queue),
+                own_text_w(OwnDetail::Ahead),
+            ],
+            traded_text_w,
+        );
+        let Columns {
+            own_w,
+            size_w,
+            price_w,
+            traded_w,
+            own_detail,
+        } = columns;
         let x_own_buy = rect.left();
         let x_bid = x_own_buy + own_w;
         let x_price = x_bid + size_w;
@@ -127,7 +267,6 @@ impl LadderPanel {
             .max()
             .unwrap_or(1)
             .max(1) as f32;
-        let font = FontId::monospace(11.5);
         let text_color = ui.visuals().text_color();
         let weak = ui.visuals().weak_text_color();
         let grid = ui.visuals().faint_bg_color;
@@ -192,7 +331,7 @@ impl LadderPanel {
                     text_color,
                 );
             }
-            if let Some(&(bought, sold)) = traded.get(&price) {
+            if let Some(&(bought, sold)) = traded.get(&price).filter(|_| traded_w > 0.0) {
                 let total = bought + sold;
                 let bar_w = traded_w * (total as f32 / max_traded).sqrt();
                 let bar = Rect::from_min_max(
@@ -231,7 +370,7 @@ impl LadderPanel {
                 Vec2::new(own_w - 2.0, ROW_HEIGHT - 2.0 - *offset),
             );
             *offset = (*offset + 3.0).min(ROW_HEIGHT / 2.0);
-            self.order_cell_ui(ui, &painter, cell, instrument, order);
+            Self::order_cell_ui(ui, &painter, cell, instrument, order, own_detail);
         }
 
         // Column titles.
@@ -246,6 +385,9 @@ impl LadderPanel {
             (x_traded + traded_w / 2.0, "traded"),
         ];
         for (x, title) in titles {
+            if title == "traded" && traded_w == 0.0 {
+                continue;
+            }
             header_painter.text(
                 Pos2::new(x, header.center().y),
                 Align2::CENTER_CENTER,
@@ -259,12 +401,12 @@ impl LadderPanel {
     /// One of our orders: its size, and a bar of the level's queue split
     /// into volume ahead, our order and volume behind.
     fn order_cell_ui(
-        &self,
         ui: &mut egui::Ui,
         painter: &egui::Painter,
         cell: Rect,
         instrument: &Instrument,
         order: &OpenOrder,
+        detail: OwnDetail,
     ) {
         let label = order_label(instrument, order);
         let id = ui.scope_id().with(("own_order", order.id.0));
@@ -297,10 +439,10 @@ impl LadderPanel {
                 theme::OWN,
             );
         }
-        painter.text(
+        painter.with_clip_rect(cell).text(
             Pos2::new(cell.center().x, cell.top() + 6.0),
             Align2::CENTER_CENTER,
-            format::qty_from_lots(instrument, order.leaves_lots()),
+            order_cell_text(instrument, order, detail),
             FontId::monospace(10.5),
             Color32::WHITE,
         );
@@ -324,7 +466,47 @@ impl Panel for LadderPanel {
                 .on_hover_text("The book as the strategy sees it, after feed latency");
             ui.selectable_value(&mut self.show_exchange, true, "exchange")
                 .on_hover_text("The book at the exchange, ahead by the feed latency");
+            if self.scroll_rows != 0
+                && ui
+                    .small_button("⌖ centre")
+                    .on_hover_text("Back to the touch (the wheel scrolls the ladder)")
+                    .clicked()
+            {
+                self.scroll_rows = 0;
+            }
         });
         self.ladder_ui(ui, view);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_fit_their_widest_text_and_give_way_in_order() {
+        let own = [90.0, 50.0, 30.0];
+        // Room for everything: own orders say size and queue.
+        let wide = Columns::fit(400.0, 50.0, 40.0, own, 30.0);
+        assert_eq!(
+            (wide.own_w, wide.price_w, wide.traded_w),
+            (100.0, 60.0, 40.0)
+        );
+        assert_eq!(wide.own_detail, OwnDetail::Full);
+        assert_eq!(wide.size_w, (400.0 - 200.0 - 60.0 - 40.0) / 2.0);
+        // Narrower: the traded column goes first.
+        let narrow = Columns::fit(370.0, 50.0, 40.0, own, 30.0);
+        assert_eq!(narrow.traded_w, 0.0);
+        assert_eq!(narrow.own_detail, OwnDetail::Full);
+        // Narrower still: own orders say their queue, then what is ahead.
+        let queue = Columns::fit(300.0, 50.0, 40.0, own, 30.0);
+        assert_eq!((queue.own_detail, queue.own_w), (OwnDetail::Queue, 60.0));
+        assert_eq!(queue.size_w, (300.0 - 120.0 - 60.0) / 2.0);
+        let ahead = Columns::fit(240.0, 50.0, 40.0, own, 30.0);
+        assert_eq!((ahead.own_detail, ahead.own_w), (OwnDetail::Ahead, 40.0));
+        // Too narrow for any text: shares, and nothing past the width.
+        let tight = Columns::fit(150.0, 50.0, 40.0, own, 30.0);
+        let total = 2.0 * tight.own_w + 2.0 * tight.size_w + tight.price_w + tight.traded_w;
+        assert!((total - 150.0).abs() < 1e-3, "{total}");
     }
 }

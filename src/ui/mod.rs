@@ -9,6 +9,7 @@ pub mod action;
 pub mod app;
 pub mod blotter;
 pub mod bubbles;
+pub mod complete;
 pub mod console;
 pub mod data_browser;
 pub mod depth;
@@ -17,11 +18,14 @@ pub mod equity;
 pub mod format;
 pub mod heat;
 pub mod ladder;
+pub mod layout;
+pub mod locate;
 pub mod overlay;
 pub mod persist;
 pub mod price;
 pub mod profile;
 pub mod series;
+pub mod settings;
 pub mod stats;
 pub mod strategy;
 pub mod sweep_fan;
@@ -30,6 +34,7 @@ pub mod sweep_table;
 pub mod theme;
 pub mod transport;
 pub mod view;
+pub mod watch;
 
 pub use action::Action;
 pub use app::{AppOptions, TicklabApp};
@@ -82,6 +87,7 @@ pub fn all_panels() -> Vec<Box<dyn Panel>> {
         Box::new(transport::TransportPanel::default()),
         Box::new(data_browser::DataBrowserPanel::default()),
         Box::new(strategy::StrategyPanel::default()),
+        Box::new(settings::SettingsPanel::default()),
         Box::new(stats::StatsPanel),
         Box::new(ladder::LadderPanel::default()),
         Box::new(price::PricePanel::default()),

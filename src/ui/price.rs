@@ -302,6 +302,26 @@ impl PricePanel {
                     .width(1.5),
             );
 
+            // The previous run's fills, faded, under ours (compare).
+            if let Some(previous) = view.previous.as_ref().filter(|_| view.show_previous) {
+                let x_max_ns = view.ns_from_x(x_max);
+                let x_min_ns = view.ns_from_x(x_min);
+                let points: Vec<[f64; 2]> = previous
+                    .fills
+                    .iter()
+                    .filter(|f| (x_min_ns..=x_max_ns).contains(&f.exch_ts_ns))
+                    .take(MAX_TRADES)
+                    .map(|f| [x_of(f.exch_ts_ns), f.price_ticks as f64])
+                    .collect();
+                plot_ui.points(
+                    Points::new(format!("fills {}", previous.label), PlotPoints::new(points))
+                        .shape(MarkerShape::Diamond)
+                        .color(theme::PREVIOUS_RUN)
+                        .radius(5.0)
+                        .filled(true),
+                );
+            }
+
             // Our fills.
             let fills_from = view
                 .fills

@@ -28,6 +28,21 @@ pub const NOTE: Color32 = Color32::from_rgb(144, 164, 174);
 /// Equity line.
 pub const EQUITY: Color32 = Color32::from_rgb(255, 202, 40);
 
+/// The previous run, drawn faded under the current one.
+pub const PREVIOUS_RUN: Color32 = Color32::from_rgba_premultiplied(110, 110, 130, 140);
+
+/// A change for the better (compare with the previous run).
+pub const BETTER: Color32 = BID;
+
+/// A change for the worse.
+pub const WORSE: Color32 = ASK;
+
+/// Text of the failing line of a traceback.
+pub const ERROR_TEXT: Color32 = Color32::from_rgb(255, 235, 235);
+
+/// Background of the failing line of a traceback, and of the error banner.
+pub const ERROR_BACKGROUND: Color32 = Color32::from_rgb(110, 28, 28);
+
 /// The colour of a side: bid/buy green, ask/sell red.
 pub fn side_color(side: Side) -> Color32 {
     match side {

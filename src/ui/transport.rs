@@ -39,6 +39,19 @@ impl Default for TransportPanel {
     }
 }
 
+/// Every transport key and what it does, for the keyboard help.
+pub const SHORTCUTS: &[(&str, &str)] = &[
+    ("Space", "Play or pause"),
+    ("→", "Step one market event"),
+    ("Shift+→", "Step N market events"),
+    ("←", "Back one market event"),
+    ("F", "Run to the next fill"),
+    ("S", "Run to the next signal (rule strategies)"),
+    ("End", "Run to the end of the day"),
+    ("Home", "Back to the start of the day"),
+    ("Ctrl+R", "Reload the strategy, re-run to the same event"),
+];
+
 impl TransportPanel {
     fn speed(&self) -> Speed {
         Speed::CHOICES
@@ -47,7 +60,7 @@ impl TransportPanel {
             .unwrap_or(Speed::Max)
     }
 
-    /// Space, →, shift+→ and ←, unless a text field has the keyboard.
+    /// The keys of [`SHORTCUTS`], unless a text field has the keyboard.
     fn shortcuts_ui(&self, ui: &egui::Ui, view: &View, actions: &mut Vec<Action>) {
         if ui.ctx().egui_wants_keyboard_input() {
             return;
@@ -61,6 +74,31 @@ impl TransportPanel {
                 i.consume_key(Modifiers::NONE, Key::ArrowLeft),
             )
         });
+        let (fill, signal, end, home, reload) = ui.input_mut(|i| {
+            (
+                i.consume_key(Modifiers::NONE, Key::F),
+                i.consume_key(Modifiers::NONE, Key::S),
+                i.consume_key(Modifiers::NONE, Key::End),
+                i.consume_key(Modifiers::NONE, Key::Home),
+                i.consume_key(Modifiers::COMMAND, Key::R),
+            )
+        });
+        let loaded = view.frame.is_some();
+        if fill && loaded {
+            actions.push(Action::Session(Command::Step(StepTarget::NextFill)));
+        }
+        if signal && loaded {
+            actions.push(Action::Session(Command::Step(StepTarget::NextSignal)));
+        }
+        if end && loaded {
+            actions.push(Action::Session(Command::Step(StepTarget::End)));
+        }
+        if home && loaded {
+            actions.push(Action::Session(Command::Seek(SeekTarget::Event(0))));
+        }
+        if reload && loaded {
+            actions.push(Action::Session(Command::ReloadStrategy));
+        }
         if space {
             actions.push(self.play_pause(view));
         }

@@ -68,6 +68,35 @@ pub struct Segment {
     pub end_ns: Option<i64>,
 }
 
+/// The settings in force, as the window applied them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AppliedSettings {
+    /// The run configuration sent to the session.
+    pub config: crate::sim::RunConfig,
+    /// The `run.toml` it came from, when one.
+    pub path: Option<std::path::PathBuf>,
+    /// The strategy's parameters and defaults, found in its file.
+    pub params: Vec<(String, toml::Value)>,
+    /// Counts applications, so the settings form refreshes after each.
+    pub revision: usize,
+}
+
+/// What the run before a reload or a settings change showed, kept to
+/// compare with the run that replaced it.
+#[derive(Clone, Debug)]
+pub struct PreviousRun {
+    /// What changed since it ran, e.g. `before reload`.
+    pub label: String,
+    /// Its equity over time.
+    pub equity: Series,
+    /// Its fills (the newest kept).
+    pub fills: Vec<FillRecord>,
+    /// Its statistics when it was replaced.
+    pub stats: Option<Stats>,
+    /// Market events it had seen when it was replaced.
+    pub events_seen: u64,
+}
+
 /// Everything the panels draw.
 #[derive(Clone, Debug)]
 pub struct View {
@@ -117,6 +146,20 @@ pub struct View {
     pub errors_total: u64,
     /// Updates applied in the last frame, for the overlay.
     pub updates_last_frame: usize,
+    /// The settings in force.
+    pub settings: AppliedSettings,
+    /// The strategy's last failure (to run or to load), shown in a banner
+    /// until a fresh run starts or the user closes it.
+    pub banner: Option<ConsoleLine>,
+    /// The run before the last reload or settings change, to compare.
+    pub previous: Option<PreviousRun>,
+    /// Whether the previous run shows as an overlay.
+    pub show_previous: bool,
+    /// Set when a command that replaces the run was sent: the next run
+    /// started keeps the one it replaces as [`View::previous`].
+    compare_next: Option<String>,
+    /// What the replaced run showed, until the next run starts.
+    previous_candidate: Option<PreviousRun>,
 }
 
 impl Default for View {
@@ -146,6 +189,12 @@ impl Default for View {
             console: Ring::new(CONSOLE_KEPT),
             errors_total: 0,
             updates_last_frame: 0,
+            settings: AppliedSettings::default(),
+            banner: None,
+            previous: None,
+            show_previous: true,
+            compare_next: None,
+            previous_candidate: None,
         }
     }
 }
@@ -197,10 +246,40 @@ impl View {
         match update {
             Update::Catalog(catalog) => self.catalog = Some(catalog),
             Update::Started(run) => {
+                if let Some(label) = self.compare_next.take() {
+                    self.keep_as_previous(label);
+                }
+                if let Some(candidate) = self.previous_candidate.take() {
+                    let same = self.run.as_ref().is_some_and(|p| {
+                        p.folder == run.folder
+                            && p.instrument.symbol == run.instrument.symbol
+                            && p.day == run.day
+                    });
+                    if same {
+                        self.previous = Some(candidate);
+                    }
+                }
+                let same_day = |p: &RunInfo| {
+                    p.folder == run.folder
+                        && p.instrument.symbol == run.instrument.symbol
+                        && p.day == run.day
+                };
+                if !self.run.as_ref().is_some_and(same_day) {
+                    self.previous = None;
+                    // The heatmap keeps what it showed of the same day
+                    // through re-runs and jumps; another day starts afresh.
+                    self.heat.clear();
+                }
                 self.clear_histories();
                 self.run = Some(run);
+                self.banner = None;
             }
-            Update::Reset => self.clear_histories(),
+            Update::Reset => {
+                if let Some(label) = self.compare_next.take() {
+                    self.keep_as_previous(label);
+                }
+                self.clear_histories();
+            }
             Update::Frame(frame) => {
                 self.is_idle = false;
                 self.heat.set_live(frame.now_ns, &frame.local_book);
@@ -245,17 +324,51 @@ impl View {
                 }
                 for error in batch.errors {
                     self.errors_total += 1;
-                    self.console.push(ConsoleLine {
+                    let line = ConsoleLine {
                         kind: LineKind::Error(error.kind),
                         ts_ns: error.ts_ns,
                         text: error.message,
                         detail: error.detail,
-                    });
+                    };
+                    if matches!(error.kind, ErrorKind::Strategy | ErrorKind::StrategyLoad) {
+                        self.banner = Some(line.clone());
+                    }
+                    self.console.push(line);
                 }
             }
             Update::Stats(stats) => self.stats = Some(*stats),
             Update::Idle { .. } => self.is_idle = true,
         }
+    }
+
+    /// The commands that were to replace the run are done and did not (a
+    /// strategy failed to load): nothing to compare with.
+    pub fn forget_compare_next(&mut self) {
+        self.compare_next = None;
+    }
+
+    /// Says that the next run started replaces the current one because of
+    /// `label` (e.g. `before reload`), to keep it for comparing.
+    /// The first label said before the run starts is kept.
+    pub fn compare_next_run(&mut self, label: impl Into<String>) {
+        if self.compare_next.is_none() {
+            self.compare_next = Some(label.into());
+        }
+    }
+
+    /// Keeps what the current run shows, to become the previous run once
+    /// the next run starts on the same day.
+    fn keep_as_previous(&mut self, label: String) {
+        if self.run.is_none() || self.equity.is_empty() {
+            return;
+        }
+        self.previous_candidate = Some(PreviousRun {
+            label,
+            equity: self.equity.clone(),
+            fills: self.fills.iter().copied().collect(),
+            stats: self.stats.clone(),
+            events_seen: self.frame.as_ref().map_or(0, |f| f.events_seen),
+        });
     }
 
     /// Adds a batch's quotes and equity samples to the chart series.
@@ -319,7 +432,6 @@ impl View {
         self.segments.clear();
         self.open_segments.clear();
         self.signals.clear();
-        self.heat.clear();
         self.stats = None;
     }
 

@@ -177,11 +177,18 @@ impl Replay {
         };
         let mut record = ErrorRecord::of(kind, &err);
         if let RunError::Strategy {
-            event_index, ts_ns, ..
+            callback,
+            event_index,
+            ts_ns,
+            source,
         } = &err
         {
             record.event_index = Some(*event_index);
             record.ts_ns = Some(*ts_ns);
+            record.message =
+                strategy_failure_text(callback, *event_index, *ts_ns, &source.to_string());
+            // The strategy's own words are in the message: no cause chain.
+            record.detail.clear();
         }
         // A traceback is many lines: the first says what, the rest where.
         if let Some((first, rest)) = record.message.split_once('\n') {
@@ -194,5 +201,73 @@ impl Replay {
             };
         }
         self.report(record);
+    }
+}
+
+/// How a failed callback reads: the callback that ran (a Python host
+/// names the one it called, e.g. `on_trade` for a market event), the
+/// event and the data time, then what the strategy said; the traceback
+/// stays on the lines after.
+pub(crate) fn strategy_failure_text(
+    callback: &str,
+    event_index: u64,
+    ts_ns: i64,
+    said: &str,
+) -> String {
+    let (first, rest) = said.split_once('\n').unwrap_or((said, ""));
+    let (summary, called) = match first.rfind(" (during ") {
+        Some(at) => {
+            let inside = &first[at + " (during ".len()..];
+            let name = inside
+                .split([' ', ')'])
+                .next()
+                .filter(|n| n.starts_with("on_") || *n == "__init__");
+            (&first[..at], name)
+        }
+        None => (first, None),
+    };
+    let callback = called.unwrap_or(callback);
+    let mut text = format!(
+        "{callback} failed at event {event_index} ({}): {summary}",
+        data_time_text(ts_ns)
+    );
+    if !rest.is_empty() {
+        text.push('\n');
+        text.push_str(rest);
+    }
+    text
+}
+
+/// `HH:MM:SS.mmm µµµ UTC, YYYY-MM-DD` of a time in ns since the epoch.
+pub(crate) fn data_time_text(ts_ns: i64) -> String {
+    let day = crate::market::catalog::Day::from_ts_ns(ts_ns);
+    let ns = ts_ns - day.start_ns();
+    format!(
+        "{:02}:{:02}:{:02}.{:03} {:03} UTC, {day}",
+        ns / 3_600_000_000_000,
+        ns / 60_000_000_000 % 60,
+        ns / 1_000_000_000 % 60,
+        ns / 1_000_000 % 1_000,
+        ns / 1_000 % 1_000
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_failure_names_the_callback_python_called_and_a_readable_time() {
+        // 2026-03-02 14:35:00.474686123 UTC.
+        let ts_ns = 1_772_462_100_474_686_123;
+        let said = "queue_mm.py:42: ZeroDivisionError: division by zero (during on_trade at data time 2026-03-02 14:35:00.474686123 UTC)\nTraceback (most recent call last):\n  File \"queue_mm.py\", line 42";
+        assert_eq!(
+            strategy_failure_text("on_market", 21_922, ts_ns, said),
+            "on_trade failed at event 21922 (14:35:00.474 686 UTC, 2026-03-02): queue_mm.py:42: ZeroDivisionError: division by zero\nTraceback (most recent call last):\n  File \"queue_mm.py\", line 42"
+        );
+        assert_eq!(
+            strategy_failure_text("on_order", 7, ts_ns, "boom"),
+            "on_order failed at event 7 (14:35:00.474 686 UTC, 2026-03-02): boom"
+        );
     }
 }

@@ -255,6 +255,31 @@ impl Replay {
         self.config = config;
     }
 
+    /// A second replay of the same day, strategy and settings, started
+    /// afresh and paused at the start: a standby the session runs ahead in
+    /// idle time, so that a step back only runs from where it waits (see
+    /// `session::thread`). `None` without a loaded day, and for Python
+    /// strategies (two instances in one interpreter could share module
+    /// state, and the runs would then differ).
+    pub fn twin(&self) -> Option<Replay> {
+        let day = self.day.clone()?;
+        if matches!(self.choice, StrategyChoice::Python { .. }) || self.failed {
+            return None;
+        }
+        let mut twin = Replay::new(self.options.clone());
+        twin.config = self.config.clone();
+        twin.python = self.python.clone();
+        twin.folder = self.folder.clone();
+        twin.span_ns = self.span_ns;
+        twin.strategy = self.strategy.clone();
+        twin.choice = self.choice.clone();
+        twin.day = Some(day);
+        twin.others = self.others.clone();
+        twin.cache_said = self.cache_said.clone();
+        twin.tap.columns.set_step(self.tap.columns.step_ns());
+        twin.fresh_run().then_some(twin)
+    }
+
     /// Opens `folder` and starts a fresh run over one of its days.
     pub fn load(&mut self, folder: PathBuf, symbol: Option<String>, day: Option<Day>) -> bool {
         let catalog = match Catalog::open(&folder) {
@@ -373,7 +398,7 @@ impl Replay {
                 self.fresh_run()
             }
             Err(err) => {
-                self.report(ErrorRecord::of(ErrorKind::StrategyLoad, &err));
+                self.report(load_failure(&err));
                 false
             }
         }
@@ -389,7 +414,7 @@ impl Replay {
             match StrategyChoice::parse(&name, &self.config.params) {
                 Ok(choice) => self.choice = choice,
                 Err(err) => {
-                    self.report(ErrorRecord::of(ErrorKind::StrategyLoad, &err));
+                    self.report(load_failure(&err));
                     return None;
                 }
             }
@@ -608,4 +633,18 @@ impl Replay {
             out.push_back(Update::Batch(Box::new(batch)));
         }
     }
+}
+
+/// A strategy that cannot be loaded, said as `loading <file>: <why>`,
+/// with the rest of a many-line reason (a traceback) as the detail.
+fn load_failure(err: &super::SessionError) -> ErrorRecord {
+    let mut record = ErrorRecord::of(ErrorKind::StrategyLoad, err);
+    if let super::SessionError::Strategy { name, reason } = err {
+        let (first, rest) = reason.split_once('\n').unwrap_or((reason, ""));
+        // The reason may name the file already.
+        let first = first.strip_prefix(&format!("{name}: ")).unwrap_or(first);
+        record.message = format!("loading {name}: {first}");
+        record.detail = rest.trim_end().to_owned();
+    }
+    record
 }

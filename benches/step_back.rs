@@ -1,0 +1,141 @@
+//! One step back on the shipped BTC-PERP day with the native market maker,
+//! at 10 %, 50 % and 90 % of the day's market events, as the window's ←
+//! does, with everything the window would be sent drained:
+//!
+//! - `step_back/rerun`: the replay re-runs from the start of the day to
+//!   the event before (what a seek back does without a standby);
+//! - `step_back/standby`: the session thread, after waiting a moment at the
+//!   event (its standby run then waits at most `STANDBY_GRID_EVENTS`
+//!   before it), is asked to seek one event back and answers idle there.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::Criterion;
+
+use ticklab::session::replay::{Goal, Progress};
+use ticklab::session::thread::STANDBY_GRID_EVENTS;
+use ticklab::session::{Command, Replay, SeekTarget, Session, SessionOptions, StepTarget, Update};
+
+/// Market events of the shipped BTC-PERP day.
+const DAY_EVENTS: u64 = 2_001_841;
+
+fn folder() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/BTC-PERP")
+}
+
+/// Runs `replay` to `goal`, draining what it would send the window.
+fn run_to(replay: &mut Replay, goal: Goal, out: &mut VecDeque<Update>) {
+    loop {
+        let progress = replay.advance(goal, Duration::from_millis(50));
+        replay.drain_into(out);
+        out.clear();
+        if progress != Progress::Budget {
+            return;
+        }
+    }
+}
+
+/// Sends `command` and waits until the session is idle; returns the
+/// notes it sent.
+fn run_command(session: &mut Session, command: Command) -> Vec<String> {
+    session.send(command).expect("the session takes commands");
+    let updates = session
+        .wait_idle(Duration::from_secs(600))
+        .expect("the session goes idle");
+    updates
+        .into_iter()
+        .filter_map(|u| match u {
+            Update::Batch(batch) => Some(batch.notes),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+/// A session at event `at` of the day with `mm`.
+fn session_at(at: u64) -> Session {
+    let mut session =
+        Session::spawn(SessionOptions::default(), Arc::new(|| {})).expect("a session thread");
+    run_command(
+        &mut session,
+        Command::Load {
+            folder: folder(),
+            symbol: None,
+            day: None,
+        },
+    );
+    run_command(&mut session, Command::SetStrategy("mm".to_owned()));
+    run_command(&mut session, Command::Step(StepTarget::Events(at)));
+    session
+}
+
+/// One step back from `at` that the standby answers: waits at `at` until
+/// the standby is ready (a step back before that re-runs from the start
+/// and is not counted), then times the seek to the idle after it.
+fn standby_step_back(session: &mut Session, at: u64) -> Duration {
+    let mut wait = Duration::from_millis(100);
+    loop {
+        std::thread::sleep(wait);
+        wait = (wait * 2).min(Duration::from_secs(3));
+        let started = Instant::now();
+        let notes = run_command(session, Command::Seek(SeekTarget::Event(at - 1)));
+        let took = started.elapsed();
+        // Back to where it was, for the next try or the next sample.
+        run_command(session, Command::Step(StepTarget::Events(1)));
+        // Counted only when the standby was ready where it waits.
+        let waiting = (at - 1) - (at - 1) % STANDBY_GRID_EVENTS;
+        let ready = format!("from a standby run waiting at event {waiting}");
+        if notes.iter().any(|n| n.contains(&ready)) {
+            return took;
+        }
+    }
+}
+
+fn step_back(c: &mut Criterion) {
+    let mut group = c.benchmark_group("step_back");
+    group.sample_size(10);
+    for percent in [10_u64, 50, 90] {
+        let at = DAY_EVENTS * percent / 100;
+        let mut replay = Replay::new(SessionOptions::default());
+        assert!(replay.load(folder(), None, None), "the sample data opens");
+        assert!(replay.set_strategy("mm".to_owned()), "a built-in strategy");
+        let mut out = VecDeque::new();
+        group.bench_function(format!("rerun/{percent}%"), |b| {
+            b.iter_custom(|iterations| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iterations {
+                    run_to(&mut replay, Goal::EventsSeen(at), &mut out);
+                    let started = Instant::now();
+                    let (goal, _) = replay
+                        .seek(SeekTarget::Event(at - 1))
+                        .expect("a loaded run seeks");
+                    run_to(&mut replay, goal, &mut out);
+                    total += started.elapsed();
+                    assert_eq!(replay.events_seen(), at - 1);
+                }
+                total
+            });
+        });
+    }
+    for percent in [10_u64, 50, 90] {
+        let at = DAY_EVENTS * percent / 100;
+        let mut session = session_at(at);
+        group.bench_function(format!("standby/{percent}%"), |b| {
+            b.iter_custom(|iterations| {
+                (0..iterations)
+                    .map(|_| standby_step_back(&mut session, at))
+                    .sum()
+            });
+        });
+    }
+    group.finish();
+}
+
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    step_back(&mut criterion);
+    criterion.final_summary();
+}
