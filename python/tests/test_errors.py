@@ -45,9 +45,8 @@ def test_a_strategy_exception_raises_strategy_error_with_the_cli_error(
                     progress=False)
     err = raised.value
     assert err.message == expected["message"]
-    assert err.message.startswith("strategy on_market failed at event 85 ")
-    assert "failing.py:12: ZeroDivisionError: division by zero (during on_bbo at data time " \
-        "2026-03-02 00:01:40.983369078 UTC)" in err.message
+    assert err.message == ("on_bbo failed at event 85 (00:01:40.983 369 UTC, 2026-03-02): "
+                           "failing.py:12: ZeroDivisionError: division by zero")
     assert err.detail == expected["detail"]
     assert err.traceback.endswith("1 / 0\n    ~~^~~\nZeroDivisionError: division by zero")
     assert (err.event_index, err.ts_ns, err.data_time) == (

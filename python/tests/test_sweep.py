@@ -127,9 +127,8 @@ def test_a_failing_point_is_a_failed_row(generated_day):
     rows = {row["qty_lots"]: row for row in table.to_pylist()}
     assert rows[1]["status"] == "ok"
     assert rows[-1]["status"] == "failed"
-    assert rows[-1]["error"] == ("strategy on_market failed at event 35 (local time "
-                                 "1772409600001068475 ns): order quantity must be at least 1 "
-                                 "lot, got -1")
+    assert rows[-1]["error"] == ("on_market failed at event 35 (00:00:00.001 068 UTC, "
+                                 "2026-03-02): order quantity must be at least 1 lot, got -1")
 
 
 def test_bad_arguments_are_named():
