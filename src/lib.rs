@@ -6,6 +6,7 @@
 //! the order book from it, `sim` is the deterministic exchange simulator and
 //! `strategy` holds what decides.
 
+pub mod analyzer;
 pub mod book;
 pub mod market;
 pub mod report;

@@ -1114,3 +1114,59 @@ fn a_rule_file_not_in_utf8_is_refused_at_its_first_bad_byte() {
         )
     );
 }
+
+#[test]
+fn params_are_named_with_a_dollar_and_a_run_config_can_change_them() {
+    let text = r#"
+        [params]
+        wide = 3
+
+        [[rules]]
+        name = "wide spread"
+        when = { lhs = "spread", op = ">=", rhs = "$wide" }
+        then = [ { buy = { lots = 1, price = "bid-50" } } ]
+        cooldown = "1ms"
+    "#;
+    let mut tape = Tape::default();
+    // Spreads 2, 3, 4, 5 ticks at 0, 1, 2 and 3 s.
+    for (i, ask) in [102, 103, 104, 105].into_iter().enumerate() {
+        tape.touch(T0 + i as i64 * S, 100, 10, ask, 10);
+    }
+    let (_, signals) = run_rules(text, &tape.events);
+    assert_eq!(fire_times_s(&signals), [1.0, 2.0, 3.0]);
+    assert_eq!(
+        signals[0].when.rhs.as_ref().map(|o| o.source.as_str()),
+        Some("$wide")
+    );
+
+    // The run configuration's [params] sets it: 5 ticks fires only at 3 s.
+    let five: toml::Table = toml::from_str("wide = 5").unwrap();
+    let strategy = rule_set(text).with_params(&five).unwrap().strategy();
+    let feed = strategy.signal_feed();
+    let engine = Engine::from_slice(instrument(), &config(), &tape.events).expect("valid config");
+    run_to_end(engine, strategy).expect("run");
+    assert_eq!(fire_times_s(&feed.drain()), [3.0]);
+    let choice = StrategyChoice::parse("x.rules.toml", &five);
+    assert!(choice.is_err(), "a missing file is still an error");
+
+    let err = rule_set(text)
+        .with_params(&toml::from_str("narrow = 1").unwrap())
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "[params] narrow: the rule file has no such parameter; its [params]: wide"
+    );
+    let err = rule_set(text)
+        .with_params(&toml::from_str("wide = \"x\"").unwrap())
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "[params] wide: must be a finite number, got \"x\""
+    );
+
+    let err = RuleSet::from_toml_str(&text.replace("$wide", "$wider"), "p.rules.toml").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "p.rules.toml:7:51: rules[0].when.rhs: unknown parameter $wider; named in [params]: wide"
+    );
+}

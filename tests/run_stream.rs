@@ -86,6 +86,7 @@ fn streamed_tables_and_stats_match_the_record() {
         error: None,
         symbol: "STREAM",
         day: "2026-01-01",
+        span: None,
         strategy: "mm",
         seed: config.seed,
         deterministic: true,

@@ -200,6 +200,10 @@ fn an_exit_is_reported_with_its_code_event_and_time() {
         death.ends_with(": it exited with code 4 before the run finished"),
         "{stderr}"
     );
+    // Printed in the callback that never returned: a copy reached the
+    // report, once.
+    let after = stderr.split("its last console lines:").nth(1).unwrap_or("");
+    assert_eq!(after.matches("about to exit").count(), 1, "{stderr}");
 }
 
 #[test]

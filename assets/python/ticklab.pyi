@@ -121,6 +121,9 @@ class MarketEvent:
     new contents: keep `ev.copy()`, not `ev`."""
 
     @property
+    def symbol(self) -> str:
+        """The symbol of the event's instrument."""
+    @property
     def kind(self) -> EventKind: ...
     @property
     def side(self) -> Side: ...
@@ -154,6 +157,9 @@ class MarketEvent:
 class OrderUpdate:
     """An answer from the exchange about one of our orders."""
 
+    @property
+    def symbol(self) -> str:
+        """The symbol of the order's instrument."""
     @property
     def order_id(self) -> int: ...
     @property
@@ -283,13 +289,27 @@ class Ctx:
     def event_index(self) -> int:
         """Market events seen so far."""
     @property
-    def symbol(self) -> str: ...
+    def symbol(self) -> str:
+        """The instrument the callback is about (the event's, the order's,
+        the timer's)."""
+    @property
+    def symbols(self) -> list[str]:
+        """The run's symbols, in the order named."""
     @property
     def tick_size(self) -> float: ...
     @property
     def lot_size(self) -> float: ...
     @property
-    def book(self) -> Book: ...
+    def book(self) -> Book:
+        """The book of the instrument the callback is about."""
+    def book_of(self, symbol: str) -> Book:
+        """The book of any instrument of the run, as the strategy sees it now."""
+    def position_of(self, symbol: str) -> float:
+        """Signed position in any instrument of the run."""
+    @property
+    def account_equity(self) -> float:
+        """Equity of the run's one account: cash plus every instrument's
+        position marked to its mid."""
     @property
     def position(self) -> float:
         """Signed position (positive = long)."""
@@ -323,10 +343,13 @@ class Ctx:
         tif: Union[Tif, str, None] = None,
         post_only: bool = False,
         stop: Optional[float] = None,
+        symbol: Optional[str] = None,
     ) -> int:
         """Sends a buy: limit at price when given, market otherwise; stop= makes
-        it a stop-market (no price) or stop-limit order. Returns its id. An
-        off-grid price or size raises ValueError naming it and the grid."""
+        it a stop-market (no price) or stop-limit order; symbol= sends it to
+        another instrument of the run (default: the callback's). Returns its
+        id. An off-grid price or size raises ValueError naming it and the
+        grid; a symbol the run lacks raises OrderError naming its symbols."""
     def sell(
         self,
         qty: float,
@@ -335,6 +358,7 @@ class Ctx:
         tif: Union[Tif, str, None] = None,
         post_only: bool = False,
         stop: Optional[float] = None,
+        symbol: Optional[str] = None,
     ) -> int:
         """Sends a sell; see buy()."""
     def submit_batch(self, orders: Sequence[OrderSpec]) -> list[int]:
@@ -386,3 +410,8 @@ class Strategy:
         """A timer fired at local time ts (ns)."""
     def on_finish(self, ctx: Ctx) -> None:
         """Called once after the data is over."""
+    def on_day_start(self, ctx: Ctx, day: datetime.date) -> None:
+        """A day of the run (UTC) begins; position, orders and timers carry
+        over from the day before."""
+    def on_day_end(self, ctx: Ctx, day: datetime.date) -> None:
+        """A day of the run (UTC) is over."""

@@ -4,11 +4,16 @@ mod cache;
 mod convert;
 mod gui;
 mod inspect;
+mod monte_carlo;
 mod run;
 mod sample;
 mod sandbox_check;
 mod schema;
 mod supervise;
+mod sweep;
+mod sweep_out;
+mod sweep_pool;
+mod sweep_walk;
 mod worker;
 
 use std::path::PathBuf;
@@ -39,6 +44,9 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     /// Run a strategy over a day of data and write its results.
     Run(run::RunArgs),
+    /// Run a strategy over a space of parameters: grid, random or genetic
+    /// search, walk-forward, Monte Carlo of a finished run.
+    Sweep(Box<sweep::SweepArgs>),
     /// Convert vendor data (Tardis, LOBSTER, Databento, CSV) into a data folder.
     Convert(convert::ConvertArgs),
     /// Print the JSON Schema of a file format (`rules`), for editors.
@@ -58,6 +66,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Sample(args)) => sample::run(args),
         Some(Command::Inspect(args)) => inspect::run(args),
         Some(Command::Run(args)) => run::run(args),
+        Some(Command::Sweep(args)) => sweep::run(*args),
         Some(Command::Convert(args)) => convert::run(args),
         Some(Command::Schema(args)) => schema::run(args),
         Some(Command::Cache(args)) => cache::run(args),

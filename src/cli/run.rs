@@ -12,16 +12,19 @@ use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use ticklab::market::cache::CacheOptions;
-use ticklab::market::catalog::Day;
+use ticklab::market::day_range::{span_ns_from_text, DaySelection};
 use ticklab::market::parquet::ReadOptions;
+use ticklab::market::Instrument;
 use ticklab::report::{
-    self, OutputFormats, RecordWriter, RunFailure, RunFolder, RunStatus, Summary,
+    self, OutputFormats, RecordWriter, RunFailure, RunFolder, RunSpan, RunStatus, SpanGap, Summary,
+    SymbolStats, WarmupSpan,
 };
 use ticklab::session::replay::{Goal, Progress};
 use ticklab::session::{
-    open_day, read_run_config, ErrorRecord, Replay, SessionOptions, StrategyChoice, Update,
+    open_instruments, read_run_config, DayRun, ErrorRecord, Replay, SessionOptions, StrategyChoice,
+    Update,
 };
-use ticklab::sim::{ComputeLatency, LogRecord};
+use ticklab::sim::{ComputeLatency, LogRecord, RecordSink};
 use ticklab::strategy::python::{self, format_data_time, PythonOptions};
 use ticklab::strategy::rules;
 
@@ -61,9 +64,17 @@ pub struct RunArgs {
     /// Instrument symbol; may be omitted when the folder has one.
     #[arg(long)]
     pub symbol: Option<String>,
-    /// Day to run, `YYYY-MM-DD`; may be omitted when there is one.
-    #[arg(long)]
-    pub day: Option<Day>,
+    /// Days to run: a date `YYYY-MM-DD`, a comma list, a range
+    /// `2026-03-02..2026-03-06` or `all`; may be omitted when there is one.
+    /// One clock runs through them: position, cash, orders and timers carry
+    /// over midnight.
+    #[arg(long, value_name = "DAYS")]
+    pub day: Option<DaySelection>,
+    /// Data before the first day replayed to the strategy with trading
+    /// disabled (orders rejected, reason `warmup`), e.g. `2h`, `30m`, `1d`;
+    /// the statistics start after it.
+    #[arg(long, value_name = "LENGTH", value_parser = span_ns_from_text)]
+    pub warmup: Option<i64>,
     /// Built-in strategy name (`noop`, `mm`) or strategy file.
     #[arg(long)]
     pub strategy: String,
@@ -205,9 +216,37 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
         );
     }
     let choice = StrategyChoice::parse(&args.strategy, &params)?.with_class(args.class.clone())?;
-    let day = open_day(&args.data, args.symbol.as_deref(), args.day)?;
-    for warning in &day.warnings {
+    let runs = open_instruments(
+        &args.data,
+        args.symbol.as_deref(),
+        args.day.as_ref(),
+        args.warmup,
+    )?;
+    let Some(day) = runs.first().cloned() else {
+        anyhow::bail!("{}: no instrument to run", args.data.display());
+    };
+    for warning in runs.iter().flat_map(|run| &run.warnings) {
         eprintln!("{warning}");
+    }
+    let instruments: Vec<Instrument> = runs.iter().map(|run| run.instrument.clone()).collect();
+    let names: Vec<&str> = instruments.iter().map(|i| i.symbol.as_str()).collect();
+    if let Some(unknown) = config.unknown_instruments(&names).first() {
+        anyhow::bail!(
+            "{}: [instruments.{unknown}]: {unknown} is not an instrument of this run; it has: {}",
+            args.config
+                .as_deref()
+                .map_or_else(|| "run.toml".to_owned(), |p| p.display().to_string()),
+            names.join(", ")
+        );
+    }
+    let span = run_span(&runs);
+    if let Some(span) = &span {
+        for gap in &span.gaps {
+            eprintln!(
+                "{}: no data from {} to {}: a gap in time; position, cash and orders carry over",
+                gap.symbol, gap.from, gap.to
+            );
+        }
     }
     let mut read = ReadOptions::default();
     if args.allow_local_before_exch {
@@ -226,12 +265,12 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
     };
     // Fills, order updates and equity samples go to their files as the run
     // produces them, so memory does not grow with the length of the day.
-    let writer = Rc::new(RefCell::new(RecordWriter::create(
-        &out,
-        &day.instrument,
-        config.initial_cash,
-        formats,
-    )?));
+    let mut writer =
+        RecordWriter::create_instruments(&out, &instruments, config.initial_cash, formats)?;
+    if span.as_ref().is_some_and(|span| span.days.len() > 1) {
+        writer.track_days();
+    }
+    let writer = Rc::new(RefCell::new(writer));
     // The same session the window drives, asked to run to the end, with
     // nothing collected for a window.
     let mut replay = Replay::new(SessionOptions {
@@ -247,20 +286,35 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
     });
     let mut updates = VecDeque::new();
     let day_text = day.day.to_string();
-    let run_name = format!(
-        "run of {} on {} {}",
-        args.strategy, day.instrument.symbol, day_text
-    );
+    let days_text = match &span {
+        Some(span) if span.days.len() > 1 => {
+            format!("{}..{}", span.days[0], span.days[span.days.len() - 1])
+        }
+        _ => day_text.clone(),
+    };
+    let symbols_text = instruments
+        .iter()
+        .map(|i| i.symbol.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let run_name = format!("run of {} on {} {}", args.strategy, symbols_text, days_text);
     let instrument = day.instrument.clone();
-    let rows = day.rows;
+    let rows = runs.iter().map(|run| run.rows).sum();
     // A run that cannot start queues why; the first drain below reports it.
-    replay.start_batch(
-        day,
-        choice,
-        config.clone(),
-        python_options,
-        Box::new(Rc::clone(&writer)),
-    );
+    if runs.len() > 1 {
+        let sinks = (0..runs.len())
+            .map(|i| Box::new(RecordWriter::sink_of(&writer, i)) as Box<dyn RecordSink>)
+            .collect();
+        replay.start_batch_instruments(runs, choice, config.clone(), python_options, sinks);
+    } else {
+        replay.start_batch(
+            day,
+            choice,
+            config.clone(),
+            python_options,
+            Box::new(Rc::clone(&writer)),
+        );
+    }
 
     let progress = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(rows);
@@ -270,7 +324,7 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
-        bar.set_message(format!("{} {day_text}", instrument.symbol));
+        bar.set_message(format!("{symbols_text} {days_text}"));
         bar
     } else {
         ProgressBar::hidden()
@@ -355,14 +409,20 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
         );
     }
     let signals = replay.take_signal_feed();
-    let data_events = replay.runner().map_or(0, |runner| {
-        let engine = runner.engine();
+    let events_of = |engine: &ticklab::sim::Engine<'_>| {
         if failure.is_none() {
             engine.record().data_events
         } else {
             engine.exchange_events()
         }
+    };
+    let data_events_by_symbol: Vec<u64> = replay.runner().map_or_else(Vec::new, |runner| {
+        std::iter::once(runner.engine())
+            .chain(runner.other_engines())
+            .map(events_of)
+            .collect()
     });
+    let data_events = data_events_by_symbol.iter().sum();
     let compute_time = replay.runner().and_then(|runner| runner.compute_times());
     // The engine holds the writer as its sink until it is dropped.
     drop(replay);
@@ -372,6 +432,20 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
     let mut stats = writer.stats(data_events);
     stats.crossed_batches = crossed.batches;
     stats.compute_time = compute_time;
+    let mut span = span;
+    if let Some(span) = span.as_mut() {
+        span.by_day = writer.stats_by_day();
+    }
+    if let Some(span) = span.as_mut().filter(|_| instruments.len() > 1) {
+        span.by_symbol = instruments
+            .iter()
+            .zip(writer.stats_by_instrument(&data_events_by_symbol))
+            .map(|(instrument, stats)| SymbolStats {
+                symbol: instrument.symbol.clone(),
+                stats,
+            })
+            .collect();
+    }
     // The rows up to a failure are written too: the files are closed
     // whole either way.
     let tables_written = match writer.finish() {
@@ -391,6 +465,7 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
         error: failure.as_ref(),
         symbol: &instrument.symbol,
         day: &day_text,
+        span: span.as_ref(),
         strategy: &args.strategy,
         seed: config.seed,
         deterministic: config.compute.is_deterministic(),
@@ -423,8 +498,8 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
     let secs = elapsed.as_secs_f64().max(1e-9);
     println!(
         "{} {} with {}: {} events in {:.2} s ({:.1} M events/s)",
-        instrument.symbol,
-        day_text,
+        symbols_text,
+        days_text,
         args.strategy,
         data_events,
         secs,
@@ -464,6 +539,56 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
         None => Ok(()),
         Some(failure) => Err(error_text(&run_name, &failure, &target)),
     }
+}
+
+/// What `summary.json` says of the days and instruments of a run over more
+/// than one day or instrument, or with a warm-up; `None` for a plain day of
+/// one instrument, whose summary stays as it was.
+fn run_span(runs: &[DayRun]) -> Option<RunSpan> {
+    let first = runs.first()?;
+    let mut traded: Vec<_> = runs
+        .iter()
+        .flat_map(|run| run.days.iter().filter(|d| !d.warmup).map(|d| d.day))
+        .collect();
+    traded.sort_unstable();
+    traded.dedup();
+    let gaps: Vec<SpanGap> = runs
+        .iter()
+        .flat_map(|run| {
+            run.gaps.iter().map(|gap| SpanGap {
+                symbol: run.instrument.symbol.clone(),
+                from: gap.from.to_string(),
+                to: gap.to.to_string(),
+            })
+        })
+        .collect();
+    if traded.len() <= 1 && first.warmup.is_none() && gaps.is_empty() && runs.len() == 1 {
+        return None;
+    }
+    let mut warmup_days: Vec<_> = runs
+        .iter()
+        .flat_map(|run| run.days.iter().filter(|d| d.warmup).map(|d| d.day))
+        .collect();
+    warmup_days.sort_unstable();
+    warmup_days.dedup();
+    Some(RunSpan {
+        symbols: if runs.len() > 1 {
+            runs.iter()
+                .map(|run| run.instrument.symbol.clone())
+                .collect()
+        } else {
+            Vec::new()
+        },
+        days: traded.iter().map(ToString::to_string).collect(),
+        gaps,
+        by_day: Vec::new(),
+        warmup: first.warmup.map(|warmup| WarmupSpan {
+            days: warmup_days.iter().map(ToString::to_string).collect(),
+            from_ns: warmup.from_ns,
+            trading_from_ns: warmup.trading_from_ns,
+        }),
+        by_symbol: Vec::new(),
+    })
 }
 
 /// A failure that is not the session's, at the run's time and event.

@@ -30,8 +30,9 @@ use ticklab::market::cache::CacheOptions;
 use ticklab::market::parquet::ReadOptions;
 use ticklab::report::{RunFailure, RunFolder};
 use ticklab::sandbox::{parse_bytes, Protection, ProtectionState};
-use ticklab::session::open_day;
+use ticklab::session::open_instruments;
 use ticklab::strategy::python::format_data_time;
+use ticklab::worker::printed::ConsoleLine;
 use ticklab::worker::{FrameReader, Heartbeat, ProtocolError, WorkerMessage};
 
 use super::run::RunArgs;
@@ -67,7 +68,9 @@ pub struct SandboxArgs {
 pub(crate) struct Worker {
     child: Child,
     messages: Receiver<Result<WorkerMessage, ProtocolError>>,
-    console: Arc<Mutex<VecDeque<String>>>,
+    /// The last console lines, each marked when it is a copy of printed
+    /// text not yet in the run's log.
+    console: Arc<Mutex<VecDeque<(bool, String)>>>,
     console_thread: Option<JoinHandle<()>>,
 }
 
@@ -81,8 +84,25 @@ impl Worker {
         run_args: &[OsString],
         progress: &ProgressBar,
     ) -> anyhow::Result<Worker> {
+        Worker::spawn_with(out, worker_args, run_args, progress, true)
+    }
+
+    /// [`Worker::spawn`], with its console and standard output shown
+    /// (`shown`) or only its last console lines kept (a sweep's runs).
+    pub(crate) fn spawn_with(
+        out: &Path,
+        worker_args: &[OsString],
+        run_args: &[OsString],
+        progress: &ProgressBar,
+        shown: bool,
+    ) -> anyhow::Result<Worker> {
         let exe = std::env::current_exe().context("cannot find the ticklab executable")?;
         let (ours, theirs) = UnixStream::pair().context("cannot make the worker's channel")?;
+        let stdout = if shown {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        };
         let mut child = std::process::Command::new(exe)
             .arg("worker")
             .arg("--out")
@@ -91,6 +111,7 @@ impl Worker {
             .arg("--")
             .args(run_args)
             .stdin(Stdio::from(OwnedFd::from(theirs)))
+            .stdout(stdout)
             .stderr(Stdio::piped())
             .env("PYTHONDONTWRITEBYTECODE", "1")
             // The one folder the strategy may write to; the worker's
@@ -108,12 +129,31 @@ impl Worker {
                 .spawn(move || {
                     for line in BufReader::new(stderr).lines() {
                         let Ok(line) = line else { break };
-                        progress.suspend(|| eprintln!("{line}"));
+                        // A copy of printed text is only kept, for a
+                        // report of the worker's death: the run's log
+                        // shows the text itself.
+                        let (line, copy) = match ConsoleLine::of(&line) {
+                            ConsoleLine::Printed(text) => (text.to_owned(), true),
+                            ConsoleLine::Returned => {
+                                // The copies are in the run's log now,
+                                // which the console shows.
+                                if let Ok(mut kept) = kept.lock() {
+                                    kept.retain(|(copy, _)| !copy);
+                                }
+                                continue;
+                            }
+                            ConsoleLine::Other(_) => {
+                                if shown {
+                                    progress.suspend(|| eprintln!("{line}"));
+                                }
+                                (line, false)
+                            }
+                        };
                         if let Ok(mut kept) = kept.lock() {
                             if kept.len() == CONSOLE_LINES {
                                 kept.pop_front();
                             }
-                            kept.push_back(line);
+                            kept.push_back((copy, line));
                         }
                     }
                 })
@@ -198,7 +238,7 @@ impl Worker {
         }
         self.console
             .lock()
-            .map(|lines| lines.iter().cloned().collect())
+            .map(|lines| lines.iter().map(|(_, line)| line.clone()).collect())
             .unwrap_or_default()
     }
 }
@@ -222,12 +262,17 @@ enum Ending {
     Died(Option<String>),
 }
 
-/// Writes the event cache of the run's day when it has no valid one: the
+/// Writes the event cache of each of the run's days that has no valid one: the
 /// sandboxed worker can read the cache but not write it, so that a strategy
 /// cannot change the events of a later run. Anything wrong with the data is
 /// left for the worker to report.
-fn prepare_cache(args: &RunArgs) {
-    let Ok(day) = open_day(&args.data, args.symbol.as_deref(), args.day) else {
+pub(crate) fn prepare_cache(args: &RunArgs) {
+    let Ok(runs) = open_instruments(
+        &args.data,
+        args.symbol.as_deref(),
+        args.day.as_ref(),
+        args.warmup,
+    ) else {
         return;
     };
     let read = if args.allow_local_before_exch {
@@ -235,7 +280,12 @@ fn prepare_cache(args: &RunArgs) {
     } else {
         ReadOptions::default()
     };
-    super::cache::prepare_for_run(&day.instrument, &day.file, read, &CacheOptions::from_env());
+    let cache = CacheOptions::from_env();
+    for run in &runs {
+        for run_day in &run.days {
+            super::cache::prepare_for_run(&run.instrument, &run_day.file, read, &cache);
+        }
+    }
 }
 
 /// Runs `args` in a sandboxed worker and reports how it went.
@@ -243,7 +293,6 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     // The worker writes into a fresh folder beside `--out`, renamed into
     // place when the run ends, whichever way it ends.
     let folder = RunFolder::create(&args.out, args.force)?;
-    let out = folder.path().to_owned();
     let progress = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new_spinner();
         bar.set_style(
@@ -258,22 +307,36 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     if !args.no_cache {
         prepare_cache(args);
     }
-    let mut worker = Worker::spawn(&out, &[], &run_argv(), &progress)?;
+    let outcome = supervise(args, &folder, &run_argv(), &progress, true);
+    progress.finish_and_clear();
+    folder.commit()?;
+    outcome
+}
+
+/// Runs `args` (spelled `argv` for the worker) in a sandboxed worker
+/// writing into `folder` (left for the caller to commit, whichever way the
+/// run ends); the error says why it failed. The event cache must be ready.
+/// `shown`: the worker's console goes to stderr and its standard output
+/// to ours.
+pub(crate) fn supervise(
+    args: &RunArgs,
+    folder: &RunFolder,
+    argv: &[OsString],
+    progress: &ProgressBar,
+    shown: bool,
+) -> anyhow::Result<()> {
+    let out = folder.path().to_owned();
+    let mut worker = Worker::spawn_with(&out, &[], argv, progress, shown)?;
     let budget = (args.callback_budget_ms > 0)
         .then(|| Duration::from_millis(args.callback_budget_ms + args.sandbox.callback_grace_ms));
-    let watch = watch(&mut worker, budget, &progress);
-    progress.finish_and_clear();
-    let (ending, beat) = watch;
+    let (ending, beat) = watch(&mut worker, budget, progress, shown);
     let (status, killed) = match ending {
         Ending::Died(Some(_)) => (None, true),
         _ => worker.wait_or_kill(EXIT_WAIT),
     };
     let succeeded = status.is_some_and(|s| s.success());
     let error = match ending {
-        Ending::Finished if succeeded => {
-            folder.commit()?;
-            return Ok(());
-        }
+        Ending::Finished if succeeded => return Ok(()),
         Ending::Failed(message) => hint(message),
         Ending::Finished | Ending::Died(None) if killed => death(
             &beat,
@@ -286,7 +349,6 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         Ending::Died(Some(reason)) => death(&beat, &reason, &worker.console()),
     };
     write_failed_summary(&out, &error, &beat);
-    folder.commit()?;
     Err(anyhow::anyhow!(error))
 }
 
@@ -295,6 +357,7 @@ fn watch(
     worker: &mut Worker,
     budget: Option<Duration>,
     progress: &ProgressBar,
+    shown: bool,
 ) -> (Ending, Heartbeat) {
     let mut beat = Heartbeat::default();
     let mut last_heard = Instant::now();
@@ -311,7 +374,10 @@ fn watch(
             Some(Ok(message)) => {
                 last_heard = now;
                 match message {
-                    WorkerMessage::Ready { protections } => announce(&protections, progress),
+                    WorkerMessage::Ready { protections } if shown => {
+                        announce(&protections, progress);
+                    }
+                    WorkerMessage::Ready { .. } => {}
                     WorkerMessage::Heartbeat(new) => {
                         timed = match &new.callback {
                             Some(cb) if timed.as_ref().is_some_and(|t| t.0 == cb.serial) => timed,
@@ -322,7 +388,9 @@ fn watch(
                             )),
                             None => None,
                         };
-                        progress.set_position(new.event_index);
+                        if shown {
+                            progress.set_position(new.event_index);
+                        }
                         beat = new;
                     }
                     WorkerMessage::Finished => return (Ending::Finished, beat),

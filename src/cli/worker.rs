@@ -17,9 +17,9 @@ use anyhow::Context;
 use clap::{Args, Parser};
 use ticklab::market::cache::{cache_paths, CacheOptions};
 use ticklab::sandbox::{self, Limits, Plan};
-use ticklab::session::{open_day, read_run_config};
+use ticklab::session::{open_instruments, read_run_config};
 use ticklab::sim::{LatencyConfig, RunConfig};
-use ticklab::worker::{heartbeat, FrameWriter, WorkerMessage};
+use ticklab::worker::{heartbeat, printed, FrameWriter, WorkerMessage};
 
 use super::run::{self, RunArgs};
 use super::sandbox_check;
@@ -48,6 +48,13 @@ pub struct WorkerArgs {
 struct RunLine {
     #[command(flatten)]
     args: RunArgs,
+}
+
+/// `ticklab run`'s arguments from `argv` (without the program name), as
+/// the worker will read them.
+pub(crate) fn parse_run_args(argv: &[OsString]) -> anyhow::Result<RunArgs> {
+    let line = std::iter::once(OsString::from("ticklab run")).chain(argv.iter().cloned());
+    Ok(RunLine::try_parse_from(line)?.args)
 }
 
 type Channel = Arc<Mutex<FrameWriter<UnixStream>>>;
@@ -96,6 +103,9 @@ fn work(args: WorkerArgs, channel: &Channel) -> anyhow::Result<()> {
         heartbeat::start(Arc::clone(channel)).context("cannot start the heartbeat thread")?;
     if plan.python {
         enable_crash_tracebacks();
+        // A copy of each printed line for the parent, should the worker
+        // die before the callback that printed it returns.
+        ticklab::strategy::console_tap::set(printed::copy_to_stderr);
     }
     if let Some(outside) = &args.probe_outside {
         for probe in sandbox_check::probe(&run_args.out, outside, args.probe_port, &plan) {
@@ -130,10 +140,21 @@ fn plan_for(args: &RunArgs) -> anyhow::Result<Plan> {
     // starts: beside the data (inside the data folder) or in the user's
     // cache folder. The worker reads it and never writes it.
     if !args.no_cache {
-        if let Ok(day) = open_day(&args.data, args.symbol.as_deref(), args.day) {
-            for path in cache_paths(&day.file, &CacheOptions::from_env()) {
-                if let Some(dir) = path.parent().filter(|dir| dir.is_dir()) {
-                    read_paths.push(dir.to_path_buf());
+        if let Ok(runs) = open_instruments(
+            &args.data,
+            args.symbol.as_deref(),
+            args.day.as_ref(),
+            args.warmup,
+        ) {
+            let cache = CacheOptions::from_env();
+            for run_day in runs.iter().flat_map(|run| &run.days) {
+                for path in cache_paths(&run_day.file, &cache) {
+                    if let Some(dir) = path.parent().filter(|dir| dir.is_dir()) {
+                        let dir = dir.to_path_buf();
+                        if !read_paths.contains(&dir) {
+                            read_paths.push(dir);
+                        }
+                    }
                 }
             }
         }

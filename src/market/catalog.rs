@@ -57,6 +57,12 @@ impl Day {
         days_from_civil(self) * NS_PER_DAY
     }
 
+    /// The day after this one.
+    #[must_use]
+    pub fn next(self) -> Day {
+        civil_from_days(days_from_civil(self) + 1)
+    }
+
     /// The year.
     pub fn year(self) -> i32 {
         self.year

@@ -5,6 +5,7 @@
 
 pub mod cache;
 pub mod catalog;
+pub mod day_range;
 pub mod event;
 pub mod import;
 pub mod instrument;

@@ -62,6 +62,7 @@ const REASONS: &[&str] = &[
     "insufficient_margin",
     "liquidation",
     "market_state",
+    "warmup",
 ];
 
 /// The index of `reason`'s name in [`REASONS`].
@@ -83,6 +84,7 @@ fn reason_code(reason: &Reason) -> u8 {
         Reason::InsufficientMargin { .. } => 13,
         Reason::Liquidation { .. } => 14,
         Reason::MarketState { .. } => 15,
+        Reason::Warmup => 16,
     }
 }
 
@@ -363,6 +365,7 @@ mod tests {
             Reason::MarketState {
                 state: crate::market::MarketState::PreOpen,
             },
+            Reason::Warmup,
         ];
         assert_eq!(reasons.len(), REASONS.len());
         for (i, reason) in reasons.iter().enumerate() {

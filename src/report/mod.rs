@@ -6,6 +6,7 @@
 //! instrument file to use them and no float to trust them.
 
 mod columns;
+mod days;
 mod folder;
 mod stream;
 mod table;
@@ -14,8 +15,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+pub use days::DayStats;
 pub use folder::{FolderError, RunFolder};
-pub use stream::{RecordWriter, ROWS_PER_GROUP};
+pub use stream::{InstrumentSink, RecordWriter, ROWS_PER_GROUP};
 pub use table::{CsvTableWriter, ParquetTableWriter, Refill, ReportError, Table, Values, NO_LABEL};
 
 use crate::market::Instrument;
@@ -78,8 +80,11 @@ pub struct Summary<'a, C: Serialize> {
     pub error: Option<&'a RunFailure>,
     /// Instrument symbol.
     pub symbol: &'a str,
-    /// Day of data, `YYYY-MM-DD`.
+    /// Day of data, `YYYY-MM-DD`: the first the strategy trades.
     pub day: &'a str,
+    /// The days of a run over more than one day or with a warm-up.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub span: Option<&'a RunSpan>,
     /// Strategy name or file.
     pub strategy: &'a str,
     /// Seed of the random models.
@@ -91,6 +96,63 @@ pub struct Summary<'a, C: Serialize> {
     pub config: &'a C,
     /// The statistics.
     pub stats: &'a Stats,
+}
+
+/// The days a run over more than one day (or with a warm-up) covers, as
+/// `summary.json` gives them beside `day`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct RunSpan {
+    /// The instruments of a run over several, in the order named (which
+    /// breaks ties at equal times); empty, and left out, for one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub symbols: Vec<String>,
+    /// Every day traded, `YYYY-MM-DD`, oldest first.
+    pub days: Vec<String>,
+    /// Stretches of days in the span asked for without data: gaps in time
+    /// (a weekend, a missing file), never errors.
+    pub gaps: Vec<SpanGap>,
+    /// The warm-up, when the run has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warmup: Option<WarmupSpan>,
+    /// Each instrument's statistics alone, in a run over several.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub by_symbol: Vec<SymbolStats>,
+    /// How the account did on each day, in a run over several days.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub by_day: Vec<DayStats>,
+}
+
+/// One instrument's statistics in a run over several: its fills, orders
+/// and part of the account (from the same initial cash).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SymbolStats {
+    /// The instrument.
+    pub symbol: String,
+    /// Its statistics.
+    pub stats: Stats,
+}
+
+/// Days of one instrument without data, from `from` to `to` (both
+/// included, `YYYY-MM-DD`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SpanGap {
+    /// The instrument.
+    pub symbol: String,
+    /// The first day without data.
+    pub from: String,
+    /// The last day without data.
+    pub to: String,
+}
+
+/// Data replayed before the run's start with trading disabled.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WarmupSpan {
+    /// The days it was read from, `YYYY-MM-DD`.
+    pub days: Vec<String>,
+    /// When the strategy started seeing data, ns since the Unix epoch.
+    pub from_ns: i64,
+    /// When trading and the statistics started, ns since the Unix epoch.
+    pub trading_from_ns: i64,
 }
 
 /// Writes `summary.json` and the tables of `record` into `out_dir` (created

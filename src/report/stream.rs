@@ -10,8 +10,10 @@ use crossbeam_channel::{Receiver, Sender};
 
 use crate::market::Instrument;
 use crate::report::columns::{equity_rows_into, fill_rows_into, order_rows_into};
+use crate::report::days::{DayStats, DayTallies};
 use crate::report::table::{CsvTableWriter, ParquetTableWriter, ReportError, Table};
 use crate::report::{create_out_dir, OutputFormats};
+use crate::sim::account::AccountSnapshot;
 use crate::sim::record::{EquitySample, FillRecord, RecordSink};
 use crate::sim::stats::{Stats, StatsBuilder};
 use crate::sim::update::OrderUpdate;
@@ -27,6 +29,8 @@ type FillTable<T> = fn(&[T], &Instrument, &mut Table);
 struct RowStream<T> {
     to_table: FillTable<T>,
     table: Table,
+    /// True in a run over several instruments: a `symbol` column last.
+    symbol_column: bool,
     parquet: Option<(PathBuf, ParquetTableWriter)>,
     csv: Option<(PathBuf, CsvTableWriter)>,
 }
@@ -38,9 +42,13 @@ impl<T> RowStream<T> {
         to_table: FillTable<T>,
         instrument: &Instrument,
         formats: OutputFormats,
+        symbol_column: bool,
     ) -> Result<Self, ReportError> {
         let mut like = Table::new();
         to_table(&[], instrument, &mut like);
+        if symbol_column {
+            like.fill_text("symbol", "");
+        }
         let parquet = if formats.parquet {
             let path = out_dir.join(format!("{name}.parquet"));
             let writer = ParquetTableWriter::create(&path, &like)?;
@@ -58,6 +66,7 @@ impl<T> RowStream<T> {
         Ok(RowStream {
             to_table,
             table: like,
+            symbol_column,
             parquet,
             csv,
         })
@@ -69,6 +78,9 @@ impl<T> RowStream<T> {
             return Ok(());
         }
         (self.to_table)(rows, instrument, &mut self.table);
+        if self.symbol_column {
+            self.table.fill_text("symbol", &instrument.symbol);
+        }
         if let Some((_, writer)) = &mut self.parquet {
             writer.append(&self.table)?;
         }
@@ -93,11 +105,12 @@ impl<T> RowStream<T> {
     }
 }
 
-/// Rows on their way to the writer thread.
+/// Rows of one instrument (its index in the run) on their way to the
+/// writer thread.
 enum Chunk {
-    Fills(Vec<FillRecord>),
-    Equity(Vec<EquitySample>),
-    Orders(Vec<OrderUpdate>),
+    Fills(usize, Vec<FillRecord>),
+    Equity(usize, Vec<EquitySample>),
+    Orders(usize, Vec<OrderUpdate>),
 }
 
 /// Chunks that may wait for the writer thread before the run waits for it.
@@ -108,7 +121,7 @@ const SPARE_CHUNKS: usize = 6;
 
 /// The three tables' files, owned by the writer thread.
 struct TableFiles {
-    instrument: Instrument,
+    instruments: Vec<Instrument>,
     fills: RowStream<FillRecord>,
     equity: RowStream<EquitySample>,
     orders: RowStream<OrderUpdate>,
@@ -117,22 +130,27 @@ struct TableFiles {
 impl TableFiles {
     /// Writes the rows of `chunk` and returns it emptied.
     fn write(&mut self, chunk: Chunk) -> Result<Chunk, ReportError> {
-        let inst = &self.instrument;
+        let index = match &chunk {
+            Chunk::Fills(i, _) | Chunk::Equity(i, _) | Chunk::Orders(i, _) => *i,
+        };
+        let Some(inst) = self.instruments.get(index) else {
+            return Ok(chunk);
+        };
         Ok(match chunk {
-            Chunk::Fills(mut rows) => {
+            Chunk::Fills(i, mut rows) => {
                 self.fills.write_rows(&rows, inst)?;
                 rows.clear();
-                Chunk::Fills(rows)
+                Chunk::Fills(i, rows)
             }
-            Chunk::Equity(mut rows) => {
+            Chunk::Equity(i, mut rows) => {
                 self.equity.write_rows(&rows, inst)?;
                 rows.clear();
-                Chunk::Equity(rows)
+                Chunk::Equity(i, rows)
             }
-            Chunk::Orders(mut rows) => {
+            Chunk::Orders(i, mut rows) => {
                 self.orders.write_rows(&rows, inst)?;
                 rows.clear();
-                Chunk::Orders(rows)
+                Chunk::Orders(i, rows)
             }
         })
     }
@@ -169,10 +187,17 @@ impl TableFiles {
 /// columns are reused from one row group to the next: a long run allocates
 /// nothing per row group once it is under way.
 pub struct RecordWriter {
-    stats: StatsBuilder,
-    fills: Vec<FillRecord>,
-    equity: Vec<EquitySample>,
-    orders: Vec<OrderUpdate>,
+    /// Statistics of each instrument, in the order named.
+    stats: Vec<StatsBuilder>,
+    /// The account's statistics in a run over several instruments.
+    account: Option<AccountStats>,
+    /// Each day's statistics, when asked for ([`RecordWriter::track_days`]).
+    days: Option<DayTallies>,
+    initial_cash: f64,
+    /// Rows waiting for their row group, per instrument.
+    fills: Vec<Vec<FillRecord>>,
+    equity: Vec<Vec<EquitySample>>,
+    orders: Vec<Vec<OrderUpdate>>,
     chunks: Option<Sender<Chunk>>,
     spares: Receiver<Chunk>,
     spare_fills: Vec<Vec<FillRecord>>,
@@ -194,12 +219,47 @@ impl RecordWriter {
         initial_cash: f64,
         formats: OutputFormats,
     ) -> Result<Self, ReportError> {
+        Self::create_instruments(
+            out_dir,
+            std::slice::from_ref(instrument),
+            initial_cash,
+            formats,
+        )
+    }
+
+    /// [`RecordWriter::create`] for a run over several instruments (in the
+    /// order named), whose rows come through [`RecordWriter::sink_of`]. With
+    /// more than one, each table gains a `symbol` column (last), the rows of
+    /// each row group are one instrument's, and an equity row holds the
+    /// whole account (cash, PnL, fees and equity over every instrument,
+    /// each marked at its last sample) beside the position and mark of the
+    /// row's instrument.
+    pub fn create_instruments(
+        out_dir: &Path,
+        instruments: &[Instrument],
+        initial_cash: f64,
+        formats: OutputFormats,
+    ) -> Result<Self, ReportError> {
         create_out_dir(out_dir)?;
+        let Some(first) = instruments.first() else {
+            return Err(ReportError::Io {
+                path: out_dir.to_owned(),
+                source: std::io::Error::other("a run needs an instrument"),
+            });
+        };
+        let several = instruments.len() > 1;
         let files = TableFiles {
-            instrument: instrument.clone(),
-            fills: RowStream::create(out_dir, "fills", fill_rows_into, instrument, formats)?,
-            equity: RowStream::create(out_dir, "equity", equity_rows_into, instrument, formats)?,
-            orders: RowStream::create(out_dir, "orders", order_rows_into, instrument, formats)?,
+            instruments: instruments.to_vec(),
+            fills: RowStream::create(out_dir, "fills", fill_rows_into, first, formats, several)?,
+            equity: RowStream::create(
+                out_dir,
+                "equity",
+                equity_rows_into,
+                first,
+                formats,
+                several,
+            )?,
+            orders: RowStream::create(out_dir, "orders", order_rows_into, first, formats, several)?,
         };
         let (chunks, received) = crossbeam_channel::bounded(CHUNKS_IN_FLIGHT);
         let (spare, spares) = crossbeam_channel::bounded(SPARE_CHUNKS);
@@ -210,11 +270,18 @@ impl RecordWriter {
                 path: out_dir.to_owned(),
                 source,
             })?;
+        let count = instruments.len();
         Ok(RecordWriter {
-            stats: StatsBuilder::new(initial_cash, instrument),
-            fills: Vec::new(),
-            equity: Vec::new(),
-            orders: Vec::new(),
+            stats: instruments
+                .iter()
+                .map(|i| StatsBuilder::new(initial_cash, i))
+                .collect(),
+            account: several.then(|| AccountStats::new(initial_cash, instruments)),
+            days: None,
+            initial_cash,
+            fills: vec![Vec::new(); count],
+            equity: vec![Vec::new(); count],
+            orders: vec![Vec::new(); count],
             chunks: Some(chunks),
             spares,
             spare_fills: Vec::new(),
@@ -234,7 +301,47 @@ impl RecordWriter {
     /// The statistics of the rows so far, over `data_events` market
     /// events.
     pub fn stats(&self, data_events: u64) -> Stats {
-        self.stats.finish(data_events)
+        match &self.account {
+            Some(account) => account.finish(&self.stats, data_events),
+            // `create_instruments` refuses a run without an instrument.
+            None => self.stats[0].finish(data_events),
+        }
+    }
+
+    /// The statistics of each instrument alone (its fills, orders and part
+    /// of the account), in the order named, over the market events of each.
+    pub fn stats_by_instrument(&self, data_events: &[u64]) -> Vec<Stats> {
+        self.stats
+            .iter()
+            .enumerate()
+            .map(|(i, s)| s.finish(data_events.get(i).copied().unwrap_or(0)))
+            .collect()
+    }
+
+    /// Keeps statistics of each day (UTC) of the run too, for a run over
+    /// several days; call it before the first row.
+    pub fn track_days(&mut self) {
+        self.days = Some(DayTallies::new(self.initial_cash));
+    }
+
+    /// Each day's statistics, when [`RecordWriter::track_days`] asked for
+    /// them; oldest first.
+    pub fn stats_by_day(&self) -> Vec<DayStats> {
+        self.days
+            .as_ref()
+            .map(DayTallies::stats)
+            .unwrap_or_default()
+    }
+
+    /// The sink of instrument `index`'s rows, for its engine.
+    pub fn sink_of(
+        writer: &std::rc::Rc<std::cell::RefCell<RecordWriter>>,
+        index: usize,
+    ) -> InstrumentSink {
+        InstrumentSink {
+            writer: std::rc::Rc::clone(writer),
+            index,
+        }
     }
 
     /// Sends the rows still buffered, waits for the writer thread to close
@@ -242,12 +349,15 @@ impl RecordWriter {
     /// Parquet before CSV), or the first error. A run stopped early calls
     /// it too: the files then hold every row up to the stop.
     pub fn finish(mut self) -> Result<Vec<PathBuf>, ReportError> {
-        let fills = std::mem::take(&mut self.fills);
-        self.send(Chunk::Fills(fills));
-        let equity = std::mem::take(&mut self.equity);
-        self.send(Chunk::Equity(equity));
-        let orders = std::mem::take(&mut self.orders);
-        self.send(Chunk::Orders(orders));
+        for (i, fills) in std::mem::take(&mut self.fills).into_iter().enumerate() {
+            self.send(Chunk::Fills(i, fills));
+        }
+        for (i, equity) in std::mem::take(&mut self.equity).into_iter().enumerate() {
+            self.send(Chunk::Equity(i, equity));
+        }
+        for (i, orders) in std::mem::take(&mut self.orders).into_iter().enumerate() {
+            self.send(Chunk::Orders(i, orders));
+        }
         self.chunks = None;
         let paths = match self.writer.take().map(JoinHandle::join) {
             Some(Ok(result)) => result?,
@@ -265,9 +375,9 @@ impl RecordWriter {
     fn collect_spares(&mut self) {
         for chunk in self.spares.try_iter() {
             match chunk {
-                Chunk::Fills(rows) => self.spare_fills.push(rows),
-                Chunk::Equity(rows) => self.spare_equity.push(rows),
-                Chunk::Orders(rows) => self.spare_orders.push(rows),
+                Chunk::Fills(_, rows) => self.spare_fills.push(rows),
+                Chunk::Equity(_, rows) => self.spare_equity.push(rows),
+                Chunk::Orders(_, rows) => self.spare_orders.push(rows),
             }
         }
     }
@@ -293,38 +403,169 @@ impl Drop for RecordWriter {
     }
 }
 
-impl RecordSink for RecordWriter {
-    fn order(&mut self, update: &OrderUpdate) {
-        self.stats.order(update);
-        self.orders.push(*update);
-        if self.orders.len() >= ROWS_PER_GROUP {
+impl RecordWriter {
+    /// An order update of instrument `index`.
+    fn order_of(&mut self, index: usize, update: &OrderUpdate) {
+        if let Some(stats) = self.stats.get_mut(index) {
+            stats.order(update);
+        }
+        if let Some(account) = &mut self.account {
+            account.stats.order(update);
+        }
+        let Some(rows) = self.orders.get_mut(index) else {
+            return;
+        };
+        rows.push(*update);
+        if rows.len() >= ROWS_PER_GROUP {
             self.collect_spares();
-            let rows = next_group(&mut self.orders, &mut self.spare_orders);
-            self.send(Chunk::Orders(rows));
+            let rows = next_group(&mut self.orders[index], &mut self.spare_orders);
+            self.send(Chunk::Orders(index, rows));
         }
     }
 
-    fn fill(&mut self, fill: &FillRecord) {
-        self.stats.fill(fill);
-        self.fills.push(*fill);
-        if self.fills.len() >= ROWS_PER_GROUP {
+    /// A fill of instrument `index`.
+    fn fill_of(&mut self, index: usize, fill: &FillRecord) {
+        if let Some(stats) = self.stats.get_mut(index) {
+            stats.fill(fill);
+        }
+        if let Some(account) = &mut self.account {
+            account.stats.fill(fill);
+        }
+        if let Some(days) = &mut self.days {
+            days.fill(fill);
+        }
+        let Some(rows) = self.fills.get_mut(index) else {
+            return;
+        };
+        rows.push(*fill);
+        if rows.len() >= ROWS_PER_GROUP {
             self.collect_spares();
-            let rows = next_group(&mut self.fills, &mut self.spare_fills);
-            self.send(Chunk::Fills(rows));
+            let rows = next_group(&mut self.fills[index], &mut self.spare_fills);
+            self.send(Chunk::Fills(index, rows));
         }
     }
 
-    fn equity(&mut self, sample: &EquitySample) {
-        self.stats.equity(sample);
-        self.equity.push(*sample);
-        if self.equity.len() >= ROWS_PER_GROUP {
+    /// An equity sample of instrument `index`'s part of the account.
+    fn equity_of(&mut self, index: usize, sample: &EquitySample) {
+        if let Some(stats) = self.stats.get_mut(index) {
+            stats.equity(sample);
+        }
+        let sample = match &mut self.account {
+            Some(account) => account.sample(index, sample),
+            None => *sample,
+        };
+        if let Some(days) = &mut self.days {
+            days.equity(&sample);
+        }
+        let Some(rows) = self.equity.get_mut(index) else {
+            return;
+        };
+        rows.push(sample);
+        if rows.len() >= ROWS_PER_GROUP {
             self.collect_spares();
-            let rows = next_group(&mut self.equity, &mut self.spare_equity);
-            self.send(Chunk::Equity(rows));
+            let rows = next_group(&mut self.equity[index], &mut self.spare_equity);
+            self.send(Chunk::Equity(index, rows));
         }
     }
 }
 
+impl RecordSink for RecordWriter {
+    fn order(&mut self, update: &OrderUpdate) {
+        self.order_of(0, update);
+    }
+
+    fn fill(&mut self, fill: &FillRecord) {
+        self.fill_of(0, fill);
+    }
+
+    fn equity(&mut self, sample: &EquitySample) {
+        self.equity_of(0, sample);
+    }
+}
+
+/// Where one instrument's engine sends its rows in a run over several
+/// (see [`RecordWriter::sink_of`]).
+pub struct InstrumentSink {
+    writer: std::rc::Rc<std::cell::RefCell<RecordWriter>>,
+    index: usize,
+}
+
+impl RecordSink for InstrumentSink {
+    fn order(&mut self, update: &OrderUpdate) {
+        self.writer.borrow_mut().order_of(self.index, update);
+    }
+
+    fn fill(&mut self, fill: &FillRecord) {
+        self.writer.borrow_mut().fill_of(self.index, fill);
+    }
+
+    fn equity(&mut self, sample: &EquitySample) {
+        self.writer.borrow_mut().equity_of(self.index, sample);
+    }
+}
+
+/// The one account of a run over several instruments: each instrument's
+/// engine keeps its part (all from the same initial cash), summed here,
+/// each part at its last sample.
+struct AccountStats {
+    initial_cash: f64,
+    /// The last sample of each instrument's part.
+    parts: Vec<Option<AccountSnapshot>>,
+    /// Statistics of the account: its equity curve, every order and fill.
+    stats: StatsBuilder,
+}
+
+impl AccountStats {
+    fn new(initial_cash: f64, instruments: &[Instrument]) -> Self {
+        AccountStats {
+            initial_cash,
+            parts: vec![None; instruments.len()],
+            stats: StatsBuilder::new(initial_cash, &instruments[0]),
+        }
+    }
+
+    /// The account at `sample` of instrument `index`: its position and
+    /// mark, every part's money.
+    fn sample(&mut self, index: usize, sample: &EquitySample) -> EquitySample {
+        if let Some(part) = self.parts.get_mut(index) {
+            *part = Some(sample.account);
+        }
+        let mut account = sample.account;
+        let (mut cash, mut realized, mut unrealized) = (0.0, 0.0, 0.0);
+        let (mut fees, mut funding, mut equity) = (0.0, 0.0, 0.0);
+        for part in self.parts.iter().flatten() {
+            cash += part.cash - self.initial_cash;
+            realized += part.realized_pnl;
+            unrealized += part.unrealized_pnl;
+            fees += part.fees_paid;
+            funding += part.funding_paid;
+            equity += part.equity - self.initial_cash;
+        }
+        account.cash = self.initial_cash + cash;
+        account.realized_pnl = realized;
+        account.unrealized_pnl = unrealized;
+        account.fees_paid = fees;
+        account.funding_paid = funding;
+        account.equity = self.initial_cash + equity;
+        let whole = EquitySample { account, ..*sample };
+        self.stats.equity(&whole);
+        whole
+    }
+
+    /// The account's statistics: money and ratios from its equity curve,
+    /// counts from every order and fill, turnover summed over the
+    /// instruments (each valued with its own contract), the final position
+    /// summed in lots and the largest inventory of any one instrument.
+    fn finish(&self, parts: &[StatsBuilder], data_events: u64) -> Stats {
+        let mut stats = self.stats.finish(data_events);
+        let each: Vec<Stats> = parts.iter().map(|p| p.finish(0)).collect();
+        stats.turnover = each.iter().map(|s| s.turnover).sum();
+        stats.final_position_lots = each.iter().map(|s| s.final_position_lots).sum();
+        stats.max_inventory_lots = each.iter().map(|s| s.max_inventory_lots).max().unwrap_or(0);
+        stats.liquidations = each.iter().map(|s| s.liquidations).sum();
+        stats
+    }
+}
 /// The full row group in `rows`, leaving in its place an emptied buffer
 /// the writer handed back (or a new one).
 fn next_group<T>(rows: &mut Vec<T>, spares: &mut Vec<Vec<T>>) -> Vec<T> {

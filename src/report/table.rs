@@ -1,6 +1,7 @@
 //! A column-oriented table of run results, written as CSV or Parquet from
 //! the same columns so that both files always agree.
 
+use std::borrow::Cow;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -99,7 +100,7 @@ impl Values {
 /// Named columns of equal length.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Table {
-    columns: Vec<(&'static str, Values)>,
+    columns: Vec<(Cow<'static, str>, Values)>,
 }
 
 impl Table {
@@ -110,12 +111,12 @@ impl Table {
 
     /// Adds a column; every column must have the same length.
     #[must_use]
-    pub fn column(mut self, name: &'static str, values: Values) -> Self {
+    pub fn column(mut self, name: impl Into<Cow<'static, str>>, values: Values) -> Self {
         debug_assert!(self
             .columns
             .first()
             .is_none_or(|(_, c)| c.len() == values.len()));
-        self.columns.push((name, values));
+        self.columns.push((name.into(), values));
         self
     }
 
@@ -128,14 +129,31 @@ impl Table {
         }
     }
 
+    /// Sets the column `name` to `text` on every row, adding it last the
+    /// first time (the `symbol` column of a run over several instruments).
+    pub fn fill_text(&mut self, name: &'static str, text: &str) {
+        let rows = self.rows();
+        let values = std::iter::repeat_with(|| Some(text.to_owned())).take(rows);
+        match self.columns.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, Values::Text(v))) => {
+                v.clear();
+                v.extend(values);
+            }
+            _ => self.columns.push((
+                std::borrow::Cow::Borrowed(name),
+                Values::Text(values.collect()),
+            )),
+        }
+    }
+
     /// Number of rows.
     pub fn rows(&self) -> usize {
         self.columns.first().map_or(0, |(_, c)| c.len())
     }
 
     /// The column names, in order.
-    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.columns.iter().map(|(name, _)| *name)
+    pub fn names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.columns.iter().map(|(name, _)| name.as_ref())
     }
 
     /// Writes the table as CSV with a header row.
@@ -171,7 +189,7 @@ impl Table {
                         Some(LogicalType::String),
                     ),
                 };
-                Type::primitive_type_builder(name, physical)
+                Type::primitive_type_builder(name.as_ref(), physical)
                     .with_repetition(repetition)
                     .with_logical_type(logical)
                     .build()
@@ -193,7 +211,7 @@ impl Table {
             .set_statistics_enabled(EnabledStatistics::None)
             .set_dictionary_enabled(false);
         for (name, values) in &self.columns {
-            let path = ColumnPath::from(*name);
+            let path = ColumnPath::from(name.as_ref());
             props = match values {
                 Values::Timestamp(_) => {
                     props.set_column_statistics_enabled(path, EnabledStatistics::Chunk)
@@ -222,7 +240,7 @@ impl Refill<'_> {
         self.next += 1;
         let columns = &mut self.table.columns;
         if index == columns.len() {
-            columns.push((name, empty()));
+            columns.push((Cow::Borrowed(name), empty()));
         }
         debug_assert_eq!(columns[index].0, name);
         &mut columns[index].1
@@ -401,7 +419,7 @@ impl ParquetTableWriter {
             columns: like
                 .columns
                 .iter()
-                .map(|(name, values)| (*name, values.emptied()))
+                .map(|(name, values)| (name.clone(), values.emptied()))
                 .collect(),
         };
         let dictionaries = like

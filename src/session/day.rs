@@ -1,4 +1,4 @@
-//! One day of one instrument, with a strategy, ready to run.
+//! The days of one instrument a run covers, with a strategy, ready to run.
 
 use std::path::{Path, PathBuf};
 
@@ -7,7 +7,8 @@ use crossbeam_channel::Receiver;
 use crate::book::cross::crossed_book_check;
 use crate::book::{CrossedBookPolicy, CrossedTally};
 use crate::market::cache::{plan_replay, CacheOptions, ReplayPlan};
-use crate::market::catalog::{Catalog, CatalogError, Day, DayFile};
+use crate::market::catalog::{Catalog, CatalogError, Day, DayFile, InstrumentData};
+use crate::market::day_range::{gaps_in, DayGap, DaySelection};
 use crate::market::parquet::{DataError, EventReader, LoadTap, Loader, ReadOptions};
 use crate::market::Instrument;
 use crate::sim::{Engine, EngineError, RunConfig};
@@ -16,7 +17,11 @@ use crate::strategy::python::{PythonOptions, PythonSpec, PythonStrategy};
 use crate::strategy::rules::{self, RuleSet, SignalFeed};
 use crate::strategy::{Runner, Strategy};
 
+use super::source::{DaysSource, OpenDay};
 use super::{CacheSource, LoaderSource};
+
+/// Nanoseconds in a day.
+const NS_PER_DAY: i64 = 86_400_000_000_000;
 
 /// Why a run could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -43,20 +48,96 @@ pub enum SessionError {
     },
 }
 
-/// The instrument and file of one day of data.
+/// The instrument and files of the days a run covers.
 #[derive(Debug, Clone)]
 pub struct DayRun {
     /// The instrument traded.
     pub instrument: Instrument,
+    /// The first day the strategy trades.
+    pub day: Day,
+    /// That day's Parquet file.
+    pub file: PathBuf,
+    /// Rows in the files of every day of the run, from their metadata.
+    pub rows: u64,
+    /// What is odd about the files but does not stop a run (rows outside
+    /// their day, a warm-up without data), each naming the file and row.
+    pub warnings: Vec<String>,
+    /// Every day replayed, oldest first: warm-up days, then `day` and the
+    /// days after it.
+    pub days: Vec<RunDay>,
+    /// Days in the span asked for that have no data: gaps in time.
+    pub gaps: Vec<DayGap>,
+    /// The warm-up, when the run has one.
+    pub warmup: Option<Warmup>,
+}
+
+/// One day of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunDay {
     /// The day.
     pub day: Day,
-    /// The day's Parquet file.
+    /// Its Parquet file.
     pub file: PathBuf,
-    /// Rows in the file, from its metadata.
+    /// Rows in the file.
     pub rows: u64,
-    /// What is odd about the file but does not stop a run (rows outside
-    /// its day), each naming the file and row.
-    pub warnings: Vec<String>,
+    /// True for a day replayed before the run's start, for the warm-up.
+    pub warmup: bool,
+}
+
+/// Data replayed before the run's start with trading disabled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Warmup {
+    /// Where the strategy starts seeing the data, ns since the epoch (the
+    /// run's start less the warm-up).
+    pub from_ns: i64,
+    /// The run's start: midnight UTC of its first day, ns since the epoch.
+    /// Orders before it are rejected (reason `warmup`) and the statistics
+    /// start there.
+    pub trading_from_ns: i64,
+}
+
+impl RunDay {
+    fn of(file: &DayFile, warmup: bool) -> Self {
+        RunDay {
+            day: file.day,
+            file: file.path.clone(),
+            rows: file.rows(),
+            warmup,
+        }
+    }
+}
+
+/// The instrument `symbol` of `catalog` (or its only one).
+fn instrument_of<'c>(
+    catalog: &'c Catalog,
+    data_dir: &Path,
+    symbol: Option<&str>,
+) -> Result<&'c InstrumentData, SessionError> {
+    let symbols = || {
+        catalog
+            .instruments
+            .iter()
+            .map(|i| i.instrument.symbol.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match symbol {
+        Some(symbol) => catalog.instrument(symbol).ok_or_else(|| {
+            SessionError::NotFound(format!(
+                "{}: no symbol {symbol:?}; the folder has: {}",
+                data_dir.display(),
+                symbols()
+            ))
+        }),
+        None => match catalog.instruments.as_slice() {
+            [only] => Ok(only),
+            _ => Err(SessionError::NotFound(format!(
+                "{}: several symbols, choose one with --symbol: {}",
+                data_dir.display(),
+                symbols()
+            ))),
+        },
+    }
 }
 
 /// Finds the day to run in `data_dir` (a data folder, a symbol folder or a
@@ -68,33 +149,7 @@ pub fn open_day(
     day: Option<Day>,
 ) -> Result<DayRun, SessionError> {
     let catalog = Catalog::open(data_dir)?;
-    let symbols = || {
-        catalog
-            .instruments
-            .iter()
-            .map(|i| i.instrument.symbol.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let data = match symbol {
-        Some(symbol) => catalog.instrument(symbol).ok_or_else(|| {
-            SessionError::NotFound(format!(
-                "{}: no symbol {symbol:?}; the folder has: {}",
-                data_dir.display(),
-                symbols()
-            ))
-        })?,
-        None => match catalog.instruments.as_slice() {
-            [only] => only,
-            _ => {
-                return Err(SessionError::NotFound(format!(
-                    "{}: several symbols, choose one with --symbol: {}",
-                    data_dir.display(),
-                    symbols()
-                )))
-            }
-        },
-    };
+    let data = instrument_of(&catalog, data_dir, symbol)?;
     let days = || {
         data.days
             .iter()
@@ -127,7 +182,235 @@ pub fn open_day(
         file: file.path.clone(),
         rows: file.rows(),
         warnings: file.outside_day_warning().into_iter().collect(),
+        days: vec![RunDay::of(file, false)],
+        gaps: Vec::new(),
+        warmup: None,
     })
+}
+
+/// Finds the days to run in `data_dir`: `days` as `--day` gives them (one
+/// date, a list, a range or `all`; `None` when the folder has one day),
+/// after `warmup_ns` of data replayed with trading disabled.
+///
+/// A named date without data is an error listing the days there are; days
+/// of a range (or `all`) without data are gaps, returned in
+/// [`DayRun::gaps`]. Warm-up data is taken from the days before the first
+/// (the whole day that holds the warm-up's start, so its book is built);
+/// a warm-up with no day before the first is a warning, not an error.
+pub fn open_days(
+    data_dir: &Path,
+    symbol: Option<&str>,
+    days: Option<&DaySelection>,
+    warmup_ns: Option<i64>,
+) -> Result<DayRun, SessionError> {
+    let Some(selection) = days else {
+        let run = open_day(data_dir, symbol, None)?;
+        return with_warmup(data_dir, symbol, run, warmup_ns);
+    };
+    let catalog = Catalog::open(data_dir)?;
+    let data = instrument_of(&catalog, data_dir, symbol)?;
+    let available: Vec<Day> = data.days.iter().map(|d| d.day).collect();
+    let resolved = selection.resolve(&available).map_err(|reason| {
+        SessionError::NotFound(format!("{}: {reason}", data.instrument.symbol))
+    })?;
+    let files: Vec<&DayFile> = resolved.days.iter().filter_map(|&d| data.day(d)).collect();
+    let Some(first) = files.first() else {
+        return Err(SessionError::NotFound(format!(
+            "{}: no day to run",
+            data.instrument.symbol
+        )));
+    };
+    let run = DayRun {
+        instrument: data.instrument.clone(),
+        day: first.day,
+        file: first.path.clone(),
+        rows: files.iter().map(|f| f.rows()).sum(),
+        warnings: files
+            .iter()
+            .filter_map(|f| f.outside_day_warning())
+            .collect(),
+        days: files.iter().map(|f| RunDay::of(f, false)).collect(),
+        gaps: resolved.gaps,
+        warmup: None,
+    };
+    with_warmup(data_dir, symbol, run, warmup_ns)
+}
+
+/// Finds the instruments and days to run in `data_dir`: `symbols` as
+/// `--symbol` gives them (one symbol, a comma list in the order that breaks
+/// ties, or `all`; `None` when the folder has one), over `days` (see
+/// [`open_days`]) after `warmup_ns` of warm-up. One [`DayRun`] per
+/// instrument, in that order.
+///
+/// With several instruments the days are those any of them has: a day one
+/// instrument lacks is a gap of that instrument, a named day none has is an
+/// error listing the days there are. Instruments must share one currency
+/// (ticklab converts none).
+pub fn open_instruments(
+    data_dir: &Path,
+    symbols: Option<&str>,
+    days: Option<&DaySelection>,
+    warmup_ns: Option<i64>,
+) -> Result<Vec<DayRun>, SessionError> {
+    let catalog = Catalog::open(data_dir)?;
+    let named: Vec<String> = match symbols.map(str::trim) {
+        Some(text) if text.eq_ignore_ascii_case("all") => catalog
+            .instruments
+            .iter()
+            .map(|i| i.instrument.symbol.clone())
+            .collect(),
+        Some(text) if text.contains(',') => text.split(',').map(|s| s.trim().to_owned()).collect(),
+        _ => return Ok(vec![open_days(data_dir, symbols, days, warmup_ns)?]),
+    };
+    if let [only] = named.as_slice() {
+        return Ok(vec![open_days(data_dir, Some(only), days, warmup_ns)?]);
+    }
+    let mut data = Vec::new();
+    for symbol in &named {
+        let found = instrument_of(&catalog, data_dir, Some(symbol))?;
+        if data
+            .iter()
+            .any(|d: &&InstrumentData| d.instrument.symbol == *symbol)
+        {
+            return Err(SessionError::NotFound(format!(
+                "{symbol} is named twice in --symbol"
+            )));
+        }
+        data.push(found);
+    }
+    let currency = &data[0].instrument.currency;
+    if let Some(other) = data.iter().find(|d| d.instrument.currency != *currency) {
+        return Err(SessionError::NotFound(format!(
+            "{} is in {} and {} in {}: a run holds one currency, and ticklab converts none",
+            data[0].instrument.symbol, currency, other.instrument.symbol, other.instrument.currency
+        )));
+    }
+    let mut available: Vec<Day> = data
+        .iter()
+        .flat_map(|d| d.days.iter().map(|f| f.day))
+        .collect();
+    available.sort_unstable();
+    available.dedup();
+    let resolved = match days {
+        Some(selection) => selection.resolve(&available).map_err(|reason| {
+            SessionError::NotFound(format!("{}: {reason}", data_dir.display()))
+        })?,
+        None => match available.as_slice() {
+            [only] => DaySelection::List(vec![*only])
+                .resolve(&available)
+                .map_err(SessionError::NotFound)?,
+            _ => {
+                return Err(SessionError::NotFound(format!(
+                    "{}: several days, choose with --day: {}",
+                    data_dir.display(),
+                    available
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )))
+            }
+        },
+    };
+    let span = match days {
+        Some(DaySelection::Range(first, last)) => Some((*first, *last)),
+        Some(DaySelection::List(_)) => None,
+        _ => resolved
+            .days
+            .first()
+            .copied()
+            .zip(resolved.days.last().copied()),
+    };
+    let Some(&first_day) = resolved.days.first() else {
+        return Err(SessionError::NotFound(format!(
+            "{}: no day to run",
+            data_dir.display()
+        )));
+    };
+    let mut runs = Vec::new();
+    for inst in data {
+        let files: Vec<&DayFile> = resolved.days.iter().filter_map(|&d| inst.day(d)).collect();
+        let Some(first) = files.first() else {
+            return Err(SessionError::NotFound(format!(
+                "{}: no data on any day of the run ({})",
+                inst.instrument.symbol,
+                resolved
+                    .days
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        };
+        let own: Vec<Day> = files.iter().map(|f| f.day).collect();
+        let gaps = match span {
+            Some((from, to)) => gaps_in(from, to, &own),
+            None => resolved
+                .days
+                .iter()
+                .filter(|d| !own.contains(d))
+                .map(|&d| DayGap { from: d, to: d })
+                .collect(),
+        };
+        let run = DayRun {
+            instrument: inst.instrument.clone(),
+            day: first_day,
+            file: first.path.clone(),
+            rows: files.iter().map(|f| f.rows()).sum(),
+            warnings: files
+                .iter()
+                .filter_map(|f| f.outside_day_warning())
+                .collect(),
+            days: files.iter().map(|f| RunDay::of(f, false)).collect(),
+            gaps,
+            warmup: None,
+        };
+        runs.push(with_warmup(
+            data_dir,
+            Some(&inst.instrument.symbol),
+            run,
+            warmup_ns,
+        )?);
+    }
+    Ok(runs)
+}
+
+/// `run` with the days before its first that hold `warmup_ns` of data.
+fn with_warmup(
+    data_dir: &Path,
+    symbol: Option<&str>,
+    mut run: DayRun,
+    warmup_ns: Option<i64>,
+) -> Result<DayRun, SessionError> {
+    let Some(warmup_ns) = warmup_ns.filter(|&ns| ns > 0) else {
+        return Ok(run);
+    };
+    let trading_from_ns = run.day.start_ns();
+    let from_ns = trading_from_ns.saturating_sub(warmup_ns);
+    let catalog = Catalog::open(data_dir)?;
+    let data = instrument_of(&catalog, data_dir, symbol)?;
+    let before: Vec<&DayFile> = data
+        .days
+        .iter()
+        .filter(|f| f.day < run.day && f.day.start_ns().saturating_add(NS_PER_DAY) > from_ns)
+        .collect();
+    if before.is_empty() {
+        run.warnings.push(format!(
+            "warning: {}: no data before {} for the warm-up; the run starts without one",
+            run.instrument.symbol, run.day
+        ));
+    }
+    let mut days: Vec<RunDay> = before.iter().map(|f| RunDay::of(f, true)).collect();
+    run.rows += before.iter().map(|f| f.rows()).sum::<u64>();
+    run.warnings
+        .extend(before.iter().filter_map(|f| f.outside_day_warning()));
+    days.append(&mut run.days);
+    run.days = days;
+    run.warmup = Some(Warmup {
+        from_ns,
+        trading_from_ns,
+    });
+    Ok(run)
 }
 
 impl DayRun {
@@ -215,6 +498,92 @@ impl DayRun {
         }
     }
 
+    /// An engine over every day of the run, one after another on one clock
+    /// (see [`DaysSource`]), each day read from its event cache when it has
+    /// a valid one, else from Parquet (writing the cache as it goes). A
+    /// warm-up's trading start is set on the engine. What the user should
+    /// hear about the caches now is pushed onto `notes`; the outcomes of
+    /// writing them arrive later on the returned receivers.
+    pub fn engine_days(
+        &self,
+        config: &RunConfig,
+        read: ReadOptions,
+        cache: &CacheOptions,
+        crossed: CrossedTally,
+        notes: &mut Vec<String>,
+    ) -> Result<(Engine<'static>, Vec<Receiver<String>>), SessionError> {
+        let own = config.for_instrument(&self.instrument.symbol);
+        let config = own.as_ref().unwrap_or(config);
+        let (mut engine, later) = if self.days.len() <= 1 {
+            let (engine, later) = self.engine_cached_with(config, read, cache, crossed, notes)?;
+            (engine, later.into_iter().collect())
+        } else {
+            let mut later = Vec::new();
+            let opens = self
+                .days
+                .iter()
+                .map(|day| {
+                    self.open_day_source(day, config, read, cache, &crossed, notes, &mut later)
+                })
+                .collect();
+            let engine = Engine::new(self.instrument.clone(), config, DaysSource::new(opens))?;
+            (engine, later)
+        };
+        if let Some(warmup) = self.warmup {
+            engine.set_trading_from_ns(warmup.trading_from_ns);
+        }
+        Ok((engine, later))
+    }
+
+    /// How the source of `day` opens when the run reaches it: its cache,
+    /// or its Parquet file through a loader thread started only then.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one call site, each argument distinct"
+    )]
+    fn open_day_source(
+        &self,
+        day: &RunDay,
+        config: &RunConfig,
+        read: ReadOptions,
+        cache: &CacheOptions,
+        crossed: &CrossedTally,
+        notes: &mut Vec<String>,
+        later: &mut Vec<Receiver<String>>,
+    ) -> OpenDay {
+        let plan = plan_replay(
+            &day.file,
+            &self.instrument,
+            read.local_ts_policy,
+            cache,
+            notes,
+        );
+        match plan {
+            ReplayPlan::Cached(cache) => Box::new(move || {
+                Ok(Box::new(CacheSource::new(cache)) as Box<dyn crate::sim::EventSource<'static>>)
+            }),
+            ReplayPlan::Parquet { tap } => {
+                let tap = tap.filter(|_| config.crossed_book == CrossedBookPolicy::Error);
+                later.extend(tap.as_ref().map(|tap| tap.notes()));
+                let check =
+                    crossed_book_check(&self.instrument, config.crossed_book, crossed.clone());
+                let (file, instrument) = (day.file.clone(), self.instrument.clone());
+                Box::new(move || {
+                    let tap = tap.map(|tap| Box::new(tap) as Box<dyn LoadTap>);
+                    let reader = EventReader::open(&file, &instrument, read)?.with_check(check);
+                    let loader = Loader::from_reader_tapped(reader, tap)?;
+                    Ok(Box::new(LoaderSource::new(loader))
+                        as Box<dyn crate::sim::EventSource<'static>>)
+                })
+            }
+        }
+    }
+
+    /// The days the strategy sees, oldest first.
+    pub fn day_list(&self) -> Vec<Day> {
+        self.days.iter().map(|d| d.day).collect()
+    }
+
     /// A runner of `strategy` over this day.
     pub fn runner<S: Strategy>(
         &self,
@@ -273,8 +642,9 @@ impl StrategyChoice {
                 Ok(StrategyChoice::MarketMaker(config))
             }
             other if rules::is_rule_file(Path::new(other)) => {
-                let rules =
-                    RuleSet::from_path(Path::new(other)).map_err(|err| fail(err.to_string()))?;
+                let rules = RuleSet::from_path(Path::new(other))
+                    .and_then(|rules| rules.with_params(params))
+                    .map_err(|err| fail(err.to_string()))?;
                 Ok(StrategyChoice::Rules {
                     path: PathBuf::from(other),
                     rules,

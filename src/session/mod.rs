@@ -24,7 +24,9 @@ pub mod update;
 
 pub use command::{Command, SeekTarget, Speed, StepTarget};
 pub use config::read_run_config;
-pub use day::{open_day, DayRun, SessionError, StrategyChoice};
+pub use day::{
+    open_day, open_days, open_instruments, DayRun, RunDay, SessionError, StrategyChoice, Warmup,
+};
 pub use frame::{BookView, Frame, RunState};
 pub use heat::BookColumn;
 pub use replay::{Replay, SessionOptions};

@@ -3,6 +3,7 @@
 
 use crate::market::cache::EventCache;
 use crate::market::parquet::{Loader, ReadSummary};
+use crate::market::{flags, EventKind, MarketEvent, Side};
 use crate::sim::{EventBatch, EventSource, SourceError};
 
 /// Events per window of a cache handed to the engine (3 MiB): only the
@@ -94,4 +95,89 @@ impl EventSource<'static> for CacheSource {
         self.next += window.events().len() as u64;
         Ok(Some(EventBatch::mapped(window)))
     }
+}
+
+/// Opens one day's source when the run reaches that day.
+pub type OpenDay = Box<dyn FnOnce() -> Result<Box<dyn EventSource<'static>>, SourceError>>;
+
+/// The days of a run as one stream, oldest first: each day's source opens
+/// when the day before it has run out, so only one day is read at a time.
+///
+/// A day after the first whose first event is part of a snapshot starts
+/// with a clear of the whole book (an event of kind `clear`, side `none`,
+/// at the snapshot's times): its snapshot replaces the book. A day that
+/// starts otherwise continues the book of the day before.
+pub struct DaysSource {
+    days: std::collections::VecDeque<OpenDay>,
+    current: Option<Box<dyn EventSource<'static>>>,
+    /// True until the current day has handed over its first event.
+    day_fresh: bool,
+    /// True once a day has been read: the next fresh day may need a clear.
+    after_first: bool,
+    /// A batch held back behind the clear that goes first.
+    held: Option<EventBatch<'static>>,
+}
+
+impl DaysSource {
+    /// The days opened by `days`, in order.
+    pub fn new(days: Vec<OpenDay>) -> Self {
+        DaysSource {
+            days: days.into(),
+            current: None,
+            day_fresh: true,
+            after_first: false,
+            held: None,
+        }
+    }
+}
+
+impl EventSource<'static> for DaysSource {
+    fn next_batch(&mut self) -> Result<Option<EventBatch<'static>>, SourceError> {
+        if let Some(batch) = self.held.take() {
+            return Ok(Some(batch));
+        }
+        loop {
+            let source = match &mut self.current {
+                Some(source) => source,
+                None => {
+                    let Some(open) = self.days.pop_front() else {
+                        return Ok(None);
+                    };
+                    self.day_fresh = true;
+                    self.current.insert(open()?)
+                }
+            };
+            match source.next_batch()? {
+                Some(batch) if batch.is_empty() => {}
+                Some(batch) => {
+                    if std::mem::take(&mut self.day_fresh) && self.after_first {
+                        if let Some(clear) = batch.first().and_then(clear_before) {
+                            self.held = Some(batch);
+                            return Ok(Some(EventBatch::owned(vec![clear])));
+                        }
+                    }
+                    return Ok(Some(batch));
+                }
+                None => {
+                    self.current = None;
+                    self.after_first = true;
+                }
+            }
+        }
+    }
+}
+
+/// The clear of the whole book that goes before `first`, the first event
+/// of a day, when it is part of a snapshot.
+fn clear_before(first: &MarketEvent) -> Option<MarketEvent> {
+    let snapshot = first.kind == EventKind::Snapshot || first.flags & flags::SNAPSHOT != 0;
+    (snapshot && first.kind != EventKind::Clear).then_some(MarketEvent {
+        price: 0,
+        qty: 0,
+        order_id: 0,
+        kind: EventKind::Clear,
+        side: Side::None,
+        flags: 0,
+        ..*first
+    })
 }

@@ -53,6 +53,10 @@ impl<'a> Engine<'a> {
     /// Records the exchange-side account, marked to the exchange mid (or
     /// the last mark when the book has none), at exchange time `ts_ns`.
     pub(crate) fn sample_equity(&mut self, ts_ns: i64, cause: SampleCause) {
+        if ts_ns < self.trading_from_ns {
+            // The warm-up: the record starts after it.
+            return;
+        }
         if self.start_sample_ts.is_some() {
             self.take_start_sample();
         }
@@ -62,8 +66,12 @@ impl<'a> Engine<'a> {
     /// Takes the run's first equity sample, at the first event's time,
     /// when it is still due.
     pub(crate) fn take_start_sample(&mut self) {
+        if self.last_exch_ts < self.trading_from_ns {
+            // Still warming up: the first sample is taken after it.
+            return;
+        }
         if let Some(ts_ns) = self.start_sample_ts.take() {
-            self.push_equity_sample(ts_ns, SampleCause::Step);
+            self.push_equity_sample(ts_ns.max(self.trading_from_ns), SampleCause::Step);
         }
     }
 

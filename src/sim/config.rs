@@ -208,6 +208,14 @@ pub struct RunConfig {
     /// ignores them.
     #[serde(skip_serializing_if = "toml::Table::is_empty")]
     pub params: toml::Table,
+    /// `[instruments.<SYMBOL>]`: models of one instrument of a run over
+    /// several (see `sim::overrides`).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub instruments: std::collections::BTreeMap<String, crate::sim::overrides::InstrumentOverrides>,
+    /// `[sweep]`: the space `ticklab sweep` explores (see
+    /// `crate::analyzer`); a single run ignores it.
+    #[serde(skip_serializing)]
+    pub sweep: toml::Table,
 }
 
 impl Default for RunConfig {
@@ -226,6 +234,8 @@ impl Default for RunConfig {
             infer_market_state: true,
             crossed_book: CrossedBookPolicy::default(),
             params: toml::Table::new(),
+            instruments: std::collections::BTreeMap::new(),
+            sweep: toml::Table::new(),
         }
     }
 }

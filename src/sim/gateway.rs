@@ -88,10 +88,13 @@ impl Engine<'_> {
         let now = self.local.now_ns;
         let order = OpenOrder::new(id, &request, now);
         let exposure = self.local.exposure();
-        let checked = self
-            .risk
-            .check_new(&exposure, request.side, request.qty_lots)
-            .and_then(|()| self.check_margin(&exposure, &request, request.qty_lots));
+        let checked = if now < self.trading_from_ns {
+            Err(Reason::Warmup)
+        } else {
+            self.risk
+                .check_new(&exposure, request.side, request.qty_lots)
+                .and_then(|()| self.check_margin(&exposure, &request, request.qty_lots))
+        };
         if let Err(reason) = checked {
             let mut rejected = order;
             rejected.state = OrderState::Rejected;

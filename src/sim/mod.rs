@@ -33,6 +33,7 @@ pub mod local;
 pub mod margin;
 mod market_state;
 pub mod order;
+pub mod overrides;
 mod passive;
 pub mod queue;
 pub mod queue_fifo;
@@ -51,6 +52,7 @@ pub use config::{
     ConfigError, FeeConfig, ImpactConfig, LatencyConfig, Models, QueueConfig, RunConfig,
 };
 pub use contract::ContractValue;
+pub(crate) use engine::DueItem;
 pub use engine::{Engine, EngineError, EngineSettings, TimerId, Wake};
 pub use fees::{FeeModel, MakerTakerFees};
 pub use impact::{ImpactModel, SqrtImpact};

@@ -234,6 +234,14 @@ pub enum OrderError {
         /// Quantity already filled, in lots.
         filled_lots: i64,
     },
+    /// An order for an instrument the run does not have.
+    #[error("no instrument {symbol:?} in this run; it has: {symbols}")]
+    UnknownSymbol {
+        /// The symbol asked for.
+        symbol: String,
+        /// The run's symbols, comma separated.
+        symbols: String,
+    },
     /// A timer was asked for at a negative delay.
     #[error("a timer delay cannot be negative, got {delay_ns} ns")]
     NegativeDelay {

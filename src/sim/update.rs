@@ -136,6 +136,9 @@ pub enum Reason {
         /// Maintenance margin of the position, currency units.
         maintenance_margin: f64,
     },
+    /// Sent during the warm-up, before the run's start: trading is
+    /// disabled while the strategy warms up.
+    Warmup,
     /// The venue is not in continuous trading (pre-open, halted, closed):
     /// an order that must execute at once (market, IOC, FOK) cannot.
     MarketState {
@@ -175,6 +178,7 @@ impl fmt::Display for Reason {
                 "order of {qty_lots} lots exceeds the liquidity limit of {max_lots} lots"
             ),
             Reason::UserCancel => f.write_str("canceled by the strategy"),
+            Reason::Warmup => f.write_str("warm-up: trading starts at the run's start"),
             Reason::TooLate => f.write_str("order already closed at the exchange"),
             Reason::UnknownOrder => f.write_str("unknown order"),
             Reason::NotModifiable => f.write_str("order cannot be modified"),

@@ -16,17 +16,23 @@ pub enum Callback {
     Finish,
     /// `on_status`.
     Status,
+    /// `on_day_start`.
+    DayStart,
+    /// `on_day_end`.
+    DayEnd,
 }
 
 impl Callback {
     /// Every kind, in the order a run reports them.
-    pub const ALL: [Callback; 6] = [
+    pub const ALL: [Callback; 8] = [
         Callback::Start,
         Callback::Market,
         Callback::Order,
         Callback::Timer,
         Callback::Finish,
         Callback::Status,
+        Callback::DayStart,
+        Callback::DayEnd,
     ];
 
     /// The method's name, e.g. `on_market`.
@@ -38,6 +44,8 @@ impl Callback {
             Callback::Timer => "on_timer",
             Callback::Finish => "on_finish",
             Callback::Status => "on_status",
+            Callback::DayStart => "on_day_start",
+            Callback::DayEnd => "on_day_end",
         }
     }
 
@@ -61,7 +69,7 @@ impl CallbackSet {
     /// No callback at all (the strategy only watches).
     pub const NONE: CallbackSet = CallbackSet(0);
     /// Every callback: what a strategy that does not say is given.
-    pub const ALL: CallbackSet = CallbackSet(0b11_1111);
+    pub const ALL: CallbackSet = CallbackSet(0b1111_1111);
 
     /// This set with `callback` added.
     #[must_use]
@@ -105,6 +113,6 @@ mod tests {
         assert!(Callback::ALL.iter().all(|&c| CallbackSet::ALL.contains(c)));
         assert!(!Callback::ALL.iter().any(|&c| CallbackSet::NONE.contains(c)));
         let indices: Vec<_> = Callback::ALL.iter().map(|c| c.index()).collect();
-        assert_eq!(indices, [0, 1, 2, 3, 4, 5]);
+        assert_eq!(indices, [0, 1, 2, 3, 4, 5, 6, 7]);
     }
 }

@@ -12,14 +12,147 @@ use crate::market::{Instrument, MarketState, Side};
 use crate::sim::{Account, Engine, OpenOrder, OrderError, OrderId, OrderRequest, TimerId};
 
 /// What a strategy callback acts through: a view of the engine at local time.
+///
+/// In a run over several instruments, `Ctx` is over the engine of the
+/// instrument whose event (order update, timer) the strategy is handling:
+/// [`Ctx::book`], [`Ctx::position_lots`], [`Ctx::submit`] are that
+/// instrument's, and the `*_of` / `*_to` methods reach the others by symbol.
 pub struct Ctx<'e, 'a> {
     engine: &'e mut Engine<'a>,
+    /// The engines of the run's other instruments (none for one).
+    peers: &'e mut [Engine<'a>],
+    /// Position of this engine's instrument among the run's, in the order
+    /// the symbols were named.
+    index: usize,
+    /// The run's symbols in that order (empty for one instrument).
+    symbols: &'e [String],
 }
 
 impl<'e, 'a> Ctx<'e, 'a> {
     /// A context over `engine` (the runner and strategy hosts make these).
     pub fn new(engine: &'e mut Engine<'a>) -> Self {
-        Ctx { engine }
+        Ctx {
+            engine,
+            peers: &mut [],
+            index: 0,
+            symbols: &[],
+        }
+    }
+
+    /// A context over `engine`, the `index`th of the run's instruments
+    /// (`symbols`, in the order named), beside the engines of the others.
+    pub fn with_peers(
+        engine: &'e mut Engine<'a>,
+        peers: &'e mut [Engine<'a>],
+        index: usize,
+        symbols: &'e [String],
+    ) -> Self {
+        Ctx {
+            engine,
+            peers,
+            index,
+            symbols,
+        }
+    }
+
+    /// The symbol of the instrument being handled.
+    pub fn symbol(&self) -> &str {
+        &self.engine.instrument().symbol
+    }
+
+    /// Position of the instrument being handled among the run's, in the
+    /// order the symbols were named (0 for a run of one instrument).
+    pub fn instrument_index(&self) -> usize {
+        self.index
+    }
+
+    /// The run's symbols, in the order named.
+    pub fn symbols(&self) -> Vec<&str> {
+        if self.symbols.is_empty() {
+            vec![self.symbol()]
+        } else {
+            self.symbols.iter().map(String::as_str).collect()
+        }
+    }
+
+    /// The engine of `symbol`, if the run has it.
+    fn engine_of(&self, symbol: &str) -> Option<&Engine<'a>> {
+        if self.engine.instrument().symbol == symbol {
+            return Some(self.engine);
+        }
+        self.peers.iter().find(|e| e.instrument().symbol == symbol)
+    }
+
+    /// The instrument `symbol` of the run.
+    pub fn instrument_of(&self, symbol: &str) -> Option<&Instrument> {
+        self.engine_of(symbol).map(Engine::instrument)
+    }
+
+    /// The order book of `symbol` as the strategy sees it.
+    pub fn book_of(&self, symbol: &str) -> Option<&L2Book> {
+        self.engine_of(symbol).map(Engine::local_book)
+    }
+
+    /// The signed position in `symbol`, lots.
+    pub fn position_of(&self, symbol: &str) -> Option<i64> {
+        self.engine_of(symbol).map(|e| e.account().position_lots())
+    }
+
+    /// Equity of the run's one account, currency units: cash plus every
+    /// instrument's position marked to its local mid (the average entry
+    /// price without one). Each instrument's engine keeps its own part of
+    /// the account, all starting from the same initial cash, counted once.
+    pub fn account_equity(&self) -> f64 {
+        let part = |e: &Engine<'_>| {
+            let account = e.account();
+            let mark = e
+                .local_book()
+                .mid_ticks()
+                .unwrap_or(account.avg_entry_ticks());
+            account.equity(mark) - account.initial_cash()
+        };
+        self.account().initial_cash() + part(self.engine) + self.peers.iter().map(part).sum::<f64>()
+    }
+
+    /// Sends an order for `symbol`: the instrument being handled, or any
+    /// other of the run's. A symbol the run does not have is an error
+    /// naming the symbols it has.
+    pub fn submit_to(
+        &mut self,
+        symbol: &str,
+        request: OrderRequest,
+    ) -> Result<OrderId, OrderError> {
+        if self.engine.instrument().symbol == symbol {
+            return self.engine.submit(request);
+        }
+        let symbols = self.symbols().join(", ");
+        let next_id = self.engine.next_order_id();
+        let Some(target) = self
+            .peers
+            .iter_mut()
+            .find(|e| e.instrument().symbol == symbol)
+        else {
+            return Err(OrderError::UnknownSymbol {
+                symbol: symbol.to_owned(),
+                symbols,
+            });
+        };
+        // Order ids are the run's: the count goes on from this engine's.
+        target.set_next_order_id(next_id.max(target.next_order_id()));
+        let id = target.submit(request)?;
+        self.engine.set_next_order_id(target.next_order_id());
+        Ok(id)
+    }
+
+    /// The engine holding the open order `id`: this instrument's or
+    /// another's.
+    fn engine_with_order(&mut self, id: OrderId) -> &mut Engine<'a> {
+        if self.engine.order(id).is_none() {
+            if let Some(peer) = self.peers.iter_mut().find(|e| e.order(id).is_some()) {
+                return peer;
+            }
+        }
+        self.engine
     }
 
     /// Local time, ns since the epoch.
@@ -155,9 +288,9 @@ impl<'e, 'a> Ctx<'e, 'a> {
         self.engine.submit_batch(requests)
     }
 
-    /// Asks to cancel an open order.
+    /// Asks to cancel an open order (of any of the run's instruments).
     pub fn cancel(&mut self, id: OrderId) -> Result<(), OrderError> {
-        self.engine.cancel(id)
+        self.engine_with_order(id).cancel(id)
     }
 
     /// Asks to cancel every open order; returns how many cancels were sent.
@@ -173,7 +306,7 @@ impl<'e, 'a> Ctx<'e, 'a> {
         price_ticks: i64,
         qty_lots: i64,
     ) -> Result<(), OrderError> {
-        self.engine.modify(id, price_ticks, qty_lots)
+        self.engine_with_order(id).modify(id, price_ticks, qty_lots)
     }
 
     /// Sets a timer for local time `ts_ns`.

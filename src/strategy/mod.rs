@@ -12,6 +12,7 @@
 pub mod activity;
 pub mod callbacks;
 mod clock;
+pub mod console_tap;
 pub mod ctx;
 pub mod indicators;
 pub mod native;
@@ -25,6 +26,7 @@ pub use callbacks::{Callback, CallbackSet};
 pub use ctx::Ctx;
 pub use runner::{run_to_end, RunError, Runner};
 
+use crate::market::catalog::Day;
 use crate::market::MarketEvent;
 use crate::sim::{OrderError, OrderUpdate};
 
@@ -108,6 +110,22 @@ pub trait Strategy {
         Ok(())
     }
 
+    /// A day of the run begins (UTC): before the first thing the strategy
+    /// sees at or after its midnight, or right after `on_start` for the
+    /// first day. Position, orders and timers carry over from the day
+    /// before; days without data get no call.
+    fn on_day_start(&mut self, ctx: &mut Ctx<'_, '_>, day: Day) -> Result<(), StrategyError> {
+        let _ = (ctx, day);
+        Ok(())
+    }
+
+    /// A day of the run is over: before the next day's
+    /// [`Strategy::on_day_start`], or before `on_finish` for the last day.
+    fn on_day_end(&mut self, ctx: &mut Ctx<'_, '_>, day: Day) -> Result<(), StrategyError> {
+        let _ = (ctx, day);
+        Ok(())
+    }
+
     /// The callbacks this strategy defines. The runner asks once `on_start`
     /// has run (which it always calls) and from then on calls, and times,
     /// only these: a strategy that leaves out `on_market` costs nothing per
@@ -139,6 +157,12 @@ impl<S: Strategy + ?Sized> Strategy for Box<S> {
     }
     fn on_finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), StrategyError> {
         (**self).on_finish(ctx)
+    }
+    fn on_day_start(&mut self, ctx: &mut Ctx<'_, '_>, day: Day) -> Result<(), StrategyError> {
+        (**self).on_day_start(ctx, day)
+    }
+    fn on_day_end(&mut self, ctx: &mut Ctx<'_, '_>, day: Day) -> Result<(), StrategyError> {
+        (**self).on_day_end(ctx, day)
     }
     fn callbacks(&self) -> CallbackSet {
         (**self).callbacks()

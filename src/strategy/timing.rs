@@ -105,7 +105,7 @@ impl LogHistogram {
 /// Wall time of each kind of callback over a run.
 #[derive(Clone, Debug)]
 pub(crate) struct CallbackTimes {
-    by_kind: [LogHistogram; 6],
+    by_kind: [LogHistogram; Callback::ALL.len()],
 }
 
 impl CallbackTimes {

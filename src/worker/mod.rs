@@ -11,6 +11,7 @@
 //! from a run that is merely long.
 
 pub mod heartbeat;
+pub mod printed;
 pub mod protocol;
 
 pub use heartbeat::{Heartbeat, RunningCallback};

@@ -110,13 +110,19 @@ pub struct Replay {
     rows: Option<SharedRows>,
     /// Where a batch run's rows go instead, taken by its run.
     batch_sink: Option<Box<dyn RecordSink>>,
+    /// A run over several instruments: the days of those after the first
+    /// (`day`), in the order named.
+    others: Vec<DayRun>,
+    /// Where their rows go in a batch run, in the same order.
+    other_sinks: Vec<Box<dyn RecordSink>>,
     /// What a Python strategy may do.
     python: PythonOptions,
     outbox: VecDeque<Update>,
     errors: Vec<ErrorRecord>,
     notes: Vec<String>,
-    /// The outcome of writing the day's event cache, when a run writes it.
-    cache_notes: Option<Receiver<String>>,
+    /// The outcome of writing each day's event cache, for the days a run
+    /// writes it.
+    cache_notes: Vec<Receiver<String>>,
     /// What was said about the event cache: each is said once.
     cache_said: Vec<String>,
     /// Batches of the run's data that ended with the book crossed, under
@@ -153,11 +159,13 @@ impl Replay {
             diverged_reported: false,
             rows: None,
             batch_sink: None,
+            others: Vec::new(),
+            other_sinks: Vec::new(),
             python: PythonOptions::default(),
             outbox: VecDeque::new(),
             errors: Vec::new(),
             notes: Vec::new(),
-            cache_notes: None,
+            cache_notes: Vec::new(),
             cache_said: Vec::new(),
             crossed: CrossedTally::default(),
             crossed_noted: false,
@@ -325,6 +333,31 @@ impl Replay {
         self.fresh_run()
     }
 
+    /// [`Replay::start_batch`] over several instruments: `days` holds one
+    /// [`DayRun`] per instrument and `sinks` where its rows go, both in the
+    /// order the symbols were named (which breaks ties at equal times).
+    pub fn start_batch_instruments(
+        &mut self,
+        days: Vec<DayRun>,
+        choice: StrategyChoice,
+        config: RunConfig,
+        python: PythonOptions,
+        sinks: Vec<Box<dyn RecordSink>>,
+    ) -> bool {
+        let mut days = days.into_iter();
+        let mut sinks = sinks.into_iter();
+        let (Some(day), Some(sink)) = (days.next(), sinks.next()) else {
+            self.report(ErrorRecord::msg(
+                ErrorKind::Data,
+                "a run needs an instrument",
+            ));
+            return false;
+        };
+        self.others = days.collect();
+        self.other_sinks = sinks.collect();
+        self.start_batch(day, choice, config, python, sink)
+    }
+
     /// The feed of a rule strategy's firings, for a batch run to write out.
     pub fn take_signal_feed(&mut self) -> Option<SignalFeed> {
         self.signal_feed.take()
@@ -408,7 +441,7 @@ impl Replay {
         let (strategy, signal_feed) = self.choice.build_with_signals(&self.python);
         self.crossed = CrossedTally::default();
         let mut cache_notes = Vec::new();
-        let engine = day.engine_cached_with(
+        let engine = day.engine_days(
             &self.config,
             self.options.read,
             &self.options.cache,
@@ -435,8 +468,45 @@ impl Replay {
                     engine.set_record_sink(Box::new(Rc::clone(&rows)));
                     self.rows = Some(rows);
                 }
-                let mut runner = Runner::new(engine, strategy);
+                let mut engines = vec![engine];
+                let mut sinks = std::mem::take(&mut self.other_sinks).into_iter();
+                let mut days = day.day_list();
+                for other in self.others.clone() {
+                    let mut cache_notes = Vec::new();
+                    let built = other.engine_days(
+                        &self.config,
+                        self.options.read,
+                        &self.options.cache,
+                        self.crossed.clone(),
+                        &mut cache_notes,
+                    );
+                    for text in cache_notes {
+                        self.note_cache(text);
+                    }
+                    match built {
+                        Ok((mut engine, later)) => {
+                            self.cache_notes.extend(later);
+                            if let Some(sink) = sinks.next() {
+                                engine.set_record_sink(sink);
+                            }
+                            days.extend(other.day_list());
+                            engines.push(engine);
+                        }
+                        Err(err) => {
+                            self.runner = None;
+                            self.rows = None;
+                            self.report(ErrorRecord::of(ErrorKind::Data, &err));
+                            return false;
+                        }
+                    }
+                }
+                days.sort_unstable();
+                days.dedup();
+                let Some(mut runner) = Runner::with_instruments(engines, strategy) else {
+                    return false;
+                };
                 runner.set_timing(self.options.timing);
+                runner.set_days(&days, day.warmup.map_or(i64::MIN, |warmup| warmup.from_ns));
                 self.runner = Some(runner);
                 self.wakes = 0;
                 self.signals = 0;
@@ -522,9 +592,9 @@ impl Replay {
         batch.errors.append(&mut self.errors);
         let written: Vec<String> = self
             .cache_notes
-            .as_ref()
-            .map(|notes| notes.try_iter().collect())
-            .unwrap_or_default();
+            .iter()
+            .flat_map(Receiver::try_iter)
+            .collect();
         for text in written {
             self.note_cache(text);
         }

@@ -168,6 +168,7 @@ impl Engine<'_> {
             .get(self.batch_pos)
             .is_some_and(|next| next.exch_ts.max(self.last_exch_ts) > local_ts);
         exch_later
+            && local_ts <= self.handover_until_ns
             && self.to_exchange.next_ts().is_none_or(|ts| ts > local_ts)
             && self.to_local.next_ts().is_none_or(|ts| ts >= local_ts)
             && self.timers.next_ts().is_none_or(|ts| ts >= local_ts)

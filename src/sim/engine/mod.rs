@@ -61,6 +61,9 @@ use crate::sim::source::{EventBatch, EventSource, SliceSource, SourceError};
 use crate::sim::update::{OrderUpdate, UpdateKind};
 
 mod cursor;
+mod multi;
+
+pub(crate) use multi::DueItem;
 
 /// What [`Engine::delivered_update`] holds before the first order update.
 fn no_update() -> OrderUpdate {
@@ -169,7 +172,7 @@ impl EngineSettings {
 
 /// Which queue [`Engine::advance`] takes from next, declared in tie order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Next {
+pub(crate) enum Next {
     ExchangeData,
     OrderArrival,
     LocalData,
@@ -236,6 +239,14 @@ pub struct Engine<'a> {
     /// book its first mid, or before the first order reaches the exchange or any other
     /// sample is taken, whichever comes first.
     pub(crate) start_sample_ts: Option<i64>,
+    /// Local time from which the strategy may trade and the record starts
+    /// (`i64::MIN` without a warm-up): orders sent before it are rejected
+    /// with reason `warmup`, equity samples before it are not taken.
+    pub(crate) trading_from_ns: i64,
+    /// Latest local time at which a market event may go to the strategy
+    /// straight from the exchange step; `i64::MAX` unless other
+    /// instruments' engines run beside this one (see `multi.rs`).
+    pub(crate) handover_until_ns: i64,
     started: bool,
     /// True once the record is closed (final equity sample taken).
     pub(crate) record_closed: bool,
@@ -332,6 +343,8 @@ impl<'a> Engine<'a> {
             equity_step_ns: settings.equity_step_ns.max(1),
             next_equity_ts: i64::MIN,
             start_sample_ts: None,
+            trading_from_ns: i64::MIN,
+            handover_until_ns: i64::MAX,
             started: false,
             record_closed: false,
         }
@@ -374,6 +387,19 @@ impl<'a> Engine<'a> {
         self.advance_any()
     }
 
+    /// Starts trading and the record at `ts_ns` (ns since the epoch): the
+    /// data before it is a warm-up, replayed to the strategy while its
+    /// orders are rejected (reason `warmup`) and no equity sample is taken.
+    pub fn set_trading_from_ns(&mut self, ts_ns: i64) {
+        self.trading_from_ns = ts_ns;
+    }
+
+    /// Where trading starts (see [`Engine::set_trading_from_ns`]);
+    /// `i64::MIN` without a warm-up.
+    pub fn trading_from_ns(&self) -> i64 {
+        self.trading_from_ns
+    }
+
     /// The order update of the last [`Wake::Order`].
     pub fn delivered_update(&self) -> &OrderUpdate {
         &self.delivered_update
@@ -408,64 +434,73 @@ impl<'a> Engine<'a> {
             let Some((ts, next)) = self.next_due()? else {
                 return Ok(Wake::Finished);
             };
-            match next {
-                Next::ExchangeData => {
-                    if let Some(ev) = self.exchange_data_step() {
-                        return Ok(Wake::Market(ev));
-                    }
+            if let Some(wake) = self.process_due(ts, next) {
+                return Ok(wake);
+            }
+        }
+    }
+
+    /// Processes the due item `next` (due at `ts`), as [`Engine::next_due`]
+    /// chose it; returns what the strategy sees, if anything.
+    #[inline]
+    fn process_due(&mut self, ts: i64, next: Next) -> Option<Wake<()>> {
+        match next {
+            Next::ExchangeData => {
+                if let Some(ev) = self.exchange_data_step() {
+                    return Some(Wake::Market(ev));
                 }
-                Next::OrderArrival => {
-                    if self.start_sample_ts.is_some() {
-                        // Before the first order can change the account.
-                        self.take_start_sample();
-                    }
-                    if let Some(msg) = self.to_exchange.pop() {
-                        self.exchange.on_order_msg(msg.item, msg.ts);
-                        self.route_exchange_output();
-                        self.check_liquidation();
+            }
+            Next::OrderArrival => {
+                if self.start_sample_ts.is_some() {
+                    // Before the first order can change the account.
+                    self.take_start_sample();
+                }
+                if let Some(msg) = self.to_exchange.pop() {
+                    self.exchange.on_order_msg(msg.item, msg.ts);
+                    self.route_exchange_output();
+                    self.check_liquidation();
+                    self.local.apply_queue_changes(&mut self.exchange.queue_log);
+                    self.forget_final_orders();
+                }
+            }
+            Next::LocalData => {
+                if let Some(ev) = self.deliver_local() {
+                    if !self.exchange.queue_log.is_empty() {
                         self.local.apply_queue_changes(&mut self.exchange.queue_log);
+                    }
+                    return Some(Wake::Market(ev));
+                }
+            }
+            Next::Response => {
+                if let Some(answer) = self.to_local.pop() {
+                    self.local.now_ns = self.local.now_ns.max(answer.ts);
+                    self.local.apply_update(&answer.item);
+                    self.note_liquidation(&answer.item);
+                    if answer.item.state.is_final() {
+                        self.forgettable
+                            .push_back((self.last_entry_seq, answer.item.order_id));
                         self.forget_final_orders();
                     }
+                    self.delivered_update = answer.item;
+                    return Some(Wake::Order(()));
                 }
-                Next::LocalData => {
-                    if let Some(ev) = self.deliver_local() {
-                        if !self.exchange.queue_log.is_empty() {
-                            self.local.apply_queue_changes(&mut self.exchange.queue_log);
-                        }
-                        return Ok(Wake::Market(ev));
+            }
+            Next::Timer => {
+                if let Some(timer) = self.timers.pop() {
+                    if let Some(i) = self.canceled_timers.iter().position(|&t| t == timer.item) {
+                        self.canceled_timers.swap_remove(i);
+                        return None;
                     }
-                }
-                Next::Response => {
-                    if let Some(answer) = self.to_local.pop() {
-                        self.local.now_ns = self.local.now_ns.max(answer.ts);
-                        self.local.apply_update(&answer.item);
-                        self.note_liquidation(&answer.item);
-                        if answer.item.state.is_final() {
-                            self.forgettable
-                                .push_back((self.last_entry_seq, answer.item.order_id));
-                            self.forget_final_orders();
-                        }
-                        self.delivered_update = answer.item;
-                        return Ok(Wake::Order(()));
-                    }
-                }
-                Next::Timer => {
-                    if let Some(timer) = self.timers.pop() {
-                        if let Some(i) = self.canceled_timers.iter().position(|&t| t == timer.item)
-                        {
-                            self.canceled_timers.swap_remove(i);
-                            continue;
-                        }
-                        self.local.now_ns = self.local.now_ns.max(ts);
-                        self.current_timer = Some(timer.item);
-                        return Ok(Wake::Timer {
-                            ts_ns: self.local.now_ns,
-                            id: timer.item,
-                        });
-                    }
+                    self.local.now_ns = self.local.now_ns.max(ts);
+                    self.current_timer = Some(timer.item);
+                    return Some(Wake::Timer {
+                        ts_ns: self.local.now_ns,
+                        id: timer.item,
+                    });
                 }
             }
         }
+        None
     }
 
     /// Lets the exchange forget the orders the strategy knows are final and

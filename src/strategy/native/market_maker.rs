@@ -4,7 +4,8 @@
 //! It shows the order life cycle a real quoter handles: one quote per side,
 //! a modify (not a cancel and resend) when the touch moves, no new request
 //! while one is in flight, and a side pulled when the position limit is
-//! reached.
+//! reached. In a run over several instruments it quotes every one of them,
+//! each with its own quotes and position limit.
 
 use serde::{Deserialize, Serialize};
 
@@ -33,10 +34,17 @@ impl Default for MarketMakerConfig {
 }
 
 /// Quotes both sides at the touch and re-quotes on every change of the best
-/// prices.
+/// prices, on every instrument of the run.
 #[derive(Clone, Debug, Default)]
 pub struct MarketMaker {
     config: MarketMakerConfig,
+    /// The quotes on each instrument, in the order the run names them.
+    books: Vec<Quoting>,
+}
+
+/// The market maker's quotes on one instrument.
+#[derive(Clone, Copy, Debug, Default)]
+struct Quoting {
     /// Our quote on the bid (0) and on the ask (1).
     quotes: [Option<OrderId>; 2],
     /// Best bid and ask we last quoted against, ticks.
@@ -61,6 +69,15 @@ impl MarketMaker {
         &self.config
     }
 
+    /// The quotes on the instrument `ctx` is over.
+    fn quoting(&mut self, ctx: &Ctx<'_, '_>) -> &mut Quoting {
+        let index = ctx.instrument_index();
+        if self.books.len() <= index {
+            self.books.resize(index + 1, Quoting::default());
+        }
+        &mut self.books[index]
+    }
+
     fn quote(
         &mut self,
         ctx: &mut Ctx<'_, '_>,
@@ -74,7 +91,8 @@ impl MarketMaker {
             _ => position - qty >= -self.config.max_position_lots,
         };
         let i = slot(side);
-        match self.quotes[i].and_then(|id| ctx.order(id).copied()) {
+        let quoted = self.quoting(ctx).quotes[i];
+        match quoted.and_then(|id| ctx.order(id).copied()) {
             Some(order) => {
                 if order.cancel_pending || order.modify_pending {
                     return Ok(());
@@ -86,11 +104,12 @@ impl MarketMaker {
                 }
             }
             None => {
-                self.quotes[i] = None;
+                self.quoting(ctx).quotes[i] = None;
                 if allowed {
                     let request =
                         OrderRequest::limit(side, price_ticks, qty).with_tif(TimeInForce::PostOnly);
-                    self.quotes[i] = Some(ctx.submit(request)?);
+                    let id = ctx.submit(request)?;
+                    self.quoting(ctx).quotes[i] = Some(id);
                 }
             }
         }
@@ -103,10 +122,11 @@ impl Strategy for MarketMaker {
         let (Some(bid), Some(ask)) = (ctx.best_bid(), ctx.best_ask()) else {
             return Ok(());
         };
-        if bid.price >= ask.price || self.quoted_bbo == Some((bid.price, ask.price)) {
+        let quoting = self.quoting(ctx);
+        if bid.price >= ask.price || quoting.quoted_bbo == Some((bid.price, ask.price)) {
             return Ok(());
         }
-        self.quoted_bbo = Some((bid.price, ask.price));
+        quoting.quoted_bbo = Some((bid.price, ask.price));
         self.quote(ctx, Side::Buy, bid.price)?;
         self.quote(ctx, Side::Sell, ask.price)
     }
@@ -119,17 +139,18 @@ impl Strategy for MarketMaker {
 
     fn on_order(
         &mut self,
-        _ctx: &mut Ctx<'_, '_>,
+        ctx: &mut Ctx<'_, '_>,
         update: &OrderUpdate,
     ) -> Result<(), StrategyError> {
         let i = slot(update.side);
-        if self.quotes[i] == Some(update.order_id) {
+        let quoting = self.quoting(ctx);
+        if quoting.quotes[i] == Some(update.order_id) {
             if update.state.is_final() {
-                self.quotes[i] = None;
+                quoting.quotes[i] = None;
             }
             // Look at the book again on the next event: the quote may need
             // to move, or to come back.
-            self.quoted_bbo = None;
+            quoting.quoted_bbo = None;
         }
         Ok(())
     }

@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::intern;
 use pyo3::prelude::*;
 
@@ -15,6 +16,7 @@ use super::ctx::unavailable;
 use super::module;
 use super::slot;
 use super::units::Units;
+use crate::book::L2Book;
 use crate::market::Side;
 use crate::strategy::Ctx;
 
@@ -23,12 +25,24 @@ use crate::strategy::Ctx;
 pub(crate) struct BookDepth {
     owner: u64,
     units: Arc<Units>,
+    /// The instrument whose book this is.
+    symbol: String,
 }
 
 impl BookDepth {
+    /// Runs `f` with this instrument's local book.
     #[inline]
-    fn with<R>(&self, f: impl FnOnce(&mut Ctx<'_, '_>) -> R) -> PyResult<R> {
-        slot::with_ctx(self.owner, f).map_err(unavailable)
+    fn with<R>(&self, f: impl FnOnce(&L2Book) -> R) -> PyResult<R> {
+        slot::with_ctx(self.owner, |ctx| {
+            if ctx.symbol() == self.symbol {
+                Ok(f(ctx.book()))
+            } else {
+                ctx.book_of(&self.symbol)
+                    .map(f)
+                    .ok_or_else(|| PyRuntimeError::new_err(format!("no book {}", self.symbol)))
+            }
+        })
+        .map_err(unavailable)?
     }
 }
 
@@ -39,10 +53,9 @@ impl BookDepth {
     #[allow(clippy::type_complexity)]
     fn levels(&self, n: usize) -> PyResult<(Vec<(f64, f64)>, Vec<(f64, f64)>)> {
         let units = &self.units;
-        self.with(|ctx| {
+        self.with(|book| {
             let side = |side| {
-                ctx.book()
-                    .top(side, n)
+                book.top(side, n)
                     .map(|l| (units.price(l.price), units.qty(l.qty)))
                     .collect::<Vec<_>>()
             };
@@ -53,20 +66,14 @@ impl BookDepth {
     /// Quantity resting at `price` on either side (0.0 when none).
     fn qty_at(&self, price: f64) -> PyResult<f64> {
         let ticks = self.units.ticks(price)?;
-        let lots = self.with(|ctx| {
-            ctx.book().qty_at(Side::Buy, ticks) + ctx.book().qty_at(Side::Sell, ticks)
-        })?;
+        let lots =
+            self.with(|book| book.qty_at(Side::Buy, ticks) + book.qty_at(Side::Sell, ticks))?;
         Ok(self.units.qty(lots))
     }
 
     /// Number of price levels on each side: `(bids, asks)`.
     fn depth(&self) -> PyResult<(usize, usize)> {
-        self.with(|ctx| {
-            (
-                ctx.book().level_count(Side::Buy),
-                ctx.book().level_count(Side::Sell),
-            )
-        })
+        self.with(|book| (book.level_count(Side::Buy), book.level_count(Side::Sell)))
     }
 }
 
@@ -93,9 +100,22 @@ pub(crate) struct BookMirror {
 }
 
 impl BookMirror {
-    /// A `ticklab.Book` for strategy `owner`, showing an empty book.
-    pub(crate) fn new(py: Python<'_>, owner: u64, units: Arc<Units>) -> PyResult<Self> {
-        let depth = Py::new(py, BookDepth { owner, units })?;
+    /// A `ticklab.Book` of instrument `symbol` for strategy `owner`,
+    /// showing an empty book.
+    pub(crate) fn new(
+        py: Python<'_>,
+        owner: u64,
+        units: Arc<Units>,
+        symbol: String,
+    ) -> PyResult<Self> {
+        let depth = Py::new(
+            py,
+            BookDepth {
+                owner,
+                units,
+                symbol,
+            },
+        )?;
         let class = module::shared(py)?.book_class.bind(py);
         Ok(BookMirror {
             book: class.call1((depth,))?.unbind(),

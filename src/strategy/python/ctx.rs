@@ -9,6 +9,7 @@ use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDateTime, PyDelta, PyDeltaAccess, PyFloat, PyInt, PyList, PyString, PyTuple};
 
+use super::book::BookMirror;
 use super::orders::{batch_entry, OrderArgs, PyOrder};
 use super::slot::{self, Unavailable};
 use super::units::Units;
@@ -37,20 +38,28 @@ fn order_error(py: Python<'_>, err: OrderError) -> PyErr {
 #[pyclass(name = "Ctx", module = "ticklab", frozen)]
 pub(crate) struct PyCtx {
     owner: u64,
-    units: Arc<Units>,
-    /// The order book as the strategy sees it (a `ticklab.Book`).
-    #[pyo3(get)]
-    book: Py<PyAny>,
+    /// Each instrument's units, in the order the run names them (one for
+    /// a run of one instrument).
+    units: Vec<Arc<Units>>,
+    /// Each instrument's order book as the strategy sees it (a
+    /// `ticklab.Book`), in the same order.
+    books: Vec<Py<PyAny>>,
     initial_cash: f64,
 }
 
 impl PyCtx {
-    /// The `ctx` of strategy `owner`.
-    pub(crate) fn new(owner: u64, units: Arc<Units>, book: Py<PyAny>, initial_cash: f64) -> Self {
+    /// The `ctx` of strategy `owner` over the instruments of `units` and
+    /// their `books` (in the order the run names them; at least one).
+    pub(crate) fn new(
+        owner: u64,
+        units: Vec<Arc<Units>>,
+        books: Vec<Py<PyAny>>,
+        initial_cash: f64,
+    ) -> Self {
         PyCtx {
             owner,
             units,
-            book,
+            books,
             initial_cash,
         }
     }
@@ -60,11 +69,62 @@ impl PyCtx {
         slot::with_ctx(self.owner, f).map_err(unavailable)
     }
 
-    fn send(&self, py: Python<'_>, args: &OrderArgs<'_>) -> PyResult<u64> {
-        let request = args.request(&self.units)?;
-        self.with(|ctx| ctx.submit(request))?
-            .map(|id| id.0)
-            .map_err(|err| order_error(py, err))
+    /// Which instrument the callback is about (0 for a run of one).
+    #[inline]
+    fn index(&self) -> PyResult<usize> {
+        if self.units.len() <= 1 {
+            return Ok(0);
+        }
+        let index = self.with(|ctx| ctx.instrument_index())?;
+        Ok(index.min(self.units.len() - 1))
+    }
+
+    /// The units of the instrument the callback is about.
+    #[inline]
+    fn units(&self) -> PyResult<&Arc<Units>> {
+        let index = self.index()?;
+        self.units
+            .get(index)
+            .ok_or_else(|| PyRuntimeError::new_err("ctx has no instrument"))
+    }
+
+    /// The index and units of instrument `symbol`, or the error naming the
+    /// run's symbols.
+    fn units_of(&self, py: Python<'_>, symbol: &str) -> PyResult<(usize, &Arc<Units>)> {
+        self.units
+            .iter()
+            .enumerate()
+            .find(|(_, u)| u.instrument().symbol == symbol)
+            .ok_or_else(|| {
+                order_error(
+                    py,
+                    OrderError::UnknownSymbol {
+                        symbol: symbol.to_owned(),
+                        symbols: self.symbol_list().join(", "),
+                    },
+                )
+            })
+    }
+
+    fn symbol_list(&self) -> Vec<String> {
+        self.units
+            .iter()
+            .map(|u| u.instrument().symbol.clone())
+            .collect()
+    }
+
+    fn send(&self, py: Python<'_>, args: &OrderArgs<'_>, symbol: Option<&str>) -> PyResult<u64> {
+        let sent = match symbol {
+            None => {
+                let request = args.request(self.units()?)?;
+                self.with(|ctx| ctx.submit(request))?
+            }
+            Some(symbol) => {
+                let request = args.request(self.units_of(py, symbol)?.1)?;
+                self.with(|ctx| ctx.submit_to(symbol, request))?
+            }
+        };
+        sent.map(|id| id.0).map_err(|err| order_error(py, err))
     }
 }
 
@@ -98,36 +158,86 @@ impl PyCtx {
         self.with(|ctx| ctx.event_index())
     }
 
-    /// The instrument's symbol.
+    /// The symbol of the instrument the callback is about.
     #[getter]
-    fn symbol(&self) -> String {
-        self.units.instrument().symbol.clone()
+    fn symbol(&self) -> PyResult<String> {
+        Ok(self.units()?.instrument().symbol.clone())
     }
 
-    /// Price grid step.
+    /// The run's symbols, in the order named.
     #[getter]
-    fn tick_size(&self) -> f64 {
-        self.units.instrument().tick_size
+    fn symbols(&self) -> Vec<String> {
+        self.symbol_list()
     }
 
-    /// Quantity grid step.
+    /// Price grid step of the instrument the callback is about.
     #[getter]
-    fn lot_size(&self) -> f64 {
-        self.units.instrument().lot_size
+    fn tick_size(&self) -> PyResult<f64> {
+        Ok(self.units()?.instrument().tick_size)
+    }
+
+    /// Quantity grid step of the instrument the callback is about.
+    #[getter]
+    fn lot_size(&self) -> PyResult<f64> {
+        Ok(self.units()?.instrument().lot_size)
+    }
+
+    /// The order book of the instrument the callback is about, as the
+    /// strategy sees it.
+    #[getter]
+    fn book(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let index = self.index()?;
+        self.books
+            .get(index)
+            .map(|book| book.clone_ref(py))
+            .ok_or_else(|| PyRuntimeError::new_err("ctx has no book"))
+    }
+
+    /// The order book of `symbol` as the strategy sees it, now.
+    fn book_of(&self, py: Python<'_>, symbol: &str) -> PyResult<Py<PyAny>> {
+        let (_, units) = self.units_of(py, symbol)?;
+        let touch = self.with(|ctx| {
+            ctx.book_of(symbol).map(|book| {
+                let (bid, ask) = (book.best_bid(), book.best_ask());
+                [
+                    bid.map_or(i64::MIN, |l| l.price),
+                    bid.map_or(i64::MIN, |l| l.qty),
+                    ask.map_or(i64::MIN, |l| l.price),
+                    ask.map_or(i64::MIN, |l| l.qty),
+                ]
+            })
+        })?;
+        let mut mirror = BookMirror::new(py, self.owner, Arc::clone(units), symbol.to_owned())?;
+        mirror.show(py, touch.unwrap_or([i64::MIN; 4]), units)?;
+        Ok(mirror.object(py))
+    }
+
+    /// Signed position in `symbol` (positive = long).
+    fn position_of(&self, py: Python<'_>, symbol: &str) -> PyResult<f64> {
+        let (_, units) = self.units_of(py, symbol)?;
+        let lots = self.with(|ctx| ctx.position_of(symbol))?.unwrap_or(0);
+        Ok(units.qty(lots))
+    }
+
+    /// Equity of the run's one account: cash plus every instrument's
+    /// position marked to its mid, currency units.
+    #[getter]
+    fn account_equity(&self) -> PyResult<f64> {
+        self.with(|ctx| ctx.account_equity())
     }
 
     /// Signed position (positive = long).
     #[getter]
     fn position(&self) -> PyResult<f64> {
         let lots = self.with(|ctx| ctx.position_lots())?;
-        Ok(self.units.qty(lots))
+        Ok(self.units()?.qty(lots))
     }
 
     /// Average entry price of the position (0.0 when flat).
     #[getter]
     fn avg_price(&self) -> PyResult<f64> {
         let ticks = self.with(|ctx| ctx.avg_entry_ticks())?;
-        Ok(self.units.avg_price(ticks))
+        Ok(self.units()?.avg_price(ticks))
     }
 
     /// Cash, currency units.
@@ -172,7 +282,7 @@ impl PyCtx {
         let orders = self.with(|ctx| ctx.open_orders().to_vec())?;
         let list = PyList::empty(py);
         for order in orders {
-            list.append(PyOrder::new(order, Arc::clone(&self.units)))?;
+            list.append(PyOrder::new(order, Arc::clone(self.units()?)))?;
         }
         Ok(list)
     }
@@ -180,12 +290,14 @@ impl PyCtx {
     /// The open order `id`, or None once it is final (or never existed).
     fn order(&self, id: u64) -> PyResult<Option<PyOrder>> {
         let order = self.with(|ctx| ctx.order(OrderId(id)).copied())?;
-        Ok(order.map(|o| PyOrder::new(o, Arc::clone(&self.units))))
+        let units = self.units()?;
+        Ok(order.map(|o| PyOrder::new(o, Arc::clone(units))))
     }
 
     /// Sends a buy: limit at `price` when given, market otherwise; `stop`
     /// makes it a stop order. Returns the order id.
-    #[pyo3(signature = (qty, price = None, *, tif = None, post_only = false, stop = None))]
+    #[pyo3(signature = (qty, price = None, *, tif = None, post_only = false, stop = None, symbol = None))]
+    #[expect(clippy::too_many_arguments, reason = "Python's keyword arguments")]
     fn buy(
         &self,
         py: Python<'_>,
@@ -194,6 +306,7 @@ impl PyCtx {
         tif: Option<Bound<'_, PyAny>>,
         post_only: bool,
         stop: Option<f64>,
+        symbol: Option<&str>,
     ) -> PyResult<u64> {
         let args = OrderArgs {
             side: Side::Buy,
@@ -203,12 +316,13 @@ impl PyCtx {
             post_only,
             stop,
         };
-        self.send(py, &args)
+        self.send(py, &args, symbol)
     }
 
     /// Sends a sell: limit at `price` when given, market otherwise; `stop`
     /// makes it a stop order. Returns the order id.
-    #[pyo3(signature = (qty, price = None, *, tif = None, post_only = false, stop = None))]
+    #[pyo3(signature = (qty, price = None, *, tif = None, post_only = false, stop = None, symbol = None))]
+    #[expect(clippy::too_many_arguments, reason = "Python's keyword arguments")]
     fn sell(
         &self,
         py: Python<'_>,
@@ -217,6 +331,7 @@ impl PyCtx {
         tif: Option<Bound<'_, PyAny>>,
         post_only: bool,
         stop: Option<f64>,
+        symbol: Option<&str>,
     ) -> PyResult<u64> {
         let args = OrderArgs {
             side: Side::Sell,
@@ -226,7 +341,7 @@ impl PyCtx {
             post_only,
             stop,
         };
-        self.send(py, &args)
+        self.send(py, &args, symbol)
     }
 
     /// Sends up to 100 orders at once (dicts with side, qty, price, tif,
@@ -245,7 +360,7 @@ impl PyCtx {
         }
         let mut requests = Vec::with_capacity(len);
         for (i, entry) in orders.try_iter()?.enumerate() {
-            requests.push(batch_entry(&self.units, &entry?, i)?);
+            requests.push(batch_entry(self.units()?, &entry?, i)?);
         }
         let ids = self
             .with(|ctx| ctx.submit_batch(&requests))?
@@ -274,8 +389,9 @@ impl PyCtx {
         price: Option<f64>,
         qty: Option<f64>,
     ) -> PyResult<()> {
-        let price_ticks = price.map(|p| self.units.ticks(p)).transpose()?;
-        let qty_lots = qty.map(|q| self.units.lots(q)).transpose()?;
+        let units = self.units()?;
+        let price_ticks = price.map(|p| units.ticks(p)).transpose()?;
+        let qty_lots = qty.map(|q| units.lots(q)).transpose()?;
         self.with(|ctx| {
             let Some(order) = ctx.order(OrderId(id)).copied() else {
                 return Err(OrderError::UnknownOrder(OrderId(id)));
@@ -349,14 +465,15 @@ impl PyCtx {
 
     /// The price on the tick grid nearest to `price`.
     fn round_price(&self, price: f64) -> PyResult<f64> {
-        Ok(self.units.price(self.units.nearest_ticks(price)?))
+        let units = self.units()?;
+        Ok(units.price(units.nearest_ticks(price)?))
     }
 
     fn __repr__(&self) -> PyResult<String> {
         let (now, position) = (self.now()?, self.position()?);
         Ok(format!(
             "<Ctx {} at {} position {}>",
-            self.units.instrument().symbol,
+            self.symbol()?,
             super::console::format_data_time(now),
             position
         ))

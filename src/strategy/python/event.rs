@@ -115,6 +115,12 @@ impl PyMarketEvent {
 
 #[pymethods]
 impl PyMarketEvent {
+    /// The symbol of the event's instrument.
+    #[getter]
+    fn symbol(&self) -> String {
+        self.units.instrument().symbol.clone()
+    }
+
     /// What happened (`EventKind`).
     #[getter]
     fn kind(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
@@ -231,6 +237,12 @@ impl PyOrderUpdate {
 
 #[pymethods]
 impl PyOrderUpdate {
+    /// The symbol of the order's instrument.
+    #[getter]
+    fn symbol(&self) -> String {
+        self.units.instrument().symbol.clone()
+    }
+
     /// The order's id.
     #[getter]
     fn order_id(&self) -> u64 {

@@ -23,6 +23,7 @@ use super::scope;
 use super::units::Units;
 use super::watchdog::Watchdog;
 use super::{console, module};
+use crate::market::catalog::Day;
 use crate::market::{EventKind, MarketEvent};
 use crate::sim::OrderUpdate;
 use crate::strategy::{Callback, CallbackSet, Ctx, Strategy, StrategyError};
@@ -84,14 +85,29 @@ struct Calls {
 }
 
 /// The loaded strategy and the objects handed to it.
+///
+/// Each instrument of the run (one, or several in the order named) has its
+/// own units, event object and book; `index` picks the one a callback is
+/// about.
 struct Runtime {
     loaded: Loaded,
     ctx: Py<PyCtx>,
-    event: Py<PyMarketEvent>,
-    book: BookMirror,
-    units: Arc<Units>,
-    /// The touch `on_bbo` was last called for.
-    bbo_touch: Touch,
+    events: Vec<Py<PyMarketEvent>>,
+    books: Vec<BookMirror>,
+    units: Vec<Arc<Units>>,
+    /// The touch `on_bbo` was last called for, per instrument.
+    bbo_touch: Vec<Touch>,
+}
+
+/// The instrument `ctx` is over, as an index into a runtime's vectors of
+/// `count` instruments.
+#[inline]
+fn slot_of(count: usize, ctx: &Ctx<'_, '_>) -> usize {
+    if count <= 1 {
+        0
+    } else {
+        ctx.instrument_index().min(count - 1)
+    }
 }
 
 impl PythonStrategy {
@@ -157,13 +173,29 @@ impl PythonStrategy {
 
         let source = read(&self.spec.path)?;
         let owner = self.calls.owner;
-        let units = Arc::new(Units::new(ctx.instrument()));
-        let mut book = BookMirror::new(py, owner, Arc::clone(&units)).map_err(internal)?;
+        let symbols: Vec<String> = ctx.symbols().into_iter().map(str::to_owned).collect();
+        let mut units = Vec::new();
+        for symbol in &symbols {
+            let instrument = ctx.instrument_of(symbol).unwrap_or(ctx.instrument());
+            units.push(Arc::new(Units::new(instrument)));
+        }
+        let mut books = Vec::new();
+        let mut events = Vec::new();
+        for (symbol, units) in symbols.iter().zip(&units) {
+            let book =
+                BookMirror::new(py, owner, Arc::clone(units), symbol.clone()).map_err(internal)?;
+            books.push(book);
+            let event = Py::new(py, PyMarketEvent::new(Arc::clone(units))).map_err(internal)?;
+            events.push(event);
+        }
         let initial_cash = ctx.account().initial_cash();
-        let py_ctx = PyCtx::new(owner, Arc::clone(&units), book.object(py), initial_cash);
+        let book_objects = books.iter().map(|b| b.object(py)).collect();
+        let py_ctx = PyCtx::new(owner, units.clone(), book_objects, initial_cash);
         let py_ctx = Py::new(py, py_ctx).map_err(internal)?;
-        let event = Py::new(py, PyMarketEvent::new(Arc::clone(&units))).map_err(internal)?;
-        book.show(py, touch_of(ctx), &units).map_err(internal)?;
+        if let (Some(book), Some(first)) = (books.first_mut(), units.first()) {
+            book.show(py, touch_of(ctx), first).map_err(internal)?;
+        }
+        let bbo_touch = vec![[i64::MIN; 4]; units.len()];
 
         let spec = &self.spec;
         let mut loaded = None;
@@ -186,10 +218,10 @@ impl PythonStrategy {
         self.runtime = Some(Runtime {
             loaded,
             ctx: py_ctx,
-            event,
-            book,
+            events,
+            books,
             units,
-            bbo_touch: [i64::MIN; 4],
+            bbo_touch,
         });
         Ok(())
     }
@@ -238,6 +270,45 @@ impl Calls {
     }
 }
 
+impl PythonStrategy {
+    /// Calls `on_day_start(ctx, day)` (`start`) or `on_day_end(ctx, day)`
+    /// with the day as a `datetime.date`, when the class defines it.
+    fn call_day(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        day: Day,
+        start: bool,
+    ) -> Result<(), StrategyError> {
+        let Some(rt) = &mut self.runtime else {
+            return Ok(());
+        };
+        let (callback, name) = if start {
+            (&rt.loaded.callbacks.on_day_start, "on_day_start")
+        } else {
+            (&rt.loaded.callbacks.on_day_end, "on_day_end")
+        };
+        let Some(f) = callback else {
+            return Ok(());
+        };
+        let touch = touch_of(ctx);
+        Python::attach(|py| {
+            let i = slot_of(rt.units.len(), ctx);
+            let (book, units) = (&mut rt.books[i], &rt.units[i]);
+            self.calls.invoke(py, ctx, &self.spec.path, |what| {
+                *what = name;
+                book.show(py, touch, units)?;
+                let date = py.import("datetime")?.getattr("date")?.call1((
+                    day.year(),
+                    day.month(),
+                    day.day(),
+                ))?;
+                f.bind(py).call1((rt.ctx.bind(py), date))?;
+                Ok(())
+            })
+        })
+    }
+}
+
 impl Strategy for PythonStrategy {
     fn on_start(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), StrategyError> {
         Python::attach(|py| {
@@ -277,8 +348,9 @@ impl Strategy for PythonStrategy {
         let touch = touch_of(ctx);
         let mut on_bbo = None;
         if let Some(f) = callbacks.on_bbo.as_ref().filter(|_| bbo_due) {
-            if touch != rt.bbo_touch {
-                rt.bbo_touch = touch;
+            let i = slot_of(rt.units.len(), ctx);
+            if touch != rt.bbo_touch[i] {
+                rt.bbo_touch[i] = touch;
                 on_bbo = Some(f);
             }
         }
@@ -286,9 +358,10 @@ impl Strategy for PythonStrategy {
             return Ok(());
         }
         Python::attach(|py| {
-            rt.event.get().set(ev);
-            let (py_ctx, event) = (rt.ctx.bind(py), rt.event.bind(py));
-            let (book, units) = (&mut rt.book, &rt.units);
+            let i = slot_of(rt.units.len(), ctx);
+            rt.events[i].get().set(ev);
+            let (py_ctx, event) = (rt.ctx.bind(py), rt.events[i].bind(py));
+            let (book, units) = (&mut rt.books[i], &rt.units[i]);
             let on_market = rt.loaded.callbacks.on_market.as_ref();
             self.calls.invoke(py, ctx, &self.spec.path, |what| {
                 book.show(py, touch, units)?;
@@ -318,9 +391,10 @@ impl Strategy for PythonStrategy {
         };
         let touch = touch_of(ctx);
         Python::attach(|py| {
-            rt.event.get().set(ev);
-            let (py_ctx, event) = (rt.ctx.bind(py), rt.event.bind(py));
-            let (book, units) = (&mut rt.book, &rt.units);
+            let i = slot_of(rt.units.len(), ctx);
+            rt.events[i].get().set(ev);
+            let (py_ctx, event) = (rt.ctx.bind(py), rt.events[i].bind(py));
+            let (book, units) = (&mut rt.books[i], &rt.units[i]);
             self.calls.invoke(py, ctx, &self.spec.path, |what| {
                 *what = "on_status";
                 book.show(py, touch, units)?;
@@ -343,7 +417,8 @@ impl Strategy for PythonStrategy {
         };
         let touch = touch_of(ctx);
         Python::attach(|py| {
-            let (book, units) = (&mut rt.book, &rt.units);
+            let i = slot_of(rt.units.len(), ctx);
+            let (book, units) = (&mut rt.books[i], &rt.units[i]);
             self.calls.invoke(py, ctx, &self.spec.path, |what| {
                 *what = "on_order";
                 book.show(py, touch, units)?;
@@ -363,7 +438,8 @@ impl Strategy for PythonStrategy {
         };
         let touch = touch_of(ctx);
         Python::attach(|py| {
-            let (book, units) = (&mut rt.book, &rt.units);
+            let i = slot_of(rt.units.len(), ctx);
+            let (book, units) = (&mut rt.books[i], &rt.units[i]);
             self.calls.invoke(py, ctx, &self.spec.path, |what| {
                 *what = "on_timer";
                 book.show(py, touch, units)?;
@@ -373,13 +449,22 @@ impl Strategy for PythonStrategy {
         })
     }
 
+    fn on_day_start(&mut self, ctx: &mut Ctx<'_, '_>, day: Day) -> Result<(), StrategyError> {
+        self.call_day(ctx, day, true)
+    }
+
+    fn on_day_end(&mut self, ctx: &mut Ctx<'_, '_>, day: Day) -> Result<(), StrategyError> {
+        self.call_day(ctx, day, false)
+    }
+
     fn on_finish(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<(), StrategyError> {
         let result = match &mut self.runtime {
             Some(rt) => match &rt.loaded.callbacks.on_finish {
                 Some(f) => {
                     let touch = touch_of(ctx);
                     Python::attach(|py| {
-                        let (book, units) = (&mut rt.book, &rt.units);
+                        let i = slot_of(rt.units.len(), ctx);
+                        let (book, units) = (&mut rt.books[i], &rt.units[i]);
                         self.calls.invoke(py, ctx, &self.spec.path, |what| {
                             *what = "on_finish";
                             book.show(py, touch, units)?;
@@ -412,6 +497,8 @@ impl Strategy for PythonStrategy {
             .with_if(Callback::Order, c.on_order.is_some())
             .with_if(Callback::Timer, c.on_timer.is_some())
             .with_if(Callback::Status, c.on_status.is_some())
+            .with_if(Callback::DayStart, c.on_day_start.is_some())
+            .with_if(Callback::DayEnd, c.on_day_end.is_some())
             // The host stops its watchdog at the end, defined or not.
             .with(Callback::Finish)
     }

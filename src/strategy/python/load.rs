@@ -12,7 +12,7 @@ use super::{module, params};
 use crate::strategy::text::{read_utf8, TextError};
 
 /// The callbacks a strategy may define, in the order of [`Callbacks::all`].
-pub(crate) const CALLBACK_NAMES: [&str; 9] = [
+pub(crate) const CALLBACK_NAMES: [&str; 11] = [
     "on_start",
     "on_depth",
     "on_trade",
@@ -22,6 +22,8 @@ pub(crate) const CALLBACK_NAMES: [&str; 9] = [
     "on_order",
     "on_timer",
     "on_finish",
+    "on_day_start",
+    "on_day_end",
 ];
 
 /// The strategy's own callbacks as bound methods; `None` where the class
@@ -37,6 +39,8 @@ pub(crate) struct Callbacks {
     pub on_order: Option<Py<PyAny>>,
     pub on_timer: Option<Py<PyAny>>,
     pub on_finish: Option<Py<PyAny>>,
+    pub on_day_start: Option<Py<PyAny>>,
+    pub on_day_end: Option<Py<PyAny>>,
 }
 
 impl Callbacks {
@@ -51,6 +55,8 @@ impl Callbacks {
             "on_order" => &mut self.on_order,
             "on_timer" => &mut self.on_timer,
             "on_finish" => &mut self.on_finish,
+            "on_day_start" => &mut self.on_day_start,
+            "on_day_end" => &mut self.on_day_end,
             _ => return None,
         })
     }

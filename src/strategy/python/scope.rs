@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use super::guard::Policy;
 use super::slot;
+use crate::strategy::console_tap;
 use crate::strategy::Ctx;
 
 /// A strategy's state on this thread.
@@ -89,6 +90,7 @@ pub(crate) fn run<R>(
     let leave = Leave(owner);
     let result = slot::lend(owner, ctx, f);
     std::mem::forget(leave);
+    console_tap::returned();
     let lines = ACTIVE.with(|slot| {
         let Ok(mut slot) = slot.try_borrow_mut() else {
             return Vec::new();
@@ -126,6 +128,7 @@ pub(crate) fn write_text(text: &str) -> bool {
         let Some(active) = active else {
             return false;
         };
+        console_tap::echo(text);
         let mut rest = text;
         while let Some(end) = rest.find('\n') {
             active.partial.push_str(&rest[..end]);
@@ -143,6 +146,8 @@ pub(crate) fn write_text(text: &str) -> bool {
 pub(crate) fn write_line(owner: u64, line: String) -> bool {
     with_running(|active| match active {
         Some(active) if active.owner == owner => {
+            console_tap::echo(&line);
+            console_tap::echo("\n");
             active.end_partial_line();
             active.lines.push(line);
             true

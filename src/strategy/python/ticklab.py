@@ -12,8 +12,9 @@ inside its exchange simulator.
                 ctx.buy(self.qty, ctx.book.best_bid, tif=Tif.POST_ONLY)
 
 Define any of on_start, on_depth, on_trade, on_bbo, on_market, on_status,
-on_order, on_timer, on_finish: only the ones a class defines are called. Prices and
-sizes are floats in natural units; times are integers in ns since the epoch.
+on_order, on_timer, on_finish, on_day_start, on_day_end: only the ones a
+class defines are called. Prices and sizes are floats in natural units;
+times are integers in ns since the epoch.
 """
 
 import datetime as _datetime
@@ -171,6 +172,13 @@ class Strategy:
 
     def on_finish(self, ctx):
         """Called once after the data is over."""
+
+    def on_day_start(self, ctx, day):
+        """A day of the run (a datetime.date, UTC) begins; position, orders
+        and timers carry over from the day before."""
+
+    def on_day_end(self, ctx, day):
+        """A day of the run (a datetime.date, UTC) is over."""
 
 
 class Book:

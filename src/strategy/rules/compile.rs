@@ -152,6 +152,22 @@ impl Program {
                 ));
             }
         }
+        for (name, value) in &file.params {
+            let path = root.key("params").key(name);
+            let well_formed = name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !well_formed {
+                return Err(Invalid::new(
+                    &path,
+                    format!("parameter name {name:?}: use lower case letters, digits and `_`, starting with a letter"),
+                ));
+            }
+            if !value.is_finite() {
+                return Err(Invalid::new(&path, "must be a finite number"));
+            }
+        }
         for (name, spec) in &file.indicators {
             let path = root.key("indicators").key(name);
             check_name(name, &path)?;
@@ -457,6 +473,9 @@ impl Compiler<'_> {
     }
 
     fn named(&mut self, name: &str, path: &FieldPath) -> Result<CompiledOperand, Invalid> {
+        if let Some(param) = name.strip_prefix('$') {
+            return self.param(param, path);
+        }
         if name.starts_with(|c: char| c.is_ascii_digit()) {
             let (secs, unit) = if name.contains(':') {
                 (parse_time_of_day_secs(name), Unit::TimeOfDay)
@@ -493,6 +512,29 @@ impl Compiler<'_> {
             label: name.to_owned(),
             unit,
         })
+    }
+
+    /// `$name`: the number of `[params]` it names.
+    fn param(&self, name: &str, path: &FieldPath) -> Result<CompiledOperand, Invalid> {
+        match self.file.params.get(name) {
+            Some(&value) => Ok(CompiledOperand {
+                arg: Arg::Const(value),
+                label: format!("${name}"),
+                unit: None,
+            }),
+            None => {
+                let known: Vec<&str> = self.file.params.keys().map(String::as_str).collect();
+                let known = if known.is_empty() {
+                    String::from("none")
+                } else {
+                    known.join(", ")
+                };
+                Err(Invalid::new(
+                    path,
+                    format!("unknown parameter ${name}; named in [params]: {known}"),
+                ))
+            }
+        }
     }
 
     fn unknown(&self, name: &str, path: &FieldPath) -> Invalid {

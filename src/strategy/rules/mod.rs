@@ -138,6 +138,57 @@ impl RuleSet {
         RuleSet::from_str(text, Format::Json, file)
     }
 
+    /// The same rules with some of their `[params]` given other values:
+    /// `overrides` is the run configuration's `[params]` table. Each name
+    /// must be one of the file's `[params]` and each value a number.
+    pub fn with_params(&self, overrides: &toml::Table) -> Result<RuleSet, RulesError> {
+        if overrides.is_empty() {
+            return Ok(self.clone());
+        }
+        let mut file = self.program.file.clone();
+        for (name, value) in overrides {
+            let number = match value {
+                toml::Value::Float(x) if x.is_finite() => *x,
+                toml::Value::Integer(i) => *i as f64,
+                other => {
+                    return Err(RulesError::Param {
+                        name: name.clone(),
+                        reason: format!("must be a finite number, got {other}"),
+                    })
+                }
+            };
+            match file.params.get_mut(name) {
+                Some(slot) => *slot = number,
+                None => {
+                    let known: Vec<&str> = file.params.keys().map(String::as_str).collect();
+                    return Err(RulesError::Param {
+                        name: name.clone(),
+                        reason: format!(
+                            "the rule file has no such parameter; its [params]: {}",
+                            if known.is_empty() {
+                                "none".to_owned()
+                            } else {
+                                known.join(", ")
+                            }
+                        ),
+                    });
+                }
+            }
+        }
+        let program = Program::compile(file).map_err(|invalid| RulesError::Param {
+            name: invalid.path.to_string(),
+            reason: invalid.message,
+        })?;
+        Ok(RuleSet {
+            program: Arc::new(program),
+        })
+    }
+
+    /// The file's `[params]`: each name and its value in the file.
+    pub fn params(&self) -> &std::collections::BTreeMap<String, f64> {
+        &self.program.file.params
+    }
+
     /// The file as read.
     pub fn file(&self) -> &RuleFile {
         &self.program.file

@@ -4,7 +4,7 @@
 //! The TOML reader builds a tree of the whole document (every key and value
 //! with its span) before serde sees it, about 60 times the size of the
 //! text. A rule file is a short head (`description`, `[settings]`,
-//! `[indicators]`) and a long run of `[[rules]]` tables, so the text is cut
+//! `[indicators]`, `[params]`) and a long run of `[[rules]]` tables, so the text is cut
 //! before each top-level `[[rules]]` header: the head is read on its own and
 //! the rules a group of about [`GROUP_BYTES`] at a time, each group a TOML
 //! document of its own. Anything the cut does not expect (a quoted header, a
@@ -32,6 +32,8 @@ struct Head {
     settings: Settings,
     #[serde(default)]
     indicators: BTreeMap<String, IndicatorSpec>,
+    #[serde(default)]
+    params: BTreeMap<String, f64>,
 }
 
 /// A group of `[[rules]]` tables.
@@ -55,6 +57,7 @@ pub(crate) fn read_toml_in_pieces(text: &str) -> Option<RuleFile> {
         description: head.description,
         settings: head.settings,
         indicators: head.indicators,
+        params: head.params,
         rules,
     })
 }

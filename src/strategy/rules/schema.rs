@@ -37,6 +37,12 @@ pub struct RuleFile {
     /// indicator's name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub indicators: BTreeMap<String, IndicatorSpec>,
+    /// Numbers the conditions name with a `$`, e.g. `threshold = 0.3` and
+    /// `rhs = "$threshold"`: the run configuration's `[params]` (and so
+    /// `ticklab sweep`) may give them other values. Names are lower case
+    /// letters, digits and `_`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub params: BTreeMap<String, f64>,
     /// The rules, in the order their actions run.
     pub rules: Vec<Rule>,
 }

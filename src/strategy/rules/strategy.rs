@@ -212,6 +212,10 @@ impl Strategy for RulesStrategy {
 
     #[inline]
     fn on_market(&mut self, ctx: &mut Ctx<'_, '_>, ev: &MarketEvent) -> Result<(), StrategyError> {
+        if ctx.instrument_index() != 0 {
+            // A rule file reads and trades the run's first instrument.
+            return Ok(());
+        }
         let now_ns = ctx.now_ns();
         let trade = ev.kind == EventKind::Trade;
         if trade {
@@ -229,6 +233,9 @@ impl Strategy for RulesStrategy {
     }
 
     fn on_status(&mut self, ctx: &mut Ctx<'_, '_>, _ev: &MarketEvent) -> Result<(), StrategyError> {
+        if ctx.instrument_index() != 0 {
+            return Ok(());
+        }
         // Conditions on `market_state` read a new value.
         let now_ns = ctx.now_ns();
         self.evaluate_at(ctx, now_ns, true)
@@ -239,6 +246,9 @@ impl Strategy for RulesStrategy {
         ctx: &mut Ctx<'_, '_>,
         update: &OrderUpdate,
     ) -> Result<(), StrategyError> {
+        if ctx.instrument_index() != 0 {
+            return Ok(());
+        }
         if update.fill.is_some() {
             self.bank.on_fill(update.local_ts_ns);
         }

@@ -60,6 +60,15 @@ pub enum RulesError {
     /// The file is read but wrong.
     #[error(transparent)]
     Invalid(#[from] RuleFileError),
+    /// A value given for one of the file's `[params]` (the run
+    /// configuration's `[params]`) cannot be used.
+    #[error("[params] {name}: {reason}")]
+    Param {
+        /// The parameter.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 /// A problem found after reading, at a field.

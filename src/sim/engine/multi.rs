@@ -1,0 +1,84 @@
+//! One engine among several: a run over several instruments has one engine
+//! per instrument (its own exchange side, queue, latency, fees and local
+//! book), and a scheduler (`strategy::runner`) that always processes the
+//! earliest due item among them, at equal times in the order the symbols
+//! were named.
+//!
+//! The scheduler asks each engine when its next item is due
+//! ([`Engine::next_due_ns`]), tells the earliest how far it may go
+//! ([`Engine::set_handover_until_ns`]: the next item of the others) and has
+//! it process exactly that one item ([`Engine::advance_one`]). A market event
+//! the exchange step would hand to the strategy at once is held back for the
+//! local cursor when its local time is past that limit, so that what the
+//! strategy sees is in time order across instruments.
+
+use super::{Engine, EngineError, Next, Wake};
+
+/// An engine's next due item: its time and which queue it comes from.
+pub(crate) type DueItem = (i64, Next);
+
+impl Engine<'_> {
+    /// Time of the next item this engine processes (a market event at the
+    /// exchange or seen locally, an order message, an answer, a timer), ns;
+    /// `None` when it is over.
+    pub fn next_due_ns(&mut self) -> Result<Option<i64>, EngineError> {
+        if !self.started {
+            self.start()?;
+        }
+        Ok(self.next_due()?.map(|(ts, _)| ts))
+    }
+
+    /// Processes exactly the next due item and returns what the strategy
+    /// sees from it, if anything ([`Wake::Finished`] when the engine is
+    /// over).
+    pub fn advance_one(&mut self) -> Result<Option<Wake<()>>, EngineError> {
+        if !self.started {
+            self.start()?;
+        }
+        self.current_timer = None;
+        match self.next_due()? {
+            None => Ok(Some(Wake::Finished)),
+            Some((ts, next)) => Ok(self.process_due(ts, next)),
+        }
+    }
+
+    /// The next due item, for a scheduler that then has it processed with
+    /// [`Engine::process_item`]; `None` when the engine is over.
+    pub(crate) fn next_due_item(&mut self) -> Result<Option<DueItem>, EngineError> {
+        if !self.started {
+            self.start()?;
+        }
+        self.next_due()
+    }
+
+    /// Processes `item`, which [`Engine::next_due_item`] gave and nothing
+    /// has changed since; returns what the strategy sees from it, if
+    /// anything.
+    pub(crate) fn process_item(&mut self, item: DueItem) -> Option<Wake<()>> {
+        self.current_timer = None;
+        self.process_due(item.0, item.1)
+    }
+
+    /// Market events the exchange step processes may reach the strategy
+    /// at once only up to local time `ts_ns`; later ones wait for the
+    /// local cursor. `i64::MAX` (the default) for a run of one instrument.
+    pub fn set_handover_until_ns(&mut self, ts_ns: i64) {
+        self.handover_until_ns = ts_ns;
+    }
+
+    /// The id the next order sent through this engine gets.
+    pub(crate) fn next_order_id(&self) -> u64 {
+        self.next_order_id
+    }
+
+    /// Order ids are unique in a run: engines of one run share the count.
+    pub(crate) fn set_next_order_id(&mut self, id: u64) {
+        self.next_order_id = id;
+    }
+
+    /// Moves the strategy's clock on this engine to `ts_ns` when it is
+    /// behind: the strategy acts at one time for every instrument.
+    pub(crate) fn catch_up_local_now(&mut self, ts_ns: i64) {
+        self.local.now_ns = self.local.now_ns.max(ts_ns);
+    }
+}

@@ -1,0 +1,199 @@
+//! A sweep's results in the window: the table of `ticklab sweep` (re-read
+//! as it grows, so it fills in while the sweep runs), sortable by any
+//! column, and one click on a run's **Open** button to replay that exact run
+//! (its data, day, strategy and configuration) in the step-through view.
+//!
+//! The view reads the sweep's folder only; what opening a run does is the
+//! caller's: [`SweepTable::table_ui`] returns the run to open.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use egui::RichText;
+
+use super::theme;
+use crate::analyzer::{RunSpec, SweepManifest};
+
+/// Columns shown besides the parameters, when the table has them.
+const SHOWN: &[&str] = &[
+    "day",
+    "status",
+    "pnl",
+    "sharpe",
+    "max_drawdown",
+    "fills",
+    "error",
+];
+
+/// The results of one sweep, as the window shows them.
+#[derive(Debug, Clone)]
+pub struct SweepTable {
+    out: PathBuf,
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+    /// Indices of the columns shown, in order.
+    shown: Vec<usize>,
+    /// The column sorted by and whether descending.
+    sort: Option<(usize, bool)>,
+    read_at: Option<SystemTime>,
+    error: Option<String>,
+}
+
+impl SweepTable {
+    /// The results of the sweep in folder `out` (read now).
+    pub fn open(out: &Path) -> SweepTable {
+        let mut table = SweepTable {
+            out: out.to_owned(),
+            header: Vec::new(),
+            rows: Vec::new(),
+            shown: Vec::new(),
+            sort: None,
+            read_at: None,
+            error: None,
+        };
+        table.refresh();
+        table
+    }
+
+    /// Re-reads `results.csv` when it changed since the last read.
+    pub fn refresh(&mut self) {
+        let path = self.out.join("results.csv");
+        let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        if modified.is_some() && modified == self.read_at {
+            return;
+        }
+        match read_csv(&path) {
+            Ok((header, rows)) => {
+                self.shown = shown_columns(&header);
+                self.header = header;
+                self.rows = rows;
+                self.read_at = modified;
+                self.error = None;
+                if let Some((column, descending)) = self.sort {
+                    self.sort_by(column, descending);
+                }
+            }
+            Err(err) => self.error = Some(err),
+        }
+    }
+
+    /// Number of runs in the table.
+    pub fn runs(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// The run ids in the order shown.
+    pub fn run_ids(&self) -> Vec<&str> {
+        let Some(i) = self.header.iter().position(|h| h == "run_id") else {
+            return Vec::new();
+        };
+        self.rows.iter().map(|row| row[i].as_str()).collect()
+    }
+
+    fn sort_by(&mut self, column: usize, descending: bool) {
+        self.sort = Some((column, descending));
+        self.rows.sort_by(|a, b| {
+            let (x, y) = (&a[column], &b[column]);
+            let order = match (x.parse::<f64>(), y.parse::<f64>()) {
+                (Ok(x), Ok(y)) => x.total_cmp(&y),
+                (Ok(_), Err(_)) => std::cmp::Ordering::Less,
+                (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
+                _ => x.cmp(y),
+            };
+            if descending {
+                order.reverse()
+            } else {
+                order
+            }
+        });
+    }
+
+    /// Draws the table; returns the run whose **Open** button was clicked.
+    pub fn table_ui(&mut self, ui: &mut egui::Ui) -> Option<RunSpec> {
+        self.refresh();
+        if let Some(error) = &self.error {
+            ui.label(RichText::new(error).color(theme::ERROR));
+        }
+        let mut opened = None;
+        let mut sort = None;
+        let run_id = self.header.iter().position(|h| h == "run_id");
+        egui::ScrollArea::both().show(ui, |ui| {
+            egui::Grid::new("sweep_table").striped(true).show(ui, |ui| {
+                ui.label("replay");
+                for &c in &self.shown {
+                    let arrow = match self.sort {
+                        Some((s, true)) if s == c => " (desc)",
+                        Some((s, false)) if s == c => " (asc)",
+                        _ => "",
+                    };
+                    if ui.button(format!("{}{arrow}", self.header[c])).clicked() {
+                        let descending = !matches!(self.sort, Some((s, true)) if s == c);
+                        sort = Some((c, descending));
+                    }
+                }
+                ui.end_row();
+                for row in &self.rows {
+                    let id = run_id.map_or("", |i| row[i].as_str());
+                    let open = ui
+                        .button(format!("Open {id}"))
+                        .on_hover_text(format!("Replay run {id} in the step-through view"));
+                    if open.clicked() {
+                        opened = Some(id.to_owned());
+                    }
+                    for &c in &self.shown {
+                        let text = RichText::new(&row[c]).monospace();
+                        let text = if row[c] == "failed" {
+                            text.color(theme::ERROR)
+                        } else {
+                            text
+                        };
+                        ui.label(text);
+                    }
+                    ui.end_row();
+                }
+            });
+        });
+        if let Some((column, descending)) = sort {
+            self.sort_by(column, descending);
+        }
+        let id = opened?;
+        match SweepManifest::read(&self.out).and_then(|m| m.run(&self.out, &id)) {
+            Ok(spec) => Some(spec),
+            Err(err) => {
+                self.error = Some(err);
+                None
+            }
+        }
+    }
+}
+
+/// `rank`, `run_id`, the parameters (between `run_id` and `day`) and the
+/// [`SHOWN`] columns.
+fn shown_columns(header: &[String]) -> Vec<usize> {
+    let at = |name: &str| header.iter().position(|h| h == name);
+    let mut shown: Vec<usize> = at("rank").into_iter().chain(at("run_id")).collect();
+    if let (Some(first), Some(day)) = (at("run_id"), at("day")) {
+        shown.extend(first + 1..day);
+    }
+    shown.extend(SHOWN.iter().filter_map(|name| at(name)));
+    shown
+}
+
+fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>), String> {
+    let fail = |err: csv::Error| format!("{}: {err}", path.display());
+    let mut reader = csv::Reader::from_path(path).map_err(fail)?;
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(fail)?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(fail)?;
+        let mut row: Vec<String> = record.iter().map(str::to_owned).collect();
+        row.resize(header.len(), String::new());
+        rows.push(row);
+    }
+    Ok((header, rows))
+}
