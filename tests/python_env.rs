@@ -6,27 +6,14 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use tempfile::TempDir;
-use ticklab::market::parquet::{write_events, WriteOptions};
-use ticklab::market::sample::{generate, SampleSpec};
+
+#[path = "common/acme_day.rs"]
+mod acme_day;
 
 /// A data folder with one small ACME day.
 fn small_folder(root: &Path) -> std::path::PathBuf {
-    let spec = SampleSpec::stock().with_target_events(2_000);
     let data = root.join("data");
-    let dir = data.join(spec.symbol());
-    std::fs::create_dir_all(&dir).expect("test setup");
-    std::fs::write(
-        dir.join("instrument.toml"),
-        spec.instrument.to_toml_string("test"),
-    )
-    .expect("test setup");
-    write_events(
-        dir.join(format!("{}.parquet", spec.day)),
-        &spec.instrument,
-        generate(&spec, 7),
-        &WriteOptions::default(),
-    )
-    .expect("test setup");
+    acme_day::write_acme_day(&data, 2_000, 7);
     data
 }
 

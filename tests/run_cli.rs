@@ -8,27 +8,15 @@ use std::process::{Command, Output};
 
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use tempfile::TempDir;
-use ticklab::market::parquet::{write_events, WriteOptions};
-use ticklab::market::sample::{generate, SampleSpec};
+use ticklab::market::sample::SampleSpec;
+
+#[path = "common/acme_day.rs"]
+mod acme_day;
 
 /// A data folder with one small ACME day.
 fn small_folder() -> TempDir {
     let root = TempDir::new().expect("test setup");
-    let spec = SampleSpec::stock().with_target_events(20_000);
-    let dir = root.path().join(spec.symbol());
-    std::fs::create_dir(&dir).expect("test setup");
-    std::fs::write(
-        dir.join("instrument.toml"),
-        spec.instrument.to_toml_string("test"),
-    )
-    .expect("test setup");
-    write_events(
-        dir.join(format!("{}.parquet", spec.day)),
-        &spec.instrument,
-        generate(&spec, 7),
-        &WriteOptions::default(),
-    )
-    .expect("test setup");
+    acme_day::write_acme_day(root.path(), 20_000, 7);
     root
 }
 

@@ -9,9 +9,10 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use tempfile::TempDir;
-use ticklab::market::parquet::{write_events, WriteOptions};
-use ticklab::market::sample::{generate, SampleSpec};
 use ticklab::ui::{AppOptions, TicklabApp};
+
+#[path = "acme_day.rs"]
+mod acme_day;
 
 /// Long enough for a debug build on a busy machine.
 pub const WAIT: Duration = Duration::from_secs(120);
@@ -19,21 +20,7 @@ pub const WAIT: Duration = Duration::from_secs(120);
 /// A data folder with one small ACME day.
 pub fn small_folder() -> TempDir {
     let root = TempDir::new().expect("test setup");
-    let spec = SampleSpec::stock().with_target_events(20_000);
-    let dir = root.path().join(spec.symbol());
-    std::fs::create_dir(&dir).expect("test setup");
-    std::fs::write(
-        dir.join("instrument.toml"),
-        spec.instrument.to_toml_string("test"),
-    )
-    .expect("test setup");
-    write_events(
-        dir.join(format!("{}.parquet", spec.day)),
-        &spec.instrument,
-        generate(&spec, 11),
-        &WriteOptions::default(),
-    )
-    .expect("test setup");
+    acme_day::write_acme_day(root.path(), 20_000, 11);
     root
 }
 
