@@ -8,26 +8,48 @@
 //! core; another executor (a cluster's tasks) can run the same plans:
 //!
 //! ```no_run
-//! use ticklab::analyzer::{BaseConfig, Objective, Planner, ResultRow, Search, Space};
-//! # fn run_somewhere(plan: &ticklab::analyzer::RunPlan) -> std::path::PathBuf { unimplemented!() }
-//! # fn main() -> Result<(), ticklab::analyzer::SweepError> {
-//! let base = BaseConfig::read(None, "mm")?;
-//! let space = Space::parse(base.sweep_table(), &["qty_lots=1,2".into()], &[])?;
-//! let objective = Objective::parse("sharpe")?;
-//! let mut planner = Planner::new(base, space, Search::Grid, objective, Vec::new(), String::new(), None)?;
-//! let mut rows = Vec::new();
-//! loop {
-//!     let plans = planner.next_runs(&rows)?;
-//!     if plans.is_empty() {
-//!         break;
+//! use std::path::{Path, PathBuf};
+//! use std::process::Command;
+//!
+//! use ticklab::analyzer::{BaseConfig, Objective, Planner, ResultRow, RunPlan, Search, Space};
+//!
+//! /// Runs one plan with the `ticklab` command: its configuration in a file
+//! /// of the run's own folder, its outputs beside it.
+//! fn run_with_cli(plan: &RunPlan, sweep: &Path) -> std::io::Result<PathBuf> {
+//!     let folder = sweep.join("runs").join(&plan.run_id);
+//!     std::fs::create_dir_all(&folder)?;
+//!     let config = folder.join("run.toml");
+//!     std::fs::write(&config, &plan.config_toml)?;
+//!     let out = folder.join("out");
+//!     let mut command = Command::new("ticklab");
+//!     command.args(["run", "--data", "sample-data", "--strategy", "mm", "--force"]);
+//!     command.arg("--config").arg(&config).arg("--out").arg(&out);
+//!     if let Some(day) = &plan.day {
+//!         command.args(["--day", day]);
 //!     }
-//!     for plan in &plans {
-//!         // Run `plan.config_toml` as a run's configuration, then read its folder.
-//!         let folder = run_somewhere(plan);
-//!         rows.push(ResultRow::collect(plan, &folder, None));
-//!     }
+//!     command.status()?;
+//!     Ok(out)
 //! }
-//! # Ok(()) }
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let base = BaseConfig::read(None, "mm")?;
+//!     let space = Space::parse(base.sweep_table(), &["qty_lots=1,2".into()], &[])?;
+//!     let objective = Objective::parse("sharpe")?;
+//!     let mut planner =
+//!         Planner::new(base, space, Search::Grid, objective, Vec::new(), String::new(), None)?;
+//!     let mut rows = Vec::new();
+//!     loop {
+//!         let plans = planner.next_runs(&rows)?;
+//!         if plans.is_empty() {
+//!             break;
+//!         }
+//!         for plan in &plans {
+//!             let folder = run_with_cli(plan, Path::new("out/sweep"))?;
+//!             rows.push(ResultRow::collect(plan, &folder, None));
+//!         }
+//!     }
+//!     Ok(())
+//! }
 //! ```
 
 mod config;
