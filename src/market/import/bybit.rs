@@ -32,7 +32,7 @@ use super::collector::Batch;
 use super::json_levels::{end_batch, snapshot_clear, JsonAt, JsonLevel, Lines, OneSymbol};
 use super::source::open_text;
 use super::{EventSource, ImportError, InputSummary, RowRef};
-use crate::market::{flags, EventKind, Instrument, MarketEvent, Side};
+use crate::market::{EventKind, Instrument, MarketEvent, Side};
 
 /// One order-book message.
 #[derive(Deserialize)]
@@ -156,16 +156,14 @@ impl BybitBook {
                 "Sell" => Side::Sell,
                 other => return Err(at.error("S", other, "expected Buy or Sell")),
             };
-            let event = MarketEvent {
-                exch_ts: at.ms_to_ns("T", trade.time_ms)?,
-                local_ts,
-                price: at.ticks("p", trade.p, inst)?,
-                qty: at.lots("v", trade.v, inst)?,
-                kind: EventKind::Trade,
+            let event = at.trade(
+                ("T", trade.time_ms),
+                ("p", trade.p),
+                ("v", trade.v),
                 side,
-                flags: flags::LAST_IN_BATCH,
-                ..MarketEvent::default()
-            };
+                local_ts,
+                inst,
+            )?;
             out.push_back((RowRef::Line(at.line), vec![event]));
         }
         Ok(())

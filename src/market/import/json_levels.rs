@@ -82,6 +82,30 @@ impl JsonAt<'_> {
             .ok_or_else(|| self.error(field, &ms.to_string(), "out of range"))
     }
 
+    /// A trade at `time` (its field and ms since the epoch) of `price` and
+    /// `qty` (each its field and decimal text), aggressor `side`, seen at
+    /// `local_ts`: one event, last of its batch. Errors name the field.
+    pub fn trade(
+        &self,
+        time: (&str, i64),
+        price: (&str, &str),
+        qty: (&str, &str),
+        side: Side,
+        local_ts: i64,
+        inst: &Instrument,
+    ) -> Result<MarketEvent, ImportError> {
+        Ok(MarketEvent {
+            exch_ts: self.ms_to_ns(time.0, time.1)?,
+            local_ts,
+            price: self.ticks(price.0, price.1, inst)?,
+            qty: self.lots(qty.0, qty.1, inst)?,
+            kind: EventKind::Trade,
+            side,
+            flags: flags::LAST_IN_BATCH,
+            ..MarketEvent::default()
+        })
+    }
+
     /// Appends one event per level of `side` (`kind` depth or snapshot).
     #[expect(
         clippy::too_many_arguments,

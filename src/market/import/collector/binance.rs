@@ -153,16 +153,15 @@ impl BinanceBook {
         }
         let exch_ts = at.ms_to_ns("T", trade.trade_ms)?;
         self.latest_exch_ts = Some(exch_ts);
-        let mut event = MarketEvent {
-            exch_ts,
+        let side = if trade.m { Side::Sell } else { Side::Buy };
+        let event = at.trade(
+            ("T", trade.trade_ms),
+            ("p", trade.p),
+            ("q", trade.q),
+            side,
             local_ts,
-            price: at.ticks("p", trade.p, inst)?,
-            qty: at.lots("q", trade.q, inst)?,
-            kind: EventKind::Trade,
-            side: if trade.m { Side::Sell } else { Side::Buy },
-            ..MarketEvent::default()
-        };
-        event.flags |= crate::market::flags::LAST_IN_BATCH;
+            inst,
+        )?;
         out.push_back((RowRef::Line(at.line), vec![event]));
         Ok(())
     }

@@ -106,16 +106,14 @@ impl HyperliquidBook {
                 "A" => Side::Sell,
                 other => return Err(at.error("side", other, "expected B or A")),
             };
-            let event = MarketEvent {
-                exch_ts: at.ms_to_ns("time", trade.time)?,
-                local_ts,
-                price: at.ticks("px", trade.px, inst)?,
-                qty: at.lots("sz", trade.sz, inst)?,
-                kind: EventKind::Trade,
+            let event = at.trade(
+                ("time", trade.time),
+                ("px", trade.px),
+                ("sz", trade.sz),
                 side,
-                flags: flags::LAST_IN_BATCH,
-                ..MarketEvent::default()
-            };
+                local_ts,
+                inst,
+            )?;
             out.push_back((RowRef::Line(at.line), vec![event]));
         }
         Ok(())
