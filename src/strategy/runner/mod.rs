@@ -165,7 +165,11 @@ impl<'a, S: Strategy> Runner<'a, S> {
         if !self.others.is_empty() {
             return Ok(self.step_instruments()?.map_order(|_| ()));
         }
-        let wake = self.engine.advance_lean()?;
+        // Two copies of `handle`: the market-only one knows its wake.
+        if let Some(ev) = self.engine.advance_market_only() {
+            return self.handle(Wake::Market(ev));
+        }
+        let wake = self.engine.advance_any()?;
         self.handle(wake)
     }
 
