@@ -511,7 +511,7 @@ impl DepthPanel {
             .fills
             .iter()
             .skip(fills_from)
-            .filter(|f| in_rows(f.price_ticks))
+            .filter(|f| in_rows(f.price_ticks) && view.is_followed_order(f.order_id))
             .map(|f| {
                 let cell = cell_of(f.exch_ts_ns);
                 (cell, f.price_ticks, f.side == Side::Buy, f.qty_lots)

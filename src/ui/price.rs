@@ -328,7 +328,12 @@ impl PricePanel {
                 .partition_point_by(view.ns_from_x(x_min), |f| f.exch_ts_ns);
             let mut buys = Vec::new();
             let mut sells = Vec::new();
-            for fill in view.fills.iter().skip(fills_from).take(MAX_TRADES) {
+            let followed = view
+                .fills
+                .iter()
+                .skip(fills_from)
+                .filter(|f| view.is_followed_order(f.order_id));
+            for fill in followed.take(MAX_TRADES) {
                 let point = [x_of(fill.exch_ts_ns), fill.price_ticks as f64];
                 match fill.side {
                     Side::Buy => buys.push(point),

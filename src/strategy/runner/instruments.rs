@@ -38,12 +38,42 @@ impl<'a, S: Strategy> Runner<'a, S> {
         &self.others
     }
 
+    /// Market events the strategy has seen, over every instrument of the
+    /// run: the run's event index, which steps and seeks count in (for one
+    /// instrument, its engine's count).
+    #[inline]
+    pub fn events_seen(&self) -> u64 {
+        self.engine.events_seen() + self.others.iter().map(Engine::events_seen).sum::<u64>()
+    }
+
+    /// Market events processed at the exchange side, over every
+    /// instrument of the run.
+    pub fn exchange_events(&self) -> u64 {
+        self.engine.exchange_events() + self.others.iter().map(Engine::exchange_events).sum::<u64>()
+    }
+
+    /// Position, in the order the symbols were named, of the instrument
+    /// whose engine gave the last step's wake (0 for a run of one).
+    pub fn last_instrument(&self) -> usize {
+        self.last
+    }
+
+    /// The engine of instrument `index` (in the order named; 0 is
+    /// [`Runner::engine`]) between steps.
+    pub fn engine_of(&self, index: usize) -> Option<&Engine<'a>> {
+        match index.checked_sub(1) {
+            None => Some(&self.engine),
+            Some(i) => self.others.get(i),
+        }
+    }
+
     /// [`Runner::step`] over several instruments: the earliest due item
     /// of any engine, handed to the strategy with that instrument's engine
     /// in `engine`.
     #[inline(never)]
     pub(super) fn step_instruments(&mut self) -> Result<Wake<&OrderUpdate>, RunError> {
         let (index, wake) = self.advance_instruments()?;
+        self.last = index;
         self.swap_in(index);
         let handled = self.handle(wake).map(|wake| wake.map_order(|_| ()));
         let now_ns = self.engine.now_ns();
