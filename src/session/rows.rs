@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::market::Instrument;
-use crate::report::AccountStats;
+use crate::report::{AccountStats, DayStats, DayTallies};
 use crate::sim::stats::{Stats, StatsBuilder};
 use crate::sim::{EquitySample, FillRecord, OrderUpdate, RecordSink};
 
@@ -75,6 +75,8 @@ pub struct PendingRows {
     positions: Vec<i64>,
     /// The instrument whose position the equity samples carry.
     focus: usize,
+    /// Each day's statistics, in a run over several days.
+    days: Option<DayTallies>,
     /// Fills booked since the start of the run.
     pub fills_total: usize,
     /// Order updates produced since the start of the run.
@@ -153,6 +155,7 @@ impl PendingRows {
             account,
             positions: vec![0; instruments.len()],
             focus,
+            days: None,
             fills_total: 0,
             orders_total: 0,
             fills: Vec::new(),
@@ -176,6 +179,20 @@ impl PendingRows {
                 StatsBuilder::new(0.0, &Instrument::new("", 1.0, 1.0)).finish(data_events)
             }
         }
+    }
+
+    /// Keeps statistics of each day (UTC) too, for a run over several
+    /// days, as `ticklab run` does; call it before the first row.
+    pub fn track_days(&mut self, initial_cash: f64) {
+        self.days = Some(DayTallies::new(initial_cash));
+    }
+
+    /// Each day's statistics so far, oldest first, when tracked.
+    pub fn stats_by_day(&self) -> Vec<DayStats> {
+        self.days
+            .as_ref()
+            .map(DayTallies::stats)
+            .unwrap_or_default()
     }
 
     /// The statistics of each instrument alone, in the order named, over
@@ -235,6 +252,9 @@ impl PendingRows {
             &mut self.fills_skipped,
         );
         self.fills.push(*fill);
+        if let Some(days) = &mut self.days {
+            days.fill(fill);
+        }
         if let Some(account) = &mut self.account {
             account.stats.fill(fill);
             self.fill_instruments.push(tag(index));
@@ -257,6 +277,9 @@ impl PendingRows {
             }
             None => *sample,
         };
+        if let Some(days) = &mut self.days {
+            days.equity(&sample);
+        }
         self.equity.push(sample);
         thin(&mut self.equity, MAX_PENDING_ROWS);
     }

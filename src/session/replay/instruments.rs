@@ -26,6 +26,30 @@ impl Replay {
             .collect()
     }
 
+    /// The days the run trades (every instrument's, the warm-up's left
+    /// out), oldest first.
+    pub(super) fn traded_days(&self) -> Vec<crate::market::catalog::Day> {
+        let mut traded: Vec<_> = self
+            .day
+            .iter()
+            .chain(&self.others)
+            .flat_map(|run| run.days.iter().filter(|d| !d.warmup).map(|d| d.day))
+            .collect();
+        traded.sort_unstable();
+        traded.dedup();
+        traded
+    }
+
+    /// Each day's statistics of the run so far (the account's), oldest
+    /// first, as `ticklab run` gives them in `by_day`; empty for a run of
+    /// one day.
+    pub fn stats_by_day(&self) -> Vec<crate::report::DayStats> {
+        self.rows
+            .as_ref()
+            .map(|rows| rows.borrow().stats_by_day())
+            .unwrap_or_default()
+    }
+
     /// The symbol the window follows, once a run is loaded.
     pub fn followed_symbol(&self) -> Option<String> {
         self.instruments()

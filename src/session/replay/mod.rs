@@ -510,6 +510,9 @@ impl Replay {
                         &rates,
                         self.focus,
                     )));
+                    if self.traded_days().len() > 1 {
+                        rows.borrow_mut().track_days(self.config.initial_cash);
+                    }
                     engine.set_record_sink(Box::new(Rc::clone(&rows)));
                     self.rows = Some(rows);
                 }
@@ -571,15 +574,7 @@ impl Replay {
                 self.tap.reset();
                 self.outbox.push_back(Update::Reset);
                 let instruments = self.instruments();
-                let traded: Vec<crate::market::catalog::Day> = {
-                    let mut traded: Vec<_> = std::iter::once(&day)
-                        .chain(&self.others)
-                        .flat_map(|run| run.days.iter().filter(|d| !d.warmup).map(|d| d.day))
-                        .collect();
-                    traded.sort_unstable();
-                    traded.dedup();
-                    traded
-                };
+                let traded = self.traded_days();
                 let info = RunInfo {
                     folder: self.folder.clone().unwrap_or_default(),
                     instrument: instruments
@@ -629,6 +624,18 @@ impl Replay {
             None => Stats::from_record(engine.record(), engine.instrument()),
         };
         stats.compute_time = runner.compute_times();
+        // Over two days or more, Sharpe and Sortino are those of the daily
+        // returns, as `ticklab run` gives them.
+        if let Some(rows) = &self.rows {
+            let by_day = rows.borrow().stats_by_day();
+            if by_day.len() >= 2 {
+                let days_per_year = f64::from(self.config.days_per_year.unwrap_or(365));
+                let (sharpe, sortino) =
+                    crate::report::daily_ratios(&by_day, self.config.initial_cash, days_per_year);
+                stats.sharpe = sharpe;
+                stats.sortino = sortino;
+            }
+        }
         Some(stats)
     }
 
