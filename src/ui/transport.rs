@@ -415,8 +415,10 @@ fn day_marks_ui(ui: &mut egui::Ui, view: &View, slider: egui::Rect, x_range: (f6
         let response = ui
             .put(rect, label)
             .on_hover_text(format!("{day} starts here"));
+        // A label's name is its value to assistive technology.
         ui.ctx().accesskit_node_builder(response.id, |node| {
             node.set_label(day_mark_label(day));
+            node.set_value(day_mark_label(day));
         });
     }
 }
