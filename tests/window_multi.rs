@@ -62,7 +62,7 @@ impl Seen {
     fn apply(&mut self, updates: Vec<Update>) {
         for update in updates {
             match update {
-                Update::Started(run) => self.run = Some(run),
+                Update::Started(run) => self.run = Some(*run),
                 Update::Reset => {
                     self.fills.clear();
                     self.fills_skipped = 0;
@@ -291,4 +291,127 @@ fn the_window_session_and_ticklab_run_give_the_same_summary_and_fills() {
 /// ulp).
 fn reparsed<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Value {
     serde_json::from_str(&serde_json::to_string(value).expect("JSON")).expect("JSON")
+}
+
+/// A headless run of `mm` over the two symbols and days, stopped when the
+/// strategy has seen `events` market events of either.
+fn headless(data: &Path, events: u64) -> ticklab::session::replay::DynRunner {
+    let runs = open_instruments(data, Some(&SYMBOLS.join(",")), Some(&both_days()), None)
+        .expect("test setup");
+    let config = RunConfig::default();
+    let engines = runs
+        .iter()
+        .map(|run| {
+            run.engine_days(
+                &config,
+                ReadOptions::default(),
+                &CacheOptions::disabled(),
+                CrossedTally::default(),
+                &mut Vec::new(),
+            )
+            .expect("test setup")
+            .0
+        })
+        .collect();
+    let choice = StrategyChoice::parse("mm", &toml::Table::new()).expect("test setup");
+    let mut runner = Runner::with_instruments(engines, choice.build()).expect("two engines");
+    runner.run_to_event(events).expect("the run goes on");
+    runner
+}
+
+#[test]
+fn following_another_symbol_shows_its_book_at_the_same_event_of_the_run() {
+    let data = folder();
+    let mut window = Window::open(data.path());
+    let events = 9_000;
+    window.run(Command::Step(StepTarget::Events(events)));
+    let runner = headless(data.path(), events);
+    // The run's event index counts both symbols: each engine alone has
+    // seen fewer.
+    assert_eq!(runner.events_seen(), events);
+    let btc_seen = runner.engine().events_seen();
+    let acme = runner.engine_of(1).expect("ACME's engine");
+    assert!(btc_seen > 0 && acme.events_seen() > 0 && btc_seen < events);
+    assert_eq!(btc_seen + acme.events_seen(), events);
+
+    let frame = window.seen.frame().clone();
+    assert_eq!(frame.events_seen, events);
+    assert_eq!(frame.now_ns, runner.engine().now_ns());
+    assert_eq!(
+        frame.local_book,
+        BookView::of(runner.engine().local_book(), DEFAULT_FRAME_DEPTH)
+    );
+    assert_eq!(
+        window
+            .seen
+            .run
+            .as_ref()
+            .map(|r| r.instrument.symbol.as_str()),
+        Some("BTC-PERP")
+    );
+
+    window.run(Command::Follow("ACME".to_owned()));
+    let frame = window.seen.frame().clone();
+    assert_eq!(
+        window
+            .seen
+            .run
+            .as_ref()
+            .map(|r| r.instrument.symbol.as_str()),
+        Some("ACME")
+    );
+    assert_eq!(frame.events_seen, events, "the run stays at its event");
+    assert_eq!(frame.now_ns, runner.engine().now_ns());
+    assert_eq!(
+        frame.local_book,
+        BookView::of(acme.local_book(), DEFAULT_FRAME_DEPTH)
+    );
+    assert_eq!(frame.orders, acme.open_orders());
+    assert_eq!(frame.account.position_lots, acme.account().position_lots());
+
+    // A symbol the run does not have is said, and nothing changes.
+    window.run(Command::Follow("ZZZ".to_owned()));
+    assert!(
+        window
+            .seen
+            .errors
+            .iter()
+            .any(|e| e == "no symbol \"ZZZ\" in this run; it has: BTC-PERP, ACME"),
+        "{:?}",
+        window.seen.errors
+    );
+    assert_eq!(window.seen.frame().events_seen, events);
+}
+
+#[test]
+fn opening_an_unknown_symbol_or_day_names_what_the_folder_has() {
+    let data = folder();
+    let options = SessionOptions {
+        cache: CacheOptions::disabled(),
+        ..SessionOptions::default()
+    };
+    let session = Session::spawn(options, Arc::new(|| {})).expect("the session starts");
+    let mut window = Window {
+        session,
+        seen: Seen::default(),
+    };
+    window.run(Command::Open {
+        folder: data.path().to_owned(),
+        symbols: vec!["ACME".to_owned(), "ZZZ".to_owned()],
+        days: both_days(),
+    });
+    window.run(Command::Open {
+        folder: data.path().to_owned(),
+        symbols: vec!["ACME".to_owned()],
+        days: DaySelection::List(vec![day("2026-03-09")]),
+    });
+    let errors = &window.seen.errors;
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors[0].ends_with("no symbol \"ZZZ\"; the folder has: ACME, BTC-PERP"),
+        "{errors:?}"
+    );
+    assert!(errors[1].contains("2026-03-09"), "{errors:?}");
+    assert!(errors[1].contains("2026-03-02, 2026-03-03"), "{errors:?}");
+    assert!(window.seen.run.is_none());
 }

@@ -17,8 +17,8 @@ use super::rows::{keep_newest, keep_newest_tagged, thin, MAX_PENDING_ROWS};
 pub enum Update {
     /// A data folder was opened: its symbols and days.
     Catalog(CatalogView),
-    /// A fresh run started: which day, which strategy.
-    Started(RunInfo),
+    /// A fresh run started: which days and instruments, which strategy.
+    Started(Box<RunInfo>),
     /// The run is being re-run from the start (a seek backwards, a
     /// reload): everything appended so far is void, and the batches that
     /// follow start over.

@@ -275,7 +275,7 @@ impl View {
                     self.heat.clear();
                 }
                 self.clear_histories();
-                self.run = Some(run);
+                self.run = Some(*run);
                 self.banner = None;
             }
             Update::Reset => {

@@ -589,7 +589,7 @@ impl Replay {
                     instruments,
                     days: traded,
                 };
-                self.outbox.push_back(Update::Started(info));
+                self.outbox.push_back(Update::Started(Box::new(info)));
                 true
             }
             Err(err) => {
