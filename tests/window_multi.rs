@@ -415,3 +415,64 @@ fn opening_an_unknown_symbol_or_day_names_what_the_folder_has() {
     assert!(errors[1].contains("2026-03-02, 2026-03-03"), "{errors:?}");
     assert!(window.seen.run.is_none());
 }
+
+/// Notes the event index at every market event, and logs it.
+#[derive(Default)]
+struct Indexes(Vec<(String, u64)>);
+
+impl ticklab::strategy::Strategy for Indexes {
+    fn on_market(
+        &mut self,
+        ctx: &mut ticklab::strategy::Ctx<'_, '_>,
+        _ev: &ticklab::market::MarketEvent,
+    ) -> Result<(), ticklab::strategy::StrategyError> {
+        self.0.push((ctx.symbol().to_owned(), ctx.event_index()));
+        ctx.log(format!("{} {}", ctx.symbol(), ctx.event_index()));
+        Ok(())
+    }
+}
+
+#[test]
+fn the_event_index_counts_every_instruments_events_and_logs_come_from_both() {
+    use ticklab::market::{Instrument, MarketEvent, Side};
+    use ticklab::sim::Engine;
+    const SEC: i64 = 1_000_000_000;
+    // AAA at 1 s (two events) and 3 s, BBB at 1 s (two) and 2 s: in time
+    // order, AAA first at equal times.
+    let aaa = [
+        MarketEvent::depth(SEC, Side::Buy, 100, 5),
+        MarketEvent::depth(SEC, Side::Sell, 102, 5),
+        MarketEvent::trade(3 * SEC, Side::Sell, 100, 1),
+    ];
+    let bbb = [
+        MarketEvent::depth(SEC, Side::Buy, 50, 1),
+        MarketEvent::depth(SEC, Side::Sell, 52, 1),
+        MarketEvent::depth(2 * SEC, Side::Buy, 50, 3),
+    ];
+    let config = RunConfig::default();
+    let engines = vec![
+        Engine::from_slice(Instrument::new("AAA", 0.01, 1.0), &config, &aaa).expect("AAA"),
+        Engine::from_slice(Instrument::new("BBB", 1.0, 1.0), &config, &bbb).expect("BBB"),
+    ];
+    let mut runner = Runner::with_instruments(engines, Indexes::default()).expect("two engines");
+    runner.run_to_event(4).expect("the run goes on");
+    assert_eq!(runner.events_seen(), 4);
+    assert_eq!(runner.last_instrument(), 1);
+    runner.run().expect("the run ends");
+    assert_eq!(runner.events_seen(), 6);
+    let logs: Vec<String> = runner.take_logs().into_iter().map(|l| l.text).collect();
+    assert_eq!(logs, ["AAA 1", "AAA 2", "BBB 3", "BBB 4", "BBB 5", "AAA 6"]);
+    let (_, seen) = runner.into_engines();
+    let expected: Vec<(String, u64)> = [
+        ("AAA", 1),
+        ("AAA", 2),
+        ("BBB", 3),
+        ("BBB", 4),
+        ("BBB", 5),
+        ("AAA", 6),
+    ]
+    .iter()
+    .map(|&(s, i)| (s.to_owned(), i))
+    .collect();
+    assert_eq!(seen.0, expected);
+}
