@@ -336,7 +336,7 @@ fn following_another_symbol_shows_its_book_at_the_same_event_of_the_run() {
 
     let frame = window.seen.frame().clone();
     assert_eq!(frame.events_seen, events);
-    assert_eq!(frame.now_ns, runner.engine().now_ns());
+    assert_eq!(frame.now_ns, runner.now_ns());
     assert_eq!(
         frame.local_book,
         BookView::of(runner.engine().local_book(), DEFAULT_FRAME_DEPTH)
@@ -361,7 +361,7 @@ fn following_another_symbol_shows_its_book_at_the_same_event_of_the_run() {
         Some("ACME")
     );
     assert_eq!(frame.events_seen, events, "the run stays at its event");
-    assert_eq!(frame.now_ns, runner.engine().now_ns());
+    assert_eq!(frame.now_ns, runner.now_ns());
     assert_eq!(
         frame.local_book,
         BookView::of(acme.local_book(), DEFAULT_FRAME_DEPTH)

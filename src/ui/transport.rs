@@ -385,7 +385,7 @@ pub fn day_mark_label(day: Day) -> String {
 
 /// Marks each day's start on the time slider at `slider` (spanning chart x
 /// values `x_range`): a line across the slider and the day's date beside
-/// it, for a run over several days.
+/// it, for a run over several days. The marks take no room in the layout.
 fn day_marks_ui(ui: &mut egui::Ui, view: &View, slider: egui::Rect, x_range: (f64, f64)) {
     let Some(run) = &view.run else {
         return;
@@ -393,6 +393,7 @@ fn day_marks_ui(ui: &mut egui::Ui, view: &View, slider: egui::Rect, x_range: (f6
     let (x_min, x_max) = x_range;
     let width = (x_max - x_min).max(1e-9);
     let color = ui.visuals().weak_text_color();
+    let font = egui::FontId::proportional(10.0);
     for (day, start_ns) in super::run_span::day_starts(run) {
         let share = ((view.x_from_ns(start_ns) - x_min) / width).clamp(0.0, 1.0) as f32;
         let x = slider.left() + share * slider.width();
@@ -400,25 +401,23 @@ fn day_marks_ui(ui: &mut egui::Ui, view: &View, slider: egui::Rect, x_range: (f6
             .vline(x, slider.y_range(), egui::Stroke::new(1.5, color));
         // `MM-DD`: the year is the same on every mark nearly always.
         let text = day.to_string();
-        let short = text.get(5..).unwrap_or(&text);
-        let label = egui::Label::new(RichText::new(short).small().color(color))
-            .selectable(false)
-            .sense(egui::Sense::hover());
-        let size = egui::vec2(34.0, slider.height() * 0.5);
+        let short = text.get(5..).unwrap_or(&text).to_owned();
+        let galley = ui.painter().layout_no_wrap(short, font.clone(), color);
+        let size = galley.size();
         // Right of the line, or left of it near the slider's end.
-        let left = if x + 2.0 + size.x <= slider.right() {
-            x + 2.0
+        let left = if x + 3.0 + size.x <= slider.right() {
+            x + 3.0
         } else {
-            x - 2.0 - size.x
+            x - 3.0 - size.x
         };
-        let rect = egui::Rect::from_min_size(egui::pos2(left, slider.top()), size);
+        let rect = egui::Rect::from_min_size(egui::pos2(left, slider.top() - 1.0), size);
+        ui.painter().galley(rect.min, galley, color);
+        let id = ui.scope_id().with(("day mark", day));
         let response = ui
-            .put(rect, label)
+            .interact(rect, id, egui::Sense::hover())
             .on_hover_text(format!("{day} starts here"));
-        // A label's name is its value to assistive technology.
-        ui.ctx().accesskit_node_builder(response.id, |node| {
-            node.set_label(day_mark_label(day));
-            node.set_value(day_mark_label(day));
+        response.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::accesskit::Role::Label, true, day_mark_label(day))
         });
     }
 }

@@ -110,7 +110,6 @@ impl Replay {
                         }
                     }
                 }
-                let engine = runner.engine();
                 if let Wake::Market(ev) = &wake {
                     // The window follows one instrument: its trades, touch
                     // and book.
@@ -130,7 +129,7 @@ impl Replay {
                 let seen = runner.events_seen();
                 if let Some((before, now)) =
                     self.checkpoints
-                        .observe(seen, engine.now_ns(), self.wakes, counts)
+                        .observe(seen, runner.now_ns(), self.wakes, counts)
                 {
                     if !self.diverged_reported {
                         self.diverged_reported = true;
@@ -164,10 +163,9 @@ impl Replay {
     /// step).
     #[inline]
     fn is_reached(goal: Goal, runner: &DynRunner, wake: Option<&Wake<bool>>, signals: u64) -> bool {
-        let engine = runner.engine();
         match goal {
             Goal::EventsSeen(n) => runner.events_seen() >= n,
-            Goal::UntilNs(ts_ns) => engine.now_ns() >= ts_ns && engine.now_ns() != i64::MIN,
+            Goal::UntilNs(ts_ns) => runner.now_ns() >= ts_ns && runner.now_ns() != i64::MIN,
             Goal::BatchEnd => {
                 matches!(wake, Some(Wake::Market(ev)) if ev.flags & flags::LAST_IN_BATCH != 0)
             }

@@ -203,7 +203,7 @@ pub(super) fn frame_of(
     if runner.other_engines().is_empty() {
         return frame;
     }
-    frame.now_ns = clock.now_ns();
+    frame.now_ns = runner.now_ns();
     frame.events_seen = runner.events_seen();
     frame.exchange_events = runner.exchange_events();
     let engines = || std::iter::once(clock).chain(runner.other_engines());

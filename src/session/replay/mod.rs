@@ -212,9 +212,7 @@ impl Replay {
 
     /// Local time of the run, ns (`i64::MIN` before the first step).
     pub fn now_ns(&self) -> i64 {
-        self.runner
-            .as_ref()
-            .map_or(i64::MIN, |r| r.engine().now_ns())
+        self.runner.as_ref().map_or(i64::MIN, Runner::now_ns)
     }
 
     /// Market events the strategy has seen, over every instrument of the
@@ -226,9 +224,8 @@ impl Replay {
     /// Queues an error for the console.
     pub fn report(&mut self, mut error: ErrorRecord) {
         if let Some(runner) = &self.runner {
-            let engine = runner.engine();
-            if error.ts_ns.is_none() && engine.now_ns() != i64::MIN {
-                error.ts_ns = Some(engine.now_ns());
+            if error.ts_ns.is_none() && runner.now_ns() != i64::MIN {
+                error.ts_ns = Some(runner.now_ns());
             }
             if error.event_index.is_none() {
                 error.event_index = Some(runner.events_seen());

@@ -52,6 +52,19 @@ impl<'a, S: Strategy> Runner<'a, S> {
         self.engine.exchange_events() + self.others.iter().map(Engine::exchange_events).sum::<u64>()
     }
 
+    /// Local time of the run, ns: the time of the last thing the strategy
+    /// saw, of whichever instrument (`i64::MIN` before the first). Over
+    /// several instruments an engine's own clock starts at its first event,
+    /// so one that opens later is ahead of the run until then.
+    #[inline]
+    pub fn now_ns(&self) -> i64 {
+        if self.others.is_empty() {
+            self.engine.now_ns()
+        } else {
+            self.run_now_ns
+        }
+    }
+
     /// Position, in the order the symbols were named, of the instrument
     /// whose engine gave the last step's wake (0 for a run of one).
     pub fn last_instrument(&self) -> usize {
@@ -77,6 +90,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
         self.swap_in(index);
         let handled = self.handle(wake).map(|wake| wake.map_order(|_| ()));
         let now_ns = self.engine.now_ns();
+        self.run_now_ns = self.run_now_ns.max(now_ns);
         self.swap_in(index);
         // The run's clock, as the first instrument's engine tells it.
         self.engine.catch_up_local_now(now_ns);

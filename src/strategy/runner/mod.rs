@@ -86,6 +86,9 @@ pub struct Runner<'a, S> {
     current: usize,
     /// Which instrument the last step's wake came from (0 for one).
     last: usize,
+    /// The run's clock over several instruments: the latest local time of
+    /// anything handed to the strategy (`i64::MIN` before that).
+    run_now_ns: i64,
     /// Each engine's next due item, reused from step to step.
     due: Vec<Option<DueItem>>,
     /// Each engine's message count when its due item was read (`None`:
@@ -116,6 +119,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
             symbols: Vec::new(),
             current: 0,
             last: 0,
+            run_now_ns: i64::MIN,
             due: Vec::new(),
             due_seq: Vec::new(),
         };
@@ -357,7 +361,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
 
     /// Runs until local time reaches `ts_ns` (or the data ends).
     pub fn run_until_ns(&mut self, ts_ns: i64) -> Result<(), RunError> {
-        while self.phase != Phase::Finished && self.engine.now_ns() < ts_ns {
+        while self.phase != Phase::Finished && self.now_ns() < ts_ns {
             self.step_is_finished()?;
         }
         Ok(())
