@@ -16,6 +16,7 @@ use tempfile::TempDir;
 use ticklab::market::catalog::Day;
 use ticklab::session::{Command, StepTarget};
 use ticklab::ui::ladder::{ladder_label, order_label};
+use ticklab::ui::layout::check_layout;
 use ticklab::ui::selection::RUN_SELECTION_LABEL;
 use ticklab::ui::transport::day_mark_label;
 use ticklab::ui::{Action, AppOptions, TicklabApp};
@@ -48,18 +49,65 @@ fn is_blotter_row(label: &str) -> bool {
     bytes.len() > 16 && bytes[2] == b':' && bytes[5] == b':' && label[12..].starts_with("  #")
 }
 
-#[test]
-fn two_days_and_two_symbols_run_as_one_and_the_ladder_follows_the_switched_symbol() {
-    let data = TempDir::new().expect("test setup");
-    two_symbols::write_two_symbols(data.path(), 8_000, 6_000);
+/// Ticks the other symbol and the second day in the data browser, runs
+/// them, and waits for the run over both.
+fn run_both(harness: &mut Harness<'_, TicklabApp>) {
+    harness
+        .get_by_role_and_label(Role::CheckBox, "BTC-PERP")
+        .click_accesskit();
+    harness
+        .get_by_role_and_label(Role::CheckBox, "2026-03-03")
+        .click_accesskit();
+    harness.run_steps(2);
+    harness.get_by_label_contains("ACME, BTC-PERP · 2026-03-02..2026-03-03");
+    harness.get_by_label(RUN_SELECTION_LABEL).click_accesskit();
+    run_until(harness, "the run over two symbols", |app| {
+        app.is_idle()
+            && events_seen(app) > 0
+            && app
+                .view()
+                .run
+                .as_ref()
+                .is_some_and(|r| r.instruments.len() == 2)
+    });
+}
+
+/// The window on a new two-symbol, two-day folder at `size`, with `mm`.
+fn window_at(data: &TempDir, size: [f32; 2]) -> Harness<'static, TicklabApp> {
     let options = AppOptions {
         strategy: Some("mm".to_owned()),
         ..AppOptions::default()
     };
-    let mut harness = harness_with(data.path(), [1600.0, 1000.0], options);
+    let mut harness = harness_with(data.path(), size, options);
     run_until(&mut harness, "the first book", |app| {
         app.is_idle() && events_seen(app) > 0
     });
+    harness
+}
+
+#[test]
+fn the_layout_holds_at_1024x700_with_the_switcher_and_the_day_marks() {
+    let data = TempDir::new().expect("test setup");
+    two_symbols::write_two_symbols(data.path(), 4_000, 3_000);
+    let size = [1024.0, 700.0];
+    let mut harness = window_at(&data, size);
+    run_both(&mut harness);
+    harness.run_steps(4);
+    harness.get_by_role_and_label(Role::Button, "BTC-PERP");
+    harness.get_by_label(&day_mark_label(day("2026-03-03")));
+    let placed = harness.state().placed_panels().to_vec();
+    let window = egui::Rect::from_min_size(egui::Pos2::ZERO, size.into());
+    assert_eq!(check_layout(&placed, window), Ok(()), "{placed:?}");
+    for p in &placed {
+        assert!(window.contains_rect(p.rect), "{} at {:?}", p.title, p.rect);
+    }
+}
+
+#[test]
+fn two_days_and_two_symbols_run_as_one_and_the_ladder_follows_the_switched_symbol() {
+    let data = TempDir::new().expect("test setup");
+    two_symbols::write_two_symbols(data.path(), 8_000, 6_000);
+    let mut harness = window_at(&data, [1600.0, 1000.0]);
     // A folder opens its first symbol's first day.
     let run = harness.state().view().run.clone().expect("a run");
     assert_eq!(
@@ -71,25 +119,7 @@ fn two_days_and_two_symbols_run_as_one_and_the_ladder_follows_the_switched_symbo
         && l.ends_with(" starts"))
     .is_empty());
 
-    // Tick the other symbol and the second day, and run them.
-    harness
-        .get_by_role_and_label(Role::CheckBox, "BTC-PERP")
-        .click_accesskit();
-    harness
-        .get_by_role_and_label(Role::CheckBox, "2026-03-03")
-        .click_accesskit();
-    harness.run_steps(2);
-    harness.get_by_label_contains("ACME, BTC-PERP · 2026-03-02..2026-03-03");
-    harness.get_by_label(RUN_SELECTION_LABEL).click_accesskit();
-    run_until(&mut harness, "the run over two symbols", |app| {
-        app.is_idle()
-            && events_seen(app) > 0
-            && app
-                .view()
-                .run
-                .as_ref()
-                .is_some_and(|r| r.instruments.len() == 2)
-    });
+    run_both(&mut harness);
     let run = harness.state().view().run.clone().expect("a run");
     let symbols: Vec<&str> = run.instruments.iter().map(|i| i.symbol.as_str()).collect();
     assert_eq!(symbols, ["ACME", "BTC-PERP"]);
@@ -107,7 +137,8 @@ fn two_days_and_two_symbols_run_as_one_and_the_ladder_follows_the_switched_symbo
     let share = (day("2026-03-03").start_ns() - first_ns) as f32 / (last_ns - first_ns) as f32;
     let line_x = slider.left() + share * slider.width();
     assert!(
-        (mark.left() - line_x - 2.0).abs() < 1.0 || (mark.right() - line_x + 2.0).abs() < 1.0,
+        (0.0..=4.0).contains(&(mark.left() - line_x))
+            || (0.0..=4.0).contains(&(line_x - mark.right())),
         "the mark at {mark:?}, its line at {line_x} on {slider:?}"
     );
     assert!(slider.x_range().contains(line_x));
