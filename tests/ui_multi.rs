@@ -43,10 +43,15 @@ fn labels(harness: &Harness<'_, TicklabApp>, keep: impl Fn(&str) -> bool) -> Vec
         .collect()
 }
 
-/// True for a blotter row: `HH:MM:SS.mmm  #id ...`.
+/// True for a blotter row of a run over several days:
+/// `MM-DD HH:MM:SS.mmm  #id ...`.
 fn is_blotter_row(label: &str) -> bool {
     let bytes = label.as_bytes();
-    bytes.len() > 16 && bytes[2] == b':' && bytes[5] == b':' && label[12..].starts_with("  #")
+    bytes.len() > 22
+        && bytes[2] == b'-'
+        && bytes[8] == b':'
+        && bytes[11] == b':'
+        && label[18..].starts_with("  #")
 }
 
 /// Ticks the other symbol and the second day in the data browser, runs
@@ -176,7 +181,7 @@ fn two_days_and_two_symbols_run_as_one_and_the_ladder_follows_the_switched_symbo
     let rows = labels(&harness, is_blotter_row);
     assert!(!rows.is_empty());
     for row in &rows {
-        let after_id = row[15..]
+        let after_id = row[21..]
             .split_once(' ')
             .map_or("", |(_, rest)| rest.trim_start());
         assert!(

@@ -55,15 +55,31 @@ fn symbol_column_width(run: &crate::session::RunInfo) -> usize {
         .unwrap_or(0)
 }
 
+/// The time cell of a row: `HH:MM:SS.mmm`, after `MM-DD ` in a run over
+/// several days.
+fn time_cell(ts_ns: i64, with_day: bool) -> String {
+    let clock = format::clock_ms_from_ns(ts_ns);
+    if !with_day {
+        return clock;
+    }
+    let day = crate::market::catalog::Day::from_ts_ns(ts_ns).to_string();
+    format!("{} {clock}", day.get(5..).unwrap_or(&day))
+}
+
 /// One order update as a blotter row; `symbol` is the symbol cell (empty
 /// without the column).
-fn order_line(instrument: &Instrument, symbol: &str, update: &OrderUpdate) -> String {
+fn order_line(
+    instrument: &Instrument,
+    symbol: &str,
+    with_day: bool,
+    update: &OrderUpdate,
+) -> String {
     let kind = format!("{:?}", update.kind);
     let state = format!("{:?}", update.state);
     let reason = update.reason.map(|r| r.to_string()).unwrap_or_default();
     format!(
         "{}  #{:<6} {symbol}{} {:<15} {:>12} {:>10} {:>10}  {:<15} {}",
-        format::clock_ms_from_ns(update.exch_ts_ns),
+        time_cell(update.exch_ts_ns, with_day),
         update.order_id.0,
         side_text(update.side),
         kind,
@@ -77,10 +93,10 @@ fn order_line(instrument: &Instrument, symbol: &str, update: &OrderUpdate) -> St
 
 /// One fill as a blotter row; `symbol` is the symbol cell (empty without
 /// the column).
-fn fill_line(instrument: &Instrument, symbol: &str, fill: &FillRecord) -> String {
+fn fill_line(instrument: &Instrument, symbol: &str, with_day: bool, fill: &FillRecord) -> String {
     format!(
         "{}  #{:<6} {symbol}{} {:>12} {:>10}  {:<6} {:>9} {:>10} {:>8}",
-        format::clock_ms_from_ns(fill.exch_ts_ns),
+        time_cell(fill.exch_ts_ns, with_day),
         fill.order_id.0,
         side_text(fill.side),
         format::price_from_ticks(instrument, fill.price_ticks),
@@ -221,6 +237,8 @@ impl Panel for BlotterPanel {
             };
             (instrument, cell)
         };
+        let with_day = run.days.len() > 1;
+        let time_width = if with_day { 18 } else { 12 };
         let symbol_header = if symbol_width > 0 {
             format!("{:<symbol_width$} ", SYMBOL_HEADER)
         } else {
@@ -229,7 +247,7 @@ impl Panel for BlotterPanel {
         match self.tab {
             BlotterTab::Orders => {
                 let header = format!(
-                    "{:<12}  {:<7} {symbol_header}{} {:<15} {:>12} {:>10} {:>10}  {:<15} {}",
+                    "{:<time_width$}  {:<7} {symbol_header}{} {:<15} {:>12} {:>10} {:>10}  {:<15} {}",
                     "time", "order", "side", "update", "price", "qty", "filled", "state", "reason"
                 );
                 let n = view.orders.len();
@@ -247,12 +265,12 @@ impl Panel for BlotterPanel {
                         text_color
                     };
                     let (instrument, symbol) = symbol_cell(update.order_id);
-                    (order_line(instrument, &symbol, update), color)
+                    (order_line(instrument, &symbol, with_day, update), color)
                 });
             }
             BlotterTab::Fills => {
                 let header = format!(
-                    "{:<12}  {:<7} {symbol_header}{} {:>12} {:>10}  {:<6} {:>9} {:>10} {:>8}",
+                    "{:<time_width$}  {:<7} {symbol_header}{} {:>12} {:>10}  {:<6} {:>9} {:>10} {:>8}",
                     "time", "order", "side", "price", "qty", "liq", "fee", "in queue", "position"
                 );
                 let n = view.fills.len();
@@ -260,7 +278,7 @@ impl Panel for BlotterPanel {
                     Some(fill) => {
                         let (instrument, symbol) = symbol_cell(fill.order_id);
                         (
-                            fill_line(instrument, &symbol, fill),
+                            fill_line(instrument, &symbol, with_day, fill),
                             theme::side_color(fill.side),
                         )
                     }
