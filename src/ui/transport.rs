@@ -325,7 +325,9 @@ impl TransportPanel {
                 .desired_width(jump_width - 40.0),
         );
         let entered = edit.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
-        if ui.button("Go").clicked() || entered {
+        let go = ui.button("Go").clicked() || entered;
+        // An empty field goes nowhere.
+        if go && !self.jump_text.trim().is_empty() {
             // A time of day alone is on the day the run stands in.
             let day = view.now_ns().map_or(run.day, Day::from_ts_ns);
             match format::ns_from_clock(&self.jump_text, day) {
