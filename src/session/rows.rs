@@ -351,6 +351,102 @@ mod tests {
     }
 
     #[test]
+    fn keep_newest_tagged_drops_the_same_rows_of_both() {
+        let mut rows: Vec<u32> = (0..11).collect();
+        let mut tags: Vec<u16> = (100..111).collect();
+        let mut skipped = 0;
+        keep_newest_tagged(&mut rows, &mut tags, 10, &mut skipped);
+        assert_eq!(rows, vec![6, 7, 8, 9, 10]);
+        assert_eq!(tags, vec![106, 107, 108, 109, 110]);
+        assert_eq!(skipped, 6);
+        // Rows of one instrument carry no tags: nothing to drop there.
+        let mut rows: Vec<u32> = (0..11).collect();
+        let mut none: Vec<u16> = Vec::new();
+        keep_newest_tagged(&mut rows, &mut none, 10, &mut skipped);
+        assert_eq!((rows.len(), none.len(), skipped), (5, 0, 12));
+    }
+
+    fn sample(ts_ns: i64, cash: f64, equity: f64, position_lots: i64) -> EquitySample {
+        EquitySample {
+            ts_ns,
+            cause: crate::sim::SampleCause::Step,
+            account: crate::sim::AccountSnapshot {
+                position_lots,
+                avg_entry_ticks: 0.0,
+                cash,
+                realized_pnl: 0.0,
+                unrealized_pnl: 0.0,
+                fees_paid: 0.0,
+                equity,
+                mark_ticks: 0.0,
+                funding_paid: 0.0,
+            },
+        }
+    }
+
+    fn fill(order_id: u64, qty_lots: i64) -> FillRecord {
+        FillRecord {
+            exch_ts_ns: 1,
+            local_ts_ns: 2,
+            order_id: crate::sim::OrderId(order_id),
+            side: crate::market::Side::Buy,
+            price_ticks: 100,
+            qty_lots,
+            liquidity: crate::sim::Liquidity::Taker,
+            fee: 0.0,
+            time_in_queue_ns: 0,
+            slippage_ticks: None,
+            position_after_lots: qty_lots,
+        }
+    }
+
+    #[test]
+    fn rows_of_two_instruments_are_tagged_and_sum_to_one_account() {
+        let instruments = [
+            Instrument::new("AAA", 0.01, 1.0),
+            Instrument::new("BBB", 1.0, 1.0),
+        ];
+        // The window follows BBB.
+        let rows: SharedRows = Rc::new(RefCell::new(PendingRows::for_instruments(
+            1_000.0,
+            &instruments,
+            &[1.0, 1.0],
+            1,
+        )));
+        let mut aaa = InstrumentRows::new(&rows, 0);
+        let mut bbb = InstrumentRows::new(&rows, 1);
+        aaa.fill(&fill(1, 1));
+        bbb.fill(&fill(2, 3));
+        // AAA: paid 10 for what is worth 11; BBB: received 50, owes 52.
+        aaa.equity(&sample(10, 990.0, 1_001.0, 1));
+        bbb.equity(&sample(20, 1_050.0, 998.0, -2));
+        let taken = rows.borrow_mut().take();
+        assert_eq!(taken.fill_instruments, vec![0, 1]);
+        assert_eq!(
+            taken.fills.iter().map(|f| f.order_id.0).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
+        // Each sample is the whole account at that time, with the followed
+        // instrument's position: cash 1000 - 10 (+ 50), equity 1000 + 1 (- 2).
+        let whole: Vec<(f64, f64, i64)> = taken
+            .equity
+            .iter()
+            .map(|s| (s.account.cash, s.account.equity, s.account.position_lots))
+            .collect();
+        assert_eq!(whole, vec![(990.0, 1_001.0, 0), (1_040.0, 999.0, -2)]);
+        let stats = rows.borrow().stats(7);
+        assert_eq!((stats.fills, stats.traded_lots), (2, 4));
+        assert_eq!((stats.final_equity, stats.data_events), (999.0, 7));
+        let each = rows.borrow().stats_by_instrument(&[3, 4]);
+        assert_eq!(
+            each.iter()
+                .map(|s| (s.fills, s.final_equity, s.data_events))
+                .collect::<Vec<_>>(),
+            vec![(1, 1_001.0, 3), (1, 998.0, 4)]
+        );
+    }
+
+    #[test]
     fn thin_keeps_every_other_row_and_the_newest() {
         let mut rows: Vec<u32> = (0..5).collect();
         thin(&mut rows, 4);

@@ -74,6 +74,31 @@ pub fn days_selection(ticked: &[Day], available: &[Day]) -> DaySelection {
     }
 }
 
+/// The days ticked after ticking `day` with Shift held: every day of
+/// `available` between it and the nearest day ticked before (both
+/// included), as a range is picked in a list; oldest first.
+pub fn ticked_through(ticked: &[Day], available: &[Day], day: Day) -> Vec<Day> {
+    let nearest = ticked
+        .iter()
+        .copied()
+        .min_by_key(|d| (d.start_ns() - day.start_ns()).unsigned_abs());
+    let (from, to) = match nearest {
+        Some(other) if other < day => (other, day),
+        Some(other) => (day, other),
+        None => (day, day),
+    };
+    let mut days: Vec<Day> = ticked.to_vec();
+    days.extend(
+        available
+            .iter()
+            .copied()
+            .filter(|d| (from..=to).contains(d)),
+    );
+    days.sort_unstable();
+    days.dedup();
+    days
+}
+
 impl RunSelection {
     /// Ticks what `run` covers when it is another run than the ticks were
     /// last set from (a new folder, a run started elsewhere).
@@ -124,6 +149,7 @@ impl RunSelection {
                 self.days = days.iter().map(|(d, _)| *d).collect();
             }
         });
+        let available: Vec<Day> = days.iter().map(|(d, _)| *d).collect();
         egui::ScrollArea::vertical()
             .id_salt("selection_days")
             .max_height(DAYS_MAX_HEIGHT)
@@ -133,10 +159,15 @@ impl RunSelection {
                     let mut ticked = self.days.contains(&day);
                     let changed = ui
                         .checkbox(&mut ticked, day.to_string())
-                        .on_hover_text(format!("{} events over every symbol", format::count(rows)))
+                        .on_hover_text(format!(
+                            "{} events over every symbol; Shift+click ticks every day from the nearest ticked one",
+                            format::count(rows)
+                        ))
                         .changed();
                     if changed {
-                        if ticked {
+                        if ticked && ui.input(|i| i.modifiers.shift) {
+                            self.days = ticked_through(&self.days, &available, day);
+                        } else if ticked {
                             self.days.push(day);
                             self.days.sort_unstable();
                         } else {
@@ -145,7 +176,6 @@ impl RunSelection {
                     }
                 }
             });
-        let available: Vec<Day> = days.iter().map(|(d, _)| *d).collect();
         let selection = days_selection(&self.days, &available);
         let ready = !self.symbols.is_empty() && !self.days.is_empty();
         let summary = if ready {
@@ -206,5 +236,44 @@ mod tests {
             DaySelection::List(vec![day("2026-03-02"), day("2026-03-06")])
         );
         assert_eq!(days_selection(&[], &available), DaySelection::List(vec![]));
+    }
+
+    #[test]
+    fn shift_ticking_a_day_ticks_every_day_from_the_nearest_ticked_one() {
+        let available = [
+            day("2026-03-02"),
+            day("2026-03-03"),
+            day("2026-03-04"),
+            day("2026-03-06"),
+            day("2026-03-09"),
+        ];
+        assert_eq!(
+            ticked_through(&[day("2026-03-03")], &available, day("2026-03-09")),
+            vec![
+                day("2026-03-03"),
+                day("2026-03-04"),
+                day("2026-03-06"),
+                day("2026-03-09")
+            ]
+        );
+        // Back to 03-02 from 03-06, the nearest ticked day.
+        assert_eq!(
+            ticked_through(
+                &[day("2026-03-06"), day("2026-03-09")],
+                &available,
+                day("2026-03-02")
+            ),
+            vec![
+                day("2026-03-02"),
+                day("2026-03-03"),
+                day("2026-03-04"),
+                day("2026-03-06"),
+                day("2026-03-09")
+            ]
+        );
+        assert_eq!(
+            ticked_through(&[], &available, day("2026-03-04")),
+            vec![day("2026-03-04")]
+        );
     }
 }
