@@ -171,7 +171,7 @@ impl Replay {
         let (Some(runner), Some(rows)) = (&self.runner, &self.rows) else {
             return Vec::new();
         };
-        if runner.other_engines().is_empty() {
+        if runner.other_engines().next().is_none() {
             return Vec::new();
         }
         let engines: Vec<&Engine<'_>> = std::iter::once(runner.engine())
@@ -200,7 +200,7 @@ pub(super) fn frame_of(
     let clock = runner.engine();
     let engine = runner.engine_of(focus).unwrap_or(clock);
     let mut frame = Frame::of(engine, state, wakes, depth);
-    if runner.other_engines().is_empty() {
+    if runner.other_engines().next().is_none() {
         return frame;
     }
     frame.now_ns = runner.now_ns();

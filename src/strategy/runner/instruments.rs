@@ -43,13 +43,13 @@ impl<'a, S: Strategy> Runner<'a, S> {
     /// instrument, its engine's count).
     #[inline]
     pub fn events_seen(&self) -> u64 {
-        self.engine.events_seen() + self.others.iter().map(Engine::events_seen).sum::<u64>()
+        self.engine.events_seen() + self.others.iter().map(|e| e.events_seen()).sum::<u64>()
     }
 
     /// Market events processed at the exchange side, over every
     /// instrument of the run.
     pub fn exchange_events(&self) -> u64 {
-        self.engine.exchange_events() + self.others.iter().map(Engine::exchange_events).sum::<u64>()
+        self.engine.exchange_events() + self.others.iter().map(|e| e.exchange_events()).sum::<u64>()
     }
 
     /// Local time of the run, ns: the time of the last thing the strategy
@@ -76,7 +76,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
     pub fn engine_of(&self, index: usize) -> Option<&Engine<'a>> {
         match index.checked_sub(1) {
             None => Some(&self.engine),
-            Some(i) => self.others.get(i),
+            Some(i) => self.others.get(i).map(|engine| &**engine),
         }
     }
 

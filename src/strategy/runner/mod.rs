@@ -301,7 +301,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
             self.engine.set_callback_start(Some(Instant::now()));
         }
         let events_seen =
-            self.engine.events_seen() + self.others.iter().map(Engine::events_seen).sum::<u64>();
+            self.engine.events_seen() + self.others.iter().map(|e| e.events_seen()).sum::<u64>();
         super::activity::enter(callback.name(), events_seen, self.engine.now_ns());
         let started = clock::ticks();
         let result = f(
