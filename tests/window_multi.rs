@@ -56,6 +56,7 @@ struct Seen {
     fills: Vec<(String, FillRecord)>,
     fills_skipped: u64,
     errors: Vec<String>,
+    notes: Vec<String>,
 }
 
 impl Seen {
@@ -79,6 +80,7 @@ impl Seen {
                     self.fills_skipped += batch.fills_skipped;
                     self.errors
                         .extend(batch.errors.into_iter().map(|e| e.message));
+                    self.notes.extend(batch.notes);
                 }
                 _ => {}
             }
@@ -414,6 +416,23 @@ fn opening_an_unknown_symbol_or_day_names_what_the_folder_has() {
     assert!(errors[1].contains("2026-03-09"), "{errors:?}");
     assert!(errors[1].contains("2026-03-02, 2026-03-03"), "{errors:?}");
     assert!(window.seen.run.is_none());
+
+    // A range past the folder's last day runs the days there are; the
+    // missing day is a gap of each symbol, said in the console.
+    window.run(Command::Open {
+        folder: data.path().to_owned(),
+        symbols: vec!["ACME".to_owned(), "BTC-PERP".to_owned()],
+        days: DaySelection::Range(day("2026-03-02"), day("2026-03-04")),
+    });
+    assert_eq!(window.seen.errors.len(), 2, "{:?}", window.seen.errors);
+    let run = window.seen.run.as_ref().expect("the run started");
+    assert_eq!(run.days, [day("2026-03-02"), day("2026-03-03")]);
+    for symbol in ["ACME", "BTC-PERP"] {
+        let gap = format!(
+            "{symbol}: no data from 2026-03-04 to 2026-03-04: a gap in time; position, cash and orders carry over"
+        );
+        assert!(window.seen.notes.contains(&gap), "{:?}", window.seen.notes);
+    }
 }
 
 /// Notes the event index at every market event, and logs it.
