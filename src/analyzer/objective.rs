@@ -33,6 +33,9 @@ const SMALLER_IS_BETTER: &[&str] = &[
     "liquidations",
     "funding_paid",
     "mean_time_in_queue_ms",
+    "losses",
+    "avg_mae",
+    "worst_mae",
 ];
 
 impl Objective {

@@ -37,7 +37,7 @@ mod table;
 mod tally;
 
 pub use fifo::TripTracker;
-pub use table::{read_trips, trip_rows_into, TRADES_TABLE};
+pub use table::{read_trips, trip_rows_into, TripRow, TRADES_TABLE};
 pub use tally::{TradeStats, TradeTally};
 
 use crate::market::Side;

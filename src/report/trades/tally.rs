@@ -94,7 +94,11 @@ impl TradeTally {
         self.losses += other.losses;
         self.gross_profit += other.gross_profit * rate;
         self.gross_loss += other.gross_loss * rate;
-        self.largest_win = larger(self.largest_win, other.largest_win.map(|x| x * rate), f64::max);
+        self.largest_win = larger(
+            self.largest_win,
+            other.largest_win.map(|x| x * rate),
+            f64::max,
+        );
         self.largest_loss = larger(
             self.largest_loss,
             other.largest_loss.map(|x| x * rate),

@@ -118,23 +118,38 @@ fn fifo_round_trips_of_scaling_in_a_partial_close_and_a_reversal() {
     assert_eq!(trips.len(), 3, "{trips:#?}");
     let [a, b, c] = [trips[0], trips[1], trips[2]];
     // Entries 2·100 + 3·102 = 506, exits 3·104 + 2·101 = 514.
-    assert_eq!((a.open_ts_ns, a.close_ts_ns, a.holding_ns()), (100, 400, 300));
+    assert_eq!(
+        (a.open_ts_ns, a.close_ts_ns, a.holding_ns()),
+        (100, 400, 300)
+    );
     assert_eq!((a.side, a.qty_lots, a.fills), (Side::Buy, 5, 4));
-    assert!(close(a.entry_ticks, 101.2) && close(a.exit_ticks, 102.8), "{a:?}");
+    assert!(
+        close(a.entry_ticks, 101.2) && close(a.exit_ticks, 102.8),
+        "{a:?}"
+    );
     assert!(close(a.gross_pnl, 8.0), "{a:?}");
     assert!(close(a.fees, 0.2 + 0.3 + 0.3 + 0.2), "{a:?}");
     assert!(close(a.funding, 0.5), "{a:?}");
     assert!(close(a.pnl, 8.0 - 1.0 - 0.5), "{a:?}");
     assert!(close(a.mae, 16.0) && close(a.mfe, 15.0), "{a:?}");
 
-    assert_eq!((b.open_ts_ns, b.close_ts_ns, b.holding_ns()), (400, 500, 100));
+    assert_eq!(
+        (b.open_ts_ns, b.close_ts_ns, b.holding_ns()),
+        (400, 500, 100)
+    );
     assert_eq!((b.side, b.qty_lots, b.fills), (Side::Sell, 4, 2));
-    assert!(close(b.entry_ticks, 101.0) && close(b.exit_ticks, 99.0), "{b:?}");
+    assert!(
+        close(b.entry_ticks, 101.0) && close(b.exit_ticks, 99.0),
+        "{b:?}"
+    );
     assert!(close(b.gross_pnl, 8.0) && close(b.fees, 0.0), "{b:?}");
     assert!(close(b.funding, 0.0) && close(b.pnl, 8.0), "{b:?}");
     assert!(close(b.mae, 8.0) && close(b.mfe, 2.0), "{b:?}");
 
-    assert_eq!((c.open_ts_ns, c.close_ts_ns, c.qty_lots, c.fills), (600, 700, 1, 2));
+    assert_eq!(
+        (c.open_ts_ns, c.close_ts_ns, c.qty_lots, c.fills),
+        (600, 700, 1, 2)
+    );
     assert!(close(c.gross_pnl, -1.0) && close(c.pnl, -1.2), "{c:?}");
     assert!(close(c.mae, 0.0) && close(c.mfe, 0.0), "{c:?}");
 }
@@ -148,10 +163,19 @@ fn trade_stats_of_the_worked_trips() {
     assert!(some(stats.avg_win, (6.5 + 8.0) / 2.0), "{stats:?}");
     assert!(some(stats.avg_loss, -1.2), "{stats:?}");
     assert!(some(stats.profit_factor, 14.5 / 1.2), "{stats:?}");
-    assert!(some(stats.largest_win, 8.0) && some(stats.largest_loss, -1.2), "{stats:?}");
+    assert!(
+        some(stats.largest_win, 8.0) && some(stats.largest_loss, -1.2),
+        "{stats:?}"
+    );
     assert!(some(stats.avg_holding_ns, 500.0 / 3.0), "{stats:?}");
-    assert!(some(stats.avg_mae, 8.0) && some(stats.worst_mae, 16.0), "{stats:?}");
-    assert!(some(stats.avg_mfe, 17.0 / 3.0) && some(stats.best_mfe, 15.0), "{stats:?}");
+    assert!(
+        some(stats.avg_mae, 8.0) && some(stats.worst_mae, 16.0),
+        "{stats:?}"
+    );
+    assert!(
+        some(stats.avg_mfe, 17.0 / 3.0) && some(stats.best_mfe, 15.0),
+        "{stats:?}"
+    );
 }
 
 #[test]
@@ -185,22 +209,44 @@ fn the_trades_table_gives_prices_and_money_per_trip() {
     assert_eq!(
         names,
         [
-            "open_ts", "close_ts", "direction", "qty_lots", "qty", "entry_price", "exit_price",
-            "holding_ns", "gross_pnl", "fees", "funding", "pnl", "mae", "mfe", "fills"
+            "open_ts",
+            "close_ts",
+            "direction",
+            "qty_lots",
+            "qty",
+            "entry_price",
+            "exit_price",
+            "holding_ns",
+            "gross_pnl",
+            "fees",
+            "funding",
+            "pnl",
+            "mae",
+            "mfe",
+            "fills"
         ]
     );
     let dir = tempfile::tempdir().expect("a temporary folder");
     let path = dir.path().join("trades.parquet");
     table.write_parquet(&path).expect("the table written");
     let back = super::read_trips(&path).expect("the table read");
-    let pnls: Vec<(Option<String>, i64)> = back.iter().map(|t| (t.symbol.clone(), t.qty_lots)).collect();
+    let pnls: Vec<(Option<String>, i64)> = back
+        .iter()
+        .map(|t| (t.symbol.clone(), t.qty_lots))
+        .collect();
     assert_eq!(pnls, [(None, 5), (None, 4), (None, 1)]);
-    assert!(close(back[0].pnl, 6.5) && close(back[2].pnl, -1.2), "{back:?}");
+    assert!(
+        close(back[0].pnl, 6.5) && close(back[2].pnl, -1.2),
+        "{back:?}"
+    );
     let csv_path = dir.path().join("trades.csv");
     table.write_csv(&csv_path).expect("the CSV written");
     let csv = std::fs::read_to_string(&csv_path).expect("the CSV read");
     let second = csv.lines().nth(2).expect("a second trip");
     // Short 4 lots (8 units) at 50.5, out at 49.5, held 100 ns: gross 8,
     // fees 0.4 − 0.4, no funding, MAE 8, MFE 2, two fills.
-    assert_eq!(second, "400,500,short,4,8.0,50.5,49.5,100,8.0,0.0,0.0,8.0,8.0,2.0,2");
+    assert_eq!(
+        second,
+        "400,500,short,4,8.0,50.5,49.5,100,8.0,0.0,0.0,8.0,8.0,2.0,2"
+    );
 }
