@@ -362,3 +362,56 @@ fn a_run_over_two_instruments_has_trade_statistics_per_symbol_and_monte_carlo_re
     let (_, bands_again, table_again) = mc("mc2");
     assert_eq!((bands, table), (bands_again, table_again));
 }
+
+#[test]
+fn the_windows_session_gives_the_trade_statistics_of_ticklab_run() {
+    use std::time::Duration;
+    use ticklab::session::replay::Goal;
+    use ticklab::session::{Replay, SessionOptions};
+
+    let data = TempDir::new().expect("test setup");
+    write_day(data.path(), "ACME", 7);
+    let work = TempDir::new().expect("test setup");
+    let out = work.path().join("run");
+    ok(&ticklab(&[
+        "run",
+        "--data",
+        p(data.path()),
+        "--strategy",
+        "mm",
+        "--out",
+        p(&out),
+    ]));
+    let expected = summary(&out)["stats"].clone();
+
+    let mut replay = Replay::new(SessionOptions::default());
+    assert!(replay.load(data.path().join("ACME"), None, None));
+    assert!(replay.set_strategy("mm".to_owned()));
+    replay.advance(Goal::End, Duration::from_secs(600));
+    let stats = replay.stats().expect("statistics");
+    let got = serde_json::to_value(&stats).expect("JSON");
+    assert!(
+        expected["round_trips"].as_u64().is_some_and(|n| n >= 5),
+        "{expected}"
+    );
+    for name in [
+        "fills",
+        "pnl",
+        "round_trips",
+        "wins",
+        "losses",
+        "win_rate",
+        "avg_win",
+        "avg_loss",
+        "profit_factor",
+        "largest_win",
+        "largest_loss",
+        "avg_holding_ns",
+        "avg_mae",
+        "worst_mae",
+        "avg_mfe",
+        "best_mfe",
+    ] {
+        assert_eq!(got[name], expected[name], "{name}");
+    }
+}
