@@ -18,8 +18,14 @@ use ticklab::market::sample::{generate, SampleSpec};
 
 /// Writes a small ACME-like day of `symbol` generated with `seed`.
 fn write_day(data: &Path, symbol: &str, seed: u64) {
+    write_day_in(data, symbol, seed, "USD");
+}
+
+/// [`write_day`] of an instrument in `currency`.
+fn write_day_in(data: &Path, symbol: &str, seed: u64, currency: &str) {
     let mut spec = SampleSpec::stock().with_target_events(20_000);
     spec.instrument.symbol = symbol.to_owned();
+    spec.instrument.currency = currency.to_owned();
     let dir = data.join(symbol);
     std::fs::create_dir_all(&dir).expect("test setup");
     std::fs::write(
@@ -236,6 +242,19 @@ fn assert_stats(stats: &serde_json::Value, trips: &[Trip], what: &str) {
     }
 }
 
+/// `trips` with their money converted at `rate`.
+fn converted(trips: &[Trip], rate: f64) -> Vec<Trip> {
+    trips
+        .iter()
+        .map(|t| Trip {
+            pnl: t.pnl * rate,
+            mae: t.mae * rate,
+            mfe: t.mfe * rate,
+            ..*t
+        })
+        .collect()
+}
+
 /// Checks the rows of `trades.parquet` of one instrument against `trips`.
 fn assert_rows(table: &[&BTreeMap<String, Field>], trips: &[Trip], what: &str) {
     assert_eq!(table.len(), trips.len(), "{what}");
@@ -414,4 +433,42 @@ fn the_windows_session_gives_the_trade_statistics_of_ticklab_run() {
     ] {
         assert_eq!(got[name], expected[name], "{name}");
     }
+}
+
+#[test]
+fn an_instrument_in_another_currency_counts_at_its_rate_in_the_accounts_round_trips() {
+    let data = TempDir::new().expect("test setup");
+    write_day(data.path(), "ACME", 7);
+    write_day_in(data.path(), "ACMF", 11, "EUR");
+    std::fs::write(data.path().join("run.toml"), "[fx]\nEUR = 2.0\n").expect("test setup");
+    let work = TempDir::new().expect("test setup");
+    let out = work.path().join("run");
+    ok(&ticklab(&[
+        "run",
+        "--data",
+        p(data.path()),
+        "--symbol",
+        "ACME,ACMF",
+        "--strategy",
+        "mm",
+        "--config",
+        p(&data.path().join("run.toml")),
+        "--out",
+        p(&out),
+    ]));
+    let summary = summary(&out);
+    let fills = rows(&out.join("fills.parquet"));
+    let equity = rows(&out.join("equity.parquet"));
+    let table = rows(&out.join("trades.parquet"));
+    let mut all = Vec::new();
+    for (i, (symbol, rate)) in [("ACME", 1.0), ("ACMF", 2.0)].into_iter().enumerate() {
+        let trips = trips_of(&of(&fills, symbol), &of(&equity, symbol));
+        // An instrument's own figures in its currency, the table in the
+        // account's.
+        assert_stats(&summary["by_symbol"][i]["stats"], &trips, symbol);
+        let trips = converted(&trips, rate);
+        assert_rows(&of(&table, symbol), &trips, symbol);
+        all.extend(trips);
+    }
+    assert_stats(&summary["stats"], &all, "the account");
 }

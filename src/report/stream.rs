@@ -335,21 +335,14 @@ impl RecordWriter {
         }
     }
 
-    /// The statistics of each instrument alone (its fills, orders and part
-    /// of the account), in the order named, over the market events of each;
-    /// their round trips in the account's currency.
+    /// The statistics of each instrument alone (its fills, orders, round
+    /// trips and part of the account, in its own currency), in the order
+    /// named, over the market events of each.
     pub fn stats_by_instrument(&self, data_events: &[u64]) -> Vec<Stats> {
         self.stats
             .iter()
             .enumerate()
-            .map(|(i, s)| {
-                let mut stats = s.finish(data_events.get(i).copied().unwrap_or(0));
-                let rate = self.rate_of(i);
-                if rate != 1.0 {
-                    stats.trades = s.trade_tally().converted(rate).stats();
-                }
-                stats
-            })
+            .map(|(i, s)| s.finish(data_events.get(i).copied().unwrap_or(0)))
             .collect()
     }
 

@@ -17,8 +17,10 @@
 //!   open. A fill's fee goes to the trip it belongs to; the fee of a fill
 //!   that reverses the position is split by quantity: the part that closes
 //!   the old trip pays its share to it, the remainder's to the new one.
-//!   Money is in the account's currency: an instrument in another currency
-//!   is converted at the run's fixed `[fx]` rate.
+//!   The account's figures and the trades table are in the account's
+//!   currency (an instrument in another currency converted at the run's
+//!   fixed `[fx]` rate); an instrument's own figures (`by_symbol`) in its
+//!   currency, as the rest of them.
 //! - **Holding time**: exchange time from the trip's first fill to the
 //!   fill that closes it, ns.
 //! - **Excursions**: the trip's running PnL before fees (what it realised
