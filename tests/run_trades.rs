@@ -472,3 +472,76 @@ fn an_instrument_in_another_currency_counts_at_its_rate_in_the_accounts_round_tr
     }
     assert_stats(&summary["stats"], &all, "the account");
 }
+
+#[test]
+fn a_sweep_ranks_by_profit_factor_under_a_win_rate_constraint_read_from_each_summary() {
+    let data = TempDir::new().expect("test setup");
+    write_day(data.path(), "ACME", 7);
+    let work = TempDir::new().expect("test setup");
+    let out = work.path().join("sweep");
+    ok(&ticklab(&[
+        "sweep",
+        "--data",
+        p(data.path()),
+        "--strategy",
+        "mm",
+        "--grid",
+        "max_position_lots=1,3,10",
+        "--objective",
+        "max:profit_factor",
+        "--require",
+        "win_rate>0.5",
+        "--jobs",
+        "1",
+        "--out",
+        p(&out),
+    ]));
+    let mut reader = csv::Reader::from_path(out.join("results.csv")).expect("results.csv");
+    let header: Vec<String> = reader
+        .headers()
+        .expect("a header")
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    for name in ticklab::analyzer::STATS {
+        assert!(
+            header.iter().any(|h| h == name),
+            "no column {name}: {header:?}"
+        );
+    }
+    let column = |name: &str| header.iter().position(|h| h == name).expect("a column");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a row")).collect();
+    assert_eq!(rows.len(), 3);
+    let mut ranked = Vec::new();
+    for row in &rows {
+        let run = summary(&out.join("runs").join(&row[column("run_id")]));
+        for name in [
+            "round_trips",
+            "win_rate",
+            "profit_factor",
+            "avg_mae",
+            "best_mfe",
+        ] {
+            let cell: f64 = row[column(name)].parse().expect("a number");
+            assert_eq!(Some(cell), run["stats"][name].as_f64(), "{name}");
+        }
+        let win_rate: f64 = row[column("win_rate")].parse().expect("a number");
+        let factor: f64 = row[column("profit_factor")].parse().expect("a number");
+        assert_eq!(
+            &row[column("meets_constraints")],
+            if win_rate > 0.5 { "yes" } else { "no" }
+        );
+        ranked.push((win_rate <= 0.5, factor));
+    }
+    // Runs meeting the constraint first, each group by profit factor,
+    // largest first.
+    let mut sorted = ranked.clone();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+    assert_eq!(ranked, sorted);
+    // Here the run with the lowest profit factor is the one that meets it.
+    assert_eq!(
+        ranked.iter().map(|r| r.0).collect::<Vec<_>>(),
+        [false, true, true],
+        "{ranked:?}"
+    );
+}
