@@ -186,9 +186,9 @@ impl TableFiles {
     }
 }
 
-/// Writes a run's fills, equity curve and order updates as the engine
-/// produces them (it is the engine's [`RecordSink`]), and computes the
-/// statistics from the same rows. The files are those of
+/// Writes a run's fills, equity curve, order updates and round trips as
+/// the engine produces them (it is the engine's [`RecordSink`]), and
+/// computes the statistics from the same rows. The files are those of
 /// [`crate::report::write_run`], with the same rows; Parquet files hold a row
 /// group per [`ROWS_PER_GROUP`] rows.
 ///
@@ -393,8 +393,8 @@ impl RecordWriter {
 
     /// Sends the rows still buffered, waits for the writer thread to close
     /// the files, and returns the paths written (fills, equity, orders,
-    /// trades; Parquet before CSV), or the first error. A run stopped early calls
-    /// it too: the files then hold every row up to the stop.
+    /// trades; Parquet before CSV), or the first error. A run stopped early
+    /// calls it too: the files then hold every row up to the stop.
     pub fn finish(mut self) -> Result<Vec<PathBuf>, ReportError> {
         for (i, fills) in std::mem::take(&mut self.fills).into_iter().enumerate() {
             self.send(Chunk::Fills(i, fills));
