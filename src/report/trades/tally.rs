@@ -43,6 +43,29 @@ pub struct TradeStats {
     pub best_mfe: Option<f64>,
 }
 
+impl TradeStats {
+    /// One line for the console: `round trips 220 (171 won, 49 lost): win
+    /// rate 77.7%, profit factor 3.98, avg win 0.12, avg loss -0.11`.
+    pub fn line(&self) -> String {
+        let figure = |x: Option<f64>, f: fn(f64) -> String| x.map_or_else(|| "n/a".to_owned(), f);
+        format!(
+            "round trips {} ({} won, {} lost): win rate {}, profit factor {}, avg win {}, avg loss {}",
+            self.round_trips,
+            self.wins,
+            self.losses,
+            figure(self.win_rate, |r| format!("{:.1}%", r * 100.0)),
+            match self.profit_factor {
+                Some(f) => format!("{f:.2}"),
+                // No losing trip: infinite when some won.
+                None if self.wins > 0 => "inf".to_owned(),
+                None => "n/a".to_owned(),
+            },
+            figure(self.avg_win, |x| format!("{x:.2}")),
+            figure(self.avg_loss, |x| format!("{x:.2}")),
+        )
+    }
+}
+
 /// Running sums of closed round trips, from which [`TradeStats`] follow;
 /// tallies of several instruments add up with [`TradeTally::merge`].
 #[derive(Clone, Debug, Default, PartialEq)]

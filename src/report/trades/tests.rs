@@ -193,6 +193,10 @@ fn without_a_losing_trip_the_profit_factor_is_null() {
     let json = serde_json::to_value(&stats).expect("stats as JSON");
     assert_eq!(json["profit_factor"], serde_json::Value::Null);
     assert_eq!(json["win_rate"], serde_json::json!(1.0));
+    assert_eq!(
+        stats.line(),
+        "round trips 1 (1 won, 0 lost): win rate 100.0%, profit factor inf, avg win 10.00, avg loss n/a"
+    );
 
     let (trips, none) = run(&[]);
     assert!(trips.is_empty());
