@@ -16,6 +16,75 @@ struct Lot {
     price_ticks: i64,
 }
 
+/// The open lots of the position, oldest first, with sums kept as lots
+/// come and go so that marking them costs the same however many are open.
+#[derive(Clone, Debug, Default)]
+struct OpenLots {
+    lots: VecDeque<Lot>,
+    /// Lots open.
+    count: i64,
+    /// Σ ticks × lots: a linear contract's entry cost, exact.
+    ticks_lots: i128,
+    /// Σ money value at entry: an inverse contract's entry cost.
+    value_sum: f64,
+}
+
+impl OpenLots {
+    fn add(&mut self, value: ContractValue, price_ticks: i64, qty_lots: i64) {
+        self.count += qty_lots;
+        self.ticks_lots += i128::from(price_ticks) * i128::from(qty_lots);
+        self.value_sum += value.notional(price_ticks as f64, qty_lots);
+    }
+
+    fn push(&mut self, value: ContractValue, price_ticks: i64, qty_lots: i64) {
+        self.add(value, price_ticks, qty_lots);
+        self.lots.push_back(Lot {
+            qty_lots,
+            price_ticks,
+        });
+    }
+
+    /// Takes `qty_lots` from the oldest lots; returns the gross PnL of
+    /// closing them at `exit_ticks` (a position on side `sign`).
+    fn take(&mut self, value: ContractValue, qty_lots: i64, exit_ticks: i64, sign: i64) -> f64 {
+        let mut pnl = 0.0;
+        let mut left = qty_lots;
+        while left > 0 {
+            let Some(lot) = self.lots.front_mut() else {
+                break;
+            };
+            let matched = left.min(lot.qty_lots);
+            let entry_ticks = lot.price_ticks;
+            pnl += value.pnl(entry_ticks as f64, exit_ticks as f64, matched * sign);
+            lot.qty_lots -= matched;
+            left -= matched;
+            if lot.qty_lots == 0 {
+                self.lots.pop_front();
+            }
+            self.add(value, entry_ticks, -matched);
+        }
+        if self.lots.is_empty() {
+            // No drift carried over from one trip to the next.
+            *self = OpenLots::default();
+        }
+        pnl
+    }
+
+    /// PnL of the open lots (a position on side `sign`) marked at
+    /// `mark_ticks`.
+    fn pnl(&self, value: ContractValue, sign: i64, mark_ticks: f64) -> f64 {
+        if self.count <= 0 {
+            return 0.0;
+        }
+        if value.is_inverse() {
+            sign as f64 * self.value_sum - value.notional(mark_ticks, sign * self.count)
+        } else {
+            let entry_ticks = self.ticks_lots as f64 / self.count as f64;
+            value.pnl(entry_ticks, mark_ticks, sign * self.count)
+        }
+    }
+}
+
 /// The trip under way.
 #[derive(Clone, Debug)]
 struct OpenTrip {
@@ -87,8 +156,8 @@ pub struct TripTracker {
     value: ContractValue,
     /// Signed position, lots.
     position_lots: i64,
-    /// Open lots, oldest first (all on the side of the position).
-    lots: VecDeque<Lot>,
+    /// Open lots (all on the side of the position).
+    lots: OpenLots,
     open: Option<OpenTrip>,
     /// Funding paid up to the last equity sample.
     funding_paid: f64,
@@ -101,7 +170,7 @@ impl TripTracker {
         TripTracker {
             value: ContractValue::from_instrument(instrument),
             position_lots: 0,
-            lots: VecDeque::new(),
+            lots: OpenLots::default(),
             open: None,
             funding_paid: 0.0,
             closed: Vec::new(),
@@ -119,10 +188,7 @@ impl TripTracker {
         if self.position_lots == 0 || self.position_lots.signum() == sign {
             let trip = self.open.get_or_insert_with(|| OpenTrip::new(ts, sign));
             trip.enter(fill.price_ticks, qty, fill.fee);
-            self.lots.push_back(Lot {
-                qty_lots: qty,
-                price_ticks: fill.price_ticks,
-            });
+            self.lots.push(self.value, fill.price_ticks, qty);
             self.position_lots += sign * qty;
             return;
         }
@@ -139,16 +205,13 @@ impl TripTracker {
             if let Some(trip) = self.open.take() {
                 self.closed.push(trip.close(ts));
             }
-            self.lots.clear();
+            self.lots = OpenLots::default();
         }
         if rest > 0 {
             let mut trip = OpenTrip::new(ts, sign);
             trip.enter(fill.price_ticks, rest, fill.fee - closing_fee);
             self.open = Some(trip);
-            self.lots.push_back(Lot {
-                qty_lots: rest,
-                price_ticks: fill.price_ticks,
-            });
+            self.lots.push(self.value, fill.price_ticks, rest);
             self.position_lots += sign * rest;
         }
     }
@@ -159,23 +222,7 @@ impl TripTracker {
         let Some(trip) = self.open.as_mut() else {
             return;
         };
-        let mut left = qty_lots;
-        while left > 0 {
-            let Some(lot) = self.lots.front_mut() else {
-                break;
-            };
-            let matched = left.min(lot.qty_lots);
-            trip.gross_pnl += self.value.pnl(
-                lot.price_ticks as f64,
-                price_ticks as f64,
-                matched * trip.sign,
-            );
-            lot.qty_lots -= matched;
-            left -= matched;
-            if lot.qty_lots == 0 {
-                self.lots.pop_front();
-            }
-        }
+        trip.gross_pnl += self.lots.take(self.value, qty_lots, price_ticks, trip.sign);
         trip.exited_lots += qty_lots;
         trip.exited_ticks_lots += price_ticks as f64 * qty_lots as f64;
         trip.fees += fee;
@@ -196,15 +243,7 @@ impl TripTracker {
         if !mark.is_finite() {
             return;
         }
-        let open_pnl: f64 = self
-            .lots
-            .iter()
-            .map(|lot| {
-                self.value
-                    .pnl(lot.price_ticks as f64, mark, lot.qty_lots * trip.sign)
-            })
-            .sum();
-        let running = trip.gross_pnl + open_pnl;
+        let running = trip.gross_pnl + self.lots.pnl(self.value, trip.sign, mark);
         trip.worst = trip.worst.min(running);
         trip.best = trip.best.max(running);
     }

@@ -254,3 +254,36 @@ fn the_trades_table_gives_prices_and_money_per_trip() {
         "400,500,short,4,8.0,50.5,49.5,100,8.0,0.0,0.0,8.0,8.0,2.0,2"
     );
 }
+
+#[test]
+fn an_inverse_contracts_trip_is_valued_in_coins() {
+    // Inverse, 100 per lot at a price of one tick: a lot at p is worth
+    // 100 / p.
+    let mut inst = Instrument::new("INV", 1.0, 1.0);
+    inst.inverse = true;
+    inst.contract_multiplier = 100.0;
+    let mut builder = StatsBuilder::new(10.0, &inst);
+    builder.keep_trips();
+    let marks = [
+        // Long 2 at 100: marked at 100, nothing.
+        (Some(fill(1, Side::Buy, 100, 2, 0.0)), 100.0),
+        // And 2 at 200, marked at 200: 200 · (1/100 − 1/200) = 1.
+        (Some(fill(2, Side::Buy, 200, 2, 0.0)), 200.0),
+        // At 110: 200 · (1/100 − 1/110) + 200 · (1/200 − 1/110) = −7/11.
+        (None, 110.0),
+    ];
+    for (ts, (f, mark)) in marks.into_iter().enumerate() {
+        if let Some(f) = f {
+            builder.fill(&f);
+        }
+        builder.equity(&sample(ts as i64 + 1, SampleCause::Step, mark, 0.0));
+    }
+    // Out at 125: 200 · (1/100 − 1/125) + 200 · (1/200 − 1/125) = −0.2.
+    builder.fill(&fill(4, Side::Sell, 125, 4, 0.0));
+    let mut trips = Vec::new();
+    builder.take_trips_into(&mut trips);
+    assert_eq!(trips.len(), 1);
+    let t = trips[0];
+    assert!(close(t.gross_pnl, -0.2) && close(t.pnl, -0.2), "{t:?}");
+    assert!(close(t.mfe, 1.0) && close(t.mae, 7.0 / 11.0), "{t:?}");
+}
