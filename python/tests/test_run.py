@@ -171,8 +171,8 @@ def test_the_tables_have_the_documented_columns_and_types(generated_day):
     assert final["equity"] == res.stats["final_equity"]
     assert final["position_lots"] == res.stats["final_position_lots"]
     trades = frames["trades"]
-    assert len(trades) == res.stats["round_trips"]
-    assert (trades["pnl"] > 0).sum() == res.stats["wins"]
+    assert len(trades) == res.stats["trades"]["round_trips"]
+    assert (trades["pnl"] > 0).sum() == res.stats["trades"]["wins"]
 
 
 def test_numpy_numbers_are_parameters_like_python_ones(generated_day):

@@ -6,8 +6,8 @@ use std::path::Path;
 use super::plan::RunPlan;
 
 /// The summary statistics a results row holds, in column order: those of
-/// `summary.json`'s `stats` (see `sim::stats`), the round trips' last (see
-/// `report::trades`).
+/// `summary.json`'s `stats` (see `sim::stats`), the round trips' (its
+/// `stats.trades`, see `report::trades`) last.
 pub const STATS: &[&str] = &[
     "pnl",
     "return_pct",
@@ -164,9 +164,11 @@ impl ResultRow {
             return row;
         }
         let stats = summary.get("stats");
+        let trades = stats.and_then(|s| s.get("trades"));
         for (slot, name) in row.stats.iter_mut().zip(STATS) {
             *slot = stats
                 .and_then(|s| s.get(*name))
+                .or_else(|| trades.and_then(|t| t.get(*name)))
                 .and_then(serde_json::Value::as_f64);
         }
         row.status = RowStatus::Ok;

@@ -90,9 +90,9 @@ pub struct Stats {
     /// Funding paid (negative = received), currency units.
     #[serde(default)]
     pub funding_paid: f64,
-    /// Trade-level statistics of the round trips (see `report::trades`),
-    /// beside the others in `summary.json`.
-    #[serde(flatten)]
+    /// Trade-level statistics of the round trips (see `report::trades`):
+    /// `"trades"` in `summary.json`'s `stats`.
+    #[serde(default)]
     pub trades: TradeStats,
     /// Wall time of the strategy's callbacks, when timed. Measured, so it
     /// differs from run to run: `ticklab run` writes it to `timing.json`,

@@ -287,3 +287,23 @@ fn an_inverse_contracts_trip_is_valued_in_coins() {
     assert!(close(t.gross_pnl, -0.2) && close(t.pnl, -0.2), "{t:?}");
     assert!(close(t.mfe, 1.0) && close(t.mae, 7.0 / 11.0), "{t:?}");
 }
+
+#[test]
+fn statistics_with_their_round_trips_cross_a_binary_channel() {
+    // The window's worker sends `Stats` as postcard, which has no maps of
+    // unknown length: the round trips are a plain nested struct.
+    let mut builder = StatsBuilder::new(1_000.0, &instrument());
+    for row in scaled_and_reversed() {
+        match row {
+            Row::Fill(f) => builder.fill(&f),
+            Row::Mark(s) => builder.equity(&s),
+        }
+    }
+    let stats = builder.finish(7);
+    let bytes = postcard::to_allocvec(&stats).expect("postcard");
+    let back: crate::sim::stats::Stats = postcard::from_bytes(&bytes).expect("postcard");
+    assert_eq!(back, stats);
+    assert_eq!(back.trades.round_trips, 3);
+    let json = serde_json::to_value(&stats).expect("JSON");
+    assert_eq!(json["trades"]["round_trips"], 3);
+}
