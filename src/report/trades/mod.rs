@@ -23,7 +23,7 @@
 //!   currency, as the rest of them.
 //! - **Holding time**: exchange time from the trip's first fill to the
 //!   fill that closes it, ns.
-//! - **Excursions**: the trip's running PnL before fees (what it realised
+//! - **Excursions**: the trip's running PnL before fees (what it realized
 //!   so far plus its open lots marked at the mid, the price equity is
 //!   marked to) at every equity sample taken while it is open: after each
 //!   of its fills that leaves it open, at every step of data time, after a
