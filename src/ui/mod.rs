@@ -29,6 +29,7 @@ pub mod selection;
 pub mod series;
 pub mod settings;
 pub mod stats;
+pub mod stats_trades;
 pub mod strategy;
 pub mod sweep_fan;
 pub mod sweep_heatmap;
