@@ -429,3 +429,94 @@ fn the_lead_lag_rule_file_fills_as_the_python_example_does() {
     assert!(entries >= 5 && exits >= 5, "{entries} entries, {exits} exits");
     assert!(from_rules == from_python, "the rule file and the Python strategy fill differently");
 }
+
+/// A data folder with AAA and BBB on 2026-03-06: the events above, shifted
+/// onto that day.
+fn folder() -> tempfile::TempDir {
+    use ticklab::market::parquet::{write_events, WriteOptions};
+    let day: ticklab::market::catalog::Day = "2026-03-06".parse().expect("a date");
+    let start = day.start_ns();
+    let root = tempfile::TempDir::new().expect("test setup");
+    for (instrument, events) in [
+        (Instrument::new("AAA", 0.01, 1.0), aaa()),
+        (Instrument::new("BBB", 1.0, 1.0), bbb()),
+    ] {
+        let dir = root.path().join(&instrument.symbol);
+        std::fs::create_dir(&dir).expect("test setup");
+        std::fs::write(
+            dir.join("instrument.toml"),
+            instrument.to_toml_string("test"),
+        )
+        .expect("test setup");
+        let events = events.into_iter().map(|ev| MarketEvent {
+            exch_ts: ev.exch_ts + start,
+            local_ts: ev.local_ts + start,
+            ..ev
+        });
+        write_events(
+            dir.join("2026-03-06.parquet"),
+            &instrument,
+            events,
+            &WriteOptions::default(),
+        )
+        .expect("test setup");
+    }
+    root
+}
+
+#[test]
+fn ticklab_run_trades_one_symbol_on_anothers_rule_or_refuses_an_unknown_symbol() {
+    let root = folder();
+    let run = |strategy: &std::path::Path, out: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_ticklab"))
+            .arg("run")
+            .arg("--data")
+            .arg(root.path())
+            .args(["--symbol", "AAA,BBB", "--csv", "--no-sandbox", "--strategy"])
+            .arg(strategy)
+            .arg("--out")
+            .arg(root.path().join(out))
+            .env("TICKLAB_CACHE_DIR", root.path().join("cache"))
+            .output()
+            .expect("ticklab runs")
+    };
+    let good = root.path().join("follow.rules.toml");
+    std::fs::write(
+        &good,
+        "[[rules]]\nname = \"follow\"\nwhen = { lhs = { mid = { symbol = \"AAA\" } }, op = \">\", rhs = 1.015 }\nthen = [ { buy = { lots = 1, symbol = \"BBB\" } } ]\nmax_fires = 1\n",
+    )
+    .expect("test setup");
+    let output = run(&good, "good");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let fills = std::fs::read_to_string(root.path().join("good/fills.csv")).expect("fills.csv");
+    let rows: Vec<&str> = fills.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "{fills}");
+    assert!(rows[0].ends_with(",BBB"), "{fills}");
+    let signals =
+        std::fs::read_to_string(root.path().join("good/signals.jsonl")).expect("signals.jsonl");
+    let signal: serde_json::Value = serde_json::from_str(signals.trim()).expect("one JSON line");
+    assert_eq!(signal["symbol"], "AAA");
+    assert_eq!(signal["actions"][0]["symbol"], "BBB");
+    assert_eq!(signal["when"]["lhs"]["symbol"], "AAA");
+
+    let bad = root.path().join("bad.rules.toml");
+    std::fs::write(
+        &bad,
+        "[[rules]]\nname = \"follow\"\nwhen = { lhs = { mid = { symbol = \"AAA\" } }, op = \">\", rhs = 1.015 }\nthen = [ { buy = { lots = 1, symbol = \"CCC\" } } ]\n",
+    )
+    .expect("test setup");
+    let output = run(&bad, "bad");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let file = bad.display();
+    assert!(
+        stderr.contains(&format!(
+            "loading {file}: {file}:4:39: rules[0].then[0].buy.symbol: unknown symbol \"CCC\" (rule \"follow\"); the run's symbols: AAA, BBB"
+        )),
+        "{stderr}"
+    );
+}
