@@ -627,10 +627,7 @@ fn the_lead_lag_example_buys_the_follower_after_the_leaders_rise_and_closes_it()
     // leader's next decision point is its bid growing at 4 s, 1.998 s after
     // the fill (at least 1.5 s): sold at BBB's bid 51 at 4.001 s. The
     // events behind the touch at 5 s are no decision points.
-    assert_eq!(
-        fills,
-        vec![(2 * SEC + MS, 52, 1), (4 * SEC + MS, 51, 0)]
-    );
+    assert_eq!(fills, vec![(2 * SEC + MS, 52, 1), (4 * SEC + MS, 51, 0)]);
 }
 
 #[test]

@@ -52,10 +52,12 @@ fn rules(text: &str) -> RuleSet {
     RuleSet::from_toml_str(text, "test.rules.toml").unwrap_or_else(|err| panic!("{err}"))
 }
 
-/// Each fill of a run of `text` over AAA and BBB (named in that order):
-/// (symbol, exchange time, price in ticks, position after), and the
-/// signals.
-fn run(text: &str) -> (Vec<(String, i64, i64, i64)>, Vec<Signal>) {
+/// A fill: (symbol, exchange time, price in ticks, position after).
+type Fill = (String, i64, i64, i64);
+
+/// Each fill of a run of `text` over AAA and BBB (named in that order),
+/// and the signals.
+fn run(text: &str) -> (Vec<Fill>, Vec<Signal>) {
     let (a, b) = (aaa(), bbb());
     let strategy = rules(text).strategy();
     let feed = strategy.signal_feed();
@@ -80,7 +82,7 @@ fn run(text: &str) -> (Vec<(String, i64, i64, i64)>, Vec<Signal>) {
     (fills, feed.drain())
 }
 
-fn fill(symbol: &str, ts: i64, price: i64, position: i64) -> (String, i64, i64, i64) {
+fn fill(symbol: &str, ts: i64, price: i64, position: i64) -> Fill {
     (symbol.to_owned(), ts, price, position)
 }
 
@@ -109,7 +111,10 @@ fn a_rule_on_one_instruments_mid_trades_the_other() {
     // 102 ticks of 0.01.
     assert_eq!(lhs.value, Some(102.0 * 0.01));
     let rhs = signal.when.rhs.as_ref().expect("a comparison");
-    assert_eq!((rhs.source.as_str(), rhs.symbol.as_deref()), ("1.015", None));
+    assert_eq!(
+        (rhs.source.as_str(), rhs.symbol.as_deref()),
+        ("1.015", None)
+    );
 }
 
 #[test]
@@ -188,7 +193,10 @@ fn indicators_without_a_symbol_read_the_first_instrument() {
     "#);
     assert_eq!(fills, vec![fill("AAA", SEC + MS, 102, 1)]);
     let lhs = signals[0].when.lhs.as_ref().expect("a comparison");
-    assert_eq!((lhs.source.as_str(), lhs.symbol.as_deref()), ("touch", Some("AAA")));
+    assert_eq!(
+        (lhs.source.as_str(), lhs.symbol.as_deref()),
+        ("touch", Some("AAA"))
+    );
     // `cancel_all` found nothing to cancel on AAA.
     assert_eq!(signals[0].actions[0].symbol.as_deref(), Some("AAA"));
     assert_eq!(signals[0].actions[0].note.as_deref(), Some("no open order"));
@@ -404,7 +412,8 @@ fn the_lead_lag_rule_file_fills_as_the_python_example_does() {
     let eth_day = (eth.instrument.clone(), generate(&eth, 11).collect());
 
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("strategies");
-    let rules = RuleSet::from_path(&root.join("lead_lag.rules.toml")).unwrap_or_else(|err| panic!("{err}"));
+    let rules =
+        RuleSet::from_path(&root.join("lead_lag.rules.toml")).unwrap_or_else(|err| panic!("{err}"));
     let from_rules = lead_lag_fills(&btc_day, &eth_day, rules.strategy());
     let python = PythonStrategy::new(
         PythonSpec {
@@ -426,8 +435,14 @@ fn the_lead_lag_rule_file_fills_as_the_python_example_does() {
     assert!(from_python.iter().all(|f| f.0 == "ETH-PERP"));
     let entries = from_python.iter().filter(|f| f.6.abs() == 10).count();
     let exits = from_python.iter().filter(|f| f.6 == 0).count();
-    assert!(entries >= 5 && exits >= 5, "{entries} entries, {exits} exits");
-    assert!(from_rules == from_python, "the rule file and the Python strategy fill differently");
+    assert!(
+        entries >= 5 && exits >= 5,
+        "{entries} entries, {exits} exits"
+    );
+    assert!(
+        from_rules == from_python,
+        "the rule file and the Python strategy fill differently"
+    );
 }
 
 /// A data folder with AAA and BBB on 2026-03-06: the events above, shifted

@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use ticklab::market::parquet::{EventReader, ReadOptions};
 use ticklab::market::sample::{
-    generate, write_sample_folder, Leader, SampleFolderOptions, SampleSpec, Session,
-    DEFAULT_SEED, SAMPLE_DAY,
+    generate, write_sample_folder, Leader, SampleFolderOptions, SampleSpec, Session, DEFAULT_SEED,
+    SAMPLE_DAY,
 };
 use ticklab::market::{EventKind, MarketEvent, Side};
 
@@ -512,7 +512,11 @@ fn shipped_stock_day_reads_back_as_generated() {
 
 /// The mid at the end of each `step_ns` of `events` (the last consistent
 /// book in it), from `from_ns` on; NaN while a side is empty.
-fn mids_on_a_grid(events: impl Iterator<Item = MarketEvent>, from_ns: i64, step_ns: i64) -> Vec<f64> {
+fn mids_on_a_grid(
+    events: impl Iterator<Item = MarketEvent>,
+    from_ns: i64,
+    step_ns: i64,
+) -> Vec<f64> {
     let (mut bids, mut asks) = (Book::new(), Book::new());
     let mut mids = Vec::new();
     let mut mid = f64::NAN;
@@ -520,7 +524,11 @@ fn mids_on_a_grid(events: impl Iterator<Item = MarketEvent>, from_ns: i64, step_
         while event.exch_ts >= from_ns + (mids.len() as i64 + 1) * step_ns {
             mids.push(mid);
         }
-        let book = if event.side == Side::Buy { &mut bids } else { &mut asks };
+        let book = if event.side == Side::Buy {
+            &mut bids
+        } else {
+            &mut asks
+        };
         match event.kind {
             EventKind::Clear => {
                 bids.clear();
@@ -574,7 +582,12 @@ fn eth_perps_mid_moves_with_btc_perps_a_moment_later() {
     let step_ns = 10_000_000_000;
     let btc = mids_on_a_grid(generate(&leader, 7), leader.open_ns(), step_ns);
     let eth = mids_on_a_grid(generate(&follower, 7), follower.open_ns(), step_ns);
-    assert!(btc.len() >= 700 && eth.len() >= 700, "{} {}", btc.len(), eth.len());
+    assert!(
+        btc.len() >= 700 && eth.len() >= 700,
+        "{} {}",
+        btc.len(),
+        eth.len()
+    );
     assert!(btc.iter().chain(&eth).skip(1).all(|m| m.is_finite()));
     let n = btc.len().min(eth.len());
     let (r_btc, r_eth) = (log_returns(&btc[..n]), log_returns(&eth[..n]));

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use crate::market::parquet::{write_events, DataError, WriteOptions, WriteSummary};
 
-use super::profile::ActivityProfile;
 use super::generator::{LeaderPath, SampleEvents};
+use super::profile::ActivityProfile;
 use super::spec::SampleSpec;
 use super::{generate, DEFAULT_SEED};
 

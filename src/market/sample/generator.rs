@@ -283,10 +283,7 @@ enum PathSource {
     },
     /// (exchange time, fair price) of each of its messages, and the next
     /// one to apply.
-    Recorded {
-        path: Vec<(i64, f64)>,
-        next: usize,
-    },
+    Recorded { path: Vec<(i64, f64)>, next: usize },
 }
 
 impl LeaderPath {

@@ -407,12 +407,10 @@ impl SampleSpec {
 
 /// The start prices of BTC-PERP and ETH-PERP on `day`, ticks.
 fn start_ticks(day: CivilDate) -> (i64, i64) {
-    CRYPTO_STARTS
-        .iter()
-        .find(|(d, _, _)| *d == day)
-        .map_or((CRYPTO_STARTS[0].1, CRYPTO_STARTS[0].2), |&(_, btc, eth)| {
-            (btc, eth)
-        })
+    CRYPTO_STARTS.iter().find(|(d, _, _)| *d == day).map_or(
+        (CRYPTO_STARTS[0].1, CRYPTO_STARTS[0].2),
+        |&(_, btc, eth)| (btc, eth),
+    )
 }
 
 /// The `description` of every sample instrument.

@@ -341,11 +341,7 @@ impl Executor {
     /// Cancels every order that can still rest in the book (market orders
     /// on their way trade or expire at once; orders already being canceled
     /// are left alone) and disarms the stops.
-    fn cancel_all(
-        &mut self,
-        ctx: &mut Ctx<'_, '_>,
-        on: On<'_>,
-    ) -> Result<Outcome, StrategyError> {
+    fn cancel_all(&mut self, ctx: &mut Ctx<'_, '_>, on: On<'_>) -> Result<Outcome, StrategyError> {
         let protection = self.protection_of(on.index);
         let was_armed = protection.is_armed();
         protection.disarm();

@@ -107,9 +107,7 @@ impl SlotState {
                 value: f64::NAN,
             },
             IndicatorSpec::Sma { of, window, .. } => mean(*of, window.as_ns(), MeanOut::Sma),
-            IndicatorSpec::Stddev { of, window, .. } => {
-                mean(*of, window.as_ns(), MeanOut::Stddev)
-            }
+            IndicatorSpec::Stddev { of, window, .. } => mean(*of, window.as_ns(), MeanOut::Stddev),
             IndicatorSpec::Bollinger {
                 of,
                 window,
@@ -129,12 +127,8 @@ impl SlotState {
                 of: *of,
                 ago: ValueAgo::new(window.as_ns()),
             },
-            IndicatorSpec::Vwap { window, .. } => {
-                trades(window.map(|w| w.as_ns()), TradeOut::Vwap)
-            }
-            IndicatorSpec::Volume { window, .. } => {
-                trades(Some(window.as_ns()), TradeOut::Volume)
-            }
+            IndicatorSpec::Vwap { window, .. } => trades(window.map(|w| w.as_ns()), TradeOut::Vwap),
+            IndicatorSpec::Volume { window, .. } => trades(Some(window.as_ns()), TradeOut::Volume),
             IndicatorSpec::TradeCount { window, .. } => {
                 trades(Some(window.as_ns()), TradeOut::Count)
             }

@@ -83,7 +83,10 @@ impl<'de, E: de::Error> VariantAccess<'de> for Empty<E> {
     }
 
     fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, E> {
-        Err(de::Error::invalid_type(de::Unexpected::UnitVariant, &visitor))
+        Err(de::Error::invalid_type(
+            de::Unexpected::UnitVariant,
+            &visitor,
+        ))
     }
 
     fn struct_variant<V: Visitor<'de>>(

@@ -404,10 +404,12 @@ fn check_spec(spec: &IndicatorSpec, path: &FieldPath) -> Result<(), Invalid> {
             &path.key(spec.kind_name()).key("symbol"),
             "a symbol cannot be empty",
         )),
-        IndicatorSpec::Imbalance { levels, .. } if !(1..=100).contains(levels) => Err(Invalid::new(
-            &path.key("imbalance").key("levels"),
-            format!("levels must be 1 to 100, got {levels}"),
-        )),
+        IndicatorSpec::Imbalance { levels, .. } if !(1..=100).contains(levels) => {
+            Err(Invalid::new(
+                &path.key("imbalance").key("levels"),
+                format!("levels must be 1 to 100, got {levels}"),
+            ))
+        }
         IndicatorSpec::Bollinger { k, .. } if !(k.is_finite() && *k > 0.0) => Err(Invalid::new(
             &path.key("bollinger").key("k"),
             format!("k must be a positive number, got {k}"),

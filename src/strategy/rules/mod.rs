@@ -124,8 +124,7 @@ impl RuleSet {
     pub fn from_str(text: &str, format: Format, file: &str) -> Result<RuleSet, RuleFileError> {
         let source = validate::Source { text, format, file };
         let rule_file = source.parse()?;
-        let mut program =
-            Program::compile(rule_file).map_err(|invalid| source.invalid(invalid))?;
+        let mut program = Program::compile(rule_file).map_err(|invalid| source.invalid(invalid))?;
         program.locate(&source);
         Ok(RuleSet {
             program: Arc::new(program),

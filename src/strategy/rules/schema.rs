@@ -542,7 +542,9 @@ impl fmt::Display for IndicatorSpec {
             IndicatorSpec::Volume { window, .. }
             | IndicatorSpec::TradeCount { window, .. }
             | IndicatorSpec::SignedVolume { window, .. } => params.push(format!("window={window}")),
-            IndicatorSpec::AheadQty { side, .. } => params.push(format!("side={}", serde_name(side))),
+            IndicatorSpec::AheadQty { side, .. } => {
+                params.push(format!("side={}", serde_name(side)))
+            }
             _ => {}
         }
         if let Some(symbol) = self.symbol() {
@@ -560,31 +562,31 @@ impl IndicatorSpec {
     /// The name of its kind as written in files, e.g. `sma`.
     pub fn kind_name(&self) -> &'static str {
         match self {
-        IndicatorSpec::Mid { .. } => "mid",
-        IndicatorSpec::Bid { .. } => "bid",
-        IndicatorSpec::Ask { .. } => "ask",
-        IndicatorSpec::Last { .. } => "last",
-        IndicatorSpec::Microprice { .. } => "microprice",
-        IndicatorSpec::Spread { .. } => "spread",
-        IndicatorSpec::Imbalance { .. } => "imbalance",
-        IndicatorSpec::Sma { .. } => "sma",
-        IndicatorSpec::Ema { .. } => "ema",
-        IndicatorSpec::Rsi { .. } => "rsi",
-        IndicatorSpec::Stddev { .. } => "stddev",
-        IndicatorSpec::Bollinger { .. } => "bollinger",
-        IndicatorSpec::ChangeBp { .. } => "change_bp",
-        IndicatorSpec::Vwap { .. } => "vwap",
-        IndicatorSpec::Volume { .. } => "volume",
-        IndicatorSpec::TradeCount { .. } => "trade_count",
-        IndicatorSpec::SignedVolume { .. } => "signed_volume",
-        IndicatorSpec::Position { .. } => "position",
-        IndicatorSpec::UnrealizedPnl { .. } => "unrealized_pnl",
-        IndicatorSpec::OpenOrders { .. } => "open_orders",
-        IndicatorSpec::TimeOfDay => "time_of_day",
-        IndicatorSpec::SinceLastFill { .. } => "since_last_fill",
-        IndicatorSpec::MarketState { .. } => "market_state",
-        IndicatorSpec::AheadQty { .. } => "ahead_qty",
-    }
+            IndicatorSpec::Mid { .. } => "mid",
+            IndicatorSpec::Bid { .. } => "bid",
+            IndicatorSpec::Ask { .. } => "ask",
+            IndicatorSpec::Last { .. } => "last",
+            IndicatorSpec::Microprice { .. } => "microprice",
+            IndicatorSpec::Spread { .. } => "spread",
+            IndicatorSpec::Imbalance { .. } => "imbalance",
+            IndicatorSpec::Sma { .. } => "sma",
+            IndicatorSpec::Ema { .. } => "ema",
+            IndicatorSpec::Rsi { .. } => "rsi",
+            IndicatorSpec::Stddev { .. } => "stddev",
+            IndicatorSpec::Bollinger { .. } => "bollinger",
+            IndicatorSpec::ChangeBp { .. } => "change_bp",
+            IndicatorSpec::Vwap { .. } => "vwap",
+            IndicatorSpec::Volume { .. } => "volume",
+            IndicatorSpec::TradeCount { .. } => "trade_count",
+            IndicatorSpec::SignedVolume { .. } => "signed_volume",
+            IndicatorSpec::Position { .. } => "position",
+            IndicatorSpec::UnrealizedPnl { .. } => "unrealized_pnl",
+            IndicatorSpec::OpenOrders { .. } => "open_orders",
+            IndicatorSpec::TimeOfDay => "time_of_day",
+            IndicatorSpec::SinceLastFill { .. } => "since_last_fill",
+            IndicatorSpec::MarketState { .. } => "market_state",
+            IndicatorSpec::AheadQty { .. } => "ahead_qty",
+        }
     }
 }
 

@@ -123,7 +123,12 @@ impl RulesStrategy {
         }
         // Until `on_start` says otherwise: one instrument, every rule on it.
         let every_book = program.slots.iter().any(reads_depth);
-        let watch = Watch::new(every_book, (0..program.rules.len()).collect(), &program, true);
+        let watch = Watch::new(
+            every_book,
+            (0..program.rules.len()).collect(),
+            &program,
+            true,
+        );
         RulesStrategy {
             bank: Bank::new(&program.slots, &program.consts),
             states: vec![NodeState::default(); program.nodes.len()],

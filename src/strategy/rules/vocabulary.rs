@@ -83,7 +83,10 @@ pub(crate) const WITH_PARAMETERS: &[(&str, &str)] = &[
     ("volume", "{ volume = { window = \"10s\" } }"),
     ("trade_count", "{ trade_count = { window = \"10s\" } }"),
     ("signed_volume", "{ signed_volume = { window = \"10s\" } }"),
-    ("change_bp", "{ change_bp = { of = \"mid\", window = \"1s\" } }"),
+    (
+        "change_bp",
+        "{ change_bp = { of = \"mid\", window = \"1s\" } }",
+    ),
     ("ahead_qty", "{ ahead_qty = { side = \"buy\" } }"),
 ];
 
