@@ -492,6 +492,9 @@ impl Compiler<'_> {
     /// A named indicator is read by the rule being compiled: the first
     /// such rule is the one its symbol's errors name.
     fn note_use(&mut self, name: &str) {
+        if self.symbol_refs.iter().all(|r| r.rule.is_some()) {
+            return;
+        }
         let at = FieldPath::default().key("indicators").key(name);
         let rule = self.rule;
         for r in &mut self.symbol_refs {

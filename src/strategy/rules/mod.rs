@@ -33,6 +33,15 @@
 //! column: `imbalance.rules.toml:14:23: rules[0].when.all[1].lhs: unknown
 //! indicator "bok"; ...`.
 //!
+//! In a run over several instruments an indicator names its instrument
+//! (`{ mid = { symbol = "ETH-PERP" } }`, by default the run's first), a
+//! rule the instruments whose events evaluate it (`on = "BTC-PERP"`, by
+//! default those its condition reads) and an action the instrument it
+//! trades (`{ buy = { lots = 1, symbol = "ETH-PERP" } }`, by default the
+//! one whose event evaluated the rule); see [`RulesStrategy`]. A symbol the
+//! run does not have is refused before the run starts
+//! ([`RuleSet::check_symbols`]).
+//!
 //! Indicators are incremental and windows are durations; how each weighs
 //! irregularly spaced events is documented in [`crate::strategy::indicators`]
 //! and on [`IndicatorSpec`].

@@ -23,6 +23,12 @@ use super::vocabulary::BUILT_IN;
 /// (files reading `ahead_qty` or a deeper imbalance: at every consistent
 /// book). Then the actions of the rules whose conditions hold run in file
 /// order. Every firing is recorded with the value of each condition.
+///
+/// In a run over several instruments, indicators and actions name their
+/// instrument with `symbol` (indicators default to the run's first, actions
+/// to the instrument whose event evaluated the rule), and a rule is
+/// evaluated on the events of the instruments its `on` names (by default,
+/// those its condition reads).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "ticklab rule file")]
