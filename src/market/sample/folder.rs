@@ -8,7 +8,7 @@ use crate::market::parquet::{write_events, DataError, WriteOptions, WriteSummary
 
 use super::generator::{LeaderPath, SampleEvents};
 use super::profile::ActivityProfile;
-use super::spec::SampleSpec;
+use super::spec::{CivilDate, SampleSpec};
 use super::{generate, DEFAULT_SEED};
 
 /// What [`write_sample_folder`] writes.
@@ -21,6 +21,8 @@ pub struct SampleFolderOptions {
     pub crypto_events: Option<u64>,
     /// Only this symbol (e.g. `ACME`); `None` writes every shipped sample.
     pub symbol: Option<String>,
+    /// Only this day (e.g. 2026-03-02); `None` writes every shipped day.
+    pub day: Option<CivilDate>,
 }
 
 impl Default for SampleFolderOptions {
@@ -29,6 +31,7 @@ impl Default for SampleFolderOptions {
             seed: DEFAULT_SEED,
             crypto_events: None,
             symbol: None,
+            day: None,
         }
     }
 }
@@ -55,6 +58,23 @@ impl SampleFolderOptions {
                 None => resize(spec),
             })
             .collect();
+        let all: Vec<SampleSpec> = match self.day {
+            None => all,
+            Some(day) => {
+                let days: Vec<String> = all.iter().map(|s| s.day.to_string()).collect();
+                let chosen: Vec<SampleSpec> = all.into_iter().filter(|s| s.day == day).collect();
+                if chosen.is_empty() {
+                    let mut days = days;
+                    days.sort();
+                    days.dedup();
+                    return Err(SampleError::UnknownDay {
+                        day: day.to_string(),
+                        known: days.join(", "),
+                    });
+                }
+                chosen
+            }
+        };
         match &self.symbol {
             None => Ok(all),
             Some(symbol) => {
@@ -99,6 +119,9 @@ impl SampleFolderOptions {
         if let Some(symbol) = &self.symbol {
             let _ = write!(command, " --symbol {symbol}");
         }
+        if let Some(day) = &self.day {
+            let _ = write!(command, " --day {day}");
+        }
         command
     }
 }
@@ -128,6 +151,14 @@ pub enum SampleError {
     /// The day's Parquet file could not be written.
     #[error(transparent)]
     Data(#[from] DataError),
+    /// `day` is not one of the samples' days.
+    #[error("no sample day {day} (known: {known})")]
+    UnknownDay {
+        /// The day asked for.
+        day: String,
+        /// The days there are, comma-separated.
+        known: String,
+    },
     /// `symbol` is not one of the samples.
     #[error("no sample instrument {symbol:?} (known: {known})")]
     UnknownSymbol {
@@ -190,7 +221,7 @@ pub fn write_sample_folder(
             data,
         });
     }
-    if options.symbol.is_none() {
+    if options.symbol.is_none() && options.day.is_none() {
         write_text(
             &out_dir.join("README.md"),
             &readme(&specs, &written, options, out_dir),
