@@ -216,7 +216,7 @@ def test_other_threads_run_while_the_engine_works(monkeypatch, strategy):
     counter = threading.Thread(target=count)
     counter.start()
     try:
-        ticklab.run(data=SAMPLE_DATA, symbol="BTC-PERP", strategy=strategy)
+        ticklab.run(data=SAMPLE_DATA, symbol="BTC-PERP", day="2026-03-02", strategy=strategy)
     finally:
         state["stop"] = True
         counter.join()

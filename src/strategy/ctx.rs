@@ -101,6 +101,21 @@ impl<'e, 'a> Ctx<'e, 'a> {
         self.engine_of(symbol).map(|e| e.account().position_lots())
     }
 
+    /// The account part of `symbol` as the strategy knows it.
+    pub fn account_of(&self, symbol: &str) -> Option<&Account> {
+        self.engine_of(symbol).map(Engine::account)
+    }
+
+    /// The open orders of `symbol`, in the order sent.
+    pub fn open_orders_of(&self, symbol: &str) -> Option<&[OpenOrder]> {
+        self.engine_of(symbol).map(Engine::open_orders)
+    }
+
+    /// The trading state of `symbol`'s venue as the strategy sees it.
+    pub fn market_state_of(&self, symbol: &str) -> Option<MarketState> {
+        self.engine_of(symbol).map(Engine::market_state)
+    }
+
     /// Equity of the run's one account, in its currency (the first
     /// instrument's): cash plus every instrument's position marked to its
     /// local mid (the average entry price without one). Each instrument's

@@ -469,6 +469,21 @@ impl Replay {
         let Some(day) = self.day.clone() else {
             return false;
         };
+        if let StrategyChoice::Rules { path, rules } = &self.choice {
+            // A rule file naming a symbol the run does not have never starts.
+            let symbols: Vec<&str> = std::iter::once(&day)
+                .chain(&self.others)
+                .map(|run| run.instrument.symbol.as_str())
+                .collect();
+            if let Err(err) = rules.check_symbols(&symbols) {
+                let name = path.display().to_string();
+                self.report(load_failure(&super::SessionError::Strategy {
+                    name,
+                    reason: err.to_string(),
+                }));
+                return false;
+            }
+        }
         let (strategy, signal_feed) = self.choice.build_with_signals(&self.python);
         self.crossed = CrossedTally::default();
         let mut cache_notes = Vec::new();
