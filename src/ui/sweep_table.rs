@@ -1,6 +1,7 @@
 //! A sweep's results in the window: the table of `ticklab sweep` (re-read
 //! as it grows, so it fills in while the sweep runs), sortable by any
-//! column, and one click on a run's **Open** button to replay that exact run
+//! column, and one click on a run's **Open** button (or a double click on
+//! its row) to replay that exact run
 //! (its data, day, strategy and configuration) in the step-through view.
 //!
 //! The view reads the sweep's folder only; what opening a run does is the
@@ -147,7 +148,10 @@ impl SweepTable {
                         } else {
                             text
                         };
-                        ui.label(text);
+                        let cell = ui.add(egui::Label::new(text).sense(egui::Sense::click()));
+                        if cell.double_clicked() {
+                            opened = Some(id.to_owned());
+                        }
                     }
                     ui.end_row();
                 }
