@@ -174,6 +174,11 @@ impl TicklabApp {
     }
 
     /// The Analyzer view.
+    pub fn analyzer(&self) -> &super::analyzer::AnalyzerView {
+        &self.analyzer
+    }
+
+    /// The Analyzer view, to change.
     pub fn analyzer_mut(&mut self) -> &mut super::analyzer::AnalyzerView {
         &mut self.analyzer
     }

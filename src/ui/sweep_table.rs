@@ -91,6 +91,14 @@ impl SweepTable {
         self.rows.iter().map(|row| row[i].as_str()).collect()
     }
 
+    /// The cell of run `run_id` in column `column`, as the table shows it.
+    pub fn cell(&self, run_id: &str, column: &str) -> Option<&str> {
+        let id = self.header.iter().position(|h| h == "run_id")?;
+        let at = self.header.iter().position(|h| h == column)?;
+        let row = self.rows.iter().find(|row| row[id] == run_id)?;
+        Some(row[at].as_str())
+    }
+
     fn sort_by(&mut self, column: usize, descending: bool) {
         self.sort = Some((column, descending));
         self.rows.sort_by(|a, b| {

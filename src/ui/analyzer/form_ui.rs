@@ -193,7 +193,7 @@ impl AnalyzerView {
                     .desired_width(160.0),
             )
             .on_hover_text("A summary statistic; min: or max: before it says which way is best");
-            ui.menu_button("▾", |ui| {
+            ui.menu_button("pick", |ui| {
                 egui::ScrollArea::vertical()
                     .max_height(240.0)
                     .show(ui, |ui| {
@@ -277,7 +277,7 @@ fn key_menu_ui(
     params: &[(String, Option<toml::Value>)],
 ) {
     ui.push_id(("key_menu", i), |ui| {
-        ui.menu_button("▾", |ui| {
+        ui.menu_button("pick", |ui| {
             egui::ScrollArea::vertical()
                 .max_height(320.0)
                 .show(ui, |ui| {

@@ -141,8 +141,13 @@ impl AnalyzerView {
         &self.errors
     }
 
+    /// True from the start of a sweep until the frame that sees it end.
+    pub fn is_sweeping(&self) -> bool {
+        self.running.is_some()
+    }
+
     /// True while a sweep runs.
-    pub fn is_running(&mut self) -> bool {
+    fn is_running(&mut self) -> bool {
         self.running
             .as_mut()
             .is_some_and(|r| r.process.is_running())

@@ -10,6 +10,7 @@ use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -26,6 +27,9 @@ pub struct SweepProcess {
     child: Child,
     group: Pid,
     lines: Arc<Mutex<VecDeque<String>>>,
+    /// Output streams read to their end.
+    streams_done: Arc<AtomicUsize>,
+    streams: usize,
     status: Option<ExitStatus>,
     cancelled_at: Option<Instant>,
     /// When it started.
@@ -61,8 +65,11 @@ impl SweepProcess {
         .into_iter()
         .flatten()
         .collect();
+        let streams = readers.len();
+        let streams_done = Arc::new(AtomicUsize::new(0));
         for (i, stream) in readers.into_iter().enumerate() {
             let kept = Arc::clone(&lines);
+            let done = Arc::clone(&streams_done);
             let wake = Arc::clone(&wake);
             // A thread that cannot start loses the output, not the sweep.
             let _ = std::thread::Builder::new()
@@ -78,6 +85,7 @@ impl SweepProcess {
                         }
                         wake();
                     }
+                    done.fetch_add(1, Ordering::SeqCst);
                     wake();
                 });
         }
@@ -86,6 +94,8 @@ impl SweepProcess {
             child,
             group,
             lines,
+            streams_done,
+            streams,
             status: None,
             cancelled_at: None,
             started_at: Instant::now(),
@@ -125,8 +135,17 @@ impl SweepProcess {
         }
     }
 
-    /// The last lines it printed.
+    /// The last lines it printed; once it has ended, all of them (its
+    /// output read to the end, for a second at most).
     pub fn lines(&self) -> Vec<String> {
+        if self.status.is_some() {
+            let deadline = Instant::now() + Duration::from_secs(1);
+            while self.streams_done.load(Ordering::SeqCst) < self.streams
+                && Instant::now() < deadline
+            {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        }
         self.lines
             .lock()
             .map(|lines| lines.iter().cloned().collect())
