@@ -62,8 +62,8 @@ fn four_runs(app: &mut TicklabApp) {
 fn summary_stat(out: &Path, run_id: &str, name: &str) -> f64 {
     let path = out.join("runs").join(run_id).join("summary.json");
     let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    summary["stats"][name].as_f64().unwrap()
+        serde_json::from_str(&std::fs::read_to_string(path).expect("the summary")).expect("JSON");
+    summary["stats"][name].as_f64().expect("the statistic")
 }
 
 /// A fill as compared: exchange time, order, side, price, quantity, fee,
@@ -71,12 +71,13 @@ fn summary_stat(out: &Path, run_id: &str, name: &str) -> f64 {
 type Fill = (i64, u64, &'static str, i64, i64, f64, i64);
 
 fn parquet_fills(path: &Path) -> Vec<Fill> {
-    let reader = SerializedFileReader::new(File::open(path).unwrap()).unwrap();
+    let reader =
+        SerializedFileReader::new(File::open(path).expect("the fills")).expect("a Parquet file");
     reader
         .get_row_iter(None)
-        .unwrap()
+        .expect("rows")
         .map(|row| {
-            let row = row.unwrap();
+            let row = row.expect("a row");
             let mut fill: Fill = (0, 0, "", 0, 0, 0.0, 0);
             for (name, field) in row.get_column_iter() {
                 match (name.as_str(), field) {
