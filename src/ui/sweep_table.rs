@@ -150,7 +150,7 @@ impl SweepTable {
                         opened = Some(id.to_owned());
                     }
                     for &c in &self.shown {
-                        let text = RichText::new(&row[c]).monospace();
+                        let text = RichText::new(shown_text(&row[c])).monospace();
                         let text = if row[c] == "failed" {
                             text.color(theme::ERROR)
                         } else {
@@ -176,6 +176,17 @@ impl SweepTable {
                 None
             }
         }
+    }
+}
+
+/// A cell as shown: a number with a fraction to 4 decimals (the
+/// table's file keeps every digit), anything else as it is.
+fn shown_text(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.parse::<f64>() {
+        Ok(value) if cell.contains(['.', 'e', 'E']) && value.is_finite() => {
+            format!("{value:.4}").into()
+        }
+        _ => cell.into(),
     }
 }
 
@@ -208,4 +219,16 @@ fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>), String> {
         rows.push(row);
     }
     Ok((header, rows))
+}
+
+#[cfg(test)]
+mod shown_tests {
+    #[test]
+    fn fractions_show_to_four_decimals_and_the_rest_as_written() {
+        assert_eq!(super::shown_text("49.358813999890"), "49.3588");
+        assert_eq!(super::shown_text("1e-7"), "0.0000");
+        assert_eq!(super::shown_text("0003"), "0003");
+        assert_eq!(super::shown_text("prob_log"), "prob_log");
+        assert_eq!(super::shown_text("2026-03-02"), "2026-03-02");
+    }
 }

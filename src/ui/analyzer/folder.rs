@@ -73,14 +73,37 @@ pub fn user_sweeps_dir() -> Option<PathBuf> {
     Some(base.join("ticklab").join("sweeps"))
 }
 
-/// The folder that holds the sweeps of `data`: its `.ticklab-sweeps/` when
-/// it can be made there, else the user's cache folder (`fallback`).
+/// The folder that holds the sweeps of `data`: its `.ticklab-sweeps/`
+/// when it is there or can be made there (the data folder is writable),
+/// else the user's cache folder (`fallback`). Nothing is made on disk.
 pub fn sweeps_root(data: &Path, fallback: Option<PathBuf>) -> Option<PathBuf> {
     let beside = data.join(SWEEPS_DIR);
-    if std::fs::create_dir_all(&beside).is_ok() && is_writable(&beside) {
+    let writable = |dir: &Path| {
+        std::fs::metadata(dir).is_ok_and(|m| m.is_dir() && !m.permissions().readonly())
+    };
+    if writable(&beside) || (!beside.exists() && writable(data)) {
         return Some(beside);
     }
     fallback
+}
+
+/// Makes the sweep's folder `out`'s parent, falling back to `fallback`
+/// (the same sweep's folder under the user's cache) when it cannot be
+/// made or written; returns the folder the sweep goes in.
+pub fn make_parent(out: &Path, fallback: Option<PathBuf>) -> std::io::Result<PathBuf> {
+    let parent = out.parent().unwrap_or(Path::new("."));
+    let made = std::fs::create_dir_all(parent).is_ok() && is_writable(parent);
+    match (made, fallback) {
+        (true, _) => Ok(out.to_owned()),
+        (false, Some(root)) => {
+            std::fs::create_dir_all(&root)?;
+            Ok(root.join(out.file_name().unwrap_or_default()))
+        }
+        (false, None) => Err(std::io::Error::other(format!(
+            "{}: cannot write there",
+            parent.display()
+        ))),
+    }
 }
 
 /// True when a file can be made in `dir`.
@@ -148,16 +171,27 @@ mod tests {
     #[test]
     fn sweeps_go_beside_the_data_else_to_the_fallback() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(
-            sweeps_root(dir.path(), None),
-            Some(dir.path().join(SWEEPS_DIR))
-        );
-        assert!(dir.path().join(SWEEPS_DIR).is_dir());
-        // A file where the folder would be: the fallback.
+        let beside = dir.path().join(SWEEPS_DIR);
+        assert_eq!(sweeps_root(dir.path(), None), Some(beside.clone()));
+        assert!(!beside.exists(), "nothing is made until a sweep starts");
+        // A file where the data folder would be: the fallback.
         let data = dir.path().join("file");
         std::fs::write(&data, "").unwrap();
         let fallback = dir.path().join("cache");
-        assert_eq!(sweeps_root(&data, Some(fallback.clone())), Some(fallback));
+        assert_eq!(
+            sweeps_root(&data, Some(fallback.clone())),
+            Some(fallback.clone())
+        );
+        // Made when the sweep starts; beside a file it cannot be.
+        let out = beside.join("mm-00000001");
+        assert_eq!(make_parent(&out, None).unwrap(), out);
+        assert!(beside.is_dir());
+        let blocked = data.join(SWEEPS_DIR).join("mm-00000001");
+        assert_eq!(
+            make_parent(&blocked, Some(fallback.clone())).unwrap(),
+            fallback.join("mm-00000001")
+        );
+        assert!(make_parent(&blocked, None).is_err());
     }
 
     #[test]

@@ -234,7 +234,13 @@ impl SweepForm {
         let empty = toml::Table::new();
         for (i, axis) in self.axes.iter().enumerate() {
             let reason = if axis.key.trim().is_empty() {
-                Some("give a strategy parameter or a run-configuration field".to_owned())
+                errors.push(FieldError {
+                    field: Field::Axis(i),
+                    message:
+                        "give a key: a strategy parameter or a run-configuration field (pick one)"
+                            .to_owned(),
+                });
+                continue;
             } else if axis.values.trim().is_empty() {
                 Some(match axis.kind {
                     AxisKind::Grid => "give values: v1,v2,...".to_owned(),
@@ -490,7 +496,7 @@ mod tests {
             .starts_with("--range max_position_lots=5..15:0: "));
         assert_eq!(
             errors[1].message,
-            "--grid =1: give a strategy parameter or a run-configuration field"
+            "give a key: a strategy parameter or a run-configuration field (pick one)"
         );
         assert!(errors[2].message.starts_with("--objective max:nothing: "));
         assert!(errors[3].message.starts_with("--require fills>>3: "));

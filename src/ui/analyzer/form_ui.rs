@@ -14,6 +14,9 @@ use crate::ui::view::View;
 /// Width of the key column.
 const KEY_WIDTH: f32 = 130.0;
 
+/// Width of the labels before the days, walk-forward and output fields.
+const LABEL_WIDTH: f32 = 90.0;
+
 impl AnalyzerView {
     /// The errors of `field`, each on its own line.
     fn errors_ui(&self, ui: &mut egui::Ui, field: Field) {
@@ -106,8 +109,8 @@ impl AnalyzerView {
             .unwrap_or_default();
         let mut remove = None;
         for i in 0..self.form.axes.len() {
+            let axis = &mut self.form.axes[i];
             ui.horizontal(|ui| {
-                let axis = &mut self.form.axes[i];
                 ui.add(
                     egui::TextEdit::singleline(&mut axis.key)
                         .hint_text("key")
@@ -125,20 +128,19 @@ impl AnalyzerView {
                         ui.selectable_value(&mut axis.kind, AxisKind::Grid, "list");
                         ui.selectable_value(&mut axis.kind, AxisKind::Range, "range");
                     });
-                let hint = match axis.kind {
-                    AxisKind::Grid => "v1,v2,...",
-                    AxisKind::Range => "from..to:step",
-                };
-                let width = (ui.available_width() - 28.0).max(60.0);
-                ui.add(
-                    egui::TextEdit::singleline(&mut axis.values)
-                        .hint_text(hint)
-                        .desired_width(width),
-                );
                 if ui.small_button("✖").on_hover_text("Remove this key").clicked() {
                     remove = Some(i);
                 }
             });
+            let hint = match axis.kind {
+                AxisKind::Grid => "values: v1,v2,...",
+                AxisKind::Range => "range: from..to:step",
+            };
+            ui.add(
+                egui::TextEdit::singleline(&mut axis.values)
+                    .hint_text(hint)
+                    .desired_width(ui.available_width()),
+            );
             self.errors_ui(ui, Field::Axis(i));
         }
         if let Some(i) = remove {
@@ -219,7 +221,7 @@ impl AnalyzerView {
             egui::TextEdit::multiline(&mut self.form.constraints)
                 .hint_text("fills>0")
                 .desired_rows(2)
-                .desired_width(f32::INFINITY),
+                .desired_width(ui.available_width()),
         );
         self.errors_ui(ui, Field::Constraints);
         ui.horizontal(|ui| {
@@ -230,38 +232,44 @@ impl AnalyzerView {
     }
 
     fn days_ui(&mut self, ui: &mut egui::Ui) {
-        egui::Grid::new("analyzer_days")
-            .num_columns(2)
-            .show(ui, |ui| {
-                ui.label("Days");
+        let hint = self
+            .default_out
+            .as_ref()
+            .map_or_else(String::new, |p| p.display().to_string());
+        let rows: [(&str, &mut String, String, &str); 3] = [
+            (
+                "Days",
+                &mut self.form.day,
+                "the replay's day".to_owned(),
+                "A date, a list, a range 2026-03-02..2026-03-06, or all",
+            ),
+            (
+                "Walk-forward",
+                &mut self.form.walk_forward,
+                "none, or train=2d,test=1d".to_owned(),
+                "Optimise on each train window, run the winner on the test days after it; add ,anchored to keep the first day",
+            ),
+            (
+                "Output",
+                &mut self.form.out,
+                hint,
+                "The sweep's folder; empty: under the data folder's .ticklab-sweeps/ (or the cache folder). Starting the same sweep into it again resumes it",
+            ),
+        ];
+        for (label, text, hint, help) in rows {
+            ui.horizontal(|ui| {
+                ui.add_sized(
+                    [LABEL_WIDTH, ui.spacing().interact_size.y],
+                    egui::Label::new(label),
+                );
                 ui.add(
-                    egui::TextEdit::singleline(&mut self.form.day)
-                        .hint_text("the replay's day")
-                        .desired_width(f32::INFINITY),
-                )
-                .on_hover_text("A date, a list, a range 2026-03-02..2026-03-06, or all");
-                ui.end_row();
-                ui.label("Walk-forward");
-                ui.add(
-                    egui::TextEdit::singleline(&mut self.form.walk_forward)
-                        .hint_text("none, or train=2d,test=1d")
-                        .desired_width(f32::INFINITY),
-                )
-                .on_hover_text("Optimise on each train window, run the winner on the test days after it; add ,anchored to keep the first day");
-                ui.end_row();
-                ui.label("Output");
-                let hint = self
-                    .default_out
-                    .as_ref()
-                    .map_or_else(String::new, |p| p.display().to_string());
-                ui.add(
-                    egui::TextEdit::singleline(&mut self.form.out)
+                    egui::TextEdit::singleline(text)
                         .hint_text(hint)
-                        .desired_width(f32::INFINITY),
+                        .desired_width(ui.available_width()),
                 )
-                .on_hover_text("The sweep's folder; empty: under the data folder's .ticklab-sweeps/ (or the cache folder). Starting the same sweep into it again resumes it");
-                ui.end_row();
+                .on_hover_text(help);
             });
+        }
         self.errors_ui(ui, Field::Day);
         self.errors_ui(ui, Field::WalkForward);
         self.errors_ui(ui, Field::Out);

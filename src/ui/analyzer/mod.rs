@@ -246,6 +246,17 @@ impl AnalyzerView {
                 return;
             }
         };
+        let out = if self.form.out.trim().is_empty() {
+            match folder::make_parent(&out, folder::user_sweeps_dir()) {
+                Ok(out) => out,
+                Err(err) => {
+                    self.message = Some((true, format!("{err}: type a folder in Output")));
+                    return;
+                }
+            }
+        } else {
+            out
+        };
         let base = folder::base_config_path(&out);
         let written = base
             .parent()
@@ -393,8 +404,8 @@ impl AnalyzerView {
         let mut replay = false;
         egui::Panel::left("analyzer_form")
             .resizable(true)
-            .default_size(380.0)
-            .size_range(280.0..=560.0)
+            .default_size(360.0)
+            .size_range(280.0..=(ui.available_width() * 0.6).max(300.0))
             .show(ui, |ui| {
                 egui::ScrollArea::vertical()
                     .auto_shrink([false, false])
@@ -408,8 +419,8 @@ impl AnalyzerView {
             let height = ui.available_height();
             egui::Panel::bottom("analyzer_charts")
                 .resizable(true)
-                .default_size(height * 0.45)
-                .size_range(120.0..=(height - 80.0).max(120.0))
+                .default_size(height * 0.5)
+                .size_range((height * 0.35).max(150.0)..=(height - 100.0).max(150.0))
                 .show(ui, |ui| {
                     let out = self.shown_out.clone();
                     let exe = self.exe.clone();
