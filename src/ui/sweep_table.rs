@@ -63,6 +63,11 @@ impl SweepTable {
         if modified.is_some() && modified == self.read_at {
             return;
         }
+        if modified.is_none() && !path.exists() {
+            // No run has finished yet.
+            self.error = None;
+            return;
+        }
         match read_csv(&path) {
             Ok((header, rows)) => {
                 self.shown = shown_columns(&header);
@@ -184,7 +189,11 @@ impl SweepTable {
 fn shown_text(cell: &str) -> std::borrow::Cow<'_, str> {
     match cell.parse::<f64>() {
         Ok(value) if cell.contains(['.', 'e', 'E']) && value.is_finite() => {
-            format!("{value:.4}").into()
+            if value.fract() == 0.0 && value.abs() < 1e15 {
+                format!("{value:.0}").into()
+            } else {
+                format!("{value:.4}").into()
+            }
         }
         _ => cell.into(),
     }
@@ -227,6 +236,7 @@ mod shown_tests {
     fn fractions_show_to_four_decimals_and_the_rest_as_written() {
         assert_eq!(super::shown_text("49.358813999890"), "49.3588");
         assert_eq!(super::shown_text("1e-7"), "0.0000");
+        assert_eq!(super::shown_text("6021.0"), "6021");
         assert_eq!(super::shown_text("0003"), "0003");
         assert_eq!(super::shown_text("prob_log"), "prob_log");
         assert_eq!(super::shown_text("2026-03-02"), "2026-03-02");

@@ -5,12 +5,13 @@
 
 use crate::analyzer::RunSpec;
 use crate::market::catalog::Day;
-use crate::session::Command;
+use crate::session::{Command, StepTarget};
 use crate::ui::Action;
 
 /// What the app does to replay `spec`, in order: the data and day, then
 /// the strategy, then the run's configuration (which re-runs the fresh
-/// run with it). An error says why the replay cannot show the run.
+/// run with it), then a step to the first consistent book, where a fresh
+/// run starts. An error says why the replay cannot show the run.
 pub fn replay_actions(spec: &RunSpec) -> Result<Vec<Action>, String> {
     if let Some(class) = &spec.class {
         return Err(format!(
@@ -32,6 +33,7 @@ pub fn replay_actions(spec: &RunSpec) -> Result<Vec<Action>, String> {
         }),
         Action::Session(Command::SetStrategy(spec.strategy.clone())),
         Action::OpenConfig(spec.config.clone()),
+        Action::Session(Command::Step(StepTarget::BatchEnd)),
     ])
 }
 
@@ -65,6 +67,7 @@ mod tests {
                 }),
                 Action::Session(Command::SetStrategy("mm".to_owned())),
                 Action::OpenConfig(PathBuf::from("/s/configs/0002.toml")),
+                Action::Session(Command::Step(StepTarget::BatchEnd)),
             ]
         );
     }
