@@ -74,6 +74,8 @@ pub fn switch_pressed(ctx: &egui::Context) -> bool {
 struct Running {
     process: SweepProcess,
     out: PathBuf,
+    /// Runs planned; 0 when not known before it runs (a walk-forward's
+    /// folds depend on the days found).
     total: usize,
     done_at_start: usize,
     objective: Objective,
@@ -270,6 +272,7 @@ impl AnalyzerView {
             return;
         }
         let total = match self.form.check_with_config(context, &base) {
+            Ok(_) if !self.form.walk_forward.trim().is_empty() => 0,
             Ok(total) => total,
             Err(errors) => {
                 self.errors = errors;
@@ -368,7 +371,10 @@ impl AnalyzerView {
                 .map(String::as_str)
                 .filter(|l| l.contains(" runs (") || l.starts_with("warning:"))
                 .collect();
-            (false, format!("done: {}", summary.join("; ")))
+            match summary.as_slice() {
+                [] => (false, "done".to_owned()),
+                lines => (false, format!("done: {}", lines.join("; "))),
+            }
         } else {
             let last = lines
                 .iter()
@@ -496,11 +502,15 @@ impl AnalyzerView {
                     &running.objective,
                     &running.constraints,
                 );
-                ui.add(
-                    egui::ProgressBar::new(progress.fraction())
-                        .desired_width(160.0)
-                        .show_percentage(),
-                );
+                if running.total > 0 {
+                    ui.add(
+                        egui::ProgressBar::new(progress.fraction())
+                            .desired_width(160.0)
+                            .show_percentage(),
+                    );
+                } else {
+                    ui.spinner();
+                }
                 ui.add(egui::Label::new(progress.text(&running.objective.stat)).truncate());
             } else if let Some((is_error, text)) = &self.message {
                 let text = RichText::new(text);

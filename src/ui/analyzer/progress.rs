@@ -55,13 +55,19 @@ impl Progress {
         (self.done as f32 / self.total as f32).min(1.0)
     }
 
-    /// One line: `3/8 runs · best sharpe 1.2345 (run 0002) · 12 s left`.
+    /// One line: `3/8 runs · best sharpe 1.2345 (run 0002) · 12 s left`
+    /// (`3 runs · ...` when the total is not known, 0).
     pub fn text(&self, stat: &str) -> String {
-        let mut text = format!("{}/{} runs", self.done, self.total);
+        let mut text = if self.total == 0 {
+            format!("{} runs", self.done)
+        } else {
+            format!("{}/{} runs", self.done, self.total)
+        };
         if let Some((id, value)) = &self.best {
             text.push_str(&format!(" · best {stat} {value:.4} (run {id})"));
         }
         if let Some(eta) = self.eta_secs.filter(|_| self.done < self.total) {
+            // Unknown totals (0) never get here.
             text.push_str(&format!(" · {} left", duration_text(eta)));
         }
         text
