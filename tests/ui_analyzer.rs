@@ -167,6 +167,29 @@ fn a_four_run_sweep_fills_the_table_and_opening_a_run_replays_its_fills() {
         fills_of("0003"),
         "the quantity changed no fill: the test would not tell runs apart"
     );
+    // Ranked best first by the objective, as the results table is.
+    assert_eq!(table.run_ids()[0], results.rows[0].run_id);
+
+    // The Monte Carlo fan of the best run, resampled by `ticklab sweep`.
+    harness.get_by_label("Monte Carlo").click();
+    harness.run_steps(2);
+    harness.get_by_label("Run Monte Carlo").click();
+    let deadline = std::time::Instant::now() + window::WAIT;
+    while harness
+        .query_by_label_contains("equity after each resampled round trip")
+        .is_none()
+    {
+        assert!(std::time::Instant::now() < deadline, "no Monte Carlo fan");
+        harness.step();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let best = harness.state().analyzer().table().unwrap().run_ids()[0].to_owned();
+    harness.get_by_label_contains(&format!("run {best}: equity after"));
+    assert!(out
+        .join("monte-carlo")
+        .join(&best)
+        .join("monte_carlo_equity.csv")
+        .is_file());
 
     // Open run 0003 (qty_lots 3, max_position_lots 4): the replay loads it.
     harness.get_by_label("Open 0003").click();
@@ -261,4 +284,90 @@ fn a_cancelled_sweep_keeps_its_rows_and_starting_it_again_resumes() {
         message.1
     );
     assert_eq!(harness.state().analyzer().table().unwrap().runs(), 16);
+}
+
+#[test]
+fn a_switches_views_and_the_help_lists_it() {
+    let folder = small_folder();
+    let mut harness = analyzer_at(folder.path());
+    harness.key_press(egui::Key::A);
+    harness.run_steps(2);
+    assert!(!harness.state().is_analyzer_shown());
+    harness.key_press(egui::Key::Questionmark);
+    harness.run_steps(2);
+    for (keys, what) in ticklab::ui::analyzer::SHORTCUTS {
+        harness.get_by_label(keys);
+        harness.get_by_label(what);
+    }
+    harness.key_press(egui::Key::Escape);
+    harness.key_press(egui::Key::A);
+    harness.run_steps(2);
+    assert!(harness.state().is_analyzer_shown());
+}
+
+/// A data folder with three small ACME days.
+fn three_days() -> tempfile::TempDir {
+    use ticklab::market::parquet::{write_events, WriteOptions};
+    use ticklab::market::sample::{generate, CivilDate, SampleSpec};
+    let root = tempfile::TempDir::new().expect("test setup");
+    for (i, day) in [2, 3, 4].into_iter().enumerate() {
+        let mut spec = SampleSpec::stock().with_target_events(8_000);
+        spec.day = CivilDate::new(2026, 3, day);
+        let dir = root.path().join(spec.symbol());
+        std::fs::create_dir_all(&dir).expect("test setup");
+        std::fs::write(
+            dir.join("instrument.toml"),
+            spec.instrument.to_toml_string("test"),
+        )
+        .expect("test setup");
+        write_events(
+            dir.join(format!("{}.parquet", spec.day)),
+            &spec.instrument,
+            generate(&spec, 20 + i as u64),
+            &WriteOptions::default(),
+        )
+        .expect("test setup");
+    }
+    root
+}
+
+#[test]
+fn a_walk_forward_shows_its_folds() {
+    let folder = three_days();
+    let mut harness = analyzer_at(folder.path());
+    {
+        let form = harness.state_mut().analyzer_mut().form_mut();
+        form.axes = vec![AxisField {
+            key: "qty_lots".to_owned(),
+            kind: AxisKind::Grid,
+            values: "1,2".to_owned(),
+        }];
+        form.walk_forward = "train=1d,test=1d".to_owned();
+        form.objective = "max:pnl".to_owned();
+    }
+    harness.run_steps(2);
+    assert_eq!(harness.state().analyzer().errors(), []);
+    harness.get_by_label(START_LABEL).click();
+    harness.run_steps(1);
+    run_until(&mut harness, "the walk-forward", |app| {
+        !app.analyzer().is_sweeping()
+    });
+    let message = harness.state().analyzer().message().cloned().unwrap();
+    assert!(!message.0, "the walk-forward failed: {}", message.1);
+    let out = harness.state().analyzer().sweep_out().unwrap().to_owned();
+    let mut reader = csv::Reader::from_path(out.join("walk_forward.csv")).unwrap();
+    let folds: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    // Train on the 2nd, test on the 3rd; train on the 3rd, test on the 4th.
+    assert_eq!(folds.len(), 2);
+    harness.get_by_label("Walk-forward folds").click();
+    harness.run_steps(2);
+    harness.get_by_label("out_of_sample");
+    for fold in &folds {
+        for cell in fold.iter().filter(|c| c.starts_with("2026-")) {
+            assert!(harness.query_all_by_label(cell).count() >= 1, "{cell}");
+        }
+    }
+    assert!(harness
+        .query_by_label_contains("No walk-forward in this sweep")
+        .is_none());
 }

@@ -115,7 +115,7 @@ impl Charts {
         ui.horizontal(|ui| {
             ui.selectable_value(&mut self.tab, ChartTab::Heatmap, "Heatmap");
             ui.selectable_value(&mut self.tab, ChartTab::Scatter, "Scatter");
-            ui.selectable_value(&mut self.tab, ChartTab::Folds, "Walk-forward");
+            ui.selectable_value(&mut self.tab, ChartTab::Folds, "Walk-forward folds");
             ui.selectable_value(&mut self.tab, ChartTab::MonteCarlo, "Monte Carlo");
         });
         let (Some(results), Some(out)) = (results, out) else {
