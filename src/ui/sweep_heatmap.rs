@@ -37,15 +37,9 @@ pub fn heatmap_ui(ui: &mut egui::Ui, surface: &Surface, direction: Direction) {
                     if direction == Direction::Min {
                         fraction = 1.0 - fraction;
                     }
-                    // Dark text on the bright end of the scale, light on the dark.
-                    let ink = if fraction > 0.45 {
-                        egui::Color32::BLACK
-                    } else {
-                        egui::Color32::WHITE
-                    };
                     let text = RichText::new(format!("{value:.4}"))
                         .monospace()
-                        .color(ink)
+                        .color(theme::heat_ink(fraction as f32))
                         .background_color(theme::heat_color(fraction as f32));
                     ui.label(text);
                 }

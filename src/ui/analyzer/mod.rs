@@ -6,13 +6,13 @@
 //! fills in live, with the heatmap, the scatter, the walk-forward folds
 //! and a run's Monte Carlo fan; **Open** on a run replays that exact run.
 
-pub mod charts;
-pub mod folder;
+pub(crate) mod charts;
+pub(crate) mod folder;
 pub mod form;
 mod form_ui;
-pub mod open;
-pub mod process;
-pub mod progress;
+pub(crate) mod open;
+pub(crate) mod process;
+pub(crate) mod progress;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
