@@ -16,6 +16,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+pub(crate) use account::AccountStats;
+pub(crate) use days::DayTallies;
 pub use days::{daily_ratios, DayStats};
 pub use folder::{FolderError, RunFolder};
 pub use stream::{InstrumentSink, RecordWriter, ROWS_PER_GROUP};

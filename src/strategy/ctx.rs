@@ -172,9 +172,10 @@ impl<'e, 'a> Ctx<'e, 'a> {
         self.engine.now_ns()
     }
 
-    /// Market events seen so far (the event index of step mode).
+    /// Market events seen so far (the event index of step mode), over
+    /// every instrument of the run.
     pub fn event_index(&self) -> u64 {
-        self.engine.events_seen()
+        self.engine.events_seen() + self.peers.iter().map(|e| e.events_seen()).sum::<u64>()
     }
 
     /// The instrument: tick and lot size for converting to natural units.

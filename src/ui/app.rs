@@ -643,7 +643,10 @@ impl TicklabApp {
             return;
         };
         // A fresh run starts at the first consistent book, not an empty one.
-        let then_book = matches!(command, Command::Load { .. } | Command::SetStrategy(_));
+        let then_book = matches!(
+            command,
+            Command::Load { .. } | Command::Open { .. } | Command::SetStrategy(_)
+        );
         let first = session.send(command);
         let second = if then_book && first.is_ok() {
             session.send(Command::Step(StepTarget::BatchEnd))
@@ -683,8 +686,8 @@ impl TicklabApp {
                 Some(run) => RichText::new(format!(
                     "{}  ·  {} {}  ·  {}",
                     run.folder.display(),
-                    run.instrument.symbol,
-                    run.day,
+                    super::run_span::symbols_text(run),
+                    super::run_span::days_text(run),
                     run.strategy
                         .as_deref()
                         .map_or("no strategy".to_owned(), short_name)
@@ -696,8 +699,8 @@ impl TicklabApp {
                 format!(
                     "{}\n{} {}\n{}",
                     run.folder.display(),
-                    run.instrument.symbol,
-                    run.day,
+                    super::run_span::symbols_text(run),
+                    super::run_span::days_text(run),
                     run.strategy.as_deref().unwrap_or("no strategy")
                 )
             });

@@ -25,6 +25,8 @@ pub mod overlay;
 pub mod persist;
 pub mod price;
 pub mod profile;
+pub mod run_span;
+pub mod selection;
 pub mod series;
 pub mod settings;
 pub mod stats;

@@ -38,15 +38,59 @@ impl<'a, S: Strategy> Runner<'a, S> {
         self.others.iter().map(|engine| &**engine)
     }
 
+    /// Market events the strategy has seen, over every instrument of the
+    /// run: the run's event index, which steps and seeks count in (for one
+    /// instrument, its engine's count).
+    #[inline]
+    pub fn events_seen(&self) -> u64 {
+        self.engine.events_seen() + self.others.iter().map(|e| e.events_seen()).sum::<u64>()
+    }
+
+    /// Market events processed at the exchange side, over every
+    /// instrument of the run.
+    pub fn exchange_events(&self) -> u64 {
+        self.engine.exchange_events() + self.others.iter().map(|e| e.exchange_events()).sum::<u64>()
+    }
+
+    /// Local time of the run, ns: the time of the last thing the strategy
+    /// saw, of whichever instrument (`i64::MIN` before the first). Over
+    /// several instruments an engine's own clock starts at its first event,
+    /// so one that opens later is ahead of the run until then.
+    #[inline]
+    pub fn now_ns(&self) -> i64 {
+        if self.others.is_empty() {
+            self.engine.now_ns()
+        } else {
+            self.run_now_ns
+        }
+    }
+
+    /// Position, in the order the symbols were named, of the instrument
+    /// whose engine gave the last step's wake (0 for a run of one).
+    pub fn last_instrument(&self) -> usize {
+        self.last
+    }
+
+    /// The engine of instrument `index` (in the order named; 0 is
+    /// [`Runner::engine`]) between steps.
+    pub fn engine_of(&self, index: usize) -> Option<&Engine<'a>> {
+        match index.checked_sub(1) {
+            None => Some(&self.engine),
+            Some(i) => self.others.get(i).map(|engine| &**engine),
+        }
+    }
+
     /// [`Runner::step`] over several instruments: the earliest due item
     /// of any engine, handed to the strategy with that instrument's engine
     /// in `engine`.
     #[inline(never)]
     pub(super) fn step_instruments(&mut self) -> Result<Wake<&OrderUpdate>, RunError> {
         let (index, wake) = self.advance_instruments()?;
+        self.last = index;
         self.swap_in(index);
         let handled = self.handle(wake).map(|wake| wake.map_order(|_| ()));
         let now_ns = self.engine.now_ns();
+        self.run_now_ns = self.run_now_ns.max(now_ns);
         self.swap_in(index);
         // The run's clock, as the first instrument's engine tells it.
         self.engine.catch_up_local_now(now_ns);
