@@ -371,3 +371,60 @@ fn a_walk_forward_shows_its_folds() {
         .query_by_label_contains("No walk-forward in this sweep")
         .is_none());
 }
+
+#[test]
+fn a_run_over_several_days_opens_over_those_days_with_its_fills() {
+    let folder = three_days();
+    let mut harness = analyzer_at(folder.path());
+    {
+        let form = harness.state_mut().analyzer_mut().form_mut();
+        form.axes = vec![AxisField {
+            key: "qty_lots".to_owned(),
+            kind: AxisKind::Grid,
+            values: "1,2".to_owned(),
+        }];
+        form.day = "2026-03-02..2026-03-04".to_owned();
+    }
+    harness.run_steps(2);
+    harness.get_by_label(START_LABEL).click();
+    harness.run_steps(1);
+    run_until(&mut harness, "the sweep", |app| {
+        !app.analyzer().is_sweeping() && app.analyzer().table().is_some_and(|t| t.runs() == 2)
+    });
+    let out = harness.state().analyzer().sweep_out().unwrap().to_owned();
+    assert_eq!(
+        harness
+            .state()
+            .analyzer()
+            .table()
+            .unwrap()
+            .cell("0002", "day"),
+        Some("2026-03-02..2026-03-04")
+    );
+    harness.get_by_label("Open 0002").click();
+    harness.run_steps(1);
+    let config = out.join("configs").join("0002.toml");
+    run_until(&mut harness, "the run loaded", |app| {
+        app.is_idle() && app.view().settings.path.as_deref() == Some(config.as_path())
+    });
+    harness
+        .state_mut()
+        .push_action(Action::Session(Command::Step(StepTarget::End)));
+    run_until(&mut harness, "the end of the run", |app| {
+        app.is_idle() && app.view().state() == RunState::Finished
+    });
+    let app = harness.state();
+    let days: Vec<String> = app
+        .view()
+        .run
+        .as_ref()
+        .unwrap()
+        .days
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(days, ["2026-03-02", "2026-03-03", "2026-03-04"]);
+    let own = parquet_fills(&out.join("runs").join("0002").join("fills.parquet"));
+    assert!(!own.is_empty());
+    assert_eq!(window_fills(app), own);
+}

@@ -182,10 +182,24 @@ impl AnalyzerView {
             .ok_or("choose a strategy in the replay first: the sweep runs it")?;
         let config_toml =
             run_toml_text(&view.settings.config).map_err(|err| format!("the settings: {err}"))?;
+        // The replay's run: its symbols and days, as `--symbol` and `--day`.
+        let symbols: Vec<&str> = run.instruments.iter().map(|i| i.symbol.as_str()).collect();
+        let symbol = match symbols.as_slice() {
+            [] => run.instrument.symbol.clone(),
+            list => list.join(","),
+        };
+        let day = match run.days.as_slice() {
+            [] => run.day.to_string(),
+            days => days
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+        };
         Ok(SweepContext {
             data: std::path::absolute(&run.folder).unwrap_or_else(|_| run.folder.clone()),
-            symbol: Some(run.instrument.symbol.clone()),
-            day: Some(run.day.to_string()),
+            symbol: Some(symbol),
+            day: Some(day),
             strategy,
             config_toml,
         })

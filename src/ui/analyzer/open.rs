@@ -1,14 +1,15 @@
-//! Opening one run of a sweep in the replay: the same data, symbol, day,
+//! Opening one run of a sweep in the replay: the same data, symbols, days,
 //! strategy and run configuration (its parameters, models and seed, from
 //! the sweep's `configs/<id>.toml`), so that the fills stepped to are the
 //! run's own.
 
 use crate::analyzer::RunSpec;
-use crate::market::catalog::Day;
+use crate::market::day_range::DaySelection;
 use crate::session::{Command, StepTarget};
 use crate::ui::Action;
 
-/// What the app does to replay `spec`, in order: the data and day, then
+/// What the app does to replay `spec`, in order: the data, symbols and
+/// days (as `ticklab run --symbol --day` takes them), then
 /// the strategy, then the run's configuration (which re-runs the fresh
 /// run with it), then a step to the first consistent book, where a fresh
 /// run starts. An error says why the replay cannot show the run.
@@ -19,17 +20,20 @@ pub fn replay_actions(spec: &RunSpec) -> Result<Vec<Action>, String> {
             spec.strategy
         ));
     }
-    let day: Day = spec.day.parse().map_err(|_| {
-        format!(
-            "the run went over {}; the replay loads one day at a time",
-            spec.day
-        )
-    })?;
+    let days: DaySelection = spec
+        .day
+        .parse()
+        .map_err(|err| format!("the run's days {}: {err}", spec.day))?;
+    let symbols: Vec<String> = spec
+        .symbol
+        .as_deref()
+        .map(|list| list.split(',').map(|s| s.trim().to_owned()).collect())
+        .unwrap_or_default();
     Ok(vec![
-        Action::Session(Command::Load {
+        Action::Session(Command::Open {
             folder: spec.data.clone(),
-            symbol: spec.symbol.clone(),
-            day: Some(day),
+            symbols,
+            days,
         }),
         Action::Session(Command::SetStrategy(spec.strategy.clone())),
         Action::OpenConfig(spec.config.clone()),
@@ -60,10 +64,10 @@ mod tests {
         assert_eq!(
             actions,
             [
-                Action::Session(Command::Load {
+                Action::Session(Command::Open {
                     folder: PathBuf::from("/data"),
-                    symbol: Some("ACME".to_owned()),
-                    day: Some("2024-01-02".parse().unwrap()),
+                    symbols: vec!["ACME".to_owned()],
+                    days: "2024-01-02".parse().unwrap(),
                 }),
                 Action::Session(Command::SetStrategy("mm".to_owned())),
                 Action::OpenConfig(PathBuf::from("/s/configs/0002.toml")),
@@ -73,10 +77,28 @@ mod tests {
     }
 
     #[test]
-    fn a_run_over_several_days_says_why_it_cannot_be_replayed() {
+    fn a_run_over_several_days_and_symbols_opens_them_all() {
+        let mut spec = spec("2024-01-02..2024-01-03");
+        spec.symbol = Some("ACME, BTC-PERP".to_owned());
+        let actions = replay_actions(&spec).unwrap();
         assert_eq!(
-            replay_actions(&spec("2024-01-02..2024-01-03")).unwrap_err(),
-            "the run went over 2024-01-02..2024-01-03; the replay loads one day at a time"
+            actions[0],
+            Action::Session(Command::Open {
+                folder: PathBuf::from("/data"),
+                symbols: vec!["ACME".to_owned(), "BTC-PERP".to_owned()],
+                days: "2024-01-02..2024-01-03".parse().unwrap(),
+            })
+        );
+    }
+
+    #[test]
+    fn a_run_of_a_chosen_class_says_why_it_cannot_be_replayed() {
+        let mut spec = spec("2024-01-02");
+        spec.class = Some("Other".to_owned());
+        spec.strategy = "/s/two.py".to_owned();
+        assert_eq!(
+            replay_actions(&spec).unwrap_err(),
+            "the run chose class Other of /s/two.py; the replay runs a file's one strategy class"
         );
     }
 }
