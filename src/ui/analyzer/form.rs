@@ -119,9 +119,10 @@ impl Default for SweepForm {
 pub struct SweepContext {
     /// The data folder.
     pub data: PathBuf,
-    /// The instrument loaded.
+    /// The replay's instruments, as `--symbol` takes them (`ACME` or
+    /// `ACME,BTC-PERP`).
     pub symbol: Option<String>,
-    /// The day loaded, `YYYY-MM-DD`.
+    /// The replay's days, as `--day` takes them (`2026-03-02` or a list).
     pub day: Option<String>,
     /// The strategy: a built-in name or a file.
     pub strategy: String,
@@ -359,7 +360,7 @@ impl SweepForm {
         Ok(runs)
     }
 
-    /// The days the runs run over: the form's, else the replay's day.
+    /// The days the runs run over: the form's, else the replay's days.
     pub fn day_arg(&self, context: &SweepContext) -> Option<String> {
         match self.day.trim() {
             "" => context.day.clone(),

@@ -240,7 +240,7 @@ impl AnalyzerView {
             (
                 "Days",
                 &mut self.form.day,
-                "the replay's day".to_owned(),
+                "the replay's days".to_owned(),
                 "A date, a list, a range 2026-03-02..2026-03-06, or all",
             ),
             (
