@@ -6,7 +6,7 @@
 use egui::RichText;
 
 use super::form::{AxisField, AxisKind, Field, SearchKind, SweepContext};
-use super::{args_text, folder, AnalyzerView};
+use super::{folder, AnalyzerView};
 use crate::analyzer::{config_keys, STATS};
 use crate::ui::theme;
 use crate::ui::view::View;
@@ -321,4 +321,12 @@ fn key_menu_ui(
         .response
         .on_hover_text("Pick a key");
     });
+}
+
+/// `ticklab` arguments as one line, for the command shown under the form.
+fn args_text(args: &[std::ffi::OsString]) -> String {
+    args.iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -13,8 +13,8 @@ mod form_ui;
 pub(crate) mod open;
 pub(crate) mod process;
 pub(crate) mod progress;
+mod tabs;
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -30,6 +30,7 @@ use crate::session::settings::run_toml_text;
 use form::{Field, FieldError, SweepContext, SweepForm};
 use process::SweepProcess;
 use progress::Progress;
+pub use tabs::{switch_pressed, tabs_ui, SHORTCUTS};
 
 /// The label of the button that starts a sweep.
 pub const START_LABEL: &str = "Start sweep";
@@ -38,37 +39,6 @@ pub const CANCEL_LABEL: &str = "Cancel sweep";
 
 /// A strategy's parameters and their defaults, when known.
 type KnownParams = Vec<(String, Option<toml::Value>)>;
-
-/// The keys of the view, for the keyboard help.
-pub const SHORTCUTS: &[(&str, &str)] = &[("A", "Switch between the Replay and the Analyzer")];
-
-/// The Replay and Analyzer tabs; returns whether the Analyzer shows after
-/// a click.
-pub fn tabs_ui(ui: &mut egui::Ui, analyzer: bool) -> bool {
-    let mut analyzer = analyzer;
-    if ui
-        .selectable_label(!analyzer, "Replay")
-        .on_hover_text("Step through one run (A switches)")
-        .clicked()
-    {
-        analyzer = false;
-    }
-    if ui
-        .selectable_label(analyzer, "Analyzer")
-        .on_hover_text("Sweep the strategy's parameters (A switches)")
-        .clicked()
-    {
-        analyzer = true;
-    }
-    analyzer
-}
-
-/// True when the key that switches views was pressed (not while a text
-/// field has the keyboard).
-pub fn switch_pressed(ctx: &egui::Context) -> bool {
-    !ctx.egui_wants_keyboard_input()
-        && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::A))
-}
 
 /// A sweep started from the window.
 struct Running {
@@ -544,12 +514,4 @@ impl AnalyzerView {
             );
         }
     }
-}
-
-/// `ticklab` arguments as text, for tooltips.
-fn args_text(args: &[OsString]) -> String {
-    args.iter()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
