@@ -403,6 +403,7 @@ fn a_run_over_several_days_opens_over_those_days_with_its_fills() {
     );
     harness.get_by_label("Open 0002").click();
     harness.run_steps(1);
+    assert!(!harness.state().is_analyzer_shown());
     let config = out.join("configs").join("0002.toml");
     run_until(&mut harness, "the run loaded", |app| {
         app.is_idle() && app.view().settings.path.as_deref() == Some(config.as_path())

@@ -131,45 +131,48 @@ impl SweepTable {
         let mut opened = None;
         let mut sort = None;
         let run_id = self.header.iter().position(|h| h == "run_id");
-        egui::ScrollArea::both().show(ui, |ui| {
-            egui::Grid::new("sweep_table").striped(true).show(ui, |ui| {
-                ui.label("replay");
-                for &c in &self.shown {
-                    let arrow = match self.sort {
-                        Some((s, true)) if s == c => " (desc)",
-                        Some((s, false)) if s == c => " (asc)",
-                        _ => "",
-                    };
-                    if ui.button(format!("{}{arrow}", self.header[c])).clicked() {
-                        let descending = !matches!(self.sort, Some((s, true)) if s == c);
-                        sort = Some((c, descending));
-                    }
-                }
-                ui.end_row();
-                for row in &self.rows {
-                    let id = run_id.map_or("", |i| row[i].as_str());
-                    let open = ui
-                        .button(format!("Open {id}"))
-                        .on_hover_text(format!("Replay run {id} in the step-through view"));
-                    if open.clicked() {
-                        opened = Some(id.to_owned());
-                    }
+        // Filling the space, so that its scroll bars lie below the rows.
+        egui::ScrollArea::both()
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                egui::Grid::new("sweep_table").striped(true).show(ui, |ui| {
+                    ui.label("replay");
                     for &c in &self.shown {
-                        let text = RichText::new(shown_text(&row[c])).monospace();
-                        let text = if row[c] == "failed" {
-                            text.color(theme::ERROR)
-                        } else {
-                            text
+                        let arrow = match self.sort {
+                            Some((s, true)) if s == c => " (desc)",
+                            Some((s, false)) if s == c => " (asc)",
+                            _ => "",
                         };
-                        let cell = ui.add(egui::Label::new(text).sense(egui::Sense::click()));
-                        if cell.double_clicked() {
-                            opened = Some(id.to_owned());
+                        if ui.button(format!("{}{arrow}", self.header[c])).clicked() {
+                            let descending = !matches!(self.sort, Some((s, true)) if s == c);
+                            sort = Some((c, descending));
                         }
                     }
                     ui.end_row();
-                }
+                    for row in &self.rows {
+                        let id = run_id.map_or("", |i| row[i].as_str());
+                        let open = ui
+                            .button(format!("Open {id}"))
+                            .on_hover_text(format!("Replay run {id} in the step-through view"));
+                        if open.clicked() {
+                            opened = Some(id.to_owned());
+                        }
+                        for &c in &self.shown {
+                            let text = RichText::new(shown_text(&row[c])).monospace();
+                            let text = if row[c] == "failed" {
+                                text.color(theme::ERROR)
+                            } else {
+                                text
+                            };
+                            let cell = ui.add(egui::Label::new(text).sense(egui::Sense::click()));
+                            if cell.double_clicked() {
+                                opened = Some(id.to_owned());
+                            }
+                        }
+                        ui.end_row();
+                    }
+                });
             });
-        });
         if let Some((column, descending)) = sort {
             self.sort_by(column, descending);
         }
