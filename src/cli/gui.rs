@@ -143,6 +143,7 @@ pub fn run(args: GuiArgs) -> anyhow::Result<()> {
             },
             ..SessionOptions::default()
         },
+        sweep_exe: None,
     };
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()

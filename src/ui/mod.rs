@@ -6,6 +6,7 @@
 //! Nothing here touches the engine.
 
 pub mod action;
+pub mod analyzer;
 pub mod app;
 pub mod blotter;
 pub mod bubbles;
