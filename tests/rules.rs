@@ -1043,7 +1043,12 @@ fn schema_asset_matches_the_types() {
 fn example_strategies_load() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/strategies");
     let mut loaded = Vec::new();
-    for name in ["imbalance_scalper", "lead_lag", "mean_reversion", "spread_mm"] {
+    for name in [
+        "imbalance_scalper",
+        "lead_lag",
+        "mean_reversion",
+        "spread_mm",
+    ] {
         let path = std::path::PathBuf::from(dir).join(format!("{name}.rules.toml"));
         let text = std::fs::read_to_string(&path).expect("example exists");
         assert!(

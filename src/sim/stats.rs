@@ -174,8 +174,9 @@ pub struct StatsBuilder {
     initial_cash: f64,
     first_ts_ns: Option<i64>,
     last: Option<EquitySample>,
-    /// Exchange time and equity of the samples not caused by a fill.
-    step_equity: Vec<(i64, f64)>,
+    /// The returns between the samples not caused by a fill, taken in
+    /// one at a time (a run's memory does not grow with its length).
+    step_returns: StepReturns,
     drawdown: Drawdown,
     working: IdMap<u64, OrderTally>,
     done: IdSet,
@@ -208,7 +209,7 @@ impl StatsBuilder {
             initial_cash,
             first_ts_ns: None,
             last: None,
-            step_equity: Vec::new(),
+            step_returns: StepReturns::default(),
             drawdown: Drawdown::new(initial_cash),
             working: IdMap::default(),
             done: IdSet::default(),
@@ -338,7 +339,8 @@ impl StatsBuilder {
         self.first_ts_ns.get_or_insert(sample.ts_ns);
         self.last = Some(*sample);
         if sample.cause != SampleCause::Fill {
-            self.step_equity.push((sample.ts_ns, sample.account.equity));
+            self.step_returns
+                .add(sample.ts_ns, sample.account.equity, self.initial_cash);
         }
         self.drawdown.add(sample.account.equity);
         if let Some(trips) = &mut self.trips {
@@ -353,7 +355,7 @@ impl StatsBuilder {
         let last = self.last.map(|s| s.account);
         let final_equity = last.map_or(initial_cash, |a| a.equity);
         let pnl = final_equity - initial_cash;
-        let (sharpe, sortino) = ratios(&self.step_equity, initial_cash);
+        let (sharpe, sortino) = self.step_returns.ratios(initial_cash);
         let orders = self.orders_done + self.working.len() as u64;
         let orders_filled =
             self.orders_done_filled + self.working.values().filter(|t| t.filled).count() as u64;
@@ -422,28 +424,60 @@ fn percent(part: f64, whole: f64) -> Option<f64> {
     (whole > 0.0).then(|| part / whole * 100.0)
 }
 
-/// Annualised Sharpe and Sortino of the returns between consecutive samples.
-fn ratios(samples: &[(i64, f64)], initial_cash: f64) -> (Option<f64>, Option<f64>) {
-    if samples.len() < 3 || initial_cash <= 0.0 {
-        return (None, None);
+/// The returns between consecutive equity samples, as running moments:
+/// their count, mean and sum of squared deviations (Welford's update) and
+/// sum of squared losses, with the first and last sample times.
+#[derive(Clone, Copy, Debug, Default)]
+struct StepReturns {
+    first_ts_ns: i64,
+    last_ts_ns: i64,
+    last_equity: Option<f64>,
+    count: u64,
+    mean: f64,
+    squared_deviations: f64,
+    squared_losses: f64,
+}
+
+impl StepReturns {
+    /// Takes in the sample of equity `equity` at `ts_ns`; the return since
+    /// the one before is a fraction of `initial_cash`.
+    fn add(&mut self, ts_ns: i64, equity: f64, initial_cash: f64) {
+        let Some(previous) = self.last_equity.replace(equity) else {
+            self.first_ts_ns = ts_ns;
+            self.last_ts_ns = ts_ns;
+            return;
+        };
+        self.last_ts_ns = ts_ns;
+        if initial_cash <= 0.0 {
+            return;
+        }
+        let r = (equity - previous) / initial_cash;
+        self.count += 1;
+        let delta = r - self.mean;
+        self.mean += delta / self.count as f64;
+        self.squared_deviations += delta * (r - self.mean);
+        self.squared_losses += r.min(0.0).powi(2);
     }
-    let returns: Vec<f64> = samples
-        .windows(2)
-        .map(|w| (w[1].1 - w[0].1) / initial_cash)
-        .collect();
-    let span_ns = (samples[samples.len() - 1].0 - samples[0].0) as f64;
-    if span_ns <= 0.0 {
-        return (None, None);
+
+    /// Annualised Sharpe and Sortino of the returns taken in (at least two
+    /// returns over a positive span).
+    fn ratios(&self, initial_cash: f64) -> (Option<f64>, Option<f64>) {
+        if self.count < 2 || initial_cash <= 0.0 {
+            return (None, None);
+        }
+        let span_ns = (self.last_ts_ns - self.first_ts_ns) as f64;
+        if span_ns <= 0.0 {
+            return (None, None);
+        }
+        let n = self.count as f64;
+        let step_secs = span_ns / 1e9 / n;
+        let annualise = (SECONDS_PER_YEAR / step_secs).sqrt();
+        let variance = self.squared_deviations / (n - 1.0);
+        let downside = (self.squared_losses / n).sqrt();
+        let sharpe = (variance > 0.0).then(|| self.mean / variance.sqrt() * annualise);
+        let sortino = (downside > 0.0).then(|| self.mean / downside * annualise);
+        (sharpe, sortino)
     }
-    let step_secs = span_ns / 1e9 / returns.len() as f64;
-    let annualise = (SECONDS_PER_YEAR / step_secs).sqrt();
-    let n = returns.len() as f64;
-    let mean = returns.iter().sum::<f64>() / n;
-    let variance = returns.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    let downside = (returns.iter().map(|r| r.min(0.0).powi(2)).sum::<f64>() / n).sqrt();
-    let sharpe = (variance > 0.0).then(|| mean / variance.sqrt() * annualise);
-    let sortino = (downside > 0.0).then(|| mean / downside * annualise);
-    (sharpe, sortino)
 }
 
 /// The largest peak-to-trough fall of an equity curve, absolute and in
@@ -497,6 +531,20 @@ mod tests {
         let (abs, pct) = drawdown(100.0, [110.0, 99.0, 120.0, 90.0, 130.0].into_iter());
         assert_eq!(abs, 30.0);
         assert!((pct - 25.0).abs() < 1e-12);
+    }
+
+    /// The ratios of `samples` taken in one at a time.
+    fn ratios(samples: &[(i64, f64)], initial_cash: f64) -> (Option<f64>, Option<f64>) {
+        let mut returns = StepReturns::default();
+        for &(ts_ns, equity) in samples {
+            returns.add(ts_ns, equity, initial_cash);
+        }
+        returns.ratios(initial_cash)
+    }
+
+    #[test]
+    fn fewer_than_two_returns_have_no_ratio() {
+        assert_eq!(ratios(&[(0, 100.0), (1, 101.0)], 100.0), (None, None));
     }
 
     #[test]
