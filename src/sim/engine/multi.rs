@@ -44,11 +44,30 @@ impl Engine<'_> {
 
     /// The next due item, for a scheduler that then has it processed with
     /// [`Engine::advance_through`]; `None` when the engine is over.
+    #[inline]
     pub(crate) fn next_due_item(&mut self) -> Result<Option<DueItem>, EngineError> {
         if !self.started {
             self.start()?;
         }
+        if self.only_market_data_due() {
+            return Ok(Some(self.next_market_item()));
+        }
         self.next_due()
+    }
+
+    /// [`Engine::next_due`] when only market data is due: the event at the
+    /// local cursor when its local time comes first, else the next at the
+    /// exchange (which wins a tie).
+    #[inline(always)]
+    fn next_market_item(&self) -> DueItem {
+        let exch_ts = self.batch[self.batch_pos].exch_ts.max(self.last_exch_ts);
+        if self.local_pos < self.batch_pos {
+            let local_ts = self.local_times(&self.batch[self.local_pos]).1;
+            if local_ts < exch_ts {
+                return (local_ts, Next::LocalData);
+            }
+        }
+        (exch_ts, Next::ExchangeData)
     }
 
     /// Processes this engine's due items, the first one being `item`
@@ -68,10 +87,22 @@ impl Engine<'_> {
         self.current_timer = None;
         let (mut ts, mut next) = item;
         loop {
-            if let Some(wake) = self.process_due(ts, next) {
+            // Market data alone takes the inline step the one-instrument
+            // loop takes (the same choice as `process_due` makes then).
+            let woke = if self.only_market_data_due() {
+                self.market_data_step().map(Wake::Market)
+            } else {
+                self.process_due(ts, next)
+            };
+            if let Some(wake) = woke {
                 return Ok(Some(wake));
             }
-            match self.next_due()? {
+            let due = if self.only_market_data_due() {
+                Some(self.next_market_item())
+            } else {
+                self.next_due()?
+            };
+            match due {
                 Some((due_ns, due)) if due_ns <= until_ns => (ts, next) = (due_ns, due),
                 _ => return Ok(None),
             }
