@@ -9,6 +9,7 @@ def run(
     data: str,
     symbol: Optional[str],
     day: Optional[str],
+    warmup: Optional[str],
     strategy: Any,
     strategy_label: str,
     class_name: Optional[str],
