@@ -256,3 +256,25 @@ def test_two_days_of_two_symbols_give_the_same_bytes_as_ticklab_run(
         again = ticklab.run(data=data, symbol="BTC-PERP,ETH-PERP", day=day, warmup="2h",
                             strategy=joiner_class(), progress=False, log=lambda line: None)
         assert again.summary == res.summary, day
+
+
+def test_to_polars_gives_the_tables_with_their_columns_and_types(generated_day):
+    import polars as pl
+
+    res = ticklab.run(data=generated_day, strategy="mm", params={"qty_lots": 2},
+                      progress=False)
+    frames = res.to_polars()
+    assert sorted(frames) == ["equity", "fills", "orders"]
+    fills = frames["fills"]
+    assert isinstance(fills, pl.DataFrame)
+    assert fills.columns == res.fills.schema.names
+    assert fills.height == res.stats["fills"] > 0
+    assert fills.schema["exch_ts"] == pl.Datetime("ns", "UTC")
+    assert fills.schema["qty_lots"] == pl.Int64
+    assert fills.schema["price"] == pl.Float64
+    assert fills.schema["side"] == pl.String
+    assert fills["position_lots"].to_list() == res.fills.column("position_lots").to_pylist()
+    equity = frames["equity"]
+    assert equity["cause"][-1] == "final"
+    assert equity["equity"][-1] == res.stats["final_equity"]
+    assert frames["orders"].height == res.orders.num_rows
