@@ -4,10 +4,8 @@
 //! percentiles to `monte_carlo.csv`, and are summed up on the console.
 
 use anyhow::Context;
-use ticklab::analyzer::montecarlo::{simulate, PERCENTILES};
-use ticklab::analyzer::roundtrips::{read_equity, round_trips};
-use ticklab::market::catalog::Catalog;
-use ticklab::report::{Table, Values};
+use ticklab::analyzer::monte_carlo_of_run;
+use ticklab::analyzer::montecarlo::PERCENTILES;
 
 use super::sweep::SweepArgs;
 
@@ -16,97 +14,21 @@ pub(crate) fn run(args: &SweepArgs, samples: usize) -> anyhow::Result<()> {
     let run = args.run.as_ref().ok_or_else(|| {
         anyhow::anyhow!("--monte-carlo: give the finished run's folder with --run FOLDER")
     })?;
-    if samples == 0 {
-        anyhow::bail!("--monte-carlo 0: give at least one resample");
-    }
-    if !(args.slippage_ticks.is_finite() && args.slippage_ticks >= 0.0) {
-        anyhow::bail!(
-            "--slippage-ticks {}: must be 0 or more",
-            args.slippage_ticks
-        );
-    }
-    let summary_path = run.join("summary.json");
-    let text = std::fs::read_to_string(&summary_path).with_context(|| {
-        format!(
-            "--run {}: no summary.json; is it a finished run's folder?",
-            run.display()
-        )
-    })?;
-    let summary: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("{}", summary_path.display()))?;
-    let initial_cash = summary
-        .pointer("/stats/initial_cash")
-        .and_then(serde_json::Value::as_f64)
-        .ok_or_else(|| anyhow::anyhow!("{}: no stats.initial_cash", summary_path.display()))?;
-    if summary
-        .get("symbols")
-        .and_then(serde_json::Value::as_array)
-        .is_some_and(|symbols| symbols.len() > 1)
-    {
-        anyhow::bail!(
-            "--run {}: a run over several instruments; Monte Carlo resamples the round trips of a run over one",
-            run.display()
-        );
-    }
-    let points = read_equity(&run.join("equity.parquet")).map_err(anyhow::Error::msg)?;
-    let trips = round_trips(&points);
-    if trips.is_empty() {
-        anyhow::bail!(
-            "--run {}: the run has no closed round trip to resample",
-            run.display()
-        );
-    }
-    let slippage_per_lot = if args.slippage_ticks > 0.0 {
-        let symbol = summary
-            .get("symbol")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or("");
-        let catalog = Catalog::open(&args.data)?;
-        let data = catalog.instrument(symbol).ok_or_else(|| {
-            anyhow::anyhow!(
-                "--data {}: no instrument {symbol:?}, needed to value --slippage-ticks",
-                args.data.display()
-            )
-        })?;
-        let i = &data.instrument;
-        args.slippage_ticks * i.tick_size * i.lot_size * i.contract_multiplier
-    } else {
-        0.0
-    };
-    let mc = simulate(&trips, initial_cash, samples, args.seed, slippage_per_lot);
+    let done = monte_carlo_of_run(run, &args.data, samples, args.seed, args.slippage_ticks)
+        .map_err(anyhow::Error::msg)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("{}: cannot create", args.out.display()))?;
-    let names = ["p5", "p25", "p50", "p75", "p95"];
-    let mut bands = Table::new().column("trip", Values::Int((0..=mc.trips as i64).collect()));
-    for (i, name) in names.iter().enumerate() {
-        bands = bands.column(
-            *name,
-            Values::Float(mc.equity_bands.iter().map(|b| b[i]).collect()),
-        );
-    }
-    bands.write_csv(&args.out.join("monte_carlo_equity.csv"))?;
-    bands.write_parquet(&args.out.join("monte_carlo_equity.parquet"))?;
-    let metrics = [
-        ("final_pnl", mc.final_pnl),
-        ("max_drawdown", mc.max_drawdown),
-        ("max_drawdown_pct", mc.max_drawdown_pct),
-    ];
-    let mut table = Table::new().column(
-        "metric",
-        Values::Text(metrics.iter().map(|(m, _)| Some((*m).to_owned())).collect()),
-    );
-    for (i, name) in names.iter().enumerate() {
-        table = table.column(
-            *name,
-            Values::Float(metrics.iter().map(|(_, v)| v[i]).collect()),
-        );
-    }
-    table.write_csv(&args.out.join("monte_carlo.csv"))?;
+    done.bands
+        .write_csv(&args.out.join("monte_carlo_equity.csv"))?;
+    done.bands
+        .write_parquet(&args.out.join("monte_carlo_equity.parquet"))?;
+    done.percentiles
+        .write_csv(&args.out.join("monte_carlo.csv"))?;
 
     println!(
         "Monte Carlo of {}: {} round trips resampled {samples} times (seed {}, slippage {} ticks)",
         run.display(),
-        mc.trips,
+        done.mc.trips,
         args.seed,
         args.slippage_ticks
     );
@@ -115,7 +37,7 @@ pub(crate) fn run(args: &SweepArgs, samples: usize) -> anyhow::Result<()> {
         .map(|p| format!("{:>12}", format!("p{p}")))
         .collect();
     println!("{:<18}{}", "", header.join(""));
-    for (name, values) in metrics {
+    for (name, values) in done.metrics() {
         let cells: Vec<String> = values.iter().map(|v| format!("{v:>12.2}")).collect();
         println!("{name:<18}{}", cells.join(""));
     }
