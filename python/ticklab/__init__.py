@@ -48,7 +48,12 @@ NS_PER_US = _strategy_api.NS_PER_US
 MAX_BATCH_ORDERS = _strategy_api.MAX_BATCH_ORDERS
 
 from ticklab import convert, data  # noqa: E402  (they use the names above)
-from ticklab._sweep import sweep  # noqa: E402
+from ticklab._sweep import (  # noqa: E402
+    MonteCarloResult,
+    WalkForwardResult,
+    monte_carlo,
+    sweep,
+)
 
 __all__ = [
     "Book",
@@ -76,4 +81,7 @@ __all__ = [
     "data",
     "run",
     "sweep",
+    "monte_carlo",
+    "MonteCarloResult",
+    "WalkForwardResult",
 ]
