@@ -3,6 +3,7 @@
 # package's functions.
 from ticklab import convert as convert
 from ticklab import data as data
+from ticklab import indicators as indicators
 from ticklab._errors import RunError as RunError
 from ticklab._errors import StrategyError as StrategyError
 from ticklab._errors import TicklabError as TicklabError
