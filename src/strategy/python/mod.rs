@@ -70,6 +70,7 @@ mod units;
 mod watchdog;
 
 pub use console::format_data_time;
+pub use environment::PYTHON_ENV;
 pub use host::{PythonOptions, PythonSpec, PythonStrategy, DEFAULT_CALLBACK_BUDGET};
 pub use module::strategy_module;
 pub use object::PythonObject;
