@@ -20,7 +20,7 @@ use crate::sim::{Account, Engine, OpenOrder, OrderError, OrderId, OrderRequest, 
 pub struct Ctx<'e, 'a> {
     engine: &'e mut Engine<'a>,
     /// The engines of the run's other instruments (none for one).
-    peers: &'e mut [Engine<'a>],
+    peers: &'e mut [Box<Engine<'a>>],
     /// Position of this engine's instrument among the run's, in the order
     /// the symbols were named.
     index: usize,
@@ -43,7 +43,7 @@ impl<'e, 'a> Ctx<'e, 'a> {
     /// (`symbols`, in the order named), beside the engines of the others.
     pub fn with_peers(
         engine: &'e mut Engine<'a>,
-        peers: &'e mut [Engine<'a>],
+        peers: &'e mut [Box<Engine<'a>>],
         index: usize,
         symbols: &'e [String],
     ) -> Self {
@@ -80,7 +80,10 @@ impl<'e, 'a> Ctx<'e, 'a> {
         if self.engine.instrument().symbol == symbol {
             return Some(self.engine);
         }
-        self.peers.iter().find(|e| e.instrument().symbol == symbol)
+        self.peers
+            .iter()
+            .map(|e| &**e)
+            .find(|e| e.instrument().symbol == symbol)
     }
 
     /// The instrument `symbol` of the run.
@@ -113,7 +116,9 @@ impl<'e, 'a> Ctx<'e, 'a> {
                 .unwrap_or(account.avg_entry_ticks());
             (account.equity(mark) - account.initial_cash()) * e.account_fx_rate()
         };
-        self.account().initial_cash() + part(self.engine) + self.peers.iter().map(part).sum::<f64>()
+        self.account().initial_cash()
+            + part(self.engine)
+            + self.peers.iter().map(|e| part(e)).sum::<f64>()
     }
 
     /// Sends an order for `symbol`: the instrument being handled, or any

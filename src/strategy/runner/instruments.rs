@@ -17,7 +17,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
         if engines.is_empty() {
             return None;
         }
-        let others = engines.split_off(1);
+        let others: Vec<Box<Engine<'a>>> = engines.split_off(1).into_iter().map(Box::new).collect();
         let first = engines.pop()?;
         let mut runner = Runner::new(first, strategy);
         if !others.is_empty() {
@@ -34,8 +34,8 @@ impl<'a, S: Strategy> Runner<'a, S> {
 
     /// The engines of the run's other instruments (after the first), in
     /// the order named.
-    pub fn other_engines(&self) -> &[Engine<'a>] {
-        &self.others
+    pub fn other_engines(&self) -> impl Iterator<Item = &Engine<'a>> {
+        self.others.iter().map(|engine| &**engine)
     }
 
     /// [`Runner::step`] over several instruments: the earliest due item
@@ -71,7 +71,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
     fn engine_at(&mut self, index: usize) -> Option<&mut Engine<'a>> {
         match index.checked_sub(1) {
             None => Some(&mut self.engine),
-            Some(i) => self.others.get_mut(i),
+            Some(i) => self.others.get_mut(i).map(|engine| &mut **engine),
         }
     }
 
@@ -104,7 +104,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
                 // Order ids are the run's, whichever engine gave one.
                 let next_id = std::iter::once(&self.engine)
                     .chain(&self.others)
-                    .map(Engine::next_order_id)
+                    .map(|engine| engine.next_order_id())
                     .max()
                     .unwrap_or(1);
                 self.engine.set_next_order_id(next_id);
@@ -140,8 +140,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
             let Some(engine) = self.engine_at(index) else {
                 return Ok((0, Wake::Finished));
             };
-            engine.set_handover_until_ns(until_ns);
-            let woke = engine.process_item(item);
+            let woke = engine.advance_through(item, until_ns)?;
             self.due_seq[index] = None;
             if let Some(wake) = woke {
                 return Ok((index, wake));
@@ -152,8 +151,8 @@ impl<'a, S: Strategy> Runner<'a, S> {
     /// Takes the runner apart: the engine of every instrument, in the order
     /// named, and the strategy.
     pub fn into_engines(self) -> (Vec<Engine<'a>>, S) {
-        let mut engines = vec![self.engine];
-        engines.extend(self.others);
+        let mut engines = vec![*self.engine];
+        engines.extend(self.others.into_iter().map(|engine| *engine));
         (engines, self.strategy)
     }
 }

@@ -56,7 +56,9 @@ enum Phase {
 
 /// A strategy bound to an engine.
 pub struct Runner<'a, S> {
-    engine: Engine<'a>,
+    /// Boxed, so that a run over several instruments swaps the engine
+    /// being handled in and out by pointer (an engine is about 2 KB).
+    engine: Box<Engine<'a>>,
     strategy: S,
     phase: Phase,
     /// The callbacks the strategy defines (all until `on_start` has run).
@@ -79,7 +81,8 @@ pub struct Runner<'a, S> {
     /// The engines of the run's other instruments, when it has several
     /// (see [`Runner::with_instruments`]). While the strategy handles one
     /// of theirs, that engine is swapped into `engine`.
-    others: Vec<Engine<'a>>,
+    #[allow(clippy::vec_box)] // swapped with `engine` by pointer
+    others: Vec<Box<Engine<'a>>>,
     /// The run's symbols in the order named (empty for one instrument).
     symbols: Vec<String>,
     /// Which instrument `engine` holds now (0 outside a step).
@@ -100,7 +103,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
         let measured = engine.compute_latency() == ComputeLatency::Measured;
         let update = *engine.delivered_update();
         let mut runner = Runner {
-            engine,
+            engine: Box::new(engine),
             strategy,
             phase: Phase::NotStarted,
             callbacks: CallbackSet::ALL,
@@ -165,7 +168,11 @@ impl<'a, S: Strategy> Runner<'a, S> {
         if !self.others.is_empty() {
             return Ok(self.step_instruments()?.map_order(|_| ()));
         }
-        let wake = self.engine.advance_lean()?;
+        // Two copies of `handle`: the market-only one knows its wake.
+        if let Some(ev) = self.engine.advance_market_only() {
+            return self.handle(Wake::Market(ev));
+        }
+        let wake = self.engine.advance_any()?;
         self.handle(wake)
     }
 
@@ -399,7 +406,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
 
     /// Takes the runner apart.
     pub fn into_parts(self) -> (Engine<'a>, S) {
-        (self.engine, self.strategy)
+        (*self.engine, self.strategy)
     }
 }
 
