@@ -31,6 +31,8 @@ class RunResult:
       one (or ``res.to_polars()`` for all three).
     - ``log``: the strategy's log lines (``log.txt``).
     - ``out``: the output folder when ``out=`` was given, else ``None``.
+    - ``elapsed_secs``: the real time the engine took, as ``ticklab run``
+      reports it (``... events in 1.23 s``).
     """
 
     def __init__(self, folder: Path, keep: bool):
@@ -44,6 +46,7 @@ class RunResult:
         self.equity = tables["equity"]
         log = folder / "log.txt"
         self.log = log.read_text().splitlines() if log.exists() else []
+        self.elapsed_secs: Optional[float] = None
 
     @property
     def stats(self) -> Dict[str, Any]:
@@ -226,6 +229,7 @@ def run(
             if bar is not None:
                 bar.close()
         result = RunResult(Path(outcome["out"]), keep=temp is None)
+        result.elapsed_secs = outcome.get("elapsed_secs")
     finally:
         if temp is not None:
             shutil.rmtree(temp, ignore_errors=True)
