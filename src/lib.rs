@@ -10,6 +10,7 @@ pub mod analyzer;
 pub mod book;
 pub mod market;
 pub mod report;
+pub mod run;
 pub mod sandbox;
 pub mod session;
 pub mod sim;

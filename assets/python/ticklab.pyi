@@ -11,6 +11,8 @@ import datetime
 import enum
 from typing import Any, Mapping, Optional, Sequence, Tuple, Union
 
+from ticklab import indicators
+
 class Side(str, enum.Enum):
     """Buy or sell. On book events BUY is the bid side and SELL the ask side;
     on trades it is the aggressor's side (NONE when unknown)."""
@@ -381,6 +383,20 @@ class Ctx:
         """Writes a line to the run's log, stamped with the data time."""
     def round_price(self, price: float) -> float:
         """The price on the tick grid nearest to price."""
+    def register(self, indicator: Any) -> Any:
+        """Registers a ticklab.indicators indicator: from now on the run feeds
+        it as the rule engine feeds its own (trades as they come, book series
+        when the book is consistent and its touch moved), from the instrument
+        it names (default: the run's first). Call it in on_start. Returns it.
+        The indicators: ticklab.indicators.SMA / Stddev / EMA / RSI /
+        TradeCount / Volume / SignedVolume / VWAP / Imbalance."""
+    def register(self, indicator: Any) -> Any:
+        """Registers a ticklab.indicators indicator: from now on the run feeds
+        it as the rule engine feeds its own (trades as they come, book series
+        when the book is consistent and its touch moved), from the instrument
+        it names (default: the run's first). Call it in on_start. Returns it.
+        The indicators: ticklab.indicators.SMA / Stddev / EMA / RSI /
+        TradeCount / Volume / SignedVolume / VWAP / Imbalance."""
 
 class Strategy:
     """Base class of a strategy. Keyword parameters from the run's [params]

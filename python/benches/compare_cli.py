@@ -1,11 +1,16 @@
 """How `ticklab.run` compares with `ticklab run`: the same Python strategy
-over the same day in both (best of N wall times), and the fixed cost of a
-`ticklab.run` call on a day of four events.
+over the same day in both, run one after the other (interleaved, so that a
+busy machine slows both alike), as wall time and as the engine's own time
+(what `ticklab run` prints as `... events in X s`, and
+`RunResult.elapsed_secs`); and the fixed cost of a `ticklab.run` call on a
+day of four events.
 
     python python/benches/compare_cli.py --ticklab target/release/ticklab
 """
 
 import argparse
+import os
+import re
 import statistics
 import subprocess
 import tempfile
@@ -35,28 +40,44 @@ def main():
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
+    load = os.getloadavg()
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         counter = iter(range(1_000_000))
 
         def cli(*extra):
             out = scratch / f"cli{next(counter)}"
-            subprocess.run([args.ticklab, "run", "--data", args.data, "--symbol", args.symbol,
-                            "--strategy", args.strategy, "--out", str(out), *extra],
-                           check=True, capture_output=True)
+            started = time.perf_counter()
+            done = subprocess.run([args.ticklab, "run", "--data", args.data, "--symbol",
+                                   args.symbol, "--strategy", args.strategy, "--out", str(out),
+                                   *extra], check=True, capture_output=True, text=True)
+            wall = time.perf_counter() - started
+            engine = float(re.search(r"events in ([0-9.]+) s", done.stdout).group(1))
+            return wall, engine
 
         def package():
-            ticklab.run(data=args.data, symbol=args.symbol, strategy=args.strategy,
-                        progress=False, log=lambda line: None)
+            started = time.perf_counter()
+            res = ticklab.run(data=args.data, symbol=args.symbol, strategy=args.strategy,
+                              progress=False, log=lambda line: None)
+            return time.perf_counter() - started, res.elapsed_secs
 
         package()  # the event cache is written once, before any timing
-        for name, f in [
-            ("ticklab run (sandboxed worker)", lambda: cli()),
-            ("ticklab run --no-sandbox", lambda: cli("--no-sandbox")),
-            ("ticklab.run", package),
-        ]:
-            best, median = best_of(args.repeat, f)
-            print(f"{name:32s} best {best:7.3f} s   median {median:7.3f} s")
+        runs = {"ticklab run (sandboxed worker)": lambda: cli(),
+                "ticklab run --no-sandbox": lambda: cli("--no-sandbox"),
+                "ticklab.run": package}
+        times = {name: [] for name in runs}
+        for _ in range(args.repeat):
+            for name, f in runs.items():
+                times[name].append(f())
+        print(f"load average before/after: {load} / {os.getloadavg()}")
+        for name, pairs in times.items():
+            walls, engines = [w for w, _ in pairs], [e for _, e in pairs]
+            print(f"{name:32s} wall best {min(walls):7.3f} s median "
+                  f"{statistics.median(walls):7.3f} s   engine best {min(engines):7.3f} s "
+                  f"median {statistics.median(engines):7.3f} s")
+        base = min(e for _, e in times["ticklab run --no-sandbox"])
+        ours = min(e for _, e in times["ticklab.run"])
+        print(f"ticklab.run engine speed / ticklab run --no-sandbox: {base / ours * 100:.1f} %")
 
         csv = scratch / "trades.csv"
         csv.write_text("ts,px,size,aggressor\n1772409600000,100.25,3,buy\n"

@@ -25,6 +25,7 @@ fn _ticklab(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(data::day_events, m)?)?;
     m.add_function(wrap_pyfunction!(convert::convert, m)?)?;
     m.add_function(wrap_pyfunction!(sweep::collect_row, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep::monte_carlo, m)?)?;
     m.add_class::<sweep::SweepPlanner>()?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -8,13 +8,15 @@ use std::path::PathBuf;
 use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
+use ticklab::analyzer::equity::read_equity;
+use ticklab::analyzer::walkforward::WalkForward;
 use ticklab::analyzer::{
-    ranked, results_table, BaseConfig, Constraint, Objective, Planner, ResultRow, RowStatus,
-    RunPlan, Search, Space,
+    monte_carlo_of_run, ranked, results_table, BaseConfig, Constraint, Objective, Planner,
+    ResultRow, RowStatus, RunPlan, Search, Space, WalkForwardSweep,
 };
-
 use ticklab::market::catalog::Day;
-use ticklab::session::open_day;
+use ticklab::market::day_range::DaySelection;
+use ticklab::session::{open_day, open_days};
 
 use crate::run::value_error;
 use crate::values::{py_of, table_of, value_of};
@@ -30,6 +32,8 @@ pub(crate) struct SweepPlanner {
     /// A dict `config=` written out as the file the base configuration is
     /// read from; kept until the sweep is dropped.
     _config_file: Option<tempfile::NamedTempFile>,
+    /// A walk-forward analysis's folds and plans.
+    walk: Option<WalkForwardSweep>,
 }
 
 #[pymethods]
@@ -41,7 +45,7 @@ impl SweepPlanner {
     /// run-configuration field, each value a list of values or a
     /// `"from..to:step"` range).
     #[new]
-    #[pyo3(signature = (*, data, symbol, day, strategy, config, space, search, samples, population, generations, seed, objective, require, identity))]
+    #[pyo3(signature = (*, data, symbol, day, strategy, config, space, search, samples, population, generations, seed, objective, require, identity, walk_forward=None))]
     #[expect(
         clippy::too_many_arguments,
         reason = "the keyword arguments of ticklab.sweep"
@@ -61,24 +65,30 @@ impl SweepPlanner {
         objective: &str,
         require: Vec<String>,
         identity: String,
+        walk_forward: Option<String>,
     ) -> PyResult<Self> {
-        // The day the runs replay, found as a run finds it (the data's only
-        // day when none is given), which their hash includes.
-        let day = match day {
-            Some(text) => Some(
-                text.parse::<Day>()
-                    .map_err(|err| PyValueError::new_err(format!("day: {err}")))?,
-            ),
-            None => None,
+        let walk = walk_forward
+            .map(|text| WalkForward::parse(&text))
+            .transpose()
+            .map_err(value_error)?;
+        let days = days_of(&data, symbol.as_deref(), day.as_deref(), walk.is_some())?;
+        // The days each run replays, as `ticklab sweep --day` gives them
+        // (the data's only day when none is given), which their hash
+        // includes; a walk-forward's runs each name their fold's days.
+        let day = match (&walk, day) {
+            (Some(_), _) => None,
+            (None, Some(text)) => Some(text),
+            (None, _) => days.first().map(ToString::to_string),
         };
-        let day = open_day(&data, symbol.as_deref(), day)
-            .map_err(value_error)?
-            .day
-            .to_string();
         let (config_path, config_file) = config_file(config)?;
         let base = BaseConfig::read(config_path.as_deref(), &strategy).map_err(value_error)?;
         let space = space_of(&base, space)?;
         let search = search_of(search, samples, population, generations, seed)?;
+        if walk.is_some() && matches!(search, Search::Genetic { .. }) {
+            return Err(PyValueError::new_err(
+                "walk_forward: optimises each fold with search=\"grid\" or \"random\"",
+            ));
+        }
         let objective = Objective::parse(objective).map_err(value_error)?;
         let constraints = require
             .iter()
@@ -92,16 +102,78 @@ impl SweepPlanner {
             objective.clone(),
             constraints.clone(),
             identity,
-            Some(day),
+            day,
         )
         .map_err(value_error)?;
+        let mut planner = planner;
+        let walk = match walk {
+            Some(walk) => {
+                Some(WalkForwardSweep::plan(&mut planner, days, &walk).map_err(value_error)?)
+            }
+            None => None,
+        };
         Ok(SweepPlanner {
             planner,
             space,
             objective,
             constraints,
             _config_file: config_file,
+            walk,
         })
+    }
+
+    /// A walk-forward's first runs: every point over every fold's train
+    /// days.
+    fn walk_train_runs<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        let walk = self.walk_sweep()?;
+        walk.train_plans()
+            .iter()
+            .map(|plan| plan_dict(py, plan))
+            .collect()
+    }
+
+    /// A walk-forward's last runs, given the rows of its train runs: each
+    /// fold's winner over its test days.
+    fn walk_test_runs<'py>(
+        &mut self,
+        py: Python<'py>,
+        finished: &Bound<'py, PyList>,
+    ) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        let rows = rows_of(finished)?;
+        let walk = self
+            .walk
+            .as_mut()
+            .ok_or_else(|| PyValueError::new_err("not a walk-forward sweep"))?;
+        let plans = walk
+            .plan_tests(&mut self.planner, &rows, &self.objective, &self.constraints)
+            .map_err(value_error)?;
+        plans.iter().map(|plan| plan_dict(py, plan)).collect()
+    }
+
+    /// Writes a walk-forward's tables into `out` (`walk_forward.parquet`,
+    /// `oos_equity.parquet`), the test runs' equity read from
+    /// `<equity>/<run_id>.parquet`, and returns the walk-forward
+    /// efficiency.
+    fn write_walk_forward(
+        &self,
+        finished: &Bound<'_, PyList>,
+        equity: PathBuf,
+        out: PathBuf,
+    ) -> PyResult<Option<f64>> {
+        let rows = rows_of(finished)?;
+        let walk = self.walk_sweep()?;
+        let results = walk.results(&rows, &self.objective);
+        let os_error = |err: ticklab::report::ReportError| PyOSError::new_err(err.to_string());
+        walk.fold_table(&self.planner, &results)
+            .write_parquet(&out.join("walk_forward.parquet"))
+            .map_err(os_error)?;
+        walk.oos_equity(&rows, &results, |row| {
+            read_equity(&equity.join(format!("{}.parquet", row.run_id)))
+        })
+        .map_err(PyOSError::new_err)?
+        .write_parquet(&out.join("oos_equity.parquet"))
+        .map_err(os_error)?;
+        Ok(WalkForwardSweep::efficiency(&results))
     }
 
     /// The next runs to do, given the rows of every run finished so far
@@ -112,10 +184,7 @@ impl SweepPlanner {
         py: Python<'py>,
         finished: &Bound<'py, PyList>,
     ) -> PyResult<Vec<Bound<'py, PyDict>>> {
-        let rows = finished
-            .iter()
-            .map(|row| row_from(&row))
-            .collect::<PyResult<Vec<_>>>()?;
+        let rows = rows_of(finished)?;
         let plans = self.planner.next_runs(&rows).map_err(value_error)?;
         plans.iter().map(|plan| plan_dict(py, plan)).collect()
     }
@@ -123,10 +192,7 @@ impl SweepPlanner {
     /// Writes the results table of `rows` (ranked by the objective, as
     /// `ticklab sweep` writes `results.parquet`) to `path`.
     fn write_results(&self, rows: &Bound<'_, PyList>, path: PathBuf) -> PyResult<()> {
-        let rows = rows
-            .iter()
-            .map(|row| row_from(&row))
-            .collect::<PyResult<Vec<_>>>()?;
+        let rows = rows_of(rows)?;
         let rows = ranked(rows, &self.objective, &self.constraints);
         results_table(&self.space, &rows, &self.constraints)
             .write_parquet(&path)
@@ -145,6 +211,74 @@ impl SweepPlanner {
             } => population * generations as usize,
         }
     }
+}
+
+impl SweepPlanner {
+    fn walk_sweep(&self) -> PyResult<&WalkForwardSweep> {
+        self.walk
+            .as_ref()
+            .ok_or_else(|| PyValueError::new_err("not a walk-forward sweep"))
+    }
+}
+
+/// The days a sweep runs on, oldest first: those of `day` (a date, a list,
+/// a range or `all`; every day for a walk-forward, the only one otherwise
+/// when not given) that the first of `symbol` has.
+fn days_of(
+    data: &std::path::Path,
+    symbol: Option<&str>,
+    day: Option<&str>,
+    walk_forward: bool,
+) -> PyResult<Vec<Day>> {
+    let first = symbol.map(|list| list.split(',').next().unwrap_or(list).trim());
+    let selection = match day {
+        Some(text) => Some(
+            text.parse::<DaySelection>()
+                .map_err(|err| PyValueError::new_err(format!("day: {err}")))?,
+        ),
+        None if walk_forward => Some(DaySelection::All),
+        None => None,
+    };
+    let Some(selection) = selection else {
+        return Ok(vec![open_day(data, first, None).map_err(value_error)?.day]);
+    };
+    let run = open_days(data, first, Some(&selection), None).map_err(value_error)?;
+    Ok(run
+        .days
+        .iter()
+        .filter(|d| !d.warmup)
+        .map(|d| d.day)
+        .collect())
+}
+
+/// The Monte Carlo of the finished run in `run` (`samples` resamples of its
+/// round trips with `seed`, `slippage_ticks` more per lot valued with the
+/// instrument of `data`): writes `monte_carlo_equity.parquet` and
+/// `monte_carlo.parquet` into `out` and returns the number of round trips.
+#[pyfunction]
+#[pyo3(signature = (*, run, data, samples, seed, slippage_ticks, out))]
+pub(crate) fn monte_carlo(
+    run: PathBuf,
+    data: PathBuf,
+    samples: usize,
+    seed: u64,
+    slippage_ticks: f64,
+    out: PathBuf,
+) -> PyResult<usize> {
+    let done = monte_carlo_of_run(&run, &data, samples, seed, slippage_ticks)
+        .map_err(PyValueError::new_err)?;
+    let os_error = |err: ticklab::report::ReportError| PyOSError::new_err(err.to_string());
+    done.bands
+        .write_parquet(&out.join("monte_carlo_equity.parquet"))
+        .map_err(os_error)?;
+    done.percentiles
+        .write_parquet(&out.join("monte_carlo.parquet"))
+        .map_err(os_error)?;
+    Ok(done.mc.trips)
+}
+
+fn rows_of(rows: &Bound<'_, PyList>) -> PyResult<Vec<ResultRow>> {
+    rows.iter().map(|row| row_from(&row)).collect()
 }
 
 /// The results row of the run of `plan` in `folder` (`failure`: why it

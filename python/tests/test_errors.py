@@ -104,7 +104,16 @@ def test_a_bad_config_file_names_its_line_and_column(tmp_path, generated_day):
         (dict(strategy="nope"), ValueError, "strategy nope: unknown strategy; built-in "
          "strategies: noop, mm"),
         (dict(data=3), TypeError, "data: expected a folder path (str or os.PathLike), got int"),
-        (dict(day=20260302), TypeError, 'day: expected a day "YYYY-MM-DD" (str), got int'),
+        (dict(day=20260302), TypeError, 'day: expected a day "YYYY-MM-DD", a list of days, '
+         'a range "A..B" or "all", got int'),
+        (dict(symbol=["BTC-PERP", 3]), TypeError, 'symbol: expected a symbol (str), a list '
+         'of symbols or "all", got list'),
+        (dict(day=[]), ValueError, 'day: the list is empty; expected a day "YYYY-MM-DD", a '
+         'list of days, a range "A..B" or "all"'),
+        (dict(warmup=2), TypeError, 'warmup: expected a length of time (str), e.g. "2h", '
+         'got int'),
+        (dict(warmup="2 hours"), ValueError, 'warmup: "2 hours" is not a length of time '
+         '(e.g. 2h, 30m, 1d, 1h30m, 90s)'),
         (dict(day="2026-13-01"), ValueError, 'day: "2026-13-01" is not a date (expected '
          "YYYY-MM-DD)"),
         (dict(config=3), TypeError, "config: expected a dict or a TOML file path, got int"),

@@ -226,3 +226,58 @@ def test_other_threads_run_while_the_engine_works(monkeypatch, strategy):
     steps = [later - earlier for earlier, later in zip(seen, seen[1:])]
     assert len(steps) >= 3
     assert all(step > 0 for step in steps[:-1]), steps
+
+
+def test_two_days_of_two_symbols_give_the_same_bytes_as_ticklab_run(
+    tmp_path, cli, three_days_two_symbols
+):
+    file = tmp_path / "joiner.py"
+    file.write_text(JOINER)
+    data = three_days_two_symbols
+    cli("run", "--data", data, "--symbol", "BTC-PERP,ETH-PERP", "--day",
+        "2026-03-03..2026-03-04", "--warmup", "2h", "--strategy", file,
+        "--out", tmp_path / "cli")
+
+    res = ticklab.run(data=data, symbol=["BTC-PERP", "ETH-PERP"],
+                      day=["2026-03-03", "2026-03-04"], warmup="2h", strategy=joiner_class(),
+                      out=tmp_path / "py", progress=False, log=lambda line: None)
+
+    for name in TABLES + ["log.txt"]:
+        assert read_bytes(tmp_path / "py", name) == read_bytes(tmp_path / "cli", name), name
+    expected = summary_of(tmp_path / "cli")
+    expected["strategy"] = "Joiner"
+    assert res.summary == expected
+    assert res.summary["days"] == ["2026-03-03", "2026-03-04"]
+    assert res.summary["symbols"] == ["BTC-PERP", "ETH-PERP"]
+    assert res.summary["warmup"]["days"] == ["2026-03-02"]
+    assert [d["day"] for d in res.summary["by_day"]] == ["2026-03-03", "2026-03-04"]
+    assert [s["symbol"] for s in res.summary["by_symbol"]] == ["BTC-PERP", "ETH-PERP"]
+    assert res.stats["fills"] > 0
+    assert set(res.fills.column("symbol").to_pylist()) == {"BTC-PERP", "ETH-PERP"}
+    # The range, the comma list and "all" from the second day name the same run.
+    for day in ["2026-03-03..2026-03-04", "2026-03-03,2026-03-04"]:
+        again = ticklab.run(data=data, symbol="BTC-PERP,ETH-PERP", day=day, warmup="2h",
+                            strategy=joiner_class(), progress=False, log=lambda line: None)
+        assert again.summary == res.summary, day
+
+
+def test_to_polars_gives_the_tables_with_their_columns_and_types(generated_day):
+    import polars as pl
+
+    res = ticklab.run(data=generated_day, strategy="mm", params={"qty_lots": 2},
+                      progress=False)
+    frames = res.to_polars()
+    assert sorted(frames) == ["equity", "fills", "orders"]
+    fills = frames["fills"]
+    assert isinstance(fills, pl.DataFrame)
+    assert fills.columns == res.fills.schema.names
+    assert fills.height == res.stats["fills"] > 0
+    assert fills.schema["exch_ts"] == pl.Datetime("ns", "UTC")
+    assert fills.schema["qty_lots"] == pl.Int64
+    assert fills.schema["price"] == pl.Float64
+    assert fills.schema["side"] == pl.String
+    assert fills["position_lots"].to_list() == res.fills.column("position_lots").to_pylist()
+    equity = frames["equity"]
+    assert equity["cause"][-1] == "final"
+    assert equity["equity"][-1] == res.stats["final_equity"]
+    assert frames["orders"].height == res.orders.num_rows

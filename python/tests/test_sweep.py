@@ -205,3 +205,93 @@ def test_dask_gives_the_table_of_ticklab_sweep(generated_day, config, expected):
             again = sweep_on(generated_day, config, "dask")
     assert table.equals(expected)
     assert again.equals(expected)
+
+
+@pytest.fixture(scope="module")
+def four_days(tmp_path_factory, cli):
+    """BTC-PERP over 2026-03-02 to 2026-03-05: `ticklab sample --seed 7
+    --events 8000`, each later day the first's events shifted by whole
+    days, seeds apart so the days differ."""
+    import pyarrow.compute as pc
+
+    root = tmp_path_factory.mktemp("days")
+    folder = root / "four"
+    (folder / "BTC-PERP").mkdir(parents=True)
+    for later in range(4):
+        made = root / f"seed{later}"
+        cli("sample", "--out", made, "--seed", 7 + later, "--events", 8000,
+            "--symbol", "BTC-PERP")
+        if later == 0:
+            (folder / "BTC-PERP" / "instrument.toml").write_text(
+                (made / "BTC-PERP" / "instrument.toml").read_text())
+        day = pq.read_table(made / "BTC-PERP" / "2026-03-02.parquet")
+        for column in ["exch_ts", "local_ts"]:
+            index = day.schema.get_field_index(column)
+            shifted = pc.add(day.column(column), later * 86_400 * 10**9)
+            day = day.set_column(index, day.schema.field(column), shifted)
+        pq.write_table(day, folder / "BTC-PERP" / f"2026-03-0{2 + later}.parquet")
+    return folder
+
+
+def test_walk_forward_gives_the_tables_of_ticklab_sweep(tmp_path, cli, four_days):
+    out = tmp_path / "cli"
+    done = cli("sweep", "--data", four_days, "--strategy", "mm", "--day", "all",
+               "--grid", "qty_lots=1,2,3", "--walk-forward", "train=2d,test=1d",
+               "--objective", "pnl", "--jobs", 2, "--out", out)
+    walked = ticklab.sweep(data=four_days, strategy="mm", space={"qty_lots": [1, 2, 3]},
+                           walk_forward="train=2d,test=1d", objective="pnl", workers=2)
+    assert walked.results.equals(pq.read_table(out / "results.parquet"))
+    assert walked.folds.equals(pq.read_table(out / "walk_forward.parquet"))
+    assert walked.oos_equity.equals(pq.read_table(out / "oos_equity.parquet"))
+    # Two folds of three two-day train runs, then each winner's test day.
+    assert walked.results.num_rows == 8
+    assert walked.folds.column("test_from").to_pylist() == ["2026-03-04", "2026-03-05"]
+    efficiency = [line for line in done.stdout.splitlines() if "efficiency" in line]
+    assert efficiency == [
+        "walk-forward efficiency (mean out-of-sample / mean in-sample): "
+        + ("n/a" if walked.efficiency is None else f"{walked.efficiency:.6f}")
+    ]
+
+
+def test_walk_forward_refuses_a_genetic_search_and_too_few_days(generated_day):
+    with pytest.raises(ValueError, match='walk_forward: optimises each fold with search="grid"'):
+        ticklab.sweep(data=generated_day, strategy="mm", space=SPACE, search="genetic",
+                      population=2, generations=2, walk_forward="train=2d,test=1d")
+    with pytest.raises(ValueError) as raised:
+        ticklab.sweep(data=generated_day, strategy="mm", space=SPACE,
+                      walk_forward="train=2d,test=1d")
+    assert str(raised.value) == (
+        "--walk-forward: 1 day(s) of data, too few for one fold of 2 train and 1 test days"
+    )
+
+
+def test_monte_carlo_gives_the_tables_of_ticklab_sweep(tmp_path, cli, generated_day):
+    res = ticklab.run(data=generated_day, strategy="mm", params={"qty_lots": 2},
+                      out=tmp_path / "run", progress=False)
+    cli("sweep", "--data", generated_day, "--monte-carlo", 200, "--run", tmp_path / "run",
+        "--seed", 9, "--slippage-ticks", 0.5, "--out", tmp_path / "mc")
+    expected_bands = pq.read_table(tmp_path / "mc" / "monte_carlo_equity.parquet")
+    import pyarrow.csv as pcsv
+
+    expected = pcsv.read_csv(tmp_path / "mc" / "monte_carlo.csv")
+    by_folder = ticklab.monte_carlo(tmp_path / "run", 200, seed=9, slippage_ticks=0.5,
+                                    data=generated_day)
+    by_result = ticklab.monte_carlo(res, 200, seed=9, slippage_ticks=0.5, data=generated_day)
+    by_sweep = ticklab.sweep(data=generated_day, monte_carlo=200, run=res, seed=9,
+                             slippage_ticks=0.5)
+    for mc in [by_folder, by_result, by_sweep]:
+        assert mc.bands.equals(expected_bands)
+        assert mc.percentiles.column_names == expected.column_names
+        assert mc.percentiles.column("metric").to_pylist() == [
+            "final_pnl", "max_drawdown", "max_drawdown_pct"]
+        for name in ["p5", "p25", "p50", "p75", "p95"]:
+            assert mc.percentiles.column(name).to_pylist() == pytest.approx(
+                expected.column(name).to_pylist(), rel=1e-12), name
+    assert by_folder.trips == expected_bands.num_rows - 1 > 0
+    # The same in the temporary folder a result without `out` is written to.
+    quiet = ticklab.run(data=generated_day, strategy="mm", params={"qty_lots": 2},
+                        progress=False)
+    assert ticklab.monte_carlo(quiet, 200, seed=9, slippage_ticks=0.5,
+                               data=generated_day).bands.equals(expected_bands)
+    with pytest.raises(ValueError, match="--monte-carlo 0: give at least one resample"):
+        ticklab.monte_carlo(res, 0)

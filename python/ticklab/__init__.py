@@ -47,8 +47,13 @@ NS_PER_MS = _strategy_api.NS_PER_MS
 NS_PER_US = _strategy_api.NS_PER_US
 MAX_BATCH_ORDERS = _strategy_api.MAX_BATCH_ORDERS
 
-from ticklab import convert, data  # noqa: E402  (they use the names above)
-from ticklab._sweep import sweep  # noqa: E402
+from ticklab import convert, data, indicators  # noqa: E402  (they use the names above)
+from ticklab._sweep import (  # noqa: E402
+    MonteCarloResult,
+    WalkForwardResult,
+    monte_carlo,
+    sweep,
+)
 
 __all__ = [
     "Book",
@@ -76,4 +81,8 @@ __all__ = [
     "data",
     "run",
     "sweep",
+    "indicators",
+    "monte_carlo",
+    "MonteCarloResult",
+    "WalkForwardResult",
 ]

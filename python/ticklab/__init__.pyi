@@ -3,6 +3,7 @@
 # package's functions.
 from ticklab import convert as convert
 from ticklab import data as data
+from ticklab import indicators as indicators
 from ticklab._errors import RunError as RunError
 from ticklab._errors import StrategyError as StrategyError
 from ticklab._errors import TicklabError as TicklabError
@@ -29,6 +30,9 @@ from ticklab._strategy_api import Side as Side
 from ticklab._strategy_api import Strategy as Strategy
 from ticklab._strategy_api import Tif as Tif
 from ticklab._strategy_api import UpdateKind as UpdateKind
+from ticklab._sweep import MonteCarloResult as MonteCarloResult
+from ticklab._sweep import WalkForwardResult as WalkForwardResult
+from ticklab._sweep import monte_carlo as monte_carlo
 from ticklab._sweep import sweep as sweep
 
 __version__: str

@@ -1,4 +1,5 @@
-"""``ticklab.run``: one strategy over one day, in this interpreter."""
+"""``ticklab.run``: one strategy over days of one or more instruments, in
+this interpreter."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Callable, Dict, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Union
 
 from ticklab import _ticklab
 from ticklab._errors import RunError, StrategyError
@@ -31,6 +32,8 @@ class RunResult:
       ``res.to_polars()`` for all of them).
     - ``log``: the strategy's log lines (``log.txt``).
     - ``out``: the output folder when ``out=`` was given, else ``None``.
+    - ``elapsed_secs``: the real time the engine took, as ``ticklab run``
+      reports it (``... events in 1.23 s``).
     """
 
     def __init__(self, folder: Path, keep: bool):
@@ -45,6 +48,7 @@ class RunResult:
         self.trades = tables["trades"]
         log = folder / "log.txt"
         self.log = log.read_text().splitlines() if log.exists() else []
+        self.elapsed_secs: Optional[float] = None
 
     @property
     def stats(self) -> Dict[str, Any]:
@@ -83,14 +87,27 @@ def _check_type(name: str, value: Any, types: tuple, accepted: str) -> None:
         raise TypeError(f"{name}: expected {accepted}, got {type(value).__name__}")
 
 
+def _comma_list(name: str, value: Any, accepted: str) -> Optional[str]:
+    """``value`` as the CLI takes it: a ``str`` as it is, a list or tuple of
+    ``str`` joined with commas."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
+        return ",".join(value)
+    if isinstance(value, (list, tuple)) and not value:
+        raise ValueError(f"{name}: the list is empty; expected {accepted}")
+    raise TypeError(f"{name}: expected {accepted}, got {type(value).__name__}")
+
+
 def run(
     data: PathLike = "sample-data",
-    symbol: Optional[str] = None,
-    day: Optional[str] = None,
+    symbol: Union[None, str, Sequence[str]] = None,
+    day: Union[None, str, Sequence[str]] = None,
     strategy: Any = "noop",
     params: Optional[Mapping[str, Any]] = None,
     config: Union[None, PathLike, Mapping[str, Any]] = None,
     *,
+    warmup: Optional[str] = None,
     progress: bool = True,
     seed: Optional[int] = None,
     out: Optional[PathLike] = None,
@@ -100,7 +117,7 @@ def run(
     callback_budget_ms: Optional[int] = None,
     log: Optional[Callable[[str], Any]] = None,
 ) -> RunResult:
-    """Runs ``strategy`` over a day of market data and returns its results.
+    """Runs ``strategy`` over days of market data and returns its results.
 
     The engine is the one ``ticklab run`` uses, in this interpreter: the same
     inputs give the same ``summary.json``, fills, orders and equity, byte for
@@ -112,8 +129,17 @@ def run(
     Args:
         data: a data folder (``<folder>/<SYMBOL>/<YYYY-MM-DD>.parquet``), a
             symbol folder or a day file.
-        symbol: the instrument; may be left out when the folder has one.
-        day: ``"YYYY-MM-DD"``; may be left out when there is one.
+        symbol: the instrument, or several as a list (``["BTC-PERP",
+            "ETH-PERP"]``) or a comma list (``"BTC-PERP,ETH-PERP"``; the order
+            breaks ties between events at the same time), or ``"all"``; may
+            be left out when the folder has one.
+        day: ``"YYYY-MM-DD"``, a list of days, a comma list, a range
+            ``"2026-03-02..2026-03-06"`` or ``"all"``; may be left out when
+            there is one. One clock runs through the days: position, cash,
+            orders and timers carry over midnight.
+        warmup: data before the first day replayed to the strategy with
+            trading disabled (orders rejected, reason ``warmup``), e.g.
+            ``"2h"``, ``"30m"``, ``"1d"``; the statistics start after it.
         strategy: a ``ticklab.Strategy`` subclass (made with ``params`` as
             keyword arguments) or an instance of one, a ``.py`` file, a rule
             file (``.rules.toml`` / ``.rules.json``) or a built-in name
@@ -148,11 +174,14 @@ def run(
         ticklab.StrategyError: the strategy raised; carries the traceback,
             ``event_index``, ``data_time`` and the partial ``result``.
         ticklab.RunError: the run stopped on bad data or an output error.
-        KeyboardInterrupt: Ctrl-C; the run stops within 50 ms.
+        KeyboardInterrupt: Ctrl-C; the run stops within 100 ms.
     """
     _check_type("data", data, (str, os.PathLike), "a folder path (str or os.PathLike)")
-    _check_type("symbol", symbol, (str,), "a symbol (str)")
-    _check_type("day", day, (str,), 'a day "YYYY-MM-DD" (str)')
+    symbol = _comma_list("symbol", symbol, 'a symbol (str), a list of symbols or "all"')
+    day = _comma_list(
+        "day", day, 'a day "YYYY-MM-DD", a list of days, a range "A..B" or "all"'
+    )
+    _check_type("warmup", warmup, (str,), 'a length of time (str), e.g. "2h"')
     _check_type("params", params, (Mapping,), "a dict of parameters")
     _check_type("config", config, (str, os.PathLike, Mapping), "a dict or a TOML file path")
     _check_type("seed", seed, (int,), "an int")
@@ -184,6 +213,7 @@ def run(
                 data=os.fspath(data),
                 symbol=symbol,
                 day=day,
+                warmup=warmup,
                 strategy=strategy,
                 strategy_label=_strategy_label(strategy),
                 class_name=class_name,
@@ -201,6 +231,7 @@ def run(
             if bar is not None:
                 bar.close()
         result = RunResult(Path(outcome["out"]), keep=temp is None)
+        result.elapsed_secs = outcome.get("elapsed_secs")
     finally:
         if temp is not None:
             shutil.rmtree(temp, ignore_errors=True)

@@ -1,6 +1,7 @@
 """``ticklab.sweep``: the runs ``ticklab sweep`` plans (its space, search,
-objective and constraints), on local processes, a Ray cluster or a Dask
-cluster, as its results table."""
+objective and constraints, walk-forward folds), on local processes, a Ray
+cluster or a Dask cluster, as its results table; ``ticklab.monte_carlo``:
+the Monte Carlo of a finished run."""
 
 from __future__ import annotations
 
@@ -38,6 +39,10 @@ def sweep(
     backend: str = "processes",
     workers: Optional[int] = None,
     client: Any = None,
+    walk_forward: Optional[str] = None,
+    monte_carlo: Optional[int] = None,
+    run: Any = None,
+    slippage_ticks: float = 0.0,
 ):
     """Runs ``strategy`` over a space of parameters and returns the results
     as a ``pyarrow.Table``, the ``results.parquet`` ``ticklab sweep`` writes:
@@ -70,10 +75,22 @@ def sweep(
             ``"dask"`` (one task per run on ``client``, a
             ``distributed.Client``, or the current client).
 
+        walk_forward: walk-forward folds over the days (``day``, default
+            all), as ``ticklab sweep --walk-forward``: ``"train=2d,test=1d"``,
+            with ``",anchored"`` to keep the first day. Every point of the
+            search runs over each fold's train days, the best over the test
+            days after; returns a :class:`WalkForwardResult`.
+        monte_carlo, run, slippage_ticks: as ``ticklab sweep --monte-carlo
+            N --run FOLDER``: :func:`monte_carlo` of the finished ``run``
+            (nothing is swept; ``seed`` seeds the draws).
+
     Every machine that runs a task needs the ``ticklab`` package and the
     data folder (and strategy files) at the same paths, or a shared
     filesystem.
     """
+    if monte_carlo is not None:
+        return globals()["monte_carlo"](run, monte_carlo, seed=seed,
+                                        slippage_ticks=slippage_ticks, data=data)
     if backend not in BACKENDS:
         raise ValueError(f"backend: {backend!r} is not one of {', '.join(BACKENDS)}")
     if not isinstance(space, Mapping):
@@ -102,27 +119,151 @@ def sweep(
             data=data, symbol=symbol, day=day, strategy=label, config=config,
             space=dict(space), search=search, samples=samples, population=population,
             generations=generations, seed=seed, objective=objective, require=list(require),
-            identity=identity,
+            identity=identity, walk_forward=walk_forward,
         )
         common = {"data": data, "symbol": symbol, "strategy": strategy,
-                  "class_name": class_name}
-        rows: List[Dict[str, Any]] = []
-        while True:
-            plans = planner.next_runs(rows)
-            if not plans:
-                break
+                  "class_name": class_name, "keep_equity": walk_forward is not None}
+
+        def run_all(plans: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
             tasks = [_task(common, plan) for plan in plans]
             if backend == "processes":
-                rows.extend(_on_processes(tasks, workers))
-            elif backend == "ray":
-                rows.extend(_on_ray(tasks))
-            else:
-                rows.extend(_on_dask(tasks, client))
-        path = Path(scratch) / "results.parquet"
-        planner.write_results(rows, os.fspath(path))
+                return _on_processes(tasks, workers)
+            if backend == "ray":
+                return _on_ray(tasks)
+            return _on_dask(tasks, client)
+
         import pyarrow.parquet as pq
 
-        return pq.read_table(path)
+        rows: List[Dict[str, Any]] = []
+        if walk_forward is None:
+            while True:
+                plans = planner.next_runs(rows)
+                if not plans:
+                    break
+                rows.extend(run_all(plans))
+        else:
+            rows.extend(run_all(planner.walk_train_runs()))
+            rows.extend(run_all(planner.walk_test_runs(rows)))
+        path = Path(scratch) / "results.parquet"
+        planner.write_results(rows, os.fspath(path))
+        results = pq.read_table(path)
+        if walk_forward is None:
+            return results
+        equity = Path(scratch) / "equity"
+        equity.mkdir()
+        for row in rows:
+            if row.get("equity_parquet") is not None:
+                (equity / f"{row['run_id']}.parquet").write_bytes(row["equity_parquet"])
+        efficiency = planner.write_walk_forward(rows, os.fspath(equity), scratch)
+        return WalkForwardResult(
+            results=results,
+            folds=pq.read_table(Path(scratch) / "walk_forward.parquet"),
+            oos_equity=pq.read_table(Path(scratch) / "oos_equity.parquet"),
+            efficiency=efficiency,
+        )
+
+
+class WalkForwardResult:
+    """What a walk-forward sweep gives, as ``ticklab sweep --walk-forward``
+    writes it:
+
+    - ``results``: the results table of every run (``results.parquet``).
+    - ``folds``: one row a fold (``walk_forward.parquet``): ``fold``,
+      ``train_from``, ``train_to``, ``test_from``, ``test_to``, ``winner``,
+      ``train_run``, ``test_run``, ``in_sample``, ``out_of_sample``.
+    - ``oos_equity``: the winners' test runs stitched fold after fold
+      (``oos_equity.parquet``): ``ts``, ``fold``, ``day``, ``run_id``,
+      ``equity``.
+    - ``efficiency``: mean out-of-sample over mean in-sample objective
+      (``None`` when it cannot be computed).
+    """
+
+    def __init__(self, results, folds, oos_equity, efficiency):
+        self.results = results
+        self.folds = folds
+        self.oos_equity = oos_equity
+        self.efficiency: Optional[float] = efficiency
+
+    def __repr__(self) -> str:
+        return (f"<ticklab.WalkForwardResult {self.folds.num_rows} folds, "
+                f"{self.results.num_rows} runs, efficiency {self.efficiency}>")
+
+
+class MonteCarloResult:
+    """The Monte Carlo of a finished run, as ``ticklab sweep --monte-carlo``
+    writes it:
+
+    - ``bands``: ``trip``, then ``p5`` ... ``p95`` of the equity after that
+      many round trips (``monte_carlo_equity.parquet``).
+    - ``percentiles``: ``metric`` (``final_pnl``, ``max_drawdown``,
+      ``max_drawdown_pct``), then ``p5`` ... ``p95`` (``monte_carlo.csv``).
+    - ``trips``: the run's round trips, each resample's length.
+    """
+
+    def __init__(self, bands, percentiles, trips: int):
+        self.bands = bands
+        self.percentiles = percentiles
+        self.trips = trips
+
+    def __repr__(self) -> str:
+        return f"<ticklab.MonteCarloResult {self.trips} round trips>"
+
+
+def monte_carlo(
+    run: Any,
+    samples: int,
+    *,
+    seed: int = 0,
+    slippage_ticks: float = 0.0,
+    data: PathLike = "sample-data",
+) -> MonteCarloResult:
+    """Resamples the round trips of a finished run ``samples`` times with
+    ``seed`` (as ``ticklab sweep --monte-carlo N --run FOLDER``): percentile
+    bands of the equity path and of the final PnL and maximum drawdown.
+
+    Args:
+        run: a :class:`ticklab.RunResult` or a run's output folder.
+        samples: the resamples.
+        seed: the seed of the draws.
+        slippage_ticks: extra slippage charged on every lot of every round
+            trip, ticks (the tick size read from ``data``'s instrument).
+        data: the data folder, for the instrument's tick size.
+
+    Raises:
+        ValueError: no resample, a negative slippage, a folder that is not
+            a finished run's, a run over several instruments or without a
+            closed round trip.
+    """
+    from ticklab._run import RunResult
+
+    if isinstance(samples, bool) or not isinstance(samples, int):
+        raise TypeError(f"samples: expected an int, got {type(samples).__name__}")
+    import pyarrow.parquet as pq
+
+    with tempfile.TemporaryDirectory(prefix="ticklab-mc-") as scratch:
+        if isinstance(run, RunResult):
+            if run.out is not None:
+                folder = Path(run.out)
+            else:
+                import json
+
+                folder = Path(scratch) / "run"
+                folder.mkdir()
+                (folder / "summary.json").write_text(json.dumps(run.summary))
+                pq.write_table(run.equity, folder / "equity.parquet")
+        elif isinstance(run, (str, os.PathLike)):
+            folder = Path(run)
+        else:
+            raise TypeError("run: expected a ticklab.RunResult or a run's output folder, "
+                            f"got {type(run).__name__}")
+        trips = _ticklab.monte_carlo(run=os.fspath(folder), data=os.fspath(data),
+                                     samples=samples, seed=seed,
+                                     slippage_ticks=float(slippage_ticks), out=scratch)
+        return MonteCarloResult(
+            bands=pq.read_table(Path(scratch) / "monte_carlo_equity.parquet"),
+            percentiles=pq.read_table(Path(scratch) / "monte_carlo.parquet"),
+            trips=trips,
+        )
 
 
 def _strategy_for_planner(strategy: Any, scratch: Path):
@@ -184,7 +325,11 @@ def run_task(task: bytes) -> Dict[str, Any]:
             pass  # the folder's summary says why
         except (ValueError, TypeError, OSError) as err:
             failure = str(err)
-        return _ticklab.collect_row(plan, os.fspath(folder), failure)
+        row = _ticklab.collect_row(plan, os.fspath(folder), failure)
+        equity = folder / "equity.parquet"
+        if common.get("keep_equity") and equity.exists():
+            row["equity_parquet"] = equity.read_bytes()
+        return row
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

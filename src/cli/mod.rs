@@ -39,6 +39,11 @@ pub struct Cli {
     /// The strategy the window loads at once: a built-in name or a file.
     #[arg(long, value_name = "NAME_OR_FILE")]
     pub strategy: Option<String>,
+    /// The Python environment (a virtual environment's folder) Python
+    /// strategies import packages from, before `VIRTUAL_ENV`; the same as
+    /// setting `TICKLAB_PYTHON_ENV`.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub python_env: Option<PathBuf>,
 }
 
 /// The headless subcommands.
@@ -68,6 +73,12 @@ pub enum Command {
 
 /// Runs the chosen subcommand, or the window when there is none.
 pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    if let Some(env) = &cli.python_env {
+        // Named before any thread or the interpreter starts; worker
+        // processes inherit it.
+        let env = std::path::absolute(env).unwrap_or_else(|_| env.clone());
+        std::env::set_var(ticklab::strategy::python::PYTHON_ENV, env);
+    }
     match cli.command {
         Some(Command::Sample(args)) => sample::run(args),
         Some(Command::Inspect(args)) => inspect::run(args),

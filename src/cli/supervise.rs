@@ -243,13 +243,22 @@ impl Worker {
     }
 }
 
-/// `ticklab run`'s arguments as given on the command line.
+/// `ticklab run`'s arguments as given on the command line, without the
+/// global `--python-env` (the worker inherits `TICKLAB_PYTHON_ENV`).
 fn run_argv() -> Vec<OsString> {
-    std::env::args_os()
+    let mut argv = Vec::new();
+    let mut args = std::env::args_os()
         .skip(1)
         .skip_while(|arg| arg != "run")
-        .skip(1)
-        .collect()
+        .skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--python-env" {
+            args.next();
+        } else if !arg.to_string_lossy().starts_with("--python-env=") {
+            argv.push(arg);
+        }
+    }
+    argv
 }
 
 /// How the watch ended.

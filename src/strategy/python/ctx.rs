@@ -3,13 +3,15 @@
 //! units. Every call goes straight to the engine's [`Ctx`] lent for the
 //! callback (see [`super::slot`]); nothing is copied per event.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDateTime, PyDelta, PyDeltaAccess, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 use super::book::BookMirror;
+use super::indicators::PyIndicator;
 use super::orders::{batch_entry, OrderArgs, PyOrder};
 use super::slot::{self, Unavailable};
 use super::units::Units;
@@ -45,6 +47,11 @@ pub(crate) struct PyCtx {
     /// `ticklab.Book`), in the same order.
     books: Vec<Py<PyAny>>,
     initial_cash: f64,
+    /// Indicators registered with `ctx.register`, each with the index of
+    /// the instrument it is fed from.
+    indicators: Mutex<Vec<(usize, Py<PyIndicator>)>>,
+    /// Whether any is registered (read on every event).
+    has_indicators: AtomicBool,
 }
 
 impl PyCtx {
@@ -61,7 +68,33 @@ impl PyCtx {
             units,
             books,
             initial_cash,
+            indicators: Mutex::new(Vec::new()),
+            has_indicators: AtomicBool::new(false),
         }
+    }
+
+    /// Whether an indicator is registered.
+    #[inline]
+    pub(crate) fn has_indicators(&self) -> bool {
+        self.has_indicators.load(Ordering::Relaxed)
+    }
+
+    /// Calls `f` with each registered indicator and the index of the
+    /// instrument it is fed from.
+    pub(crate) fn each_indicator(
+        &self,
+        py: Python<'_>,
+        mut f: impl FnMut(usize, &mut PyIndicator),
+    ) -> PyResult<()> {
+        let registered = self
+            .indicators
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("ctx's indicators are unusable"))?;
+        for (index, indicator) in registered.iter() {
+            let mut indicator = indicator.bind(py).try_borrow_mut()?;
+            f(*index, &mut indicator);
+        }
+        Ok(())
     }
 
     #[inline]
@@ -467,6 +500,30 @@ impl PyCtx {
     fn round_price(&self, price: f64) -> PyResult<f64> {
         let units = self.units()?;
         Ok(units.price(units.nearest_ticks(price)?))
+    }
+
+    /// Registers a `ticklab.indicators` indicator, fed from now on by the
+    /// run as the rule engine's indicators are fed (trades as they come,
+    /// book series when the book is consistent and its touch moved), from
+    /// the instrument it names (default: the run's first); returns it.
+    /// Register in `on_start`, so that it sees the whole run.
+    fn register<'py>(
+        &self,
+        indicator: Bound<'py, PyIndicator>,
+    ) -> PyResult<Bound<'py, PyIndicator>> {
+        let symbols = self.symbol_list();
+        let ticks: Vec<f64> = self
+            .units
+            .iter()
+            .map(|u| u.instrument().tick_size)
+            .collect();
+        let index = indicator.borrow_mut().attach(&symbols, &ticks)?;
+        self.indicators
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("ctx's indicators are unusable"))?
+            .push((index, indicator.clone().unbind()));
+        self.has_indicators.store(true, Ordering::Relaxed);
+        Ok(indicator)
     }
 
     fn __repr__(&self) -> PyResult<String> {

@@ -9,9 +9,42 @@ use pyo3::sync::PyOnceLock;
 /// The environment variable an activated virtual environment sets.
 const VIRTUAL_ENV: &str = "VIRTUAL_ENV";
 
-/// Adds the `site-packages` of the virtual environment `VIRTUAL_ENV` names
-/// to the interpreter, once per process, so that strategies import what
-/// that environment has (numpy, pandas, ...).
+/// The environment variable that names the Python environment strategies
+/// import from, before `VIRTUAL_ENV` (`ticklab --python-env DIR` sets it;
+/// set it yourself, e.g. in the desktop launcher, to keep the choice).
+pub const PYTHON_ENV: &str = "TICKLAB_PYTHON_ENV";
+
+/// The environment strategies import from and what chose it:
+/// `TICKLAB_PYTHON_ENV` (`--python-env`), else `VIRTUAL_ENV`.
+pub(crate) fn chosen_env() -> Option<(PathBuf, &'static str)> {
+    let named = |var: &'static str| {
+        std::env::var_os(var)
+            .filter(|v| !v.is_empty())
+            .map(|v| (PathBuf::from(v), var))
+    };
+    named(PYTHON_ENV).or_else(|| named(VIRTUAL_ENV))
+}
+
+/// The `site-packages` folder of the environment `env` for Python
+/// `major.minor`.
+fn site_packages(env: &std::path::Path, major: u8, minor: u8) -> PathBuf {
+    env.join("lib")
+        .join(format!("python{major}.{minor}"))
+        .join("site-packages")
+}
+
+fn python_version(py: Python<'_>) -> PyResult<(u8, u8)> {
+    let version = py.import("sys")?.getattr("version_info")?;
+    Ok((
+        version.get_item(0)?.extract()?,
+        version.get_item(1)?.extract()?,
+    ))
+}
+
+/// Adds the `site-packages` of the environment `TICKLAB_PYTHON_ENV`
+/// (`--python-env`) or else `VIRTUAL_ENV` names to the interpreter, once
+/// per process, so that strategies import what that environment has
+/// (numpy, pandas, ...).
 ///
 /// The interpreter ticklab starts itself (feature `python-embed`) begins
 /// with the installation it was built against, whatever environment is
@@ -24,16 +57,11 @@ pub(crate) fn add_virtual_env(py: Python<'_>) -> PyResult<()> {
     }
     ADDED
         .get_or_try_init(py, || {
-            let Some(venv) = std::env::var_os(VIRTUAL_ENV).map(PathBuf::from) else {
+            let Some((venv, _)) = chosen_env() else {
                 return Ok(());
             };
-            let version = py.import("sys")?.getattr("version_info")?;
-            let major: u8 = version.get_item(0)?.extract()?;
-            let minor: u8 = version.get_item(1)?.extract()?;
-            let site = venv
-                .join("lib")
-                .join(format!("python{major}.{minor}"))
-                .join("site-packages");
+            let (major, minor) = python_version(py)?;
+            let site = site_packages(&venv, major, minor);
             if site.is_dir() {
                 py.import("site")?.call_method1("addsitedir", (site,))?;
             }
@@ -59,8 +87,22 @@ pub(crate) fn searched(py: Python<'_>) -> PyResult<String> {
         .iter()
         .map(|path| if path.is_empty() { "." } else { path.as_str() })
         .collect();
-    let venv = match std::env::var_os(VIRTUAL_ENV) {
-        Some(venv) => format!("VIRTUAL_ENV {}", PathBuf::from(venv).display()),
+    let (major, minor) = python_version(py)?;
+    let venv = match chosen_env() {
+        Some((env, var)) => {
+            let by = if var == PYTHON_ENV {
+                format!("--python-env / {PYTHON_ENV}")
+            } else {
+                VIRTUAL_ENV.to_owned()
+            };
+            let site = site_packages(&env, major, minor);
+            let missing = if site.is_dir() {
+                String::new()
+            } else {
+                format!(", which has no lib/python{major}.{minor}/site-packages for this Python")
+            };
+            format!("{by} {}{missing}", env.display())
+        }
         None => "no VIRTUAL_ENV".to_owned(),
     };
     Ok(format!(

@@ -108,6 +108,42 @@ struct Runtime {
     bbo_touch: Vec<Touch>,
 }
 
+/// Feeds the indicators registered with `ctx` with `ev`, as the rule
+/// engine feeds its own: a trade as it comes, the book at the last event of
+/// an exchange message.
+#[cold]
+#[inline(never)]
+fn feed_indicators(rt: &Runtime, ctx: &Ctx<'_, '_>, ev: &MarketEvent) -> Result<(), StrategyError> {
+    let (index, now_ns) = (ctx.instrument_index(), ctx.now_ns());
+    let touch = (ctx.best_bid(), ctx.best_ask());
+    let is_trade = ev.kind == EventKind::Trade;
+    let is_last = ev.is_last_in_batch();
+    each_indicator(rt, |of, indicator| {
+        if of != index {
+            indicator.tell_time(now_ns);
+            return;
+        }
+        if is_trade {
+            indicator.on_trade(now_ns, ev.side, ev.price, ev.qty);
+        } else {
+            indicator.on_depth(now_ns, ev);
+        }
+        if is_last {
+            indicator.on_book(now_ns, ctx.book(), touch, is_trade);
+        }
+    })
+}
+
+/// Calls `f` with each indicator registered with the runtime's `ctx` and
+/// the index of the instrument it is fed from.
+fn each_indicator(
+    rt: &Runtime,
+    f: impl FnMut(usize, &mut super::indicators::PyIndicator),
+) -> Result<(), StrategyError> {
+    Python::attach(|py| rt.ctx.get().each_indicator(py, f))
+        .map_err(|err| StrategyError::msg(format!("feeding the indicators: {err}")))
+}
+
 /// The instrument `ctx` is over, as an index into a runtime's vectors of
 /// `count` instruments.
 #[inline]
@@ -366,6 +402,9 @@ impl Strategy for PythonStrategy {
         let Some(rt) = &mut self.runtime else {
             return Ok(());
         };
+        if rt.ctx.get().has_indicators() {
+            feed_indicators(rt, ctx, ev)?;
+        }
         let callbacks = &rt.loaded.callbacks;
         let by_kind = match ev.kind {
             EventKind::Trade | EventKind::Fill => {
@@ -420,6 +459,18 @@ impl Strategy for PythonStrategy {
         let Some(rt) = &mut self.runtime else {
             return Ok(());
         };
+        if rt.ctx.get().has_indicators() {
+            // The rules evaluate again when the market state changes.
+            let (index, now_ns) = (ctx.instrument_index(), ctx.now_ns());
+            let touch = (ctx.best_bid(), ctx.best_ask());
+            each_indicator(rt, |of, indicator| {
+                if of == index {
+                    indicator.on_book(now_ns, ctx.book(), touch, true);
+                } else {
+                    indicator.tell_time(now_ns);
+                }
+            })?;
+        }
         let Some(f) = &rt.loaded.callbacks.on_status else {
             return Ok(());
         };
@@ -446,6 +497,14 @@ impl Strategy for PythonStrategy {
         let Some(rt) = &mut self.runtime else {
             return Ok(());
         };
+        if rt.ctx.get().has_indicators() {
+            let index = ctx.instrument_index();
+            each_indicator(rt, |of, indicator| {
+                if of == index {
+                    indicator.on_order();
+                }
+            })?;
+        }
         let Some(f) = &rt.loaded.callbacks.on_order else {
             return Ok(());
         };
@@ -521,16 +580,19 @@ impl Strategy for PythonStrategy {
             return CallbackSet::NONE;
         };
         let c = &rt.loaded.callbacks;
+        // Indicators registered in `on_start` are fed from every event.
+        let fed = rt.ctx.get().has_indicators();
         let market = c.on_market.is_some()
             || c.on_depth.is_some()
             || c.on_trade.is_some()
-            || c.on_bbo.is_some();
+            || c.on_bbo.is_some()
+            || fed;
         CallbackSet::NONE
             .with_if(Callback::Start, c.on_start.is_some())
             .with_if(Callback::Market, market)
-            .with_if(Callback::Order, c.on_order.is_some())
+            .with_if(Callback::Order, c.on_order.is_some() || fed)
             .with_if(Callback::Timer, c.on_timer.is_some())
-            .with_if(Callback::Status, c.on_status.is_some())
+            .with_if(Callback::Status, c.on_status.is_some() || fed)
             .with_if(Callback::DayStart, c.on_day_start.is_some())
             .with_if(Callback::DayEnd, c.on_day_end.is_some())
             // The host stops its watchdog at the end, defined or not.

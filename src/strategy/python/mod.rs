@@ -28,7 +28,8 @@
 //! - **`ctx`**: clock (`now` in ns, `now_dt`), `book`, account (`position`,
 //!   `avg_price`, `cash`, `equity`, `pnl`), `open_orders` with queue
 //!   position, `buy` / `sell` / `cancel` / `cancel_all` / `modify` /
-//!   `submit_batch`, `set_timer`, `log`. Prices and sizes are floats in
+//!   `submit_batch`, `set_timer`, `log`, `register` (an indicator of
+//!   `ticklab.indicators`, fed by the run). Prices and sizes are floats in
 //!   natural units; an off-grid price raises `ValueError` naming the price
 //!   and the tick size.
 //! - **Console**: `print` and `logging` output of a callback goes to the
@@ -56,6 +57,7 @@ mod errors;
 mod event;
 mod guard;
 mod host;
+mod indicators;
 mod load;
 mod module;
 mod object;
@@ -68,6 +70,7 @@ mod units;
 mod watchdog;
 
 pub use console::format_data_time;
+pub use environment::PYTHON_ENV;
 pub use host::{PythonOptions, PythonSpec, PythonStrategy, DEFAULT_CALLBACK_BUDGET};
 pub use module::strategy_module;
 pub use object::PythonObject;

@@ -78,6 +78,8 @@ fn build(py: Python<'_>) -> PyResult<Shared> {
     module.add_class::<PyOrderUpdate>()?;
     module.add_class::<PyOrder>()?;
     module.add_class::<Console>()?;
+    let indicators = super::indicators::module(py)?;
+    module.add_submodule(&indicators)?;
     let dict = module.dict();
     let builtins = py.import("builtins")?;
     let code = builtins.call_method1("compile", (SOURCE, "<ticklab>", "exec"))?;
@@ -87,6 +89,7 @@ fn build(py: Python<'_>) -> PyResult<Shared> {
     let modules = py.import("sys")?.getattr("modules")?;
     if !modules.contains("ticklab")? {
         modules.set_item("ticklab", &module)?;
+        modules.set_item("ticklab.indicators", &indicators)?;
     }
 
     let item = |name: &str| -> PyResult<Bound<'_, PyAny>> {

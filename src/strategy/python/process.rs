@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use pyo3::prelude::*;
 
 /// The prefixes and `sys.path` entries of the interpreter, and the user's
-/// `VIRTUAL_ENV` and `PYTHONPATH`.
+/// `VIRTUAL_ENV`, `TICKLAB_PYTHON_ENV` and `PYTHONPATH`.
 pub fn installation_paths() -> PyResult<Vec<PathBuf>> {
     let mut paths: Vec<PathBuf> = Python::attach(|py| {
         let sys = py.import("sys")?;
@@ -21,6 +21,9 @@ pub fn installation_paths() -> PyResult<Vec<PathBuf>> {
     })?;
     if let Some(venv) = std::env::var_os("VIRTUAL_ENV") {
         paths.push(PathBuf::from(venv));
+    }
+    if let Some(env) = std::env::var_os(super::environment::PYTHON_ENV) {
+        paths.push(PathBuf::from(env));
     }
     if let Some(python_path) = std::env::var_os("PYTHONPATH") {
         paths.extend(std::env::split_paths(&python_path));
