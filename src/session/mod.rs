@@ -16,6 +16,7 @@ pub mod frame;
 pub mod heat;
 pub mod link;
 pub mod params;
+pub mod prepare;
 pub mod replay;
 pub mod rows;
 pub mod select;

@@ -36,10 +36,11 @@ use super::message::{FromWorker, ToWorker, SESSION_FRAME_BYTES};
 use super::plan::{covers, PlanBase, Script};
 use super::{SessionLink, WorkerSettings};
 use crate::sandbox::{Plan, ProtectionState};
+use crate::session::prepare::prepare_cache;
 use crate::session::thread::compact_updates;
 use crate::session::{
-    Batch, Command, ErrorKind, ErrorRecord, Frame, RunState, SeekTarget, SendError, SessionOptions,
-    Update, Waker,
+    open_day, Batch, Command, ErrorKind, ErrorRecord, Frame, RunState, SeekTarget, SendError,
+    SessionOptions, Update, Waker,
 };
 use crate::strategy::activity::Activity;
 use crate::worker::activity_page::ActivityPage;
@@ -402,11 +403,22 @@ impl Worker {
             })
             .map_err(|_| std::io::Error::other("the worker's queue is closed"))?;
         let writer = ours.try_clone()?;
+        let cache_options = options.clone();
+        let cache_outbox = Arc::clone(&outbox);
         std::thread::Builder::new()
             .name("ticklab-session-send".into())
             .spawn(move || {
                 let mut writer = FrameWriter::with_limit(writer, SESSION_FRAME_BYTES);
                 while let Ok(message) = to_send.recv() {
+                    if let ToWorker::Command(command) = &message {
+                        // The worker can read the day's cache, not write it.
+                        let notes = prepare_caches(command, &cache_options);
+                        if !notes.is_empty() {
+                            let mut batch = Batch::default();
+                            batch.notes = notes;
+                            cache_outbox.push(Update::Batch(Box::new(batch)));
+                        }
+                    }
                     if writer.send(&message).is_err() {
                         return;
                     }
@@ -440,6 +452,31 @@ impl Worker {
             plan,
         })
     }
+}
+
+/// Writes the event cache of the day a `Load` opens, unless it has a
+/// valid one; what the user should hear about it.
+fn prepare_caches(command: &Command, options: &SessionOptions) -> Vec<String> {
+    let Command::Load {
+        folder,
+        symbol,
+        day,
+    } = command
+    else {
+        return Vec::new();
+    };
+    if !options.cache.enabled {
+        return Vec::new();
+    }
+    let Ok(run) = open_day(folder, symbol.as_deref(), *day) else {
+        return Vec::new();
+    };
+    run.days
+        .iter()
+        .flat_map(|run_day| {
+            prepare_cache(&run.instrument, &run_day.file, options.read, &options.cache)
+        })
+        .collect()
 }
 
 /// Kills the worker when a callback overruns its budget and grace, or
@@ -503,6 +540,9 @@ impl Reader {
                     self.take(message);
                 }
                 Ok(None) => break None,
+                // A worker that dies with our messages unread resets the
+                // channel, one that dies mid-frame cuts it: both closed it.
+                Err(ProtocolError::Io(_)) => break None,
                 Err(err) => break Some(err),
             }
         };
