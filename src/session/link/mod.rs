@@ -12,6 +12,7 @@ mod console;
 pub mod message;
 mod plan;
 pub mod remote;
+mod worker_process;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
