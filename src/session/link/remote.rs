@@ -145,11 +145,13 @@ impl RemoteSession {
         let plan = self.script.plan(&self.options.cache, &self.base());
         let mut commands = self.script.commands();
         match command {
-            Command::ReloadStrategy => {
+            // A reload, or settings a reload follows: back to the last
+            // event that went well.
+            Command::ReloadStrategy | Command::Configure { .. } => {
                 commands.push(Command::Seek(SeekTarget::Event(death.resume_at)));
             }
             Command::Seek(target) => commands.push(Command::Seek(target)),
-            Command::Load { .. } | Command::SetStrategy(_) | Command::Configure { .. } => {}
+            Command::Load { .. } | Command::SetStrategy(_) => {}
             Command::Stop => return,
             Command::Pause | Command::Play(_) | Command::Step(_) => {
                 let why =

@@ -193,6 +193,7 @@ fn prepare_caches(command: &Command, options: &SessionOptions) -> Vec<String> {
 /// Kills the worker when a callback overruns its budget and grace, or
 /// when it falls silent; ends with the worker.
 fn watchdog(watch: &Mutex<Watch>, child: &Mutex<Child>, limit: Option<Duration>, stall: Duration) {
+    let mut woke = Instant::now();
     loop {
         std::thread::sleep(WATCH_PERIOD);
         let mut watch = lock(watch);
@@ -200,6 +201,13 @@ fn watchdog(watch: &Mutex<Watch>, child: &Mutex<Child>, limit: Option<Duration>,
             return;
         }
         let now = Instant::now();
+        if now.duration_since(woke) > stall / 2 {
+            // This process was stopped (a suspended machine): the worker's
+            // beats wait unread, its silence is ours.
+            watch.last_heard = now;
+            watch.timed = None;
+        }
+        woke = now;
         let reason = if let (Some(limit), Some((_, name, since))) = (limit, &watch.timed) {
             (now.duration_since(*since) > limit).then(|| {
                 format!(
