@@ -153,7 +153,14 @@ impl RemoteSession {
             Command::Seek(target) => commands.push(Command::Seek(target)),
             Command::Load { .. } | Command::SetStrategy(_) => {}
             Command::Stop => return,
-            Command::Pause | Command::Play(_) | Command::Step(_) => {
+            Command::Pause => {
+                // Nothing runs: paused already.
+                self.outbox.push(Update::Idle {
+                    commands_done: sent,
+                });
+                return;
+            }
+            Command::Play(_) | Command::Step(_) => {
                 let why =
                     "the strategy process died: reload the strategy, choose another, or seek back";
                 self.outbox
