@@ -496,3 +496,34 @@ fn writes_outside_are_refused_and_nothing_appears_there() {
     }
     assert_eq!(lab.files_outside(), ["secret.txt"]);
 }
+
+/// The worker's command thread, blocked reading the channel, keeps it
+/// open though the strategy closed every descriptor: the window hears
+/// silence, and kills the worker for it.
+#[test]
+fn a_worker_closing_its_channel_is_killed_and_reported() {
+    let lab = Lab::new();
+    let strategy = lab.strategy(
+        "closes",
+        "            os.closerange(3, 1 << 16)\n            time.sleep(60)",
+    );
+    let mut session = worker_session(None, Duration::from_secs(30));
+    drive(
+        &mut session,
+        vec![
+            load(&lab),
+            Command::SetStrategy(strategy.display().to_string()),
+        ],
+    );
+    let started = Instant::now();
+    let updates = drive(&mut session, vec![Command::Step(StepTarget::End)]);
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let (died, event, ts_ns) = death(&updates);
+    assert_eq!(
+        died.message,
+        format!(
+            "the strategy process died at event {event} (data time {}): it stopped answering for 5 s; killed",
+            format_data_time(ts_ns)
+        )
+    );
+}
