@@ -269,6 +269,10 @@ impl Reader {
     }
 
     fn take(&mut self, message: FromWorker) {
+        if self.retired.load(Ordering::SeqCst) {
+            // Replaced: what it still says is of a run the window left.
+            return;
+        }
         match message {
             FromWorker::Ready { protections } => {
                 let mut shared = lock(&self.shared);
