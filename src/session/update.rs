@@ -250,13 +250,13 @@ pub struct Batch {
     /// statistics still count them.
     pub fills_skipped: u64,
     /// Order updates, as the exchange (or pre-trade risk) produced them.
-    #[serde(with = "crate::session::link::codec::self_described")]
+    #[serde(with = "crate::session::link::records::order_updates")]
     pub orders: Vec<OrderUpdate>,
     /// Order updates left out because too many came at once (at high
     /// speed); the blotter says so.
     pub orders_skipped: u64,
     /// Equity samples.
-    #[serde(with = "crate::session::link::codec::self_described")]
+    #[serde(with = "crate::session::link::records::equity_samples")]
     pub equity: Vec<EquitySample>,
     /// Market trades.
     pub trades: Vec<TradeRecord>,

@@ -11,6 +11,7 @@ pub(crate) mod codec;
 mod console;
 pub mod message;
 mod plan;
+pub(crate) mod records;
 pub mod remote;
 mod worker_process;
 
