@@ -34,9 +34,14 @@ fn folder() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/BTC-PERP")
 }
 
+/// The shipped BTC-PERP day measured (the folder has two).
+fn sample_day() -> Option<ticklab::market::catalog::Day> {
+    "2026-03-02".parse().ok()
+}
+
 /// The whole day headless; returns the market events replayed.
 fn headless(folder: &Path) -> u64 {
-    let day = open_day(folder, None, None).expect("the sample data opens");
+    let day = open_day(folder, None, sample_day()).expect("the sample data opens");
     let choice = StrategyChoice::parse("mm", &toml::Table::new()).expect("a built-in strategy");
     let mut runner = day
         .runner(
@@ -61,7 +66,7 @@ impl RecordSink for Discard {
 /// The whole day the way `ticklab run` drives it: the session's replay in
 /// batch mode, run to the end; returns the market events replayed.
 fn batch_replay(folder: &Path) -> u64 {
-    let day = open_day(folder, None, None).expect("the sample data opens");
+    let day = open_day(folder, None, sample_day()).expect("the sample data opens");
     let choice = StrategyChoice::parse("mm", &toml::Table::new()).expect("a built-in strategy");
     let mut replay = Replay::new(SessionOptions {
         for_window: false,

@@ -544,7 +544,7 @@ fn an_instrument_of_the_run_can_have_its_own_fees() {
 }
 
 #[test]
-fn a_rule_file_reads_and_trades_the_first_instrument() {
+fn a_rule_file_without_symbols_reads_and_trades_the_first_instrument() {
     use ticklab::strategy::rules::RuleSet;
     let rules = RuleSet::from_toml_str(
         "[[rules]]\nname = \"buy once\"\nwhen = { lhs = \"spread\", op = \">\", rhs = 0 }\nthen = [ { buy = { lots = 1, price = \"market\" } } ]\nmax_fires = 1\n",
@@ -584,6 +584,7 @@ fn the_lead_lag_example_buys_the_follower_after_the_leaders_rise_and_closes_it()
         MarketEvent::depth(2 * SEC, Side::Sell, 103, 5),
         MarketEvent::depth(2 * SEC, Side::Buy, 101, 5),
         MarketEvent::depth(4 * SEC, Side::Buy, 101, 6),
+        MarketEvent::depth(5 * SEC, Side::Buy, 90, 1),
     ];
     let follower = vec![
         MarketEvent::depth(SEC, Side::Buy, 50, 5),
@@ -592,12 +593,14 @@ fn the_lead_lag_example_buys_the_follower_after_the_leaders_rise_and_closes_it()
         MarketEvent::depth(3 * SEC, Side::Sell, 53, 5),
         MarketEvent::depth(3 * SEC, Side::Buy, 51, 5),
         MarketEvent::depth(4 * SEC, Side::Buy, 51, 6),
+        MarketEvent::depth(5 * SEC, Side::Buy, 40, 1),
     ];
     let mut params = toml::Table::new();
     params.insert("leader".into(), "AAA".into());
     params.insert("follower".into(), "BBB".into());
     params.insert("move_bp".into(), 50.0.into());
     params.insert("hold_secs".into(), 1.5.into());
+    params.insert("qty".into(), 1.0.into());
     let strategy = PythonStrategy::new(
         PythonSpec {
             path: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("strategies/lead_lag.py"),
@@ -620,12 +623,11 @@ fn the_lead_lag_example_buys_the_follower_after_the_leaders_rise_and_closes_it()
         .iter()
         .map(|f| (f.exch_ts_ns, f.price_ticks, f.position_after_lots))
         .collect();
-    // Bought at BBB's ask 52 at 2.001 s; sold at its bid 51 at 3.501 s
-    // (the timer at 3.5 s, 1 ms to the exchange).
-    assert_eq!(
-        fills,
-        vec![(2 * SEC + MS, 52, 1), (3 * SEC + 500 * MS + MS, 51, 0)]
-    );
+    // Bought at BBB's ask 52 at 2.001 s (the fill known at 2.002 s). The
+    // leader's next decision point is its bid growing at 4 s, 1.998 s after
+    // the fill (at least 1.5 s): sold at BBB's bid 51 at 4.001 s. The
+    // events behind the touch at 5 s are no decision points.
+    assert_eq!(fills, vec![(2 * SEC + MS, 52, 1), (4 * SEC + MS, 51, 0)]);
 }
 
 #[test]

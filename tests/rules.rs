@@ -421,12 +421,15 @@ fn audit_record_of_a_known_firing() {
     let expected = json!({
         "ts_ns": T0 + 10 * S,
         "event_index": 7,
+        // The instrument whose event evaluated the rule.
+        "symbol": "TEST",
         "rule": "cross up",
         "rule_index": 0,
         "fire_count": 1,
         "actions": [
             {
                 "action": "buy",
+                "symbol": "TEST",
                 "requests": [{
                     "request": "new",
                     "order_id": 1,
@@ -440,6 +443,7 @@ fn audit_record_of_a_known_firing() {
             },
             {
                 "action": "cancel_all",
+                "symbol": "TEST",
                 "requests": [{ "request": "cancel_all", "orders": 1 }]
             }
         ],
@@ -452,16 +456,16 @@ fn audit_record_of_a_known_firing() {
                     "path": "rules[0].when.all[0]",
                     "node": "compare",
                     "truth": true,
-                    "lhs": { "source": "mid", "value": 102.0, "previous": 100.0, "unit": "price" },
+                    "lhs": { "source": "mid", "symbol": "TEST", "value": 102.0, "previous": 100.0, "unit": "price" },
                     "op": "crosses_above",
                     // The 3 s window [7 s, 10 s] saw only the mid of 100.
-                    "rhs": { "source": "slow", "value": 100.0, "previous": 100.0, "unit": "price" }
+                    "rhs": { "source": "slow", "symbol": "TEST", "value": 100.0, "previous": 100.0, "unit": "price" }
                 },
                 {
                     "path": "rules[0].when.all[1]",
                     "node": "compare",
                     "truth": true,
-                    "lhs": { "source": "spread", "value": 2.0, "unit": "ticks" },
+                    "lhs": { "source": "spread", "symbol": "TEST", "value": 2.0, "unit": "ticks" },
                     "op": "<=",
                     "rhs": { "source": "2", "value": 2.0 }
                 },
@@ -473,9 +477,9 @@ fn audit_record_of_a_known_firing() {
                         "path": "rules[0].when.all[2].not",
                         "node": "compare",
                         "truth": false,
-                        "lhs": { "source": "vwap(window=1m)", "value": 101.0, "unit": "price" },
+                        "lhs": { "source": "vwap(window=1m)", "symbol": "TEST", "value": 101.0, "unit": "price" },
                         "op": ">",
-                        "rhs": { "source": "mid", "value": 102.0, "unit": "price" }
+                        "rhs": { "source": "mid", "symbol": "TEST", "value": 102.0, "unit": "price" }
                     }]
                 }
             ]
@@ -1039,7 +1043,12 @@ fn schema_asset_matches_the_types() {
 fn example_strategies_load() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/strategies");
     let mut loaded = Vec::new();
-    for name in ["imbalance_scalper", "mean_reversion", "spread_mm"] {
+    for name in [
+        "imbalance_scalper",
+        "lead_lag",
+        "mean_reversion",
+        "spread_mm",
+    ] {
         let path = std::path::PathBuf::from(dir).join(format!("{name}.rules.toml"));
         let text = std::fs::read_to_string(&path).expect("example exists");
         assert!(

@@ -94,6 +94,8 @@ fn a_run_replaces_a_folder_only_with_force() {
             "orders.parquet",
             "summary.json",
             "timing.json",
+            "trades.csv",
+            "trades.parquet",
         ]
     );
     assert_eq!(summary(&out)["status"], "ok");
@@ -181,6 +183,7 @@ fn a_failed_run_keeps_its_rows_and_says_where_it_stopped() {
             "orders.parquet",
             "summary.json",
             "timing.json",
+            "trades.parquet",
         ]
     );
 }

@@ -112,6 +112,7 @@ fn streamed_tables_and_stats_match_the_record() {
     let paths = writer.finish().unwrap();
 
     assert_eq!(streamed_stats, stats);
+    assert!(stats.trades.round_trips >= 2, "{:?}", stats.trades);
     // Every path but summary.json, in the same order.
     let names = |paths: &[std::path::PathBuf]| {
         paths
@@ -120,7 +121,7 @@ fn streamed_tables_and_stats_match_the_record() {
             .collect::<Vec<_>>()
     };
     assert_eq!(names(&paths), names(&written[1..]));
-    for name in ["fills", "equity", "orders"] {
+    for name in ["fills", "equity", "orders", "trades"] {
         let csv = format!("{name}.csv");
         assert_eq!(
             std::fs::read(whole_dir.path().join(&csv)).unwrap(),

@@ -8,7 +8,8 @@ use std::time::Instant;
 
 use ticklab::market::parquet::{EventReader, ReadOptions};
 use ticklab::market::sample::{
-    generate, write_sample_folder, SampleFolderOptions, SampleSpec, Session, DEFAULT_SEED,
+    generate, write_sample_folder, Leader, SampleFolderOptions, SampleSpec, Session, DEFAULT_SEED,
+    SAMPLE_DAY,
 };
 use ticklab::market::{EventKind, MarketEvent, Side};
 
@@ -437,7 +438,8 @@ fn shipped_sample_data_regenerates_byte_for_byte() {
         "regenerated the sample data in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    assert_eq!(written.len(), 2);
+    // BTC-PERP and ETH-PERP on two days each, ACME on one.
+    assert_eq!(written.len(), 5);
     let mut files = vec![PathBuf::from("README.md")];
     for sample in &written {
         for file in [&sample.data.file, &sample.instrument_file] {
@@ -466,7 +468,7 @@ fn shipped_instruments_say_they_are_synthetic() {
         eprintln!("note: {} is absent; skipping", shipped.display());
         return;
     }
-    for symbol in ["BTC-PERP", "ACME"] {
+    for symbol in ["BTC-PERP", "ETH-PERP", "ACME"] {
         let path = shipped.join(symbol).join("instrument.toml");
         let instrument = ticklab::Instrument::from_file(&path).unwrap();
         assert_eq!(instrument.symbol, symbol);
@@ -506,4 +508,95 @@ fn shipped_stock_day_reads_back_as_generated() {
         rows += 1;
     }
     assert!(read.next().is_none(), "file has more than {rows} rows");
+}
+
+/// The mid at the end of each `step_ns` of `events` (the last consistent
+/// book in it), from `from_ns` on; NaN while a side is empty.
+fn mids_on_a_grid(
+    events: impl Iterator<Item = MarketEvent>,
+    from_ns: i64,
+    step_ns: i64,
+) -> Vec<f64> {
+    let (mut bids, mut asks) = (Book::new(), Book::new());
+    let mut mids = Vec::new();
+    let mut mid = f64::NAN;
+    for event in events {
+        while event.exch_ts >= from_ns + (mids.len() as i64 + 1) * step_ns {
+            mids.push(mid);
+        }
+        let book = if event.side == Side::Buy {
+            &mut bids
+        } else {
+            &mut asks
+        };
+        match event.kind {
+            EventKind::Clear => {
+                bids.clear();
+                asks.clear();
+            }
+            EventKind::Snapshot | EventKind::Depth if event.qty == 0 => {
+                book.remove(&event.price);
+            }
+            EventKind::Snapshot | EventKind::Depth => {
+                book.insert(event.price, event.qty);
+            }
+            _ => {}
+        }
+        if event.is_last_in_batch() {
+            mid = match (best_bid(&bids), best_ask(&asks)) {
+                (Some(b), Some(a)) => (b + a) as f64 / 2.0,
+                _ => f64::NAN,
+            };
+        }
+    }
+    mids
+}
+
+fn log_returns(mids: &[f64]) -> Vec<f64> {
+    mids.windows(2).map(|w| (w[1] / w[0]).ln()).collect()
+}
+
+fn correlation(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len()) as f64;
+    let mean = |x: &[f64]| x.iter().sum::<f64>() / n;
+    let (ma, mb) = (mean(a), mean(b));
+    let (mut ab, mut aa, mut bb) = (0.0, 0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        ab += (x - ma) * (y - mb);
+        aa += (x - ma) * (x - ma);
+        bb += (y - mb) * (y - mb);
+    }
+    ab / (aa * bb).sqrt()
+}
+
+#[test]
+fn eth_perps_mid_moves_with_btc_perps_a_moment_later() {
+    // Two busy hours of BTC-PERP and the ETH-PERP that follows it.
+    let leader = small_crypto();
+    let mut follower = SampleSpec::eth_perp_on(SAMPLE_DAY).with_target_events(60_000);
+    follower.session = leader.session;
+    follower.leader = Some(Leader {
+        spec: Box::new(leader.clone()),
+        lag_ns: 400_000_000,
+    });
+    let step_ns = 10_000_000_000;
+    let btc = mids_on_a_grid(generate(&leader, 7), leader.open_ns(), step_ns);
+    let eth = mids_on_a_grid(generate(&follower, 7), follower.open_ns(), step_ns);
+    assert!(
+        btc.len() >= 700 && eth.len() >= 700,
+        "{} {}",
+        btc.len(),
+        eth.len()
+    );
+    assert!(btc.iter().chain(&eth).skip(1).all(|m| m.is_finite()));
+    let n = btc.len().min(eth.len());
+    let (r_btc, r_eth) = (log_returns(&btc[..n]), log_returns(&eth[..n]));
+    let rho = correlation(&r_btc, &r_eth);
+    eprintln!("10 s mid returns of BTC-PERP and ETH-PERP correlate {rho:.3}");
+    assert!(rho > 0.6, "10 s returns correlate {rho:.2}");
+    // Own tick and lot.
+    assert_eq!(
+        (follower.instrument.tick_size, follower.instrument.lot_size),
+        (0.01, 0.01)
+    );
 }

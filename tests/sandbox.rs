@@ -76,6 +76,7 @@ class Misbehaves(Strategy):
         Command::new(env!("CARGO_BIN_EXE_ticklab"))
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .args(["run", "--data", "sample-data", "--symbol", "BTC-PERP"])
+            .args(["--day", "2026-03-02"])
             .arg("--strategy")
             .arg(strategy)
             .arg("--out")

@@ -867,8 +867,8 @@ fn rows_on_a_hand_made_day_are_the_fills_worked_by_hand() {
     assert_eq!(cell(&rows[4], "return_pct"), Some(-0.3));
     assert_eq!(cell(&rows[4], "round_trips"), Some(0.0));
     assert_eq!(cell(&rows[4], "profit_factor"), None);
-    // --keep none: only the summary and the round trips stay; a resume
-    // reads them back.
+    // --keep none: only the summary stays (the round trips' statistics in
+    // it); a resume reads it back.
     let mut names: Vec<String> = std::fs::read_dir(out.join("runs/0002"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -876,13 +876,7 @@ fn rows_on_a_hand_made_day_are_the_fills_worked_by_hand() {
     names.sort();
     assert_eq!(
         names,
-        [
-            "log.txt",
-            "signals.jsonl",
-            "summary.json",
-            "timing.json",
-            "trips.json"
-        ]
+        ["log.txt", "signals.jsonl", "summary.json", "timing.json",]
     );
     let before = std::fs::read(out.join("results.csv")).unwrap();
     let stdout = sweep();

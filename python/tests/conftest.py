@@ -57,9 +57,10 @@ def cli(ticklab_bin):
 @pytest.fixture(scope="session")
 def generated_day(tmp_path_factory, cli) -> Path:
     """A data folder with a generated BTC-PERP day of about 40,000 events
-    (`ticklab sample --seed 7 --events 40000`)."""
+    (`ticklab sample --seed 7 --events 40000 --symbol BTC-PERP --day 2026-03-02`)."""
     folder = tmp_path_factory.mktemp("data") / "gen"
-    cli("sample", "--out", folder, "--seed", 7, "--events", 40000, "--symbol", "BTC-PERP")
+    cli("sample", "--out", folder, "--seed", 7, "--events", 40000, "--symbol", "BTC-PERP",
+        "--day", "2026-03-02")
     return folder
 
 

@@ -11,15 +11,16 @@ from conftest import SAMPLE_DATA
 
 def test_the_sample_folder_lists_its_instruments_and_days():
     folder = ticklab.data.open(SAMPLE_DATA)
-    assert folder.instruments == ["ACME", "BTC-PERP"]
-    assert folder.days("BTC-PERP") == ["2026-03-02"]
+    assert folder.instruments == ["ACME", "BTC-PERP", "ETH-PERP"]
+    assert folder.days("BTC-PERP") == ["2026-03-02", "2026-03-03"]
+    assert folder.days("ETH-PERP") == ["2026-03-02", "2026-03-03"]
     acme = folder.instrument("ACME")
     assert (acme["tick_size"], acme["lot_size"], acme["currency"]) == (0.01, 1.0, "USD")
     assert acme["days"][0]["rows"] == 496_469
     assert acme["days"][0]["first_exch_ts"] == 1_772_461_800_000_000_000
     with pytest.raises(ValueError) as raised:
         folder.days("ES")
-    assert str(raised.value) == f"{SAMPLE_DATA}: no instrument 'ES'; instruments: ACME, BTC-PERP"
+    assert str(raised.value) == f"{SAMPLE_DATA}: no instrument 'ES'; instruments: ACME, BTC-PERP, ETH-PERP"
 
 
 def test_a_days_events_are_the_canonical_table(generated_day):

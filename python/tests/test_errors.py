@@ -155,7 +155,7 @@ def test_ctrl_c_stops_a_run_within_100_ms(tmp_path, strategy):
     timer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            ticklab.run(data=SAMPLE_DATA, symbol="BTC-PERP", strategy=strategy,
+            ticklab.run(data=SAMPLE_DATA, symbol="BTC-PERP", day="2026-03-02", strategy=strategy,
                         out=tmp_path / "out", progress=False, log=lambda line: None)
         stopped = time.monotonic()
     finally:

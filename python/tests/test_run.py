@@ -11,7 +11,7 @@ import pytest
 import ticklab
 from conftest import SAMPLE_DATA, STRATEGIES, read_bytes
 
-TABLES = ["fills.parquet", "orders.parquet", "equity.parquet"]
+TABLES = ["fills.parquet", "orders.parquet", "equity.parquet", "trades.parquet"]
 
 # A strategy as a notebook cell would define it; the same text is the file
 # `ticklab run` gets.
@@ -170,6 +170,9 @@ def test_the_tables_have_the_documented_columns_and_types(generated_day):
     final = frames["equity"].iloc[-1]
     assert final["equity"] == res.stats["final_equity"]
     assert final["position_lots"] == res.stats["final_position_lots"]
+    trades = frames["trades"]
+    assert len(trades) == res.stats["trades"]["round_trips"]
+    assert (trades["pnl"] > 0).sum() == res.stats["trades"]["wins"]
 
 
 def test_numpy_numbers_are_parameters_like_python_ones(generated_day):
@@ -213,7 +216,7 @@ def test_other_threads_run_while_the_engine_works(monkeypatch, strategy):
     counter = threading.Thread(target=count)
     counter.start()
     try:
-        ticklab.run(data=SAMPLE_DATA, symbol="BTC-PERP", strategy=strategy)
+        ticklab.run(data=SAMPLE_DATA, symbol="BTC-PERP", day="2026-03-02", strategy=strategy)
     finally:
         state["stop"] = True
         counter.join()

@@ -16,7 +16,7 @@ from ticklab._progress import Progress
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-_TABLES = ("fills", "orders", "equity")
+_TABLES = ("fills", "orders", "equity", "trades")
 
 
 class RunResult:
@@ -24,10 +24,11 @@ class RunResult:
 
     - ``summary``: ``dict``, the run's ``summary.json`` (status, symbol, day,
       strategy, seed, the configuration in force, statistics).
-    - ``fills``, ``orders``, ``equity``: ``pyarrow.Table`` with the columns of
-      the files ``ticklab run`` writes (timestamps as ``timestamp[ns, UTC]``);
-      ``.to_pandas()`` makes a DataFrame, ``polars.from_arrow(...)`` a polars
-      one (or ``res.to_polars()`` for all three).
+    - ``fills``, ``orders``, ``equity``, ``trades`` (the round trips):
+      ``pyarrow.Table`` with the columns of the files ``ticklab run`` writes
+      (timestamps as ``timestamp[ns, UTC]``); ``.to_pandas()`` makes a
+      DataFrame, ``polars.from_arrow(...)`` a polars one (or
+      ``res.to_polars()`` for all of them).
     - ``log``: the strategy's log lines (``log.txt``).
     - ``out``: the output folder when ``out=`` was given, else ``None``.
     """
@@ -41,6 +42,7 @@ class RunResult:
         self.fills = tables["fills"]
         self.orders = tables["orders"]
         self.equity = tables["equity"]
+        self.trades = tables["trades"]
         log = folder / "log.txt"
         self.log = log.read_text().splitlines() if log.exists() else []
 
@@ -50,12 +52,12 @@ class RunResult:
         return self.summary["stats"]
 
     def to_pandas(self) -> Dict[str, Any]:
-        """``fills``, ``orders`` and ``equity`` as pandas DataFrames."""
+        """``fills``, ``orders``, ``equity`` and ``trades`` as pandas DataFrames."""
         return {name: getattr(self, name).to_pandas() for name in _TABLES}
 
     def to_polars(self) -> Dict[str, Any]:
-        """``fills``, ``orders`` and ``equity`` as polars DataFrames (needs
-        polars installed)."""
+        """``fills``, ``orders``, ``equity`` and ``trades`` as polars DataFrames
+        (needs polars installed)."""
         import polars
 
         return {name: polars.from_arrow(getattr(self, name)) for name in _TABLES}

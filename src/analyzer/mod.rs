@@ -53,6 +53,7 @@
 //! ```
 
 mod config;
+pub mod equity;
 mod error;
 mod genetic;
 mod manifest;
@@ -61,7 +62,6 @@ mod objective;
 mod params;
 mod plan;
 mod results;
-pub mod roundtrips;
 mod sanity;
 mod space;
 mod surface;

@@ -1,8 +1,9 @@
-//! Monte Carlo on a finished run: its round trips resampled with
-//! replacement (a bootstrap), each resample a new order of as many trips,
-//! optionally each trip charged extra slippage; percentile bands of the
-//! equity path (by trip number) and of the maximum drawdown and final PnL
-//! over the resamples.
+//! Monte Carlo on a finished run: its round trips (the run's
+//! `trades.parquet`, see `report::trades`; every instrument's, in the
+//! account's currency) resampled with replacement (a bootstrap), each
+//! resample a new order of as many trips, optionally each trip charged
+//! extra slippage; percentile bands of the equity path (by trip number) and
+//! of the maximum drawdown and final PnL over the resamples.
 //!
 //! Percentiles interpolate linearly between the two nearest ranks of the
 //! sorted values (position `p / 100 × (n − 1)`, as numpy's default), and
@@ -11,7 +12,7 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::roundtrips::RoundTrip;
+use crate::report::trades::TripRow;
 
 /// The percentiles reported.
 pub const PERCENTILES: [f64; 5] = [5.0, 25.0, 50.0, 75.0, 95.0];
@@ -72,21 +73,23 @@ pub fn path_stats(initial_cash: f64, pnls: &[f64]) -> (f64, f64, f64) {
     (equity - initial_cash, max_dd, max_dd_pct)
 }
 
-/// Resamples `trips` `samples` times with `seed`; each trip costs
-/// `slippage_per_lot` more per lot it traded.
-pub fn simulate(
-    trips: &[RoundTrip],
-    initial_cash: f64,
-    samples: usize,
-    seed: u64,
-    slippage_per_lot: f64,
-) -> MonteCarlo {
-    let n = trips.len();
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let costs: Vec<f64> = trips
+/// The PnL of each of `trips` less extra slippage: `slippage_per_lot` of
+/// its instrument (by symbol, `None` in a run over one) on every lot it
+/// traded, entries and exits.
+pub fn net_of_slippage(
+    trips: &[TripRow],
+    slippage_per_lot: impl Fn(Option<&str>) -> f64,
+) -> Vec<f64> {
+    trips
         .iter()
-        .map(|t| t.pnl - slippage_per_lot * t.traded_lots as f64)
-        .collect();
+        .map(|t| t.pnl - slippage_per_lot(t.symbol.as_deref()) * (2 * t.qty_lots) as f64)
+        .collect()
+}
+
+/// Resamples the trips whose PnLs are `costs` `samples` times with `seed`.
+pub fn simulate(costs: &[f64], initial_cash: f64, samples: usize, seed: u64) -> MonteCarlo {
+    let n = costs.len();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
     // paths[k]: equity after k trips, one value per resample.
     let mut paths = vec![Vec::with_capacity(samples); n + 1];
     let (mut finals, mut dds, mut dd_pcts) = (
@@ -127,12 +130,11 @@ pub fn simulate(
 mod tests {
     use super::*;
 
-    fn trip(pnl: f64, traded_lots: i64) -> RoundTrip {
-        RoundTrip {
-            open_ts_ns: 0,
-            close_ts_ns: 0,
+    fn trip(symbol: Option<&str>, pnl: f64, qty_lots: i64) -> TripRow {
+        TripRow {
+            symbol: symbol.map(str::to_owned),
             pnl,
-            traded_lots,
+            qty_lots,
         }
     }
 
@@ -160,8 +162,10 @@ mod tests {
 
     #[test]
     fn resamples_of_equal_trips_agree_and_slippage_is_charged_per_lot() {
-        let mc = simulate(&[trip(5.0, 2), trip(5.0, 2)], 1000.0, 50, 3, 0.5);
-        // Each trip nets 5 - 0.5 * 2 = 4.
+        // Each trip of 1 lot in and out nets 5 - 0.5 * 2 = 4.
+        let costs = net_of_slippage(&[trip(None, 5.0, 1), trip(None, 5.0, 1)], |_| 0.5);
+        assert_eq!(costs, [4.0, 4.0]);
+        let mc = simulate(&costs, 1000.0, 50, 3);
         assert_eq!(mc.final_pnl, [8.0; 5]);
         assert_eq!(mc.equity_bands, vec![[1000.0; 5], [1004.0; 5], [1008.0; 5]]);
         assert_eq!(mc.max_drawdown, [0.0; 5]);
@@ -171,16 +175,21 @@ mod tests {
     fn a_win_and_a_loss_resample_to_the_four_orders() {
         // Two trips, +10 and -10: resamples (+,+) (+,-) (-,+) (-,-) give
         // final PnL 20, 0, 0, -20 and drawdowns 0, 10, 10, 20.
-        let mc = simulate(&[trip(10.0, 1), trip(-10.0, 1)], 100.0, 4000, 11, 0.0);
+        let mc = simulate(&[10.0, -10.0], 100.0, 4000, 11);
         assert_eq!(mc.final_pnl[0], -20.0);
         assert_eq!(mc.final_pnl[2], 0.0);
         assert_eq!(mc.final_pnl[4], 20.0);
         assert_eq!(mc.max_drawdown[0], 0.0);
         assert_eq!(mc.max_drawdown[2], 10.0);
         assert_eq!(mc.max_drawdown[4], 20.0);
-        assert_eq!(
-            mc,
-            simulate(&[trip(10.0, 1), trip(-10.0, 1)], 100.0, 4000, 11, 0.0)
-        );
+        assert_eq!(mc, simulate(&[10.0, -10.0], 100.0, 4000, 11));
+    }
+
+    #[test]
+    fn slippage_is_charged_at_each_instruments_rate() {
+        let trips = [trip(Some("A"), 10.0, 2), trip(Some("B"), 10.0, 1)];
+        let costs = net_of_slippage(&trips, |s| if s == Some("A") { 1.0 } else { 3.0 });
+        // A: 10 - 1 * 4 lots; B: 10 - 3 * 2 lots.
+        assert_eq!(costs, [6.0, 4.0]);
     }
 }

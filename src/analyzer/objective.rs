@@ -33,6 +33,9 @@ const SMALLER_IS_BETTER: &[&str] = &[
     "liquidations",
     "funding_paid",
     "mean_time_in_queue_ms",
+    "losses",
+    "avg_mae",
+    "worst_mae",
 ];
 
 impl Objective {
@@ -226,6 +229,20 @@ mod tests {
         assert_eq!(
             err,
             "--objective best:pnl: `best:` is not a direction; write min:STAT or max:STAT"
+        );
+        // The round trips' statistics, from the summary like the others.
+        assert_eq!(
+            Objective::parse("profit_factor").unwrap().text(),
+            "max:profit_factor"
+        );
+        assert_eq!(
+            Objective::parse("worst_mae").unwrap().text(),
+            "min:worst_mae"
+        );
+        let c = Constraint::parse("win_rate>0.5").unwrap();
+        assert_eq!(
+            (c.stat.as_str(), c.op.as_str(), c.bound),
+            ("win_rate", ">", 0.5)
         );
         let c = Constraint::parse("max_drawdown_pct<5").unwrap();
         assert_eq!(

@@ -4,12 +4,10 @@
 use std::path::Path;
 
 use super::plan::RunPlan;
-use super::roundtrips::{read_equity, round_trips, trip_stats};
 
 /// The summary statistics a results row holds, in column order: those of
-/// `summary.json` (see `sim::stats`), then three of the run's round trips
-/// (`round_trips`, `profit_factor`: gross profit over gross loss,
-/// `win_rate`: the share of trips that made money).
+/// `summary.json`'s `stats` (see `sim::stats`), the round trips' (its
+/// `stats.trades`, see `report::trades`) last.
 pub const STATS: &[&str] = &[
     "pnl",
     "return_pct",
@@ -38,21 +36,20 @@ pub const STATS: &[&str] = &[
     "crossed_batches",
     "data_events",
     "round_trips",
-    "profit_factor",
+    "wins",
+    "losses",
     "win_rate",
+    "avg_win",
+    "avg_loss",
+    "profit_factor",
+    "largest_win",
+    "largest_loss",
+    "avg_holding_ns",
+    "avg_mae",
+    "worst_mae",
+    "avg_mfe",
+    "best_mfe",
 ];
-
-/// The statistics computed from the round trips, not read from the summary.
-const TRIP_STATS: [&str; 3] = ["round_trips", "profit_factor", "win_rate"];
-
-/// The round-trip statistics of a run whose equity table was not kept.
-const TRIPS_FILE: &str = "trips.json";
-
-fn read_trip_stats(folder: &Path) -> Option<[Option<f64>; 3]> {
-    let text = std::fs::read_to_string(folder.join(TRIPS_FILE)).ok()?;
-    let values: serde_json::Value = serde_json::from_str(&text).ok()?;
-    Some(TRIP_STATS.map(|name| values.get(name).and_then(serde_json::Value::as_f64)))
-}
 
 /// The days a run's summary says it ran: `YYYY-MM-DD`, or
 /// `first..last` for a run over several.
@@ -124,9 +121,9 @@ impl ResultRow {
         self.stats.get(i).copied().flatten()
     }
 
-    /// The row of `plan` run into `folder`: its `summary.json` and equity
-    /// table. `failure` is the error of a run that did not finish (its
-    /// worker's report); a run whose summary says `failed` is failed too.
+    /// The row of `plan` run into `folder`, from its `summary.json`.
+    /// `failure` is the error of a run that did not finish (its worker's
+    /// report); a run whose summary says `failed` is failed too.
     pub fn collect(plan: &RunPlan, folder: &Path, failure: Option<String>) -> ResultRow {
         let mut row = ResultRow {
             run_id: plan.run_id.clone(),
@@ -167,51 +164,41 @@ impl ResultRow {
             return row;
         }
         let stats = summary.get("stats");
+        let trades = stats.and_then(|s| s.get("trades"));
         for (slot, name) in row.stats.iter_mut().zip(STATS) {
             *slot = stats
                 .and_then(|s| s.get(*name))
+                .or_else(|| trades.and_then(|t| t.get(*name)))
                 .and_then(serde_json::Value::as_f64);
-        }
-        let several = summary
-            .get("symbols")
-            .and_then(serde_json::Value::as_array)
-            .is_some_and(|symbols| symbols.len() > 1);
-        let trips = match read_equity(&folder.join("equity.parquet")) {
-            // A run over several instruments has one position per
-            // instrument and fees for the account: no round trips.
-            Ok(_) if several => Ok([None; 3]),
-            Ok(points) => {
-                let (count, factor, win_rate) = trip_stats(&round_trips(&points));
-                Ok([Some(count), factor, win_rate])
-            }
-            Err(err) => read_trip_stats(folder).ok_or(err),
-        };
-        match trips {
-            Ok(values) => {
-                for (name, value) in TRIP_STATS.iter().zip(values) {
-                    if let Some(i) = STATS.iter().position(|s| s == name) {
-                        row.stats[i] = value;
-                    }
-                }
-            }
-            Err(err) => {
-                row.error = Some(err);
-                return row;
-            }
         }
         row.status = RowStatus::Ok;
         row
     }
+}
 
-    /// Writes the round-trip statistics to `trips.json` in `folder`, so
-    /// that the row can be read back once the equity table is deleted
-    /// (`ticklab sweep --keep`).
-    pub fn save_trip_stats(&self, folder: &Path) -> std::io::Result<()> {
-        let values: serde_json::Map<String, serde_json::Value> = TRIP_STATS
-            .iter()
-            .map(|name| ((*name).to_owned(), self.stat(name).into()))
-            .collect();
-        let text = serde_json::to_string_pretty(&values).map_err(std::io::Error::other)?;
-        std::fs::write(folder.join(TRIPS_FILE), text + "\n")
+#[cfg(test)]
+mod tests {
+    /// A statistic read back from `summary.json` is the one written, to the
+    /// last bit (serde_json's `float_roundtrip`): the results table shows
+    /// what the run's own summary says.
+    #[test]
+    fn statistics_read_back_from_json_are_bit_exact() {
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut misses = 0;
+        for _ in 0..20_000 {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let value = f64::from_bits(state >> 2) % 1.0e6;
+            if !value.is_finite() {
+                continue;
+            }
+            let text = serde_json::to_string(&serde_json::json!({ "pnl": value })).unwrap();
+            let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+            if back["pnl"].as_f64() != Some(value) {
+                misses += 1;
+            }
+        }
+        assert_eq!(misses, 0);
     }
 }

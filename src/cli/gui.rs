@@ -167,6 +167,7 @@ pub fn run(args: GuiArgs) -> anyhow::Result<()> {
             ..SessionOptions::default()
         },
         isolation,
+        sweep_exe: None,
     };
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()

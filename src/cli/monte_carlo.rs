@@ -1,12 +1,13 @@
 //! `ticklab sweep --monte-carlo N --run FOLDER`: the finished run's round
-//! trips resampled `N` times (see `analyzer::montecarlo`); the bands go to
+//! trips (its `trades.parquet`, every instrument's) resampled `N` times
+//! (see `analyzer::montecarlo`); the bands go to
 //! `monte_carlo_equity.csv` (+ `.parquet`) and the drawdown and PnL
 //! percentiles to `monte_carlo.csv`, and are summed up on the console.
 
 use anyhow::Context;
-use ticklab::analyzer::montecarlo::{simulate, PERCENTILES};
-use ticklab::analyzer::roundtrips::{read_equity, round_trips};
+use ticklab::analyzer::montecarlo::{net_of_slippage, simulate, PERCENTILES};
 use ticklab::market::catalog::Catalog;
+use ticklab::report::trades::{read_trips, TRADES_TABLE};
 use ticklab::report::{Table, Values};
 
 use super::sweep::SweepArgs;
@@ -38,42 +39,32 @@ pub(crate) fn run(args: &SweepArgs, samples: usize) -> anyhow::Result<()> {
         .pointer("/stats/initial_cash")
         .and_then(serde_json::Value::as_f64)
         .ok_or_else(|| anyhow::anyhow!("{}: no stats.initial_cash", summary_path.display()))?;
-    if summary
-        .get("symbols")
-        .and_then(serde_json::Value::as_array)
-        .is_some_and(|symbols| symbols.len() > 1)
-    {
+    let trades_path = run.join(format!("{TRADES_TABLE}.parquet"));
+    if !trades_path.exists() {
         anyhow::bail!(
-            "--run {}: a run over several instruments; Monte Carlo resamples the round trips of a run over one",
+            "--run {}: no {TRADES_TABLE}.parquet (the run's round trips); rerun it, or keep the table in a sweep with --keep {TRADES_TABLE}",
             run.display()
         );
     }
-    let points = read_equity(&run.join("equity.parquet")).map_err(anyhow::Error::msg)?;
-    let trips = round_trips(&points);
+    let trips = read_trips(&trades_path)?;
     if trips.is_empty() {
         anyhow::bail!(
             "--run {}: the run has no closed round trip to resample",
             run.display()
         );
     }
-    let slippage_per_lot = if args.slippage_ticks > 0.0 {
-        let symbol = summary
-            .get("symbol")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or("");
-        let catalog = Catalog::open(&args.data)?;
-        let data = catalog.instrument(symbol).ok_or_else(|| {
-            anyhow::anyhow!(
-                "--data {}: no instrument {symbol:?}, needed to value --slippage-ticks",
-                args.data.display()
-            )
-        })?;
-        let i = &data.instrument;
-        args.slippage_ticks * i.tick_size * i.lot_size * i.contract_multiplier
+    let per_lot = if args.slippage_ticks > 0.0 {
+        slippage_per_lot(args, &summary, &summary_path)?
     } else {
-        0.0
+        Vec::new()
     };
-    let mc = simulate(&trips, initial_cash, samples, args.seed, slippage_per_lot);
+    let costs = net_of_slippage(&trips, |symbol| {
+        per_lot
+            .iter()
+            .find(|(s, _)| symbol.is_none_or(|symbol| symbol == s))
+            .map_or(0.0, |(_, value)| *value)
+    });
+    let mc = simulate(&costs, initial_cash, samples, args.seed);
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("{}: cannot create", args.out.display()))?;
     let names = ["p5", "p25", "p50", "p75", "p95"];
@@ -127,4 +118,57 @@ pub(crate) fn run(args: &SweepArgs, samples: usize) -> anyhow::Result<()> {
         println!("wrote {}", args.out.join(name).display());
     }
     Ok(())
+}
+
+/// What `--slippage-ticks` costs per lot traded of each instrument of the
+/// run, in the account's currency: ticks × tick × lot × multiplier, at the
+/// run's `[fx]` rate for an instrument in another currency than the
+/// first's.
+fn slippage_per_lot(
+    args: &SweepArgs,
+    summary: &serde_json::Value,
+    summary_path: &std::path::Path,
+) -> anyhow::Result<Vec<(String, f64)>> {
+    let symbols: Vec<String> = match summary.get("symbols").and_then(serde_json::Value::as_array) {
+        Some(symbols) => symbols
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        None => summary
+            .get("symbol")
+            .and_then(serde_json::Value::as_str)
+            .map(|s| vec![s.to_owned()])
+            .unwrap_or_default(),
+    };
+    let catalog = Catalog::open(&args.data)?;
+    let mut account_currency = None;
+    let mut per_lot = Vec::new();
+    for symbol in symbols {
+        let data = catalog.instrument(&symbol).ok_or_else(|| {
+            anyhow::anyhow!(
+                "--data {}: no instrument {symbol:?}, needed to value --slippage-ticks",
+                args.data.display()
+            )
+        })?;
+        let i = &data.instrument;
+        let account = account_currency.get_or_insert_with(|| i.currency.clone());
+        let rate = if i.currency == *account {
+            1.0
+        } else {
+            summary
+                .pointer(&format!("/config/fx/{}", i.currency))
+                .and_then(serde_json::Value::as_f64)
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "{}: no [fx] rate of {} in {account}, needed to value --slippage-ticks on {symbol}",
+                        summary_path.display(),
+                        i.currency
+                    )
+                })?
+        };
+        let value = args.slippage_ticks * i.tick_size * i.lot_size * i.contract_multiplier;
+        per_lot.push((symbol, value * rate));
+    }
+    Ok(per_lot)
 }

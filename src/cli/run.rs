@@ -550,6 +550,7 @@ pub(crate) fn run_here(args: RunArgs) -> anyhow::Result<()> {
         stats.max_drawdown,
         stats.final_position_lots
     );
+    println!("{}", stats.trades.line());
     if let Some(times) = &stats.compute_time {
         for line in times.lines() {
             println!("compute time {line}");

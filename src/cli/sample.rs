@@ -5,7 +5,8 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use clap::Args;
-use ticklab::market::sample::{write_sample_folder, SampleFolderOptions, DEFAULT_SEED};
+use ticklab::market::catalog::{Day, NotADay};
+use ticklab::market::sample::{write_sample_folder, CivilDate, SampleFolderOptions, DEFAULT_SEED};
 
 /// Arguments of `ticklab sample`.
 #[derive(Debug, Args)]
@@ -21,9 +22,22 @@ pub struct SampleArgs {
     /// 2 million); e.g. 20000000 for a large file.
     #[arg(long, value_name = "N")]
     pub events: Option<u64>,
-    /// Write only this instrument (BTC-PERP or ACME).
+    /// Write only this instrument (BTC-PERP, ETH-PERP or ACME).
     #[arg(long, value_name = "SYMBOL")]
     pub symbol: Option<String>,
+    /// Write only this day (2026-03-02 or 2026-03-03).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_day)]
+    pub day: Option<CivilDate>,
+}
+
+/// A day as `YYYY-MM-DD`.
+fn parse_day(text: &str) -> Result<CivilDate, String> {
+    let day: Day = text.parse().map_err(|err: NotADay| err.to_string())?;
+    Ok(CivilDate::new(
+        day.year(),
+        u32::from(day.month()),
+        u32::from(day.day()),
+    ))
 }
 
 /// Generates the sample data folder and prints what was written.
@@ -32,6 +46,7 @@ pub fn run(args: SampleArgs) -> anyhow::Result<()> {
         seed: args.seed,
         crypto_events: args.events,
         symbol: args.symbol,
+        day: args.day,
     };
     let started = Instant::now();
     let written = write_sample_folder(&args.out, &options)
@@ -53,7 +68,7 @@ pub fn run(args: SampleArgs) -> anyhow::Result<()> {
         );
         total_bytes += sample.data.bytes;
     }
-    if options.symbol.is_none() {
+    if options.symbol.is_none() && options.day.is_none() {
         println!(
             "{:<10} {:>34}  {}",
             "",

@@ -119,7 +119,7 @@ pub struct SweepArgs {
     #[arg(long)]
     pub csv: bool,
     /// The tables each run keeps in its folder: `all`, `none`, or some of
-    /// `fills,equity,orders` (a walk-forward keeps `equity`).
+    /// `fills,equity,orders,trades` (a walk-forward keeps `equity`).
     #[arg(long, value_name = "TABLES", default_value = "all")]
     pub keep: String,
     /// Read the data from Parquet, without the event cache.

@@ -24,12 +24,12 @@ pub(crate) struct RunTemplate {
     /// `ticklab run` arguments common to every run (data, symbol,
     /// strategy, sandbox and cache flags).
     pub common: Vec<OsString>,
-    /// The tables each run keeps (`fills`, `equity`, `orders`).
+    /// The tables each run keeps (`fills`, `equity`, `orders`, `trades`).
     pub keep: Vec<String>,
 }
 
 /// The tables a run writes.
-pub(crate) const TABLES: [&str; 3] = ["fills", "equity", "orders"];
+pub(crate) const TABLES: [&str; 4] = ["fills", "equity", "orders", "trades"];
 
 /// How one run went.
 pub(crate) struct Finished {
@@ -108,7 +108,7 @@ fn run_one(template: &RunTemplate, plan: &RunPlan, index: usize) -> Finished {
         Err(err) => Some(format!("{err:#}")),
     };
     let row = ResultRow::collect(plan, &folder, failure);
-    drop_tables(template, &row, &folder);
+    drop_tables(template, &folder);
     Finished {
         index,
         row,
@@ -117,19 +117,11 @@ fn run_one(template: &RunTemplate, plan: &RunPlan, index: usize) -> Finished {
     }
 }
 
-/// Deletes the tables of the run that `--keep` does not keep (its
-/// round-trip statistics saved first when the equity table goes).
-fn drop_tables(template: &RunTemplate, row: &ResultRow, folder: &Path) {
-    let dropped: Vec<&str> = TABLES
+/// Deletes the tables of the run that `--keep` does not keep.
+fn drop_tables(template: &RunTemplate, folder: &Path) {
+    let dropped = TABLES
         .into_iter()
-        .filter(|table| !template.keep.iter().any(|k| k == table))
-        .collect();
-    if dropped.contains(&"equity") {
-        if let Err(err) = row.save_trip_stats(folder) {
-            eprintln!("{}: cannot write trips.json: {err}", folder.display());
-            return;
-        }
-    }
+        .filter(|table| !template.keep.iter().any(|k| k == table));
     for table in dropped {
         for ext in ["parquet", "csv"] {
             let _ = std::fs::remove_file(folder.join(format!("{table}.{ext}")));

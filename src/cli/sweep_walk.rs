@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::time::Instant;
 
-use ticklab::analyzer::roundtrips::read_equity;
+use ticklab::analyzer::equity::read_equity;
 use ticklab::analyzer::walkforward::{efficiency, winners, FoldResult, WalkForward};
 use ticklab::analyzer::{point_text, qualifies, ResultRow, RunPlan};
 use ticklab::report::{Table, Values};

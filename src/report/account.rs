@@ -3,6 +3,7 @@
 //! statistics.
 
 use crate::market::Instrument;
+use crate::report::trades::TradeTally;
 use crate::sim::account::AccountSnapshot;
 use crate::sim::record::EquitySample;
 use crate::sim::stats::{Stats, StatsBuilder};
@@ -26,7 +27,7 @@ impl AccountStats {
             initial_cash,
             parts: vec![None; instruments.len()],
             rates: vec![1.0; instruments.len()],
-            stats: StatsBuilder::new(initial_cash, &instruments[0]),
+            stats: StatsBuilder::new(initial_cash, &instruments[0]).without_trips(),
         }
     }
 
@@ -62,7 +63,8 @@ impl AccountStats {
     /// The account's statistics: money and ratios from its equity curve,
     /// counts from every order and fill, turnover summed over the
     /// instruments (each valued with its own contract), the final position
-    /// summed in lots and the largest inventory of any one instrument.
+    /// summed in lots, the largest inventory of any one instrument, and the
+    /// round trips of every instrument in the account's currency.
     pub(crate) fn finish(&self, parts: &[StatsBuilder], data_events: u64) -> Stats {
         let mut stats = self.stats.finish(data_events);
         let each: Vec<Stats> = parts.iter().map(|p| p.finish(0)).collect();
@@ -70,6 +72,11 @@ impl AccountStats {
         stats.final_position_lots = each.iter().map(|s| s.final_position_lots).sum();
         stats.max_inventory_lots = each.iter().map(|s| s.max_inventory_lots).max().unwrap_or(0);
         stats.liquidations = each.iter().map(|s| s.liquidations).sum();
+        let mut trades = TradeTally::default();
+        for (part, rate) in parts.iter().zip(&self.rates) {
+            trades.merge(part.trade_tally(), *rate);
+        }
+        stats.trades = trades.stats();
         stats
     }
 }

@@ -1,5 +1,6 @@
 //! The files a run leaves behind: `summary.json`, and the fills, the equity
-//! curve and every order update as Parquet (and CSV on request).
+//! curve, every order update and the round trips as Parquet (and CSV on
+//! request).
 //!
 //! Prices and quantities are written both in natural units (`price`, `qty`)
 //! and on the grid (`price_ticks`, `qty_lots`), so a reader needs no
@@ -11,11 +12,14 @@ mod days;
 mod folder;
 mod stream;
 mod table;
+pub mod trades;
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+pub(crate) use account::AccountStats;
+pub(crate) use days::DayTallies;
 pub use days::{daily_ratios, DayStats};
 pub use folder::{FolderError, RunFolder};
 pub use stream::{InstrumentSink, RecordWriter, ROWS_PER_GROUP};
@@ -23,15 +27,16 @@ pub use table::{CsvTableWriter, ParquetTableWriter, Refill, ReportError, Table, 
 
 use crate::market::Instrument;
 use crate::sim::record::{EquitySample, FillRecord, RunRecord};
-use crate::sim::stats::Stats;
+use crate::sim::stats::{Stats, StatsBuilder};
 use crate::sim::update::OrderUpdate;
 
 /// Which table files to write besides `summary.json`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OutputFormats {
-    /// Write `fills.parquet`, `equity.parquet`, `orders.parquet`.
+    /// Write `fills.parquet`, `equity.parquet`, `orders.parquet`,
+    /// `trades.parquet`.
     pub parquet: bool,
-    /// Write `fills.csv`, `equity.csv`, `orders.csv`.
+    /// Write `fills.csv`, `equity.csv`, `orders.csv`, `trades.csv`.
     pub csv: bool,
 }
 
@@ -175,6 +180,7 @@ pub fn write_run<C: Serialize>(
         ("fills", fills_table(record, instrument)),
         ("equity", equity_table(record, instrument)),
         ("orders", orders_table(record, instrument)),
+        (trades::TRADES_TABLE, trades_table(record, instrument)),
     ];
     for (name, table) in &tables {
         if formats.parquet {
@@ -240,6 +246,18 @@ pub fn equity_table(record: &RunRecord, inst: &Instrument) -> Table {
 pub fn equity_rows_table(e: &[EquitySample], inst: &Instrument) -> Table {
     let mut table = Table::new();
     columns::equity_rows_into(e, inst, &mut table);
+    table
+}
+
+/// One row per closed round trip (see [`trades`]).
+pub fn trades_table(record: &RunRecord, inst: &Instrument) -> Table {
+    let mut builder = StatsBuilder::new(record.initial_cash, inst);
+    builder.keep_trips();
+    builder.take_record(record);
+    let mut trips = Vec::new();
+    builder.take_trips_into(&mut trips);
+    let mut table = Table::new();
+    trades::trip_rows_into(&trips, inst, &mut table);
     table
 }
 

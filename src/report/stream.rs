@@ -13,6 +13,7 @@ use crate::report::account::AccountStats;
 use crate::report::columns::{equity_rows_into, fill_rows_into, order_rows_into};
 use crate::report::days::{DayStats, DayTallies};
 use crate::report::table::{CsvTableWriter, ParquetTableWriter, ReportError, Table};
+use crate::report::trades::{trip_rows_into, RoundTrip, TRADES_TABLE};
 use crate::report::{create_out_dir, OutputFormats};
 use crate::sim::record::{EquitySample, FillRecord, RecordSink};
 use crate::sim::stats::{Stats, StatsBuilder};
@@ -111,6 +112,7 @@ enum Chunk {
     Fills(usize, Vec<FillRecord>),
     Equity(usize, Vec<EquitySample>),
     Orders(usize, Vec<OrderUpdate>),
+    Trades(usize, Vec<RoundTrip>),
 }
 
 /// Chunks that may wait for the writer thread before the run waits for it.
@@ -119,19 +121,23 @@ const CHUNKS_IN_FLIGHT: usize = 2;
 /// Emptied chunks the writer thread hands back for the run to refill.
 const SPARE_CHUNKS: usize = 6;
 
-/// The three tables' files, owned by the writer thread.
+/// The tables' files, owned by the writer thread.
 struct TableFiles {
     instruments: Vec<Instrument>,
     fills: RowStream<FillRecord>,
     equity: RowStream<EquitySample>,
     orders: RowStream<OrderUpdate>,
+    trades: RowStream<RoundTrip>,
 }
 
 impl TableFiles {
     /// Writes the rows of `chunk` and returns it emptied.
     fn write(&mut self, chunk: Chunk) -> Result<Chunk, ReportError> {
         let index = match &chunk {
-            Chunk::Fills(i, _) | Chunk::Equity(i, _) | Chunk::Orders(i, _) => *i,
+            Chunk::Fills(i, _)
+            | Chunk::Equity(i, _)
+            | Chunk::Orders(i, _)
+            | Chunk::Trades(i, _) => *i,
         };
         let Some(inst) = self.instruments.get(index) else {
             return Ok(chunk);
@@ -152,6 +158,11 @@ impl TableFiles {
                 rows.clear();
                 Chunk::Orders(i, rows)
             }
+            Chunk::Trades(i, mut rows) => {
+                self.trades.write_rows(&rows, inst)?;
+                rows.clear();
+                Chunk::Trades(i, rows)
+            }
         })
     }
 
@@ -170,13 +181,14 @@ impl TableFiles {
         let mut paths = self.fills.close()?;
         paths.extend(self.equity.close()?);
         paths.extend(self.orders.close()?);
+        paths.extend(self.trades.close()?);
         Ok(paths)
     }
 }
 
-/// Writes a run's fills, equity curve and order updates as the engine
-/// produces them (it is the engine's [`RecordSink`]), and computes the
-/// statistics from the same rows. The files are those of
+/// Writes a run's fills, equity curve, order updates and round trips as
+/// the engine produces them (it is the engine's [`RecordSink`]), and
+/// computes the statistics from the same rows. The files are those of
 /// [`crate::report::write_run`], with the same rows; Parquet files hold a row
 /// group per [`ROWS_PER_GROUP`] rows.
 ///
@@ -198,6 +210,8 @@ pub struct RecordWriter {
     fills: Vec<Vec<FillRecord>>,
     equity: Vec<Vec<EquitySample>>,
     orders: Vec<Vec<OrderUpdate>>,
+    /// Closed round trips, money in the account's currency.
+    trades: Vec<Vec<RoundTrip>>,
     chunks: Option<Sender<Chunk>>,
     spares: Receiver<Chunk>,
     spare_fills: Vec<Vec<FillRecord>>,
@@ -260,6 +274,14 @@ impl RecordWriter {
                 several,
             )?,
             orders: RowStream::create(out_dir, "orders", order_rows_into, first, formats, several)?,
+            trades: RowStream::create(
+                out_dir,
+                TRADES_TABLE,
+                trip_rows_into,
+                first,
+                formats,
+                several,
+            )?,
         };
         let (chunks, received) = crossbeam_channel::bounded(CHUNKS_IN_FLIGHT);
         let (spare, spares) = crossbeam_channel::bounded(SPARE_CHUNKS);
@@ -274,7 +296,11 @@ impl RecordWriter {
         Ok(RecordWriter {
             stats: instruments
                 .iter()
-                .map(|i| StatsBuilder::new(initial_cash, i))
+                .map(|i| {
+                    let mut stats = StatsBuilder::new(initial_cash, i);
+                    stats.keep_trips();
+                    stats
+                })
                 .collect(),
             account: several.then(|| AccountStats::new(initial_cash, instruments)),
             days: None,
@@ -282,6 +308,7 @@ impl RecordWriter {
             fills: vec![Vec::new(); count],
             equity: vec![Vec::new(); count],
             orders: vec![Vec::new(); count],
+            trades: vec![Vec::new(); count],
             chunks: Some(chunks),
             spares,
             spare_fills: Vec::new(),
@@ -308,14 +335,23 @@ impl RecordWriter {
         }
     }
 
-    /// The statistics of each instrument alone (its fills, orders and part
-    /// of the account), in the order named, over the market events of each.
+    /// The statistics of each instrument alone (its fills, orders, round
+    /// trips and part of the account, in its own currency), in the order
+    /// named, over the market events of each.
     pub fn stats_by_instrument(&self, data_events: &[u64]) -> Vec<Stats> {
         self.stats
             .iter()
             .enumerate()
             .map(|(i, s)| s.finish(data_events.get(i).copied().unwrap_or(0)))
             .collect()
+    }
+
+    /// The rate of instrument `index`'s currency in the account's.
+    fn rate_of(&self, index: usize) -> f64 {
+        self.account
+            .as_ref()
+            .and_then(|a| a.rates.get(index).copied())
+            .unwrap_or(1.0)
     }
 
     /// Keeps statistics of each day (UTC) of the run too, for a run over
@@ -356,9 +392,9 @@ impl RecordWriter {
     }
 
     /// Sends the rows still buffered, waits for the writer thread to close
-    /// the files, and returns the paths written (fills, equity, orders;
-    /// Parquet before CSV), or the first error. A run stopped early calls
-    /// it too: the files then hold every row up to the stop.
+    /// the files, and returns the paths written (fills, equity, orders,
+    /// trades; Parquet before CSV), or the first error. A run stopped early
+    /// calls it too: the files then hold every row up to the stop.
     pub fn finish(mut self) -> Result<Vec<PathBuf>, ReportError> {
         for (i, fills) in std::mem::take(&mut self.fills).into_iter().enumerate() {
             self.send(Chunk::Fills(i, fills));
@@ -368,6 +404,9 @@ impl RecordWriter {
         }
         for (i, orders) in std::mem::take(&mut self.orders).into_iter().enumerate() {
             self.send(Chunk::Orders(i, orders));
+        }
+        for (i, trades) in std::mem::take(&mut self.trades).into_iter().enumerate() {
+            self.send(Chunk::Trades(i, trades));
         }
         self.chunks = None;
         let paths = match self.writer.take().map(JoinHandle::join) {
@@ -389,6 +428,8 @@ impl RecordWriter {
                 Chunk::Fills(_, rows) => self.spare_fills.push(rows),
                 Chunk::Equity(_, rows) => self.spare_equity.push(rows),
                 Chunk::Orders(_, rows) => self.spare_orders.push(rows),
+                // Round trips are few: their buffers are not reused.
+                Chunk::Trades(..) => {}
             }
         }
     }
@@ -438,6 +479,13 @@ impl RecordWriter {
     fn fill_of(&mut self, index: usize, fill: &FillRecord) {
         if let Some(stats) = self.stats.get_mut(index) {
             stats.fill(fill);
+            if let Some(trades) = self.trades.get_mut(index) {
+                let from = trades.len();
+                stats.take_trips_into(trades);
+                if from < trades.len() {
+                    self.trips_closed(index, from);
+                }
+            }
         }
         if let Some(account) = &mut self.account {
             account.stats.fill(fill);
@@ -476,6 +524,26 @@ impl RecordWriter {
             self.collect_spares();
             let rows = next_group(&mut self.equity[index], &mut self.spare_equity);
             self.send(Chunk::Equity(index, rows));
+        }
+    }
+}
+
+impl RecordWriter {
+    /// Converts instrument `index`'s trips closed from `from` on to the
+    /// account's currency, and sends a full row group of them.
+    fn trips_closed(&mut self, index: usize, from: usize) {
+        let rate = self.rate_of(index);
+        let Some(trades) = self.trades.get_mut(index) else {
+            return;
+        };
+        if rate != 1.0 {
+            for trip in &mut trades[from..] {
+                *trip = trip.converted(rate);
+            }
+        }
+        if trades.len() >= ROWS_PER_GROUP {
+            let rows = std::mem::take(trades);
+            self.send(Chunk::Trades(index, rows));
         }
     }
 }

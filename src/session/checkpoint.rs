@@ -92,23 +92,30 @@ impl Checkpoints {
         self.next_events = self.every_events;
     }
 
-    /// Notes the position after a step; `counts` gives the fills and order
-    /// updates booked so far. Returns the checkpoint the run passed before
-    /// and now misses, when it does.
+    /// Notes the position after a step: `events_seen` market events (over
+    /// every instrument of the run) at local time `now_ns`; `counts` gives
+    /// the fills and order updates booked so far. Returns the checkpoint
+    /// the run passed before and now misses, when it does.
     #[inline]
     pub fn observe(
         &mut self,
-        engine: &Engine<'_>,
+        events_seen: u64,
+        now_ns: i64,
         wakes: u64,
         counts: impl FnOnce() -> (usize, usize),
     ) -> Option<(Checkpoint, Checkpoint)> {
-        if engine.events_seen() < self.next_events {
+        if events_seen < self.next_events {
             return None;
         }
-        self.next_events =
-            engine.events_seen() + self.every_events - engine.events_seen() % self.every_events;
+        self.next_events = events_seen + self.every_events - events_seen % self.every_events;
         let (fills, order_updates) = counts();
-        let now = Checkpoint::of(engine, wakes, fills, order_updates);
+        let now = Checkpoint {
+            events_seen,
+            now_ns,
+            wakes,
+            fills,
+            order_updates,
+        };
         let index = usize::try_from(now.events_seen / self.every_events)
             .unwrap_or(usize::MAX)
             .saturating_sub(1);

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use crate::market::catalog::Day;
+use crate::market::day_range::DaySelection;
 use crate::sim::RunConfig;
 
 /// How fast playback goes.
@@ -80,6 +81,23 @@ pub enum Command {
         /// The day; the symbol's first when `None`.
         day: Option<Day>,
     },
+    /// Opens a data folder and loads a run over several days and
+    /// instruments on one clock and one account, as `ticklab run --symbol
+    /// --day` does. The run restarts at its start, paused; the window
+    /// follows the first symbol.
+    Open {
+        /// A data folder.
+        folder: PathBuf,
+        /// The symbols, in the order that breaks ties at equal times; the
+        /// folder's first when empty.
+        symbols: Vec<String>,
+        /// The days (one, a list, a range or all).
+        days: DaySelection,
+    },
+    /// Follows another instrument of the run: frames, the ladder and the
+    /// charts show its book. The run re-runs to the event it had reached,
+    /// so the charts show that instrument's history.
+    Follow(String),
     /// Sets the run configuration (models, cash, risk, the strategy's
     /// `[params]`); applies from the next fresh run (load, strategy or
     /// reload).

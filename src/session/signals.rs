@@ -79,6 +79,7 @@ mod tests {
     fn operand(value: f64, unit: Option<Unit>) -> OperandRecord {
         OperandRecord {
             source: "x".to_owned(),
+            symbol: None,
             value: Some(value),
             previous: None,
             unit,

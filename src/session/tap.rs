@@ -118,6 +118,8 @@ impl Tap {
             logs_skipped,
             columns,
             columns_restart,
+            fill_instruments: taken.fill_instruments,
+            order_instruments: taken.order_instruments,
             ..Batch::default()
         }
     }

@@ -369,6 +369,8 @@ impl SessionLoop {
         if matches!(
             command,
             Command::Load { .. }
+                | Command::Open { .. }
+                | Command::Follow(_)
                 | Command::Configure { .. }
                 | Command::SetStrategy(_)
                 | Command::ReloadStrategy
@@ -386,6 +388,23 @@ impl SessionLoop {
             } => {
                 self.mode = Mode::Idle;
                 self.replay.load(folder, symbol, day);
+            }
+            Command::Open {
+                folder,
+                symbols,
+                days,
+            } => {
+                self.mode = Mode::Idle;
+                self.replay.open(folder, &symbols, &days);
+            }
+            Command::Follow(symbol) => {
+                if let Some(events) = self.replay.follow(&symbol) {
+                    self.start_rerun();
+                    self.mode = Mode::Run {
+                        goal: Goal::EventsSeen(events),
+                        state: RunState::Seeking,
+                    };
+                }
             }
             Command::Configure { config } => self.replay.configure(*config),
             Command::SetStrategy(name) => {
@@ -656,9 +675,7 @@ impl SessionLoop {
     }
 
     fn exchange_events(&self) -> u64 {
-        self.replay
-            .runner()
-            .map_or(0, |r| r.engine().exchange_events())
+        self.replay.runner().map_or(0, |r| r.exchange_events())
     }
 
     /// Says how fast the engine went, after runs long enough to matter.
@@ -677,10 +694,7 @@ impl SessionLoop {
     }
 
     fn measure_rate(&mut self) {
-        let events = self
-            .replay
-            .runner()
-            .map_or(0, |r| r.engine().exchange_events());
+        let events = self.replay.runner().map_or(0, |r| r.exchange_events());
         let (mark_events, mark_at) = self.rate_mark;
         let secs = mark_at.elapsed().as_secs_f64();
         if secs >= 0.25 {

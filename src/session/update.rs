@@ -12,15 +12,15 @@ use crate::sim::{EquitySample, FillRecord, LogRecord, OrderUpdate};
 
 use super::frame::Frame;
 use super::heat::{keep_newest_columns, BookColumn};
-use super::rows::{keep_newest, thin, MAX_PENDING_ROWS};
+use super::rows::{keep_newest, keep_newest_tagged, thin, MAX_PENDING_ROWS};
 
 /// One message from the session thread.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Update {
     /// A data folder was opened: its symbols and days.
     Catalog(CatalogView),
-    /// A fresh run started: which day, which strategy.
-    Started(RunInfo),
+    /// A fresh run started: which days and instruments, which strategy.
+    Started(Box<RunInfo>),
     /// The run is being re-run from the start (a seek backwards, a
     /// reload): everything appended so far is void, and the batches that
     /// follow start over.
@@ -99,20 +99,27 @@ impl CatalogView {
     }
 }
 
-/// The day and strategy of the run that just started.
+/// The days, instruments and strategy of the run that just started.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunInfo {
     /// The data folder.
     pub folder: PathBuf,
-    /// The instrument traded.
+    /// The instrument the window follows: the one traded, or in a run over
+    /// several, the one the ladder and the charts show.
     #[serde(with = "crate::session::link::codec::self_described")]
     pub instrument: Instrument,
-    /// The day.
+    /// The first day.
     pub day: Day,
-    /// Events in the day's file.
+    /// Events in the run's files (every day and instrument).
     pub rows: u64,
-    /// First and last exchange time of the day, ns, when known.
+    /// First and last exchange time of the run, ns, when known.
     pub span_ns: Option<(i64, i64)>,
+    /// Every instrument of the run, in the order named (which breaks ties
+    /// at equal times); one for a run of one.
+    #[serde(with = "crate::session::link::codec::self_described")]
+    pub instruments: Vec<Instrument>,
+    /// The days the run trades, oldest first.
+    pub days: Vec<Day>,
     /// The strategy: a built-in name or a file; `None` replays the market
     /// with no strategy.
     pub strategy: Option<String>,
@@ -281,6 +288,12 @@ pub struct Batch {
     /// Notes from the session that are not errors (e.g. how long a re-run
     /// took).
     pub notes: Vec<String>,
+    /// In a run over several instruments, the instrument of each fill (its
+    /// position in [`RunInfo::instruments`]); empty for one.
+    pub fill_instruments: Vec<u16>,
+    /// In a run over several instruments, the instrument of each order
+    /// update; empty for one.
+    pub order_instruments: Vec<u16>,
 }
 
 impl Batch {
@@ -309,11 +322,23 @@ impl Batch {
     /// quotes are thinned.
     pub fn append(&mut self, mut later: Batch) {
         self.fills.append(&mut later.fills);
+        self.fill_instruments.append(&mut later.fill_instruments);
         self.fills_skipped += later.fills_skipped;
-        keep_newest(&mut self.fills, MAX_PENDING_ROWS, &mut self.fills_skipped);
+        keep_newest_tagged(
+            &mut self.fills,
+            &mut self.fill_instruments,
+            MAX_PENDING_ROWS,
+            &mut self.fills_skipped,
+        );
         self.orders.append(&mut later.orders);
+        self.order_instruments.append(&mut later.order_instruments);
         self.orders_skipped += later.orders_skipped;
-        keep_newest(&mut self.orders, MAX_PENDING_ROWS, &mut self.orders_skipped);
+        keep_newest_tagged(
+            &mut self.orders,
+            &mut self.order_instruments,
+            MAX_PENDING_ROWS,
+            &mut self.orders_skipped,
+        );
         self.equity.append(&mut later.equity);
         thin(&mut self.equity, MAX_PENDING_ROWS);
         self.trades.append(&mut later.trades);

@@ -182,6 +182,7 @@ pub struct RunConfig {
     /// at its recorded `local_ts`.
     pub feed_latency_ns: Option<i64>,
     /// Queue-position model.
+    #[serde(deserialize_with = "crate::sim::model_table::strict")]
     pub queue: QueueConfig,
     /// Order-entry and response latency.
     #[serde(deserialize_with = "latency_model")]
@@ -193,6 +194,7 @@ pub struct RunConfig {
     /// Fee rates.
     pub fees: FeeConfig,
     /// Impact model for data without depth.
+    #[serde(deserialize_with = "crate::sim::model_table::strict")]
     pub impact: ImpactConfig,
     /// Pre-trade risk limits.
     pub risk: RiskLimits,
@@ -256,14 +258,8 @@ impl Default for RunConfig {
 /// model ([`read_compute`] reads it): the default model when the table
 /// holds nothing else.
 fn latency_model<'de, D: Deserializer<'de>>(deserializer: D) -> Result<LatencyConfig, D::Error> {
-    let mut table = toml::Table::deserialize(deserializer)?;
-    table.remove("compute");
-    if table.is_empty() {
-        return Ok(LatencyConfig::default());
-    }
-    toml::Value::Table(table)
-        .try_into()
-        .map_err(|err: toml::de::Error| serde::de::Error::custom(err.message()))
+    let table = toml::Table::deserialize(deserializer)?;
+    crate::sim::model_table::latency_from_table(table).map_err(serde::de::Error::custom)
 }
 
 /// `latency.compute` of a `run.toml` text ([`ComputeLatency::None`] when

@@ -32,6 +32,7 @@ mod liquidation;
 pub mod local;
 pub mod margin;
 mod market_state;
+mod model_table;
 pub mod order;
 pub mod overrides;
 mod passive;

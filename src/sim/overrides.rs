@@ -20,20 +20,41 @@ use crate::sim::risk::RiskLimits;
 #[serde(deny_unknown_fields, default)]
 pub struct InstrumentOverrides {
     /// Queue-position model of this instrument.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::sim::model_table::strict_option"
+    )]
     pub queue: Option<QueueConfig>,
     /// Order-entry and response latency to this instrument's venue.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "latency_option"
+    )]
     pub latency: Option<LatencyConfig>,
     /// Fee rates of this instrument.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fees: Option<FeeConfig>,
     /// Impact model of this instrument.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::sim::model_table::strict_option"
+    )]
     pub impact: Option<ImpactConfig>,
     /// Pre-trade risk limits of this instrument.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub risk: Option<RiskLimits>,
+}
+
+/// An instrument's `[latency]`, read as the run's is.
+fn latency_option<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<LatencyConfig>, D::Error> {
+    match Option::<toml::Table>::deserialize(deserializer)? {
+        None => Ok(None),
+        Some(table) => crate::sim::model_table::latency_from_table(table)
+            .map(Some)
+            .map_err(serde::de::Error::custom),
+    }
 }
 
 impl RunConfig {

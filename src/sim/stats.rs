@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::market::Instrument;
+use crate::report::trades::{RoundTrip, TradeStats, TradeTally, TripTracker};
 use crate::sim::compute::ComputeTimes;
 use crate::sim::contract::ContractValue;
 use crate::sim::id_hash::IdMap;
@@ -89,6 +90,10 @@ pub struct Stats {
     /// Funding paid (negative = received), currency units.
     #[serde(default)]
     pub funding_paid: f64,
+    /// Trade-level statistics of the round trips (see `report::trades`):
+    /// `"trades"` in `summary.json`'s `stats`.
+    #[serde(default)]
+    pub trades: TradeStats,
     /// Wall time of the strategy's callbacks, when timed. Measured, so it
     /// differs from run to run: `ticklab run` writes it to `timing.json`,
     /// never to `summary.json`, which stays the same bytes for the same
@@ -101,15 +106,7 @@ impl Stats {
     /// Computes the statistics of `record`; `instrument` values the fills.
     pub fn from_record(record: &RunRecord, instrument: &Instrument) -> Stats {
         let mut builder = StatsBuilder::new(record.initial_cash, instrument);
-        for update in &record.orders {
-            builder.order(update);
-        }
-        for fill in &record.fills {
-            builder.fill(fill);
-        }
-        for sample in &record.equity {
-            builder.equity(sample);
-        }
+        builder.take_record(record);
         builder.finish(record.data_events)
     }
 }
@@ -193,6 +190,13 @@ pub struct StatsBuilder {
     turnover: f64,
     max_inventory_lots: i64,
     liquidations: u64,
+    /// The round trips under way; `None` for a builder of the whole
+    /// account of a run over several instruments (its trips are the sum of
+    /// the instruments').
+    trips: Option<TripTracker>,
+    trade_tally: TradeTally,
+    /// Closed trips kept for [`StatsBuilder::take_trips_into`], when asked for.
+    kept_trips: Option<Vec<RoundTrip>>,
 }
 
 impl StatsBuilder {
@@ -219,6 +223,57 @@ impl StatsBuilder {
             turnover: 0.0,
             max_inventory_lots: 0,
             liquidations: 0,
+            trips: Some(TripTracker::new(instrument)),
+            trade_tally: TradeTally::default(),
+            kept_trips: None,
+        }
+    }
+
+    /// A builder that keeps no round trips of its own: for the whole
+    /// account of a run over several instruments, whose fills are those of
+    /// every instrument.
+    pub(crate) fn without_trips(mut self) -> Self {
+        self.trips = None;
+        self
+    }
+
+    /// Keeps the round trips as they close, for
+    /// [`StatsBuilder::take_trips_into`].
+    pub fn keep_trips(&mut self) {
+        self.kept_trips.get_or_insert_with(Vec::new);
+    }
+
+    /// Moves the round trips closed since the last call to `out`, oldest
+    /// first (none unless [`StatsBuilder::keep_trips`] asked for them).
+    pub fn take_trips_into(&mut self, out: &mut Vec<RoundTrip>) {
+        if let Some(kept) = &mut self.kept_trips {
+            out.append(kept);
+        }
+    }
+
+    /// The sums of the round trips closed so far.
+    pub fn trade_tally(&self) -> &TradeTally {
+        &self.trade_tally
+    }
+
+    /// Takes in every row of `record`, fills and equity samples in the
+    /// order the engine produced them (each fill just before the sample
+    /// taken after it), as a sink would have.
+    pub fn take_record(&mut self, record: &RunRecord) {
+        for update in &record.orders {
+            self.order(update);
+        }
+        let mut fills = record.fills.iter();
+        for sample in &record.equity {
+            if sample.cause == SampleCause::Fill {
+                if let Some(fill) = fills.next() {
+                    self.fill(fill);
+                }
+            }
+            self.equity(sample);
+        }
+        for fill in fills {
+            self.fill(fill);
         }
     }
 
@@ -267,6 +322,15 @@ impl StatsBuilder {
                 .abs()
         };
         self.max_inventory_lots = self.max_inventory_lots.max(fill.position_after_lots.abs());
+        if let Some(trips) = &mut self.trips {
+            trips.fill(fill);
+            for trip in trips.take_closed() {
+                self.trade_tally.add(&trip);
+                if let Some(kept) = &mut self.kept_trips {
+                    kept.push(trip);
+                }
+            }
+        }
     }
 
     /// Takes in an equity sample.
@@ -277,6 +341,9 @@ impl StatsBuilder {
             self.step_equity.push((sample.ts_ns, sample.account.equity));
         }
         self.drawdown.add(sample.account.equity);
+        if let Some(trips) = &mut self.trips {
+            trips.equity(sample);
+        }
     }
 
     /// The statistics of the rows taken in, over `data_events` market
@@ -330,6 +397,7 @@ impl StatsBuilder {
             ),
             liquidations: self.liquidations,
             funding_paid: last.map_or(0.0, |a| a.funding_paid),
+            trades: self.trade_tally.stats(),
             compute_time: None,
         }
     }

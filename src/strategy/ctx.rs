@@ -20,7 +20,7 @@ use crate::sim::{Account, Engine, OpenOrder, OrderError, OrderId, OrderRequest, 
 pub struct Ctx<'e, 'a> {
     engine: &'e mut Engine<'a>,
     /// The engines of the run's other instruments (none for one).
-    peers: &'e mut [Engine<'a>],
+    peers: &'e mut [Box<Engine<'a>>],
     /// Position of this engine's instrument among the run's, in the order
     /// the symbols were named.
     index: usize,
@@ -43,7 +43,7 @@ impl<'e, 'a> Ctx<'e, 'a> {
     /// (`symbols`, in the order named), beside the engines of the others.
     pub fn with_peers(
         engine: &'e mut Engine<'a>,
-        peers: &'e mut [Engine<'a>],
+        peers: &'e mut [Box<Engine<'a>>],
         index: usize,
         symbols: &'e [String],
     ) -> Self {
@@ -80,7 +80,10 @@ impl<'e, 'a> Ctx<'e, 'a> {
         if self.engine.instrument().symbol == symbol {
             return Some(self.engine);
         }
-        self.peers.iter().find(|e| e.instrument().symbol == symbol)
+        self.peers
+            .iter()
+            .map(|e| &**e)
+            .find(|e| e.instrument().symbol == symbol)
     }
 
     /// The instrument `symbol` of the run.
@@ -98,6 +101,21 @@ impl<'e, 'a> Ctx<'e, 'a> {
         self.engine_of(symbol).map(|e| e.account().position_lots())
     }
 
+    /// The account part of `symbol` as the strategy knows it.
+    pub fn account_of(&self, symbol: &str) -> Option<&Account> {
+        self.engine_of(symbol).map(Engine::account)
+    }
+
+    /// The open orders of `symbol`, in the order sent.
+    pub fn open_orders_of(&self, symbol: &str) -> Option<&[OpenOrder]> {
+        self.engine_of(symbol).map(Engine::open_orders)
+    }
+
+    /// The trading state of `symbol`'s venue as the strategy sees it.
+    pub fn market_state_of(&self, symbol: &str) -> Option<MarketState> {
+        self.engine_of(symbol).map(Engine::market_state)
+    }
+
     /// Equity of the run's one account, in its currency (the first
     /// instrument's): cash plus every instrument's position marked to its
     /// local mid (the average entry price without one). Each instrument's
@@ -113,7 +131,9 @@ impl<'e, 'a> Ctx<'e, 'a> {
                 .unwrap_or(account.avg_entry_ticks());
             (account.equity(mark) - account.initial_cash()) * e.account_fx_rate()
         };
-        self.account().initial_cash() + part(self.engine) + self.peers.iter().map(part).sum::<f64>()
+        self.account().initial_cash()
+            + part(self.engine)
+            + self.peers.iter().map(|e| part(e)).sum::<f64>()
     }
 
     /// Sends an order for `symbol`: the instrument being handled, or any
@@ -167,9 +187,10 @@ impl<'e, 'a> Ctx<'e, 'a> {
         self.engine.now_ns()
     }
 
-    /// Market events seen so far (the event index of step mode).
+    /// Market events seen so far (the event index of step mode), over
+    /// every instrument of the run.
     pub fn event_index(&self) -> u64 {
-        self.engine.events_seen()
+        self.engine.events_seen() + self.peers.iter().map(|e| e.events_seen()).sum::<u64>()
     }
 
     /// The instrument: tick and lot size for converting to natural units.

@@ -28,12 +28,14 @@ mod ema;
 mod rsi;
 mod time_window;
 mod trade_window;
+mod value_ago;
 
 pub use book::{imbalance, microprice_ticks};
 pub use ema::TimeEma;
 pub use rsi::WindowedRsi;
 pub use time_window::{TimeWeightedWindow, WindowStats};
 pub use trade_window::{TradeWindow, TradeWindowStats};
+pub use value_ago::ValueAgo;
 
 /// Updates of a running sum after which it is recomputed from its parts,
 /// so floating-point error cannot build up over a long day.

@@ -52,6 +52,9 @@ pub struct AppOptions {
     /// default (tests that draw the window); the `ticklab` window runs
     /// them in a sandboxed worker process.
     pub isolation: Isolation,
+    /// The `ticklab` executable the Analyzer runs sweeps with (default:
+    /// this process's own).
+    pub sweep_exe: Option<PathBuf>,
 }
 
 /// Frames drawn once the session waits before the window closes, when
@@ -88,6 +91,9 @@ pub struct TicklabApp {
     watcher: Option<FileWatcher>,
     /// The watcher's last complaint, said once.
     watch_problem: Option<String>,
+    /// The Analyzer view, and whether it shows instead of the replay.
+    analyzer: super::analyzer::AnalyzerView,
+    show_analyzer: bool,
 }
 
 impl TicklabApp {
@@ -118,6 +124,8 @@ impl TicklabApp {
             show_help: false,
             watcher: None,
             watch_problem: None,
+            analyzer: super::analyzer::AnalyzerView::new(options.sweep_exe.clone()),
+            show_analyzer: false,
             options,
         }
     }
@@ -168,6 +176,21 @@ impl TicklabApp {
     /// Whether the keyboard help shows.
     pub fn is_help_shown(&self) -> bool {
         self.show_help
+    }
+
+    /// The Analyzer view.
+    pub fn analyzer(&self) -> &super::analyzer::AnalyzerView {
+        &self.analyzer
+    }
+
+    /// The Analyzer view, to change.
+    pub fn analyzer_mut(&mut self) -> &mut super::analyzer::AnalyzerView {
+        &mut self.analyzer
+    }
+
+    /// Whether the Analyzer shows instead of the replay.
+    pub fn is_analyzer_shown(&self) -> bool {
+        self.show_analyzer
     }
 
     /// Queues an action as if a panel had pushed it.
@@ -638,7 +661,10 @@ impl TicklabApp {
             return;
         };
         // A fresh run starts at the first consistent book, not an empty one.
-        let then_book = matches!(command, Command::Load { .. } | Command::SetStrategy(_));
+        let then_book = matches!(
+            command,
+            Command::Load { .. } | Command::Open { .. } | Command::SetStrategy(_)
+        );
         let first = session.send(command);
         let second = if then_book && first.is_ok() {
             session.send(Command::Step(StepTarget::BatchEnd))
@@ -673,12 +699,13 @@ impl TicklabApp {
                     ui.close();
                 }
             });
+            self.show_analyzer = super::analyzer::tabs_ui(ui, self.show_analyzer);
             let title = match &self.view.run {
                 Some(run) => RichText::new(format!(
                     "{}  ·  {} {}  ·  {}",
                     run.folder.display(),
-                    run.instrument.symbol,
-                    run.day,
+                    super::run_span::symbols_text(run),
+                    super::run_span::days_text(run),
                     run.strategy
                         .as_deref()
                         .map_or("no strategy".to_owned(), short_name)
@@ -690,8 +717,8 @@ impl TicklabApp {
                 format!(
                     "{}\n{} {}\n{}",
                     run.folder.display(),
-                    run.instrument.symbol,
-                    run.day,
+                    super::run_span::symbols_text(run),
+                    super::run_span::days_text(run),
                     run.strategy.as_deref().unwrap_or("no strategy")
                 )
             });
@@ -781,6 +808,9 @@ impl TicklabApp {
         self.poll_dialog();
         self.dropped_files_ui(&ctx);
         self.keyboard_ui(&ctx);
+        if super::analyzer::switch_pressed(&ctx) {
+            self.show_analyzer = !self.show_analyzer;
+        }
         self.reload_on_save(&ctx);
 
         let slot_of = |slot: Slot| -> Vec<usize> {
@@ -796,7 +826,6 @@ impl TicklabApp {
         let right = slot_of(Slot::Right);
         let center = slot_of(Slot::Center);
         let generation = self.saved.layout_generation;
-        let mut placed: Vec<PlacedPanel> = Vec::new();
 
         egui::Panel::top(("top_bar", generation)).show(ui, |ui| {
             self.title_bar_ui(ui);
@@ -805,6 +834,33 @@ impl TicklabApp {
             }
         });
         self.banner_ui(ui);
+        if self.show_analyzer {
+            let rest = ui.available_rect_before_wrap();
+            egui::CentralPanel::default().show(ui, |ui| {
+                if self.analyzer.ui(ui, &self.view, &mut self.actions) {
+                    self.show_analyzer = false;
+                }
+            });
+            self.placed = vec![PlacedPanel {
+                title: "Analyzer",
+                rect: rest,
+            }];
+        } else {
+            self.replay_ui(ui, left, right, center);
+        }
+        self.finish_frame(&ctx, build_started);
+    }
+
+    /// The replay's panels, below the top bar.
+    fn replay_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        left: Vec<usize>,
+        right: Vec<usize>,
+        center: Vec<usize>,
+    ) {
+        let generation = self.saved.layout_generation;
+        let mut placed: Vec<PlacedPanel> = Vec::new();
         let body = ui.available_rect_before_wrap();
         let limits = Limits::for_body(body.width(), body.height());
         let shown = egui::Panel::left(("left_column", generation))
@@ -894,6 +950,12 @@ impl TicklabApp {
             });
         });
         self.placed = placed;
+    }
+
+    /// What follows the drawing of a frame: the help, the actions, the
+    /// frame times and the scripted start.
+    fn finish_frame(&mut self, ctx: &egui::Context, build_started: Instant) {
+        let ctx = ctx.clone();
         self.help_ui(&ctx);
 
         self.apply_actions(&ctx);
@@ -1005,7 +1067,8 @@ impl TicklabApp {
             .anchor(Align2::CENTER_CENTER, egui::Vec2::ZERO)
             .show(ctx, |ui| {
                 egui::Grid::new("shortcuts").striped(true).show(ui, |ui| {
-                    for (keys, what) in super::transport::SHORTCUTS {
+                    let analyzer = super::analyzer::SHORTCUTS;
+                    for (keys, what) in super::transport::SHORTCUTS.iter().chain(analyzer) {
                         ui.label(RichText::new(*keys).monospace().strong());
                         ui.label(*what);
                         ui.end_row();

@@ -38,13 +38,48 @@ fn side_text(side: Side) -> &'static str {
     }
 }
 
-fn order_line(instrument: &Instrument, update: &OrderUpdate) -> String {
+/// Header of the symbol column of a run over several instruments.
+pub const SYMBOL_HEADER: &str = "symbol";
+
+/// Width of the symbol column: 0 for a run of one instrument (no column),
+/// else the longest symbol's (at least the header's).
+fn symbol_column_width(run: &crate::session::RunInfo) -> usize {
+    if run.instruments.len() <= 1 {
+        return 0;
+    }
+    run.instruments
+        .iter()
+        .map(|i| i.symbol.chars().count())
+        .chain(std::iter::once(SYMBOL_HEADER.len()))
+        .max()
+        .unwrap_or(0)
+}
+
+/// The time cell of a row: `HH:MM:SS.mmm`, after `MM-DD ` in a run over
+/// several days.
+fn time_cell(ts_ns: i64, with_day: bool) -> String {
+    let clock = format::clock_ms_from_ns(ts_ns);
+    if !with_day {
+        return clock;
+    }
+    let day = crate::market::catalog::Day::from_ts_ns(ts_ns).to_string();
+    format!("{} {clock}", day.get(5..).unwrap_or(&day))
+}
+
+/// One order update as a blotter row; `symbol` is the symbol cell (empty
+/// without the column).
+fn order_line(
+    instrument: &Instrument,
+    symbol: &str,
+    with_day: bool,
+    update: &OrderUpdate,
+) -> String {
     let kind = format!("{:?}", update.kind);
     let state = format!("{:?}", update.state);
     let reason = update.reason.map(|r| r.to_string()).unwrap_or_default();
     format!(
-        "{}  #{:<6} {} {:<15} {:>12} {:>10} {:>10}  {:<15} {}",
-        format::clock_ms_from_ns(update.exch_ts_ns),
+        "{}  #{:<6} {symbol}{} {:<15} {:>12} {:>10} {:>10}  {:<15} {}",
+        time_cell(update.exch_ts_ns, with_day),
         update.order_id.0,
         side_text(update.side),
         kind,
@@ -56,10 +91,12 @@ fn order_line(instrument: &Instrument, update: &OrderUpdate) -> String {
     )
 }
 
-fn fill_line(instrument: &Instrument, fill: &FillRecord) -> String {
+/// One fill as a blotter row; `symbol` is the symbol cell (empty without
+/// the column).
+fn fill_line(instrument: &Instrument, symbol: &str, with_day: bool, fill: &FillRecord) -> String {
     format!(
-        "{}  #{:<6} {} {:>12} {:>10}  {:<6} {:>9} {:>10} {:>8}",
-        format::clock_ms_from_ns(fill.exch_ts_ns),
+        "{}  #{:<6} {symbol}{} {:>12} {:>10}  {:<6} {:>9} {:>10} {:>8}",
+        time_cell(fill.exch_ts_ns, with_day),
         fill.order_id.0,
         side_text(fill.side),
         format::price_from_ticks(instrument, fill.price_ticks),
@@ -187,12 +224,30 @@ impl Panel for BlotterPanel {
         let Some(run) = &view.run else {
             return;
         };
-        let instrument = &run.instrument;
         let text_color = ui.visuals().text_color();
+        // A run over several instruments has a symbol column; each row's
+        // prices and sizes are in its own instrument's units.
+        let symbol_width = symbol_column_width(run);
+        let symbol_cell = |id: crate::sim::OrderId| -> (&Instrument, String) {
+            let instrument = view.instrument_of_order(id).unwrap_or(&run.instrument);
+            let cell = if symbol_width > 0 {
+                format!("{:<symbol_width$} ", instrument.symbol)
+            } else {
+                String::new()
+            };
+            (instrument, cell)
+        };
+        let with_day = run.days.len() > 1;
+        let time_width = if with_day { 18 } else { 12 };
+        let symbol_header = if symbol_width > 0 {
+            format!("{:<symbol_width$} ", SYMBOL_HEADER)
+        } else {
+            String::new()
+        };
         match self.tab {
             BlotterTab::Orders => {
                 let header = format!(
-                    "{:<12}  {:<7} {} {:<15} {:>12} {:>10} {:>10}  {:<15} {}",
+                    "{:<time_width$}  {:<7} {symbol_header}{} {:<15} {:>12} {:>10} {:>10}  {:<15} {}",
                     "time", "order", "side", "update", "price", "qty", "filled", "state", "reason"
                 );
                 let n = view.orders.len();
@@ -209,17 +264,24 @@ impl Panel for BlotterPanel {
                     } else {
                         text_color
                     };
-                    (order_line(instrument, update), color)
+                    let (instrument, symbol) = symbol_cell(update.order_id);
+                    (order_line(instrument, &symbol, with_day, update), color)
                 });
             }
             BlotterTab::Fills => {
                 let header = format!(
-                    "{:<12}  {:<7} {} {:>12} {:>10}  {:<6} {:>9} {:>10} {:>8}",
+                    "{:<time_width$}  {:<7} {symbol_header}{} {:>12} {:>10}  {:<6} {:>9} {:>10} {:>8}",
                     "time", "order", "side", "price", "qty", "liq", "fee", "in queue", "position"
                 );
                 let n = view.fills.len();
                 Self::rows_ui(ui, &header, n, |i| match view.fills.get(n - 1 - i) {
-                    Some(fill) => (fill_line(instrument, fill), theme::side_color(fill.side)),
+                    Some(fill) => {
+                        let (instrument, symbol) = symbol_cell(fill.order_id);
+                        (
+                            fill_line(instrument, &symbol, with_day, fill),
+                            theme::side_color(fill.side),
+                        )
+                    }
                     None => (String::new(), text_color),
                 });
             }

@@ -21,6 +21,8 @@ pub struct DataBrowserPanel {
     path_text: String,
     /// Why the typed path was not opened, shown under the field.
     path_problem: Option<String>,
+    /// The symbols and days ticked for a run over several.
+    pub selection: super::selection::RunSelection,
 }
 
 /// Accessible name of the folder path field.
@@ -94,7 +96,7 @@ impl DataBrowserPanel {
         }
     }
 
-    fn catalog_ui(ui: &mut egui::Ui, view: &View, actions: &mut Vec<Action>) {
+    fn catalog_ui(&mut self, ui: &mut egui::Ui, view: &View, actions: &mut Vec<Action>) {
         let Some(catalog) = &view.catalog else {
             ui.label(RichText::new("No folder open.").weak());
             return;
@@ -105,15 +107,20 @@ impl DataBrowserPanel {
                 .small(),
         )
         .on_hover_text("The open data folder");
+        self.selection.ui(ui, view, actions);
+        ui.separator();
+        // A run of one day of one symbol is marked in the list below.
         let current = view
             .run
             .as_ref()
+            .filter(|run| run.instruments.len() <= 1 && run.days.len() <= 1)
             .map(|run| (run.instrument.symbol.as_str(), run.day));
+        let several = catalog.symbols.len() > 1;
         for symbol in &catalog.symbols {
             let is_current_symbol = current.is_some_and(|(s, _)| s == symbol.symbol);
             egui::CollapsingHeader::new(RichText::new(&symbol.symbol).strong())
                 .id_salt(("symbol", &symbol.symbol))
-                .default_open(true)
+                .default_open(!several)
                 .show(ui, |ui| {
                     for day in &symbol.days {
                         let selected =
@@ -194,7 +201,7 @@ impl Panel for DataBrowserPanel {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, view: &View, actions: &mut Vec<Action>) {
-        Self::catalog_ui(ui, view, actions);
+        self.catalog_ui(ui, view, actions);
         self.recent_ui(ui, view, actions);
         self.open_ui(ui, actions);
     }

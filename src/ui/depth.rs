@@ -11,6 +11,7 @@ use egui::{
 };
 use egui_plot::{Legend, Line, LineStyle, Plot, PlotPoints};
 
+use crate::market::catalog::Day;
 use crate::market::Side;
 use crate::session::{BookColumn, BookView};
 
@@ -511,7 +512,7 @@ impl DepthPanel {
             .fills
             .iter()
             .skip(fills_from)
-            .filter(|f| in_rows(f.price_ticks))
+            .filter(|f| in_rows(f.price_ticks) && view.is_followed_order(f.order_id))
             .map(|f| {
                 let cell = cell_of(f.exch_ts_ns);
                 (cell, f.price_ticks, f.side == Side::Buy, f.qty_lots)
@@ -557,15 +558,30 @@ impl DepthPanel {
             );
             price += every;
         }
-        label(
-            rect.left_bottom() + Vec2::new(3.0, -2.0),
-            Align2::LEFT_BOTTOM,
-            format::clock_ms_from_ns(t0),
-        );
+        // Times across midnight give their day; a narrow heatmap gives only
+        // the newest time, so the two never overlap.
+        let across_days = Day::from_ts_ns(t0) != Day::from_ts_ns(t1);
+        let time_text = |ts_ns: i64| {
+            let clock = format::clock_ms_from_ns(ts_ns);
+            if across_days {
+                let day = Day::from_ts_ns(ts_ns).to_string();
+                format!("{} {clock}", day.get(5..).unwrap_or(&day))
+            } else {
+                clock
+            }
+        };
+        let both_fit = rect.width() >= if across_days { 260.0 } else { 190.0 };
+        if both_fit {
+            label(
+                rect.left_bottom() + Vec2::new(3.0, -2.0),
+                Align2::LEFT_BOTTOM,
+                time_text(t0),
+            );
+        }
         label(
             rect.right_bottom() + Vec2::new(-3.0, -2.0),
             Align2::RIGHT_BOTTOM,
-            format::clock_ms_from_ns(t1),
+            time_text(t1),
         );
         self.legend_ui(&painter, rect, key.max_qty, &run.instrument);
         if let Some(pointer) = response.hover_pos() {

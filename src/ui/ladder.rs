@@ -112,6 +112,27 @@ impl Columns {
     }
 }
 
+/// The accessible name of the ladder: whose book it shows and its touch,
+/// e.g. `BTC-PERP book: bid 65000.0, ask 65000.1`.
+pub fn ladder_label(
+    instrument: &Instrument,
+    bid_ticks: Option<i64>,
+    ask_ticks: Option<i64>,
+) -> String {
+    let price = |ticks: Option<i64>| {
+        ticks.map_or_else(
+            || "none".to_owned(),
+            |t| format::price_from_ticks(instrument, t),
+        )
+    };
+    format!(
+        "{} book: bid {}, ask {}",
+        instrument.symbol,
+        price(bid_ticks),
+        price(ask_ticks)
+    )
+}
+
 /// The accessible name of one of our orders in the ladder: what a screen
 /// reader says and what tests look for.
 pub fn order_label(instrument: &Instrument, order: &OpenOrder) -> String {
@@ -185,6 +206,9 @@ impl LadderPanel {
             Vec2::new(available.x, rows as f32 * ROW_HEIGHT),
             Sense::hover(),
         );
+        ui.ctx().accesskit_node_builder(response.id, |node| {
+            node.set_label(ladder_label(instrument, best_bid, best_ask));
+        });
         if response.hovered() {
             let scrolled = ui.input(|i| i.smooth_scroll_delta.y);
             self.scroll_rows += (scrolled / ROW_HEIGHT).round() as i64;

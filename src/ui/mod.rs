@@ -6,6 +6,7 @@
 //! Nothing here touches the engine.
 
 pub mod action;
+pub mod analyzer;
 pub mod app;
 pub mod blotter;
 pub mod bubbles;
@@ -24,9 +25,12 @@ pub mod overlay;
 pub mod persist;
 pub mod price;
 pub mod profile;
+pub mod run_span;
+pub mod selection;
 pub mod series;
 pub mod settings;
 pub mod stats;
+pub mod stats_trades;
 pub mod strategy;
 pub mod sweep_fan;
 pub mod sweep_heatmap;

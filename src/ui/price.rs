@@ -50,7 +50,7 @@ impl Default for PricePanel {
     }
 }
 
-/// `HH:MM:SS` of an axis value in seconds since the day's start.
+/// `HH:MM:SS` of an axis value in seconds since the run's first midnight.
 pub fn clock_from_x(x_secs: f64) -> String {
     let secs = x_secs.rem_euclid(86_400.0);
     format!(
@@ -59,6 +59,17 @@ pub fn clock_from_x(x_secs: f64) -> String {
         (secs / 60.0) as u32 % 60,
         secs as u32 % 60
     )
+}
+
+/// [`clock_from_x`] after `+Nd ` on the days after the run's first (a run
+/// over several days), for readouts where there is room.
+pub fn day_clock_from_x(x_secs: f64) -> String {
+    let day = x_secs.div_euclid(86_400.0);
+    if day >= 1.0 {
+        format!("+{day}d {}", clock_from_x(x_secs))
+    } else {
+        clock_from_x(x_secs)
+    }
 }
 
 /// Steps a clock axis may use, seconds. Whole seconds only: the labels
@@ -157,7 +168,7 @@ impl PricePanel {
                     };
                     Some(format!(
                         "{}\n{}",
-                        clock_from_x(position.x),
+                        day_clock_from_x(position.x),
                         format::price_from_ticks_f64(&instrument, position.y)
                     ))
                 }
@@ -328,7 +339,12 @@ impl PricePanel {
                 .partition_point_by(view.ns_from_x(x_min), |f| f.exch_ts_ns);
             let mut buys = Vec::new();
             let mut sells = Vec::new();
-            for fill in view.fills.iter().skip(fills_from).take(MAX_TRADES) {
+            let followed = view
+                .fills
+                .iter()
+                .skip(fills_from)
+                .filter(|f| view.is_followed_order(f.order_id));
+            for fill in followed.take(MAX_TRADES) {
                 let point = [x_of(fill.exch_ts_ns), fill.price_ticks as f64];
                 match fill.side {
                     Side::Buy => buys.push(point),
@@ -411,6 +427,9 @@ mod tests {
         });
         assert_eq!(marks.len(), 10);
         assert_eq!(clock_from_x(marks[0].value), "14:34:51");
+        assert_eq!(clock_from_x(86_400.0 + 3_661.0), "01:01:01");
+        assert_eq!(day_clock_from_x(86_400.0 + 3_661.0), "+1d 01:01:01");
+        assert_eq!(day_clock_from_x(3_661.0), "01:01:01");
         assert_eq!(marks[4].step_size, 5.0);
     }
 }

@@ -4,6 +4,7 @@
 use egui::RichText;
 
 use super::format;
+use super::stats_trades::trade_figures;
 use super::theme;
 use super::view::View;
 use super::{Action, Panel, Slot};
@@ -62,8 +63,16 @@ pub struct Figure {
     pub higher_is_better: Option<bool>,
 }
 
-/// The figures of `stats`, in the order shown.
+/// The figures of `stats`, in the order shown: the run's, then its round
+/// trips' (see [`trade_figures`]).
 pub fn figures(stats: &Stats) -> Vec<Figure> {
+    let mut all = run_figures(stats);
+    all.extend(trade_figures(&stats.trades));
+    all
+}
+
+/// The figures of the run as a whole.
+fn run_figures(stats: &Stats) -> Vec<Figure> {
     let figure = |name, text, value, higher_is_better| Figure {
         name,
         text,

@@ -39,6 +39,7 @@ pub fn heatmap_ui(ui: &mut egui::Ui, surface: &Surface, direction: Direction) {
                     }
                     let text = RichText::new(format!("{value:.4}"))
                         .monospace()
+                        .color(theme::heat_ink(fraction as f32))
                         .background_color(theme::heat_color(fraction as f32));
                     ui.label(text);
                 }

@@ -1,6 +1,7 @@
 //! A sweep's results in the window: the table of `ticklab sweep` (re-read
 //! as it grows, so it fills in while the sweep runs), sortable by any
-//! column, and one click on a run's **Open** button to replay that exact run
+//! column, and one click on a run's **Open** button (or a double click on
+//! its row) to replay that exact run
 //! (its data, day, strategy and configuration) in the step-through view.
 //!
 //! The view reads the sweep's folder only; what opening a run does is the
@@ -62,6 +63,11 @@ impl SweepTable {
         if modified.is_some() && modified == self.read_at {
             return;
         }
+        if modified.is_none() && !path.exists() {
+            // No run has finished yet.
+            self.error = None;
+            return;
+        }
         match read_csv(&path) {
             Ok((header, rows)) => {
                 self.shown = shown_columns(&header);
@@ -88,6 +94,14 @@ impl SweepTable {
             return Vec::new();
         };
         self.rows.iter().map(|row| row[i].as_str()).collect()
+    }
+
+    /// The cell of run `run_id` in column `column`, as the table shows it.
+    pub fn cell(&self, run_id: &str, column: &str) -> Option<&str> {
+        let id = self.header.iter().position(|h| h == "run_id")?;
+        let at = self.header.iter().position(|h| h == column)?;
+        let row = self.rows.iter().find(|row| row[id] == run_id)?;
+        Some(row[at].as_str())
     }
 
     fn sort_by(&mut self, column: usize, descending: bool) {
@@ -117,42 +131,48 @@ impl SweepTable {
         let mut opened = None;
         let mut sort = None;
         let run_id = self.header.iter().position(|h| h == "run_id");
-        egui::ScrollArea::both().show(ui, |ui| {
-            egui::Grid::new("sweep_table").striped(true).show(ui, |ui| {
-                ui.label("replay");
-                for &c in &self.shown {
-                    let arrow = match self.sort {
-                        Some((s, true)) if s == c => " (desc)",
-                        Some((s, false)) if s == c => " (asc)",
-                        _ => "",
-                    };
-                    if ui.button(format!("{}{arrow}", self.header[c])).clicked() {
-                        let descending = !matches!(self.sort, Some((s, true)) if s == c);
-                        sort = Some((c, descending));
-                    }
-                }
-                ui.end_row();
-                for row in &self.rows {
-                    let id = run_id.map_or("", |i| row[i].as_str());
-                    let open = ui
-                        .button(format!("Open {id}"))
-                        .on_hover_text(format!("Replay run {id} in the step-through view"));
-                    if open.clicked() {
-                        opened = Some(id.to_owned());
-                    }
+        // Filling the space, so that its scroll bars lie below the rows.
+        egui::ScrollArea::both()
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                egui::Grid::new("sweep_table").striped(true).show(ui, |ui| {
+                    ui.label("replay");
                     for &c in &self.shown {
-                        let text = RichText::new(&row[c]).monospace();
-                        let text = if row[c] == "failed" {
-                            text.color(theme::ERROR)
-                        } else {
-                            text
+                        let arrow = match self.sort {
+                            Some((s, true)) if s == c => " (desc)",
+                            Some((s, false)) if s == c => " (asc)",
+                            _ => "",
                         };
-                        ui.label(text);
+                        if ui.button(format!("{}{arrow}", self.header[c])).clicked() {
+                            let descending = !matches!(self.sort, Some((s, true)) if s == c);
+                            sort = Some((c, descending));
+                        }
                     }
                     ui.end_row();
-                }
+                    for row in &self.rows {
+                        let id = run_id.map_or("", |i| row[i].as_str());
+                        let open = ui
+                            .button(format!("Open {id}"))
+                            .on_hover_text(format!("Replay run {id} in the step-through view"));
+                        if open.clicked() {
+                            opened = Some(id.to_owned());
+                        }
+                        for &c in &self.shown {
+                            let text = RichText::new(shown_text(&row[c])).monospace();
+                            let text = if row[c] == "failed" {
+                                text.color(theme::ERROR)
+                            } else {
+                                text
+                            };
+                            let cell = ui.add(egui::Label::new(text).sense(egui::Sense::click()));
+                            if cell.double_clicked() {
+                                opened = Some(id.to_owned());
+                            }
+                        }
+                        ui.end_row();
+                    }
+                });
             });
-        });
         if let Some((column, descending)) = sort {
             self.sort_by(column, descending);
         }
@@ -164,6 +184,21 @@ impl SweepTable {
                 None
             }
         }
+    }
+}
+
+/// A cell as shown: a number with a fraction to 4 decimals (the
+/// table's file keeps every digit), anything else as it is.
+fn shown_text(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.parse::<f64>() {
+        Ok(value) if cell.contains(['.', 'e', 'E']) && value.is_finite() => {
+            if value.fract() == 0.0 && value.abs() < 1e15 {
+                format!("{value:.0}").into()
+            } else {
+                format!("{value:.4}").into()
+            }
+        }
+        _ => cell.into(),
     }
 }
 
@@ -196,4 +231,17 @@ fn read_csv(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>), String> {
         rows.push(row);
     }
     Ok((header, rows))
+}
+
+#[cfg(test)]
+mod shown_tests {
+    #[test]
+    fn fractions_show_to_four_decimals_and_the_rest_as_written() {
+        assert_eq!(super::shown_text("49.358813999890"), "49.3588");
+        assert_eq!(super::shown_text("1e-7"), "0.0000");
+        assert_eq!(super::shown_text("6021.0"), "6021");
+        assert_eq!(super::shown_text("0003"), "0003");
+        assert_eq!(super::shown_text("prob_log"), "prob_log");
+        assert_eq!(super::shown_text("2026-03-02"), "2026-03-02");
+    }
 }

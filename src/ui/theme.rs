@@ -43,6 +43,16 @@ pub const ERROR_TEXT: Color32 = Color32::from_rgb(255, 235, 235);
 /// Background of the failing line of a traceback, and of the error banner.
 pub const ERROR_BACKGROUND: Color32 = Color32::from_rgb(110, 28, 28);
 
+/// Text on a heat colour of `fraction` (0..=1): dark on the bright end of
+/// the scale, light on the dark end.
+pub fn heat_ink(fraction: f32) -> Color32 {
+    if fraction > 0.45 {
+        Color32::BLACK
+    } else {
+        Color32::WHITE
+    }
+}
+
 /// The colour of a side: bid/buy green, ask/sell red.
 pub fn side_color(side: Side) -> Color32 {
     match side {

@@ -1,11 +1,14 @@
 //! Transport: play and pause, steps, speed, the time scrubber and
-//! jump-to-time, and the current data time, always visible.
+//! jump-to-time, and the current data time, always visible. Over several
+//! days the scrubber spans them all, each day's start marked under it;
+//! over several instruments a switcher chooses the one the window follows.
 //!
 //! Keyboard: space plays or pauses, → steps one event, shift+→ steps N
 //! events, ← goes back one event.
 
 use egui::{Key, Modifiers, RichText};
 
+use crate::market::catalog::Day;
 use crate::session::{Command, RunState, SeekTarget, Speed, StepTarget};
 
 use super::format;
@@ -240,6 +243,8 @@ impl TransportPanel {
         ui.label(RichText::new(time_text).monospace().size(16.0).strong())
             .on_hover_text("Local data time: what the strategy sees (UTC)");
         let rows = view.run.as_ref().map_or(0, |r| r.rows);
+        // Over several instruments the index counts every instrument's
+        // events (the run's event index).
         ui.label(
             RichText::new(format!(
                 "event {} / {}",
@@ -279,7 +284,8 @@ impl TransportPanel {
         let now_x = view.now_ns().map_or(x_min, |ts| view.x_from_ns(ts));
         let mut x = self.scrub_x.unwrap_or(now_x).clamp(x_min, x_max);
         let origin_ns = view.origin_ns();
-        let jump_width = 150.0;
+        let jump_width = 200.0;
+        let several_days = run.days.len() > 1;
         ui.spacing_mut().slider_width = (ui.available_width() - jump_width - 90.0).max(100.0);
         let response = ui
             .add(
@@ -287,11 +293,21 @@ impl TransportPanel {
                     .show_value(false)
                     .trailing_fill(true),
             )
-            .on_hover_text("Scrub through the day: release to go there");
+            .on_hover_text(if several_days {
+                "Scrub through the days (each day's start marked below): release to go there"
+            } else {
+                "Scrub through the day: release to go there"
+            });
+        day_marks_ui(ui, view, response.rect, (x_min, x_max));
         if response.dragged() {
             self.scrub_x = Some(x);
             let ts = origin_ns + (x * 1e9) as i64;
-            response.clone().on_hover_text(format::clock_ms_from_ns(ts));
+            let text = if several_days {
+                format::datetime_us_from_ns(ts)
+            } else {
+                format::clock_ms_from_ns(ts)
+            };
+            response.clone().on_hover_text(text);
         }
         if response.drag_stopped() || (response.changed() && !response.dragged()) {
             self.scrub_x = None;
@@ -301,15 +317,23 @@ impl TransportPanel {
         }
         let edit = ui.add(
             egui::TextEdit::singleline(&mut self.jump_text)
-                .hint_text("jump to HH:MM:SS")
+                .hint_text(if several_days {
+                    "jump to [YYYY-MM-DD] HH:MM:SS"
+                } else {
+                    "jump to HH:MM:SS"
+                })
                 .desired_width(jump_width - 40.0),
         );
         let entered = edit.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
-        if ui.button("Go").clicked() || entered {
-            match format::ns_from_clock(&self.jump_text, run.day) {
+        let go = ui.button("Go").clicked() || entered;
+        // An empty field goes nowhere.
+        if go && !self.jump_text.trim().is_empty() {
+            // A time of day alone is on the day the run stands in.
+            let day = view.now_ns().map_or(run.day, Day::from_ts_ns);
+            match format::ns_from_clock(&self.jump_text, day) {
                 Some(ts) => actions.push(Action::Session(Command::Seek(SeekTarget::TimeNs(ts)))),
                 None => actions.push(Action::Report(format!(
-                    "{:?} is not a time of day: write HH:MM:SS or HH:MM:SS.fff (UTC)",
+                    "{:?} is not a time of day: write HH:MM:SS or HH:MM:SS.fff (UTC), or YYYY-MM-DD HH:MM:SS",
                     self.jump_text.trim()
                 ))),
             }
@@ -346,7 +370,56 @@ impl Panel for TransportPanel {
             self.buttons_ui(ui, view, actions);
             ui.separator();
             Self::clock_ui(ui, view);
+            if view.run.as_ref().is_some_and(|r| r.instruments.len() > 1) {
+                ui.separator();
+                super::run_span::switcher_ui(ui, view, actions);
+            }
         });
         ui.horizontal(|ui| self.scrubber_ui(ui, view, actions));
+    }
+}
+
+/// Accessible name of a day's mark on the time slider, e.g.
+/// `day 2026-03-03 starts`.
+pub fn day_mark_label(day: Day) -> String {
+    format!("day {day} starts")
+}
+
+/// Marks each day's start on the time slider at `slider` (spanning chart x
+/// values `x_range`): a line across the slider and the day's date beside
+/// it, for a run over several days. The marks take no room in the layout.
+fn day_marks_ui(ui: &mut egui::Ui, view: &View, slider: egui::Rect, x_range: (f64, f64)) {
+    let Some(run) = &view.run else {
+        return;
+    };
+    let (x_min, x_max) = x_range;
+    let width = (x_max - x_min).max(1e-9);
+    let color = ui.visuals().weak_text_color();
+    let font = egui::FontId::proportional(10.0);
+    for (day, start_ns) in super::run_span::day_starts(run) {
+        let share = ((view.x_from_ns(start_ns) - x_min) / width).clamp(0.0, 1.0) as f32;
+        let x = slider.left() + share * slider.width();
+        ui.painter()
+            .vline(x, slider.y_range(), egui::Stroke::new(1.5, color));
+        // `MM-DD`: the year is the same on every mark nearly always.
+        let text = day.to_string();
+        let short = text.get(5..).unwrap_or(&text).to_owned();
+        let galley = ui.painter().layout_no_wrap(short, font.clone(), color);
+        let size = galley.size();
+        // Right of the line, or left of it near the slider's end.
+        let left = if x + 3.0 + size.x <= slider.right() {
+            x + 3.0
+        } else {
+            x - 3.0 - size.x
+        };
+        let rect = egui::Rect::from_min_size(egui::pos2(left, slider.top() - 1.0), size);
+        ui.painter().galley(rect.min, galley, color);
+        let id = ui.scope_id().with(("day mark", day));
+        let response = ui
+            .interact(rect, id, egui::Sense::hover())
+            .on_hover_text(format!("{day} starts here"));
+        response.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::accesskit::Role::Label, true, day_mark_label(day))
+        });
     }
 }

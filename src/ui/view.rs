@@ -133,6 +133,9 @@ pub struct View {
     pub orders: Ring<OrderUpdate>,
     /// Order updates the session left out at high speed.
     pub orders_skipped: u64,
+    /// In a run over several instruments, the instrument of each of our
+    /// orders (its position in [`RunInfo::instruments`]).
+    pub order_instruments: HashMap<OrderId, u16>,
     /// Where our orders rested, oldest first.
     pub segments: Ring<Segment>,
     open_segments: HashMap<OrderId, Segment>,
@@ -182,6 +185,7 @@ impl Default for View {
             fills_skipped: 0,
             orders: Ring::new(ORDERS_KEPT),
             orders_skipped: 0,
+            order_instruments: HashMap::new(),
             segments: Ring::new(SEGMENTS_KEPT),
             open_segments: HashMap::new(),
             signals: Ring::new(SIGNALS_KEPT),
@@ -271,7 +275,7 @@ impl View {
                     self.heat.clear();
                 }
                 self.clear_histories();
-                self.run = Some(run);
+                self.run = Some(*run);
                 self.banner = None;
             }
             Update::Reset => {
@@ -291,10 +295,23 @@ impl View {
                 self.heat.extend(batch.columns_restart, batch.columns);
                 self.trades.extend(batch.trades);
                 self.trades_skipped += batch.trades_skipped;
+                for (fill, &index) in batch.fills.iter().zip(&batch.fill_instruments) {
+                    self.order_instruments.insert(fill.order_id, index);
+                }
+                for (update, &index) in batch.orders.iter().zip(&batch.order_instruments) {
+                    self.order_instruments.insert(update.order_id, index);
+                }
                 self.fills.extend(batch.fills);
                 self.fills_skipped += batch.fills_skipped;
-                for update in &batch.orders {
-                    self.track_segment(update);
+                let followed = self.followed_index();
+                for (i, update) in batch.orders.iter().enumerate() {
+                    let index = batch
+                        .order_instruments
+                        .get(i)
+                        .map_or(0, |&t| usize::from(t));
+                    if index == followed {
+                        self.track_segment(update);
+                    }
                 }
                 self.orders.extend(batch.orders);
                 self.orders_skipped += batch.orders_skipped;
@@ -429,6 +446,7 @@ impl View {
         self.fills_skipped = 0;
         self.orders.clear();
         self.orders_skipped = 0;
+        self.order_instruments.clear();
         self.segments.clear();
         self.open_segments.clear();
         self.signals.clear();
@@ -469,6 +487,34 @@ impl View {
                 },
             );
         }
+    }
+
+    /// Position of the followed instrument among the run's (0 for one).
+    pub fn followed_index(&self) -> usize {
+        self.run.as_ref().map_or(0, |run| {
+            run.instruments
+                .iter()
+                .position(|i| i.symbol == run.instrument.symbol)
+                .unwrap_or(0)
+        })
+    }
+
+    /// The instrument of our order `id`: in a run over several, the one it
+    /// was sent to; else the run's.
+    pub fn instrument_of_order(&self, id: OrderId) -> Option<&crate::market::Instrument> {
+        let run = self.run.as_ref()?;
+        match self.order_instruments.get(&id) {
+            Some(&index) => run.instruments.get(usize::from(index)),
+            None => Some(&run.instrument),
+        }
+    }
+
+    /// True when our order `id` is of the followed instrument (always in a
+    /// run of one): the charts mark only its fills.
+    pub fn is_followed_order(&self, id: OrderId) -> bool {
+        self.order_instruments
+            .get(&id)
+            .is_none_or(|&index| usize::from(index) == self.followed_index())
     }
 
     /// Segments of orders still resting.

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use crate::market::parquet::{write_events, DataError, WriteOptions, WriteSummary};
 
+use super::generator::{LeaderPath, SampleEvents};
 use super::profile::ActivityProfile;
-use super::spec::SampleSpec;
+use super::spec::{CivilDate, SampleSpec};
 use super::{generate, DEFAULT_SEED};
 
 /// What [`write_sample_folder`] writes.
@@ -20,6 +21,8 @@ pub struct SampleFolderOptions {
     pub crypto_events: Option<u64>,
     /// Only this symbol (e.g. `ACME`); `None` writes every shipped sample.
     pub symbol: Option<String>,
+    /// Only this day (e.g. 2026-03-02); `None` writes every shipped day.
+    pub day: Option<CivilDate>,
 }
 
 impl Default for SampleFolderOptions {
@@ -28,6 +31,7 @@ impl Default for SampleFolderOptions {
             seed: DEFAULT_SEED,
             crypto_events: None,
             symbol: None,
+            day: None,
         }
     }
 }
@@ -35,15 +39,42 @@ impl Default for SampleFolderOptions {
 impl SampleFolderOptions {
     /// The specs of the days to write, in the order they are written.
     pub fn specs(&self) -> Result<Vec<SampleSpec>, SampleError> {
+        // `crypto_events` sizes BTC-PERP's days, and so the days ETH-PERP
+        // follows.
+        let resize = |spec: SampleSpec| match self.crypto_events {
+            Some(events) if spec.profile == ActivityProfile::CryptoDay && spec.leader.is_none() => {
+                spec.with_target_events(events)
+            }
+            _ => spec,
+        };
         let all: Vec<SampleSpec> = SampleSpec::shipped()
             .into_iter()
-            .map(|spec| match self.crypto_events {
-                Some(events) if spec.profile == ActivityProfile::CryptoDay => {
-                    spec.with_target_events(events)
+            .map(|mut spec| match spec.leader.take() {
+                Some(mut leader) => {
+                    leader.spec = Box::new(resize(*leader.spec));
+                    spec.leader = Some(leader);
+                    spec
                 }
-                _ => spec,
+                None => resize(spec),
             })
             .collect();
+        let all: Vec<SampleSpec> = match self.day {
+            None => all,
+            Some(day) => {
+                let days: Vec<String> = all.iter().map(|s| s.day.to_string()).collect();
+                let chosen: Vec<SampleSpec> = all.into_iter().filter(|s| s.day == day).collect();
+                if chosen.is_empty() {
+                    let mut days = days;
+                    days.sort();
+                    days.dedup();
+                    return Err(SampleError::UnknownDay {
+                        day: day.to_string(),
+                        known: days.join(", "),
+                    });
+                }
+                chosen
+            }
+        };
         match &self.symbol {
             None => Ok(all),
             Some(symbol) => {
@@ -52,6 +83,9 @@ impl SampleFolderOptions {
                     .map(|spec| spec.symbol().to_owned())
                     .collect::<Vec<_>>()
                     .join(", ");
+                let mut known: Vec<&str> = known.split(", ").collect();
+                known.dedup();
+                let known = known.join(", ");
                 let chosen: Vec<SampleSpec> = all
                     .into_iter()
                     .filter(|spec| spec.symbol().eq_ignore_ascii_case(symbol))
@@ -85,6 +119,9 @@ impl SampleFolderOptions {
         if let Some(symbol) = &self.symbol {
             let _ = write!(command, " --symbol {symbol}");
         }
+        if let Some(day) = &self.day {
+            let _ = write!(command, " --day {day}");
+        }
         command
     }
 }
@@ -114,6 +151,14 @@ pub enum SampleError {
     /// The day's Parquet file could not be written.
     #[error(transparent)]
     Data(#[from] DataError),
+    /// `day` is not one of the samples' days.
+    #[error("no sample day {day} (known: {known})")]
+    UnknownDay {
+        /// The day asked for.
+        day: String,
+        /// The days there are, comma-separated.
+        known: String,
+    },
     /// `symbol` is not one of the samples.
     #[error("no sample instrument {symbol:?} (known: {known})")]
     UnknownSymbol {
@@ -138,26 +183,45 @@ pub fn write_sample_folder(
 ) -> Result<Vec<WrittenSample>, SampleError> {
     let specs = options.specs()?;
     let mut written = Vec::with_capacity(specs.len());
+    // The fair-price path of each day written that a later day follows.
+    let mut paths: Vec<(SampleSpec, LeaderPath)> = Vec::new();
     for spec in &specs {
         let dir = out_dir.join(spec.symbol());
         create_dir(&dir)?;
         let instrument_file = dir.join("instrument.toml");
-        let header = instrument_header(spec, options, out_dir);
+        let header = instrument_header(spec, &specs, options, out_dir);
         write_text(&instrument_file, &spec.instrument.to_toml_string(&header))?;
         let data_file = dir.join(format!("{}.parquet", spec.day));
+        let recorded = spec.leader.as_ref().and_then(|leader| {
+            let at = paths.iter().position(|(s, _)| *s == *leader.spec)?;
+            Some(paths.swap_remove(at).1)
+        });
+        let mut events = match recorded {
+            Some(path) => SampleEvents::following(spec, options.seed, Some(path)),
+            None => generate(spec, options.seed),
+        };
+        let is_followed = specs
+            .iter()
+            .any(|s| s.leader.as_ref().is_some_and(|l| *l.spec == *spec));
+        if is_followed {
+            events.record_path();
+        }
         let data = write_events(
             &data_file,
             &spec.instrument,
-            generate(spec, options.seed),
+            &mut events,
             &WriteOptions::default(),
         )?;
+        if is_followed {
+            paths.push((spec.clone(), events.take_path()));
+        }
         written.push(WrittenSample {
             symbol: spec.symbol().to_owned(),
             instrument_file,
             data,
         });
     }
-    if options.symbol.is_none() {
+    if options.symbol.is_none() && options.day.is_none() {
         write_text(
             &out_dir.join("README.md"),
             &readme(&specs, &written, options, out_dir),
@@ -166,17 +230,40 @@ pub fn write_sample_folder(
     Ok(written)
 }
 
-/// The comment block at the top of each `instrument.toml`.
-fn instrument_header(spec: &SampleSpec, options: &SampleFolderOptions, out_dir: &Path) -> String {
+/// The comment block at the top of each `instrument.toml`; `specs` are
+/// every day written.
+fn instrument_header(
+    spec: &SampleSpec,
+    specs: &[SampleSpec],
+    options: &SampleFolderOptions,
+    out_dir: &Path,
+) -> String {
+    let days: Vec<String> = specs
+        .iter()
+        .filter(|s| s.symbol() == spec.symbol())
+        .map(|s| s.day.to_string())
+        .collect();
+    let days = match days.as_slice() {
+        [one] => format!("Its day {one} was"),
+        many => format!("Its days {} were", many.join(", ")),
+    };
+    let follows = match &spec.leader {
+        Some(leader) => format!(
+            "Its fair price follows {}'s, {} ms later, with moves of its own.\n",
+            leader.spec.symbol(),
+            leader.lag_ns / 1_000_000
+        ),
+        None => String::new(),
+    };
     format!(
         "{symbol}: a synthetic sample instrument, not real market data.\n\
-         Its day {day} was generated by ticklab (seed {seed}): self-exciting\n\
+         {days} generated by ticklab (seed {seed}): self-exciting\n\
          (Hawkes) order flow around a diffusing, jumping fair price, with an\n\
          intraday activity profile and lognormal feed latency.\n\
+         {follows}\
          Regenerate, from the folder that holds the data folder, with:\n\
          {command}\n",
         symbol = spec.symbol(),
-        day = spec.day,
         seed = options.seed,
         command = options.command_line(out_dir),
     )
@@ -217,7 +304,7 @@ fn readme(
 const README_HEAD: &str = r"# Sample data (synthetic)
 
 Everything in this folder is **synthetic**: generated by ticklab, not
-recorded from any market. It is here so that ticklab has a realistic day to
+recorded from any market. It is here so that ticklab has realistic days to
 replay on a fresh machine.
 
 | symbol | day | session (UTC) | tick | lot | events |
@@ -228,7 +315,13 @@ replay on a fresh machine.
 const README_BODY: &str = r"
 The stock's session, 14:30–21:00 UTC, is 09:30–16:00 in New York. Each
 instrument folder holds `instrument.toml` (tick and lot size, fees) and one
-day of events in the canonical Parquet schema.
+Parquet file of events per day, in the canonical schema.
+
+`ETH-PERP` moves with `BTC-PERP`: its fair price is its own times
+`BTC-PERP`'s relative move since the open, 400 ms later, so their mid
+returns are correlated and `BTC-PERP` leads. Run both on both days with
+`--symbol BTC-PERP,ETH-PERP --day all` (the lead-lag examples in
+`strategies/` do).
 
 ## How it is made
 

@@ -10,7 +10,7 @@ use super::latency::FeedLatency;
 use super::price::FairPrice;
 use super::profile::ActivityProfile;
 use super::random::Sampler;
-use super::spec::{SampleSpec, Session, NS_PER_SEC};
+use super::spec::{SampleSpec, Session, NS_PER_SEC, SAMPLE_DAY};
 
 /// Messages run before the open to settle the book (and measure how many
 /// events a message makes), for a full-size day.
@@ -37,6 +37,14 @@ pub struct SampleEvents {
     flow: OrderFlow,
     book: SimBook,
     latency: FeedLatency,
+    /// The fair price this one follows, and its value at the open.
+    leader: Option<(LeaderPath, f64)>,
+    /// How much later the leader's moves show here, ns.
+    lag_ns: i64,
+    /// The fair price the order flow leaned towards at the last message.
+    flow_fair_ticks: f64,
+    /// (exchange time, own fair price) of each message, when recorded.
+    recording: Option<Vec<(i64, f64)>>,
     /// Events of the current message.
     pending: Vec<MarketEvent>,
     /// Next event of `pending` to hand out.
@@ -50,7 +58,17 @@ impl SampleEvents {
     /// The generator of `spec`'s day for `seed`, positioned before the
     /// opening snapshot.
     pub(crate) fn new(spec: &SampleSpec, seed: u64) -> Self {
-        let mut rng = Sampler::from_seed(stream_seed(seed, spec.symbol()));
+        let leader = spec
+            .leader
+            .as_ref()
+            .map(|leader| LeaderPath::generated(&leader.spec, seed));
+        Self::following(spec, seed, leader)
+    }
+
+    /// The generator of `spec`'s day for `seed`, whose fair price follows
+    /// `leader` (the path of its leader's day for the same seed).
+    pub(crate) fn following(spec: &SampleSpec, seed: u64, leader: Option<LeaderPath>) -> Self {
+        let mut rng = Sampler::from_seed(stream_seed(seed, &stream_key(spec)));
         let floor_ticks = 4.0 * f64::from(spec.book.max_distance_ticks) + 10.0;
         let mut fair = FairPrice::new(&spec.price, floor_ticks);
         let mut flow = OrderFlow::new(&spec.book, spec.price.half_spread_ticks);
@@ -82,6 +100,7 @@ impl SampleEvents {
         let expected_messages =
             (target_events - pending.len() as f64).max(1.0) / events_per_message.max(1.0);
 
+        let open_fair_ticks = fair.ticks();
         SampleEvents {
             open_ns,
             close_ns: spec.close_ns(),
@@ -96,6 +115,13 @@ impl SampleEvents {
             flow,
             book,
             latency,
+            flow_fair_ticks: open_fair_ticks,
+            recording: None,
+            leader: leader.map(|path| {
+                let open_ticks = path.current;
+                (path, open_ticks)
+            }),
+            lag_ns: spec.leader.as_ref().map_or(0, |l| l.lag_ns),
             pending,
             next_pending: 0,
             last_exch_ts: open_ns,
@@ -108,7 +134,29 @@ impl SampleEvents {
     /// ticks (fractional): the ground truth an estimator of "true price" can
     /// be checked against.
     pub fn fair_ticks(&self) -> f64 {
+        self.flow_fair_ticks
+    }
+
+    /// The fair price of this day's own process (without its leader's
+    /// move), in ticks.
+    fn own_fair_ticks(&self) -> f64 {
         self.fair.ticks()
+    }
+
+    /// Records the fair price of every message from here on (the day's
+    /// path for a follower), starting with the one in force now.
+    pub(crate) fn record_path(&mut self) {
+        self.recording = Some(vec![(self.last_exch_ts, self.fair.ticks())]);
+    }
+
+    /// The path recorded since [`SampleEvents::record_path`].
+    pub(crate) fn take_path(&mut self) -> LeaderPath {
+        LeaderPath::recorded(self.recording.take().unwrap_or_default())
+    }
+
+    /// Exchange time of the last message, ns.
+    fn last_exch_ts(&self) -> i64 {
+        self.last_exch_ts
     }
 
     /// Generates the next exchange message into `pending`; false once the
@@ -137,13 +185,22 @@ impl SampleEvents {
             return false;
         }
         self.last_exch_ts = exch_ts;
+        if let Some(path) = &mut self.recording {
+            path.push((exch_ts, self.fair.ticks()));
+        }
         let local_ts = self.latency.local_ts(exch_ts, elapsed_secs, &mut self.rng);
 
         self.pending.clear();
         self.next_pending = 0;
+        self.flow_fair_ticks = match &mut self.leader {
+            None => self.fair.ticks(),
+            Some((path, open_ticks)) => {
+                self.fair.ticks() * path.fair_at(exch_ts - self.lag_ns) / *open_ticks
+            }
+        };
         self.flow.message(
             &mut self.book,
-            self.fair.ticks(),
+            self.flow_fair_ticks,
             exch_ts,
             &mut self.rng,
             &mut self.pending,
@@ -208,6 +265,98 @@ fn snapshot(book: &SimBook, exch_ts: i64, local_ts: i64, out: &mut Vec<MarketEve
     }
 }
 
+/// The leader's fair price through its day: generated alongside, or
+/// recorded while its day was written.
+pub(crate) struct LeaderPath {
+    source: PathSource,
+    /// The fair price in force at the last time asked about.
+    pub(crate) current: f64,
+}
+
+enum PathSource {
+    /// The leader's day, generated as far as needed, with its next
+    /// message's time and fair price once generated.
+    Generated {
+        events: Box<SampleEvents>,
+        next: Option<(i64, f64)>,
+        is_over: bool,
+    },
+    /// (exchange time, fair price) of each of its messages, and the next
+    /// one to apply.
+    Recorded { path: Vec<(i64, f64)>, next: usize },
+}
+
+impl LeaderPath {
+    /// The path of `spec`'s day for `seed`, generated as it is read.
+    pub(crate) fn generated(spec: &SampleSpec, seed: u64) -> Self {
+        let events = SampleEvents::new(spec, seed);
+        LeaderPath {
+            current: events.own_fair_ticks(),
+            source: PathSource::Generated {
+                events: Box::new(events),
+                next: None,
+                is_over: false,
+            },
+        }
+    }
+
+    /// A path recorded by [`SampleEvents::record_path`].
+    pub(crate) fn recorded(path: Vec<(i64, f64)>) -> Self {
+        LeaderPath {
+            current: path.first().map_or(f64::NAN, |&(_, fair)| fair),
+            source: PathSource::Recorded { path, next: 1 },
+        }
+    }
+
+    /// The leader's fair price in force at `ts_ns` (asked at times that
+    /// never decrease): the one after its last message at or before it.
+    fn fair_at(&mut self, ts_ns: i64) -> f64 {
+        match &mut self.source {
+            PathSource::Recorded { path, next } => {
+                while let Some(&(ts, fair)) = path.get(*next) {
+                    if ts > ts_ns {
+                        break;
+                    }
+                    self.current = fair;
+                    *next += 1;
+                }
+            }
+            PathSource::Generated {
+                events,
+                next,
+                is_over,
+            } => loop {
+                match *next {
+                    Some((ts, fair)) if ts <= ts_ns => {
+                        self.current = fair;
+                        *next = None;
+                    }
+                    Some(_) => break,
+                    None if *is_over => break,
+                    None => {
+                        if events.next_message() {
+                            *next = Some((events.last_exch_ts(), events.own_fair_ticks()));
+                        } else {
+                            *is_over = true;
+                        }
+                    }
+                }
+            },
+        }
+        self.current
+    }
+}
+
+/// What names a day's random stream: the symbol for the first shipped day
+/// (as it always was), the symbol and the date for any other.
+fn stream_key(spec: &SampleSpec) -> String {
+    if spec.day == SAMPLE_DAY {
+        spec.symbol().to_owned()
+    } else {
+        format!("{}@{}", spec.symbol(), spec.day)
+    }
+}
+
 /// The random stream of `symbol`'s day for `seed`: days of different
 /// symbols differ even with the same seed.
 fn stream_seed(seed: u64, symbol: &str) -> u64 {
@@ -221,4 +370,45 @@ fn stream_seed(seed: u64, symbol: &str) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::market::sample::{Leader, SAMPLE_DAY_2};
+
+    /// A two-hour follower of a two-hour leader, both small.
+    fn pair() -> SampleSpec {
+        let short = |mut spec: SampleSpec| {
+            spec.session = Session {
+                open_utc_secs: 14 * 3600,
+                close_utc_secs: 16 * 3600,
+            };
+            spec.with_target_events(20_000)
+        };
+        let mut follower = short(SampleSpec::eth_perp_on(SAMPLE_DAY_2));
+        follower.leader = Some(Leader {
+            spec: Box::new(short(SampleSpec::crypto_perp_on(SAMPLE_DAY_2))),
+            lag_ns: 400_000_000,
+        });
+        follower
+    }
+
+    #[test]
+    fn a_follower_reads_the_same_path_generated_or_recorded() {
+        let follower = pair();
+        let leader = follower.leader.as_ref().map(|l| (*l.spec).clone());
+        let Some(leader) = leader else {
+            panic!("a follower");
+        };
+        let mut written = SampleEvents::new(&leader, 3);
+        written.record_path();
+        let leader_events = written.by_ref().count();
+        assert!(leader_events > 10_000, "{leader_events}");
+        let recorded = SampleEvents::following(&follower, 3, Some(written.take_path()));
+        let generated = SampleEvents::new(&follower, 3);
+        let (recorded, generated): (Vec<_>, Vec<_>) = (recorded.collect(), generated.collect());
+        assert!(recorded.len() > 10_000, "{}", recorded.len());
+        assert!(recorded == generated);
+    }
 }

@@ -35,8 +35,8 @@ pub use folder::{write_sample_folder, SampleError, SampleFolderOptions, WrittenS
 pub use generator::SampleEvents;
 pub use profile::ActivityProfile;
 pub use spec::{
-    BookParams, CivilDate, HawkesParams, LatencyParams, PriceParams, SampleSpec, Session,
-    SAMPLE_DAY,
+    BookParams, CivilDate, HawkesParams, LatencyParams, Leader, PriceParams, SampleSpec, Session,
+    SAMPLE_DAY, SAMPLE_DAY_2,
 };
 
 /// The seed of the shipped sample data.

@@ -177,10 +177,39 @@ pub struct SampleSpec {
     pub book: BookParams,
     /// Feed latency.
     pub latency: LatencyParams,
+    /// The instrument whose fair price this one's follows, if any.
+    pub leader: Option<Leader>,
+}
+
+/// Another sample instrument whose fair price moves this one's: the
+/// follower's fair price is its own (diffusing, jumping) times the
+/// leader's relative move since the open, `lag_ns` later, so their returns
+/// are correlated and the leader's moves show in the follower a moment
+/// after.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Leader {
+    /// The leader's day, generated with the same seed.
+    pub spec: Box<SampleSpec>,
+    /// How long the follower takes to follow, ns.
+    pub lag_ns: i64,
 }
 
 /// The day every shipped sample is on: Monday 2 March 2026.
 pub const SAMPLE_DAY: CivilDate = CivilDate::new(2026, 3, 2);
+
+/// The second day of the shipped crypto perpetuals: Tuesday 3 March 2026.
+pub const SAMPLE_DAY_2: CivilDate = CivilDate::new(2026, 3, 3);
+
+/// Fair prices of BTC-PERP and ETH-PERP at the start of each shipped day,
+/// in ticks: the second day opens where BTC-PERP's first day closed
+/// (64 940.0), ETH-PERP by the same move.
+const CRYPTO_STARTS: [(CivilDate, i64, i64); 2] = [
+    (SAMPLE_DAY, 650_000, 350_000),
+    (SAMPLE_DAY_2, 649_400, 349_677),
+];
+
+/// ETH-PERP follows BTC-PERP's fair price this much later, ns.
+const ETH_LAG_NS: i64 = 400_000_000;
 
 impl SampleSpec {
     /// `BTC-PERP`: a crypto perpetual around 65 000 USD, tick 0.1, lot
@@ -227,6 +256,67 @@ impl SampleSpec {
                 stalls_per_hour: 4.0,
                 median_stall_ns: 25_000_000.0,
             },
+            leader: None,
+        }
+    }
+
+    /// [`SampleSpec::crypto_perp`] on `day`: on the second shipped day it
+    /// opens where the first closed; on any other day as on the first.
+    pub fn crypto_perp_on(day: CivilDate) -> Self {
+        let mut spec = Self::crypto_perp();
+        spec.day = day;
+        spec.price.start_ticks = start_ticks(day).0;
+        spec
+    }
+
+    /// `ETH-PERP` on `day`: a crypto perpetual around 3 500 USD, tick 0.01,
+    /// lot 0.01, traded round the clock, about 600 000 events, whose fair
+    /// price follows BTC-PERP's on the same day 400 ms later (plus moves of
+    /// its own), so its mid moves with BTC-PERP's.
+    pub fn eth_perp_on(day: CivilDate) -> Self {
+        let mut instrument = Instrument::new("ETH-PERP", 0.01, 0.01);
+        instrument.maker_fee_rate = -0.000_1;
+        instrument.taker_fee_rate = 0.000_5;
+        instrument.description = DESCRIPTION.to_owned();
+        let btc = Self::crypto_perp_on(day);
+        SampleSpec {
+            instrument,
+            day,
+            session: Session::ALL_DAY,
+            profile: ActivityProfile::CryptoDay,
+            target_events: 600_000,
+            exch_ts_resolution_ns: 1_000,
+            hawkes: HawkesParams {
+                branching_ratio: 0.7,
+                decay_per_sec: 4.0,
+            },
+            price: PriceParams {
+                start_ticks: start_ticks(day).1,
+                // Half of BTC-PERP's relative volatility of its own; the
+                // rest comes from following BTC-PERP.
+                vol_ticks_per_sqrt_sec: 0.8,
+                jumps_per_hour: 0.5,
+                median_jump_ticks: 10.0,
+                half_spread_ticks: 0.05,
+            },
+            book: BookParams {
+                max_distance_ticks: 50,
+                min_levels: 25,
+                max_levels: 60,
+                resting_orders_per_side: 150.0,
+                median_order_lots: 60.0,
+                order_size_sigma: 1.1,
+                round_size_share: 0.4,
+                market_order_share: 0.09,
+                median_market_order_lots: 10.0,
+                market_order_sigma: 1.3,
+                sweep_share: 0.02,
+            },
+            latency: btc.latency.clone(),
+            leader: Some(Leader {
+                spec: Box::new(btc),
+                lag_ns: ETH_LAG_NS,
+            }),
         }
     }
 
@@ -274,12 +364,21 @@ impl SampleSpec {
                 stalls_per_hour: 2.0,
                 median_stall_ns: 8_000_000.0,
             },
+            leader: None,
         }
     }
 
-    /// Every shipped sample: the crypto perpetual and the stock.
+    /// Every shipped sample, in the order written: BTC-PERP and ETH-PERP
+    /// on each of two days (each BTC-PERP day before the ETH-PERP day that
+    /// follows it), then the stock.
     pub fn shipped() -> Vec<SampleSpec> {
-        vec![Self::crypto_perp(), Self::stock()]
+        vec![
+            Self::crypto_perp(),
+            Self::eth_perp_on(SAMPLE_DAY),
+            Self::crypto_perp_on(SAMPLE_DAY_2),
+            Self::eth_perp_on(SAMPLE_DAY_2),
+            Self::stock(),
+        ]
     }
 
     /// The same day with about `target_events` events: the session and
@@ -304,6 +403,14 @@ impl SampleSpec {
     pub fn close_ns(&self) -> i64 {
         self.day.midnight_utc_ns() + i64::from(self.session.close_utc_secs) * NS_PER_SEC
     }
+}
+
+/// The start prices of BTC-PERP and ETH-PERP on `day`, ticks.
+fn start_ticks(day: CivilDate) -> (i64, i64) {
+    CRYPTO_STARTS.iter().find(|(d, _, _)| *d == day).map_or(
+        (CRYPTO_STARTS[0].1, CRYPTO_STARTS[0].2),
+        |&(_, btc, eth)| (btc, eth),
+    )
 }
 
 /// The `description` of every sample instrument.

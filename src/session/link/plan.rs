@@ -18,8 +18,10 @@ use crate::sim::{LatencyConfig, RunConfig};
 pub(crate) struct Script {
     /// The last `Configure`.
     pub(crate) configure: Option<Command>,
-    /// The last `Load`.
+    /// The last `Load` or `Open`.
     pub(crate) load: Option<Command>,
+    /// The last `Follow` since then.
+    pub(crate) follow: Option<Command>,
     /// The last `SetStrategy`.
     pub(crate) strategy: Option<Command>,
 }
@@ -29,7 +31,11 @@ impl Script {
     pub(crate) fn note(&mut self, command: &Command) {
         match command {
             Command::Configure { .. } => self.configure = Some(command.clone()),
-            Command::Load { .. } => self.load = Some(command.clone()),
+            Command::Load { .. } | Command::Open { .. } => {
+                self.load = Some(command.clone());
+                self.follow = None;
+            }
+            Command::Follow(_) => self.follow = Some(command.clone()),
             Command::SetStrategy(_) => self.strategy = Some(command.clone()),
             _ => {}
         }
@@ -38,7 +44,7 @@ impl Script {
     /// The commands in the order that puts a fresh session where the run
     /// stood: the configuration first, so that the load's fresh run has it.
     pub(crate) fn commands(&self) -> Vec<Command> {
-        [&self.configure, &self.load, &self.strategy]
+        [&self.configure, &self.load, &self.strategy, &self.follow]
             .into_iter()
             .flatten()
             .cloned()
@@ -50,7 +56,7 @@ impl Script {
     /// configuration names; no write access anywhere.
     pub(crate) fn plan(&self, cache: &CacheOptions, base: &PlanBase) -> Plan {
         let mut read_paths = Vec::new();
-        if let Some(Command::Load { folder, .. }) = &self.load {
+        if let Some(Command::Load { folder, .. } | Command::Open { folder, .. }) = &self.load {
             read_paths.push(absolute(&folder_of(folder)));
         }
         if cache.enabled {

@@ -150,8 +150,12 @@ impl RemoteSession {
             Command::ReloadStrategy | Command::Configure { .. } => {
                 commands.push(Command::Seek(SeekTarget::Event(death.resume_at)));
             }
+            // Following another instrument re-runs to where the run was.
+            Command::Follow(_) => {
+                commands.push(Command::Seek(SeekTarget::Event(death.resume_at)));
+            }
             Command::Seek(target) => commands.push(Command::Seek(target)),
-            Command::Load { .. } | Command::SetStrategy(_) => {}
+            Command::Load { .. } | Command::Open { .. } | Command::SetStrategy(_) => {}
             Command::Stop => return,
             Command::Pause => {
                 // Nothing runs: paused already.
@@ -190,7 +194,10 @@ impl SessionLink for RemoteSession {
         }
         let defines_run = matches!(
             command,
-            Command::Load { .. } | Command::SetStrategy(_) | Command::Configure { .. }
+            Command::Load { .. }
+                | Command::Open { .. }
+                | Command::SetStrategy(_)
+                | Command::Configure { .. }
         );
         if defines_run && self.worker.is_none() && self.script.load.is_none() {
             // Nothing to run yet: the script keeps it for the first load.

@@ -20,7 +20,8 @@ use super::WorkerSettings;
 use crate::sandbox::{Plan, ProtectionState};
 use crate::session::prepare::prepare_cache;
 use crate::session::{
-    open_day, Batch, Command, ErrorKind, ErrorRecord, RunState, SessionOptions, Update,
+    open_day, open_instruments, Batch, Command, ErrorKind, ErrorRecord, RunState, SessionOptions,
+    Update,
 };
 use crate::strategy::activity::Activity;
 use crate::worker::activity_page::ActivityPage;
@@ -165,27 +166,36 @@ impl Worker {
     }
 }
 
-/// Writes the event cache of the day a `Load` opens, unless it has a
-/// valid one; what the user should hear about it.
+/// Writes the event cache of each day a `Load` or an `Open` opens, unless
+/// it has a valid one; what the user should hear about it.
 fn prepare_caches(command: &Command, options: &SessionOptions) -> Vec<String> {
-    let Command::Load {
-        folder,
-        symbol,
-        day,
-    } = command
-    else {
-        return Vec::new();
-    };
     if !options.cache.enabled {
         return Vec::new();
     }
-    let Ok(run) = open_day(folder, symbol.as_deref(), *day) else {
+    let runs = match command {
+        Command::Load {
+            folder,
+            symbol,
+            day,
+        } => open_day(folder, symbol.as_deref(), *day).map(|run| vec![run]),
+        Command::Open {
+            folder,
+            symbols,
+            days,
+        } => {
+            let symbols = (!symbols.is_empty()).then(|| symbols.join(","));
+            open_instruments(folder, symbols.as_deref(), Some(days), None)
+        }
+        _ => return Vec::new(),
+    };
+    let Ok(runs) = runs else {
         return Vec::new();
     };
-    run.days
-        .iter()
-        .flat_map(|run_day| {
-            prepare_cache(&run.instrument, &run_day.file, options.read, &options.cache)
+    runs.iter()
+        .flat_map(|run| {
+            run.days.iter().flat_map(move |run_day| {
+                prepare_cache(&run.instrument, &run_day.file, options.read, &options.cache)
+            })
         })
         .collect()
 }

@@ -110,9 +110,14 @@ impl Replay {
                         }
                     }
                 }
-                let engine = runner.engine();
                 if let Wake::Market(ev) = &wake {
-                    self.tap.on_market(engine, ev);
+                    // The window follows one instrument: its trades, touch
+                    // and book.
+                    if runner.last_instrument() == self.focus {
+                        if let Some(followed) = runner.engine_of(self.focus) {
+                            self.tap.on_market(followed, ev);
+                        }
+                    }
                 }
                 let rows = &self.rows;
                 let counts = || {
@@ -121,7 +126,11 @@ impl Replay {
                         (rows.fills_total, rows.orders_total)
                     })
                 };
-                if let Some((before, now)) = self.checkpoints.observe(engine, self.wakes, counts) {
+                let seen = runner.events_seen();
+                if let Some((before, now)) =
+                    self.checkpoints
+                        .observe(seen, runner.now_ns(), self.wakes, counts)
+                {
                     if !self.diverged_reported {
                         self.diverged_reported = true;
                         let message = format!(
@@ -154,10 +163,9 @@ impl Replay {
     /// step).
     #[inline]
     fn is_reached(goal: Goal, runner: &DynRunner, wake: Option<&Wake<bool>>, signals: u64) -> bool {
-        let engine = runner.engine();
         match goal {
-            Goal::EventsSeen(n) => engine.events_seen() >= n,
-            Goal::UntilNs(ts_ns) => engine.now_ns() >= ts_ns && engine.now_ns() != i64::MIN,
+            Goal::EventsSeen(n) => runner.events_seen() >= n,
+            Goal::UntilNs(ts_ns) => runner.now_ns() >= ts_ns && runner.now_ns() != i64::MIN,
             Goal::BatchEnd => {
                 matches!(wake, Some(Wake::Market(ev)) if ev.flags & flags::LAST_IN_BATCH != 0)
             }

@@ -27,12 +27,13 @@ use super::checkpoint::{Checkpoints, DEFAULT_CHECKPOINT_EVENTS};
 use super::command::{SeekTarget, Speed, StepTarget};
 use super::frame::{Frame, RunState, DEFAULT_FRAME_DEPTH};
 use super::heat::column_step_ns;
-use super::rows::{PendingRows, SharedRows};
+use super::rows::{InstrumentRows, PendingRows, SharedRows};
 use super::tap::{Tap, DEFAULT_QUOTE_STEP_NS};
 use super::update::{Batch, CatalogView, ErrorKind, ErrorRecord, RunInfo, SignalRecord, Update};
 use super::{open_day, DayRun, StrategyChoice};
 
 mod advance;
+mod instruments;
 
 pub use advance::{Goal, Progress};
 
@@ -119,6 +120,9 @@ pub struct Replay {
     others: Vec<DayRun>,
     /// Where their rows go in a batch run, in the same order.
     other_sinks: Vec<Box<dyn RecordSink>>,
+    /// The instrument the window follows (its frames, ladder and charts),
+    /// in the order named: 0 is `day`'s.
+    focus: usize,
     /// What a Python strategy may do.
     python: PythonOptions,
     outbox: VecDeque<Update>,
@@ -166,6 +170,7 @@ impl Replay {
             batch_sink: None,
             others: Vec::new(),
             other_sinks: Vec::new(),
+            focus: 0,
             python: PythonOptions {
                 callback_budget,
                 ..PythonOptions::default()
@@ -215,25 +220,23 @@ impl Replay {
 
     /// Local time of the run, ns (`i64::MIN` before the first step).
     pub fn now_ns(&self) -> i64 {
-        self.runner
-            .as_ref()
-            .map_or(i64::MIN, |r| r.engine().now_ns())
+        self.runner.as_ref().map_or(i64::MIN, Runner::now_ns)
     }
 
-    /// Market events the strategy has seen.
+    /// Market events the strategy has seen, over every instrument of the
+    /// run (the run's event index).
     pub fn events_seen(&self) -> u64 {
-        self.runner.as_ref().map_or(0, |r| r.engine().events_seen())
+        self.runner.as_ref().map_or(0, Runner::events_seen)
     }
 
     /// Queues an error for the console.
     pub fn report(&mut self, mut error: ErrorRecord) {
         if let Some(runner) = &self.runner {
-            let engine = runner.engine();
-            if error.ts_ns.is_none() && engine.now_ns() != i64::MIN {
-                error.ts_ns = Some(engine.now_ns());
+            if error.ts_ns.is_none() && runner.now_ns() != i64::MIN {
+                error.ts_ns = Some(runner.now_ns());
             }
             if error.event_index.is_none() {
-                error.event_index = Some(engine.events_seen());
+                error.event_index = Some(runner.events_seen());
             }
         }
         self.errors.push(error);
@@ -283,6 +286,7 @@ impl Replay {
         twin.choice = self.choice.clone();
         twin.day = Some(day);
         twin.others = self.others.clone();
+        twin.focus = self.focus;
         twin.cache_said = self.cache_said.clone();
         twin.tap.columns.set_step(self.tap.columns.step_ns());
         twin.fresh_run().then_some(twin)
@@ -329,6 +333,8 @@ impl Replay {
                 self.notes.extend(day_run.warnings.iter().cloned());
                 self.folder = Some(folder);
                 self.day = Some(day_run);
+                self.others.clear();
+                self.focus = 0;
                 self.crossed_noted = false;
                 self.span_ns = span_ns;
                 self.checkpoints.clear();
@@ -471,6 +477,21 @@ impl Replay {
         let Some(day) = self.day.clone() else {
             return false;
         };
+        if let StrategyChoice::Rules { path, rules } = &self.choice {
+            // A rule file naming a symbol the run does not have never starts.
+            let symbols: Vec<&str> = std::iter::once(&day)
+                .chain(&self.others)
+                .map(|run| run.instrument.symbol.as_str())
+                .collect();
+            if let Err(err) = rules.check_symbols(&symbols) {
+                let name = path.display().to_string();
+                self.report(load_failure(&super::SessionError::Strategy {
+                    name,
+                    reason: err.to_string(),
+                }));
+                return false;
+            }
+        }
         let (strategy, signal_feed) = self.choice.build_with_signals(&self.python);
         self.crossed = CrossedTally::default();
         let mut cache_notes = Vec::new();
@@ -494,17 +515,31 @@ impl Replay {
                     engine.set_record_sink(sink);
                     self.rows = None;
                 } else {
-                    let rows = Rc::new(RefCell::new(PendingRows::new(
+                    let instruments = self.instruments();
+                    let rates: Vec<f64> = instruments
+                        .iter()
+                        .map(|i| {
+                            self.config
+                                .fx_rate(&i.currency, &day.instrument.currency)
+                                .unwrap_or(1.0)
+                        })
+                        .collect();
+                    let rows = Rc::new(RefCell::new(PendingRows::for_instruments(
                         self.config.initial_cash,
-                        &day.instrument,
+                        &instruments,
+                        &rates,
+                        self.focus,
                     )));
+                    if self.traded_days().len() > 1 {
+                        rows.borrow_mut().track_days(self.config.initial_cash);
+                    }
                     engine.set_record_sink(Box::new(Rc::clone(&rows)));
                     self.rows = Some(rows);
                 }
                 let mut engines = vec![engine];
                 let mut sinks = std::mem::take(&mut self.other_sinks).into_iter();
                 let mut days = day.day_list();
-                for other in self.others.clone() {
+                for (index, other) in self.others.clone().into_iter().enumerate() {
                     let mut cache_notes = Vec::new();
                     let built = other.engine_days(
                         &self.config,
@@ -526,6 +561,11 @@ impl Replay {
                             engine.set_account_fx_rate(rate);
                             if let Some(sink) = sinks.next() {
                                 engine.set_record_sink(sink);
+                            } else if let Some(rows) = &self.rows {
+                                engine.set_record_sink(Box::new(InstrumentRows::new(
+                                    rows,
+                                    index + 1,
+                                )));
                             }
                             days.extend(other.day_list());
                             engines.push(engine);
@@ -553,16 +593,23 @@ impl Replay {
                 self.failed = false;
                 self.tap.reset();
                 self.outbox.push_back(Update::Reset);
+                let instruments = self.instruments();
+                let traded = self.traded_days();
                 let info = RunInfo {
                     folder: self.folder.clone().unwrap_or_default(),
-                    instrument: day.instrument.clone(),
+                    instrument: instruments
+                        .get(self.focus)
+                        .cloned()
+                        .unwrap_or_else(|| day.instrument.clone()),
                     day: day.day,
-                    rows: day.rows,
+                    rows: day.rows + self.others.iter().map(|o| o.rows).sum::<u64>(),
                     span_ns: self.span_ns,
                     strategy: self.strategy.clone(),
                     initial_cash: self.config.initial_cash,
+                    instruments,
+                    days: traded,
                 };
-                self.outbox.push_back(Update::Started(info));
+                self.outbox.push_back(Update::Started(Box::new(info)));
                 true
             }
             Err(err) => {
@@ -574,11 +621,14 @@ impl Replay {
         }
     }
 
-    /// A frame of the run as it stands.
+    /// A frame of the run as it stands: the book and orders of the
+    /// instrument the window follows, the run's event counts and clock, the
+    /// account over every instrument.
     pub fn frame(&self, state: RunState) -> Option<Frame> {
         let runner = self.runner.as_ref()?;
-        Some(Frame::of(
-            runner.engine(),
+        Some(instruments::frame_of(
+            runner,
+            self.focus,
             state,
             self.wakes,
             self.options.frame_depth,
@@ -590,10 +640,22 @@ impl Replay {
         let runner = self.runner.as_ref()?;
         let engine = runner.engine();
         let mut stats = match &self.rows {
-            Some(rows) => rows.borrow().stats(engine.exchange_events()),
+            Some(rows) => rows.borrow().stats(runner.exchange_events()),
             None => Stats::from_record(engine.record(), engine.instrument()),
         };
         stats.compute_time = runner.compute_times();
+        // Over two days or more, Sharpe and Sortino are those of the daily
+        // returns, as `ticklab run` gives them.
+        if let Some(rows) = &self.rows {
+            let by_day = rows.borrow().stats_by_day();
+            if by_day.len() >= 2 {
+                let days_per_year = f64::from(self.config.days_per_year.unwrap_or(365));
+                let (sharpe, sortino) =
+                    crate::report::daily_ratios(&by_day, self.config.initial_cash, days_per_year);
+                stats.sharpe = sharpe;
+                stats.sortino = sortino;
+            }
+        }
         Some(stats)
     }
 

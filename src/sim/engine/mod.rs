@@ -380,15 +380,30 @@ impl<'a> Engine<'a> {
     /// [`Wake::Order`] means [`Engine::delivered_update`] holds it.
     #[inline(always)]
     pub fn advance_lean(&mut self) -> Result<Wake<()>, EngineError> {
-        // The common case, small enough to inline into the caller's loop:
-        // only market data is due and its next event reaches the strategy.
-        if self.started && self.only_market_data_due() {
-            self.current_timer = None;
-            if let Some(ev) = self.market_data_step() {
-                return Ok(Wake::Market(ev));
-            }
+        if let Some(ev) = self.advance_market_only() {
+            return Ok(Wake::Market(ev));
         }
         self.advance_any()
+    }
+
+    /// The common case of [`Engine::advance_lean`], small enough to inline
+    /// into the caller's loop: while only market data is due, processes it
+    /// up to the next event the strategy sees and returns that; `None`
+    /// when anything else is due (then [`Engine::advance_any`] goes on).
+    /// A caller that handles this event on its own path, apart from the
+    /// general one, keeps it in registers rather than in a merged `Wake`.
+    #[inline(always)]
+    pub(crate) fn advance_market_only(&mut self) -> Option<MarketEvent> {
+        if !self.started {
+            return None;
+        }
+        self.current_timer = None;
+        while self.only_market_data_due() {
+            if let Some(ev) = self.market_data_step() {
+                return Some(ev);
+            }
+        }
+        None
     }
 
     /// Starts trading and the record at `ts_ns` (ns since the epoch): the
@@ -423,7 +438,7 @@ impl<'a> Engine<'a> {
 
     /// [`Engine::advance_lean`] in general.
     #[inline(never)]
-    fn advance_any(&mut self) -> Result<Wake<()>, EngineError> {
+    pub(crate) fn advance_any(&mut self) -> Result<Wake<()>, EngineError> {
         if !self.started {
             self.start()?;
         }

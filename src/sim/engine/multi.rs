@@ -43,7 +43,7 @@ impl Engine<'_> {
     }
 
     /// The next due item, for a scheduler that then has it processed with
-    /// [`Engine::process_item`]; `None` when the engine is over.
+    /// [`Engine::advance_through`]; `None` when the engine is over.
     pub(crate) fn next_due_item(&mut self) -> Result<Option<DueItem>, EngineError> {
         if !self.started {
             self.start()?;
@@ -51,12 +51,31 @@ impl Engine<'_> {
         self.next_due()
     }
 
-    /// Processes `item`, which [`Engine::next_due_item`] gave and nothing
-    /// has changed since; returns what the strategy sees from it, if
-    /// anything.
-    pub(crate) fn process_item(&mut self, item: DueItem) -> Option<Wake<()>> {
+    /// Processes this engine's due items, the first one being `item`
+    /// (which [`Engine::next_due_item`] gave, nothing having changed
+    /// since), up to the first the strategy sees, as long as they are due
+    /// by `until_ns` (the others' next items: nothing of theirs can come
+    /// between, since only the strategy changes them). Returns what the
+    /// strategy sees, or `None` when the next item is due after `until_ns`
+    /// or the engine is over.
+    #[inline(always)]
+    pub(crate) fn advance_through(
+        &mut self,
+        item: DueItem,
+        until_ns: i64,
+    ) -> Result<Option<Wake<()>>, EngineError> {
+        self.handover_until_ns = until_ns;
         self.current_timer = None;
-        self.process_due(item.0, item.1)
+        let (mut ts, mut next) = item;
+        loop {
+            if let Some(wake) = self.process_due(ts, next) {
+                return Ok(Some(wake));
+            }
+            match self.next_due()? {
+                Some((due_ns, due)) if due_ns <= until_ns => (ts, next) = (due_ns, due),
+                _ => return Ok(None),
+            }
+        }
     }
 
     /// Market events the exchange step processes may reach the strategy

@@ -11,14 +11,16 @@ use crate::strategy::{Ctx, StrategyError};
 use super::audit::{Outcome, RequestRecord};
 use super::price::{Anchor, PriceSpec};
 use super::schema::{Action, OrderAction, OrderSide, ProtectAction, QuoteAction, Tif};
+use super::venue::On;
 
-/// Sends `request` and notes it in `out`.
+/// Sends `request` for instrument `on` and notes it in `out`.
 fn send(
     ctx: &mut Ctx<'_, '_>,
+    on: On<'_>,
     request: OrderRequest,
     out: &mut Outcome,
 ) -> Result<OrderId, StrategyError> {
-    let order_id = ctx.submit(request)?;
+    let order_id = on.submit(ctx, request)?;
     out.requests.push(RequestRecord::New {
         order_id,
         side: if request.side == Side::Buy {
@@ -64,9 +66,10 @@ fn modify(
     Ok(())
 }
 
-/// The open order `id`, unless a cancel of it is on its way.
-fn live(ctx: &Ctx<'_, '_>, id: Option<OrderId>) -> Option<OpenOrder> {
-    id.and_then(|id| ctx.order(id).copied())
+/// The open order `id` of instrument `on`, unless a cancel of it is on
+/// its way.
+fn live(ctx: &Ctx<'_, '_>, on: On<'_>, id: Option<OrderId>) -> Option<OpenOrder> {
+    id.and_then(|id| on.order(ctx, id))
         .filter(|o| !o.cancel_pending)
 }
 
@@ -111,11 +114,12 @@ impl Protection {
     fn sync(
         &mut self,
         ctx: &mut Ctx<'_, '_>,
+        on: On<'_>,
         force: bool,
         out: &mut Outcome,
     ) -> Result<(), StrategyError> {
-        let position = ctx.position_lots();
-        let avg_ticks = ctx.avg_entry_ticks();
+        let position = on.position_lots(ctx);
+        let avg_ticks = on.account(ctx).map_or(0.0, |a| a.avg_entry_ticks());
         let state = (position, avg_ticks.to_bits());
         if !self.is_armed() || (!force && !self.dirty && self.synced == Some(state)) {
             return Ok(());
@@ -124,7 +128,7 @@ impl Protection {
         self.dirty = false;
         if position == 0 {
             for id in [self.stop.take(), self.take.take()] {
-                if let Some(order) = live(ctx, id) {
+                if let Some(order) = live(ctx, on, id) {
                     cancel(ctx, order.id, out)?;
                 }
             }
@@ -143,7 +147,7 @@ impl Protection {
             } else {
                 (avg_ticks + ticks as f64).ceil()
             } as i64;
-            let current = live(ctx, self.stop);
+            let current = live(ctx, on, self.stop);
             let fits = current.is_some_and(|o| {
                 o.side == exit && o.stop_price_ticks == stop_ticks && o.leaves_lots() == qty
             });
@@ -153,6 +157,7 @@ impl Protection {
                 }
                 self.stop = Some(send(
                     ctx,
+                    on,
                     OrderRequest::stop_market(exit, stop_ticks, qty),
                     out,
                 )?);
@@ -164,7 +169,7 @@ impl Protection {
             } else {
                 (avg_ticks - ticks as f64).floor()
             } as i64;
-            match live(ctx, self.take) {
+            match live(ctx, on, self.take) {
                 Some(o)
                     if o.side == exit && o.price_ticks == price_ticks && o.leaves_lots() == qty => {
                 }
@@ -176,7 +181,12 @@ impl Protection {
                     if let Some(order) = current {
                         cancel(ctx, order.id, out)?;
                     }
-                    self.take = Some(send(ctx, OrderRequest::limit(exit, price_ticks, qty), out)?);
+                    self.take = Some(send(
+                        ctx,
+                        on,
+                        OrderRequest::limit(exit, price_ticks, qty),
+                        out,
+                    )?);
                 }
             }
         }
@@ -184,55 +194,87 @@ impl Protection {
     }
 }
 
-/// Runs actions for one rule strategy and keeps what they leave behind:
-/// quote order ids and armed stops.
+/// Runs actions for one rule strategy and keeps what they leave behind,
+/// per instrument: quote order ids and armed stops. The position limit
+/// holds on each instrument.
 #[derive(Clone, Debug)]
 pub(crate) struct Executor {
     max_position_lots: Option<i64>,
-    /// Our bid and ask quote for each action of the file (by flat index).
+    /// Actions of the file.
+    actions: usize,
+    /// Instruments of the run.
+    instruments: usize,
+    /// Our bid and ask quote for each action of the file (by flat index)
+    /// on each instrument: `key * instruments + instrument`.
     quotes: Vec<[Option<OrderId>; 2]>,
-    protection: Protection,
+    /// Per instrument.
+    protection: Vec<Protection>,
     /// Reused list of orders to cancel.
     to_cancel: Vec<OrderId>,
 }
 
 impl Executor {
-    /// An executor for a file with `actions` actions in all.
+    /// An executor for a file with `actions` actions in all, over one
+    /// instrument.
     pub(crate) fn new(max_position_lots: Option<i64>, actions: usize) -> Executor {
         Executor {
             max_position_lots,
+            actions,
+            instruments: 1,
             quotes: vec![[None; 2]; actions],
-            protection: Protection::default(),
+            protection: vec![Protection::default()],
             to_cancel: Vec::new(),
         }
     }
 
-    /// Carries out `action`, the file's action number `key`.
+    /// Acts over `count` instruments (before anything was done).
+    pub(crate) fn set_instruments(&mut self, count: usize) {
+        self.instruments = count.max(1);
+        self.quotes = vec![[None; 2]; self.actions * self.instruments];
+        self.protection = vec![Protection::default(); self.instruments];
+    }
+
+    /// Carries out `action`, the file's action number `key`, on instrument
+    /// `on`.
     pub(crate) fn run(
         &mut self,
         ctx: &mut Ctx<'_, '_>,
+        on: On<'_>,
         action: &Action,
         key: usize,
     ) -> Result<Outcome, StrategyError> {
         match action {
-            Action::Buy(order) => self.order(ctx, Side::Buy, order),
-            Action::Sell(order) => self.order(ctx, Side::Sell, order),
-            Action::CancelAll => self.cancel_all(ctx),
-            Action::Flatten => self.flatten(ctx),
-            Action::Quote(quote) => self.quote(ctx, quote, key),
-            Action::StopLoss(p) => self.protect(ctx, p, true),
-            Action::TakeProfit(p) => self.protect(ctx, p, false),
+            Action::Buy(order) => self.order(ctx, on, Side::Buy, order),
+            Action::Sell(order) => self.order(ctx, on, Side::Sell, order),
+            Action::CancelAll(_) => self.cancel_all(ctx, on),
+            Action::Flatten(_) => self.flatten(ctx, on),
+            Action::Quote(quote) => self.quote(ctx, on, quote, key),
+            Action::StopLoss(p) => self.protect(ctx, on, p, true),
+            Action::TakeProfit(p) => self.protect(ctx, on, p, false),
         }
     }
 
-    /// Keeps the protective orders in line after an order update.
+    /// Keeps the protective orders of instrument `on` in line after an
+    /// update of one of its orders.
     pub(crate) fn on_order(
         &mut self,
         ctx: &mut Ctx<'_, '_>,
+        on: On<'_>,
         _update: &OrderUpdate,
     ) -> Result<(), StrategyError> {
         let mut out = Outcome::default();
-        self.protection.sync(ctx, false, &mut out)
+        match self.protection.get_mut(on.index) {
+            Some(protection) => protection.sync(ctx, on, false, &mut out),
+            None => Ok(()),
+        }
+    }
+
+    /// The protective orders of instrument `inst`.
+    fn protection_of(&mut self, inst: usize) -> &mut Protection {
+        if inst >= self.protection.len() {
+            self.protection.resize(inst + 1, Protection::default());
+        }
+        &mut self.protection[inst]
     }
 
     fn size_lots(&self, lots: Option<i64>, share: Option<f64>) -> i64 {
@@ -245,22 +287,26 @@ impl Executor {
 
     /// How much more can be bought (sold) without the position plus the
     /// open orders on that side passing the limit.
-    fn room_lots(&self, ctx: &Ctx<'_, '_>, side: Side) -> i64 {
+    fn room_lots(&self, ctx: &Ctx<'_, '_>, on: On<'_>, side: Side) -> i64 {
         let Some(max) = self.max_position_lots else {
             return i64::MAX;
         };
-        let open: i64 = ctx
-            .open_orders()
+        let protection = self.protection.get(on.index);
+        let open: i64 = on
+            .open_orders(ctx)
             .iter()
-            .filter(|o| o.side == side && !o.cancel_pending && !self.protection.owns(o.id))
+            .filter(|o| {
+                o.side == side && !o.cancel_pending && !protection.is_some_and(|p| p.owns(o.id))
+            })
             .map(OpenOrder::leaves_lots)
             .sum();
-        max - side.sign() * ctx.position_lots() - open
+        max - side.sign() * on.position_lots(ctx) - open
     }
 
     fn order(
         &mut self,
         ctx: &mut Ctx<'_, '_>,
+        on: On<'_>,
         side: Side,
         action: &OrderAction,
     ) -> Result<Outcome, StrategyError> {
@@ -268,7 +314,7 @@ impl Executor {
         if wanted < 1 {
             return Ok(Outcome::skipped("size rounds to 0 lots"));
         }
-        let qty = wanted.min(self.room_lots(ctx, side));
+        let qty = wanted.min(self.room_lots(ctx, on, side));
         if qty < 1 {
             return Ok(Outcome::skipped("position limit reached"));
         }
@@ -278,7 +324,7 @@ impl Executor {
                 anchor,
                 offset_ticks,
             } => {
-                let Some(anchor_ticks) = anchor_price(ctx, anchor, side) else {
+                let Some(anchor_ticks) = anchor_price(ctx, on, anchor, side) else {
                     return Ok(Outcome::skipped(
                         "the book has no price to place the order against",
                     ));
@@ -288,19 +334,20 @@ impl Executor {
             }
         };
         let mut out = Outcome::default();
-        send(ctx, request, &mut out)?;
+        send(ctx, on, request, &mut out)?;
         Ok(out)
     }
 
     /// Cancels every order that can still rest in the book (market orders
     /// on their way trade or expire at once; orders already being canceled
     /// are left alone) and disarms the stops.
-    fn cancel_all(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<Outcome, StrategyError> {
-        let was_armed = self.protection.is_armed();
-        self.protection.disarm();
+    fn cancel_all(&mut self, ctx: &mut Ctx<'_, '_>, on: On<'_>) -> Result<Outcome, StrategyError> {
+        let protection = self.protection_of(on.index);
+        let was_armed = protection.is_armed();
+        protection.disarm();
         self.to_cancel.clear();
         self.to_cancel.extend(
-            ctx.open_orders()
+            on.open_orders(ctx)
                 .iter()
                 .filter(|o| o.order_type != OrderType::Market && !o.cancel_pending)
                 .map(|o| o.id),
@@ -321,19 +368,19 @@ impl Executor {
         Ok(out)
     }
 
-    fn flatten(&mut self, ctx: &mut Ctx<'_, '_>) -> Result<Outcome, StrategyError> {
-        let mut out = self.cancel_all(ctx)?;
+    fn flatten(&mut self, ctx: &mut Ctx<'_, '_>, on: On<'_>) -> Result<Outcome, StrategyError> {
+        let mut out = self.cancel_all(ctx, on)?;
         // Market orders on their way will still trade: count them in.
-        let in_flight: i64 = ctx
-            .open_orders()
+        let in_flight: i64 = on
+            .open_orders(ctx)
             .iter()
             .filter(|o| o.order_type == OrderType::Market)
             .map(|o| o.side.sign() * o.leaves_lots())
             .sum();
-        let target = -(ctx.position_lots() + in_flight);
+        let target = -(on.position_lots(ctx) + in_flight);
         if target != 0 {
             let side = if target > 0 { Side::Buy } else { Side::Sell };
-            send(ctx, OrderRequest::market(side, target.abs()), &mut out)?;
+            send(ctx, on, OrderRequest::market(side, target.abs()), &mut out)?;
             out.note = None;
         } else if !out.acted {
             out.note = Some(Cow::Borrowed("already flat"));
@@ -344,10 +391,12 @@ impl Executor {
     fn quote(
         &mut self,
         ctx: &mut Ctx<'_, '_>,
+        on: On<'_>,
         quote: &QuoteAction,
         key: usize,
     ) -> Result<Outcome, StrategyError> {
-        let (Some(bid), Some(ask)) = (ctx.best_bid(), ctx.best_ask()) else {
+        let touch = on.book(ctx).map(|book| (book.best_bid(), book.best_ask()));
+        let Some((Some(bid), Some(ask))) = touch else {
             return Ok(Outcome::skipped("the book is one-sided"));
         };
         if bid.price >= ask.price {
@@ -357,7 +406,7 @@ impl Executor {
         if qty < 1 {
             return Ok(Outcome::skipped("size rounds to 0 lots"));
         }
-        let position = ctx.position_lots();
+        let position = on.position_lots(ctx);
         let center =
             (bid.price + ask.price) as f64 / 2.0 - quote.skew_ticks_per_lot * position as f64;
         let half = quote.spread_ticks as f64 / 2.0;
@@ -371,8 +420,12 @@ impl Executor {
             let allowed = self
                 .max_position_lots
                 .is_none_or(|max| side.sign() * position + qty <= max);
-            let slot = &mut self.quotes[key][i];
-            match slot.and_then(|id| ctx.order(id).copied()) {
+            let index = key * self.instruments + on.index;
+            if index >= self.quotes.len() {
+                self.quotes.resize(index + 1, [None; 2]);
+            }
+            let slot = &mut self.quotes[index][i];
+            match slot.and_then(|id| on.order(ctx, id)) {
                 Some(order) if order.cancel_pending || order.modify_pending => {}
                 Some(order) if !allowed => cancel(ctx, order.id, &mut out)?,
                 Some(order) if order.price_ticks != price_ticks => {
@@ -390,7 +443,7 @@ impl Executor {
                     if allowed {
                         let request = OrderRequest::limit(side, price_ticks, qty)
                             .with_tif(TimeInForce::PostOnly);
-                        *slot = Some(send(ctx, request, &mut out)?);
+                        *slot = Some(send(ctx, on, request, &mut out)?);
                     }
                 }
             }
@@ -404,18 +457,20 @@ impl Executor {
     fn protect(
         &mut self,
         ctx: &mut Ctx<'_, '_>,
+        on: On<'_>,
         p: &ProtectAction,
         stop: bool,
     ) -> Result<Outcome, StrategyError> {
+        let protection = self.protection_of(on.index);
         let slot = if stop {
-            &mut self.protection.stop_ticks
+            &mut protection.stop_ticks
         } else {
-            &mut self.protection.take_ticks
+            &mut protection.take_ticks
         };
         let changed = *slot != Some(p.ticks);
         *slot = Some(p.ticks);
         let mut out = Outcome::default();
-        self.protection.sync(ctx, changed, &mut out)?;
+        protection.sync(ctx, on, changed, &mut out)?;
         if changed {
             out.acted = true;
             let what = if stop { "stop-loss" } else { "take-profit" };
@@ -430,14 +485,15 @@ impl Executor {
     }
 }
 
-/// The book price an order is placed against: for the mid, rounded away
-/// from the other side (buys down, sells up).
-fn anchor_price(ctx: &Ctx<'_, '_>, anchor: Anchor, side: Side) -> Option<i64> {
+/// The price of instrument `on`'s book an order is placed against: for
+/// the mid, rounded away from the other side (buys down, sells up).
+fn anchor_price(ctx: &Ctx<'_, '_>, on: On<'_>, anchor: Anchor, side: Side) -> Option<i64> {
+    let book = on.book(ctx)?;
     match anchor {
-        Anchor::Bid => ctx.best_bid().map(|l| l.price),
-        Anchor::Ask => ctx.best_ask().map(|l| l.price),
+        Anchor::Bid => book.best_bid().map(|l| l.price),
+        Anchor::Ask => book.best_ask().map(|l| l.price),
         Anchor::Mid => {
-            let mid = ctx.mid_ticks()?;
+            let mid = book.mid_ticks()?;
             Some(if side == Side::Buy {
                 mid.floor()
             } else {

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::sim::{OrderId, OrderType, TimeInForce};
 
-use super::compile::{NodeKind, Program};
+use super::compile::{Arg, NodeKind, Program};
 use super::eval::NodeState;
 use super::schema::{Op, OrderSide};
 use super::vocabulary::Unit;
@@ -27,6 +27,9 @@ pub struct Signal {
     pub ts_ns: i64,
     /// Market events the strategy had seen (the step-mode event index).
     pub event_index: u64,
+    /// The instrument whose event evaluated the rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbol: Option<String>,
     /// The rule's name.
     pub rule: String,
     /// The rule's position in the file, from 0.
@@ -87,6 +90,9 @@ pub struct OperandRecord {
     /// As written: an indicator's name, a constant, or an inline indicator
     /// spelled out (`sma(of=mid, window=30s)`).
     pub source: String,
+    /// For an indicator about an instrument: that instrument's symbol.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbol: Option<String>,
     /// Its value (prices in price units, spread in ticks, sizes in lots,
     /// times in seconds); `None` when not known (or infinite).
     pub value: Option<f64>,
@@ -104,6 +110,9 @@ pub struct ActionRecord {
     /// The action as written: `buy`, `sell`, `cancel_all`, `flatten`,
     /// `quote`, `stop_loss`, `take_profit`.
     pub action: String,
+    /// The instrument it acted on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbol: Option<String>,
     /// Orders it sent, changed or canceled.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requests: Vec<RequestRecord>,
@@ -175,8 +184,14 @@ impl Outcome {
     }
 }
 
-/// Builds the record of a node and its children.
-pub(crate) fn node_record(program: &Program, states: &[NodeState], id: usize) -> NodeRecord {
+/// Builds the record of a node and its children; `symbols` are the run's,
+/// in the order named.
+pub(crate) fn node_record(
+    program: &Program,
+    states: &[NodeState],
+    id: usize,
+    symbols: &[String],
+) -> NodeRecord {
     let node = &program.nodes[id];
     let state = &states[id];
     let known = |x: f64| x.is_finite().then_some(x);
@@ -190,7 +205,7 @@ pub(crate) fn node_record(program: &Program, states: &[NodeState], id: usize) ->
         rhs: None,
         children: program.child_ids[node.children.clone()]
             .iter()
-            .map(|&c| node_record(program, states, c))
+            .map(|&c| node_record(program, states, c, symbols))
             .collect(),
     };
     match &node.kind {
@@ -203,8 +218,19 @@ pub(crate) fn node_record(program: &Program, states: &[NodeState], id: usize) ->
         }
         NodeKind::Compare { lhs, op, rhs } => {
             let crossing = op.is_crossing();
+            let symbol_of = |arg: Arg| match arg {
+                Arg::Slot(slot) => program.slots.get(slot).and_then(|spec| {
+                    if !spec.is_about_an_instrument() {
+                        return None;
+                    }
+                    let symbol = spec.symbol().or(symbols.first().map(String::as_str))?;
+                    Some(symbol.to_owned())
+                }),
+                Arg::Const(_) => None,
+            };
             record.lhs = Some(OperandRecord {
                 source: lhs.label.clone(),
+                symbol: symbol_of(lhs.arg),
                 value: known(state.lhs),
                 previous: if crossing {
                     known(state.prev_lhs)
@@ -216,6 +242,7 @@ pub(crate) fn node_record(program: &Program, states: &[NodeState], id: usize) ->
             record.op = Some(*op);
             record.rhs = Some(OperandRecord {
                 source: rhs.label.clone(),
+                symbol: symbol_of(rhs.arg),
                 value: known(state.rhs),
                 previous: if crossing {
                     known(state.prev_rhs)

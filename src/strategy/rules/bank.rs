@@ -1,20 +1,24 @@
 //! The indicators of one rule strategy, fed from market events and read at
 //! each evaluation.
 //!
-//! Book values are taken when the book is consistent (the last event of an
-//! exchange message); trades are counted as they come. Values are computed
+//! Each indicator is about one of the run's instruments and is fed from its
+//! data alone. Book values are taken when that instrument's book is
+//! consistent (the last event of an exchange message); trades are counted
+//! as they come. Values are computed
 //! in ticks and lots and turned into price units as they are read, so sums
 //! over windows stay exact.
 
 use crate::book::{L2Book, Level};
 use crate::market::Side;
+use crate::sim::OpenOrder;
 use crate::strategy::indicators::{
-    imbalance, microprice_ticks, TimeEma, TimeWeightedWindow, TradeWindow, WindowedRsi,
+    imbalance, microprice_ticks, TimeEma, TimeWeightedWindow, TradeWindow, ValueAgo, WindowedRsi,
 };
 use crate::strategy::Ctx;
 
 use super::duration::DAY_NS;
 use super::schema::{Band, IndicatorSpec, OrderSide, Source};
+use super::venue::On;
 use super::vocabulary::{unit_of, Unit};
 
 /// Seconds in a nanosecond (a multiplication is much cheaper than a
@@ -42,7 +46,13 @@ enum TradeOut {
 #[derive(Clone, Debug)]
 enum SlotState {
     Series(Source),
-    Imbalance(usize),
+    /// Imbalance of the touch sizes.
+    TouchImbalance,
+    /// Over more than one level: the value at the last consistent book.
+    Imbalance {
+        levels: usize,
+        value: f64,
+    },
     Mean {
         of: Source,
         window: TimeWeightedWindow,
@@ -55,6 +65,10 @@ enum SlotState {
     Rsi {
         of: Source,
         rsi: WindowedRsi,
+    },
+    Change {
+        of: Source,
+        ago: ValueAgo,
     },
     Trades {
         window: TradeWindow,
@@ -81,42 +95,53 @@ impl SlotState {
             out,
         };
         match spec {
-            IndicatorSpec::Mid => SlotState::Series(Source::Mid),
-            IndicatorSpec::Bid => SlotState::Series(Source::Bid),
-            IndicatorSpec::Ask => SlotState::Series(Source::Ask),
-            IndicatorSpec::Last => SlotState::Series(Source::Last),
-            IndicatorSpec::Microprice => SlotState::Series(Source::Microprice),
-            IndicatorSpec::Spread => SlotState::Series(Source::Spread),
-            IndicatorSpec::Imbalance { levels } => SlotState::Imbalance(*levels as usize),
-            IndicatorSpec::Sma { of, window } => mean(*of, window.as_ns(), MeanOut::Sma),
-            IndicatorSpec::Stddev { of, window } => mean(*of, window.as_ns(), MeanOut::Stddev),
+            IndicatorSpec::Mid { .. } => SlotState::Series(Source::Mid),
+            IndicatorSpec::Bid { .. } => SlotState::Series(Source::Bid),
+            IndicatorSpec::Ask { .. } => SlotState::Series(Source::Ask),
+            IndicatorSpec::Last { .. } => SlotState::Series(Source::Last),
+            IndicatorSpec::Microprice { .. } => SlotState::Series(Source::Microprice),
+            IndicatorSpec::Spread { .. } => SlotState::Series(Source::Spread),
+            IndicatorSpec::Imbalance { levels: 1, .. } => SlotState::TouchImbalance,
+            IndicatorSpec::Imbalance { levels, .. } => SlotState::Imbalance {
+                levels: *levels as usize,
+                value: f64::NAN,
+            },
+            IndicatorSpec::Sma { of, window, .. } => mean(*of, window.as_ns(), MeanOut::Sma),
+            IndicatorSpec::Stddev { of, window, .. } => mean(*of, window.as_ns(), MeanOut::Stddev),
             IndicatorSpec::Bollinger {
                 of,
                 window,
                 k,
                 band,
+                ..
             } => mean(*of, window.as_ns(), MeanOut::Band { k: *k, band: *band }),
-            IndicatorSpec::Ema { of, half_life } => SlotState::Ema {
+            IndicatorSpec::Ema { of, half_life, .. } => SlotState::Ema {
                 of: *of,
                 ema: TimeEma::new(half_life.as_ns()),
             },
-            IndicatorSpec::Rsi { of, window } => SlotState::Rsi {
+            IndicatorSpec::Rsi { of, window, .. } => SlotState::Rsi {
                 of: *of,
                 rsi: WindowedRsi::new(window.as_ns()),
             },
-            IndicatorSpec::Vwap { window } => trades(window.map(|w| w.as_ns()), TradeOut::Vwap),
-            IndicatorSpec::Volume { window } => trades(Some(window.as_ns()), TradeOut::Volume),
-            IndicatorSpec::TradeCount { window } => trades(Some(window.as_ns()), TradeOut::Count),
-            IndicatorSpec::SignedVolume { window } => {
+            IndicatorSpec::ChangeBp { of, window, .. } => SlotState::Change {
+                of: *of,
+                ago: ValueAgo::new(window.as_ns()),
+            },
+            IndicatorSpec::Vwap { window, .. } => trades(window.map(|w| w.as_ns()), TradeOut::Vwap),
+            IndicatorSpec::Volume { window, .. } => trades(Some(window.as_ns()), TradeOut::Volume),
+            IndicatorSpec::TradeCount { window, .. } => {
+                trades(Some(window.as_ns()), TradeOut::Count)
+            }
+            IndicatorSpec::SignedVolume { window, .. } => {
                 trades(Some(window.as_ns()), TradeOut::Signed)
             }
-            IndicatorSpec::Position => SlotState::Position,
-            IndicatorSpec::UnrealizedPnl => SlotState::UnrealizedPnl,
-            IndicatorSpec::OpenOrders => SlotState::OpenOrders,
+            IndicatorSpec::Position { .. } => SlotState::Position,
+            IndicatorSpec::UnrealizedPnl { .. } => SlotState::UnrealizedPnl,
+            IndicatorSpec::OpenOrders { .. } => SlotState::OpenOrders,
             IndicatorSpec::TimeOfDay => SlotState::TimeOfDay,
-            IndicatorSpec::SinceLastFill => SlotState::SinceLastFill,
-            IndicatorSpec::MarketState => SlotState::MarketState,
-            IndicatorSpec::AheadQty { side } => SlotState::AheadQty(match side {
+            IndicatorSpec::SinceLastFill { .. } => SlotState::SinceLastFill,
+            IndicatorSpec::MarketState { .. } => SlotState::MarketState,
+            IndicatorSpec::AheadQty { side, .. } => SlotState::AheadQty(match side {
                 OrderSide::Buy => Side::Buy,
                 OrderSide::Sell => Side::Sell,
             }),
@@ -126,10 +151,33 @@ impl SlotState {
     /// The series this indicator is fed with, if any.
     fn source(&self) -> Option<Source> {
         match self {
-            SlotState::Mean { of, .. } | SlotState::Ema { of, .. } | SlotState::Rsi { of, .. } => {
-                Some(*of)
-            }
+            SlotState::Mean { of, .. }
+            | SlotState::Ema { of, .. }
+            | SlotState::Rsi { of, .. }
+            | SlotState::Change { of, .. } => Some(*of),
             _ => None,
+        }
+    }
+
+    /// Whether it reads the book of its instrument.
+    fn uses_book(&self) -> bool {
+        match self {
+            SlotState::Series(src) => *src != Source::Last,
+            SlotState::TouchImbalance | SlotState::Imbalance { .. } => true,
+            other => other.source().is_some_and(|src| src != Source::Last),
+        }
+    }
+
+    /// Whether it reads the trades of its instrument.
+    fn uses_trades(&self) -> bool {
+        matches!(self, SlotState::Trades { .. }) || self.source() == Some(Source::Last)
+    }
+
+    /// Whether it needs the microprice of its instrument.
+    fn uses_microprice(&self) -> bool {
+        match self {
+            SlotState::Series(src) => *src == Source::Microprice,
+            other => other.source() == Some(Source::Microprice),
         }
     }
 
@@ -138,13 +186,14 @@ impl SlotState {
             SlotState::Mean { window, .. } => window.push(ts_ns, x),
             SlotState::Ema { ema, .. } => ema.push(ts_ns, x),
             SlotState::Rsi { rsi, .. } => rsi.push(ts_ns, x),
+            SlotState::Change { ago, .. } => ago.push(ts_ns, x),
             _ => {}
         }
     }
 }
 
-/// The book series at the last consistent book, in ticks (NaN when there
-/// is none).
+/// The book series of one instrument at its last consistent book, in ticks
+/// (NaN when there is none).
 #[derive(Clone, Copy, Debug)]
 struct Series {
     bid: f64,
@@ -153,9 +202,21 @@ struct Series {
     microprice: f64,
     spread: f64,
     last: f64,
+    /// Imbalance of the touch sizes.
+    imbalance: f64,
 }
 
 impl Series {
+    const UNKNOWN: Series = Series {
+        bid: f64::NAN,
+        ask: f64::NAN,
+        mid: f64::NAN,
+        microprice: f64::NAN,
+        spread: f64::NAN,
+        last: f64::NAN,
+        imbalance: f64::NAN,
+    };
+
     fn get(&self, source: Source) -> f64 {
         match source {
             Source::Mid => self.mid,
@@ -168,79 +229,100 @@ impl Series {
     }
 }
 
+/// What the indicators of one instrument are fed.
+#[derive(Clone, Debug)]
+struct Feed {
+    series: Series,
+    /// Whether any of its indicators is fed from the book.
+    uses_book: bool,
+    /// Whether any of its indicators needs the microprice.
+    uses_microprice: bool,
+    /// Whether any of its indicators is fed with trades.
+    uses_trades: bool,
+    last_fill_ns: Option<i64>,
+}
+
 /// All indicators of one rule strategy and their current values.
 #[derive(Clone, Debug)]
 pub(crate) struct Bank {
     slots: Vec<SlotState>,
+    /// The instrument of each slot, by its position among the run's
+    /// symbols.
+    instruments: Vec<usize>,
     /// Multiplier from ticks to the value shown, per slot.
     scales: Vec<f64>,
     /// Slot values at the last evaluation (NaN = not known), then the
     /// program's constants: the operands of its comparisons.
     values: Vec<f64>,
-    series: Series,
-    /// Whether any indicator is fed from the book.
-    uses_book: bool,
-    /// Whether any indicator needs the microprice.
-    uses_microprice: bool,
-    /// Imbalance of the touch sizes at the last consistent book.
-    touch_imbalance: f64,
-    /// Whether any indicator is fed with trades.
-    uses_trades: bool,
-    last_fill_ns: Option<i64>,
+    /// Per instrument of the run.
+    feeds: Vec<Feed>,
 }
 
 impl Bank {
-    /// The indicators of `slots`, empty, followed by the constants `consts`.
+    /// The indicators of `slots`, empty, followed by the constants
+    /// `consts`; every slot on the run's first instrument until
+    /// [`Bank::bind`].
     pub(crate) fn new(slots: &[IndicatorSpec], consts: &[f64]) -> Bank {
         let states: Vec<SlotState> = slots.iter().map(SlotState::new).collect();
-        let uses_microprice = states.iter().any(|s| match s {
-            SlotState::Series(src) => *src == Source::Microprice,
-            other => other.source() == Some(Source::Microprice),
-        });
         let mut values = vec![f64::NAN; states.len()];
         values.extend_from_slice(consts);
-        let uses_book = states.iter().any(|s| match s {
-            SlotState::Series(src) => *src != Source::Last,
-            SlotState::Imbalance(_) => true,
-            other => other.source().is_some_and(|src| src != Source::Last),
-        });
-        Bank {
+        let mut bank = Bank {
             scales: vec![1.0; states.len()],
+            instruments: vec![0; states.len()],
             values,
             slots: states,
-            series: Series {
-                bid: f64::NAN,
-                ask: f64::NAN,
-                mid: f64::NAN,
-                microprice: f64::NAN,
-                spread: f64::NAN,
-                last: f64::NAN,
-            },
-            uses_book,
-            uses_microprice,
-            touch_imbalance: f64::NAN,
-            uses_trades: slots.iter().any(|spec| {
-                matches!(
-                    spec,
-                    IndicatorSpec::Vwap { .. }
-                        | IndicatorSpec::Volume { .. }
-                        | IndicatorSpec::TradeCount { .. }
-                        | IndicatorSpec::SignedVolume { .. }
-                ) || spec_source(spec) == Some(Source::Last)
-            }),
-            last_fill_ns: None,
-        }
+            feeds: Vec::new(),
+        };
+        bank.set_feeds(1);
+        bank
     }
 
-    /// Sets the tick size, so prices read in the instrument's price units.
-    pub(crate) fn set_tick_size(&mut self, specs: &[IndicatorSpec], tick_size: f64) {
-        for (scale, spec) in self.scales.iter_mut().zip(specs) {
+    fn set_feeds(&mut self, count: usize) {
+        self.feeds = (0..count)
+            .map(|i| {
+                let mine = || {
+                    self.slots
+                        .iter()
+                        .zip(&self.instruments)
+                        .filter(move |(_, &inst)| inst == i)
+                        .map(|(slot, _)| slot)
+                };
+                Feed {
+                    series: Series::UNKNOWN,
+                    uses_book: mine().any(SlotState::uses_book),
+                    uses_microprice: mine().any(SlotState::uses_microprice),
+                    uses_trades: mine().any(SlotState::uses_trades),
+                    last_fill_ns: None,
+                }
+            })
+            .collect();
+    }
+
+    /// Puts each slot on its instrument (`instruments`, positions among the
+    /// run's `count` instruments) and sets the tick size each reads prices
+    /// with (`tick_sizes`, per instrument).
+    pub(crate) fn bind(
+        &mut self,
+        specs: &[IndicatorSpec],
+        instruments: Vec<usize>,
+        tick_sizes: &[f64],
+    ) {
+        for ((scale, spec), &inst) in self.scales.iter_mut().zip(specs).zip(&instruments) {
             *scale = if unit_of(spec) == Unit::Price {
-                tick_size
+                tick_sizes.get(inst).copied().unwrap_or(1.0)
             } else {
                 1.0
             };
         }
+        self.instruments = instruments;
+        self.set_feeds(tick_sizes.len().max(1));
+    }
+
+    /// Whether any indicator reads instrument `inst`'s market data.
+    pub(crate) fn reads_market(&self, inst: usize) -> bool {
+        self.feeds
+            .get(inst)
+            .is_some_and(|feed| feed.uses_book || feed.uses_trades)
     }
 
     /// Slot values at the last evaluation (NaN = not known), then the
@@ -249,19 +331,28 @@ impl Bank {
         &self.values
     }
 
-    /// A trade seen at local time `ts_ns`.
+    /// A trade of instrument `inst` seen at local time `ts_ns`.
     pub(crate) fn on_trade(
         &mut self,
+        inst: usize,
         ts_ns: i64,
         aggressor: Side,
         price_ticks: i64,
         qty_lots: i64,
     ) {
-        self.series.last = price_ticks as f64;
-        if !self.uses_trades {
+        let Some(feed) = self.feeds.get_mut(inst) else {
+            return;
+        };
+        feed.series.last = price_ticks as f64;
+        if !feed.uses_trades {
             return;
         }
-        for slot in &mut self.slots {
+        for (slot, _) in self
+            .slots
+            .iter_mut()
+            .zip(&self.instruments)
+            .filter(|(_, &i)| i == inst)
+        {
             match slot {
                 SlotState::Trades { window, .. } => {
                     window.push(ts_ns, aggressor, price_ticks, qty_lots)
@@ -274,36 +365,47 @@ impl Bank {
         }
     }
 
-    /// The book is consistent at local time `ts_ns`, with this best bid and
-    /// ask.
+    /// The book of instrument `inst` is consistent at local time `ts_ns`,
+    /// with this best bid and ask.
     pub(crate) fn on_book(
         &mut self,
+        inst: usize,
         ts_ns: i64,
         book: &L2Book,
         touch: (Option<Level>, Option<Level>),
     ) {
-        if !self.uses_book {
+        let Some(feed) = self.feeds.get_mut(inst) else {
+            return;
+        };
+        if !feed.uses_book {
             return;
         }
         let (bid, ask) = touch;
-        let s = &mut self.series;
+        let s = &mut feed.series;
         s.bid = bid.map_or(f64::NAN, |l| l.price as f64);
         s.ask = ask.map_or(f64::NAN, |l| l.price as f64);
         // As `indicators::imbalance` over one level.
         let (bid_lots, ask_lots) = (bid.map_or(0, |l| l.qty), ask.map_or(0, |l| l.qty));
-        self.touch_imbalance = if bid_lots + ask_lots > 0 {
+        s.imbalance = if bid_lots + ask_lots > 0 {
             (bid_lots - ask_lots) as f64 / (bid_lots + ask_lots) as f64
         } else {
             f64::NAN
         };
         s.mid = (s.bid + s.ask) / 2.0;
         s.spread = s.ask - s.bid;
-        if self.uses_microprice {
+        if feed.uses_microprice {
             s.microprice = microprice_ticks(book).unwrap_or(f64::NAN);
         }
-        let series = self.series;
-        for slot in &mut self.slots {
-            if let Some(src) = slot.source() {
+        let series = feed.series;
+        for (slot, _) in self
+            .slots
+            .iter_mut()
+            .zip(&self.instruments)
+            .filter(|(_, &i)| i == inst)
+        {
+            if let SlotState::Imbalance { levels, value } = slot {
+                *value = imbalance(book, *levels).unwrap_or(f64::NAN);
+            } else if let Some(src) = slot.source() {
                 let x = series.get(src);
                 if src != Source::Last && !x.is_nan() {
                     slot.push(ts_ns, x);
@@ -312,27 +414,39 @@ impl Bank {
         }
     }
 
-    /// One of our orders filled; the strategy learned of it at `ts_ns`.
-    pub(crate) fn on_fill(&mut self, ts_ns: i64) {
-        self.last_fill_ns = Some(ts_ns);
+    /// One of our orders of instrument `inst` filled; the strategy learned
+    /// of it at `ts_ns`.
+    pub(crate) fn on_fill(&mut self, inst: usize, ts_ns: i64) {
+        if let Some(feed) = self.feeds.get_mut(inst) {
+            feed.last_fill_ns = Some(ts_ns);
+        }
     }
 
-    /// Computes every slot's value at local time `now_ns`.
-    pub(crate) fn evaluate(&mut self, ctx: &Ctx<'_, '_>, now_ns: i64) {
-        let series = self.series;
-        for ((slot, value), scale) in self
+    /// Computes every slot's value at local time `now_ns`; `symbols` are
+    /// the run's, in the order named.
+    pub(crate) fn evaluate(&mut self, ctx: &Ctx<'_, '_>, now_ns: i64, symbols: &[String]) {
+        let feeds = &self.feeds;
+        for (((slot, value), scale), &inst) in self
             .slots
             .iter_mut()
             .zip(&mut self.values)
             .zip(&self.scales)
+            .zip(&self.instruments)
         {
+            let Some(feed) = feeds.get(inst) else {
+                *value = f64::NAN;
+                continue;
+            };
+            let on = On {
+                index: inst,
+                symbol: symbols.get(inst).map_or("", String::as_str),
+            };
+            let series = &feed.series;
             *value = scale
                 * match slot {
                     SlotState::Series(src) => series.get(*src),
-                    SlotState::Imbalance(1) => self.touch_imbalance,
-                    SlotState::Imbalance(levels) => {
-                        imbalance(ctx.book(), *levels).unwrap_or(f64::NAN)
-                    }
+                    SlotState::TouchImbalance => series.imbalance,
+                    SlotState::Imbalance { value, .. } => *value,
                     SlotState::Mean {
                         window,
                         out: MeanOut::Sma,
@@ -362,6 +476,10 @@ impl Bank {
                     },
                     SlotState::Ema { ema, .. } => ema.value(now_ns).unwrap_or(f64::NAN),
                     SlotState::Rsi { rsi, .. } => rsi.value(now_ns).unwrap_or(f64::NAN),
+                    SlotState::Change { of, ago } => match ago.value(now_ns) {
+                        Some(then) => (series.get(*of) - then) / then * BP_PER_UNIT,
+                        None => f64::NAN,
+                    },
                     SlotState::Trades { window, out } => {
                         window.evict(now_ns);
                         match out {
@@ -371,36 +489,29 @@ impl Bank {
                             TradeOut::Signed => window.signed_lots() as f64,
                         }
                     }
-                    SlotState::Position => ctx.position_lots() as f64,
-                    SlotState::UnrealizedPnl => ctx.unrealized_pnl(),
-                    SlotState::OpenOrders => ctx.open_orders().len() as f64,
+                    SlotState::Position => on.position_lots(ctx) as f64,
+                    SlotState::UnrealizedPnl => on.unrealized_pnl(ctx),
+                    SlotState::OpenOrders => on.open_orders(ctx).len() as f64,
                     SlotState::TimeOfDay => now_ns.rem_euclid(DAY_NS) as f64 * SECS_PER_NS,
-                    SlotState::SinceLastFill => self
+                    SlotState::SinceLastFill => feed
                         .last_fill_ns
                         .map_or(f64::INFINITY, |t| (now_ns - t) as f64 * SECS_PER_NS),
-                    SlotState::MarketState => f64::from(ctx.market_state() as u8),
-                    SlotState::AheadQty(side) => ahead_lots(ctx, *side),
+                    SlotState::MarketState => on
+                        .market_state(ctx)
+                        .map_or(f64::NAN, |state| f64::from(state as u8)),
+                    SlotState::AheadQty(side) => ahead_lots(on.open_orders(ctx), *side),
                 };
         }
     }
 }
 
-/// The series an indicator is computed on, if any.
-fn spec_source(spec: &IndicatorSpec) -> Option<Source> {
-    match spec {
-        IndicatorSpec::Sma { of, .. }
-        | IndicatorSpec::Ema { of, .. }
-        | IndicatorSpec::Rsi { of, .. }
-        | IndicatorSpec::Stddev { of, .. }
-        | IndicatorSpec::Bollinger { of, .. } => Some(*of),
-        _ => None,
-    }
-}
+/// Basis points in one unit of a ratio.
+const BP_PER_UNIT: f64 = 1e4;
 
-/// Lots ahead of our best resting order on `side` (NaN without one).
-fn ahead_lots(ctx: &Ctx<'_, '_>, side: Side) -> f64 {
-    let best = ctx
-        .open_orders()
+/// Lots ahead of our best resting order on `side` among `orders` (NaN
+/// without one).
+fn ahead_lots(orders: &[OpenOrder], side: Side) -> f64 {
+    let best = orders
         .iter()
         .filter(|o| o.side == side)
         .filter_map(|o| o.queue().map(|q| (o.price_ticks, q.ahead_lots)))

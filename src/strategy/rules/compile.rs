@@ -9,7 +9,7 @@ use std::ops::Range;
 use super::condition::{Comparison, Condition, Operand};
 use super::duration::{parse_time_of_day_secs, Duration};
 use super::price::PriceSpec;
-use super::schema::{Action, IndicatorSpec, Op, RuleFile, Tif};
+use super::schema::{Action, IndicatorSpec, Op, RuleFile, Symbols, Tif};
 use super::spans::FieldPath;
 use super::validate::Invalid;
 use super::vocabulary::{built_in, unit_of, Unit, BUILT_IN, WITH_PARAMETERS};
@@ -62,8 +62,12 @@ pub(crate) struct Node {
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) struct CompiledRule {
     pub name: String,
+    /// Its condition's first node: its nodes are `first_node..=root`.
+    pub first_node: usize,
     /// Its condition's root node.
     pub root: usize,
+    /// The symbols whose events evaluate it, when the file says so.
+    pub on: Option<Vec<String>>,
     pub actions: Vec<Action>,
     pub cooldown_ns: Option<i64>,
     pub max_fires: Option<u32>,
@@ -132,9 +136,82 @@ pub(crate) struct Program {
     /// The same children, packed for evaluation.
     pub hot_child_ids: Vec<u32>,
     pub rules: Vec<CompiledRule>,
+    /// Every symbol the file names, where, and which rule uses it.
+    pub symbol_refs: Vec<SymbolRef>,
+    /// The file, as named in errors (empty until [`Program::locate`]).
+    pub file_name: String,
+}
+
+/// A symbol named in a rule file.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct SymbolRef {
+    pub symbol: String,
+    /// The field naming it, e.g. `indicators.eth.mid.symbol`.
+    pub path: FieldPath,
+    /// The first rule that uses it (none for an indicator no rule reads).
+    pub rule: Option<usize>,
+    /// Line and column of the field, from 1 (once located).
+    pub at: Option<(usize, usize)>,
 }
 
 impl Program {
+    /// Places every symbol the file names in its text, for errors about
+    /// symbols the run does not have; `file` names the file.
+    pub(crate) fn locate(&mut self, source: &super::validate::Source<'_>) {
+        self.file_name = source.file.to_owned();
+        if self.symbol_refs.is_empty() {
+            return;
+        }
+        let places = source.places(self.symbol_refs.iter().map(|r| &r.path));
+        for (symbol_ref, at) in self.symbol_refs.iter_mut().zip(places) {
+            symbol_ref.at = at;
+        }
+    }
+
+    /// An error naming the first symbol of the file that is not one of the
+    /// run's `symbols`: the file, line and column, the field, the rule and
+    /// the run's symbols.
+    pub(crate) fn check_symbols(&self, symbols: &[&str]) -> Result<(), String> {
+        let Some(unknown) = self
+            .symbol_refs
+            .iter()
+            .find(|r| !symbols.contains(&r.symbol.as_str()))
+        else {
+            return Ok(());
+        };
+        let place = match unknown.at {
+            Some((line, column)) => format!("{}:{line}:{column}: ", self.file_name),
+            None if self.file_name.is_empty() => String::new(),
+            None => format!("{}: ", self.file_name),
+        };
+        let rule = match unknown.rule.and_then(|i| self.rules.get(i)) {
+            Some(rule) => format!("rule {:?}", rule.name),
+            None => "read by no rule".to_owned(),
+        };
+        Err(format!(
+            "{place}{}: unknown symbol {:?} ({rule}); the run's symbols: {}",
+            unknown.path,
+            unknown.symbol,
+            symbols.join(", ")
+        ))
+    }
+
+    /// Every slot that rule `i`'s condition reads.
+    pub(crate) fn slots_of_rule(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        let rule = &self.rules[i];
+        self.nodes[rule.first_node..=rule.root]
+            .iter()
+            .filter_map(|node| match &node.kind {
+                NodeKind::Compare { lhs, rhs, .. } => Some([lhs.arg, rhs.arg]),
+                _ => None,
+            })
+            .flatten()
+            .filter_map(|arg| match arg {
+                Arg::Slot(slot) => Some(slot),
+                Arg::Const(_) => None,
+            })
+    }
+
     /// Checks `file` and builds its program.
     pub(crate) fn compile(file: RuleFile) -> Result<Program, Invalid> {
         let mut c = Compiler {
@@ -142,6 +219,8 @@ impl Program {
             slots: Vec::new(),
             nodes: Vec::new(),
             child_ids: Vec::new(),
+            symbol_refs: Vec::new(),
+            rule: None,
         };
         let root = FieldPath::default();
         if let Some(max) = file.settings.max_position_lots {
@@ -172,6 +251,7 @@ impl Program {
             let path = root.key("indicators").key(name);
             check_name(name, &path)?;
             check_spec(spec, &path)?;
+            c.note_symbol(spec, &path);
         }
         if file.rules.is_empty() {
             return Err(Invalid::new(
@@ -193,7 +273,29 @@ impl Program {
                     format!("rule name {:?} is already used by rules[{j}]", rule.name),
                 ));
             }
+            c.rule = Some(i);
+            let first_node = c.nodes.len();
             let root_node = c.condition(&rule.when, &path.key("when"))?;
+            let on = match &rule.on {
+                None => None,
+                Some(on) => {
+                    let symbols = on.as_slice();
+                    if symbols.is_empty() {
+                        return Err(Invalid::new(
+                            &path.key("on"),
+                            "`on` needs at least one symbol",
+                        ));
+                    }
+                    for (k, symbol) in symbols.iter().enumerate() {
+                        let at = match on {
+                            Symbols::One(_) => path.key("on"),
+                            Symbols::Many(_) => path.key("on").index(k),
+                        };
+                        c.add_symbol(symbol, at)?;
+                    }
+                    Some(symbols.to_vec())
+                }
+            };
             if rule.then.is_empty() {
                 return Err(Invalid::new(
                     &path.key("then"),
@@ -201,20 +303,26 @@ impl Program {
                 ));
             }
             for (k, action) in rule.then.iter().enumerate() {
-                c.check_action(action, &path.key("then").index(k))?;
+                let at = path.key("then").index(k);
+                c.check_action(action, &at)?;
+                if let Some(symbol) = action.symbol() {
+                    c.add_symbol(symbol, at.key(action.name()).key("symbol"))?;
+                }
             }
             if rule.max_fires == Some(0) {
                 return Err(Invalid::new(&path.key("max_fires"), "must be at least 1"));
             }
             rules.push(CompiledRule {
                 name: rule.name.clone(),
+                first_node,
                 root: root_node,
+                on,
                 actions: rule.then.clone(),
                 cooldown_ns: rule.cooldown.map(Duration::as_ns),
                 max_fires: rule.max_fires,
             });
         }
-        let (slots, nodes, child_ids) = (c.slots, c.nodes, c.child_ids);
+        let (slots, nodes, child_ids, symbol_refs) = (c.slots, c.nodes, c.child_ids, c.symbol_refs);
         let mut consts = Vec::new();
         let mut operand = |arg: Arg| -> u32 {
             let index = match arg {
@@ -263,6 +371,8 @@ impl Program {
             child_ids,
             hot_child_ids,
             rules,
+            symbol_refs,
+            file_name: String::new(),
         })
     }
 }
@@ -290,10 +400,16 @@ fn check_name(name: &str, path: &FieldPath) -> Result<(), Invalid> {
 
 fn check_spec(spec: &IndicatorSpec, path: &FieldPath) -> Result<(), Invalid> {
     match spec {
-        IndicatorSpec::Imbalance { levels } if !(1..=100).contains(levels) => Err(Invalid::new(
-            &path.key("imbalance").key("levels"),
-            format!("levels must be 1 to 100, got {levels}"),
+        _ if spec.symbol().is_some_and(|s| s.trim().is_empty()) => Err(Invalid::new(
+            &path.key(spec.kind_name()).key("symbol"),
+            "a symbol cannot be empty",
         )),
+        IndicatorSpec::Imbalance { levels, .. } if !(1..=100).contains(levels) => {
+            Err(Invalid::new(
+                &path.key("imbalance").key("levels"),
+                format!("levels must be 1 to 100, got {levels}"),
+            ))
+        }
         IndicatorSpec::Bollinger { k, .. } if !(k.is_finite() && *k > 0.0) => Err(Invalid::new(
             &path.key("bollinger").key("k"),
             format!("k must be a positive number, got {k}"),
@@ -338,9 +454,56 @@ struct Compiler<'f> {
     slots: Vec<IndicatorSpec>,
     nodes: Vec<Node>,
     child_ids: Vec<usize>,
+    symbol_refs: Vec<SymbolRef>,
+    /// The rule being compiled.
+    rule: Option<usize>,
 }
 
 impl Compiler<'_> {
+    /// Notes the symbol `spec` names (written at `path`, the indicator).
+    fn note_symbol(&mut self, spec: &IndicatorSpec, path: &FieldPath) {
+        if let Some(symbol) = spec.symbol() {
+            let at = path.key(spec.kind_name()).key("symbol");
+            if !self.symbol_refs.iter().any(|r| r.path == at) {
+                self.symbol_refs.push(SymbolRef {
+                    symbol: symbol.to_owned(),
+                    path: at,
+                    rule: self.rule,
+                    at: None,
+                });
+            }
+        }
+    }
+
+    /// Notes a symbol a rule names at `path` (its `on`, an action).
+    fn add_symbol(&mut self, symbol: &str, path: FieldPath) -> Result<(), Invalid> {
+        if symbol.trim().is_empty() {
+            return Err(Invalid::new(&path, "a symbol cannot be empty"));
+        }
+        self.symbol_refs.push(SymbolRef {
+            symbol: symbol.to_owned(),
+            path,
+            rule: self.rule,
+            at: None,
+        });
+        Ok(())
+    }
+
+    /// A named indicator is read by the rule being compiled: the first
+    /// such rule is the one its symbol's errors name.
+    fn note_use(&mut self, name: &str) {
+        if self.symbol_refs.iter().all(|r| r.rule.is_some()) {
+            return;
+        }
+        let at = FieldPath::default().key("indicators").key(name);
+        let rule = self.rule;
+        for r in &mut self.symbol_refs {
+            if r.rule.is_none() && r.path.0.starts_with(&at.0) {
+                r.rule = rule;
+            }
+        }
+    }
+
     fn slot(&mut self, spec: &IndicatorSpec) -> usize {
         match self.slots.iter().position(|s| s == spec) {
             Some(i) => i,
@@ -461,6 +624,7 @@ impl Compiler<'_> {
             }
             Operand::Indicator(spec) => {
                 check_spec(spec, path)?;
+                self.note_symbol(spec, path);
                 let unit = Some(unit_of(spec));
                 Ok(CompiledOperand {
                     arg: Arg::Slot(self.slot(spec)),
@@ -492,7 +656,10 @@ impl Compiler<'_> {
             });
         }
         let spec = match self.file.indicators.get(name) {
-            Some(spec) => spec.clone(),
+            Some(spec) => {
+                self.note_use(name);
+                spec.clone()
+            }
             None => match (built_in(name), MarketState::from_bytes(name.as_bytes())) {
                 (Some(spec), _) => spec,
                 // A state name, to compare with `market_state`.

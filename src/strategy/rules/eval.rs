@@ -12,6 +12,8 @@
 //! node's values. Nodes are packed ([`HotNode`]) and comparisons look their
 //! truth up in a small table instead of branching on the operator.
 
+use std::ops::Range;
+
 use super::compile::{HotKind, HotNode, Program};
 
 /// The truth of a condition.
@@ -95,39 +97,53 @@ fn compare(node: &HotNode, operands: &[f64], state: &mut NodeState) -> u8 {
     u8::from(now != UNKNOWN_OUTCOME) * (1 + holds)
 }
 
-/// Evaluates every node of `program` over the `operands` (indicator values,
-/// then constants), updating `states`: comparisons first (they depend on
-/// nothing else), then the other nodes, children first.
-pub(crate) fn evaluate(program: &Program, operands: &[f64], states: &mut [NodeState]) {
-    for (node, state) in program.hot.iter().zip(states.iter_mut()) {
-        if node.kind == HotKind::Compare {
-            state.truth = TRUTHS[usize::from(compare(node, operands, state))];
+/// Evaluates the nodes of `program` in `ranges` (whole rules' nodes) over
+/// the `operands` (indicator values, then constants), updating `states`:
+/// comparisons first (they depend on nothing else), then the other nodes,
+/// children first.
+pub(crate) fn evaluate(
+    program: &Program,
+    operands: &[f64],
+    states: &mut [NodeState],
+    ranges: &[Range<usize>],
+) {
+    for range in ranges {
+        for (node, state) in program.hot[range.clone()]
+            .iter()
+            .zip(states[range.clone()].iter_mut())
+        {
+            if node.kind == HotKind::Compare {
+                state.truth = TRUTHS[usize::from(compare(node, operands, state))];
+            }
         }
     }
-    for (i, node) in program.hot.iter().enumerate() {
-        if node.kind == HotKind::Compare {
-            continue;
+    for range in ranges {
+        for i in range.clone() {
+            let node = &program.hot[i];
+            if node.kind == HotKind::Compare {
+                continue;
+            }
+            let (mut t, mut u) = (0u32, 0u32);
+            for &c in &program.hot_child_ids[node.first_child as usize..node.end_child as usize] {
+                let truth = states[c as usize].truth;
+                t += u32::from(truth == Truth::True);
+                u += u32::from(truth == Truth::Unknown);
+            }
+            let need = if node.kind == HotKind::Not {
+                // True when its one child is false: none true, none unknown.
+                (t, u) = (u32::from(t + u == 0), u);
+                1
+            } else {
+                node.need
+            };
+            states[i].truth = if t >= need {
+                Truth::True
+            } else if t + u < need {
+                Truth::False
+            } else {
+                Truth::Unknown
+            };
         }
-        let (mut t, mut u) = (0u32, 0u32);
-        for &c in &program.hot_child_ids[node.first_child as usize..node.end_child as usize] {
-            let truth = states[c as usize].truth;
-            t += u32::from(truth == Truth::True);
-            u += u32::from(truth == Truth::Unknown);
-        }
-        let need = if node.kind == HotKind::Not {
-            // True when its one child is false: none true, none unknown.
-            (t, u) = (u32::from(t + u == 0), u);
-            1
-        } else {
-            node.need
-        };
-        states[i].truth = if t >= need {
-            Truth::True
-        } else if t + u < need {
-            Truth::False
-        } else {
-            Truth::Unknown
-        };
     }
 }
 

@@ -33,6 +33,15 @@
 //! column: `imbalance.rules.toml:14:23: rules[0].when.all[1].lhs: unknown
 //! indicator "bok"; ...`.
 //!
+//! In a run over several instruments an indicator names its instrument
+//! (`{ mid = { symbol = "ETH-PERP" } }`, by default the run's first), a
+//! rule the instruments whose events evaluate it (`on = "BTC-PERP"`, by
+//! default those its condition reads) and an action the instrument it
+//! trades (`{ buy = { lots = 1, symbol = "ETH-PERP" } }`, by default the
+//! one whose event evaluated the rule); see [`RulesStrategy`]. A symbol the
+//! run does not have is refused before the run starts
+//! ([`RuleSet::check_symbols`]).
+//!
 //! Indicators are incremental and windows are durations; how each weighs
 //! irregularly spaced events is documented in [`crate::strategy::indicators`]
 //! and on [`IndicatorSpec`].
@@ -40,6 +49,7 @@
 mod actions;
 pub mod audit;
 mod bank;
+pub(crate) mod bare;
 mod compile;
 pub mod condition;
 pub mod duration;
@@ -50,6 +60,7 @@ pub mod schema;
 mod spans;
 mod strategy;
 pub mod validate;
+mod venue;
 mod vocabulary;
 
 use std::fmt;
@@ -65,7 +76,7 @@ pub use duration::Duration;
 pub use price::{Anchor, PriceSpec};
 pub use schema::{
     Action, Band, IndicatorSpec, Op, OrderAction, OrderSide, ProtectAction, QuoteAction, Rule,
-    RuleFile, Settings, Source, Tif,
+    RuleFile, Scope, Settings, Source, Symbols, Tif,
 };
 pub use spans::{FieldPath, Seg};
 pub use strategy::RulesStrategy;
@@ -122,7 +133,8 @@ impl RuleSet {
     pub fn from_str(text: &str, format: Format, file: &str) -> Result<RuleSet, RuleFileError> {
         let source = validate::Source { text, format, file };
         let rule_file = source.parse()?;
-        let program = Program::compile(rule_file).map_err(|invalid| source.invalid(invalid))?;
+        let mut program = Program::compile(rule_file).map_err(|invalid| source.invalid(invalid))?;
+        program.locate(&source);
         Ok(RuleSet {
             program: Arc::new(program),
         })
@@ -175,13 +187,25 @@ impl RuleSet {
                 }
             }
         }
-        let program = Program::compile(file).map_err(|invalid| RulesError::Param {
+        let mut program = Program::compile(file).map_err(|invalid| RulesError::Param {
             name: invalid.path.to_string(),
             reason: invalid.message,
         })?;
+        // The same text, so the same symbols in the same places.
+        program.file_name.clone_from(&self.program.file_name);
+        program.symbol_refs.clone_from(&self.program.symbol_refs);
         Ok(RuleSet {
             program: Arc::new(program),
         })
+    }
+
+    /// Checks that every symbol the file names (indicators, `on`, actions)
+    /// is one of the run's `symbols`; the error names the file, line and
+    /// column, the field, the rule and the run's symbols.
+    pub fn check_symbols(&self, symbols: &[&str]) -> Result<(), RulesError> {
+        self.program
+            .check_symbols(symbols)
+            .map_err(RulesError::Symbol)
     }
 
     /// The file's `[params]`: each name and its value in the file.

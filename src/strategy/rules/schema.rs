@@ -10,9 +10,11 @@ use std::fmt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::bare::{allow_bare_names, deserialize_name_or_table};
 use super::condition::Condition;
 use super::duration::Duration;
 use super::price::PriceSpec;
+use super::vocabulary::BUILT_IN;
 
 /// A no-code strategy: named indicators, and rules that act when their
 /// condition holds. Conditions are evaluated, all on the same snapshot,
@@ -21,6 +23,12 @@ use super::price::PriceSpec;
 /// (files reading `ahead_qty` or a deeper imbalance: at every consistent
 /// book). Then the actions of the rules whose conditions hold run in file
 /// order. Every firing is recorded with the value of each condition.
+///
+/// In a run over several instruments, indicators and actions name their
+/// instrument with `symbol` (indicators default to the run's first, actions
+/// to the instrument whose event evaluated the rule), and a rule is
+/// evaluated on the events of the instruments its `on` names (by default,
+/// those its condition reads).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "ticklab rule file")]
@@ -79,6 +87,31 @@ pub struct Rule {
     /// Most firings of this rule in a run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_fires: Option<u32>,
+    /// The instruments whose events evaluate this rule, by symbol (one, or
+    /// a list). By default those its condition reads: each indicator's
+    /// `symbol`, the run's first instrument for indicators without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on: Option<Symbols>,
+}
+
+/// One symbol (`"ETH-PERP"`) or several (`["BTC-PERP", "ETH-PERP"]`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Symbols {
+    /// One instrument.
+    One(String),
+    /// Several instruments.
+    Many(Vec<String>),
+}
+
+impl Symbols {
+    /// The symbols, in the order written.
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            Symbols::One(one) => std::slice::from_ref(one),
+            Symbols::Many(many) => many,
+        }
+    }
 }
 
 /// How two values are compared.
@@ -204,27 +237,60 @@ pub enum OrderSide {
 /// irregular events correctly: values of the book (mid, bid, ask,
 /// microprice, spread) and the last trade price hold until they change and
 /// are weighted by how long they held; trades count once each.
+///
+/// Every indicator but `time_of_day` is about one instrument: the one its
+/// `symbol` names (e.g. `{ mid = { symbol = "ETH-PERP" } }`), by default
+/// the run's first. Those without other fields may be written as their bare
+/// name (`"mid"`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[serde(remote = "Self", rename_all = "snake_case", deny_unknown_fields)]
+#[schemars(transform = indicator_names)]
 pub enum IndicatorSpec {
     /// Mid price: half-way between best bid and best ask.
-    Mid,
+    Mid {
+        /// The instrument it reads, by symbol (default: the run's first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        symbol: Option<String>,
+    },
     /// Best bid price.
-    Bid,
+    Bid {
+        /// The instrument it reads, by symbol (default: the run's first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        symbol: Option<String>,
+    },
     /// Best ask price.
-    Ask,
+    Ask {
+        /// The instrument it reads, by symbol (default: the run's first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        symbol: Option<String>,
+    },
     /// Price of the last trade.
-    Last,
+    Last {
+        /// The instrument it reads, by symbol (default: the run's first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        symbol: Option<String>,
+    },
     /// Microprice: the touch prices weighted by the size on the other side.
-    Microprice,
+    Microprice {
+        /// The instrument it reads, by symbol (default: the run's first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        symbol: Option<String>,
+    },
     /// Best ask minus best bid, ticks.
-    Spread,
+    Spread {
+        /// The instrument it reads, by symbol (default: the run's first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        symbol: Option<String>,
+    },
     /// Book imbalance over the top `levels` of each side, from -1 (all
     /// offers) to 1 (all bids): (bid size - ask size) / (bid size + ask size).
     Imbalance {
         /// Levels of each side counted (1 = the touch).
         #[serde(default = "one_level")]
         levels: u32,
+        /// The instrument it reads, by symbol (default: the run's first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        symbol: Option<String>,
     },
     /// Simple moving average over a time window, weighted by time: the
     /// integral of the series over the window divided by its length.
@@ -234,6 +300,9 @@ pub enum IndicatorSpec {
         of: Source,
         /// Window length, e.g. `"30s"`.
         window: Duration,
+        /// The instrument it reads, by symbol (default: the run's first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        symbol: Option<String>,
     },
     /// Exponential moving average decayed by elapsed time: a value that held
     /// `half_life` ago weighs half as much as the current one.
@@ -243,6 +312,9 @@ pub enum IndicatorSpec {
         of: Source,
         /// Time for a value's weight to halve, e.g. `"10s"`.
         half_life: Duration,
+        /// The instrument it reads, by symbol (default: the run's first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        symbol: Option<String>,
     },
     /// Relative strength index, 0 to 100: rises / (rises + falls) of the
     /// series over the window, times 100; 50 when it did not move.
@@ -252,6 +324,9 @@ pub enum IndicatorSpec {
         of: Source,
         /// Window length.
         window: Duration,
+        /// The instrument it reads, by symbol (default: the run's first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        symbol: Option<String>,
     },
     /// Standard deviation of the series over a time window, weighted by time.
     Stddev {
@@ -260,6 +335,9 @@ pub enum IndicatorSpec {
         of: Source,
         /// Window length.
         window: Duration,
+        /// The instrument it reads, by symbol (default: the run's first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        symbol: Option<String>,
     },
     /// Bollinger bands: the time-weighted mean over the window plus or minus
     /// `k` time-weighted standard deviations.
@@ -274,6 +352,23 @@ pub enum IndicatorSpec {
         k: f64,
         /// Which line.
         band: Band,
+        /// The instrument it reads, by symbol (default: the run's first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        symbol: Option<String>,
+    },
+    /// Change of the series over the window, in basis points of its value
+    /// `window` ago: `(now - then) / then * 10000`, where `then` is the
+    /// value that held at the window's start (the earliest value seen
+    /// while the run has not yet lasted a window).
+    ChangeBp {
+        /// The series (default `mid`).
+        #[serde(default)]
+        of: Source,
+        /// Window length, e.g. `"1s"`.
+        window: Duration,
+        /// The instrument it reads, by symbol (default: the run's first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        symbol: Option<String>,
     },
     /// Volume-weighted average price of the trades in the window, or of the
     /// whole run when no window is given.
@@ -281,45 +376,131 @@ pub enum IndicatorSpec {
         /// Window length; omit for the whole run.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         window: Option<Duration>,
+        /// The instrument it reads, by symbol (default: the run's first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        symbol: Option<String>,
     },
     /// Traded quantity in the window, lots.
     Volume {
         /// Window length.
         window: Duration,
+        /// The instrument it reads, by symbol (default: the run's first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        symbol: Option<String>,
     },
     /// Number of trades in the window.
     TradeCount {
         /// Window length.
         window: Duration,
+        /// The instrument it reads, by symbol (default: the run's first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        symbol: Option<String>,
     },
     /// Buyer-initiated minus seller-initiated traded quantity in the window,
     /// lots.
     SignedVolume {
         /// Window length.
         window: Duration,
+        /// The instrument it reads, by symbol (default: the run's first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        symbol: Option<String>,
     },
     /// Our position, lots (negative when short).
-    Position,
+    Position {
+        /// The instrument it reads, by symbol (default: the run's first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        symbol: Option<String>,
+    },
     /// Unrealized PnL of our position marked to mid, in currency.
-    UnrealizedPnl,
+    UnrealizedPnl {
+        /// The instrument it reads, by symbol (default: the run's first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        symbol: Option<String>,
+    },
     /// Number of our open orders.
-    OpenOrders,
+    OpenOrders {
+        /// The instrument it reads, by symbol (default: the run's first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        symbol: Option<String>,
+    },
     /// Time of day (UTC, local clock), seconds since midnight; compare with
     /// `"HH:MM"` or `"HH:MM:SS"`.
     TimeOfDay,
     /// Seconds since our last fill (infinite before the first); compare with
     /// a duration such as `"30s"`.
-    SinceLastFill,
+    SinceLastFill {
+        /// The instrument it reads, by symbol (default: the run's first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        symbol: Option<String>,
+    },
     /// The venue's trading state; compare with `"trading"`, `"pre_open"`,
     /// `"halted"` or `"closed"` (`==`, `!=`). Orders match only in
     /// `"trading"`.
-    MarketState,
+    MarketState {
+        /// The instrument it reads, by symbol (default: the run's first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        symbol: Option<String>,
+    },
     /// Market volume ahead of our best resting order on `side` in its queue,
     /// lots (none without such an order).
     AheadQty {
         /// Which of our orders: the highest buy or the lowest sell.
         side: OrderSide,
+        /// The instrument it reads, by symbol (default: the run's first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        symbol: Option<String>,
     },
+}
+
+deserialize_name_or_table!(
+    IndicatorSpec,
+    "an indicator: a name such as \"mid\", or a table such as { sma = { window = \"30s\" } }"
+);
+
+/// The schema of an indicator also takes the bare names.
+fn indicator_names(schema: &mut schemars::Schema) {
+    allow_bare_names(
+        schema,
+        BUILT_IN,
+        "An indicator without parameters, by name, about the run's first instrument.",
+    );
+}
+
+impl IndicatorSpec {
+    /// The symbol of the instrument it reads, when it names one.
+    pub fn symbol(&self) -> Option<&str> {
+        match self {
+            IndicatorSpec::Mid { symbol }
+            | IndicatorSpec::Bid { symbol }
+            | IndicatorSpec::Ask { symbol }
+            | IndicatorSpec::Last { symbol }
+            | IndicatorSpec::Microprice { symbol }
+            | IndicatorSpec::Spread { symbol }
+            | IndicatorSpec::Imbalance { symbol, .. }
+            | IndicatorSpec::Sma { symbol, .. }
+            | IndicatorSpec::Ema { symbol, .. }
+            | IndicatorSpec::Rsi { symbol, .. }
+            | IndicatorSpec::Stddev { symbol, .. }
+            | IndicatorSpec::Bollinger { symbol, .. }
+            | IndicatorSpec::ChangeBp { symbol, .. }
+            | IndicatorSpec::Vwap { symbol, .. }
+            | IndicatorSpec::Volume { symbol, .. }
+            | IndicatorSpec::TradeCount { symbol, .. }
+            | IndicatorSpec::SignedVolume { symbol, .. }
+            | IndicatorSpec::Position { symbol }
+            | IndicatorSpec::UnrealizedPnl { symbol }
+            | IndicatorSpec::OpenOrders { symbol }
+            | IndicatorSpec::SinceLastFill { symbol }
+            | IndicatorSpec::MarketState { symbol }
+            | IndicatorSpec::AheadQty { symbol, .. } => symbol.as_deref(),
+            IndicatorSpec::TimeOfDay => None,
+        }
+    }
+
+    /// True for indicators about an instrument (all but `time_of_day`).
+    pub fn is_about_an_instrument(&self) -> bool {
+        !matches!(self, IndicatorSpec::TimeOfDay)
+    }
 }
 
 fn one_level() -> u32 {
@@ -331,51 +512,86 @@ fn two() -> f64 {
 }
 
 impl fmt::Display for IndicatorSpec {
-    /// A short form for the audit: `sma(of=mid, window=30s)`.
+    /// A short form for the audit: `sma(of=mid, window=30s)`, with
+    /// `symbol=...` last when it names one.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = self.kind_name();
+        let mut params: Vec<String> = Vec::new();
         match self {
-            IndicatorSpec::Mid => f.write_str("mid"),
-            IndicatorSpec::Bid => f.write_str("bid"),
-            IndicatorSpec::Ask => f.write_str("ask"),
-            IndicatorSpec::Last => f.write_str("last"),
-            IndicatorSpec::Microprice => f.write_str("microprice"),
-            IndicatorSpec::Spread => f.write_str("spread"),
-            IndicatorSpec::Imbalance { levels } => write!(f, "imbalance(levels={levels})"),
-            IndicatorSpec::Sma { of, window } => {
-                write!(f, "sma(of={}, window={window})", of.as_str())
+            IndicatorSpec::Imbalance { levels, .. } => params.push(format!("levels={levels}")),
+            IndicatorSpec::Sma { of, window, .. }
+            | IndicatorSpec::Rsi { of, window, .. }
+            | IndicatorSpec::Stddev { of, window, .. }
+            | IndicatorSpec::ChangeBp { of, window, .. } => {
+                params.push(format!("of={}", of.as_str()));
+                params.push(format!("window={window}"));
             }
-            IndicatorSpec::Ema { of, half_life } => {
-                write!(f, "ema(of={}, half_life={half_life})", of.as_str())
-            }
-            IndicatorSpec::Rsi { of, window } => {
-                write!(f, "rsi(of={}, window={window})", of.as_str())
-            }
-            IndicatorSpec::Stddev { of, window } => {
-                write!(f, "stddev(of={}, window={window})", of.as_str())
+            IndicatorSpec::Ema { of, half_life, .. } => {
+                params.push(format!("of={}", of.as_str()));
+                params.push(format!("half_life={half_life}"));
             }
             IndicatorSpec::Bollinger {
                 of,
                 window,
                 k,
                 band,
-            } => write!(
-                f,
-                "bollinger(of={}, window={window}, k={k}, band={})",
-                of.as_str(),
-                serde_name(band)
-            ),
-            IndicatorSpec::Vwap { window: Some(w) } => write!(f, "vwap(window={w})"),
-            IndicatorSpec::Vwap { window: None } => f.write_str("vwap"),
-            IndicatorSpec::Volume { window } => write!(f, "volume(window={window})"),
-            IndicatorSpec::TradeCount { window } => write!(f, "trade_count(window={window})"),
-            IndicatorSpec::SignedVolume { window } => write!(f, "signed_volume(window={window})"),
-            IndicatorSpec::Position => f.write_str("position"),
-            IndicatorSpec::UnrealizedPnl => f.write_str("unrealized_pnl"),
-            IndicatorSpec::OpenOrders => f.write_str("open_orders"),
-            IndicatorSpec::TimeOfDay => f.write_str("time_of_day"),
-            IndicatorSpec::SinceLastFill => f.write_str("since_last_fill"),
-            IndicatorSpec::MarketState => f.write_str("market_state"),
-            IndicatorSpec::AheadQty { side } => write!(f, "ahead_qty(side={})", serde_name(side)),
+                ..
+            } => {
+                params.push(format!("of={}", of.as_str()));
+                params.push(format!("window={window}"));
+                params.push(format!("k={k}"));
+                params.push(format!("band={}", serde_name(band)));
+            }
+            IndicatorSpec::Vwap {
+                window: Some(w), ..
+            } => params.push(format!("window={w}")),
+            IndicatorSpec::Volume { window, .. }
+            | IndicatorSpec::TradeCount { window, .. }
+            | IndicatorSpec::SignedVolume { window, .. } => params.push(format!("window={window}")),
+            IndicatorSpec::AheadQty { side, .. } => {
+                params.push(format!("side={}", serde_name(side)))
+            }
+            _ => {}
+        }
+        if let Some(symbol) = self.symbol() {
+            params.push(format!("symbol={symbol}"));
+        }
+        if params.is_empty() {
+            f.write_str(name)
+        } else {
+            write!(f, "{name}({})", params.join(", "))
+        }
+    }
+}
+
+impl IndicatorSpec {
+    /// The name of its kind as written in files, e.g. `sma`.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            IndicatorSpec::Mid { .. } => "mid",
+            IndicatorSpec::Bid { .. } => "bid",
+            IndicatorSpec::Ask { .. } => "ask",
+            IndicatorSpec::Last { .. } => "last",
+            IndicatorSpec::Microprice { .. } => "microprice",
+            IndicatorSpec::Spread { .. } => "spread",
+            IndicatorSpec::Imbalance { .. } => "imbalance",
+            IndicatorSpec::Sma { .. } => "sma",
+            IndicatorSpec::Ema { .. } => "ema",
+            IndicatorSpec::Rsi { .. } => "rsi",
+            IndicatorSpec::Stddev { .. } => "stddev",
+            IndicatorSpec::Bollinger { .. } => "bollinger",
+            IndicatorSpec::ChangeBp { .. } => "change_bp",
+            IndicatorSpec::Vwap { .. } => "vwap",
+            IndicatorSpec::Volume { .. } => "volume",
+            IndicatorSpec::TradeCount { .. } => "trade_count",
+            IndicatorSpec::SignedVolume { .. } => "signed_volume",
+            IndicatorSpec::Position { .. } => "position",
+            IndicatorSpec::UnrealizedPnl { .. } => "unrealized_pnl",
+            IndicatorSpec::OpenOrders { .. } => "open_orders",
+            IndicatorSpec::TimeOfDay => "time_of_day",
+            IndicatorSpec::SinceLastFill { .. } => "since_last_fill",
+            IndicatorSpec::MarketState { .. } => "market_state",
+            IndicatorSpec::AheadQty { .. } => "ahead_qty",
         }
     }
 }
@@ -403,9 +619,12 @@ pub enum Tif {
     PostOnly,
 }
 
-/// Something a rule does when it fires.
+/// Something a rule does when it fires. Each acts on one instrument: the
+/// one its `symbol` names, by default the instrument whose event evaluated
+/// the rule (in a run of one instrument, that one).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+#[serde(remote = "Self", rename_all = "snake_case", deny_unknown_fields)]
+#[schemars(transform = action_names)]
 pub enum Action {
     /// Send a buy order.
     Buy(OrderAction),
@@ -413,10 +632,10 @@ pub enum Action {
     Sell(OrderAction),
     /// Cancel every open order (quotes and stops included; stops are
     /// disarmed).
-    CancelAll,
+    CancelAll(Scope),
     /// Cancel every open order, disarm stops, and close the position with a
     /// market order.
-    Flatten,
+    Flatten(Scope),
     /// Keep one post-only quote on each side around the mid, moving them
     /// when the wanted prices change.
     Quote(QuoteAction),
@@ -431,17 +650,51 @@ pub enum Action {
     TakeProfit(ProtectAction),
 }
 
+deserialize_name_or_table!(
+    Action,
+    "an action: \"cancel_all\", \"flatten\" or a table such as { buy = { lots = 1 } }"
+);
+
+/// The schema of an action also takes the bare names.
+fn action_names(schema: &mut schemars::Schema) {
+    allow_bare_names(
+        schema,
+        &["cancel_all", "flatten"],
+        "`cancel_all` or `flatten` on the instrument whose event evaluated the rule.",
+    );
+}
+
+/// The instrument an action without other fields acts on.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Scope {
+    /// The instrument, by symbol (default: the one whose event evaluated
+    /// the rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbol: Option<String>,
+}
+
 impl Action {
     /// The action's name as written in files.
     pub fn name(&self) -> &'static str {
         match self {
             Action::Buy(_) => "buy",
             Action::Sell(_) => "sell",
-            Action::CancelAll => "cancel_all",
-            Action::Flatten => "flatten",
+            Action::CancelAll(_) => "cancel_all",
+            Action::Flatten(_) => "flatten",
             Action::Quote(_) => "quote",
             Action::StopLoss(_) => "stop_loss",
             Action::TakeProfit(_) => "take_profit",
+        }
+    }
+
+    /// The symbol of the instrument it acts on, when it names one.
+    pub fn symbol(&self) -> Option<&str> {
+        match self {
+            Action::Buy(order) | Action::Sell(order) => order.symbol.as_deref(),
+            Action::CancelAll(scope) | Action::Flatten(scope) => scope.symbol.as_deref(),
+            Action::Quote(quote) => quote.symbol.as_deref(),
+            Action::StopLoss(p) | Action::TakeProfit(p) => p.symbol.as_deref(),
         }
     }
 }
@@ -467,6 +720,10 @@ pub struct OrderAction {
     /// immediate or cancel.
     #[serde(default)]
     pub tif: Tif,
+    /// The instrument, by symbol (default: the one whose event evaluated
+    /// the rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbol: Option<String>,
 }
 
 /// Quotes on both sides: a bid at most `mid - spread_ticks / 2` and an ask
@@ -488,6 +745,10 @@ pub struct QuoteAction {
     /// to lean against inventory (default 0).
     #[serde(default)]
     pub skew_ticks_per_lot: f64,
+    /// The instrument, by symbol (default: the one whose event evaluated
+    /// the rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbol: Option<String>,
 }
 
 /// Distance of a protective order from the average entry price.
@@ -496,4 +757,8 @@ pub struct QuoteAction {
 pub struct ProtectAction {
     /// Distance from the average entry price, ticks (at least 1).
     pub ticks: i64,
+    /// The instrument, by symbol (default: the one whose event evaluated
+    /// the rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbol: Option<String>,
 }

@@ -60,6 +60,9 @@ pub enum RulesError {
     /// The file is read but wrong.
     #[error(transparent)]
     Invalid(#[from] RuleFileError),
+    /// The file names a symbol the run does not have.
+    #[error("{0}")]
+    Symbol(String),
     /// A value given for one of the file's `[params]` (the run
     /// configuration's `[params]`) cannot be used.
     #[error("[params] {name}: {reason}")]
@@ -149,6 +152,21 @@ impl Source<'_> {
             offset
         };
         self.error_at(path.to_string(), shown, message)
+    }
+
+    /// Line and column (from 1) of each field of `paths`; `None` for one
+    /// that is not in the text.
+    pub(crate) fn places<'p>(
+        &self,
+        paths: impl Iterator<Item = &'p FieldPath>,
+    ) -> Vec<Option<(usize, usize)>> {
+        let tree = self.tree();
+        paths
+            .map(|path| {
+                let tree = tree.as_ref()?;
+                Some(line_col(self.text, tree.offset_of(path)))
+            })
+            .collect()
     }
 
     /// Places a problem found after reading.

@@ -18,6 +18,8 @@ pub enum Unit {
     Ratio,
     /// 0 to 100 (RSI).
     Percent,
+    /// Basis points of a price (a change over a window).
+    BasisPoints,
     /// A quantity in lots.
     Lots,
     /// A count (trades, orders).
@@ -39,6 +41,7 @@ impl fmt::Display for Unit {
             Unit::Ticks => "ticks",
             Unit::Ratio => "a ratio",
             Unit::Percent => "0 to 100",
+            Unit::BasisPoints => "basis points",
             Unit::Lots => "lots",
             Unit::Count => "a count",
             Unit::Money => "money",
@@ -80,25 +83,30 @@ pub(crate) const WITH_PARAMETERS: &[(&str, &str)] = &[
     ("volume", "{ volume = { window = \"10s\" } }"),
     ("trade_count", "{ trade_count = { window = \"10s\" } }"),
     ("signed_volume", "{ signed_volume = { window = \"10s\" } }"),
+    (
+        "change_bp",
+        "{ change_bp = { of = \"mid\", window = \"1s\" } }",
+    ),
     ("ahead_qty", "{ ahead_qty = { side = \"buy\" } }"),
 ];
 
 /// The indicator a parameterless name stands for.
 pub(crate) fn built_in(name: &str) -> Option<IndicatorSpec> {
+    let symbol = None;
     Some(match name {
-        "mid" => IndicatorSpec::Mid,
-        "bid" => IndicatorSpec::Bid,
-        "ask" => IndicatorSpec::Ask,
-        "last" => IndicatorSpec::Last,
-        "microprice" => IndicatorSpec::Microprice,
-        "spread" => IndicatorSpec::Spread,
-        "imbalance" => IndicatorSpec::Imbalance { levels: 1 },
-        "position" => IndicatorSpec::Position,
-        "unrealized_pnl" => IndicatorSpec::UnrealizedPnl,
-        "open_orders" => IndicatorSpec::OpenOrders,
+        "mid" => IndicatorSpec::Mid { symbol },
+        "bid" => IndicatorSpec::Bid { symbol },
+        "ask" => IndicatorSpec::Ask { symbol },
+        "last" => IndicatorSpec::Last { symbol },
+        "microprice" => IndicatorSpec::Microprice { symbol },
+        "spread" => IndicatorSpec::Spread { symbol },
+        "imbalance" => IndicatorSpec::Imbalance { levels: 1, symbol },
+        "position" => IndicatorSpec::Position { symbol },
+        "unrealized_pnl" => IndicatorSpec::UnrealizedPnl { symbol },
+        "open_orders" => IndicatorSpec::OpenOrders { symbol },
         "time_of_day" => IndicatorSpec::TimeOfDay,
-        "since_last_fill" => IndicatorSpec::SinceLastFill,
-        "market_state" => IndicatorSpec::MarketState,
+        "since_last_fill" => IndicatorSpec::SinceLastFill { symbol },
+        "market_state" => IndicatorSpec::MarketState { symbol },
         _ => return None,
     })
 }
@@ -113,13 +121,13 @@ fn source_unit(of: Source) -> Unit {
 /// The unit of an indicator's values.
 pub(crate) fn unit_of(spec: &IndicatorSpec) -> Unit {
     match spec {
-        IndicatorSpec::Mid
-        | IndicatorSpec::Bid
-        | IndicatorSpec::Ask
-        | IndicatorSpec::Last
-        | IndicatorSpec::Microprice
+        IndicatorSpec::Mid { .. }
+        | IndicatorSpec::Bid { .. }
+        | IndicatorSpec::Ask { .. }
+        | IndicatorSpec::Last { .. }
+        | IndicatorSpec::Microprice { .. }
         | IndicatorSpec::Vwap { .. } => Unit::Price,
-        IndicatorSpec::Spread => Unit::Ticks,
+        IndicatorSpec::Spread { .. } => Unit::Ticks,
         IndicatorSpec::Imbalance { .. } => Unit::Ratio,
         IndicatorSpec::Sma { of, .. }
         | IndicatorSpec::Ema { of, .. }
@@ -129,15 +137,16 @@ pub(crate) fn unit_of(spec: &IndicatorSpec) -> Unit {
             ..
         } => Unit::Ratio,
         IndicatorSpec::Bollinger { of, .. } => source_unit(*of),
+        IndicatorSpec::ChangeBp { .. } => Unit::BasisPoints,
         IndicatorSpec::Rsi { .. } => Unit::Percent,
         IndicatorSpec::Volume { .. }
         | IndicatorSpec::SignedVolume { .. }
-        | IndicatorSpec::Position
+        | IndicatorSpec::Position { .. }
         | IndicatorSpec::AheadQty { .. } => Unit::Lots,
-        IndicatorSpec::TradeCount { .. } | IndicatorSpec::OpenOrders => Unit::Count,
-        IndicatorSpec::UnrealizedPnl => Unit::Money,
+        IndicatorSpec::TradeCount { .. } | IndicatorSpec::OpenOrders { .. } => Unit::Count,
+        IndicatorSpec::UnrealizedPnl { .. } => Unit::Money,
         IndicatorSpec::TimeOfDay => Unit::TimeOfDay,
-        IndicatorSpec::SinceLastFill => Unit::Seconds,
-        IndicatorSpec::MarketState => Unit::State,
+        IndicatorSpec::SinceLastFill { .. } => Unit::Seconds,
+        IndicatorSpec::MarketState { .. } => Unit::State,
     }
 }

@@ -17,7 +17,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
         if engines.is_empty() {
             return None;
         }
-        let others = engines.split_off(1);
+        let others: Vec<Box<Engine<'a>>> = engines.split_off(1).into_iter().map(Box::new).collect();
         let first = engines.pop()?;
         let mut runner = Runner::new(first, strategy);
         if !others.is_empty() {
@@ -34,8 +34,50 @@ impl<'a, S: Strategy> Runner<'a, S> {
 
     /// The engines of the run's other instruments (after the first), in
     /// the order named.
-    pub fn other_engines(&self) -> &[Engine<'a>] {
-        &self.others
+    pub fn other_engines(&self) -> impl Iterator<Item = &Engine<'a>> {
+        self.others.iter().map(|engine| &**engine)
+    }
+
+    /// Market events the strategy has seen, over every instrument of the
+    /// run: the run's event index, which steps and seeks count in (for one
+    /// instrument, its engine's count).
+    #[inline]
+    pub fn events_seen(&self) -> u64 {
+        self.engine.events_seen() + self.others.iter().map(|e| e.events_seen()).sum::<u64>()
+    }
+
+    /// Market events processed at the exchange side, over every
+    /// instrument of the run.
+    pub fn exchange_events(&self) -> u64 {
+        self.engine.exchange_events() + self.others.iter().map(|e| e.exchange_events()).sum::<u64>()
+    }
+
+    /// Local time of the run, ns: the time of the last thing the strategy
+    /// saw, of whichever instrument (`i64::MIN` before the first). Over
+    /// several instruments an engine's own clock starts at its first event,
+    /// so one that opens later is ahead of the run until then.
+    #[inline]
+    pub fn now_ns(&self) -> i64 {
+        if self.others.is_empty() {
+            self.engine.now_ns()
+        } else {
+            self.run_now_ns
+        }
+    }
+
+    /// Position, in the order the symbols were named, of the instrument
+    /// whose engine gave the last step's wake (0 for a run of one).
+    pub fn last_instrument(&self) -> usize {
+        self.last
+    }
+
+    /// The engine of instrument `index` (in the order named; 0 is
+    /// [`Runner::engine`]) between steps.
+    pub fn engine_of(&self, index: usize) -> Option<&Engine<'a>> {
+        match index.checked_sub(1) {
+            None => Some(&self.engine),
+            Some(i) => self.others.get(i).map(|engine| &**engine),
+        }
     }
 
     /// [`Runner::step`] over several instruments: the earliest due item
@@ -44,9 +86,11 @@ impl<'a, S: Strategy> Runner<'a, S> {
     #[inline(never)]
     pub(super) fn step_instruments(&mut self) -> Result<Wake<&OrderUpdate>, RunError> {
         let (index, wake) = self.advance_instruments()?;
+        self.last = index;
         self.swap_in(index);
         let handled = self.handle(wake).map(|wake| wake.map_order(|_| ()));
         let now_ns = self.engine.now_ns();
+        self.run_now_ns = self.run_now_ns.max(now_ns);
         self.swap_in(index);
         // The run's clock, as the first instrument's engine tells it.
         self.engine.catch_up_local_now(now_ns);
@@ -71,7 +115,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
     fn engine_at(&mut self, index: usize) -> Option<&mut Engine<'a>> {
         match index.checked_sub(1) {
             None => Some(&mut self.engine),
-            Some(i) => self.others.get_mut(i),
+            Some(i) => self.others.get_mut(i).map(|engine| &mut **engine),
         }
     }
 
@@ -104,7 +148,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
                 // Order ids are the run's, whichever engine gave one.
                 let next_id = std::iter::once(&self.engine)
                     .chain(&self.others)
-                    .map(Engine::next_order_id)
+                    .map(|engine| engine.next_order_id())
                     .max()
                     .unwrap_or(1);
                 self.engine.set_next_order_id(next_id);
@@ -140,8 +184,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
             let Some(engine) = self.engine_at(index) else {
                 return Ok((0, Wake::Finished));
             };
-            engine.set_handover_until_ns(until_ns);
-            let woke = engine.process_item(item);
+            let woke = engine.advance_through(item, until_ns)?;
             self.due_seq[index] = None;
             if let Some(wake) = woke {
                 return Ok((index, wake));
@@ -152,8 +195,8 @@ impl<'a, S: Strategy> Runner<'a, S> {
     /// Takes the runner apart: the engine of every instrument, in the order
     /// named, and the strategy.
     pub fn into_engines(self) -> (Vec<Engine<'a>>, S) {
-        let mut engines = vec![self.engine];
-        engines.extend(self.others);
+        let mut engines = vec![*self.engine];
+        engines.extend(self.others.into_iter().map(|engine| *engine));
         (engines, self.strategy)
     }
 }

@@ -56,7 +56,9 @@ enum Phase {
 
 /// A strategy bound to an engine.
 pub struct Runner<'a, S> {
-    engine: Engine<'a>,
+    /// Boxed, so that a run over several instruments swaps the engine
+    /// being handled in and out by pointer (an engine is about 2 KB).
+    engine: Box<Engine<'a>>,
     strategy: S,
     phase: Phase,
     /// The callbacks the strategy defines (all until `on_start` has run).
@@ -79,11 +81,17 @@ pub struct Runner<'a, S> {
     /// The engines of the run's other instruments, when it has several
     /// (see [`Runner::with_instruments`]). While the strategy handles one
     /// of theirs, that engine is swapped into `engine`.
-    others: Vec<Engine<'a>>,
+    #[allow(clippy::vec_box)] // swapped with `engine` by pointer
+    others: Vec<Box<Engine<'a>>>,
     /// The run's symbols in the order named (empty for one instrument).
     symbols: Vec<String>,
     /// Which instrument `engine` holds now (0 outside a step).
     current: usize,
+    /// Which instrument the last step's wake came from (0 for one).
+    last: usize,
+    /// The run's clock over several instruments: the latest local time of
+    /// anything handed to the strategy (`i64::MIN` before that).
+    run_now_ns: i64,
     /// Each engine's next due item, reused from step to step.
     due: Vec<Option<DueItem>>,
     /// Each engine's message count when its due item was read (`None`:
@@ -100,7 +108,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
         let measured = engine.compute_latency() == ComputeLatency::Measured;
         let update = *engine.delivered_update();
         let mut runner = Runner {
-            engine,
+            engine: Box::new(engine),
             strategy,
             phase: Phase::NotStarted,
             callbacks: CallbackSet::ALL,
@@ -113,6 +121,8 @@ impl<'a, S: Strategy> Runner<'a, S> {
             others: Vec::new(),
             symbols: Vec::new(),
             current: 0,
+            last: 0,
+            run_now_ns: i64::MIN,
             due: Vec::new(),
             due_seq: Vec::new(),
         };
@@ -165,7 +175,11 @@ impl<'a, S: Strategy> Runner<'a, S> {
         if !self.others.is_empty() {
             return Ok(self.step_instruments()?.map_order(|_| ()));
         }
-        let wake = self.engine.advance_lean()?;
+        // Two copies of `handle`: the market-only one knows its wake.
+        if let Some(ev) = self.engine.advance_market_only() {
+            return self.handle(Wake::Market(ev));
+        }
+        let wake = self.engine.advance_any()?;
         self.handle(wake)
     }
 
@@ -286,11 +300,9 @@ impl<'a, S: Strategy> Runner<'a, S> {
             // The engine charges the callback's own wall time to its orders.
             self.engine.set_callback_start(Some(Instant::now()));
         }
-        super::activity::enter(
-            callback.name(),
-            self.engine.events_seen(),
-            self.engine.now_ns(),
-        );
+        let events_seen =
+            self.engine.events_seen() + self.others.iter().map(|e| e.events_seen()).sum::<u64>();
+        super::activity::enter(callback.name(), events_seen, self.engine.now_ns());
         let started = clock::ticks();
         let result = f(
             &mut self.strategy,
@@ -315,11 +327,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
         callback: Callback,
         f: impl FnOnce(&mut S, &mut Ctx<'_, 'a>) -> Result<(), StrategyError>,
     ) -> Result<(), RunError> {
-        super::activity::enter(
-            callback.name(),
-            self.engine.events_seen(),
-            self.engine.now_ns(),
-        );
+        super::activity::enter(callback.name(), self.events_seen(), self.engine.now_ns());
         let mut ctx = Ctx::with_peers(
             &mut self.engine,
             &mut self.others,
@@ -335,7 +343,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
     fn failed(&self, callback: Callback, source: StrategyError) -> RunError {
         RunError::Strategy {
             callback: callback.name(),
-            event_index: self.engine.events_seen(),
+            event_index: self.events_seen(),
             ts_ns: self.engine.now_ns(),
             source,
         }
@@ -350,7 +358,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
     /// Runs until the strategy has seen `event_index` market events (or the
     /// data ends).
     pub fn run_to_event(&mut self, event_index: u64) -> Result<(), RunError> {
-        while self.engine.events_seen() < event_index {
+        while self.events_seen() < event_index {
             if self.step_is_finished()? {
                 break;
             }
@@ -360,7 +368,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
 
     /// Runs until local time reaches `ts_ns` (or the data ends).
     pub fn run_until_ns(&mut self, ts_ns: i64) -> Result<(), RunError> {
-        while self.phase != Phase::Finished && self.engine.now_ns() < ts_ns {
+        while self.phase != Phase::Finished && self.now_ns() < ts_ns {
             self.step_is_finished()?;
         }
         Ok(())
@@ -377,9 +385,18 @@ impl<'a, S: Strategy> Runner<'a, S> {
     }
 
     /// Takes the strategy's log lines recorded since the last call (see
-    /// `Engine::take_logs`).
+    /// `Engine::take_logs`), of every instrument's engine in a run over
+    /// several, in local time order (at equal times, in the order the
+    /// symbols were named).
     pub fn take_logs(&mut self) -> Vec<crate::sim::LogRecord> {
-        self.engine.take_logs()
+        let mut logs = self.engine.take_logs();
+        if !self.others.is_empty() {
+            for engine in &mut self.others {
+                logs.append(&mut engine.take_logs());
+            }
+            logs.sort_by_key(|line| line.ts_ns);
+        }
+        logs
     }
 
     /// The strategy.
@@ -399,7 +416,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
 
     /// Takes the runner apart.
     pub fn into_parts(self) -> (Engine<'a>, S) {
-        (self.engine, self.strategy)
+        (*self.engine, self.strategy)
     }
 }
 

@@ -1,0 +1,119 @@
+//! The round-trips table a run writes (`trades.parquet`, `trades.csv`):
+//! one row per closed round trip, and the few columns of it read back
+//! (by Monte Carlo).
+
+use std::fs::File;
+use std::path::Path;
+
+use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::record::Field;
+
+use crate::market::{Instrument, Side};
+use crate::report::table::{ReportError, Table};
+use crate::report::trades::RoundTrip;
+
+/// The table's name: `trades.parquet`, `trades.csv`.
+pub const TRADES_TABLE: &str = "trades";
+
+/// Names of a trip's direction, in the order of [`Side`]'s codes.
+const DIRECTIONS: &[&str] = &["long", "short"];
+
+/// Fills `table` with one row per round trip of `t` (money already in the
+/// account's currency).
+pub fn trip_rows_into(t: &[RoundTrip], inst: &Instrument, table: &mut Table) {
+    let tick = inst.tick_size;
+    table
+        .refill()
+        .timestamp("open_ts", t.iter().map(|x| x.open_ts_ns))
+        .timestamp("close_ts", t.iter().map(|x| x.close_ts_ns))
+        .label(
+            "direction",
+            DIRECTIONS,
+            t.iter().map(|x| u8::from(x.side != Side::Buy)),
+        )
+        .int("qty_lots", t.iter().map(|x| x.qty_lots))
+        .float(
+            "qty",
+            t.iter().map(|x| Some(inst.qty_from_lots(x.qty_lots))),
+        )
+        .float("entry_price", t.iter().map(|x| Some(x.entry_ticks * tick)))
+        .float("exit_price", t.iter().map(|x| Some(x.exit_ticks * tick)))
+        .int("holding_ns", t.iter().map(RoundTrip::holding_ns))
+        .float("gross_pnl", t.iter().map(|x| Some(x.gross_pnl)))
+        .float("fees", t.iter().map(|x| Some(x.fees)))
+        .float("funding", t.iter().map(|x| Some(x.funding)))
+        .float("pnl", t.iter().map(|x| Some(x.pnl)))
+        .float("mae", t.iter().map(|x| Some(x.mae)))
+        .float("mfe", t.iter().map(|x| Some(x.mfe)))
+        .int("fills", t.iter().map(|x| i64::from(x.fills)));
+}
+
+/// What Monte Carlo needs of a round trip read back from the table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TripRow {
+    /// The instrument, `None` in a run over one (no `symbol` column).
+    pub symbol: Option<String>,
+    /// PnL after fees and funding, account currency.
+    pub pnl: f64,
+    /// Lots entered (and exited).
+    pub qty_lots: i64,
+}
+
+/// The round trips of a run's `trades.parquet`, in order.
+pub fn read_trips(path: &Path) -> Result<Vec<TripRow>, ReportError> {
+    let fail = |what: String| ReportError::Io {
+        path: path.to_owned(),
+        source: std::io::Error::other(what),
+    };
+    let file = File::open(path).map_err(|source| ReportError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let reader = SerializedFileReader::new(file).map_err(|err| fail(err.to_string()))?;
+    let names: Vec<String> = reader
+        .metadata()
+        .file_metadata()
+        .schema_descr()
+        .columns()
+        .iter()
+        .map(|c| c.name().to_owned())
+        .collect();
+    let index = |name: &str| names.iter().position(|n| n == name);
+    let (Some(pnl), Some(qty)) = (index("pnl"), index("qty_lots")) else {
+        return Err(fail("no column `pnl` or `qty_lots`".to_owned()));
+    };
+    let symbol = index("symbol");
+    let rows = reader
+        .get_row_iter(None)
+        .map_err(|err| fail(err.to_string()))?;
+    let mut trips = Vec::new();
+    for (row_index, row) in rows.enumerate() {
+        let row = row.map_err(|err| fail(format!("row {row_index}: {err}")))?;
+        let fields: Vec<&Field> = row.get_column_iter().map(|(_, field)| field).collect();
+        let bad = |column: usize, what: &str| {
+            fail(format!(
+                "row {row_index}, column `{}`: {what}",
+                names[column]
+            ))
+        };
+        let pnl = match fields.get(pnl) {
+            Some(Field::Double(x)) => *x,
+            _ => return Err(bad(pnl, "not a number")),
+        };
+        let qty_lots = match fields.get(qty) {
+            Some(Field::Long(x)) => *x,
+            _ => return Err(bad(qty, "not a whole number")),
+        };
+        let symbol = match symbol.map(|i| (i, fields.get(i))) {
+            None => None,
+            Some((_, Some(Field::Str(s)))) => Some(s.clone()),
+            Some((i, _)) => return Err(bad(i, "not text")),
+        };
+        trips.push(TripRow {
+            symbol,
+            pnl,
+            qty_lots,
+        });
+    }
+    Ok(trips)
+}
