@@ -213,4 +213,39 @@ mod tests {
         assert!(covers(&plan, &builtin_plan));
         assert!(!covers(&builtin_plan, &plan));
     }
+
+    #[test]
+    fn a_run_over_days_and_symbols_is_replayed_with_the_instrument_followed() {
+        let mut script = Script::default();
+        script.note(&Command::SetStrategy("mm".into()));
+        script.note(&Command::Open {
+            folder: PathBuf::from("/data/multi"),
+            symbols: vec!["BTC-PERP".into(), "ETH-PERP".into()],
+            days: crate::market::day_range::DaySelection::All,
+        });
+        script.note(&Command::Follow("ETH-PERP".into()));
+        let commands = script.commands();
+        assert_eq!(commands.len(), 3);
+        assert!(
+            matches!(&commands[0], Command::Open { folder, .. } if folder == Path::new("/data/multi"))
+        );
+        assert_eq!(commands[1], Command::SetStrategy("mm".into()));
+        assert_eq!(commands[2], Command::Follow("ETH-PERP".into()));
+        let cache = CacheOptions {
+            enabled: false,
+            dir: None,
+            fallback_dir: None,
+        };
+        assert_eq!(
+            script.plan(&cache, &base()).read_paths,
+            [PathBuf::from("/data/multi")]
+        );
+        // Another folder forgets the instrument followed.
+        script.note(&Command::Load {
+            folder: PathBuf::from("/data/other"),
+            symbol: None,
+            day: None,
+        });
+        assert_eq!(script.commands().len(), 2);
+    }
 }
