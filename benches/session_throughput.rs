@@ -3,6 +3,13 @@
 //! window's replay keeps while a window asks for a frame every 16 ms and
 //! drains what the session sends, and what driving the engine through the
 //! session's replay in batch mode (as `ticklab run` does) costs.
+//!
+//! The window's session runs in a sandboxed worker process by default:
+//! `session_max_speed_worker` is the same replay there, its frames and
+//! rows crossing the worker's socket, beside `session_max_speed` in
+//! process; `session_start_*` is the time from nothing to a loaded day
+//! waiting at its first event, in process and in a new worker (spawn,
+//! sandbox, load; with a Python strategy, the interpreter too).
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -14,7 +21,8 @@ use criterion::{Criterion, Throughput};
 use ticklab::market::parquet::ReadOptions;
 use ticklab::session::replay::{Goal, Progress};
 use ticklab::session::{
-    open_day, Command, Replay, Session, SessionOptions, Speed, StrategyChoice, Update,
+    open_day, Command, Isolation, Replay, SessionLink, SessionOptions, Speed, StrategyChoice,
+    Update, WorkerSettings,
 };
 use ticklab::sim::{EquitySample, FillRecord, OrderUpdate, RecordSink, RunConfig};
 use ticklab::strategy::python::PythonOptions;
@@ -77,10 +85,22 @@ fn batch_replay(folder: &Path) -> u64 {
         .map_or(0, |runner| runner.engine().exchange_events())
 }
 
-/// A session loaded and ready at the start of the day.
-fn ready_session(folder: &Path) -> Session {
+/// In process, or in a worker of the `ticklab` built with the benches.
+fn isolation(in_worker: bool) -> Isolation {
+    if in_worker {
+        Isolation::Worker(WorkerSettings::new(PathBuf::from(env!(
+            "CARGO_BIN_EXE_ticklab"
+        ))))
+    } else {
+        Isolation::InProcess
+    }
+}
+
+/// A session loaded with `strategy` and ready at the start of the day.
+fn ready_session(folder: &Path, isolation: &Isolation, strategy: &str) -> Box<dyn SessionLink> {
     let mut session =
-        Session::spawn(SessionOptions::default(), Arc::new(|| {})).expect("a session thread");
+        ticklab::session::link::start(SessionOptions::default(), isolation, Arc::new(|| {}))
+            .expect("a session");
     session
         .send(Command::Load {
             folder: folder.to_owned(),
@@ -89,7 +109,7 @@ fn ready_session(folder: &Path) -> Session {
         })
         .expect("the session takes commands");
     session
-        .send(Command::SetStrategy("mm".to_owned()))
+        .send(Command::SetStrategy(strategy.to_owned()))
         .expect("the session takes commands");
     session
         .wait_idle(Duration::from_secs(600))
@@ -99,7 +119,7 @@ fn ready_session(folder: &Path) -> Session {
 
 /// Plays the whole day at max speed, draining like a window; returns the
 /// updates taken in.
-fn play_to_end(session: &mut Session) -> u64 {
+fn play_to_end(session: &mut dyn SessionLink) -> u64 {
     session
         .send(Command::Play(Speed::Max))
         .expect("the session takes commands");
@@ -128,18 +148,41 @@ fn session_throughput(c: &mut Criterion) {
     group.bench_function("batch_replay", |b| {
         b.iter(|| black_box(batch_replay(&folder)))
     });
-    group.bench_function("session_max_speed", |b| {
-        b.iter_custom(|iterations| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iterations {
-                let mut session = ready_session(&folder);
-                let started = Instant::now();
-                black_box(play_to_end(&mut session));
-                total += started.elapsed();
-            }
-            total
+    for (name, in_worker) in [
+        ("session_max_speed", false),
+        ("session_max_speed_worker", true),
+    ] {
+        let isolation = isolation(in_worker);
+        group.bench_function(name, |b| {
+            b.iter_custom(|iterations| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iterations {
+                    let mut session = ready_session(&folder, &isolation, "mm");
+                    let started = Instant::now();
+                    black_box(play_to_end(session.as_mut()));
+                    total += started.elapsed();
+                }
+                total
+            });
         });
-    });
+    }
+    group.finish();
+    let python = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("strategies/queue_mm.py")
+        .display()
+        .to_string();
+    let mut group = c.benchmark_group("session_start");
+    group.sample_size(10);
+    for (name, in_worker, strategy) in [
+        ("in_process_mm", false, "mm"),
+        ("worker_mm", true, "mm"),
+        ("worker_python", true, python.as_str()),
+    ] {
+        let isolation = isolation(in_worker);
+        group.bench_function(name, |b| {
+            b.iter_with_large_drop(|| ready_session(&folder, &isolation, strategy));
+        });
+    }
     group.finish();
 }
 

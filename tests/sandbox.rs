@@ -208,6 +208,27 @@ fn an_exit_is_reported_with_its_code_event_and_time() {
 }
 
 #[test]
+fn a_death_is_reported_at_its_exact_event_even_between_two_heartbeats() {
+    let lab = Lab::new();
+    // No pause for a heartbeat to see the callback: the event comes from
+    // the page where the worker marks each callback.
+    let output = lab.run_on_first_trade(
+        "        os.write(2, f\"MARK {ctx.now} {ctx.event_index}\\n\".encode())\n        os._exit(4)",
+        &[],
+    );
+    let stderr = lab.assert_failed(&output);
+    let mark = stderr.lines().find(|l| l.starts_with("MARK ")).unwrap();
+    let event = mark.split_whitespace().nth(2).unwrap();
+    assert!(
+        death_line(&stderr).contains(&format!(
+            "died at event {event} (data time {}): it exited with code 4",
+            marked_time(&stderr)
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_segfault_is_reported_with_the_last_console_lines() {
     let lab = Lab::new();
     let output = lab.run_on_first_trade(

@@ -5,7 +5,7 @@ use crate::book::ladder::{Ladder, Levels};
 use crate::market::{EventKind, MarketEvent, Side};
 
 /// One price level: price in ticks, quantity in lots.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Level {
     /// Price in ticks.
     pub price: i64,

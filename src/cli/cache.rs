@@ -4,15 +4,13 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use ticklab::book::cross::crossed_book_check;
-use ticklab::book::{CrossedBookPolicy, CrossedTally};
 use ticklab::market::cache::{
-    cache_paths, clear_cache, plan_replay, CacheOptions, CacheTap, EventCache, ReplayPlan,
-    SourceStamp,
+    cache_paths, clear_cache, plan_replay, CacheOptions, EventCache, ReplayPlan, SourceStamp,
 };
 use ticklab::market::catalog::{Catalog, Day, DayFile};
-use ticklab::market::parquet::{DataError, EventReader, LoadTap, Loader, ReadOptions};
+use ticklab::market::parquet::ReadOptions;
 use ticklab::market::Instrument;
+use ticklab::session::prepare::{checked_loader, prepare_cache};
 use ticklab::strategy::python::format_data_time;
 
 /// Arguments of `ticklab cache`.
@@ -123,46 +121,9 @@ pub(crate) fn prepare_for_run(
     read: ReadOptions,
     options: &CacheOptions,
 ) {
-    let mut notes = Vec::new();
-    let plan = plan_replay(path, instrument, read.local_ts_policy, options, &mut notes);
-    for note in &notes {
+    for note in prepare_cache(instrument, path, read, options) {
         eprintln!("{note}");
     }
-    if let ReplayPlan::Parquet { tap: Some(tap) } = plan {
-        let outcome = tap.notes();
-        let Ok(loader) = checked_loader(instrument, path, read, tap) else {
-            return;
-        };
-        while let Some(batch) = loader.recv() {
-            match batch {
-                Ok(batch) => loader.recycle(batch),
-                Err(_) => return,
-            }
-        }
-        if loader.finish().is_ok() {
-            for note in outcome.try_iter() {
-                eprintln!("{note}");
-            }
-        }
-    }
-}
-
-/// A loader of the day file at `path` that writes its cache through `tap`
-/// and stops at a crossed book, so that no cache holds a crossed batch (a
-/// cached replay runs no check).
-fn checked_loader(
-    instrument: &Instrument,
-    path: &std::path::Path,
-    read: ReadOptions,
-    tap: CacheTap,
-) -> Result<Loader, DataError> {
-    let check = crossed_book_check(
-        instrument,
-        CrossedBookPolicy::Error,
-        CrossedTally::default(),
-    );
-    let reader = EventReader::open(path, instrument, read)?.with_check(check);
-    Loader::from_reader_tapped(reader, Some(Box::new(tap) as Box<dyn LoadTap>))
 }
 
 /// Writes the cache of one day unless a valid one exists.

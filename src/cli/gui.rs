@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use ticklab::market::cache::CacheOptions;
 use ticklab::market::catalog::Day;
-use ticklab::session::{SessionOptions, Speed, StepTarget};
+use ticklab::session::{Isolation, SessionOptions, Speed, StepTarget, WorkerSettings};
 use ticklab::ui::format::ns_from_clock;
 use ticklab::ui::locate::Places;
 use ticklab::ui::{AppOptions, TicklabApp};
@@ -83,6 +83,12 @@ pub struct GuiArgs {
     pub config: Option<PathBuf>,
     /// A strategy to load at once (before `TICKLAB_STRATEGY`).
     pub strategy: Option<String>,
+    /// Run strategies in this process, without the sandbox.
+    pub no_sandbox: bool,
+    /// The sandbox keeps the host's network.
+    pub allow_network: bool,
+    /// The worker's address-space limit, bytes (0: none).
+    pub memory_limit: Option<u64>,
 }
 
 /// Opens the strategy lab window.
@@ -92,7 +98,24 @@ pub fn run(args: GuiArgs) -> anyhow::Result<()> {
         no_cache,
         config,
         strategy,
+        no_sandbox,
+        allow_network,
+        memory_limit,
     } = args;
+    let isolation = if no_sandbox {
+        eprintln!("--no-sandbox: strategies run inside the window's process, unprotected");
+        Isolation::InProcess
+    } else {
+        let mut settings = WorkerSettings::of_this_executable()
+            .context("cannot find the ticklab executable to start its worker")?;
+        settings.allow_network = allow_network;
+        settings.limits.memory_bytes = match memory_limit {
+            Some(0) => None,
+            Some(bytes) => Some(bytes),
+            None => settings.limits.memory_bytes,
+        };
+        Isolation::Worker(settings)
+    };
     if let Some(config) = &config {
         anyhow::ensure!(
             config.is_file(),
@@ -143,6 +166,7 @@ pub fn run(args: GuiArgs) -> anyhow::Result<()> {
             },
             ..SessionOptions::default()
         },
+        isolation,
         sweep_exe: None,
     };
     let native = eframe::NativeOptions {

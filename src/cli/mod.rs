@@ -15,6 +15,7 @@ mod sweep_out;
 mod sweep_pool;
 mod sweep_walk;
 mod worker;
+mod worker_session;
 
 use std::path::PathBuf;
 
@@ -44,6 +45,17 @@ pub struct Cli {
     /// setting `TICKLAB_PYTHON_ENV`.
     #[arg(long, global = true, value_name = "DIR")]
     pub python_env: Option<PathBuf>,
+    /// The window runs strategies inside its own process, without the
+    /// sandbox (for debugging): a strategy can then crash or freeze it.
+    #[arg(long)]
+    pub no_sandbox: bool,
+    /// The window's strategies keep the host's network.
+    #[arg(long)]
+    pub allow_network: bool,
+    /// The window's worker's address-space limit (`4G`, `512M`; 0: none);
+    /// default 4 GiB or half the machine's memory, whichever is less.
+    #[arg(long, value_name = "SIZE", value_parser = ticklab::sandbox::parse_bytes)]
+    pub memory_limit: Option<u64>,
 }
 
 /// The headless subcommands.
@@ -69,6 +81,9 @@ pub enum Command {
     /// The strategy worker process (started by `run`, not by hand).
     #[command(hide = true)]
     Worker(worker::WorkerArgs),
+    /// The window's session worker process (started by the window).
+    #[command(hide = true)]
+    WorkerSession(worker_session::WorkerSessionArgs),
 }
 
 /// Runs the chosen subcommand, or the window when there is none.
@@ -89,11 +104,15 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Cache(args)) => cache::run(args),
         Some(Command::SandboxCheck(args)) => sandbox_check::run(args),
         Some(Command::Worker(args)) => worker::run(args),
+        Some(Command::WorkerSession(args)) => worker_session::run(args),
         None => gui::run(gui::GuiArgs {
             path: cli.path,
             no_cache: cli.no_cache,
             config: cli.config,
             strategy: cli.strategy,
+            no_sandbox: cli.no_sandbox,
+            allow_network: cli.allow_network,
+            memory_limit: cli.memory_limit,
         }),
     }
 }

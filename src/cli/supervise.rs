@@ -15,7 +15,6 @@ use std::ffi::OsString;
 use std::io::{BufRead, BufReader, IsTerminal};
 use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
-use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Child, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
@@ -32,6 +31,7 @@ use ticklab::report::{RunFailure, RunFolder};
 use ticklab::sandbox::{parse_bytes, Protection, ProtectionState};
 use ticklab::session::open_instruments;
 use ticklab::strategy::python::format_data_time;
+use ticklab::worker::activity_page::ActivityPage;
 use ticklab::worker::printed::ConsoleLine;
 use ticklab::worker::{FrameReader, Heartbeat, ProtocolError, WorkerMessage};
 
@@ -103,7 +103,10 @@ impl Worker {
         } else {
             Stdio::null()
         };
-        let mut child = std::process::Command::new(exe)
+        let mut command = std::process::Command::new(exe);
+        // Only what the strategy needs of our environment.
+        ticklab::worker::env::apply(&mut command);
+        let mut child = command
             .arg("worker")
             .arg("--out")
             .arg(out)
@@ -166,7 +169,7 @@ impl Worker {
             .spawn(move || {
                 let mut reader = FrameReader::new(ours);
                 loop {
-                    let next = reader.read_message();
+                    let next = reader.read_message::<WorkerMessage>();
                     let stop = !matches!(next, Ok(Some(_)));
                     let sent = match next {
                         Ok(Some(message)) => tx.send(Ok(message)),
@@ -335,10 +338,18 @@ pub(crate) fn supervise(
     shown: bool,
 ) -> anyhow::Result<()> {
     let out = folder.path().to_owned();
-    let mut worker = Worker::spawn_with(&out, &[], argv, progress, shown)?;
+    // The worker marks each callback in a page we read after its death:
+    // the exact event, not the last beat's.
+    let page = ActivityPage::create().context("cannot make the worker's activity page")?;
+    let page_arg = [
+        OsString::from("--activity"),
+        page.path().as_os_str().to_owned(),
+    ];
+    let mut worker = Worker::spawn_with(&out, &page_arg, argv, progress, shown)?;
     let budget = (args.callback_budget_ms > 0)
         .then(|| Duration::from_millis(args.callback_budget_ms + args.sandbox.callback_grace_ms));
     let (ending, beat) = watch(&mut worker, budget, progress, shown);
+    let beat = exact(&page, beat);
     let (status, killed) = match ending {
         Ending::Died(Some(_)) => (None, true),
         _ => worker.wait_or_kill(EXIT_WAIT),
@@ -359,6 +370,20 @@ pub(crate) fn supervise(
     };
     write_failed_summary(&out, &error, &beat);
     Err(anyhow::anyhow!(error))
+}
+
+/// `beat` with the event and data time the worker marked last in its
+/// activity page (exact; a beat is up to a period old).
+fn exact(page: &ActivityPage, beat: Heartbeat) -> Heartbeat {
+    let activity = page.read();
+    if activity.serial == 0 {
+        return beat;
+    }
+    Heartbeat {
+        event_index: activity.event_index,
+        data_ts_ns: activity.data_ts_ns,
+        ..beat
+    }
 }
 
 /// Follows the worker until it finishes, fails or must die; the last beat.
@@ -447,55 +472,18 @@ fn announce(protections: &[Protection], progress: &ProgressBar) {
 
 /// What the exit status says.
 fn reason_of(status: Option<ExitStatus>) -> String {
-    let Some(status) = status else {
-        return "it could not be waited for".to_owned();
-    };
-    if let Some(code) = status.code() {
-        return format!("it exited with code {code} before the run finished");
-    }
-    let signal = status.signal().unwrap_or(0);
-    let what = match signal {
-        libc::SIGSEGV => {
-            "it crashed: segmentation fault (SIGSEGV), a bad memory access in native code"
-        }
-        libc::SIGBUS => "it crashed: bus error (SIGBUS)",
-        libc::SIGILL => "it crashed: illegal instruction (SIGILL)",
-        libc::SIGFPE => "it crashed: arithmetic error (SIGFPE)",
-        libc::SIGABRT => "it aborted (SIGABRT); an allocation past the memory limit ends so",
-        libc::SIGSYS => "the syscall filter stopped it (SIGSYS)",
-        libc::SIGXCPU => "it used up its CPU time limit (SIGXCPU; --cpu-limit-secs)",
-        libc::SIGKILL => {
-            "it was killed (SIGKILL), by the kernel's out-of-memory killer or another process"
-        }
-        _ => return format!("it was killed by signal {signal}"),
-    };
-    what.to_owned()
+    ticklab::worker::death::reason_of(status)
 }
 
 /// "the strategy process died at event N (data time T): reason" and the
 /// last console lines.
 fn death(beat: &Heartbeat, reason: &str, console: &[String]) -> String {
-    let mut text = format!(
-        "the strategy process died at event {} ({}): {reason}",
-        beat.event_index,
-        data_time(beat)
-    );
+    let mut text = ticklab::worker::death::death_line(beat.event_index, beat.data_ts_ns, reason);
     if !console.is_empty() {
-        text.push_str("\nits last console lines:");
-        for line in console {
-            text.push_str("\n  ");
-            text.push_str(line);
-        }
+        text.push('\n');
+        text.push_str(&ticklab::worker::death::console_block(console));
     }
     text
-}
-
-fn data_time(beat: &Heartbeat) -> String {
-    if beat.data_ts_ns > 0 {
-        format!("data time {}", format_data_time(beat.data_ts_ns))
-    } else {
-        "before the first event".to_owned()
-    }
 }
 
 /// A failure message, with a word on the memory limit after a

@@ -37,6 +37,10 @@ pub struct WorkerArgs {
     /// With `--probe-outside`: a port on 127.0.0.1 the parent listens on.
     #[arg(long, default_value_t = 0)]
     pub probe_port: u16,
+    /// The page shared with the parent where the strategy's activity is
+    /// marked, for the exact event of a death.
+    #[arg(long)]
+    pub activity: Option<PathBuf>,
     /// The arguments of `ticklab run`.
     #[arg(last = true)]
     pub run: Vec<OsString>,
@@ -85,7 +89,7 @@ pub fn run(args: WorkerArgs) -> anyhow::Result<()> {
 
 /// Standard input, a socket to the parent, as the channel; standard input
 /// becomes `/dev/null` so that nothing the strategy reads takes its bytes.
-fn take_channel() -> anyhow::Result<UnixStream> {
+pub(crate) fn take_channel() -> anyhow::Result<UnixStream> {
     let fd = rustix::io::dup(std::io::stdin()).context("the worker has no channel to ticklab")?;
     let null = File::open("/dev/null").context("/dev/null: cannot open")?;
     rustix::stdio::dup2_stdin(&null).context("cannot replace standard input")?;
@@ -93,6 +97,10 @@ fn take_channel() -> anyhow::Result<UnixStream> {
 }
 
 fn work(args: WorkerArgs, channel: &Channel) -> anyhow::Result<()> {
+    if let Some(page) = &args.activity {
+        ticklab::worker::activity_page::adopt(page)
+            .with_context(|| format!("{}: cannot share the activity", page.display()))?;
+    }
     let line = std::iter::once(OsString::from("ticklab run")).chain(args.run);
     let mut run_args = RunLine::try_parse_from(line)?.args;
     run_args.in_place_of = Some(std::mem::replace(&mut run_args.out, args.out));

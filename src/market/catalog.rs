@@ -24,7 +24,9 @@ pub const INSTRUMENT_FILE: &str = "instrument.toml";
 const NS_PER_DAY: i64 = 86_400_000_000_000;
 
 /// A calendar day (UTC), as in the name of a day file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Day {
     year: i32,
     month: u8,

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::catalog::{Day, NotADay};
 
 /// The days a run asks for, as `--day` spells them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DaySelection {
     /// Named dates, in any order (`2026-03-02` or `2026-03-02,2026-03-04`).
     List(Vec<Day>),

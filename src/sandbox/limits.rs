@@ -15,7 +15,7 @@ const DEFAULT_MEMORY_CAP_BYTES: u64 = 4 << 30;
 const CPU_GRACE_SECS: u64 = 5;
 
 /// The limits of a sandboxed process.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
     /// Address space, bytes; `None` for no limit.
     pub memory_bytes: Option<u64>,

@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 pub use limits::{default_memory_limit_bytes, parse_bytes, Limits};
 
 /// What the sandboxed process may read and write, and its limits.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Plan {
     /// Keep the host's network (no network namespace, no socket filter).
     pub allow_network: bool,

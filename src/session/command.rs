@@ -5,12 +5,14 @@
 
 use std::path::PathBuf;
 
+use serde::{Deserialize, Serialize};
+
 use crate::market::catalog::Day;
 use crate::market::day_range::DaySelection;
 use crate::sim::RunConfig;
 
 /// How fast playback goes.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Speed {
     /// A multiple of real time: `1.0` replays one second of data per second.
     RealTime(f64),
@@ -39,7 +41,7 @@ impl Speed {
 }
 
 /// Where a step stops.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StepTarget {
     /// After this many more market events reach the strategy.
     Events(u64),
@@ -57,7 +59,7 @@ pub enum StepTarget {
 }
 
 /// A place in the run to go to, forwards or backwards.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SeekTarget {
     /// The first moment local time reaches this time, ns since the epoch.
     TimeNs(i64),
@@ -66,7 +68,7 @@ pub enum SeekTarget {
 }
 
 /// One request to the session.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Command {
     /// Opens a data folder and loads one day of one symbol: the first symbol
     /// and its first day when not given. The run restarts at the start of
@@ -101,6 +103,7 @@ pub enum Command {
     /// reload).
     Configure {
         /// The configuration, e.g. from [`crate::session::read_run_config`].
+        #[serde(with = "crate::session::link::codec::run_config")]
         config: Box<RunConfig>,
     },
     /// Chooses the strategy: a built-in name (`noop`, `mm`) or a strategy

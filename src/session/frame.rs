@@ -14,7 +14,7 @@ use super::command::Speed;
 pub const DEFAULT_FRAME_DEPTH: usize = 40;
 
 /// What the session is doing.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum RunState {
     /// Nothing loaded yet.
     Empty,
@@ -56,7 +56,7 @@ impl RunState {
 }
 
 /// The best levels of one book, best first on each side.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BookView {
     /// Bid levels, highest price first.
     pub bids: Vec<Level>,
@@ -105,7 +105,7 @@ impl BookView {
 }
 
 /// The run as it stands, for the window.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Frame {
     /// What the session is doing.
     pub state: RunState,

@@ -40,7 +40,7 @@ pub fn column_step_ns(speed: Speed) -> i64 {
 }
 
 /// The book at one moment.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct BookColumn {
     /// Local time of the event after which the book was sampled, ns.
     pub ts_ns: i64,

@@ -210,7 +210,7 @@ impl Link {
 
 /// Keeps a queue of updates small: frames but the last go, consecutive
 /// batches merge (bounded as [`super::update::Batch::append`] bounds them).
-fn compact_updates(queue: &mut VecDeque<Update>) {
+pub(crate) fn compact_updates(queue: &mut VecDeque<Update>) {
     let last_frame = queue.iter().rposition(|u| matches!(u, Update::Frame(_)));
     let mut kept: VecDeque<Update> = VecDeque::with_capacity(queue.len());
     for (i, update) in queue.drain(..).enumerate() {

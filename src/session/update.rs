@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use serde::{Deserialize, Serialize};
+
 use crate::market::catalog::{Catalog, Day};
 use crate::market::{Instrument, Side};
 use crate::sim::stats::Stats;
@@ -13,7 +15,7 @@ use super::heat::{keep_newest_columns, BookColumn};
 use super::rows::{keep_newest, keep_newest_tagged, thin, MAX_PENDING_ROWS};
 
 /// One message from the session thread.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Update {
     /// A data folder was opened: its symbols and days.
     Catalog(CatalogView),
@@ -28,7 +30,7 @@ pub enum Update {
     /// What happened since the previous batch.
     Batch(Box<Batch>),
     /// The run's statistics so far.
-    Stats(Box<Stats>),
+    Stats(#[serde(with = "crate::session::link::codec::stats")] Box<Stats>),
     /// Every command received so far is done and the engine waits.
     Idle {
         /// Commands the session has finished, in all.
@@ -37,7 +39,7 @@ pub enum Update {
 }
 
 /// A data folder's symbols and days, for the data browser.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CatalogView {
     /// The folder (or file) opened.
     pub root: PathBuf,
@@ -48,7 +50,7 @@ pub struct CatalogView {
 }
 
 /// One instrument of a data folder.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SymbolView {
     /// The symbol.
     pub symbol: String,
@@ -57,7 +59,7 @@ pub struct SymbolView {
 }
 
 /// One day file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayView {
     /// The day.
     pub day: Day,
@@ -98,12 +100,13 @@ impl CatalogView {
 }
 
 /// The days, instruments and strategy of the run that just started.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunInfo {
     /// The data folder.
     pub folder: PathBuf,
     /// The instrument the window follows: the one traded, or in a run over
     /// several, the one the ladder and the charts show.
+    #[serde(with = "crate::session::link::codec::self_described")]
     pub instrument: Instrument,
     /// The first day.
     pub day: Day,
@@ -113,6 +116,7 @@ pub struct RunInfo {
     pub span_ns: Option<(i64, i64)>,
     /// Every instrument of the run, in the order named (which breaks ties
     /// at equal times); one for a run of one.
+    #[serde(with = "crate::session::link::codec::self_described")]
     pub instruments: Vec<Instrument>,
     /// The days the run trades, oldest first.
     pub days: Vec<Day>,
@@ -124,7 +128,7 @@ pub struct RunInfo {
 }
 
 /// A trade in the market (anyone's), as the strategy saw it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TradeRecord {
     /// Local time, ns.
     pub ts_ns: i64,
@@ -133,12 +137,13 @@ pub struct TradeRecord {
     /// Size, lots.
     pub qty_lots: i64,
     /// The aggressor: `Buy` lifted the ask, `Sell` hit the bid.
+    #[serde(with = "crate::session::link::codec::side")]
     pub side: Side,
 }
 
 /// The touch at one moment of local time, sampled at a fixed data-time
 /// step for the price chart.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuoteSample {
     /// Local time, ns.
     pub ts_ns: i64,
@@ -151,7 +156,7 @@ pub struct QuoteSample {
 }
 
 /// One condition of a signal and its value when the signal fired.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ConditionValue {
     /// The condition as written, e.g. `imbalance(5) > 0.3`.
     pub text: String,
@@ -162,7 +167,7 @@ pub struct ConditionValue {
 }
 
 /// A rule strategy's decision, with why it fired.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SignalRecord {
     /// Local time, ns.
     pub ts_ns: i64,
@@ -177,7 +182,7 @@ pub struct SignalRecord {
 }
 
 /// Which part of the work failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ErrorKind {
     /// Opening the folder or the day.
     Data,
@@ -192,7 +197,7 @@ pub enum ErrorKind {
 }
 
 /// An error, shown once in the console.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ErrorRecord {
     /// What failed.
     pub kind: ErrorKind,
@@ -244,7 +249,7 @@ impl ErrorRecord {
 
 /// Everything that happened since the previous batch; each list in time
 /// order, appended to what came before.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Batch {
     /// Our fills, as booked at the exchange.
     pub fills: Vec<FillRecord>,
@@ -252,11 +257,13 @@ pub struct Batch {
     /// statistics still count them.
     pub fills_skipped: u64,
     /// Order updates, as the exchange (or pre-trade risk) produced them.
+    #[serde(with = "crate::session::link::records::order_updates")]
     pub orders: Vec<OrderUpdate>,
     /// Order updates left out because too many came at once (at high
     /// speed); the blotter says so.
     pub orders_skipped: u64,
     /// Equity samples.
+    #[serde(with = "crate::session::link::records::equity_samples")]
     pub equity: Vec<EquitySample>,
     /// Market trades.
     pub trades: Vec<TradeRecord>,

@@ -8,18 +8,84 @@
 //! [`snapshot`] now and then: a callback it sees running with the same
 //! serial on two samples has been running at least as long as between them.
 //!
+//! A worker keeps these words in a page it shares with its parent
+//! ([`share`]), so that after the worker's death the parent reads the exact
+//! event and callback it died in, not a beat up to a period old.
+//!
 //! The state is process-wide: it describes the one run of a worker process.
 //! In a process running several strategies at once it mixes them, which
 //! only the worker's watcher reads, and the worker runs one.
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::OnceLock;
 
-/// `serial << 8 | callback << 1 | running`.
-static STATE: AtomicU64 = AtomicU64::new(0);
-/// Market events the strategy had seen when the last callback started.
-static EVENT_INDEX: AtomicU64 = AtomicU64::new(0);
-/// Local data time when the last callback started, ns since epoch.
-static DATA_TS_NS: AtomicI64 = AtomicI64::new(0);
+/// The words that say what the strategy is doing, laid out for a page
+/// shared with another process (see [`share`]).
+#[repr(C)]
+#[derive(Debug, Default)]
+pub struct Slots {
+    /// `serial << 8 | callback << 1 | running`.
+    state: AtomicU64,
+    /// Market events the strategy had seen when the last callback started.
+    event_index: AtomicU64,
+    /// Local data time when the last callback started, ns since epoch.
+    data_ts_ns: AtomicI64,
+}
+
+impl Slots {
+    /// Nothing marked yet.
+    pub const fn new() -> Slots {
+        Slots {
+            state: AtomicU64::new(0),
+            event_index: AtomicU64::new(0),
+            data_ts_ns: AtomicI64::new(0),
+        }
+    }
+
+    /// What these words say now.
+    pub fn snapshot(&self) -> Activity {
+        let state = self.state.load(Ordering::Acquire);
+        let number = usize::try_from(state >> 1 & 0x7f).unwrap_or(0);
+        Activity {
+            serial: state >> 8,
+            is_running: state & 1 == 1,
+            callback: CALLBACKS.get(number).copied().unwrap_or("callback"),
+            event_index: self.event_index.load(Ordering::Relaxed),
+            data_ts_ns: self.data_ts_ns.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// The words of this process, until [`share`] moves them.
+static LOCAL: Slots = Slots::new();
+/// The words in a page shared with the parent, once [`share`] set them.
+static SHARED: OnceLock<&'static Slots> = OnceLock::new();
+
+/// Where the words live now.
+#[inline(always)]
+fn slots() -> &'static Slots {
+    match SHARED.get() {
+        Some(shared) => shared,
+        None => &LOCAL,
+    }
+}
+
+/// Marks the activity in `shared` from now on (a page the parent reads
+/// after the process died, for the exact event of its death); false when
+/// it already is elsewhere. Call it before the strategy runs.
+pub fn share(shared: &'static Slots) -> bool {
+    let now = &LOCAL;
+    for (to, from) in [
+        (&shared.event_index, &now.event_index),
+        (&shared.state, &now.state),
+    ] {
+        to.store(from.load(Ordering::Relaxed), Ordering::Relaxed);
+    }
+    shared
+        .data_ts_ns
+        .store(now.data_ts_ns.load(Ordering::Relaxed), Ordering::Relaxed);
+    SHARED.set(shared).is_ok()
+}
 
 /// The callbacks, by the number kept in the state word.
 const CALLBACKS: [&str; 6] = [
@@ -65,30 +131,26 @@ fn number_of(name: &str) -> u64 {
 #[inline(always)]
 pub(crate) fn enter(name: &'static str, event_index: u64, ts_ns: i64) {
     // One thread marks a run; a plain load and store is enough.
-    let serial = (STATE.load(Ordering::Relaxed) >> 8) + 1;
-    EVENT_INDEX.store(event_index, Ordering::Relaxed);
-    DATA_TS_NS.store(ts_ns, Ordering::Relaxed);
-    STATE.store(serial << 8 | number_of(name) << 1 | 1, Ordering::Release);
+    let slots = slots();
+    let serial = (slots.state.load(Ordering::Relaxed) >> 8) + 1;
+    slots.event_index.store(event_index, Ordering::Relaxed);
+    slots.data_ts_ns.store(ts_ns, Ordering::Relaxed);
+    slots
+        .state
+        .store(serial << 8 | number_of(name) << 1 | 1, Ordering::Release);
 }
 
 /// The callback started last has returned.
 #[inline(always)]
 pub(crate) fn exit() {
-    let state = STATE.load(Ordering::Relaxed);
-    STATE.store(state & !1, Ordering::Release);
+    let slots = slots();
+    let state = slots.state.load(Ordering::Relaxed);
+    slots.state.store(state & !1, Ordering::Release);
 }
 
 /// What the strategy is doing now.
 pub fn snapshot() -> Activity {
-    let state = STATE.load(Ordering::Acquire);
-    let number = usize::try_from(state >> 1 & 0x7f).unwrap_or(0);
-    Activity {
-        serial: state >> 8,
-        is_running: state & 1 == 1,
-        callback: CALLBACKS.get(number).copied().unwrap_or("callback"),
-        event_index: EVENT_INDEX.load(Ordering::Relaxed),
-        data_ts_ns: DATA_TS_NS.load(Ordering::Relaxed),
-    }
+    slots().snapshot()
 }
 
 #[cfg(test)]

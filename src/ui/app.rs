@@ -11,7 +11,8 @@ use crate::session::params::discover_params;
 use crate::session::read_run_config;
 use crate::session::settings::run_toml_text;
 use crate::session::update::ErrorKind;
-use crate::session::{Command, RunState, Session, SessionOptions, Speed, StepTarget, Update};
+use crate::session::{Command, RunState, SessionOptions, Speed, StepTarget, Update};
+use crate::session::{Isolation, SessionLink};
 use crate::sim::RunConfig;
 
 use super::dialog::{Dialog, DialogKind};
@@ -47,6 +48,10 @@ pub struct AppOptions {
     pub quit_when_idle: bool,
     /// The session's settings.
     pub session: SessionOptions,
+    /// Where the session and its strategies run: in this process by
+    /// default (tests that draw the window); the `ticklab` window runs
+    /// them in a sandboxed worker process.
+    pub isolation: Isolation,
     /// The `ticklab` executable the Analyzer runs sweeps with (default:
     /// this process's own).
     pub sweep_exe: Option<PathBuf>,
@@ -59,7 +64,7 @@ const FRAMES_AFTER_DONE: u32 = 30;
 /// The strategy lab window.
 pub struct TicklabApp {
     options: AppOptions,
-    session: Option<Session>,
+    session: Option<Box<dyn SessionLink>>,
     started: bool,
     view: View,
     panels: Vec<Box<dyn Panel>>,
@@ -204,8 +209,21 @@ impl TicklabApp {
             self.watcher = Some(FileWatcher::new(std::sync::Arc::new(move || {
                 watch_repaint.request_repaint();
             })));
-            match Session::spawn(self.options.session.clone(), waker) {
-                Ok(session) => self.session = Some(session),
+            match crate::session::link::start(
+                self.options.session.clone(),
+                &self.options.isolation,
+                waker,
+            ) {
+                Ok(session) => {
+                    if self.options.isolation == Isolation::InProcess {
+                        self.view.log(
+                            LineKind::Note,
+                            format!("strategies run in {}", session.where_it_runs()),
+                            "",
+                        );
+                    }
+                    self.session = Some(session);
+                }
                 Err(err) => self.view.log(
                     LineKind::Error(ErrorKind::Command),
                     format!("cannot start the session thread: {err}"),

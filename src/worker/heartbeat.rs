@@ -87,6 +87,17 @@ pub struct HeartbeatThread {
 pub fn start<W: Write + Send + 'static>(
     channel: Arc<Mutex<FrameWriter<W>>>,
 ) -> std::io::Result<HeartbeatThread> {
+    start_with(move |beat| match channel.lock() {
+        Ok(mut writer) => writer.send(&WorkerMessage::Heartbeat(beat)).is_ok(),
+        Err(_) => false,
+    })
+}
+
+/// Starts beating through `send`, which says false once the parent is
+/// gone. The thread ends then, or when the returned handle is dropped.
+pub fn start_with(
+    mut send: impl FnMut(Heartbeat) -> bool + Send + 'static,
+) -> std::io::Result<HeartbeatThread> {
     let (stop, stopped) = bounded::<()>(1);
     std::thread::Builder::new()
         .name("ticklab-heartbeat".into())
@@ -94,11 +105,7 @@ pub fn start<W: Write + Send + 'static>(
             let mut sampler = Sampler::default();
             loop {
                 let beat = sampler.beat(activity::snapshot(), Instant::now());
-                let sent = match channel.lock() {
-                    Ok(mut writer) => writer.send(&WorkerMessage::Heartbeat(beat)),
-                    Err(_) => return,
-                };
-                if sent.is_err() {
+                if !send(beat) {
                     return;
                 }
                 match stopped.recv_timeout(HEARTBEAT_PERIOD) {

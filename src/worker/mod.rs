@@ -3,16 +3,21 @@
 //! that started it.
 //!
 //! The worker talks to its parent over one local socket (its standard
-//! input): [`protocol`] frames ([`WorkerMessage`] out; commands in, later,
-//! for the window). A [`heartbeat`] thread reports the strategy's
+//! input): [`protocol`] frames ([`WorkerMessage`] out for `ticklab run`;
+//! for the window, a [`session`] worker takes commands in and sends
+//! updates out). A [`heartbeat`] thread reports the strategy's
 //! [`activity`](crate::strategy::activity) every
 //! [`HEARTBEAT_PERIOD`](heartbeat::HEARTBEAT_PERIOD), so nothing is sent
 //! per event, and the parent can tell a callback that overran its budget
 //! from a run that is merely long.
 
+pub mod activity_page;
+pub mod death;
+pub mod env;
 pub mod heartbeat;
 pub mod printed;
 pub mod protocol;
+pub mod session;
 
 pub use heartbeat::{Heartbeat, RunningCallback};
 pub use protocol::{FrameReader, FrameWriter, ProtocolError, WorkerMessage, PROTOCOL_VERSION};

@@ -2,18 +2,20 @@
 //!
 //! A frame is the protocol version (one byte), the payload's length (u32,
 //! little-endian) and the payload (postcard). A reader refuses another
-//! version or a frame over [`MAX_FRAME_BYTES`]: what a worker sends is
-//! untrusted, since strategy code runs in it.
+//! version or a frame over its limit ([`MAX_FRAME_BYTES`] unless set):
+//! what a worker sends is untrusted, since strategy code runs in it. The
+//! same framing carries a window's session ([`crate::session::link`]).
 
 use std::io::{Read, Write};
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::heartbeat::Heartbeat;
 use crate::sandbox::Protection;
 
 /// Version of the frames and messages; both sides must agree.
-pub const PROTOCOL_VERSION: u8 = 1;
+pub const PROTOCOL_VERSION: u8 = 2;
 
 /// Largest payload a reader takes.
 pub const MAX_FRAME_BYTES: u32 = 1 << 20;
@@ -58,7 +60,7 @@ pub enum ProtocolError {
         /// The version in the frame.
         found: u8,
     },
-    /// A frame longer than [`MAX_FRAME_BYTES`].
+    /// A frame longer than the reader's or writer's limit.
     #[error("a frame of {0} bytes, more than allowed")]
     TooLong(u32),
     /// The payload is not a message.
@@ -70,26 +72,33 @@ pub enum ProtocolError {
 pub struct FrameWriter<W> {
     inner: W,
     buffer: Vec<u8>,
+    max_bytes: u32,
 }
 
 impl<W: Write> FrameWriter<W> {
     /// Frames messages into `inner`.
     pub fn new(inner: W) -> Self {
+        FrameWriter::with_limit(inner, MAX_FRAME_BYTES)
+    }
+
+    /// Frames messages of at most `max_bytes` into `inner`.
+    pub fn with_limit(inner: W, max_bytes: u32) -> Self {
         FrameWriter {
             inner,
             buffer: Vec::with_capacity(256),
+            max_bytes,
         }
     }
 
     /// Writes and flushes one message.
-    pub fn send(&mut self, message: &WorkerMessage) -> Result<(), ProtocolError> {
+    pub fn send<M: Serialize>(&mut self, message: &M) -> Result<(), ProtocolError> {
         self.buffer.clear();
         self.buffer
             .extend_from_slice(&[PROTOCOL_VERSION, 0, 0, 0, 0]);
         let buffer = std::mem::take(&mut self.buffer);
         let mut buffer = postcard::to_extend(message, buffer)?;
         let len = u32::try_from(buffer.len() - 5).unwrap_or(u32::MAX);
-        if len > MAX_FRAME_BYTES {
+        if len > self.max_bytes {
             self.buffer = buffer;
             return Err(ProtocolError::TooLong(len));
         }
@@ -107,19 +116,26 @@ impl<W: Write> FrameWriter<W> {
 pub struct FrameReader<R> {
     inner: R,
     buffer: Vec<u8>,
+    max_bytes: u32,
 }
 
 impl<R: Read> FrameReader<R> {
     /// Reads messages from `inner`.
     pub fn new(inner: R) -> Self {
+        FrameReader::with_limit(inner, MAX_FRAME_BYTES)
+    }
+
+    /// Reads messages of at most `max_bytes` from `inner`.
+    pub fn with_limit(inner: R, max_bytes: u32) -> Self {
         FrameReader {
             inner,
             buffer: Vec::new(),
+            max_bytes,
         }
     }
 
     /// The next message; `None` when the channel closed between frames.
-    pub fn read_message(&mut self) -> Result<Option<WorkerMessage>, ProtocolError> {
+    pub fn read_message<M: DeserializeOwned>(&mut self) -> Result<Option<M>, ProtocolError> {
         let mut header = [0_u8; 5];
         let mut got = 0;
         while got < header.len() {
@@ -135,7 +151,7 @@ impl<R: Read> FrameReader<R> {
             return Err(ProtocolError::Version { found: header[0] });
         }
         let len = u32::from_le_bytes([header[1], header[2], header[3], header[4]]);
-        if len > MAX_FRAME_BYTES {
+        if len > self.max_bytes {
             return Err(ProtocolError::TooLong(len));
         }
         self.buffer.resize(len as usize, 0);
@@ -182,7 +198,7 @@ mod tests {
             writer.send(&message).unwrap();
         }
         let mut reader = FrameReader::new(wire.as_slice());
-        let mut read = Vec::new();
+        let mut read: Vec<WorkerMessage> = Vec::new();
         while let Some(message) = reader.read_message().unwrap() {
             read.push(message);
         }
@@ -203,22 +219,22 @@ mod tests {
     fn bad_frames_are_refused() {
         let other_version = [PROTOCOL_VERSION + 1, 1, 0, 0, 0, 3];
         assert!(matches!(
-            FrameReader::new(&other_version[..]).read_message(),
+            FrameReader::new(&other_version[..]).read_message::<WorkerMessage>(),
             Err(ProtocolError::Version { .. })
         ));
         let huge = [PROTOCOL_VERSION, 0xff, 0xff, 0xff, 0x7f];
         assert!(matches!(
-            FrameReader::new(&huge[..]).read_message(),
+            FrameReader::new(&huge[..]).read_message::<WorkerMessage>(),
             Err(ProtocolError::TooLong(_))
         ));
         let cut = [PROTOCOL_VERSION, 4, 0, 0, 0, 1];
         assert!(matches!(
-            FrameReader::new(&cut[..]).read_message(),
+            FrameReader::new(&cut[..]).read_message::<WorkerMessage>(),
             Err(ProtocolError::Io(_))
         ));
         let junk = [PROTOCOL_VERSION, 1, 0, 0, 0, 99];
         assert!(matches!(
-            FrameReader::new(&junk[..]).read_message(),
+            FrameReader::new(&junk[..]).read_message::<WorkerMessage>(),
             Err(ProtocolError::Malformed(_))
         ));
     }

@@ -15,7 +15,7 @@ use crate::market::Instrument;
 pub const CACHE_DIR_ENV: &str = "TICKLAB_CACHE_DIR";
 
 /// Whether replays use the event cache, and where caches go.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CacheOptions {
     /// False: every replay reads Parquet and no cache is written
     /// (`--no-cache`).

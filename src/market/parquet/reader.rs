@@ -16,7 +16,7 @@ use crate::market::{flags, EventKind, Instrument, MarketEvent};
 
 /// What to do with an event whose `local_ts` is before its `exch_ts` (the
 /// feed saw it before the exchange sent it: a clock problem in the data).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum LocalTsPolicy {
     /// Stop with [`DataError::LocalBeforeExchange`].
     #[default]
@@ -26,7 +26,7 @@ pub enum LocalTsPolicy {
 }
 
 /// How to read a file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReadOptions {
     /// Events per batch (at least 2); memory use is bounded by this, not by
     /// the file size. Default 32768.

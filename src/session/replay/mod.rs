@@ -41,7 +41,7 @@ pub use advance::{Goal, Progress};
 pub type DynRunner = Runner<'static, Box<dyn Strategy + Send>>;
 
 /// Settings of a session.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct SessionOptions {
     /// Levels of each side of both books copied into a frame.
     pub frame_depth: usize,
@@ -64,6 +64,9 @@ pub struct SessionOptions {
     /// Time every strategy callback (two monotonic clock reads per call),
     /// for the statistics' `compute_time`. On by default.
     pub timing: bool,
+    /// Wall-clock budget of one Python callback of the window's runs,
+    /// after which it is interrupted; `None` for no limit. 2 s by default.
+    pub callback_budget: Option<std::time::Duration>,
 }
 
 impl Default for SessionOptions {
@@ -77,6 +80,7 @@ impl Default for SessionOptions {
             cache: CacheOptions::default(),
             for_window: true,
             timing: true,
+            callback_budget: Some(crate::strategy::python::DEFAULT_CALLBACK_BUDGET),
         }
     }
 }
@@ -139,6 +143,7 @@ pub struct Replay {
 impl Replay {
     /// An empty replay: nothing loaded, no strategy.
     pub fn new(options: SessionOptions) -> Self {
+        let callback_budget = options.callback_budget;
         Replay {
             checkpoints: Checkpoints::new(options.checkpoint_events),
             tap: Tap::new(
@@ -166,7 +171,10 @@ impl Replay {
             others: Vec::new(),
             other_sinks: Vec::new(),
             focus: 0,
-            python: PythonOptions::default(),
+            python: PythonOptions {
+                callback_budget,
+                ..PythonOptions::default()
+            },
             outbox: VecDeque::new(),
             errors: Vec::new(),
             notes: Vec::new(),
