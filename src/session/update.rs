@@ -270,6 +270,7 @@ pub struct Batch {
     /// Market trades left out because too many came at once.
     pub trades_skipped: u64,
     /// The touch, sampled at a fixed data-time step.
+    #[serde(with = "crate::session::link::records::quotes")]
     pub quotes: Vec<QuoteSample>,
     /// The book on the heatmap's grid of data time, the newest
     /// `HEAT_COLUMNS` at most.

@@ -10,6 +10,7 @@
 pub(crate) mod codec;
 mod console;
 pub mod message;
+mod packed;
 mod plan;
 pub(crate) mod records;
 pub mod remote;

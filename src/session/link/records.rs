@@ -56,24 +56,25 @@ enum ReasonDef {
     },
 }
 
+/// A [`Reason`] through [`ReasonDef`].
+#[derive(Serialize, Deserialize)]
+pub(super) struct ReasonWire(#[serde(with = "ReasonDef")] pub(super) Reason);
+
 /// An optional [`Reason`] through [`ReasonDef`].
 mod option_reason {
     use super::*;
-
-    #[derive(Serialize, Deserialize)]
-    struct Wrap(#[serde(with = "ReasonDef")] Reason);
 
     pub(super) fn serialize<S: Serializer>(
         reason: &Option<Reason>,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        reason.map(Wrap).serialize(serializer)
+        reason.map(ReasonWire).serialize(serializer)
     }
 
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Option<Reason>, D::Error> {
-        Ok(Option::<Wrap>::deserialize(deserializer)?.map(|Wrap(reason)| reason))
+        Ok(Option::<ReasonWire>::deserialize(deserializer)?.map(|ReasonWire(reason)| reason))
     }
 }
 
@@ -119,11 +120,15 @@ pub(crate) mod order_updates {
     #[derive(Deserialize)]
     struct Own(#[serde(with = "OrderUpdateDef")] OrderUpdate);
 
-    /// Writes `updates`.
+    /// Writes `updates`: packed in a binary format (see
+    /// [`super::super::packed`]), a list of rows in a readable one.
     pub(crate) fn serialize<S: Serializer>(
         updates: &[OrderUpdate],
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
+        if !serializer.is_human_readable() {
+            return super::super::packed::serialize(updates, serializer);
+        }
         serializer.collect_seq(updates.iter().map(Ref))
     }
 
@@ -131,6 +136,9 @@ pub(crate) mod order_updates {
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Vec<OrderUpdate>, D::Error> {
+        if !deserializer.is_human_readable() {
+            return super::super::packed::deserialize(deserializer);
+        }
         Ok(Vec::<Own>::deserialize(deserializer)?
             .into_iter()
             .map(|Own(update)| update)
@@ -148,11 +156,15 @@ pub(crate) mod equity_samples {
     #[derive(Deserialize)]
     struct Own(#[serde(with = "EquitySampleDef")] EquitySample);
 
-    /// Writes `samples`.
+    /// Writes `samples`: packed in a binary format (see
+    /// [`super::super::packed`]), a list of rows in a readable one.
     pub(crate) fn serialize<S: Serializer>(
         samples: &[EquitySample],
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
+        if !serializer.is_human_readable() {
+            return super::super::packed::serialize(samples, serializer);
+        }
         serializer.collect_seq(samples.iter().map(Ref))
     }
 
@@ -160,9 +172,40 @@ pub(crate) mod equity_samples {
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Vec<EquitySample>, D::Error> {
+        if !deserializer.is_human_readable() {
+            return super::super::packed::deserialize(deserializer);
+        }
         Ok(Vec::<Own>::deserialize(deserializer)?
             .into_iter()
             .map(|Own(sample)| sample)
             .collect())
+    }
+}
+
+/// A list of [`QuoteSample`]s: packed in a binary format, as themselves in
+/// a readable one.
+pub(crate) mod quotes {
+    use super::*;
+    use crate::session::update::QuoteSample;
+
+    /// Writes `quotes`.
+    pub(crate) fn serialize<S: Serializer>(
+        quotes: &[QuoteSample],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        if !serializer.is_human_readable() {
+            return super::super::packed::serialize(quotes, serializer);
+        }
+        quotes.serialize(serializer)
+    }
+
+    /// Reads what [`serialize`] wrote.
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<QuoteSample>, D::Error> {
+        if !deserializer.is_human_readable() {
+            return super::super::packed::deserialize(deserializer);
+        }
+        Vec::deserialize(deserializer)
     }
 }
