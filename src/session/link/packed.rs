@@ -49,10 +49,12 @@ pub(crate) struct Packer {
 }
 
 impl Packer {
+    #[inline]
     fn u8(&mut self, value: u8) {
         self.bytes.push(value);
     }
 
+    #[inline]
     fn u64(&mut self, mut value: u64) {
         while value >= 0x80 {
             self.bytes.push((value as u8) | 0x80);
@@ -61,14 +63,17 @@ impl Packer {
         self.bytes.push(value as u8);
     }
 
+    #[inline]
     fn i64(&mut self, value: i64) {
         self.u64(((value << 1) ^ (value >> 63)) as u64);
     }
 
+    #[inline]
     fn f64(&mut self, value: f64) {
         self.bytes.extend_from_slice(&value.to_bits().to_le_bytes());
     }
 
+    #[inline]
     fn tag<T: Tag>(&mut self, value: T) {
         self.u8(value.tag());
     }
@@ -84,13 +89,21 @@ impl Unpacker<'_> {
         self.bytes.is_empty()
     }
 
+    #[inline]
     fn u8(&mut self) -> Result<u8, PackedError> {
         let (&first, rest) = self.bytes.split_first().ok_or(PackedError::Short)?;
         self.bytes = rest;
         Ok(first)
     }
 
+    #[inline]
     fn u64(&mut self) -> Result<u64, PackedError> {
+        if let Some((&first, rest)) = self.bytes.split_first() {
+            if first < 0x80 {
+                self.bytes = rest;
+                return Ok(u64::from(first));
+            }
+        }
         let mut value = 0_u64;
         let mut shift = 0_u32;
         loop {
@@ -109,11 +122,13 @@ impl Unpacker<'_> {
         }
     }
 
+    #[inline]
     fn i64(&mut self) -> Result<i64, PackedError> {
         let raw = self.u64()?;
         Ok(((raw >> 1) as i64) ^ -((raw & 1) as i64))
     }
 
+    #[inline]
     fn f64(&mut self) -> Result<f64, PackedError> {
         let (bytes, rest) = self
             .bytes
@@ -123,6 +138,7 @@ impl Unpacker<'_> {
         Ok(f64::from_bits(u64::from_le_bytes(*bytes)))
     }
 
+    #[inline]
     fn tag<T: Tag>(&mut self) -> Result<T, PackedError> {
         let tag = self.u8()?;
         T::from_tag(tag).ok_or(PackedError::Tag { what: T::NAME, tag })
