@@ -555,7 +555,10 @@ mod tests {
         let samples = vec![sample, EquitySample { ts_ns: 5, ..sample }];
         let read: Vec<EquitySample> = unpack(&pack(&samples).unwrap()).unwrap();
         assert_eq!(read, samples);
-        assert_eq!(read[0].account.unrealized_pnl.to_bits(), (-0.0_f64).to_bits());
+        assert_eq!(
+            read[0].account.unrealized_pnl.to_bits(),
+            (-0.0_f64).to_bits()
+        );
         let quotes = vec![
             QuoteSample {
                 ts_ns: 100,
