@@ -96,7 +96,13 @@ pub struct TimerId(pub u64);
 /// `U` is how an order update is handed over: by value from
 /// [`Engine::advance`], by reference from the runner's `step`, not at all
 /// (`()`, read [`Engine::delivered_update`]) from [`Engine::advance_lean`].
+///
+/// An explicit tag byte rather than a niche in the event's `kind`: matching
+/// on a niche reads `kind` alone, and the event is then rebuilt in memory a
+/// byte at a time and read back in wide loads, a store-forwarding stall on
+/// every event.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C, u8)]
 pub enum Wake<U = OrderUpdate> {
     /// A market event reached the strategy; the local book already includes
     /// it. Its `local_ts` is the time the strategy sees it.
