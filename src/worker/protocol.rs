@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 use super::heartbeat::Heartbeat;
 use crate::sandbox::Protection;
 
-/// Version of the frames and messages; both sides must agree.
-pub const PROTOCOL_VERSION: u8 = 2;
+/// Version of the frames and messages; both sides must agree (3: the
+/// window's session rows packed, see `session::link::packed`).
+pub const PROTOCOL_VERSION: u8 = 3;
 
 /// Largest payload a reader takes.
 pub const MAX_FRAME_BYTES: u32 = 1 << 20;
