@@ -783,7 +783,19 @@ fn seeks_by_time_take_over_standby_rungs_and_land_where_a_headless_run_does() {
     }
     assert!(driver.seen.errors.is_empty(), "{:?}", driver.seen.errors);
 
-    // Forward again by time: runs on from here, lands the same.
+    // Forward again by time: takes over a standby left between here and
+    // there (the rung at 15 000, or the one moved up from it), lands the
+    // same.
+    driver.seen.notes.clear();
     driver.run(Command::Seek(SeekTarget::TimeNs(late_ns)));
+    assert!(
+        driver
+            .seen
+            .notes
+            .iter()
+            .any(|n| n.contains("from a standby run waiting at event")),
+        "{:?}",
+        driver.seen.notes
+    );
     assert_same_state(driver.seen.frame(), &driver.seen.fills, &late);
 }

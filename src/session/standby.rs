@@ -18,7 +18,10 @@
 //!   ladder covers), so a seek anywhere, or a second step back before the
 //!   first standby is rebuilt, runs at most one spacing.
 //!
-//! Memory: at most `LADDER_RUNGS + 1` runs besides the current one, each
+//! A seek forward takes over the furthest standby past the current
+//! position on its way (one left there by a seek back), or runs on.
+//!
+//! Memory: at most [`MAX_STANDBYS`] runs besides the current one, each
 //! with its engine, its strategy, its loader and what it would send the
 //! window (bounded as [`super::update::Batch::append`] bounds it).
 
@@ -40,6 +43,11 @@ pub const LADDER_EVENTS: u64 = 200_000;
 
 /// Rungs of the standby ladder at most.
 pub const LADDER_RUNGS: u64 = 12;
+
+/// Standby runs kept at most: the ladder, the nearest one, and one more
+/// (runs left past the current position by a seek back, which a seek
+/// forward may take over, go first when room is needed).
+pub const MAX_STANDBYS: usize = LADDER_RUNGS as usize + 2;
 
 /// Where standbys should wait when the run has seen `events_seen` market
 /// events, the most wanted first: the last multiple of
@@ -79,12 +87,18 @@ pub(crate) fn on_the_way(events_seen: u64, now_ns: i64, target: SeekTarget) -> b
 }
 
 /// Of runs waiting at `(events_seen, now_ns)`, the index of the one a
-/// seek to `target` should take over: the furthest on the way.
-pub(crate) fn choose(positions: &[(u64, i64)], target: SeekTarget) -> Option<usize> {
+/// seek to `target` should take over: the furthest on the way, and past
+/// `past_events` when the seek goes forward from there.
+pub(crate) fn choose(
+    positions: &[(u64, i64)],
+    target: SeekTarget,
+    past_events: Option<u64>,
+) -> Option<usize> {
     positions
         .iter()
         .enumerate()
         .filter(|(_, &(events, ns))| on_the_way(events, ns, target))
+        .filter(|(_, &(events, _))| past_events.is_none_or(|past| events > past))
         .max_by_key(|(_, &(events, _))| events)
         .map(|(index, _)| index)
 }
@@ -144,9 +158,6 @@ impl Standbys {
         let wanted = wanted_positions(main.events_seen(), main.options().ladder_events);
         let nearest = wanted.first().copied() == Some(goal);
         let is_free = |s: &Standby| !wanted.contains(&s.goal);
-        // Free runs past the goal serve nothing still to build.
-        self.runs
-            .retain(|s| !(is_free(s) && s.replay.events_seen() > goal));
         let index = match self.runs.iter().position(|s| s.goal == goal) {
             Some(index) => Some(index),
             None => self
@@ -160,21 +171,28 @@ impl Standbys {
                 .map(|(index, _)| index),
         };
         let index = match index {
-            Some(index) => index,
-            None => match main.twin() {
-                Some(replay) => {
-                    self.runs.push(Standby {
-                        replay,
-                        updates: VecDeque::new(),
-                        goal,
-                    });
-                    self.runs.len() - 1
+            Some(index) => Some(index),
+            None => {
+                // Room for one more: the free run furthest on goes.
+                while self.runs.len() >= MAX_STANDBYS {
+                    let furthest = self
+                        .runs
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, s)| is_free(s))
+                        .max_by_key(|(_, s)| s.replay.events_seen())
+                        .map(|(index, _)| index);
+                    match furthest {
+                        Some(index) => drop(self.runs.swap_remove(index)),
+                        None => break,
+                    }
                 }
-                None => {
-                    self.unavailable = true;
-                    return;
-                }
-            },
+                self.twin_of(main, goal)
+            }
+        };
+        let Some(index) = index else {
+            self.unavailable = true;
+            return;
         };
         let Some(standby) = self.runs.get_mut(index) else {
             return;
@@ -190,10 +208,21 @@ impl Standbys {
         }
     }
 
-    /// For a seek back from `main` (to a place behind it, or from a failed
-    /// run), the standby furthest on the way to `target` with what it would
-    /// have sent the window since its start; `None` when the seek does not
-    /// go back or no standby is on the way.
+    /// Starts a standby run of `main` going to `goal`; its index.
+    fn twin_of(&mut self, main: &Replay, goal: u64) -> Option<usize> {
+        let replay = main.twin()?;
+        self.runs.push(Standby {
+            replay,
+            updates: VecDeque::new(),
+            goal,
+        });
+        Some(self.runs.len() - 1)
+    }
+
+    /// For a seek from `main`, the standby furthest on the way to
+    /// `target` with what it would have sent the window since its start:
+    /// for a seek forward, only one past `main`; `None` when no standby
+    /// is on the way (past `main`).
     pub(crate) fn take_for(
         &mut self,
         main: &Replay,
@@ -204,15 +233,13 @@ impl Standbys {
                 SeekTarget::Event(events) => events < main.events_seen(),
                 SeekTarget::TimeNs(ts_ns) => ts_ns < main.now_ns(),
             };
-        if !behind {
-            return None;
-        }
+        let past_events = (!behind).then(|| main.events_seen());
         let positions: Vec<(u64, i64)> = self
             .runs
             .iter()
             .map(|s| (s.replay.events_seen(), s.replay.now_ns()))
             .collect();
-        let index = choose(&positions, target)?;
+        let index = choose(&positions, target, past_events)?;
         let standby = self.runs.swap_remove(index);
         Some((standby.replay, standby.updates))
     }
@@ -281,23 +308,56 @@ mod tests {
     #[test]
     fn a_seek_by_event_takes_the_furthest_standby_at_or_before_it() {
         let positions = [(200_000, 50), (400_000, 90), (410_000, 95)];
-        assert_eq!(choose(&positions, SeekTarget::Event(409_999)), Some(1));
-        assert_eq!(choose(&positions, SeekTarget::Event(410_000)), Some(2));
-        assert_eq!(choose(&positions, SeekTarget::Event(400_000)), Some(1));
-        assert_eq!(choose(&positions, SeekTarget::Event(399_999)), Some(0));
-        assert_eq!(choose(&positions, SeekTarget::Event(199_999)), None);
+        assert_eq!(
+            choose(&positions, SeekTarget::Event(409_999), None),
+            Some(1)
+        );
+        assert_eq!(
+            choose(&positions, SeekTarget::Event(410_000), None),
+            Some(2)
+        );
+        assert_eq!(
+            choose(&positions, SeekTarget::Event(400_000), None),
+            Some(1)
+        );
+        assert_eq!(
+            choose(&positions, SeekTarget::Event(399_999), None),
+            Some(0)
+        );
+        assert_eq!(choose(&positions, SeekTarget::Event(199_999), None), None);
+    }
+
+    #[test]
+    fn a_seek_forward_takes_only_a_standby_past_the_current_position() {
+        let positions = [(200_000, 50), (400_000, 90), (410_000, 95)];
+        assert_eq!(
+            choose(&positions, SeekTarget::Event(405_000), Some(300_000)),
+            Some(1)
+        );
+        assert_eq!(
+            choose(&positions, SeekTarget::Event(405_000), Some(400_000)),
+            None
+        );
+        assert_eq!(
+            choose(&positions, SeekTarget::TimeNs(100), Some(405_000)),
+            Some(2)
+        );
+        assert_eq!(
+            choose(&positions, SeekTarget::TimeNs(100), Some(410_000)),
+            None
+        );
     }
 
     #[test]
     fn a_seek_by_time_takes_the_furthest_standby_strictly_before_it() {
         let positions = [(200_000, 50), (400_000, 90), (410_000, 95)];
-        assert_eq!(choose(&positions, SeekTarget::TimeNs(96)), Some(2));
+        assert_eq!(choose(&positions, SeekTarget::TimeNs(96), None), Some(2));
         // A re-run stops at the first moment local time reaches 95: that
         // may be before the standby waiting at 95.
-        assert_eq!(choose(&positions, SeekTarget::TimeNs(95)), Some(1));
-        assert_eq!(choose(&positions, SeekTarget::TimeNs(51)), Some(0));
-        assert_eq!(choose(&positions, SeekTarget::TimeNs(50)), None);
+        assert_eq!(choose(&positions, SeekTarget::TimeNs(95), None), Some(1));
+        assert_eq!(choose(&positions, SeekTarget::TimeNs(51), None), Some(0));
+        assert_eq!(choose(&positions, SeekTarget::TimeNs(50), None), None);
         // A standby at the start is a fresh run: on the way of anything.
-        assert_eq!(choose(&[(0, 70)], SeekTarget::TimeNs(10)), Some(0));
+        assert_eq!(choose(&[(0, 70)], SeekTarget::TimeNs(10), None), Some(0));
     }
 }
