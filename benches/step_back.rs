@@ -10,17 +10,22 @@
 //! - `seek_time/rerun`: the replay re-runs from the start to the local
 //!   time of the event at 10 %, 50 % and 90 % of the day (what a seek by
 //!   time did before standby runs took seeks by time);
+//!
 //! - `seek_time/ladder`: the session waits at 95 % of the day until its
 //!   ladder of standby runs is built, then is asked to seek by time to
 //!   those times, and to the time of event 1 799 990 (`worst`: just
 //!   before a rung, so it runs a whole rung spacing), and answers idle.
+//!
+//! Run it with short warm-up and measurement times (each sample of the
+//! standby cases waits for the standbys to be rebuilt):
+//! `cargo bench --bench step_back -- --warm-up-time 0.001 --measurement-time 0.001`.
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use criterion::Criterion;
+use criterion::{Criterion, SamplingMode};
 
 use ticklab::session::replay::{Goal, Progress};
 use ticklab::session::thread::{LADDER_EVENTS, STANDBY_GRID_EVENTS};
@@ -130,9 +135,25 @@ fn ladder_seek(session: &mut Session, at: u64, events: u64, ts_ns: i64) -> Durat
     }
 }
 
+/// Resident memory of this process, KiB (0 where /proc is absent).
+fn resident_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmRSS:"))
+                .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
 fn seek_time(c: &mut Criterion) {
     let mut group = c.benchmark_group("seek_time");
     group.sample_size(10);
+    // Each sample waits for the ladder to be rebuilt: as few iterations
+    // as criterion allows.
+    group.sampling_mode(SamplingMode::Flat);
     let targets: Vec<(String, u64)> = [10_u64, 50, 90]
         .iter()
         .map(|p| (format!("{p}%"), DAY_EVENTS * p / 100))
@@ -172,6 +193,7 @@ fn seek_time(c: &mut Criterion) {
     }
     let at = DAY_EVENTS * 95 / 100;
     let mut session = session_at(at);
+    let rss_before = resident_kib();
     for ((name, events), &ts_ns) in targets.iter().zip(&times) {
         group.bench_function(format!("ladder/{name}"), |b| {
             b.iter_custom(|iterations| {
@@ -181,6 +203,13 @@ fn seek_time(c: &mut Criterion) {
             });
         });
     }
+    // The ladder at 95 % of the day: the nearest standby and 9 rungs.
+    std::thread::sleep(Duration::from_secs(20));
+    println!(
+        "resident memory: {} MiB with one run at 95 % of the day, {} MiB with its standby runs",
+        rss_before / 1024,
+        resident_kib() / 1024
+    );
     group.finish();
 }
 

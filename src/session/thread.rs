@@ -259,11 +259,11 @@ struct SessionLoop {
     /// Real time and exchange events when the engine last started running.
     running_since: Option<(Instant, u64)>,
     /// More replays of the same run, kept behind the current position
-    /// while the session waits (`super::standby`): a seek back takes over
-    /// the nearest one on its way and runs only from where it waits,
-    /// instead of re-running from the start of the day.
+    /// while the session waits (`super::standby`): a seek takes over the
+    /// furthest one on its way and runs only from where it waits, instead
+    /// of re-running from the start of the day.
     standbys: Standbys,
-    /// Real time and the position a seek back took over a standby.
+    /// Real time and the position a seek took over a standby.
     standby_used: Option<(Instant, u64)>,
 }
 
@@ -533,8 +533,9 @@ impl SessionLoop {
         self.publish_running(state);
     }
 
-    /// A seek back to a place at or after a standby's position: the
-    /// standby becomes the run and goes on from where it waits.
+    /// A seek that a re-run from the start (or, forward, the run) would
+    /// pass a standby on the way to: the furthest such standby becomes the
+    /// run and goes on from where it waits.
     fn seek_from_standby(&mut self, target: super::command::SeekTarget) -> Option<Mode> {
         let (mut standby, mut updates) = self.standbys.take_for(&self.replay, target)?;
         self.standby_used = Some((Instant::now(), standby.events_seen()));
