@@ -225,6 +225,42 @@ fn an_order_on_one_instrument_fills_and_moves_the_account_on_the_others_events()
     assert_eq!(fills, vec![("BBB".to_owned(), 1, 1)]);
 }
 
+/// AAA's data ends at 1 s, BBB's goes on to 3 s: the order sent to AAA at
+/// 2 s still reaches AAA's exchange at 2.001 s and is answered at 2.002 s
+/// (an instrument whose data is over takes what is due before the run's
+/// end); what is due after the run's last event is dropped, as in a run
+/// over one instrument.
+#[test]
+fn an_instrument_whose_data_is_over_still_takes_orders_until_the_run_ends() {
+    let a = aaa()[..2].to_vec();
+    let mut b = bbb();
+    b.push(MarketEvent::depth(3 * SEC, Side::Buy, 50, 2));
+    let engines = vec![engine("AAA", 0.01, &a), engine("BBB", 1.0, &b)];
+    let strategy = Watch {
+        trade: true,
+        ..Watch::default()
+    };
+    let mut runner = Runner::with_instruments(engines, strategy).expect("two engines");
+    runner.run().expect("the run ends");
+    let (_, watch) = runner.into_engines();
+    let tail: Vec<Seen> = watch.seen[watch.seen.len() - 3..].to_vec();
+    assert_eq!(
+        tail,
+        vec![
+            seen("BBB", 2 * SEC, "sent #2 to AAA"),
+            seen("AAA", 2 * SEC + 2 * MS, "order #2 Accepted fill None"),
+            seen(
+                "BBB",
+                3 * SEC,
+                &format!(
+                    "Depth 50 pos AAA Some(0) BBB Some(1) equity {}",
+                    100_000.0 - 1.0
+                )
+            ),
+        ]
+    );
+}
+
 #[test]
 fn the_market_maker_quotes_every_instrument() {
     let (a, b) = (aaa(), bbb());

@@ -96,7 +96,13 @@ pub struct TimerId(pub u64);
 /// `U` is how an order update is handed over: by value from
 /// [`Engine::advance`], by reference from the runner's `step`, not at all
 /// (`()`, read [`Engine::delivered_update`]) from [`Engine::advance_lean`].
+///
+/// An explicit tag byte rather than a niche in the event's `kind`: matching
+/// on a niche reads `kind` alone, and the event is then rebuilt in memory a
+/// byte at a time and read back in wide loads, a store-forwarding stall on
+/// every event.
 #[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C, u8)]
 pub enum Wake<U = OrderUpdate> {
     /// A market event reached the strategy; the local book already includes
     /// it. Its `local_ts` is the time the strategy sees it.
@@ -196,6 +202,10 @@ pub struct Engine<'a> {
     /// Exchange time (kept monotone) of the event before `local_pos`.
     local_prev_exch_ts: i64,
     source_done: bool,
+    /// Items due after the end of this engine's data are still processed
+    /// (a run over several instruments, whose scheduler decides when the
+    /// run ends); otherwise they are dropped and the run ends with its data.
+    pub(crate) open_end: bool,
     feed_latency: FeedLatency,
     pub(crate) last_exch_ts: i64,
     pub(crate) exchange: Exchange,
@@ -317,6 +327,7 @@ impl<'a> Engine<'a> {
             local_pos: 0,
             local_prev_exch_ts: i64::MIN,
             source_done: false,
+            open_end: false,
             feed_latency: settings.feed_latency,
             last_exch_ts: i64::MIN,
             exchange,
@@ -598,13 +609,19 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        if exch.is_none() && local.is_none() {
-            let end_ts = self.last_exch_ts.max(self.local.last_feed_ts);
-            if best.is_some_and(|(ts, _)| ts > end_ts) {
-                return Ok(None);
-            }
+        if exch.is_none()
+            && local.is_none()
+            && !self.open_end
+            && best.is_some_and(|(ts, _)| ts > self.data_end_ns())
+        {
+            return Ok(None);
         }
         Ok(best)
+    }
+
+    /// Time of the last market event, at the exchange or seen locally.
+    pub(crate) fn data_end_ns(&self) -> i64 {
+        self.last_exch_ts.max(self.local.last_feed_ts)
     }
 
     /// The account as the exchange knows it (every fill booked at exchange

@@ -109,6 +109,16 @@ impl Engine<'_> {
         }
     }
 
+    /// True once every market event of this engine has been processed at
+    /// the exchange and seen locally (its next items, if any, are order
+    /// messages, answers and timers). Valid after [`Engine::next_due_item`].
+    pub(crate) fn data_over(&self) -> bool {
+        self.source_done
+            && self.batch_pos >= self.batch.len()
+            && self.local_pos >= self.batch_pos
+            && self.local.feed.is_empty()
+    }
+
     /// Market events the exchange step processes may reach the strategy
     /// at once only up to local time `ts_ns`; later ones wait for the
     /// local cursor. `i64::MAX` (the default) for a run of one instrument.

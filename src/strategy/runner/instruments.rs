@@ -17,6 +17,14 @@ impl<'a, S: Strategy> Runner<'a, S> {
         if engines.is_empty() {
             return None;
         }
+        // The scheduler ends the run (see `advance_instruments`): an
+        // instrument whose data is over still takes the orders and timers
+        // due before the run's end.
+        if engines.len() > 1 {
+            for engine in &mut engines {
+                engine.open_end = true;
+            }
+        }
         let others: Vec<Box<Engine<'a>>> = engines.split_off(1).into_iter().map(Box::new).collect();
         let first = engines.pop()?;
         let mut runner = Runner::new(first, strategy);
@@ -168,6 +176,12 @@ impl<'a, S: Strategy> Runner<'a, S> {
             let Some(item) = self.due[index] else {
                 return Ok((0, Wake::Finished));
             };
+            // Once every instrument's data is over, what is due after the
+            // last market event of the run is dropped, as a run over one
+            // instrument drops what is due after its data.
+            if self.all_data_over() && item.0 > self.run_data_end_ns() {
+                return Ok((0, Wake::Finished));
+            }
             // The strategy may see this engine's events at once only up to
             // the others' next items (an instrument named earlier wins a
             // tie).
@@ -190,6 +204,19 @@ impl<'a, S: Strategy> Runner<'a, S> {
                 return Ok((index, wake));
             }
         }
+    }
+
+    /// True when every instrument's market data has been processed.
+    fn all_data_over(&self) -> bool {
+        self.engine.data_over() && self.others.iter().all(|engine| engine.data_over())
+    }
+
+    /// Time of the run's last market event, over every instrument.
+    fn run_data_end_ns(&self) -> i64 {
+        self.others
+            .iter()
+            .map(|engine| engine.data_end_ns())
+            .fold(self.engine.data_end_ns(), i64::max)
     }
 
     /// Takes the runner apart: the engine of every instrument, in the order
