@@ -6,17 +6,29 @@
 //!   the event before (what a seek back does without a standby);
 //! - `step_back/standby`: the session thread, after waiting a moment at the
 //!   event (its standby run then waits at most `STANDBY_GRID_EVENTS`
-//!   before it), is asked to seek one event back and answers idle there.
+//!   before it), is asked to seek one event back and answers idle there;
+//! - `seek_time/rerun`: the replay re-runs from the start to the local
+//!   time of the event at 10 %, 50 % and 90 % of the day (what a seek by
+//!   time did before standby runs took seeks by time);
+//!
+//! - `seek_time/ladder`: the session waits at 95 % of the day until its
+//!   ladder of standby runs is built, then is asked to seek by time to
+//!   those times, and to the time of event 1 799 990 (`worst`: just
+//!   before a rung, so it runs a whole rung spacing), and answers idle.
+//!
+//! Run it with short warm-up and measurement times (each sample of the
+//! standby cases waits for the standbys to be rebuilt):
+//! `cargo bench --bench step_back -- --warm-up-time 0.001 --measurement-time 0.001`.
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use criterion::Criterion;
+use criterion::{Criterion, SamplingMode};
 
 use ticklab::session::replay::{Goal, Progress};
-use ticklab::session::thread::STANDBY_GRID_EVENTS;
+use ticklab::session::thread::{LADDER_EVENTS, STANDBY_GRID_EVENTS};
 use ticklab::session::{Command, Replay, SeekTarget, Session, SessionOptions, StepTarget, Update};
 
 /// Market events of the shipped BTC-PERP day.
@@ -94,6 +106,113 @@ fn standby_step_back(session: &mut Session, at: u64) -> Duration {
     }
 }
 
+/// Local time after event `events` of the day with `mm`, ns.
+fn time_of(events: u64) -> i64 {
+    let mut replay = Replay::new(SessionOptions::default());
+    assert!(replay.load(folder(), None, None), "the sample data opens");
+    assert!(replay.set_strategy("mm".to_owned()), "a built-in strategy");
+    run_to(&mut replay, Goal::EventsSeen(events), &mut VecDeque::new());
+    replay.now_ns()
+}
+
+/// One seek by time to `ts_ns` (the time of event `events`) from `at`
+/// that a rung of the ladder answers: waits at `at` until the rung below
+/// `events` is ready, then times the seek to the idle after it.
+fn ladder_seek(session: &mut Session, at: u64, events: u64, ts_ns: i64) -> Duration {
+    let mut wait = Duration::from_millis(100);
+    let rung = events / LADDER_EVENTS * LADDER_EVENTS;
+    let ready = format!("from a standby run waiting at event {rung}");
+    loop {
+        std::thread::sleep(wait);
+        wait = (wait * 2).min(Duration::from_secs(3));
+        let started = Instant::now();
+        let notes = run_command(session, Command::Seek(SeekTarget::TimeNs(ts_ns)));
+        let took = started.elapsed();
+        run_command(session, Command::Seek(SeekTarget::Event(at)));
+        if notes.iter().any(|n| n.contains(&ready)) {
+            return took;
+        }
+    }
+}
+
+/// Resident memory of this process, KiB (0 where /proc is absent).
+fn resident_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmRSS:"))
+                .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn seek_time(c: &mut Criterion) {
+    let mut group = c.benchmark_group("seek_time");
+    group.sample_size(10);
+    // Each sample waits for the ladder to be rebuilt: as few iterations
+    // as criterion allows.
+    group.sampling_mode(SamplingMode::Flat);
+    let targets: Vec<(String, u64)> = [10_u64, 50, 90]
+        .iter()
+        .map(|p| (format!("{p}%"), DAY_EVENTS * p / 100))
+        .chain([("worst".to_owned(), 1_799_990)])
+        .collect();
+    let times: Vec<i64> = targets.iter().map(|(_, events)| time_of(*events)).collect();
+    for ((name, _), &ts_ns) in targets.iter().zip(&times).take(3) {
+        let mut replay = Replay::new(SessionOptions::default());
+        assert!(replay.load(folder(), None, None), "the sample data opens");
+        assert!(replay.set_strategy("mm".to_owned()), "a built-in strategy");
+        let mut out = VecDeque::new();
+        run_to(
+            &mut replay,
+            Goal::EventsSeen(DAY_EVENTS * 95 / 100),
+            &mut out,
+        );
+        group.bench_function(format!("rerun/{name}"), |b| {
+            b.iter_custom(|iterations| {
+                let mut total = Duration::ZERO;
+                for _ in 0..iterations {
+                    let started = Instant::now();
+                    let (goal, _) = replay
+                        .seek(SeekTarget::TimeNs(ts_ns))
+                        .expect("a loaded run seeks");
+                    run_to(&mut replay, goal, &mut out);
+                    total += started.elapsed();
+                    assert!(replay.now_ns() >= ts_ns);
+                    run_to(
+                        &mut replay,
+                        Goal::EventsSeen(DAY_EVENTS * 95 / 100),
+                        &mut out,
+                    );
+                }
+                total
+            });
+        });
+    }
+    let at = DAY_EVENTS * 95 / 100;
+    let mut session = session_at(at);
+    let rss_before = resident_kib();
+    for ((name, events), &ts_ns) in targets.iter().zip(&times) {
+        group.bench_function(format!("ladder/{name}"), |b| {
+            b.iter_custom(|iterations| {
+                (0..iterations)
+                    .map(|_| ladder_seek(&mut session, at, *events, ts_ns))
+                    .sum()
+            });
+        });
+    }
+    // The ladder at 95 % of the day: the nearest standby and 9 rungs.
+    std::thread::sleep(Duration::from_secs(20));
+    println!(
+        "resident memory: {} MiB with one run at 95 % of the day, {} MiB with its standby runs",
+        rss_before / 1024,
+        resident_kib() / 1024
+    );
+    group.finish();
+}
+
 fn step_back(c: &mut Criterion) {
     let mut group = c.benchmark_group("step_back");
     group.sample_size(10);
@@ -137,5 +256,6 @@ fn step_back(c: &mut Criterion) {
 fn main() {
     let mut criterion = Criterion::default().configure_from_args();
     step_back(&mut criterion);
+    seek_time(&mut criterion);
     criterion.final_summary();
 }

@@ -390,8 +390,9 @@ fn the_heatmap_arrives_with_the_book_before_a_jump() {
         assert_eq!(column.book, book, "column at {} ns", column.ts_ns);
     }
 
-    // Seeking back re-runs from the start and brings the stretch before the
-    // new place; seeking forward again brings the same columns as before.
+    // Seeking back (re-running from the start or taking over a standby
+    // run) brings the stretch before the new place; seeking forward again
+    // keeps it and brings the same columns as the first time.
     let back_ns = start_ns + 1_800_000_000_000;
     driver.run(Command::Seek(SeekTarget::TimeNs(back_ns)));
     let back = driver.seen.columns.clone();
@@ -399,7 +400,11 @@ fn the_heatmap_arrives_with_the_book_before_a_jump() {
     assert!(back[0].ts_ns >= back_ns - span_ns);
     assert!(back.iter().all(|c| c.ts_ns <= driver.seen.frame().now_ns));
     driver.run(Command::Seek(SeekTarget::TimeNs(target_ns)));
-    assert_eq!(driver.seen.columns, first);
+    let back_end_ns = back.last().map_or(i64::MIN, |c| c.ts_ns);
+    let mut expected = back.clone();
+    expected.extend(first.iter().filter(|c| c.ts_ns > back_end_ns).cloned());
+    expected.drain(..expected.len().saturating_sub(HEAT_COLUMNS));
+    assert_eq!(driver.seen.columns, expected);
 }
 
 /// Collects the rows of a batch run.
@@ -724,4 +729,73 @@ fn a_step_back_takes_over_the_standby_and_lands_where_a_headless_run_does() {
     driver.run(Command::Seek(SeekTarget::Event(14_998)));
     let runner = headless(folder.path(), "mm", 14_998);
     assert_same_state(driver.seen.frame(), &driver.seen.fills, &runner);
+}
+
+#[test]
+fn seeks_by_time_take_over_standby_rungs_and_land_where_a_headless_run_does() {
+    let folder = small_folder();
+    // Rungs every 5 000 events: at event 25 000 standbys wait at 20 000,
+    // 15 000, 10 000 and 5 000.
+    let options = SessionOptions {
+        ladder_events: 5_000,
+        ..SessionOptions::default()
+    };
+    let mut driver = Driver::with_options(folder.path(), "mm", options);
+    driver.run(Command::Step(StepTarget::Events(25_000)));
+    let late_ns = headless(folder.path(), "mm", 20_500).engine().now_ns() + 1;
+    let back_ns = headless(folder.path(), "mm", 12_500).engine().now_ns() + 1;
+    let mut late = headless(folder.path(), "mm", 0);
+    late.run_until_ns(late_ns).unwrap();
+    assert!(
+        late.engine().record().fills.len() >= 2,
+        "the test needs fills"
+    );
+    let mut back = headless(folder.path(), "mm", 0);
+    back.run_until_ns(back_ns).unwrap();
+    // Until the rungs are built a seek re-runs from the start (or from a
+    // rung still on its way) and lands the same; then the seek late in the
+    // day takes over the rung at 20 000, and a second seek back right
+    // away, before that rung is rebuilt, the rung at 10 000.
+    let deadline = std::time::Instant::now() + WAIT;
+    let mut wait = Duration::from_millis(200);
+    loop {
+        std::thread::sleep(wait);
+        wait *= 2;
+        driver.seen.notes.clear();
+        driver.run(Command::Seek(SeekTarget::TimeNs(late_ns)));
+        assert_same_state(driver.seen.frame(), &driver.seen.fills, &late);
+        assert!(driver.seen.frame().events_seen > 20_000);
+        driver.run(Command::Seek(SeekTarget::TimeNs(back_ns)));
+        assert_same_state(driver.seen.frame(), &driver.seen.fills, &back);
+        let from = |event: &str| {
+            let text = format!("from a standby run waiting at event {event}");
+            driver.seen.notes.iter().any(|n| n.contains(&text))
+        };
+        if from("20000") && from("10000") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no standby: {:?}",
+            driver.seen.notes
+        );
+        driver.run(Command::Seek(SeekTarget::Event(25_000)));
+    }
+    assert!(driver.seen.errors.is_empty(), "{:?}", driver.seen.errors);
+
+    // Forward again by time: takes over a standby left between here and
+    // there (the rung at 15 000, or the one moved up from it), lands the
+    // same.
+    driver.seen.notes.clear();
+    driver.run(Command::Seek(SeekTarget::TimeNs(late_ns)));
+    assert!(
+        driver
+            .seen
+            .notes
+            .iter()
+            .any(|n| n.contains("from a standby run waiting at event")),
+        "{:?}",
+        driver.seen.notes
+    );
+    assert_same_state(driver.seen.frame(), &driver.seen.fills, &late);
 }

@@ -8,10 +8,11 @@
 //! (a 2-million-event day takes about a second), and the session measures
 //! each re-run and says in the console how long it took.
 //!
-//! The session thread makes steps back cheap another way: while it waits,
-//! it keeps a second replay of the same run a little behind the current
-//! position (`session::thread`, the standby), and a seek back that lands
-//! at or after it takes it over.
+//! The session thread makes seeks cheap another way: while it waits, it
+//! keeps more replays of the same run behind the current position (the
+//! standby runs of `session::standby`: one just behind, a ladder of rungs
+//! below), and a seek that a re-run from the start would pass one on the
+//! way to takes the furthest such over.
 //!
 //! What is kept every [`Checkpoints::every_events`] market events is the
 //! *position* reached (time, wakes, fills, order updates). A re-run passing

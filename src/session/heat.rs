@@ -99,12 +99,27 @@ impl ColumnSampler {
         }
     }
 
+    /// The first time sampled by a run landing at `landing_ns`: the grid
+    /// point at or after the last ring's width before it (on the grid, so
+    /// a run sampling from the start and one sampling from there keep the
+    /// same columns).
+    pub fn from_ns_for(&self, landing_ns: i64) -> i64 {
+        let span_ns = self.step_ns.saturating_mul(HEAT_COLUMNS as i64);
+        let from_ns = landing_ns.saturating_sub(span_ns);
+        let cell = from_ns.div_euclid(self.step_ns);
+        let floor_ns = cell.saturating_mul(self.step_ns);
+        if floor_ns == from_ns {
+            from_ns
+        } else {
+            floor_ns.saturating_add(self.step_ns)
+        }
+    }
+
     /// Sets the time the run is known to land at (a seek's target, the
     /// place a reload re-runs to), or `None` when it is not known: only
     /// the last ring's width of data time before it is sampled.
     pub fn land_at(&mut self, landing_ns: Option<i64>) {
-        let span_ns = self.step_ns.saturating_mul(HEAT_COLUMNS as i64);
-        self.from_ns = landing_ns.map_or(i64::MIN, |ts| ts.saturating_sub(span_ns));
+        self.from_ns = landing_ns.map_or(i64::MIN, |ts| self.from_ns_for(ts));
         if self.from_ns > self.next_ns {
             // What was sampled before would sit a gap away from what comes.
             self.next_ns = self.from_ns;

@@ -23,6 +23,7 @@ pub mod select;
 pub mod settings;
 pub mod signals;
 pub mod source;
+mod standby;
 pub mod tap;
 pub mod thread;
 pub mod update;

@@ -23,6 +23,7 @@ use super::command::{Command, Speed};
 use super::frame::RunState;
 use super::heat::column_step_ns;
 use super::replay::{Goal, Progress, Replay, SessionOptions};
+use super::standby::Standbys;
 use super::update::{ErrorKind, ErrorRecord, Update};
 
 /// Name of the session thread.
@@ -43,11 +44,9 @@ const MIN_FRAME_INTERVAL: Duration = Duration::from_millis(8);
 /// Real time between two statistics updates while running.
 const STATS_INTERVAL: Duration = Duration::from_secs(1);
 
-/// The standby replay waits at a multiple of this many market events
-/// before the current position, so a step back runs at most this far.
-pub const STANDBY_GRID_EVENTS: u64 = 10_000;
+pub use super::standby::{LADDER_EVENTS, LADDER_RUNGS, STANDBY_GRID_EVENTS};
 
-/// Real time the standby replay runs per turn while the session waits.
+/// Real time a standby replay runs per turn while the session waits.
 const STANDBY_SLICE: Duration = Duration::from_millis(4);
 
 /// How the window is told that updates are waiting (e.g. a repaint
@@ -259,18 +258,12 @@ struct SessionLoop {
     queued_steps: VecDeque<super::command::StepTarget>,
     /// Real time and exchange events when the engine last started running.
     running_since: Option<(Instant, u64)>,
-    /// A second replay of the same run, kept a little behind the current
-    /// position while the session waits: a seek back to an event at or
-    /// after it takes it over and runs only from where it waits, instead
-    /// of re-running from the start of the day. One more run in memory.
-    standby: Option<Replay>,
-    /// What the standby would have sent the window since its start,
-    /// merged and bounded: sent when it takes over.
-    standby_updates: VecDeque<Update>,
-    /// True when no standby can be made for this run (a Python strategy,
-    /// a failed standby); cleared when the run changes.
-    standby_unavailable: bool,
-    /// Real time and the position a step back took over the standby.
+    /// More replays of the same run, kept behind the current position
+    /// while the session waits (`super::standby`): a seek takes over the
+    /// furthest one on its way and runs only from where it waits, instead
+    /// of re-running from the start of the day.
+    standbys: Standbys,
+    /// Real time and the position a seek took over a standby.
     standby_used: Option<(Instant, u64)>,
 }
 
@@ -291,9 +284,7 @@ impl SessionLoop {
             pending: None,
             queued_steps: VecDeque::new(),
             running_since: None,
-            standby: None,
-            standby_updates: VecDeque::new(),
-            standby_unavailable: false,
+            standbys: Standbys::default(),
             standby_used: None,
         }
     }
@@ -303,7 +294,7 @@ impl SessionLoop {
             let command = if let Some(command) = self.pending.take() {
                 Some(command)
             } else if self.mode == Mode::Idle {
-                let wait = if self.standby_target().is_some() {
+                let wait = if self.standbys.has_work(&self.replay) {
                     Duration::ZERO
                 } else {
                     Duration::from_millis(50)
@@ -311,7 +302,7 @@ impl SessionLoop {
                 match self.commands.recv_timeout(wait) {
                     Ok(command) => Some(command),
                     Err(RecvTimeoutError::Timeout) => {
-                        self.standby_slice();
+                        self.standbys.slice(&self.replay, STANDBY_SLICE);
                         if !self.link.flush() {
                             return;
                         }
@@ -375,10 +366,8 @@ impl SessionLoop {
                 | Command::SetStrategy(_)
                 | Command::ReloadStrategy
         ) {
-            // Another run: the standby replays the old one.
-            self.standby = None;
-            self.standby_updates.clear();
-            self.standby_unavailable = false;
+            // Another run: the standbys replay the old one.
+            self.standbys.clear();
         }
         match command {
             Command::Load {
@@ -544,72 +533,29 @@ impl SessionLoop {
         self.publish_running(state);
     }
 
-    /// Where the standby should wait, when it has work to do: the last
-    /// multiple of [`STANDBY_GRID_EVENTS`] before the current position.
-    fn standby_target(&self) -> Option<u64> {
-        if self.standby_unavailable || self.replay.is_failed() || self.replay.runner().is_none() {
-            return None;
-        }
-        let before = self.replay.events_seen().checked_sub(1)?;
-        let target = before - before % STANDBY_GRID_EVENTS;
-        match &self.standby {
-            Some(standby) if standby.events_seen() == target => None,
-            Some(standby) if standby.is_finished() || standby.is_failed() => None,
-            _ => Some(target),
-        }
-    }
-
-    /// Moves the standby towards where it should wait, for one slice.
-    fn standby_slice(&mut self) {
-        let Some(target) = self.standby_target() else {
-            return;
-        };
-        if self
-            .standby
-            .as_ref()
-            .is_some_and(|standby| standby.events_seen() > target)
-        {
-            self.standby = None;
-        }
-        if self.standby.is_none() {
-            self.standby_updates.clear();
-            self.standby = self.replay.twin();
-            if self.standby.is_none() {
-                self.standby_unavailable = true;
-                return;
-            }
-        }
-        if let Some(standby) = &mut self.standby {
-            let progress = standby.advance(Goal::EventsSeen(target), STANDBY_SLICE);
-            standby.drain_into(&mut self.standby_updates);
-            compact_updates(&mut self.standby_updates);
-            if matches!(progress, Progress::Stopped) || standby.is_failed() {
-                self.standby = None;
-                self.standby_updates.clear();
-                self.standby_unavailable = true;
-            }
-        }
-    }
-
-    /// A seek back to an event at or after the standby's position: the
-    /// standby becomes the run and goes on from where it waits.
+    /// A seek that a re-run from the start (or, forward, the run) would
+    /// pass a standby on the way to: the furthest such standby becomes the
+    /// run and goes on from where it waits.
     fn seek_from_standby(&mut self, target: super::command::SeekTarget) -> Option<Mode> {
-        let super::command::SeekTarget::Event(events) = target else {
-            return None;
-        };
-        let standby = self.standby.as_ref()?;
-        let behind = events < self.replay.events_seen() || self.replay.is_failed();
-        if !behind || standby.events_seen() > events {
-            return None;
-        }
-        let standby = self.standby.take()?;
+        let (mut standby, mut updates) = self.standbys.take_for(&self.replay, target)?;
         self.standby_used = Some((Instant::now(), standby.events_seen()));
         // The standby's updates since its start (reset, run, rows) are
-        // what a re-run from the start would send.
-        self.link.queue.append(&mut self.standby_updates);
+        // what a re-run from the start would send; a re-run to a time
+        // samples the heatmap only for the last ring's width before it.
+        if let super::command::SeekTarget::TimeNs(ts_ns) = target {
+            let from_ns = standby.heat_from_ns(ts_ns);
+            for update in &mut updates {
+                if let Update::Batch(batch) = update {
+                    batch.columns.retain(|column| column.ts_ns >= from_ns);
+                }
+            }
+        }
+        self.link.queue.append(&mut updates);
+        // On the way to the target: this only aims the standby.
+        let (goal, _) = standby.seek(target)?;
         drop(std::mem::replace(&mut self.replay, standby));
         Some(Mode::Run {
-            goal: Goal::EventsSeen(events),
+            goal,
             state: RunState::Stepping,
         })
     }

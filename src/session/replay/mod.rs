@@ -67,6 +67,14 @@ pub struct SessionOptions {
     /// Wall-clock budget of one Python callback of the window's runs,
     /// after which it is interrupted; `None` for no limit. 2 s by default.
     pub callback_budget: Option<std::time::Duration>,
+    /// Market events between two rungs of the window's ladder of standby
+    /// runs (see `session::standby`); 200 000 by default.
+    #[serde(default = "default_ladder_events")]
+    pub ladder_events: u64,
+}
+
+fn default_ladder_events() -> u64 {
+    super::standby::LADDER_EVENTS
 }
 
 impl Default for SessionOptions {
@@ -81,6 +89,7 @@ impl Default for SessionOptions {
             for_window: true,
             timing: true,
             callback_budget: Some(crate::strategy::python::DEFAULT_CALLBACK_BUDGET),
+            ladder_events: super::standby::LADDER_EVENTS,
         }
     }
 }
@@ -292,6 +301,17 @@ impl Replay {
         twin.fresh_run().then_some(twin)
     }
 
+    /// The settings of this session.
+    pub(crate) fn options(&self) -> &SessionOptions {
+        &self.options
+    }
+
+    /// The time of the earliest heatmap column a run landing at
+    /// `landing_ns` samples (the last ring's width before it).
+    pub(crate) fn heat_from_ns(&self, landing_ns: i64) -> i64 {
+        self.tap.columns.from_ns_for(landing_ns)
+    }
+
     /// Opens `folder` and starts a fresh run over one of its days.
     pub fn load(&mut self, folder: PathBuf, symbol: Option<String>, day: Option<Day>) -> bool {
         let catalog = match Catalog::open(&folder) {
@@ -451,6 +471,10 @@ impl Replay {
             SeekTarget::Event(_) => None,
         };
         if behind || self.failed {
+            // The fresh run samples the heatmap from the stretch before
+            // where it lands (everything, landing at an event), as a
+            // standby run taken over for the same seek does.
+            self.tap.columns.land_at(self.landing_ns);
             self.checkpoints.rewind();
             if !self.fresh_run() {
                 return None;

@@ -1,0 +1,363 @@
+//! Standby runs: more replays of the same run, parked behind the current
+//! position while the session waits, so that a seek back (by event or by
+//! time) runs only from the nearest one instead of from the start.
+//!
+//! The engine and the strategy cannot be cloned, so a standby is a second
+//! run from the start ([`Replay::twin`]) that the session advances in idle
+//! time. Since the engine is deterministic, a standby that waits at event
+//! `e` (local time `t`) is exactly where a re-run from the start would be
+//! when it passes event `e`: a seek to an event at or after `e`, or to a
+//! time after `t`, may take it over and run only the rest.
+//!
+//! Where standbys wait ([`wanted_positions`]):
+//!
+//! - one at the last multiple of [`STANDBY_GRID_EVENTS`] before the
+//!   current position, so one step back runs at most that far;
+//! - a ladder of at most [`LADDER_RUNGS`] rungs every [`LADDER_EVENTS`]
+//!   events below it (the spacing doubles when the run is longer than the
+//!   ladder covers), so a seek anywhere, or a second step back before the
+//!   first standby is rebuilt, runs at most one spacing.
+//!
+//! A seek forward takes over the furthest standby past the current
+//! position on its way (one left there by a seek back), or runs on.
+//!
+//! Memory: at most [`MAX_STANDBYS`] runs besides the current one, each
+//! with its engine, its strategy, its loader and what it would send the
+//! window (bounded as [`super::update::Batch::append`] bounds it).
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use super::command::SeekTarget;
+use super::replay::{Goal, Progress, Replay};
+use super::thread::compact_updates;
+use super::update::Update;
+
+/// The nearest standby waits at a multiple of this many market events
+/// before the current position, so a step back runs at most this far.
+pub const STANDBY_GRID_EVENTS: u64 = 10_000;
+
+/// Market events between two rungs of the standby ladder (when the run
+/// is short enough for [`LADDER_RUNGS`] rungs to cover it).
+pub const LADDER_EVENTS: u64 = 200_000;
+
+/// Rungs of the standby ladder at most.
+pub const LADDER_RUNGS: u64 = 12;
+
+/// Standby runs kept at most: the ladder, the nearest one, and one more
+/// (runs left past the current position by a seek back, which a seek
+/// forward may take over, go first when room is needed).
+pub const MAX_STANDBYS: usize = LADDER_RUNGS as usize + 2;
+
+/// Where standbys should wait when the run has seen `events_seen` market
+/// events, the most wanted first: the last multiple of
+/// [`STANDBY_GRID_EVENTS`] before it, then the rungs below that, highest
+/// first, every `ladder_events` (at least 1) while [`LADDER_RUNGS`] cover
+/// the run. Rungs are multiples of a spacing that only doubles as the run
+/// goes on, so rungs already built stay wanted.
+pub(crate) fn wanted_positions(events_seen: u64, ladder_events: u64) -> Vec<u64> {
+    let Some(before) = events_seen.checked_sub(1) else {
+        return Vec::new();
+    };
+    let nearest = before - before % STANDBY_GRID_EVENTS;
+    let mut wanted = vec![nearest];
+    let mut spacing = ladder_events.max(1);
+    while nearest / spacing > LADDER_RUNGS {
+        spacing = spacing.saturating_mul(2);
+    }
+    let mut rung = nearest / spacing * spacing;
+    if rung == nearest {
+        rung = rung.saturating_sub(spacing);
+    }
+    while rung > 0 {
+        wanted.push(rung);
+        rung -= spacing;
+    }
+    wanted
+}
+
+/// True when a run waiting after `events_seen` market events at local
+/// time `now_ns` is on the way of a re-run from the start to `target`:
+/// the re-run would pass it before reaching the target.
+pub(crate) fn on_the_way(events_seen: u64, now_ns: i64, target: SeekTarget) -> bool {
+    match target {
+        SeekTarget::Event(events) => events_seen <= events,
+        SeekTarget::TimeNs(ts_ns) => events_seen == 0 || now_ns < ts_ns,
+    }
+}
+
+/// Of runs waiting at `(events_seen, now_ns)`, the index of the one a
+/// seek to `target` should take over: the furthest on the way, and past
+/// `past_events` when the seek goes forward from there.
+pub(crate) fn choose(
+    positions: &[(u64, i64)],
+    target: SeekTarget,
+    past_events: Option<u64>,
+) -> Option<usize> {
+    positions
+        .iter()
+        .enumerate()
+        .filter(|(_, &(events, ns))| on_the_way(events, ns, target))
+        .filter(|(_, &(events, _))| past_events.is_none_or(|past| events > past))
+        .max_by_key(|(_, &(events, _))| events)
+        .map(|(index, _)| index)
+}
+
+/// One standby run.
+struct Standby {
+    replay: Replay,
+    /// What it would have sent the window since its start, merged.
+    updates: VecDeque<Update>,
+    /// The event it is going to, or waits at.
+    goal: u64,
+}
+
+impl Standby {
+    fn ready(&self) -> bool {
+        self.replay.events_seen() >= self.goal
+    }
+}
+
+/// The standby runs of the session's current run.
+#[derive(Default)]
+pub(crate) struct Standbys {
+    runs: Vec<Standby>,
+    /// True when no standby can be made for this run (a Python strategy,
+    /// a failed or ended standby); cleared when the run changes.
+    unavailable: bool,
+}
+
+impl Standbys {
+    /// Forgets every standby: the run changed.
+    pub(crate) fn clear(&mut self) {
+        self.runs.clear();
+        self.unavailable = false;
+    }
+
+    /// The position the next slice of work goes to, if any.
+    fn next_goal(&self, main: &Replay) -> Option<u64> {
+        if self.unavailable || main.is_failed() || main.runner().is_none() {
+            return None;
+        }
+        wanted_positions(main.events_seen(), main.options().ladder_events)
+            .into_iter()
+            .find(|&p| !self.runs.iter().any(|s| s.goal == p && s.ready()))
+    }
+
+    /// True when a standby has somewhere to go.
+    pub(crate) fn has_work(&self, main: &Replay) -> bool {
+        self.next_goal(main).is_some()
+    }
+
+    /// Moves one standby towards where it should wait, for `budget` of
+    /// real time.
+    pub(crate) fn slice(&mut self, main: &Replay, budget: Duration) {
+        let Some(goal) = self.next_goal(main) else {
+            return;
+        };
+        let wanted = wanted_positions(main.events_seen(), main.options().ladder_events);
+        let nearest = wanted.first().copied() == Some(goal);
+        let is_free = |s: &Standby| !wanted.contains(&s.goal);
+        let index = match self.runs.iter().position(|s| s.goal == goal) {
+            Some(index) => Some(index),
+            None => self
+                .runs
+                .iter()
+                .enumerate()
+                // The nearest standby may take a rung below it: the rung
+                // is rebuilt later, a step back is ready sooner.
+                .filter(|(_, s)| (nearest || is_free(s)) && s.replay.events_seen() <= goal)
+                .max_by_key(|(_, s)| s.replay.events_seen())
+                .map(|(index, _)| index),
+        };
+        let index = match index {
+            Some(index) => Some(index),
+            None => {
+                // Room for one more: the free run furthest on goes.
+                while self.runs.len() >= MAX_STANDBYS {
+                    let furthest = self
+                        .runs
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, s)| is_free(s))
+                        .max_by_key(|(_, s)| s.replay.events_seen())
+                        .map(|(index, _)| index);
+                    match furthest {
+                        Some(index) => drop(self.runs.swap_remove(index)),
+                        None => break,
+                    }
+                }
+                self.twin_of(main, goal)
+            }
+        };
+        let Some(index) = index else {
+            self.unavailable = true;
+            return;
+        };
+        let Some(standby) = self.runs.get_mut(index) else {
+            return;
+        };
+        standby.goal = goal;
+        let progress = standby.replay.advance(Goal::EventsSeen(goal), budget);
+        standby.replay.drain_into(&mut standby.updates);
+        compact_updates(&mut standby.updates);
+        if matches!(progress, Progress::Stopped | Progress::Finished) || standby.replay.is_failed()
+        {
+            self.runs.swap_remove(index);
+            self.unavailable = true;
+        }
+    }
+
+    /// Starts a standby run of `main` going to `goal`; its index.
+    fn twin_of(&mut self, main: &Replay, goal: u64) -> Option<usize> {
+        let replay = main.twin()?;
+        self.runs.push(Standby {
+            replay,
+            updates: VecDeque::new(),
+            goal,
+        });
+        Some(self.runs.len() - 1)
+    }
+
+    /// For a seek from `main`, the standby furthest on the way to
+    /// `target` with what it would have sent the window since its start:
+    /// for a seek forward, only one past `main`; `None` when no standby
+    /// is on the way (past `main`).
+    pub(crate) fn take_for(
+        &mut self,
+        main: &Replay,
+        target: SeekTarget,
+    ) -> Option<(Replay, VecDeque<Update>)> {
+        let behind = main.is_failed()
+            || match target {
+                SeekTarget::Event(events) => events < main.events_seen(),
+                SeekTarget::TimeNs(ts_ns) => ts_ns < main.now_ns(),
+            };
+        let past_events = (!behind).then(|| main.events_seen());
+        let positions: Vec<(u64, i64)> = self
+            .runs
+            .iter()
+            .map(|s| (s.replay.events_seen(), s.replay.now_ns()))
+            .collect();
+        let index = choose(&positions, target, past_events)?;
+        let standby = self.runs.swap_remove(index);
+        Some((standby.replay, standby.updates))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_is_wanted_at_the_start() {
+        assert_eq!(wanted_positions(0, LADDER_EVENTS), Vec::<u64>::new());
+        assert_eq!(wanted_positions(1, LADDER_EVENTS), vec![0]);
+        assert_eq!(wanted_positions(10_000, LADDER_EVENTS), vec![0]);
+        assert_eq!(wanted_positions(10_001, LADDER_EVENTS), vec![10_000]);
+    }
+
+    #[test]
+    fn the_ladder_has_rungs_every_200_000_events_below_the_nearest() {
+        assert_eq!(wanted_positions(199_999, LADDER_EVENTS), vec![190_000]);
+        assert_eq!(wanted_positions(200_000, LADDER_EVENTS), vec![190_000]);
+        assert_eq!(wanted_positions(200_001, LADDER_EVENTS), vec![200_000]);
+        assert_eq!(
+            wanted_positions(215_000, LADDER_EVENTS),
+            vec![210_000, 200_000]
+        );
+        assert_eq!(
+            wanted_positions(650_123, LADDER_EVENTS),
+            vec![650_000, 600_000, 400_000, 200_000]
+        );
+    }
+
+    #[test]
+    fn the_ladder_spacing_doubles_past_its_rungs() {
+        // 12 rungs of 200 000 reach 2 400 000; past that, 400 000.
+        let wanted = wanted_positions(2_400_001, LADDER_EVENTS);
+        assert_eq!(wanted.len(), 12);
+        assert_eq!(wanted[0], 2_400_000);
+        assert_eq!(wanted[1], 2_200_000);
+        assert_eq!(wanted[11], 200_000);
+        assert_eq!(
+            wanted_positions(2_600_001, LADDER_EVENTS),
+            vec![2_600_000, 2_400_000, 2_000_000, 1_600_000, 1_200_000, 800_000, 400_000]
+        );
+        // Far on, still at most 12 rungs and the nearest.
+        let wanted = wanted_positions(50_000_000_123, LADDER_EVENTS);
+        assert_eq!(wanted[0], 50_000_000_000);
+        assert!(wanted.len() <= 13, "{wanted:?}");
+        assert!(wanted.windows(2).all(|w| w[0] > w[1]), "{wanted:?}");
+    }
+
+    #[test]
+    fn the_ladder_spacing_is_a_setting() {
+        assert_eq!(
+            wanted_positions(25_000, 5_000),
+            vec![20_000, 15_000, 10_000, 5_000]
+        );
+        // A spacing of 0 is taken as 1, doubled to 2 048 for 12 rungs to
+        // cover 20 000 events: 9 rungs.
+        let wanted = wanted_positions(25_000, 0);
+        assert_eq!(wanted.len(), 10);
+        assert_eq!(wanted[1..3], [18_432, 16_384]);
+        assert_eq!(wanted[9], 2_048);
+    }
+
+    #[test]
+    fn a_seek_by_event_takes_the_furthest_standby_at_or_before_it() {
+        let positions = [(200_000, 50), (400_000, 90), (410_000, 95)];
+        assert_eq!(
+            choose(&positions, SeekTarget::Event(409_999), None),
+            Some(1)
+        );
+        assert_eq!(
+            choose(&positions, SeekTarget::Event(410_000), None),
+            Some(2)
+        );
+        assert_eq!(
+            choose(&positions, SeekTarget::Event(400_000), None),
+            Some(1)
+        );
+        assert_eq!(
+            choose(&positions, SeekTarget::Event(399_999), None),
+            Some(0)
+        );
+        assert_eq!(choose(&positions, SeekTarget::Event(199_999), None), None);
+    }
+
+    #[test]
+    fn a_seek_forward_takes_only_a_standby_past_the_current_position() {
+        let positions = [(200_000, 50), (400_000, 90), (410_000, 95)];
+        assert_eq!(
+            choose(&positions, SeekTarget::Event(405_000), Some(300_000)),
+            Some(1)
+        );
+        assert_eq!(
+            choose(&positions, SeekTarget::Event(405_000), Some(400_000)),
+            None
+        );
+        assert_eq!(
+            choose(&positions, SeekTarget::TimeNs(100), Some(405_000)),
+            Some(2)
+        );
+        assert_eq!(
+            choose(&positions, SeekTarget::TimeNs(100), Some(410_000)),
+            None
+        );
+    }
+
+    #[test]
+    fn a_seek_by_time_takes_the_furthest_standby_strictly_before_it() {
+        let positions = [(200_000, 50), (400_000, 90), (410_000, 95)];
+        assert_eq!(choose(&positions, SeekTarget::TimeNs(96), None), Some(2));
+        // A re-run stops at the first moment local time reaches 95: that
+        // may be before the standby waiting at 95.
+        assert_eq!(choose(&positions, SeekTarget::TimeNs(95), None), Some(1));
+        assert_eq!(choose(&positions, SeekTarget::TimeNs(51), None), Some(0));
+        assert_eq!(choose(&positions, SeekTarget::TimeNs(50), None), None);
+        // A standby at the start is a fresh run: on the way of anything.
+        assert_eq!(choose(&[(0, 70)], SeekTarget::TimeNs(10), None), Some(0));
+    }
+}
