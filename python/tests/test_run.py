@@ -267,7 +267,7 @@ def test_to_polars_gives_the_tables_with_their_columns_and_types(generated_day):
     res = ticklab.run(data=generated_day, strategy="mm", params={"qty_lots": 2},
                       progress=False)
     frames = res.to_polars()
-    assert sorted(frames) == ["equity", "fills", "orders"]
+    assert sorted(frames) == ["equity", "fills", "orders", "trades"]
     fills = frames["fills"]
     assert isinstance(fills, pl.DataFrame)
     assert fills.columns == res.fills.schema.names
@@ -281,3 +281,4 @@ def test_to_polars_gives_the_tables_with_their_columns_and_types(generated_day):
     assert equity["cause"][-1] == "final"
     assert equity["equity"][-1] == res.stats["final_equity"]
     assert frames["orders"].height == res.orders.num_rows
+    assert frames["trades"].height == res.trades.num_rows

@@ -231,8 +231,8 @@ def monte_carlo(
 
     Raises:
         ValueError: no resample, a negative slippage, a folder that is not
-            a finished run's, a run over several instruments or without a
-            closed round trip.
+            a finished run's (its ``trades`` table, the round trips, is
+            what is resampled) or a run without a closed round trip.
     """
     from ticklab._run import RunResult
 
@@ -251,6 +251,7 @@ def monte_carlo(
                 folder.mkdir()
                 (folder / "summary.json").write_text(json.dumps(run.summary))
                 pq.write_table(run.equity, folder / "equity.parquet")
+                pq.write_table(run.trades, folder / "trades.parquet")
         elif isinstance(run, (str, os.PathLike)):
             folder = Path(run)
         else:

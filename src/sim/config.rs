@@ -182,7 +182,6 @@ pub struct RunConfig {
     /// at its recorded `local_ts`.
     pub feed_latency_ns: Option<i64>,
     /// Queue-position model.
-    #[serde(deserialize_with = "crate::sim::model_table::strict")]
     pub queue: QueueConfig,
     /// Order-entry and response latency.
     #[serde(deserialize_with = "latency_model")]
@@ -194,7 +193,6 @@ pub struct RunConfig {
     /// Fee rates.
     pub fees: FeeConfig,
     /// Impact model for data without depth.
-    #[serde(deserialize_with = "crate::sim::model_table::strict")]
     pub impact: ImpactConfig,
     /// Pre-trade risk limits.
     pub risk: RiskLimits,
@@ -304,6 +302,12 @@ impl RunConfig {
             message: err.to_string().trim_end().to_owned(),
         })?;
         config.compute = read_compute(text, path)?;
+        crate::sim::model_table::check_model_keys(text, &config).map_err(|message| {
+            ConfigError::Parse {
+                path: path.to_owned(),
+                message,
+            }
+        })?;
         if let LatencyConfig::Recorded { path: csv, .. } = &mut config.latency {
             if csv.is_relative() {
                 if let Some(dir) = path.parent() {

@@ -3,40 +3,55 @@
 //!
 //! These tables are internally tagged by `model`, and serde ignores unknown
 //! keys of a model without fields (`[queue] model = "risk_averse"` with a
-//! stray `n = 2` would run as if it were not there). Each table is read as
-//! a TOML table first, then as its model, and every key the model does not
-//! write back is refused, naming the model and the keys it takes.
+//! stray `n = 2` would run as if it were not there). After the file is
+//! read (serde's own errors keep their line and column), every key of a
+//! `[queue]` or `[impact]` table (the run's and each instrument's) that
+//! its model does not write back is refused, naming the table, the model
+//! and the keys it takes; `[latency]`, read through a table of its own,
+//! is checked as it is read.
 //!
 //! A `[latency]` table without `model` takes the model its keys belong to
 //! (`entry_ns`/`response_ns`: constant, `entry_median_ns`/
 //! `response_median_ns`/`sigma`: lognormal, `path`: recorded); the
 //! constant model's defaults fill a constant table's missing key.
 
-use serde::de::{DeserializeOwned, Error as _};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
-use crate::sim::config::LatencyConfig;
+use crate::sim::config::{LatencyConfig, RunConfig};
 
-/// Deserializes a model table as `T`, refusing keys its model does not take.
-pub(crate) fn strict<'de, D, T>(deserializer: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: DeserializeOwned + Serialize,
-{
-    let table = toml::Table::deserialize(deserializer)?;
-    from_table(table).map_err(D::Error::custom)
+/// Refuses a key of a `[queue]` or `[impact]` table of `text` that the
+/// model `config` read from it does not take.
+pub(crate) fn check_model_keys(text: &str, config: &RunConfig) -> Result<(), String> {
+    let Ok(raw) = text.parse::<toml::Table>() else {
+        return Ok(());
+    };
+    check_table(&raw, "queue", &config.queue)?;
+    check_table(&raw, "impact", &config.impact)?;
+    let Some(instruments) = raw.get("instruments").and_then(toml::Value::as_table) else {
+        return Ok(());
+    };
+    for (symbol, own) in &config.instruments {
+        let Some(table) = instruments.get(symbol).and_then(toml::Value::as_table) else {
+            continue;
+        };
+        let named = |err: String| format!("[instruments.{symbol}.{}", &err[1..]);
+        if let Some(queue) = &own.queue {
+            check_table(table, "queue", queue).map_err(named)?;
+        }
+        if let Some(impact) = &own.impact {
+            check_table(table, "impact", impact).map_err(named)?;
+        }
+    }
+    Ok(())
 }
 
-/// [`strict`] for a table that may be absent.
-pub(crate) fn strict_option<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: DeserializeOwned + Serialize,
-{
-    match Option::<toml::Table>::deserialize(deserializer)? {
-        None => Ok(None),
-        Some(table) => from_table(table).map(Some).map_err(D::Error::custom),
-    }
+/// [`check_model_keys`] for the table `key` of `parent`, read as `model`.
+fn check_table<T: Serialize>(parent: &toml::Table, key: &str, model: &T) -> Result<(), String> {
+    let Some(table) = parent.get(key).and_then(toml::Value::as_table) else {
+        return Ok(());
+    };
+    unknown_key(table, model).map_or(Ok(()), |reason| Err(format!("[{key}]: {reason}")))
 }
 
 /// `[latency]` (its `compute` key taken out, which is not part of the
@@ -94,9 +109,18 @@ fn from_table<T: DeserializeOwned + Serialize>(table: toml::Table) -> Result<T, 
     let value: T = toml::Value::Table(table.clone())
         .try_into()
         .map_err(|err: toml::de::Error| err.message().to_owned())?;
-    let known = match toml::Value::try_from(&value) {
+    match unknown_key(&table, &value) {
+        Some(reason) => Err(reason),
+        None => Ok(value),
+    }
+}
+
+/// The first key of `table` that `model` (read from it) does not write
+/// back, said with the model and the keys it takes.
+fn unknown_key<T: Serialize>(table: &toml::Table, model: &T) -> Option<String> {
+    let known = match toml::Value::try_from(model) {
         Ok(toml::Value::Table(known)) => known,
-        _ => return Ok(value),
+        _ => return None,
     };
     if let Some(extra) = table.keys().find(|key| !known.contains_key(*key)) {
         let model = table
@@ -113,9 +137,9 @@ fn from_table<T: DeserializeOwned + Serialize>(table: toml::Table) -> Result<T, 
         } else {
             format!("takes `{}`", fields.join("`, `"))
         };
-        return Err(format!("unknown field `{extra}`: model `{model}` {takes}"));
+        return Some(format!("unknown field `{extra}`: model `{model}` {takes}"));
     }
-    Ok(value)
+    None
 }
 
 #[cfg(test)]
@@ -142,6 +166,18 @@ mod tests {
         );
         let err = read("[instruments.ETH.queue]\nmodel = \"fifo\"\nfoo = 1\n").unwrap_err();
         assert!(err.contains("unknown field `foo`: model `fifo`"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_model_is_still_named_at_its_line_and_column() {
+        let err = read("seed = 1\n[queue]\nmodel = \"fast\"\n").unwrap_err();
+        assert!(err.contains("line 3, column 9"), "{err}");
+        assert!(err.contains("unknown variant `fast`"), "{err}");
+        let err = read("[instruments.ETH.impact]\nmodel = \"none\"\nk = 1\n").unwrap_err();
+        assert!(
+            err.contains("[instruments.ETH.impact]: unknown field `k`: model `none`"),
+            "{err}"
+        );
     }
 
     #[test]

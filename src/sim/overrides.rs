@@ -20,10 +20,7 @@ use crate::sim::risk::RiskLimits;
 #[serde(deny_unknown_fields, default)]
 pub struct InstrumentOverrides {
     /// Queue-position model of this instrument.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::sim::model_table::strict_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub queue: Option<QueueConfig>,
     /// Order-entry and response latency to this instrument's venue.
     #[serde(
@@ -35,10 +32,7 @@ pub struct InstrumentOverrides {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fees: Option<FeeConfig>,
     /// Impact model of this instrument.
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::sim::model_table::strict_option"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub impact: Option<ImpactConfig>,
     /// Pre-trade risk limits of this instrument.
     #[serde(skip_serializing_if = "Option::is_none")]
