@@ -527,3 +527,76 @@ fn a_worker_closing_its_channel_is_killed_and_reported() {
         )
     );
 }
+
+/// The window's worker, like `ticklab run`'s, reaches no network (Python
+/// sockets and `connect` through ctypes: the listener hears nothing), reads
+/// nothing outside the allowed folders (`~/.ssh`, a secret beside the data)
+/// and starts no process; each is a failed run at its event, explained.
+#[test]
+fn network_reads_outside_and_new_processes_are_refused() {
+    if !kernel_has_landlock() {
+        return;
+    }
+    let lab = Lab::new();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let cases = [
+        (
+            "socket",
+            format!(
+                "            import socket\n            socket.create_connection(('127.0.0.1', {port}), timeout=2)"
+            ),
+            "network",
+        ),
+        (
+            "connect",
+            format!(
+                "            libc = ctypes.CDLL(None, use_errno=True)\n            fd = libc.socket(2, 1, 0)\n            if fd < 0:\n                raise OSError(ctypes.get_errno(), 'socket: ' + os.strerror(ctypes.get_errno()))\n            addr = (2).to_bytes(2, 'little') + ({port}).to_bytes(2, 'big') + bytes([127, 0, 0, 1]) + bytes(8)\n            if libc.connect(fd, addr, 16) != 0:\n                raise OSError(ctypes.get_errno(), 'connect: ' + os.strerror(ctypes.get_errno()))"
+            ),
+            "socket: Operation not permitted",
+        ),
+        (
+            "reads",
+            "            for path in [os.path.expanduser('~/.ssh'), '/etc']:\n                if os.path.isdir(path):\n                    try:\n                        os.listdir(path)\n                        raise RuntimeError('listed ' + path)\n                    except PermissionError:\n                        pass\n            open(os.path.join(OUTSIDE, 'secret.txt')).read()".to_owned(),
+            "PermissionError",
+        ),
+        (
+            "subprocess",
+            "            import subprocess\n            subprocess.run(['true'])".to_owned(),
+            "may not start processes",
+        ),
+        (
+            "fork",
+            "            libc = ctypes.CDLL(None, use_errno=True)\n            if libc.fork() < 0:\n                raise OSError(ctypes.get_errno(), 'fork: ' + os.strerror(ctypes.get_errno()))\n            os._exit(0)".to_owned(),
+            "fork: Operation not permitted",
+        ),
+    ];
+    let mut session = worker_session(None, Duration::from_secs(5));
+    for (name, body, expected) in cases {
+        let strategy = lab.strategy(&format!("refused_{name}"), &body);
+        let updates = drive(
+            &mut session,
+            vec![
+                load(&lab),
+                Command::SetStrategy(strategy.display().to_string()),
+                Command::Step(StepTarget::End),
+            ],
+        );
+        let failed = errors_of_kind(&updates, ErrorKind::Strategy);
+        assert_eq!(failed.len(), 1, "{name}: {failed:#?}");
+        assert!(
+            failed[0].message.starts_with("on_trade failed at event "),
+            "{name}: {failed:#?}"
+        );
+        let text = format!("{}\n{}", failed[0].message, failed[0].detail);
+        assert!(text.contains(expected), "{name}: {text}");
+        assert!(!text.contains("RuntimeError: listed"), "{name}: {text}");
+        assert_eq!(last_frame(&updates).state, RunState::Failed, "{name}");
+    }
+    match listener.accept() {
+        Err(err) => assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock),
+        Ok((_, from)) => panic!("the listener was reached from {from}"),
+    }
+    assert_eq!(lab.files_outside(), ["secret.txt"]);
+}
