@@ -44,6 +44,7 @@ mod schedule;
 mod side_serde;
 pub mod source;
 pub mod stats;
+mod step_returns;
 mod taker;
 pub mod update;
 
