@@ -153,7 +153,7 @@ fn build(
                 cache.len()
             );
         }
-        ReplayPlan::Parquet { tap: None } => {
+        ReplayPlan::Parquet { tap: None } | ReplayPlan::Following(_) => {
             anyhow::bail!("{}: no cache could be written", file.path.display());
         }
         ReplayPlan::Parquet { tap: Some(tap) } => {

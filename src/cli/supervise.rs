@@ -30,6 +30,7 @@ use ticklab::market::parquet::ReadOptions;
 use ticklab::report::{RunFailure, RunFolder};
 use ticklab::sandbox::{parse_bytes, Protection, ProtectionState};
 use ticklab::session::open_instruments;
+use ticklab::session::prepare::{feed_caches, CacheFeed};
 use ticklab::strategy::python::format_data_time;
 use ticklab::worker::activity_page::ActivityPage;
 use ticklab::worker::printed::ConsoleLine;
@@ -316,13 +317,58 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     } else {
         ProgressBar::hidden()
     };
-    if !args.no_cache {
-        prepare_cache(args);
+    // A day without a valid cache has it written here while the worker
+    // replays the records already written.
+    let feed = (!args.no_cache).then(|| feed_cache(args, &progress));
+    let mut handover_arg = Vec::new();
+    if let Some(feed) = feed.as_ref().filter(|feed| !feed.handover().is_empty()) {
+        match serde_json::to_string(feed.handover()) {
+            Ok(json) => handover_arg = vec![OsString::from("--cache-handover"), json.into()],
+            // A path that is not UTF-8: the worker reads Parquet.
+            Err(_) => handover_arg.clear(),
+        }
     }
-    let outcome = supervise(args, &folder, &run_argv(), &progress, true);
+    let outcome = supervise_with(args, &folder, &run_argv(), &progress, true, &handover_arg);
+    if let Some(feed) = feed {
+        for note in feed.finish() {
+            progress.suspend(|| eprintln!("{note}"));
+        }
+    }
     progress.finish_and_clear();
     folder.commit()?;
     outcome
+}
+
+/// Starts writing the event cache of each of the run's days that has no
+/// valid one (see [`feed_caches`]); what it says now goes to stderr.
+fn feed_cache(args: &RunArgs, progress: &ProgressBar) -> CacheFeed {
+    let read = if args.allow_local_before_exch {
+        ReadOptions::default().warn_on_local_ts()
+    } else {
+        ReadOptions::default()
+    };
+    let days: Vec<_> = open_instruments(
+        &args.data,
+        args.symbol.as_deref(),
+        args.day.as_ref(),
+        args.warmup,
+    )
+    .map(|runs| {
+        runs.iter()
+            .flat_map(|run| {
+                run.days
+                    .iter()
+                    .map(|day| (run.instrument.clone(), day.file.clone()))
+            })
+            .collect()
+    })
+    .unwrap_or_default();
+    let mut notes = Vec::new();
+    let feed = feed_caches(&days, read, &CacheOptions::from_env(), &mut notes);
+    for note in notes {
+        progress.suspend(|| eprintln!("{note}"));
+    }
+    feed
 }
 
 /// Runs `args` (spelled `argv` for the worker) in a sandboxed worker
@@ -337,14 +383,28 @@ pub(crate) fn supervise(
     progress: &ProgressBar,
     shown: bool,
 ) -> anyhow::Result<()> {
+    supervise_with(args, folder, argv, progress, shown, &[])
+}
+
+/// [`supervise`], with `worker_args` for the worker itself (the caches it
+/// follows).
+fn supervise_with(
+    args: &RunArgs,
+    folder: &RunFolder,
+    argv: &[OsString],
+    progress: &ProgressBar,
+    shown: bool,
+    worker_args: &[OsString],
+) -> anyhow::Result<()> {
     let out = folder.path().to_owned();
     // The worker marks each callback in a page we read after its death:
     // the exact event, not the last beat's.
     let page = ActivityPage::create().context("cannot make the worker's activity page")?;
-    let page_arg = [
+    let mut page_arg = vec![
         OsString::from("--activity"),
         page.path().as_os_str().to_owned(),
     ];
+    page_arg.extend_from_slice(worker_args);
     let mut worker = Worker::spawn_with(&out, &page_arg, argv, progress, shown)?;
     let budget = (args.callback_budget_ms > 0)
         .then(|| Duration::from_millis(args.callback_budget_ms + args.sandbox.callback_grace_ms));

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use clap::{Args, Parser};
-use ticklab::market::cache::{cache_paths, CacheOptions};
+use ticklab::market::cache::{adopt_handover, cache_paths, CacheHandover, CacheOptions};
 use ticklab::sandbox::{self, Limits, Plan};
 use ticklab::session::{open_instruments, read_run_config};
 use ticklab::sim::{LatencyConfig, RunConfig};
@@ -41,6 +41,10 @@ pub struct WorkerArgs {
     /// marked, for the exact event of a death.
     #[arg(long)]
     pub activity: Option<PathBuf>,
+    /// The event caches the parent writes while this run replays them,
+    /// and the days it reads from Parquet without a cache (JSON).
+    #[arg(long, value_name = "JSON")]
+    pub cache_handover: Option<String>,
     /// The arguments of `ticklab run`.
     #[arg(last = true)]
     pub run: Vec<OsString>,
@@ -104,7 +108,26 @@ fn work(args: WorkerArgs, channel: &Channel) -> anyhow::Result<()> {
     let line = std::iter::once(OsString::from("ticklab run")).chain(args.run);
     let mut run_args = RunLine::try_parse_from(line)?.args;
     run_args.in_place_of = Some(std::mem::replace(&mut run_args.out, args.out));
-    let plan = plan_for(&run_args)?;
+    let mut plan = plan_for(&run_args)?;
+    if let Some(json) = &args.cache_handover {
+        let handover: CacheHandover =
+            serde_json::from_str(json).context("--cache-handover: not a cache handover")?;
+        // The caches being written and the page that says how far they
+        // are: read, never written.
+        for followed in &handover.following {
+            for path in [&followed.page, &followed.temp, &followed.target] {
+                let dir = if path == &followed.page {
+                    Some(path.clone())
+                } else {
+                    path.parent().map(Path::to_path_buf)
+                };
+                if let Some(dir) = dir.filter(|dir| !plan.read_paths.contains(dir)) {
+                    plan.read_paths.push(dir);
+                }
+            }
+        }
+        adopt_handover(handover);
+    }
     let protections = sandbox::apply(&plan)?;
     send(channel, &WorkerMessage::Ready { protections })?;
     let _heartbeat =

@@ -6,10 +6,10 @@ use crossbeam_channel::Receiver;
 
 use crate::book::cross::crossed_book_check;
 use crate::book::{CrossedBookPolicy, CrossedTally};
-use crate::market::cache::{plan_replay, CacheOptions, ReplayPlan};
+use crate::market::cache::{plan_replay, CacheOptions, FollowedCache, GrowingCache, ReplayPlan};
 use crate::market::catalog::{CatalogError, Day, DayFile};
 use crate::market::day_range::DayGap;
-use crate::market::parquet::{DataError, EventReader, LoadTap, Loader, ReadOptions};
+use crate::market::parquet::{BatchCheck, DataError, EventReader, LoadTap, Loader, ReadOptions};
 use crate::market::Instrument;
 use crate::sim::{Engine, EngineError, RunConfig};
 use crate::strategy::native::{MarketMaker, MarketMakerConfig, NoOp};
@@ -17,7 +17,7 @@ use crate::strategy::python::{PythonObject, PythonOptions, PythonSpec, PythonStr
 use crate::strategy::rules::{self, RuleSet, SignalFeed};
 use crate::strategy::{Runner, Strategy};
 
-use super::source::{DaysSource, OpenDay};
+use super::source::{DaysSource, GrowingSource, OpenDay, OpenParquet};
 use super::{CacheSource, LoaderSource};
 
 /// Why a run could not be set up.
@@ -174,6 +174,11 @@ impl DayRun {
                 let engine = Engine::new(self.instrument.clone(), config, CacheSource::new(cache))?;
                 Ok((engine, None))
             }
+            ReplayPlan::Following(followed) => {
+                let check = crossed_book_check(&self.instrument, config.crossed_book, crossed);
+                let source = growing_source(followed, &self.instrument, read, check);
+                Ok((Engine::new(self.instrument.clone(), config, source)?, None))
+            }
             ReplayPlan::Parquet { tap } => {
                 let tap = tap.filter(|_| config.crossed_book == CrossedBookPolicy::Error);
                 let later = tap.as_ref().map(|tap| tap.notes());
@@ -253,6 +258,15 @@ impl DayRun {
             ReplayPlan::Cached(cache) => Box::new(move || {
                 Ok(Box::new(CacheSource::new(cache)) as Box<dyn crate::sim::EventSource<'static>>)
             }),
+            ReplayPlan::Following(followed) => {
+                let check =
+                    crossed_book_check(&self.instrument, config.crossed_book, crossed.clone());
+                let instrument = self.instrument.clone();
+                Box::new(move || {
+                    Ok(Box::new(growing_source(followed, &instrument, read, check))
+                        as Box<dyn crate::sim::EventSource<'static>>)
+                })
+            }
             ReplayPlan::Parquet { tap } => {
                 let tap = tap.filter(|_| config.crossed_book == CrossedBookPolicy::Error);
                 later.extend(tap.as_ref().map(|tap| tap.notes()));
@@ -284,6 +298,23 @@ impl DayRun {
     ) -> Result<Runner<'static, S>, SessionError> {
         Ok(Runner::new(self.engine(config, read)?, strategy))
     }
+}
+
+/// The source of a day whose cache another process writes as it is
+/// replayed, reading the day's Parquet file with `check` should that
+/// writing be abandoned.
+fn growing_source(
+    followed: FollowedCache,
+    instrument: &Instrument,
+    read: ReadOptions,
+    check: BatchCheck,
+) -> GrowingSource {
+    let (file, instrument) = (followed.source.clone(), instrument.clone());
+    let open: OpenParquet = Box::new(move || {
+        let reader = EventReader::open(&file, &instrument, read)?.with_check(check);
+        Loader::from_reader(reader)
+    });
+    GrowingSource::new(GrowingCache::new(followed), open)
 }
 
 /// A strategy named on the command line or dropped on the window.

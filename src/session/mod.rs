@@ -36,6 +36,6 @@ pub use heat::BookColumn;
 pub use link::{Isolation, SessionLink, WorkerSettings};
 pub use replay::{Replay, SessionOptions};
 pub use select::{open_day, open_days, open_instruments};
-pub use source::{CacheSource, LoaderSource, CACHE_WINDOW_EVENTS};
+pub use source::{CacheSource, GrowingSource, LoaderSource, OpenParquet, CACHE_WINDOW_EVENTS};
 pub use thread::{SendError, Session, Waker};
 pub use update::{Batch, ErrorKind, ErrorRecord, RunInfo, Update};

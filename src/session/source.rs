@@ -1,8 +1,8 @@
 //! Market data for the engine: the Parquet loader thread, or a day's event
 //! cache mapped a window at a time.
 
-use crate::market::cache::EventCache;
-use crate::market::parquet::{Loader, ReadSummary};
+use crate::market::cache::{EventCache, GrowingCache, Growth};
+use crate::market::parquet::{DataError, Loader, ReadSummary};
 use crate::market::{flags, EventKind, MarketEvent, Side};
 use crate::sim::{EventBatch, EventSource, SourceError};
 
@@ -180,4 +180,78 @@ fn clear_before(first: &MarketEvent) -> Option<MarketEvent> {
         flags: 0,
         ..*first
     })
+}
+
+/// Opens a day's Parquet file from its start, with the run's checks.
+pub type OpenParquet = Box<dyn FnOnce() -> Result<Loader, DataError>>;
+
+/// A day's cache replayed while another process writes it (a sandboxed
+/// worker's first run): windows of the records already final, waiting
+/// when the replay catches up with the writer. If the writing is
+/// abandoned (the read failed, the disk is full), the rest of the day
+/// comes from its Parquet file, read again from the start with the run's
+/// checks and the events already replayed skipped, so that the run goes
+/// on, or fails, exactly as a run reading Parquet would.
+pub struct GrowingSource {
+    growing: GrowingCache,
+    open_parquet: Option<OpenParquet>,
+    parquet: Option<LoaderSource>,
+    /// Events of the Parquet file still to skip (replayed from the cache).
+    skip: u64,
+    window_events: u64,
+}
+
+impl GrowingSource {
+    /// Replays `growing`, falling back to the loader `open_parquet` makes.
+    pub fn new(growing: GrowingCache, open_parquet: OpenParquet) -> Self {
+        GrowingSource {
+            growing,
+            open_parquet: Some(open_parquet),
+            parquet: None,
+            skip: 0,
+            window_events: CACHE_WINDOW_EVENTS,
+        }
+    }
+
+    fn from_parquet(&mut self) -> Result<Option<EventBatch<'static>>, SourceError> {
+        let Some(source) = self.parquet.as_mut() else {
+            return Ok(None);
+        };
+        loop {
+            let Some(batch) = source.next_batch()? else {
+                return Ok(None);
+            };
+            let len = batch.len() as u64;
+            if self.skip == 0 {
+                return Ok(Some(batch));
+            }
+            if len <= self.skip {
+                self.skip -= len;
+                continue;
+            }
+            let rest = batch[usize::try_from(self.skip).unwrap_or(0)..].to_vec();
+            self.skip = 0;
+            return Ok(Some(EventBatch::owned(rest)));
+        }
+    }
+}
+
+impl EventSource<'static> for GrowingSource {
+    fn next_batch(&mut self) -> Result<Option<EventBatch<'static>>, SourceError> {
+        if self.parquet.is_some() {
+            return self.from_parquet();
+        }
+        match self.growing.next_window(self.window_events)? {
+            Growth::Window(window) => Ok(Some(EventBatch::mapped(window))),
+            Growth::End => Ok(None),
+            Growth::Abandoned { replayed } => {
+                let Some(open) = self.open_parquet.take() else {
+                    return Ok(None);
+                };
+                self.skip = replayed;
+                self.parquet = Some(LoaderSource::new(open()?));
+                self.from_parquet()
+            }
+        }
+    }
 }

@@ -49,10 +49,12 @@ impl MappedEvents {
         }
         // SAFETY: `Mmap::map` is unsafe because the file could be changed
         // or truncated by someone else while it is mapped. ticklab never
-        // writes a cache file in place: a cache is written to a temporary
-        // file and renamed over the old one, and clearing unlinks it, so a
-        // mapping keeps seeing the inode it opened. The caller checked that
-        // the file is as long as its header says.
+        // writes a record of a cache file in place: a cache is appended to a
+        // temporary file and renamed over the old one, and clearing unlinks
+        // it, so a mapping keeps seeing the inode it opened. While a cache
+        // grows, only records its writer has published as final are mapped
+        // (the header and index written at the end lie outside them). The
+        // caller checked that the file is as long as the records mapped.
         let map = unsafe {
             MmapOptions::new()
                 .offset(offset)

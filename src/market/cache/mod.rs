@@ -8,6 +8,10 @@
 //! reader's validation. Later replays map the cache a window at a time and
 //! hand the windows to the engine: no decoding, no per-event validation.
 //!
+//! A sandboxed worker may read a cache but not write one: for it, the
+//! parent process writes the cache while the worker replays the records
+//! already written, following the file as it grows (see `follow`).
+//!
 //! A cache lives in `.ticklab-cache/` beside the day file (in the symbol
 //! folder), or, when that folder cannot be written, in the user's cache
 //! folder (`$XDG_CACHE_HOME/ticklab` or `~/.cache/ticklab`);
@@ -18,17 +22,21 @@
 //! Parquet footer) read with the same tick and lot size; anything else is
 //! reported once and the day is read from Parquet (and cached again).
 
+mod follow;
 mod format;
 mod map;
 mod plan;
+mod progress;
 mod reader;
 mod stamp;
 mod tap;
 mod writer;
 
+pub use follow::{adopt_handover, CacheHandover, FollowedCache, GrowingCache, Growth};
 pub use format::SourceStamp;
 pub use map::MappedEvents;
 pub use plan::{cache_paths, clear_cache, plan_replay, CacheOptions, ReplayPlan, CACHE_DIR_ENV};
+pub use progress::{GrowthState, ProgressPage, ProgressView};
 pub use reader::{CacheInfo, EventCache};
 pub use tap::CacheTap;
 

@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::follow::{handover, FollowedCache};
 use super::format::{fnv1a, SourceStamp};
 use super::reader::EventCache;
 use super::tap::CacheTap;
@@ -112,6 +113,8 @@ pub fn cache_paths(file: &Path, options: &CacheOptions) -> Vec<PathBuf> {
 pub enum ReplayPlan {
     /// A cache that matches the file and the run: replay it in place.
     Cached(EventCache),
+    /// A cache another process is writing this run: replay it as it grows.
+    Following(FollowedCache),
     /// The Parquet file; when `tap` is some, it writes the cache while the
     /// file streams.
     Parquet {
@@ -131,6 +134,13 @@ pub fn plan_replay(
     notes: &mut Vec<String>,
 ) -> ReplayPlan {
     if !options.enabled {
+        return ReplayPlan::Parquet { tap: None };
+    }
+    let handover = handover();
+    if let Some(followed) = handover.following.iter().find(|f| f.source == file) {
+        return ReplayPlan::Following(followed.clone());
+    }
+    if handover.uncached.iter().any(|uncached| uncached == file) {
         return ReplayPlan::Parquet { tap: None };
     }
     let stamp = match SourceStamp::of(file) {

@@ -1,10 +1,14 @@
 //! The cache written from the loader thread as the Parquet file streams:
-//! a write failure (a full disk) stops the cache, never the replay.
+//! a write failure (a full disk) stops the cache, never the replay. A
+//! cache that another process follows as it grows has every batch written
+//! through to the file and published on the progress page.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crossbeam_channel::{Receiver, Sender};
 
+use super::progress::{GrowthState, ProgressPage};
 use super::writer::CacheWriter;
 use crate::market::parquet::{LoadTap, ReadSummary};
 use crate::market::MarketEvent;
@@ -16,6 +20,9 @@ pub struct CacheTap {
     file: PathBuf,
     notes_tx: Sender<String>,
     notes_rx: Receiver<String>,
+    /// The page and slot where another process follows the file, until
+    /// the outcome is published there.
+    progress: Option<(Arc<ProgressPage>, usize)>,
 }
 
 impl std::fmt::Debug for CacheTap {
@@ -35,6 +42,26 @@ impl CacheTap {
             file: file.to_owned(),
             notes_tx,
             notes_rx,
+            progress: None,
+        }
+    }
+
+    /// Publishes every batch on `page` in slot `slot` once it is in the
+    /// file, for a process that replays the cache as it grows; the end
+    /// (complete, or abandoned) is published there too.
+    pub fn publish_on(&mut self, page: Arc<ProgressPage>, slot: usize) {
+        self.progress = Some((page, slot));
+    }
+
+    /// The temporary file being written.
+    pub fn temp(&self) -> Option<&Path> {
+        self.writer.as_ref().map(CacheWriter::temp)
+    }
+
+    /// Says the writing stopped; the records published stay good.
+    fn abandon(&mut self) {
+        if let Some((page, slot)) = self.progress.take() {
+            page.set_state(slot, GrowthState::Abandoned);
         }
     }
 
@@ -60,7 +87,11 @@ impl LoadTap for CacheTap {
         let Some(writer) = self.writer.as_mut() else {
             return;
         };
-        if let Err(err) = writer.push(events) {
+        let mut written = writer.push(events);
+        if let (Ok(()), Some((page, slot))) = (&written, &self.progress) {
+            written = writer.flush().map(|records| page.publish(*slot, records));
+        }
+        if let Err(err) = written {
             let text = format!(
                 "event cache: cannot write {} ({err}); {} is read from Parquet",
                 writer.target().display(),
@@ -68,14 +99,26 @@ impl LoadTap for CacheTap {
             );
             // Dropping the writer removes its temporary file.
             self.writer = None;
+            self.abandon();
             self.note(text);
         }
     }
 
     fn finished(mut self: Box<Self>, summary: &ReadSummary) {
-        let Some(writer) = self.writer.take() else {
+        let Some(mut writer) = self.writer.take() else {
             return;
         };
+        if let Some((page, slot)) = self.progress.take() {
+            // Every record is in the file: the follower may finish while
+            // the index and header are written.
+            match writer.flush() {
+                Ok(records) => {
+                    page.publish(slot, records);
+                    page.set_state(slot, GrowthState::Complete);
+                }
+                Err(_) => page.set_state(slot, GrowthState::Abandoned),
+            }
+        }
         let target = writer.target().to_owned();
         let text = match writer.finish(summary) {
             Ok(events) => format!(
@@ -89,6 +132,13 @@ impl LoadTap for CacheTap {
             ),
         };
         self.note(text);
+    }
+}
+
+impl Drop for CacheTap {
+    fn drop(&mut self) {
+        // Dropped before the end: the read failed or was stopped.
+        self.abandon();
     }
 }
 

@@ -181,6 +181,21 @@ impl CacheWriter {
         Ok(())
     }
 
+    /// Writes what is buffered to the file, so that a process following
+    /// it sees every record pushed so far; returns how many that is.
+    pub fn flush(&mut self) -> io::Result<u64> {
+        let Some(out) = self.out.as_mut() else {
+            return Err(io::Error::other("the cache writer already failed"));
+        };
+        out.flush()?;
+        Ok(self.header.events)
+    }
+
+    /// The temporary file being written.
+    pub fn temp(&self) -> &Path {
+        &self.temp
+    }
+
     /// Completes the file: the index, the header with what the read found,
     /// the data on disk, then the rename into place. Returns the events
     /// written.
