@@ -1,7 +1,8 @@
 //! The event cache: a cached replay gives the same events and the same run
 //! as Parquet; a stale, damaged, foreign or mismatched cache is refused,
 //! reported and rebuilt; an unwritable folder falls back; the parallel
-//! decoder gives the sequential reader's events and errors.
+//! decoder gives the sequential reader's events and errors; a first
+//! `ticklab run` writes the cache while its worker replays it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,13 +14,16 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
 use tempfile::TempDir;
 use ticklab::market::cache::{
-    cache_paths, plan_replay, CacheOptions, EventCache, ReplayPlan, SourceStamp,
+    boot_id, cache_paths, plan_replay, wait_for_seals, CacheOptions, EventCache, FollowedCache,
+    GrowingCache, GrowthState, ProgressPage, ProgressView, ReplayPlan, SourceStamp,
 };
 use ticklab::market::parquet::{
     read_events, write_events, DataError, LoadTap, Loader, LocalTsPolicy, ReadOptions, WriteOptions,
 };
 use ticklab::market::{flags, EventKind, Instrument, MarketEvent, Side};
-use ticklab::session::{open_day, CacheSource};
+use ticklab::session::prepare::checked_loader;
+use ticklab::session::{open_day, CacheSource, GrowingSource};
+use ticklab::sim::EventSource;
 use ticklab::sim::{Engine, RunConfig};
 use ticklab::strategy::native::{MarketMaker, MarketMakerConfig};
 use ticklab::strategy::run_to_end;
@@ -182,7 +186,7 @@ fn cached(file: &Path, options: &CacheOptions) -> EventCache {
             assert!(notes.is_empty(), "a valid cache says nothing: {notes:?}");
             cache
         }
-        ReplayPlan::Parquet { .. } => panic!("expected a valid cache; notes: {notes:?}"),
+        _ => panic!("expected a valid cache; notes: {notes:?}"),
     }
 }
 
@@ -386,7 +390,7 @@ fn an_older_format_version_is_refused_and_rebuilt() {
             bytes[8..12].copy_from_slice(&0u32.to_le_bytes());
             std::fs::write(path, bytes).unwrap();
         },
-        "format version 0, this build reads version 1",
+        "format version 0, this build reads version 2",
     );
 }
 
@@ -708,4 +712,357 @@ fn parallel_decode_reports_time_going_back_at_a_row_group_boundary() {
         }
     ));
     assert_eq!(parallel.to_string(), sequential.to_string());
+}
+
+// ---------------------------------------------------------------------------
+// A first run: the cache written by `ticklab run` while its worker replays
+// it.
+
+/// `day_events` moved `days` days later.
+fn later_day(events: &[MarketEvent], days: i64) -> Vec<MarketEvent> {
+    let shift_ns = days * 86_400_000_000_000;
+    events
+        .iter()
+        .map(|ev| MarketEvent {
+            exch_ts: ev.exch_ts + shift_ns,
+            local_ts: ev.local_ts + shift_ns,
+            ..*ev
+        })
+        .collect()
+}
+
+/// `ticklab run` on `data` into `<data>/<out>`, caches beside the data (or
+/// in `<data>/user-cache`): whether it succeeded, and its stderr.
+fn ticklab_run(data: &Path, out: &str, extra: &[&str]) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_ticklab"))
+        .args(["run", "--strategy", "mm", "--data"])
+        .arg(data)
+        .arg("--out")
+        .arg(data.join(out))
+        .args(extra)
+        .env_remove("TICKLAB_CACHE_DIR")
+        .env("XDG_CACHE_HOME", data.join("user-cache"))
+        .output()
+        .expect("ticklab runs");
+    (
+        output.status.success(),
+        String::from_utf8(output.stderr).expect("UTF-8 stderr"),
+    )
+}
+
+/// The files of run folder `<data>/<out>` but the measured timings.
+fn run_files(data: &Path, out: &str) -> Vec<(std::ffi::OsString, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(data.join(out))
+        .expect("the run folder")
+        .map(|entry| entry.expect("an entry").path())
+        .filter(|path| path.file_name().is_some_and(|name| name != "timing.json"))
+        .map(|path| {
+            let bytes = std::fs::read(&path).expect("a run file");
+            (path.file_name().unwrap_or_default().to_owned(), bytes)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// The names in a folder, sorted; none when it does not exist.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|entry| {
+                    entry
+                        .expect("an entry")
+                        .file_name()
+                        .to_string_lossy()
+                        .into_owned()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_first_run_over_two_symbols_and_two_days_writes_the_same_files_as_cached_and_uncached_runs() {
+    let folder = Folder::new(&day_events(30_000, 0), 7_000);
+    let data = folder.dir.path();
+    let second = day_events(25_000, 40);
+    write_events(
+        data.join("TEST").join("2026-03-03.parquet"),
+        &instrument(),
+        later_day(&second, 1),
+        &WriteOptions {
+            row_group_rows: 9_000,
+            ..WriteOptions::default()
+        },
+    )
+    .expect("the second day writes");
+    let other = Instrument::new("OTHER", 0.5, 0.01);
+    let other_dir = data.join("OTHER");
+    std::fs::create_dir_all(&other_dir).expect("symbol folder");
+    std::fs::write(
+        other_dir.join("instrument.toml"),
+        other.to_toml_string("other instrument"),
+    )
+    .expect("instrument file");
+    for (day, events) in [
+        ("2026-03-02", day_events(20_000, 7)),
+        ("2026-03-03", second),
+    ] {
+        let events = if day == "2026-03-03" {
+            later_day(&events, 1)
+        } else {
+            events
+        };
+        write_events(
+            other_dir.join(format!("{day}.parquet")),
+            &other,
+            events.into_iter(),
+            &WriteOptions {
+                row_group_rows: 6_000,
+                ..WriteOptions::default()
+            },
+        )
+        .expect("the other symbol's day writes");
+    }
+    let span = ["--symbol", "TEST,OTHER", "--day", "2026-03-02..2026-03-03"];
+    let with = |extra: &[&'static str]| -> Vec<&'static str> {
+        span.iter().chain(extra).copied().collect()
+    };
+    let (ok, plain) = ticklab_run(data, "plain", &with(&["--no-cache"]));
+    assert!(ok, "{plain}");
+    let (ok, first) = ticklab_run(data, "first", &with(&[]));
+    assert!(ok, "{first}");
+    assert_eq!(first.matches("event cache: wrote").count(), 4, "{first}");
+    let (ok, cached) = ticklab_run(data, "cached", &with(&[]));
+    assert!(ok, "{cached}");
+    assert!(!cached.contains("event cache"), "{cached}");
+    let plain_files = run_files(data, "plain");
+    assert!(plain_files.len() >= 5, "{plain_files:?}");
+    assert_eq!(run_files(data, "first"), plain_files);
+    assert_eq!(run_files(data, "cached"), plain_files);
+    // Four caches under their names, no temporary file left.
+    for symbol in ["TEST", "OTHER"] {
+        assert_eq!(
+            names_in(&data.join(symbol).join(".ticklab-cache")),
+            vec![
+                "2026-03-02.parquet.events".to_owned(),
+                "2026-03-03.parquet.events".to_owned()
+            ]
+        );
+    }
+}
+
+/// A day whose book ends a batch crossed at row `row`: a bid far above
+/// every ask.
+fn crossed_day(n: usize, row: usize) -> Vec<MarketEvent> {
+    let mut events = day_events(n, 0);
+    let at = events[row];
+    events[row] = MarketEvent::depth(at.exch_ts, Side::Buy, 100_000, 5)
+        .seen_at(at.local_ts)
+        .with_flags(flags::LAST_IN_BATCH);
+    if let Some(before) = events.get_mut(row - 1) {
+        before.flags |= flags::LAST_IN_BATCH;
+    }
+    events
+}
+
+#[test]
+fn a_crossed_book_stops_a_first_run_exactly_as_it_stops_a_run_that_reads_parquet() {
+    let folder = Folder::new(&crossed_day(20_000, 13_333), 4_000);
+    let data = folder.dir.path();
+    let (ok, plain) = ticklab_run(data, "plain", &["--no-cache"]);
+    assert!(!ok, "the crossed book stops the run: {plain}");
+    assert!(plain.contains("2026-03-02.parquet"), "{plain}");
+    assert!(plain.contains("13333"), "the error names the row: {plain}");
+    let (ok, first) = ticklab_run(data, "first", &[]);
+    assert!(!ok, "{first}");
+    // The same error, said the same way, with nothing about the cache.
+    let error_line = |stderr: &str| {
+        stderr
+            .lines()
+            .find(|line| line.contains("13333"))
+            .map(|line| line.replace("/plain", "/<out>").replace("/first", "/<out>"))
+    };
+    assert_eq!(error_line(&first), error_line(&plain));
+    assert!(!first.contains("event cache"), "{first}");
+    assert_eq!(run_files(data, "first"), run_files(data, "plain"));
+    // No cache and no temporary file: the next run fails the same way.
+    assert!(names_in(&data.join("TEST").join(".ticklab-cache")).is_empty());
+    let (ok, again) = ticklab_run(data, "again", &[]);
+    assert!(!ok);
+    assert_eq!(
+        error_line(&again).map(|line| line.replace("/again", "/<out>")),
+        error_line(&plain)
+    );
+}
+
+#[test]
+fn a_cache_that_cannot_be_written_is_said_once_and_the_first_run_reads_parquet() {
+    let folder = Folder::new(&day_events(20_000, 0), 6_000);
+    let data = folder.dir.path();
+    // Neither beside the data nor in the user's cache folder: both names
+    // are files.
+    std::fs::write(data.join("TEST").join(".ticklab-cache"), b"not a folder").expect("a file");
+    std::fs::write(data.join("user-cache"), b"not a folder").expect("a file");
+    let (ok, plain) = ticklab_run(data, "plain", &["--no-cache"]);
+    assert!(ok, "{plain}");
+    let (ok, first) = ticklab_run(data, "first", &[]);
+    assert!(ok, "{first}");
+    assert_eq!(first.matches("event cache").count(), 1, "{first}");
+    assert!(
+        first.contains("event cache: cannot write ") && first.contains("is read from Parquet"),
+        "{first}"
+    );
+    assert_eq!(run_files(data, "first"), run_files(data, "plain"));
+}
+
+/// Follows the cache of `folder`'s day while `loader_of` writes it on
+/// another thread: the events handed over, and what the page said at the
+/// end.
+fn follow_while_written(folder: &Folder, check: bool) -> (Vec<MarketEvent>, (GrowthState, u64)) {
+    let file = folder.file();
+    let mut notes = Vec::new();
+    let ReplayPlan::Parquet { tap: Some(mut tap) } = plan_replay(
+        &file,
+        &instrument(),
+        LocalTsPolicy::Error,
+        &folder.options(),
+        &mut notes,
+    ) else {
+        panic!("a first replay writes the cache: {notes:?}");
+    };
+    let page = Arc::new(ProgressPage::create(1).expect("a progress page"));
+    let followed = FollowedCache {
+        source: file.clone(),
+        temp: tap.temp().expect("a temporary file").to_owned(),
+        target: tap.target().expect("a target").to_owned(),
+        page: page.path().to_owned(),
+        slot: 0,
+    };
+    tap.publish_on(Arc::clone(&page), 0);
+    let writing_file = file.clone();
+    let writer = std::thread::spawn(move || {
+        let loader = if check {
+            checked_loader(&instrument(), &writing_file, ReadOptions::default(), tap)
+        } else {
+            Loader::spawn_tapped(
+                &writing_file,
+                &instrument(),
+                ReadOptions::default(),
+                Some(Box::new(tap) as Box<dyn LoadTap>),
+            )
+        }
+        .expect("the day opens");
+        while let Some(Ok(batch)) = loader.recv() {
+            // Slower than the follower: it catches up and waits.
+            std::thread::sleep(std::time::Duration::from_millis(2));
+            loader.recycle(batch);
+        }
+        let _ = loader.finish();
+    });
+    let parquet_file = file.clone();
+    let mut source = GrowingSource::new(
+        GrowingCache::new(followed),
+        Box::new(move || Loader::spawn(&parquet_file, &instrument(), ReadOptions::default())),
+    );
+    let mut events = Vec::new();
+    while let Some(batch) = source.next_batch().expect("the source reads") {
+        events.extend_from_slice(&batch);
+    }
+    writer.join().expect("the writer ends");
+    let view = ProgressView::open(page.path()).expect("the page");
+    (events, view.read(0))
+}
+
+#[test]
+fn a_growing_cache_is_replayed_as_it_is_written() {
+    let events = day_events(70_000, 0);
+    let folder = Folder::new(&events, 9_000);
+    let (replayed, end) = follow_while_written(&folder, true);
+    assert_eq!(end, (GrowthState::Complete, 70_000));
+    assert_eq!(
+        replayed,
+        read_events(folder.file(), &instrument(), ReadOptions::default())
+            .expect("the day reads")
+            .0
+    );
+    // Renamed into place once whole.
+    assert_eq!(
+        all_events(&cached(&folder.file(), &folder.options())),
+        replayed
+    );
+}
+
+#[test]
+fn an_abandoned_cache_hands_the_rest_of_the_day_to_parquet_with_no_event_lost_or_repeated() {
+    let events = crossed_day(50_000, 31_000);
+    let folder = Folder::new(&events, 8_000);
+    // The writer's read stops at the crossed book; the follower reads the
+    // rest (crossed book and all: its loader has no check) from Parquet.
+    let (replayed, (state, written)) = follow_while_written(&folder, true);
+    assert_eq!(state, GrowthState::Abandoned);
+    assert!(written > 0 && written < 31_000, "{written}");
+    assert_eq!(
+        replayed,
+        read_events(folder.file(), &instrument(), ReadOptions::default())
+            .expect("the day reads")
+            .0
+    );
+    assert!(!folder.beside().exists());
+    assert!(names_in(folder.beside().parent().expect("a folder")).is_empty());
+}
+
+/// FNV-1a, 64 bits, as the cache's header checksum.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Rewrites the boot id (bytes 136..144) and seal word (144..152) of the
+/// cache at `path`, its checksum (152..160, over bytes 0..144) to match.
+fn set_boot_and_seal(path: &Path, boot_id: u64, seal: Option<u64>) {
+    let mut bytes = std::fs::read(path).expect("the cache");
+    bytes[136..144].copy_from_slice(&boot_id.to_le_bytes());
+    if let Some(seal) = seal {
+        bytes[144..152].copy_from_slice(&seal.to_le_bytes());
+    }
+    let checksum = fnv1a(&bytes[..144]);
+    bytes[152..160].copy_from_slice(&checksum.to_le_bytes());
+    std::fs::write(path, bytes).expect("the cache rewrites");
+}
+
+#[test]
+fn an_unsealed_cache_of_an_earlier_boot_is_rebuilt_and_a_sealed_one_is_read() {
+    let folder = Folder::new(&day_events(10_000, 0), 4_000);
+    let file = folder.file();
+    replay_once(&file, &instrument(), &folder.options());
+    wait_for_seals();
+    let cache = cached(&file, &folder.options());
+    assert!(cache.is_sealed(), "the writer seals it once on disk");
+    drop(cache);
+    // Sealed, written in another boot: read.
+    set_boot_and_seal(&folder.beside(), 12_345, None);
+    assert_eq!(cached(&file, &folder.options()).len(), 10_000);
+    // Unsealed, another boot: it may have lost data in a crash.
+    set_boot_and_seal(&folder.beside(), 12_345, Some(0));
+    let notes = replay_once(&file, &instrument(), &folder.options());
+    assert_eq!(
+        notes[0],
+        format!(
+            "event cache {}: written before the machine last started and never known to be on \
+             disk; reading {} and building the cache again",
+            folder.beside().display(),
+            file.display()
+        )
+    );
+    assert!(notes[1].starts_with("event cache: wrote "), "{notes:?}");
+    // Unsealed, this boot: read as written.
+    set_boot_and_seal(&folder.beside(), boot_id(), Some(0));
+    let cache = cached(&file, &folder.options());
+    assert!(!cache.is_sealed());
+    assert_eq!(cache.len(), 10_000);
 }

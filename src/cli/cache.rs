@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use ticklab::market::cache::{
-    cache_paths, clear_cache, plan_replay, CacheOptions, EventCache, ReplayPlan, SourceStamp,
+    cache_paths, clear_cache, plan_replay, wait_for_seals, CacheOptions, EventCache, ReplayPlan,
+    SourceStamp,
 };
 use ticklab::market::catalog::{Catalog, Day, DayFile};
 use ticklab::market::parquet::ReadOptions;
@@ -62,6 +63,8 @@ pub fn run(args: CacheArgs) -> anyhow::Result<()> {
             for (instrument, file) in days(&selection)? {
                 build(&instrument, &file, read, &options)?;
             }
+            // A cache built ahead of time is on disk before this ends.
+            wait_for_seals();
         }
         CacheAction::Clear(selection) => {
             let mut removed = 0;

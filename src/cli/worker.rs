@@ -128,6 +128,8 @@ fn work(args: WorkerArgs, channel: &Channel) -> anyhow::Result<()> {
         }
         adopt_handover(handover);
     }
+    // Read before the sandbox closes /proc: caches of this boot need it.
+    ticklab::market::cache::boot_id();
     let protections = sandbox::apply(&plan)?;
     send(channel, &WorkerMessage::Ready { protections })?;
     let _heartbeat =

@@ -26,6 +26,8 @@ pub fn run(args: WorkerSessionArgs) -> anyhow::Result<()> {
         ticklab::worker::activity_page::adopt(page)
             .with_context(|| format!("{}: cannot share the activity", page.display()))?;
     }
+    // Read before the sandbox closes /proc: caches of this boot need it.
+    ticklab::market::cache::boot_id();
     let outcome = ticklab::worker::session::serve(channel);
     if let Err(err) = &outcome {
         eprintln!("ticklab worker-session: {err}");

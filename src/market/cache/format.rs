@@ -7,6 +7,14 @@
 //! after the events          index: exch_ts (i64) of every INDEX_EVERY-th event
 //! ```
 //!
+//! A cache is renamed into place as soon as it is written, without waiting
+//! for the disk: its header names the boot of the machine it was written
+//! in, and a word beside the checksum (outside it) says once the file is
+//! known to be on disk (*sealed*). Within the boot that wrote it, the
+//! operating system serves the file exactly as written; after a restart,
+//! only a sealed cache is read (an unsealed one may have lost data in a
+//! crash).
+//!
 //! Everything is written little-endian; a big-endian machine refuses the
 //! file (it falls back to Parquet). The header carries a fingerprint of the
 //! `MarketEvent` layout (size, alignment, field offsets), so a build whose
@@ -19,7 +27,7 @@ use crate::market::{MarketEvent, Side};
 /// First bytes of every cache file.
 pub(crate) const MAGIC: [u8; 8] = *b"TICKLABC";
 /// Version of the file format; a file of another version is rebuilt.
-pub(crate) const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 2;
 /// Written as a little-endian `u32`; read back equal only on a
 /// little-endian machine.
 const ENDIAN_MARK: u32 = 0x0102_0304;
@@ -32,8 +40,12 @@ pub(crate) const RECORD_BYTES: usize = size_of::<MarketEvent>();
 pub(crate) const INDEX_EVERY: u64 = 4096;
 /// Bytes of one index entry.
 pub(crate) const INDEX_ENTRY_BYTES: usize = 8;
-/// Offset of the header checksum: it covers every byte before it.
+/// Offset of the header checksum: it covers every byte before the seal.
 const CHECKSUM_AT: usize = HEADER_BYTES - 8;
+/// Offset of the seal word, written in place once the file is on disk.
+pub(crate) const SEAL_AT: usize = CHECKSUM_AT - 8;
+/// The seal word of a cache known to be on disk.
+pub(crate) const SEALED: u64 = 0x5345_414c_4544_2121;
 
 const _: () = assert!(HEADER_BYTES.is_multiple_of(align_of::<MarketEvent>()));
 
@@ -119,6 +131,22 @@ pub(crate) struct Header {
     pub row_groups: u64,
     pub first_exch_ts: i64,
     pub last_exch_ts: i64,
+    /// The boot the file was written in ([`boot_id`]).
+    pub boot_id: u64,
+    /// The file is known to be on disk.
+    pub sealed: bool,
+}
+
+/// A hash of this boot of the machine (Linux's
+/// `/proc/sys/kernel/random/boot_id`), 0 when unknown. Read once: call it
+/// before a sandbox closes `/proc`.
+pub fn boot_id() -> u64 {
+    static BOOT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *BOOT.get_or_init(|| {
+        std::fs::read("/proc/sys/kernel/random/boot_id")
+            .map(|bytes| fnv1a(bytes.trim_ascii()).max(1))
+            .unwrap_or(0)
+    })
 }
 
 /// Why a header cannot be used, in words for the user.
@@ -174,7 +202,10 @@ impl Header {
         put(&self.row_groups.to_le_bytes());
         put(&self.first_exch_ts.to_le_bytes());
         put(&self.last_exch_ts.to_le_bytes());
-        let checksum = fnv1a(&out[..CHECKSUM_AT]);
+        put(&self.boot_id.to_le_bytes());
+        let checksum = fnv1a(&out[..SEAL_AT]);
+        let seal = if self.sealed { SEALED } else { 0 };
+        out[SEAL_AT..CHECKSUM_AT].copy_from_slice(&seal.to_le_bytes());
         out[CHECKSUM_AT..].copy_from_slice(&checksum.to_le_bytes());
         out
     }
@@ -215,7 +246,7 @@ impl Header {
                 .try_into()
                 .map_err(|_| "truncated header".to_owned())?,
         );
-        if checksum != fnv1a(&bytes[..CHECKSUM_AT]) {
+        if checksum != fnv1a(&bytes[..SEAL_AT]) {
             return Err("damaged header (checksum mismatch)".to_owned());
         }
         let source = SourceStamp {
@@ -235,6 +266,10 @@ impl Header {
             row_groups: fields.u64(),
             first_exch_ts: fields.i64(),
             last_exch_ts: fields.i64(),
+            boot_id: fields.u64(),
+            sealed: bytes
+                .get(SEAL_AT..CHECKSUM_AT)
+                .is_some_and(|word| word == SEALED.to_le_bytes()),
         };
         if header.index_every == 0 {
             return Err("damaged header (index step 0)".to_owned());
@@ -291,6 +326,8 @@ mod tests {
             row_groups: 3,
             first_exch_ts: 5,
             last_exch_ts: 99,
+            boot_id: 77,
+            sealed: false,
         }
     }
 
@@ -317,7 +354,7 @@ mod tests {
         older[8..12].copy_from_slice(&0u32.to_le_bytes());
         assert_eq!(
             Header::decode(&older),
-            Err("format version 0, this build reads version 1".to_owned())
+            Err("format version 0, this build reads version 2".to_owned())
         );
         let mut endian = good;
         endian[12..16].copy_from_slice(&ENDIAN_MARK.to_be_bytes());
@@ -336,6 +373,13 @@ mod tests {
         assert_eq!(
             Header::decode(&damaged),
             Err("damaged header (checksum mismatch)".to_owned())
+        );
+        // The seal is outside the checksum: written in place later.
+        let mut sealed = good;
+        sealed[SEAL_AT..CHECKSUM_AT].copy_from_slice(&SEALED.to_le_bytes());
+        assert_eq!(
+            Header::decode(&sealed).map(|header| header.sealed),
+            Ok(true)
         );
         assert_eq!(
             Header::decode(&good[..100]),

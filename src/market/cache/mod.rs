@@ -33,12 +33,13 @@ mod tap;
 mod writer;
 
 pub use follow::{adopt_handover, CacheHandover, FollowedCache, GrowingCache, Growth};
-pub use format::SourceStamp;
+pub use format::{boot_id, SourceStamp};
 pub use map::MappedEvents;
 pub use plan::{cache_paths, clear_cache, plan_replay, CacheOptions, ReplayPlan, CACHE_DIR_ENV};
 pub use progress::{GrowthState, ProgressPage, ProgressView};
 pub use reader::{CacheInfo, EventCache};
 pub use tap::CacheTap;
+pub use writer::wait_for_seals;
 
 /// Name of the folder beside the data that holds its caches.
 pub const CACHE_DIR_NAME: &str = ".ticklab-cache";

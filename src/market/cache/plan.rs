@@ -167,6 +167,7 @@ pub fn plan_replay(
                     ));
                     return ReplayPlan::Parquet { tap: None };
                 }
+                cache.seal_if_needed();
                 return ReplayPlan::Cached(cache);
             }
             Err(reason) => {

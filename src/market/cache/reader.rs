@@ -6,8 +6,9 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use super::format::{Header, SourceStamp, HEADER_BYTES, INDEX_ENTRY_BYTES, RECORD_BYTES};
+use super::format::{boot_id, Header, SourceStamp, HEADER_BYTES, INDEX_ENTRY_BYTES, RECORD_BYTES};
 use super::map::MappedEvents;
+use super::writer::seal_in_background;
 use crate::market::parquet::ReadSummary;
 use crate::market::Instrument;
 
@@ -75,6 +76,11 @@ impl EventCache {
             .read_to_end(&mut head)
             .map_err(|err| err.to_string())?;
         let header = Header::decode(&head)?;
+        if !header.sealed && (header.boot_id == 0 || header.boot_id != boot_id()) {
+            return Err(
+                "written before the machine last started and never known to be on disk".to_owned(),
+            );
+        }
         let expected = header
             .file_bytes()
             .ok_or_else(|| "damaged header (event count)".to_owned())?;
@@ -106,6 +112,20 @@ impl EventCache {
             header,
             index,
         })
+    }
+
+    /// True once the cache is known to be on disk (see `format`).
+    pub fn is_sealed(&self) -> bool {
+        self.header.sealed
+    }
+
+    /// Seals the cache on a thread of its own unless it is sealed, when
+    /// this process may write it: a cache written by a process that ended
+    /// before its data reached the disk.
+    pub(crate) fn seal_if_needed(&self) {
+        if !self.header.sealed {
+            seal_in_background(&self.path);
+        }
     }
 
     /// The cache file.

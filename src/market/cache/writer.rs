@@ -2,13 +2,24 @@
 //! appended as batches go by, the index and header written at the end, then
 //! the file renamed into place. A cache that is not complete is never seen
 //! under its final name.
+//!
+//! The rename does not wait for the disk: the data goes to disk from a
+//! thread of its own as the file grows, and once all of it is there the
+//! same thread seals the file (see `format`). A process that ends first
+//! leaves the cache unsealed: good for this boot of the machine, and
+//! sealed by the next process that reads it.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::thread::JoinHandle;
 
-use super::format::{encode_event, Header, SourceStamp, INDEX_EVERY, RECORD_BYTES};
+use super::format::{
+    boot_id, encode_event, Header, SourceStamp, INDEX_EVERY, RECORD_BYTES, SEALED, SEAL_AT,
+};
 use crate::market::parquet::ReadSummary;
 use crate::market::{Instrument, MarketEvent};
 
@@ -36,27 +47,82 @@ pub(crate) struct CacheWriter {
     unflushed_bytes: u64,
 }
 
+/// Threads sealing caches this process wrote or found unsealed.
+static SEALING: Mutex<Vec<JoinHandle<()>>> = Mutex::new(Vec::new());
+
+/// Waits until every cache this process is sealing is on disk and sealed
+/// (`ticklab cache build`); a run does not wait.
+pub fn wait_for_seals() {
+    let pending = SEALING
+        .lock()
+        .map(|mut pending| std::mem::take(&mut *pending))
+        .unwrap_or_default();
+    for thread in pending {
+        let _ = thread.join();
+    }
+}
+
+/// Puts `file` (a whole cache, renamed into place) on disk, then writes its
+/// seal word and puts that on disk too. A failure leaves it unsealed.
+fn seal(file: &File) {
+    let sealed = file
+        .sync_all()
+        .and_then(|()| file.write_all_at(&SEALED.to_le_bytes(), SEAL_AT as u64))
+        .and_then(|()| file.sync_data());
+    // Unsealed, the cache is still read in this boot; a later reader
+    // tries again.
+    drop(sealed);
+}
+
+/// Seals the cache file at `path` on a thread of its own, when this
+/// process may write it (not in a sandbox).
+pub(crate) fn seal_in_background(path: &Path) {
+    let Ok(file) = std::fs::OpenOptions::new().write(true).open(path) else {
+        return;
+    };
+    let thread = std::thread::Builder::new()
+        .name("ticklab-cache-seal".to_owned())
+        .spawn(move || seal(&file));
+    if let (Ok(thread), Ok(mut pending)) = (thread, SEALING.lock()) {
+        pending.push(thread);
+    }
+}
+
+/// What the flusher is asked.
+enum Request {
+    /// Start putting what was written so far on disk.
+    Sync,
+    /// The file is whole: put it on disk and seal it, then stop.
+    Seal,
+}
+
 /// Puts the data written so far on disk from a thread of its own, as the
-/// file grows, so that the sync before the rename has little left to do
-/// and the replay never waits for the disk in the meantime.
+/// file grows, and seals the file once it is whole, so that neither the
+/// replay nor the rename ever waits for the disk.
 struct Flusher {
-    wake: Option<crossbeam_channel::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    wake: Option<crossbeam_channel::Sender<Request>>,
+    thread: Option<JoinHandle<()>>,
 }
 
 impl Flusher {
     /// A flusher of `file` (a handle of its own), or `None` when no thread
-    /// or handle can be had: then only the final sync writes the data.
+    /// or handle can be had: then the file stays unsealed.
     fn start(file: &File) -> Option<Self> {
         let file = file.try_clone().ok()?;
         // One request waiting is enough: a sync writes all there is.
-        let (wake, requests) = crossbeam_channel::bounded::<()>(1);
+        let (wake, requests) = crossbeam_channel::bounded::<Request>(1);
         let thread = std::thread::Builder::new()
             .name("ticklab-cache-flush".to_owned())
             .spawn(move || {
-                for () in requests {
-                    // A failure here shows again in the final sync.
-                    let _ = file.sync_data();
+                for request in requests {
+                    match request {
+                        // A failure here leaves the file unsealed.
+                        Request::Sync => drop(file.sync_data()),
+                        Request::Seal => {
+                            seal(&file);
+                            break;
+                        }
+                    }
                 }
             })
             .ok()?;
@@ -69,11 +135,24 @@ impl Flusher {
     /// Asks for a sync of what was written so far, unless one is pending.
     fn request(&self) {
         if let Some(wake) = &self.wake {
-            let _ = wake.try_send(());
+            let _ = wake.try_send(Request::Sync);
         }
     }
 
-    /// Waits for the syncs asked for.
+    /// Asks for the seal of the whole file and leaves the thread to it
+    /// (see [`wait_for_seals`]).
+    fn seal_later(mut self) {
+        if let Some(wake) = self.wake.take() {
+            if wake.send(Request::Seal).is_err() {
+                return;
+            }
+        }
+        if let (Some(thread), Ok(mut pending)) = (self.thread.take(), SEALING.lock()) {
+            pending.push(thread);
+        }
+    }
+
+    /// Stops the thread (the file is abandoned).
     fn stop(&mut self) {
         drop(self.wake.take());
         if let Some(thread) = self.thread.take() {
@@ -128,6 +207,8 @@ impl CacheWriter {
             row_groups: 0,
             first_exch_ts: 0,
             last_exch_ts: 0,
+            boot_id: boot_id(),
+            sealed: false,
         };
         let mut writer = CacheWriter {
             target,
@@ -213,16 +294,16 @@ impl CacheWriter {
         out.seek(SeekFrom::Start(0))?;
         out.write_all(&self.header.encode())?;
         let file = out.into_inner().map_err(io::IntoInnerError::into_error)?;
-        if let Some(mut flusher) = self.flusher.take() {
-            flusher.stop();
-        }
-        // On disk before it has its name: a crash never leaves a cache
-        // whose header promises records that were not written.
-        file.sync_all()?;
         drop(file);
+        // Renamed unsealed: read in this boot only, until the flusher has
+        // put it on disk and sealed it (a crash before that is a restart,
+        // after which an unsealed cache is rebuilt).
         std::fs::rename(&self.temp, &self.target)?;
         // Renamed: nothing left to remove.
         self.temp = PathBuf::new();
+        if let Some(flusher) = self.flusher.take() {
+            flusher.seal_later();
+        }
         Ok(self.header.events)
     }
 }
