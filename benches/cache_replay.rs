@@ -104,7 +104,7 @@ fn build_cache(day: &DayRun, options: &CacheOptions) -> EventCache {
         &mut notes,
     ) {
         ReplayPlan::Cached(cache) => cache,
-        ReplayPlan::Parquet { .. } => panic!("the cache was not written: {notes:?}"),
+        _ => panic!("the cache was not written: {notes:?}"),
     }
 }
 

@@ -819,7 +819,7 @@ fn a_first_run_over_two_symbols_and_two_days_writes_the_same_files_as_cached_and
         write_events(
             other_dir.join(format!("{day}.parquet")),
             &other,
-            events.into_iter(),
+            events,
             &WriteOptions {
                 row_group_rows: 6_000,
                 ..WriteOptions::default()
@@ -944,25 +944,28 @@ fn follow_while_written(folder: &Folder, check: bool) -> (Vec<MarketEvent>, (Gro
     };
     tap.publish_on(Arc::clone(&page), 0);
     let writing_file = file.clone();
-    let writer = std::thread::spawn(move || {
-        let loader = if check {
-            checked_loader(&instrument(), &writing_file, ReadOptions::default(), tap)
-        } else {
-            Loader::spawn_tapped(
-                &writing_file,
-                &instrument(),
-                ReadOptions::default(),
-                Some(Box::new(tap) as Box<dyn LoadTap>),
-            )
-        }
-        .expect("the day opens");
-        while let Some(Ok(batch)) = loader.recv() {
-            // Slower than the follower: it catches up and waits.
-            std::thread::sleep(std::time::Duration::from_millis(2));
-            loader.recycle(batch);
-        }
-        let _ = loader.finish();
-    });
+    let writer = std::thread::Builder::new()
+        .name("cache-writer".into())
+        .spawn(move || {
+            let loader = if check {
+                checked_loader(&instrument(), &writing_file, ReadOptions::default(), tap)
+            } else {
+                Loader::spawn_tapped(
+                    &writing_file,
+                    &instrument(),
+                    ReadOptions::default(),
+                    Some(Box::new(tap) as Box<dyn LoadTap>),
+                )
+            }
+            .expect("the day opens");
+            while let Some(Ok(batch)) = loader.recv() {
+                // Slower than the follower: it catches up and waits.
+                std::thread::sleep(std::time::Duration::from_millis(2));
+                loader.recycle(batch);
+            }
+            let _ = loader.finish();
+        })
+        .expect("the writer thread starts");
     let parquet_file = file.clone();
     let mut source = GrowingSource::new(
         GrowingCache::new(followed),

@@ -213,7 +213,7 @@ impl GrowingSource {
         }
     }
 
-    fn from_parquet(&mut self) -> Result<Option<EventBatch<'static>>, SourceError> {
+    fn read_parquet(&mut self) -> Result<Option<EventBatch<'static>>, SourceError> {
         let Some(source) = self.parquet.as_mut() else {
             return Ok(None);
         };
@@ -239,7 +239,7 @@ impl GrowingSource {
 impl EventSource<'static> for GrowingSource {
     fn next_batch(&mut self) -> Result<Option<EventBatch<'static>>, SourceError> {
         if self.parquet.is_some() {
-            return self.from_parquet();
+            return self.read_parquet();
         }
         match self.growing.next_window(self.window_events)? {
             Growth::Window(window) => Ok(Some(EventBatch::mapped(window))),
@@ -250,7 +250,7 @@ impl EventSource<'static> for GrowingSource {
                 };
                 self.skip = replayed;
                 self.parquet = Some(LoaderSource::new(open()?));
-                self.from_parquet()
+                self.read_parquet()
             }
         }
     }

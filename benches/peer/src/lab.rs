@@ -175,7 +175,7 @@ pub fn build_cache(day: &DayRun) -> anyhow::Result<()> {
         &mut notes,
     ) {
         ReplayPlan::Cached(_) => Ok(()),
-        ReplayPlan::Parquet { .. } => bail!("the event cache was not written: {notes:?}"),
+        _ => bail!("the event cache was not written: {notes:?}"),
     }
 }
 

@@ -16,7 +16,7 @@ use crate::market::MarketEvent;
 /// Writes the cache of a file while its loader decodes it, and tells how
 /// that went through a channel of notes (read with [`CacheTap::notes`]).
 pub struct CacheTap {
-    writer: Option<CacheWriter>,
+    writer: Option<Box<CacheWriter>>,
     file: PathBuf,
     notes_tx: Sender<String>,
     notes_rx: Receiver<String>,
@@ -38,7 +38,7 @@ impl CacheTap {
         // One note at most: the outcome (written, or why not).
         let (notes_tx, notes_rx) = crossbeam_channel::bounded(2);
         CacheTap {
-            writer: Some(writer),
+            writer: Some(Box::new(writer)),
             file: file.to_owned(),
             notes_tx,
             notes_rx,
@@ -55,7 +55,7 @@ impl CacheTap {
 
     /// The temporary file being written.
     pub fn temp(&self) -> Option<&Path> {
-        self.writer.as_ref().map(CacheWriter::temp)
+        self.writer.as_deref().map(CacheWriter::temp)
     }
 
     /// Says the writing stopped; the records published stay good.
@@ -73,7 +73,7 @@ impl CacheTap {
 
     /// Where the cache goes.
     pub fn target(&self) -> Option<&Path> {
-        self.writer.as_ref().map(CacheWriter::target)
+        self.writer.as_deref().map(CacheWriter::target)
     }
 
     fn note(&self, text: String) {
