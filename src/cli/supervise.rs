@@ -347,7 +347,9 @@ fn feed_cache(args: &RunArgs, progress: &ProgressBar) -> CacheFeed {
     } else {
         ReadOptions::default()
     };
-    let days: Vec<_> = open_instruments(
+    // In the order the worker needs them: day by day, the instruments of
+    // a day in the run's order.
+    let mut days: Vec<_> = open_instruments(
         &args.data,
         args.symbol.as_deref(),
         args.day.as_ref(),
@@ -355,14 +357,20 @@ fn feed_cache(args: &RunArgs, progress: &ProgressBar) -> CacheFeed {
     )
     .map(|runs| {
         runs.iter()
-            .flat_map(|run| {
+            .enumerate()
+            .flat_map(|(at, run)| {
                 run.days
                     .iter()
-                    .map(|day| (run.instrument.clone(), day.file.clone()))
+                    .map(move |day| (day.day, at, run.instrument.clone(), day.file.clone()))
             })
             .collect()
     })
     .unwrap_or_default();
+    days.sort_by_key(|(day, at, _, _)| (*day, *at));
+    let days: Vec<_> = days
+        .into_iter()
+        .map(|(_, _, instrument, file)| (instrument, file))
+        .collect();
     let mut notes = Vec::new();
     let feed = feed_caches(&days, read, &CacheOptions::from_env(), &mut notes);
     for note in notes {
