@@ -67,6 +67,13 @@ pub struct DepthPanel {
     palette: [Color32; 256],
 }
 
+/// The cumulative depth chart shows its legend only from this width, in
+/// points (below it the legend would cover the curves).
+const LEGEND_MIN_WIDTH: f32 = 280.0;
+
+/// ... and from this height, in points.
+const LEGEND_MIN_HEIGHT: f32 = 170.0;
+
 impl Default for DepthPanel {
     fn default() -> Self {
         DepthPanel {
@@ -322,8 +329,19 @@ impl DepthPanel {
                 line.color(color).fill(0.0).width(1.5)
             }
         };
-        Plot::new("cumulative_depth")
-            .legend(Legend::default())
+        // On a small chart the legend would cover the curves; their
+        // colours are the ladder's (and said on hover).
+        let roomy =
+            ui.available_width() >= LEGEND_MIN_WIDTH && ui.available_height() >= LEGEND_MIN_HEIGHT;
+        let mut plot = Plot::new("cumulative_depth");
+        if roomy {
+            plot = plot.legend(
+                Legend::default()
+                    .text_style(egui::TextStyle::Small)
+                    .background_alpha(0.6),
+            );
+        }
+        let shown = plot
             .x_axis_formatter(move |mark, _| {
                 format::price_from_ticks(&instrument, mark.value.round() as i64)
             })
@@ -340,6 +358,11 @@ impl DepthPanel {
                     true,
                 ));
             });
+        if !roomy {
+            shown.response.on_hover_text(
+                "Cumulative depth: bids green, asks red; dashed, the exchange's book",
+            );
+        }
     }
 
     #[allow(clippy::too_many_lines)]
