@@ -77,6 +77,12 @@ fn seal(file: &File) {
 /// Seals the cache file at `path` on a thread of its own, when this
 /// process may write it (not in a sandbox).
 pub(crate) fn seal_in_background(path: &Path) {
+    // Once per file and process: a window re-runs a day many times.
+    static ASKED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    match ASKED.lock() {
+        Ok(mut asked) if !asked.iter().any(|asked| asked == path) => asked.push(path.to_owned()),
+        _ => return,
+    }
     let Ok(file) = std::fs::OpenOptions::new().write(true).open(path) else {
         return;
     };
