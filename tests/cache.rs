@@ -1069,3 +1069,57 @@ fn an_unsealed_cache_of_an_earlier_boot_is_rebuilt_and_a_sealed_one_is_read() {
     assert!(!cache.is_sealed());
     assert_eq!(cache.len(), 10_000);
 }
+
+#[test]
+fn a_strategy_that_fails_early_in_a_first_run_fails_as_uncached_and_the_cache_is_still_written() {
+    let folder = Folder::new(&day_events(40_000, 0), 9_000);
+    let data = folder.dir.path();
+    let strategy = data.join("boom.py");
+    std::fs::write(
+        &strategy,
+        "import ticklab\n\
+         \n\
+         class Boom(ticklab.Strategy):\n\
+         \x20   def __init__(self):\n\
+         \x20       self.seen = 0\n\
+         \n\
+         \x20   def on_market(self, ctx, ev):\n\
+         \x20       self.seen += 1\n\
+         \x20       if self.seen == 5000:\n\
+         \x20           raise RuntimeError('boom at 5000')\n",
+    )
+    .expect("the strategy writes");
+    let run = |out: &str, extra: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_ticklab"))
+            .args(["run", "--data"])
+            .arg(data)
+            .arg("--strategy")
+            .arg(&strategy)
+            .arg("--out")
+            .arg(data.join(out))
+            .args(extra)
+            .env_remove("TICKLAB_CACHE_DIR")
+            .env("XDG_CACHE_HOME", data.join("user-cache"))
+            .output()
+            .expect("ticklab runs");
+        assert!(!output.status.success(), "{output:?}");
+        let summary: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(data.join(out).join("summary.json")).expect("a summary"),
+        )
+        .expect("JSON");
+        (
+            summary["error"]["event_index"].clone(),
+            summary["error"]["message"].clone(),
+        )
+    };
+    let plain = run("plain", &["--no-cache"]);
+    assert_eq!(plain.0, 5000);
+    assert!(
+        plain.1.as_str().is_some_and(|m| m.contains("boom at 5000")),
+        "{plain:?}"
+    );
+    assert_eq!(run("first", &[]), plain);
+    // The worker stopped early; the day's cache was written all the same.
+    assert_eq!(cached(&folder.file(), &folder.options()).len(), 40_000);
+    assert_eq!(run("cached", &[]), plain);
+}
