@@ -18,7 +18,7 @@
 
 use std::fs::File;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{fence, AtomicU64, Ordering};
 
 use memmap2::{Mmap, MmapMut};
 
@@ -141,9 +141,14 @@ impl ProgressView {
     pub fn read(&self, slot: usize) -> (GrowthState, u64) {
         match words(&self.map, slot, self.slots) {
             Some([word, count]) => {
+                // Relaxed loads, each followed by an acquire fence: on
+                // read-only memory only relaxed atomic loads are allowed.
                 // The state first: a complete state comes with its count.
-                let state = GrowthState::of_word(word.load(Ordering::Acquire));
-                (state, count.load(Ordering::Acquire))
+                let state = GrowthState::of_word(word.load(Ordering::Relaxed));
+                fence(Ordering::Acquire);
+                let records = count.load(Ordering::Relaxed);
+                fence(Ordering::Acquire);
+                (state, records)
             }
             None => (GrowthState::Abandoned, 0),
         }
@@ -159,8 +164,9 @@ fn words(bytes: &[u8], slot: usize, slots: usize) -> Option<[&AtomicU64; 2]> {
     // SAFETY: the mapping is page-aligned, so `base` is 8-byte aligned and
     // the 16 bytes after it lie inside the mapping (checked above), which
     // lives as long as `bytes`. Both processes touch these words only as
-    // `AtomicU64`; the read-only side only loads them (an aligned 64-bit
-    // atomic load on read-only memory is allowed on 64-bit targets).
+    // `AtomicU64`; the read-only side only loads them, relaxed (an aligned
+    // relaxed 64-bit atomic load on read-only memory is allowed on 64-bit
+    // targets).
     unsafe {
         let first = &*base.cast::<AtomicU64>();
         let second = &*base.wrapping_add(8).cast::<AtomicU64>();
