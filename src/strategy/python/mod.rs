@@ -60,6 +60,7 @@ mod guard;
 mod host;
 mod indicators;
 mod load;
+mod members;
 mod module;
 mod object;
 mod orders;
