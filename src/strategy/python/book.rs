@@ -151,6 +151,11 @@ impl BookMirror {
         self.book.clone_ref(py)
     }
 
+    /// The Python object, borrowed.
+    pub(crate) fn object_ref(&self) -> &Py<PyAny> {
+        &self.book
+    }
+
     /// Sets touch attribute `i` (of [`TOUCH_NAMES`]) to `value`.
     #[inline]
     fn set<'py>(&self, py: Python<'py>, i: usize, value: Bound<'py, PyAny>) -> PyResult<()> {

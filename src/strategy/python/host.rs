@@ -15,7 +15,7 @@ use pyo3::prelude::*;
 
 use super::book::{touch_of, BookMirror, Touch};
 use super::call::Prepared;
-use super::ctx::PyCtx;
+use super::ctx::{BookFollower, PyCtx};
 use super::errors::{strategy_error, Site};
 use super::event::{PyMarketEvent, PyOrderUpdate};
 use super::guard::{self, Policy};
@@ -107,6 +107,8 @@ struct Runtime {
     market: Vec<MarketCalls>,
     books: Vec<BookMirror>,
     units: Vec<Arc<Units>>,
+    /// Points `ctx.book` at the book of the callback's instrument.
+    ctx_book: BookFollower,
     /// The touch `on_bbo` was last called for, per instrument.
     bbo_touch: Vec<Touch>,
 }
@@ -295,9 +297,14 @@ impl PythonStrategy {
             events.push(event);
         }
         let initial_cash = ctx.account().initial_cash();
-        let book_objects = books.iter().map(|b| b.object(py)).collect();
-        let py_ctx = PyCtx::new(owner, units.clone(), book_objects, initial_cash);
+        let Some(first_book) = books.first().map(|b| b.object(py)) else {
+            return Err(StrategyError::msg(
+                "starting Python: the run has no instrument",
+            ));
+        };
+        let py_ctx = PyCtx::new(owner, units.clone(), first_book, initial_cash);
         let py_ctx = Py::new(py, py_ctx).map_err(internal)?;
+        let ctx_book = BookFollower::new(py_ctx.bind(py), books.len()).map_err(internal)?;
         if let (Some(book), Some(first)) = (books.first_mut(), units.first()) {
             book.show(py, touch_of(ctx), first).map_err(internal)?;
         }
@@ -336,6 +343,7 @@ impl PythonStrategy {
             market,
             books,
             units,
+            ctx_book,
             bbo_touch,
         });
         Ok(())
@@ -408,9 +416,10 @@ impl PythonStrategy {
         let touch = touch_of(ctx);
         Python::attach(|py| {
             let i = slot_of(rt.units.len(), ctx);
-            let (book, units) = (&mut rt.books[i], &rt.units[i]);
+            let (book, units, follower) = (&mut rt.books[i], &rt.units[i], &mut rt.ctx_book);
             self.calls.invoke(py, ctx, &self.spec.path, |what| {
                 *what = name;
+                follower.follow(py, i, book.object_ref());
                 book.show(py, touch, units)?;
                 let date = py.import("datetime")?.getattr("date")?.call1((
                     day.year(),
@@ -475,9 +484,10 @@ impl Strategy for PythonStrategy {
             return Ok(());
         }
         rt.events[i].get().set(ev);
-        let (book, units) = (&mut rt.books[i], &rt.units[i]);
+        let (book, units, follower) = (&mut rt.books[i], &rt.units[i], &mut rt.ctx_book);
         Python::attach(|py| {
             self.calls.invoke(py, ctx, &self.spec.path, |what| {
+                follower.follow(py, i, book.object_ref());
                 book.show(py, touch, units)?;
                 if let Some(f) = on_market {
                     *what = "on_market";
@@ -518,10 +528,11 @@ impl Strategy for PythonStrategy {
         };
         let touch = touch_of(ctx);
         rt.events[i].get().set(ev);
-        let (book, units) = (&mut rt.books[i], &rt.units[i]);
+        let (book, units, follower) = (&mut rt.books[i], &rt.units[i], &mut rt.ctx_book);
         Python::attach(|py| {
             self.calls.invoke(py, ctx, &self.spec.path, |what| {
                 *what = "on_status";
+                follower.follow(py, i, book.object_ref());
                 book.show(py, touch, units)?;
                 f.call(py)
             })
@@ -550,9 +561,10 @@ impl Strategy for PythonStrategy {
         let touch = touch_of(ctx);
         Python::attach(|py| {
             let i = slot_of(rt.units.len(), ctx);
-            let (book, units) = (&mut rt.books[i], &rt.units[i]);
+            let (book, units, follower) = (&mut rt.books[i], &rt.units[i], &mut rt.ctx_book);
             self.calls.invoke(py, ctx, &self.spec.path, |what| {
                 *what = "on_order";
+                follower.follow(py, i, book.object_ref());
                 book.show(py, touch, units)?;
                 let update = Py::new(py, PyOrderUpdate::new(*update, Arc::clone(units)))?;
                 f.bind(py).call1((rt.ctx.bind(py), update))?;
@@ -571,9 +583,10 @@ impl Strategy for PythonStrategy {
         let touch = touch_of(ctx);
         Python::attach(|py| {
             let i = slot_of(rt.units.len(), ctx);
-            let (book, units) = (&mut rt.books[i], &rt.units[i]);
+            let (book, units, follower) = (&mut rt.books[i], &rt.units[i], &mut rt.ctx_book);
             self.calls.invoke(py, ctx, &self.spec.path, |what| {
                 *what = "on_timer";
+                follower.follow(py, i, book.object_ref());
                 book.show(py, touch, units)?;
                 f.bind(py).call1((rt.ctx.bind(py), ts_ns))?;
                 Ok(())
@@ -596,9 +609,11 @@ impl Strategy for PythonStrategy {
                     let touch = touch_of(ctx);
                     Python::attach(|py| {
                         let i = slot_of(rt.units.len(), ctx);
-                        let (book, units) = (&mut rt.books[i], &rt.units[i]);
+                        let (book, units, follower) =
+                            (&mut rt.books[i], &rt.units[i], &mut rt.ctx_book);
                         self.calls.invoke(py, ctx, &self.spec.path, |what| {
                             *what = "on_finish";
+                            follower.follow(py, i, book.object_ref());
                             book.show(py, touch, units)?;
                             f.bind(py).call1((rt.ctx.bind(py),))?;
                             Ok(())

@@ -84,6 +84,27 @@ impl<const N: usize> Layout<N> {
         }))
     }
 
+    /// Where instances of `object`'s class keep the fields whose current
+    /// values are `values` (pointers found exactly once in `object`);
+    /// `None` when one is not.
+    pub(crate) fn of_values(
+        object: &Bound<'_, PyAny>,
+        values: [&Bound<'_, PyAny>; N],
+    ) -> PyResult<Option<Self>> {
+        let size = basic_size(object)?;
+        let mut offsets = [0; N];
+        for (value, offset) in values.iter().zip(&mut offsets) {
+            match offset_of_value(object, size, value.as_ptr()) {
+                Some(at) if at >= 2 * size_of::<*mut ffi::PyObject>() => *offset = at,
+                _ => return Ok(None),
+            }
+        }
+        Ok(Some(Layout {
+            class: object.get_type().unbind(),
+            offsets,
+        }))
+    }
+
     /// `object`'s fields, when it is an instance of exactly this class.
     pub(crate) fn fields(&self, object: &Bound<'_, PyAny>) -> Option<Fields<N>> {
         object
