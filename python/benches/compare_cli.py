@@ -36,6 +36,7 @@ def main():
     parser.add_argument("--ticklab", required=True, help="the ticklab binary to compare with")
     parser.add_argument("--data", default=str(REPO / "sample-data"))
     parser.add_argument("--symbol", default="BTC-PERP")
+    parser.add_argument("--day", default="2026-03-02")
     parser.add_argument("--strategy", default=str(REPO / "strategies" / "queue_mm.py"))
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
@@ -49,7 +50,7 @@ def main():
             out = scratch / f"cli{next(counter)}"
             started = time.perf_counter()
             done = subprocess.run([args.ticklab, "run", "--data", args.data, "--symbol",
-                                   args.symbol, "--strategy", args.strategy, "--out", str(out),
+                                   args.symbol, "--day", args.day, "--strategy", args.strategy, "--out", str(out),
                                    *extra], check=True, capture_output=True, text=True)
             wall = time.perf_counter() - started
             engine = float(re.search(r"events in ([0-9.]+) s", done.stdout).group(1))
@@ -57,7 +58,8 @@ def main():
 
         def package():
             started = time.perf_counter()
-            res = ticklab.run(data=args.data, symbol=args.symbol, strategy=args.strategy,
+            res = ticklab.run(data=args.data, symbol=args.symbol, day=args.day,
+                              strategy=args.strategy,
                               progress=False, log=lambda line: None)
             return time.perf_counter() - started, res.elapsed_secs
 

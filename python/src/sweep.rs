@@ -3,7 +3,7 @@
 //! the package runs its plans on processes, Ray or Dask and hands back each
 //! run's results row.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use pyo3::exceptions::{PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -11,8 +11,8 @@ use pyo3::types::{PyDict, PyList};
 use ticklab::analyzer::equity::read_equity;
 use ticklab::analyzer::walkforward::WalkForward;
 use ticklab::analyzer::{
-    monte_carlo_of_run, ranked, results_table, BaseConfig, Constraint, Objective, Planner,
-    ResultRow, RowStatus, RunPlan, Search, Space, WalkForwardSweep,
+    monte_carlo_of_run, ranked, results_table, BaseConfig, Constraint, MonteCarloError, Objective,
+    Planner, ResultRow, RowStatus, RunPlan, Search, Space, WalkForwardSweep,
 };
 use ticklab::market::catalog::Day;
 use ticklab::market::day_range::DaySelection;
@@ -255,18 +255,37 @@ fn days_of(
 /// round trips with `seed`, `slippage_ticks` more per lot valued with the
 /// instrument of `data`): writes `monte_carlo_equity.parquet` and
 /// `monte_carlo.parquet` into `out` and returns the number of round trips.
+/// Messages name the arguments as `ticklab.monte_carlo` takes them: `run`
+/// as `run_label` shows it, the resamples as `samples_name`.
 #[pyfunction]
-#[pyo3(signature = (*, run, data, samples, seed, slippage_ticks, out))]
+#[pyo3(signature = (*, run, run_label, data, samples, samples_name, seed, slippage_ticks, out))]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the keyword arguments of ticklab.monte_carlo, and how to name two of them"
+)]
 pub(crate) fn monte_carlo(
     run: PathBuf,
+    run_label: &str,
     data: PathBuf,
-    samples: usize,
+    samples: i64,
+    samples_name: &str,
     seed: u64,
     slippage_ticks: f64,
     out: PathBuf,
 ) -> PyResult<usize> {
+    let call = McCall {
+        run: run_label,
+        samples_name,
+        data: &data,
+        slippage_ticks,
+    };
+    let Some(samples) = usize::try_from(samples).ok().filter(|&n| n > 0) else {
+        return Err(PyValueError::new_err(format!(
+            "{samples_name}={samples}: give at least one resample (an int, 1 or more)"
+        )));
+    };
     let done = monte_carlo_of_run(&run, &data, samples, seed, slippage_ticks)
-        .map_err(PyValueError::new_err)?;
+        .map_err(|err| PyValueError::new_err(call.message(&err)))?;
     let os_error = |err: ticklab::report::ReportError| PyOSError::new_err(err.to_string());
     done.bands
         .write_parquet(&out.join("monte_carlo_equity.parquet"))
@@ -275,6 +294,56 @@ pub(crate) fn monte_carlo(
         .write_parquet(&out.join("monte_carlo.parquet"))
         .map_err(os_error)?;
     Ok(done.mc.trips)
+}
+
+/// How `ticklab.monte_carlo` was called, for its messages.
+struct McCall<'a> {
+    /// `run` as the caller passed it (`repr`).
+    run: &'a str,
+    /// The name of the number of resamples.
+    samples_name: &'a str,
+    data: &'a Path,
+    slippage_ticks: f64,
+}
+
+impl McCall<'_> {
+    /// `err` in the words of `ticklab.monte_carlo`: the argument it is
+    /// about first, as `name=value`, and what it takes.
+    fn message(&self, err: &MonteCarloError) -> String {
+        let (run, slippage) = (self.run, self.slippage_ticks);
+        match err {
+            MonteCarloError::NoSamples => format!(
+                "{}=0: give at least one resample (an int, 1 or more)",
+                self.samples_name
+            ),
+            MonteCarloError::BadSlippage { ticks } => {
+                format!("slippage_ticks={ticks:?}: must be a number of ticks, 0 or more")
+            }
+            MonteCarloError::NoSummary { cause, .. } => format!(
+                "run={run}: no summary.json; run= takes a ticklab.RunResult or the out folder of a finished run ({cause})"
+            ),
+            MonteCarloError::NoTrades { .. } => format!(
+                "run={run}: no trades.parquet (the run's round trips); rerun it with ticklab.run, which writes it"
+            ),
+            MonteCarloError::NoRoundTrip { .. } => {
+                format!("run={run}: the run has no closed round trip to resample")
+            }
+            MonteCarloError::UnknownInstrument { symbol, .. } => format!(
+                "data='{}': no instrument {symbol:?}, needed to value slippage_ticks={slippage:?}",
+                self.data.display()
+            ),
+            MonteCarloError::NoFxRate {
+                summary,
+                currency,
+                account,
+                symbol,
+            } => format!(
+                "{}: no [fx] rate of {currency} in {account}, needed to value slippage_ticks={slippage:?} on {symbol}",
+                summary.display()
+            ),
+            MonteCarloError::BadSummary { .. } | MonteCarloError::Read(_) => err.to_string(),
+        }
+    }
 }
 
 fn rows_of(rows: &Bound<'_, PyList>) -> PyResult<Vec<ResultRow>> {

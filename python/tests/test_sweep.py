@@ -293,5 +293,60 @@ def test_monte_carlo_gives_the_tables_of_ticklab_sweep(tmp_path, cli, generated_
                         progress=False)
     assert ticklab.monte_carlo(quiet, 200, seed=9, slippage_ticks=0.5,
                                data=generated_day).bands.equals(expected_bands)
-    with pytest.raises(ValueError, match="--monte-carlo 0: give at least one resample"):
+    with pytest.raises(ValueError, match="samples=0: give at least one resample"):
         ticklab.monte_carlo(res, 0)
+
+
+def test_monte_carlo_errors_name_the_python_arguments_and_what_they_take(
+        tmp_path, cli, generated_day):
+    res = ticklab.run(data=generated_day, strategy="mm", params={"qty_lots": 2},
+                      out=tmp_path / "run", progress=False)
+
+    def message(error, *args, call=ticklab.monte_carlo, **kwargs):
+        with pytest.raises(error) as raised:
+            call(*args, **kwargs)
+        return str(raised.value)
+
+    taken = "give at least one resample (an int, 1 or more)"
+    assert message(ValueError, res, 0) == f"samples=0: {taken}"
+    assert message(ValueError, res, -3) == f"samples=-3: {taken}"
+    assert message(TypeError, res, 2.5) == "samples: expected an int, 1 or more, got float"
+    assert message(ValueError, data=generated_day, monte_carlo=0, run=res,
+                   call=ticklab.sweep) == f"monte_carlo=0: {taken}"
+    assert message(ValueError, res, 10, slippage_ticks=-1) == (
+        "slippage_ticks=-1.0: must be a number of ticks, 0 or more")
+    assert message(TypeError, res, 10, slippage_ticks="1") == (
+        "slippage_ticks: expected a number of ticks, 0 or more, got str")
+    assert message(ValueError, res, 10, seed=-1) == "seed=-1: expected an int from 0 to 2**64 - 1"
+    assert message(TypeError, 7, 10) == (
+        "run: expected a ticklab.RunResult or a finished run's output folder "
+        "(a str or os.PathLike), got int")
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert message(ValueError, empty, 10) == (
+        f"run={str(empty)!r}: no summary.json; run= takes a ticklab.RunResult or the out "
+        "folder of a finished run (No such file or directory (os error 2))")
+    # The command line says the same of its own flags.
+    done = cli("sweep", "--data", generated_day, "--monte-carlo", 10, "--run", empty,
+               "--out", tmp_path / "mc", check=False)
+    assert done.returncode != 0
+    assert (f"--run {empty}: no summary.json; is it a finished run's folder?: "
+            "No such file or directory (os error 2)") in done.stderr
+
+    summary_only = tmp_path / "summary_only"
+    summary_only.mkdir()
+    (summary_only / "summary.json").write_bytes((tmp_path / "run" / "summary.json").read_bytes())
+    assert message(ValueError, summary_only, 10) == (
+        f"run={str(summary_only)!r}: no trades.parquet (the run's round trips); "
+        "rerun it with ticklab.run, which writes it")
+
+    quiet = ticklab.run(data=generated_day, strategy="noop", progress=False)
+    assert message(ValueError, quiet, 10) == (
+        f"run={quiet!r}: the run has no closed round trip to resample")
+
+    other = tmp_path / "other"
+    cli("sample", "--out", other, "--seed", 1, "--events", 1000, "--symbol", "ETH-PERP",
+        "--day", "2026-03-02")
+    assert message(ValueError, res, 10, slippage_ticks=0.5, data=other) == (
+        f"data='{other}': no instrument \"BTC-PERP\", needed to value slippage_ticks=0.5")

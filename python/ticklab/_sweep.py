@@ -89,8 +89,8 @@ def sweep(
     filesystem.
     """
     if monte_carlo is not None:
-        return globals()["monte_carlo"](run, monte_carlo, seed=seed,
-                                        slippage_ticks=slippage_ticks, data=data)
+        return _monte_carlo(run, monte_carlo, seed=seed, slippage_ticks=slippage_ticks,
+                            data=data, samples_name="monte_carlo")
     if backend not in BACKENDS:
         raise ValueError(f"backend: {backend!r} is not one of {', '.join(BACKENDS)}")
     if not isinstance(space, Mapping):
@@ -230,14 +230,37 @@ def monte_carlo(
         data: the data folder, for the instrument's tick size.
 
     Raises:
+        TypeError: an argument of the wrong type, named with what it takes.
         ValueError: no resample, a negative slippage, a folder that is not
             a finished run's (its ``trades`` table, the round trips, is
-            what is resampled) or a run without a closed round trip.
+            what is resampled) or a run without a closed round trip; the
+            message names the argument (``samples=0: ...``).
     """
+    return _monte_carlo(run, samples, seed=seed, slippage_ticks=slippage_ticks, data=data,
+                        samples_name="samples")
+
+
+_SEED_MAX = 2**64 - 1
+
+
+def _monte_carlo(run, samples, *, seed, slippage_ticks, data, samples_name):
+    """:func:`monte_carlo`, its number of resamples called ``samples_name``
+    in messages (``monte_carlo`` from :func:`sweep`)."""
     from ticklab._run import RunResult
 
     if isinstance(samples, bool) or not isinstance(samples, int):
-        raise TypeError(f"samples: expected an int, got {type(samples).__name__}")
+        raise TypeError(f"{samples_name}: expected an int, 1 or more, "
+                        f"got {type(samples).__name__}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed: expected an int from 0 to 2**64 - 1, got {type(seed).__name__}")
+    if not 0 <= seed <= _SEED_MAX:
+        raise ValueError(f"seed={seed}: expected an int from 0 to 2**64 - 1")
+    if isinstance(slippage_ticks, bool) or not isinstance(slippage_ticks, (int, float)):
+        raise TypeError("slippage_ticks: expected a number of ticks, 0 or more, "
+                        f"got {type(slippage_ticks).__name__}")
+    if not isinstance(data, (str, os.PathLike)):
+        raise TypeError(f"data: expected a data folder (a str or os.PathLike), "
+                        f"got {type(data).__name__}")
     import pyarrow.parquet as pq
 
     with tempfile.TemporaryDirectory(prefix="ticklab-mc-") as scratch:
@@ -255,10 +278,12 @@ def monte_carlo(
         elif isinstance(run, (str, os.PathLike)):
             folder = Path(run)
         else:
-            raise TypeError("run: expected a ticklab.RunResult or a run's output folder, "
-                            f"got {type(run).__name__}")
-        trips = _ticklab.monte_carlo(run=os.fspath(folder), data=os.fspath(data),
-                                     samples=samples, seed=seed,
+            raise TypeError("run: expected a ticklab.RunResult or a finished run's output "
+                            f"folder (a str or os.PathLike), got {type(run).__name__}")
+        run_label = repr(run) if isinstance(run, RunResult) else repr(os.fspath(run))
+        trips = _ticklab.monte_carlo(run=os.fspath(folder), run_label=run_label,
+                                     data=os.fspath(data), samples=samples,
+                                     samples_name=samples_name, seed=seed,
                                      slippage_ticks=float(slippage_ticks), out=scratch)
         return MonteCarloResult(
             bands=pq.read_table(Path(scratch) / "monte_carlo_equity.parquet"),

@@ -27,7 +27,15 @@ def catalog(data: str) -> Dict[str, Any]: ...
 def day_events(data: str, symbol: Optional[str], day: Optional[str], out: str) -> int: ...
 def convert(from_format: str, inputs: List[str], **options: Any) -> Dict[str, Any]: ...
 def monte_carlo(
-    *, run: str, data: str, samples: int, seed: int, slippage_ticks: float, out: str
+    *,
+    run: str,
+    run_label: str,
+    data: str,
+    samples: int,
+    samples_name: str,
+    seed: int,
+    slippage_ticks: float,
+    out: str,
 ) -> int: ...
 def collect_row(plan: Dict[str, Any], folder: str, failure: Optional[str]) -> Dict[str, Any]: ...
 

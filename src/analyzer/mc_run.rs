@@ -3,9 +3,11 @@
 //! instrument's) resampled (see
 //! [`super::montecarlo`]), the bands and percentiles as tables.
 //! `ticklab sweep --monte-carlo N --run FOLDER` writes and prints them;
-//! `ticklab.monte_carlo(...)` returns them.
+//! `ticklab.monte_carlo(...)` returns them. What goes wrong is a
+//! [`MonteCarloError`], which each of them words with the names of its own
+//! arguments.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::market::catalog::Catalog;
 use crate::report::{Table, Values};
@@ -17,6 +19,77 @@ use super::montecarlo::{net_of_slippage, simulate, MonteCarlo};
 /// The percentiles' column names, in the order of
 /// [`super::montecarlo::PERCENTILES`].
 pub const PERCENTILE_NAMES: [&str; 5] = ["p5", "p25", "p50", "p75", "p95"];
+
+/// Why the Monte Carlo of a run's folder cannot be made. Its message says
+/// what is wrong with which input; a front end names the input its own way
+/// (`ticklab sweep`'s `--run FOLDER`, `ticklab.monte_carlo`'s `run=`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum MonteCarloError {
+    /// No resample was asked for.
+    #[error("no resample: give at least one")]
+    NoSamples,
+    /// The extra slippage is negative or not a number.
+    #[error("a slippage of {ticks} ticks: must be 0 or more")]
+    BadSlippage {
+        /// The slippage given, ticks.
+        ticks: f64,
+    },
+    /// The run's folder has no readable `summary.json`.
+    #[error("{}: no summary.json; is it a finished run's folder?: {cause}", run.display())]
+    NoSummary {
+        /// The run's folder.
+        run: PathBuf,
+        /// Why it could not be read.
+        cause: String,
+    },
+    /// `summary.json` is not a run's summary.
+    #[error("{}: {problem}", path.display())]
+    BadSummary {
+        /// The summary file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The run's folder has no round-trips table.
+    #[error("{}: no {TRADES_TABLE}.parquet (the run's round trips)", run.display())]
+    NoTrades {
+        /// The run's folder.
+        run: PathBuf,
+    },
+    /// The run had no closed round trip.
+    #[error("{}: the run has no closed round trip to resample", run.display())]
+    NoRoundTrip {
+        /// The run's folder.
+        run: PathBuf,
+    },
+    /// The data folder lacks an instrument of the run, whose tick values
+    /// the slippage.
+    #[error("{}: no instrument {symbol:?}, needed to value the slippage", data.display())]
+    UnknownInstrument {
+        /// The data folder.
+        data: PathBuf,
+        /// The run's instrument.
+        symbol: String,
+    },
+    /// The run's configuration has no rate for an instrument's currency.
+    #[error(
+        "{}: no [fx] rate of {currency} in {account}, needed to value the slippage on {symbol}",
+        summary.display()
+    )]
+    NoFxRate {
+        /// The run's summary (its configuration).
+        summary: PathBuf,
+        /// The instrument's currency.
+        currency: String,
+        /// The account's currency.
+        account: String,
+        /// The instrument.
+        symbol: String,
+    },
+    /// The round-trips table or the data folder cannot be read.
+    #[error("{0}")]
+    Read(String),
+}
 
 /// A finished run's Monte Carlo and its tables.
 #[derive(Debug, Clone)]
@@ -55,49 +128,49 @@ fn metrics_of(mc: &MonteCarlo) -> [(&'static str, [f64; 5]); 3] {
 ///
 /// No resample asked for, a negative slippage, a folder without a summary
 /// or round-trips table, no closed round trip, or (with slippage) an
-/// instrument the data folder lacks or a currency without its `[fx]` rate;
-/// each message names the `ticklab sweep` flag it is about.
+/// instrument the data folder lacks or a currency without its `[fx]` rate.
 pub fn monte_carlo_of_run(
     run: &Path,
     data: &Path,
     samples: usize,
     seed: u64,
     slippage_ticks: f64,
-) -> Result<RunMonteCarlo, String> {
+) -> Result<RunMonteCarlo, MonteCarloError> {
     if samples == 0 {
-        return Err("--monte-carlo 0: give at least one resample".to_owned());
+        return Err(MonteCarloError::NoSamples);
     }
     if !(slippage_ticks.is_finite() && slippage_ticks >= 0.0) {
-        return Err(format!(
-            "--slippage-ticks {slippage_ticks}: must be 0 or more"
-        ));
+        return Err(MonteCarloError::BadSlippage {
+            ticks: slippage_ticks,
+        });
     }
     let summary_path = run.join("summary.json");
-    let text = std::fs::read_to_string(&summary_path).map_err(|err| {
-        format!(
-            "--run {}: no summary.json; is it a finished run's folder?: {err}",
-            run.display()
-        )
-    })?;
+    let text =
+        std::fs::read_to_string(&summary_path).map_err(|err| MonteCarloError::NoSummary {
+            run: run.to_owned(),
+            cause: err.to_string(),
+        })?;
+    let bad_summary = |problem: String| MonteCarloError::BadSummary {
+        path: summary_path.clone(),
+        problem,
+    };
     let summary: serde_json::Value =
-        serde_json::from_str(&text).map_err(|err| format!("{}: {err}", summary_path.display()))?;
+        serde_json::from_str(&text).map_err(|err| bad_summary(err.to_string()))?;
     let initial_cash = summary
         .pointer("/stats/initial_cash")
         .and_then(serde_json::Value::as_f64)
-        .ok_or_else(|| format!("{}: no stats.initial_cash", summary_path.display()))?;
+        .ok_or_else(|| bad_summary("no stats.initial_cash".to_owned()))?;
     let trades_path = run.join(format!("{TRADES_TABLE}.parquet"));
     if !trades_path.exists() {
-        return Err(format!(
-            "--run {}: no {TRADES_TABLE}.parquet (the run's round trips); rerun it, or keep the table in a sweep with --keep {TRADES_TABLE}",
-            run.display()
-        ));
+        return Err(MonteCarloError::NoTrades {
+            run: run.to_owned(),
+        });
     }
-    let trips = read_trips(&trades_path).map_err(|err| chain_text(&err))?;
+    let trips = read_trips(&trades_path).map_err(|err| MonteCarloError::Read(chain_text(&err)))?;
     if trips.is_empty() {
-        return Err(format!(
-            "--run {}: the run has no closed round trip to resample",
-            run.display()
-        ));
+        return Err(MonteCarloError::NoRoundTrip {
+            run: run.to_owned(),
+        });
     }
     let per_lot = if slippage_ticks > 0.0 {
         slippage_per_lot(data, slippage_ticks, &summary, &summary_path)?
@@ -145,7 +218,7 @@ fn slippage_per_lot(
     slippage_ticks: f64,
     summary: &serde_json::Value,
     summary_path: &Path,
-) -> Result<Vec<(String, f64)>, String> {
+) -> Result<Vec<(String, f64)>, MonteCarloError> {
     let symbols: Vec<String> = match summary.get("symbols").and_then(serde_json::Value::as_array) {
         Some(symbols) => symbols
             .iter()
@@ -158,16 +231,16 @@ fn slippage_per_lot(
             .map(|s| vec![s.to_owned()])
             .unwrap_or_default(),
     };
-    let catalog = Catalog::open(data).map_err(|err| chain_text(&err))?;
+    let catalog = Catalog::open(data).map_err(|err| MonteCarloError::Read(chain_text(&err)))?;
     let mut account_currency = None;
     let mut per_lot = Vec::new();
     for symbol in symbols {
-        let found = catalog.instrument(&symbol).ok_or_else(|| {
-            format!(
-                "--data {}: no instrument {symbol:?}, needed to value --slippage-ticks",
-                data.display()
-            )
-        })?;
+        let Some(found) = catalog.instrument(&symbol) else {
+            return Err(MonteCarloError::UnknownInstrument {
+                data: data.to_owned(),
+                symbol,
+            });
+        };
         let i = &found.instrument;
         let account = account_currency.get_or_insert_with(|| i.currency.clone());
         let rate = if i.currency == *account {
@@ -176,12 +249,11 @@ fn slippage_per_lot(
             summary
                 .pointer(&format!("/config/fx/{}", i.currency))
                 .and_then(serde_json::Value::as_f64)
-                .ok_or_else(|| {
-                    format!(
-                        "{}: no [fx] rate of {} in {account}, needed to value --slippage-ticks on {symbol}",
-                        summary_path.display(),
-                        i.currency
-                    )
+                .ok_or_else(|| MonteCarloError::NoFxRate {
+                    summary: summary_path.to_owned(),
+                    currency: i.currency.clone(),
+                    account: account.clone(),
+                    symbol: symbol.clone(),
                 })?
         };
         let value = slippage_ticks * i.tick_size * i.lot_size * i.contract_multiplier;

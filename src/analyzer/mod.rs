@@ -74,7 +74,7 @@ pub mod walkforward;
 pub use config::{config_keys, point_text, BaseConfig, Target};
 pub use error::SweepError;
 pub use manifest::{RunSpec, SweepManifest, MANIFEST_FILE};
-pub use mc_run::{monte_carlo_of_run, RunMonteCarlo, PERCENTILE_NAMES};
+pub use mc_run::{monte_carlo_of_run, MonteCarloError, RunMonteCarlo, PERCENTILE_NAMES};
 pub use objective::{qualifies, rank_order, Constraint, Direction, Objective};
 pub use params::StrategyParams;
 pub use plan::{Planner, RunPlan, Search};

@@ -4,15 +4,18 @@
 //! plain attributes of a Python `ticklab.Book` with `__slots__`, which
 //! Python reads as fast as any attribute: the host refreshes only the
 //! attributes that changed, before each callback (the book never changes
-//! during one). Deeper reads (`levels`, `qty_at`) go to the engine's book.
+//! during one), storing into the slots directly (see [`super::members`]).
+//! Deeper reads (`levels`, `qty_at`) go to the engine's book.
 
 use std::sync::Arc;
 
 use pyo3::exceptions::PyRuntimeError;
-use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyFloat;
 
 use super::ctx::unavailable;
+use super::members::{Fields, Layout};
 use super::module;
 use super::slot;
 use super::units::Units;
@@ -93,9 +96,26 @@ pub(crate) fn touch_of(ctx: &Ctx<'_, '_>) -> Touch {
     ]
 }
 
+/// The touch attributes of `ticklab.Book`, in the order of the fields of
+/// [`BOOK_LAYOUT`].
+const TOUCH_NAMES: [&str; 6] = [
+    "best_bid",
+    "best_bid_qty",
+    "best_ask",
+    "best_ask_qty",
+    "mid",
+    "spread",
+];
+
+/// Where a `ticklab.Book` keeps its touch attributes (`None`: not found,
+/// they are set by name).
+static BOOK_LAYOUT: PyOnceLock<Option<Layout<6>>> = PyOnceLock::new();
+
 /// The strategy's `ticklab.Book` and the touch it shows.
 pub(crate) struct BookMirror {
     book: Py<PyAny>,
+    /// The book's touch attributes, stored into directly.
+    fields: Option<Fields<6>>,
     shown: Touch,
 }
 
@@ -117,8 +137,11 @@ impl BookMirror {
             },
         )?;
         let class = module::shared(py)?.book_class.bind(py);
+        let book = class.call1((depth,))?;
+        let layout = BOOK_LAYOUT.get_or_try_init(py, || Layout::of_slots(&book, TOUCH_NAMES))?;
         Ok(BookMirror {
-            book: class.call1((depth,))?.unbind(),
+            fields: layout.as_ref().and_then(|layout| layout.fields(&book)),
+            book: book.unbind(),
             shown: [i64::MIN; 4],
         })
     }
@@ -128,6 +151,23 @@ impl BookMirror {
         self.book.clone_ref(py)
     }
 
+    /// The Python object, borrowed.
+    pub(crate) fn object_ref(&self) -> &Py<PyAny> {
+        &self.book
+    }
+
+    /// Sets touch attribute `i` (of [`TOUCH_NAMES`]) to `value`.
+    #[inline]
+    fn set<'py>(&self, py: Python<'py>, i: usize, value: Bound<'py, PyAny>) -> PyResult<()> {
+        match &self.fields {
+            Some(fields) => {
+                fields.set(i, value);
+                Ok(())
+            }
+            None => self.book.bind(py).setattr(TOUCH_NAMES[i], value),
+        }
+    }
+
     /// Makes the object show `touch`, setting only what changed.
     #[inline]
     pub(crate) fn show(&mut self, py: Python<'_>, touch: Touch, units: &Units) -> PyResult<()> {
@@ -135,28 +175,39 @@ impl BookMirror {
             return Ok(());
         }
         let old = std::mem::replace(&mut self.shown, touch);
-        let book = self.book.bind(py);
-        let price = |t: i64| (t != i64::MIN).then(|| units.price(t));
-        let qty = |t: i64| if t == i64::MIN { 0.0 } else { units.qty(t) };
+        let float = |value: f64| PyFloat::new(py, value).into_any();
+        let price = |t: i64| {
+            if t == i64::MIN {
+                py.None().into_bound(py)
+            } else {
+                float(units.price(t))
+            }
+        };
+        let qty = |t: i64| float(if t == i64::MIN { 0.0 } else { units.qty(t) });
         if touch[0] != old[0] {
-            book.setattr(intern!(py, "best_bid"), price(touch[0]))?;
+            self.set(py, 0, price(touch[0]))?;
         }
         if touch[1] != old[1] {
-            book.setattr(intern!(py, "best_bid_qty"), qty(touch[1]))?;
+            self.set(py, 1, qty(touch[1]))?;
         }
         if touch[2] != old[2] {
-            book.setattr(intern!(py, "best_ask"), price(touch[2]))?;
+            self.set(py, 2, price(touch[2]))?;
         }
         if touch[3] != old[3] {
-            book.setattr(intern!(py, "best_ask_qty"), qty(touch[3]))?;
+            self.set(py, 3, qty(touch[3]))?;
         }
         if touch[0] != old[0] || touch[2] != old[2] {
             let both =
                 (touch[0] != i64::MIN && touch[2] != i64::MIN).then_some((touch[0], touch[2]));
-            let mid = both.map(|(b, a)| units.price_f((b + a) as f64 / 2.0));
-            let spread = both.map(|(b, a)| units.price(a - b));
-            book.setattr(intern!(py, "mid"), mid)?;
-            book.setattr(intern!(py, "spread"), spread)?;
+            let (mid, spread) = match both {
+                Some((b, a)) => (
+                    float(units.price_f((b + a) as f64 / 2.0)),
+                    float(units.price(a - b)),
+                ),
+                None => (py.None().into_bound(py), py.None().into_bound(py)),
+            };
+            self.set(py, 4, mid)?;
+            self.set(py, 5, spread)?;
         }
         Ok(())
     }

@@ -14,7 +14,8 @@ use std::time::Duration;
 use pyo3::prelude::*;
 
 use super::book::{touch_of, BookMirror, Touch};
-use super::ctx::PyCtx;
+use super::call::Prepared;
+use super::ctx::{BookFollower, PyCtx};
 use super::errors::{strategy_error, Site};
 use super::event::{PyMarketEvent, PyOrderUpdate};
 use super::guard::{self, Policy};
@@ -102,10 +103,50 @@ struct Runtime {
     loaded: Loaded,
     ctx: Py<PyCtx>,
     events: Vec<Py<PyMarketEvent>>,
+    /// The market callbacks, ready to call with each instrument's event.
+    market: Vec<MarketCalls>,
     books: Vec<BookMirror>,
     units: Vec<Arc<Units>>,
+    /// Points `ctx.book` at the book of the callback's instrument.
+    ctx_book: BookFollower,
     /// The touch `on_bbo` was last called for, per instrument.
     bbo_touch: Vec<Touch>,
+}
+
+/// The market callbacks a strategy defines, each ready to call with `ctx`
+/// and one instrument's event object.
+struct MarketCalls {
+    on_market: Option<Prepared>,
+    on_depth: Option<Prepared>,
+    on_trade: Option<Prepared>,
+    on_bbo: Option<Prepared>,
+    on_status: Option<Prepared>,
+}
+
+impl MarketCalls {
+    /// The callbacks of `loaded`, called with `ctx` and `event`.
+    fn new(
+        py: Python<'_>,
+        loaded: &Loaded,
+        ctx: &Py<PyCtx>,
+        event: &Py<PyMarketEvent>,
+    ) -> PyResult<Self> {
+        let (ctx, event) = (ctx.bind(py).as_any(), event.bind(py).as_any());
+        let prepare = |callback: &Option<Py<PyAny>>| {
+            callback
+                .as_ref()
+                .map(|f| Prepared::new(py, f.bind(py), &[ctx, event]))
+                .transpose()
+        };
+        let c = &loaded.callbacks;
+        Ok(MarketCalls {
+            on_market: prepare(&c.on_market)?,
+            on_depth: prepare(&c.on_depth)?,
+            on_trade: prepare(&c.on_trade)?,
+            on_bbo: prepare(&c.on_bbo)?,
+            on_status: prepare(&c.on_status)?,
+        })
+    }
 }
 
 /// Feeds the indicators registered with `ctx` with `ev`, as the rule
@@ -256,9 +297,14 @@ impl PythonStrategy {
             events.push(event);
         }
         let initial_cash = ctx.account().initial_cash();
-        let book_objects = books.iter().map(|b| b.object(py)).collect();
-        let py_ctx = PyCtx::new(owner, units.clone(), book_objects, initial_cash);
+        let Some(first_book) = books.first().map(|b| b.object(py)) else {
+            return Err(StrategyError::msg(
+                "starting Python: the run has no instrument",
+            ));
+        };
+        let py_ctx = PyCtx::new(owner, units.clone(), first_book, initial_cash);
         let py_ctx = Py::new(py, py_ctx).map_err(internal)?;
+        let ctx_book = BookFollower::new(py_ctx.bind(py), books.len()).map_err(internal)?;
         if let (Some(book), Some(first)) = (books.first_mut(), units.first()) {
             book.show(py, touch_of(ctx), first).map_err(internal)?;
         }
@@ -285,12 +331,19 @@ impl PythonStrategy {
         let Some(loaded) = loaded else {
             return Err(StrategyError::msg("the strategy did not load"));
         };
+        let market = events
+            .iter()
+            .map(|event| MarketCalls::new(py, &loaded, &py_ctx, event))
+            .collect::<PyResult<Vec<_>>>()
+            .map_err(internal)?;
         self.runtime = Some(Runtime {
             loaded,
             ctx: py_ctx,
             events,
+            market,
             books,
             units,
+            ctx_book,
             bbo_touch,
         });
         Ok(())
@@ -363,9 +416,10 @@ impl PythonStrategy {
         let touch = touch_of(ctx);
         Python::attach(|py| {
             let i = slot_of(rt.units.len(), ctx);
-            let (book, units) = (&mut rt.books[i], &rt.units[i]);
+            let (book, units, follower) = (&mut rt.books[i], &rt.units[i], &mut rt.ctx_book);
             self.calls.invoke(py, ctx, &self.spec.path, |what| {
                 *what = name;
+                follower.follow(py, i, book.object_ref());
                 book.show(py, touch, units)?;
                 let date = py.import("datetime")?.getattr("date")?.call1((
                     day.year(),
@@ -405,50 +459,47 @@ impl Strategy for PythonStrategy {
         if rt.ctx.get().has_indicators() {
             feed_indicators(rt, ctx, ev)?;
         }
-        let callbacks = &rt.loaded.callbacks;
+        let i = slot_of(rt.units.len(), ctx);
+        let calls = &rt.market[i];
         let by_kind = match ev.kind {
-            EventKind::Trade | EventKind::Fill => {
-                callbacks.on_trade.as_ref().map(|f| ("on_trade", f))
-            }
+            EventKind::Trade | EventKind::Fill => calls.on_trade.as_ref().map(|f| ("on_trade", f)),
             EventKind::Funding => None,
-            _ => callbacks.on_depth.as_ref().map(|f| ("on_depth", f)),
+            _ => calls.on_depth.as_ref().map(|f| ("on_depth", f)),
         };
         // Only the end of a batch can change the touch `on_bbo` is told of.
-        let bbo_due = callbacks.on_bbo.is_some() && ev.is_last_in_batch();
-        if callbacks.on_market.is_none() && by_kind.is_none() && !bbo_due {
+        let bbo_due = calls.on_bbo.is_some() && ev.is_last_in_batch();
+        if calls.on_market.is_none() && by_kind.is_none() && !bbo_due {
             return Ok(());
         }
         let touch = touch_of(ctx);
         let mut on_bbo = None;
-        if let Some(f) = callbacks.on_bbo.as_ref().filter(|_| bbo_due) {
-            let i = slot_of(rt.units.len(), ctx);
+        if let Some(f) = calls.on_bbo.as_ref().filter(|_| bbo_due) {
             if touch != rt.bbo_touch[i] {
                 rt.bbo_touch[i] = touch;
                 on_bbo = Some(f);
             }
         }
-        if callbacks.on_market.is_none() && by_kind.is_none() && on_bbo.is_none() {
+        let on_market = calls.on_market.as_ref();
+        if on_market.is_none() && by_kind.is_none() && on_bbo.is_none() {
             return Ok(());
         }
+        rt.events[i].get().set(ev);
+        let (book, units, follower) = (&mut rt.books[i], &rt.units[i], &mut rt.ctx_book);
         Python::attach(|py| {
-            let i = slot_of(rt.units.len(), ctx);
-            rt.events[i].get().set(ev);
-            let (py_ctx, event) = (rt.ctx.bind(py), rt.events[i].bind(py));
-            let (book, units) = (&mut rt.books[i], &rt.units[i]);
-            let on_market = rt.loaded.callbacks.on_market.as_ref();
             self.calls.invoke(py, ctx, &self.spec.path, |what| {
+                follower.follow(py, i, book.object_ref());
                 book.show(py, touch, units)?;
                 if let Some(f) = on_market {
                     *what = "on_market";
-                    f.bind(py).call1((py_ctx, event))?;
+                    f.call(py)?;
                 }
                 if let Some((name, f)) = by_kind {
                     *what = name;
-                    f.bind(py).call1((py_ctx, event))?;
+                    f.call(py)?;
                 }
                 if let Some(f) = on_bbo {
                     *what = "on_bbo";
-                    f.bind(py).call1((py_ctx, event))?;
+                    f.call(py)?;
                 }
                 Ok(())
             })
@@ -471,20 +522,19 @@ impl Strategy for PythonStrategy {
                 }
             })?;
         }
-        let Some(f) = &rt.loaded.callbacks.on_status else {
+        let i = slot_of(rt.units.len(), ctx);
+        let Some(f) = &rt.market[i].on_status else {
             return Ok(());
         };
         let touch = touch_of(ctx);
+        rt.events[i].get().set(ev);
+        let (book, units, follower) = (&mut rt.books[i], &rt.units[i], &mut rt.ctx_book);
         Python::attach(|py| {
-            let i = slot_of(rt.units.len(), ctx);
-            rt.events[i].get().set(ev);
-            let (py_ctx, event) = (rt.ctx.bind(py), rt.events[i].bind(py));
-            let (book, units) = (&mut rt.books[i], &rt.units[i]);
             self.calls.invoke(py, ctx, &self.spec.path, |what| {
                 *what = "on_status";
+                follower.follow(py, i, book.object_ref());
                 book.show(py, touch, units)?;
-                f.bind(py).call1((py_ctx, event))?;
-                Ok(())
+                f.call(py)
             })
         })
     }
@@ -511,9 +561,10 @@ impl Strategy for PythonStrategy {
         let touch = touch_of(ctx);
         Python::attach(|py| {
             let i = slot_of(rt.units.len(), ctx);
-            let (book, units) = (&mut rt.books[i], &rt.units[i]);
+            let (book, units, follower) = (&mut rt.books[i], &rt.units[i], &mut rt.ctx_book);
             self.calls.invoke(py, ctx, &self.spec.path, |what| {
                 *what = "on_order";
+                follower.follow(py, i, book.object_ref());
                 book.show(py, touch, units)?;
                 let update = Py::new(py, PyOrderUpdate::new(*update, Arc::clone(units)))?;
                 f.bind(py).call1((rt.ctx.bind(py), update))?;
@@ -532,9 +583,10 @@ impl Strategy for PythonStrategy {
         let touch = touch_of(ctx);
         Python::attach(|py| {
             let i = slot_of(rt.units.len(), ctx);
-            let (book, units) = (&mut rt.books[i], &rt.units[i]);
+            let (book, units, follower) = (&mut rt.books[i], &rt.units[i], &mut rt.ctx_book);
             self.calls.invoke(py, ctx, &self.spec.path, |what| {
                 *what = "on_timer";
+                follower.follow(py, i, book.object_ref());
                 book.show(py, touch, units)?;
                 f.bind(py).call1((rt.ctx.bind(py), ts_ns))?;
                 Ok(())
@@ -557,9 +609,11 @@ impl Strategy for PythonStrategy {
                     let touch = touch_of(ctx);
                     Python::attach(|py| {
                         let i = slot_of(rt.units.len(), ctx);
-                        let (book, units) = (&mut rt.books[i], &rt.units[i]);
+                        let (book, units, follower) =
+                            (&mut rt.books[i], &rt.units[i], &mut rt.ctx_book);
                         self.calls.invoke(py, ctx, &self.spec.path, |what| {
                             *what = "on_finish";
+                            follower.follow(py, i, book.object_ref());
                             book.show(py, touch, units)?;
                             f.bind(py).call1((rt.ctx.bind(py),))?;
                             Ok(())

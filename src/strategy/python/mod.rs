@@ -50,6 +50,7 @@
 //! Packages installed for that Python (numpy, ...) can be imported.
 
 mod book;
+mod call;
 mod console;
 mod ctx;
 mod environment;
@@ -59,6 +60,7 @@ mod guard;
 mod host;
 mod indicators;
 mod load;
+mod members;
 mod module;
 mod object;
 mod orders;

@@ -17,6 +17,7 @@
 // safe wrapper in pyo3.
 #![allow(unsafe_code)]
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -39,20 +40,34 @@ struct Shared {
 pub(crate) struct Watchdog {
     shared: Arc<Shared>,
     callbacks: u64,
+    /// The thread ident last told to the watchdog thread.
+    ident: u64,
     budget: Duration,
     /// Dropping it disconnects the channel the thread waits on.
     _stop: Sender<()>,
 }
 
 thread_local! {
-    /// This thread's Python thread ident.
-    static IDENT: u64 = {
+    /// This thread's Python thread ident, once asked (0 before).
+    static IDENT: Cell<u64> = const { Cell::new(0) };
+}
+
+/// This thread's Python thread ident.
+#[inline]
+fn thread_ident() -> u64 {
+    IDENT.with(|cell| {
+        let known = cell.get();
+        if known != 0 {
+            return known;
+        }
         // SAFETY: takes no arguments, only reads the OS thread id; callable
         // without the GIL and before the interpreter starts.
         let ident: std::os::raw::c_ulong = unsafe { pyo3::ffi::PyThread_get_thread_ident() };
         // `unsigned long`: as wide as u64 or narrower.
-        ident as u64
-    };
+        let ident = ident as u64;
+        cell.set(ident);
+        ident
+    })
 }
 
 impl Watchdog {
@@ -92,6 +107,7 @@ impl Watchdog {
         Ok(Watchdog {
             shared,
             callbacks: 0,
+            ident: 0,
             budget,
             _stop: stop,
         })
@@ -106,8 +122,11 @@ impl Watchdog {
     #[inline]
     pub(crate) fn enter(&mut self) {
         self.callbacks += 1;
-        let ident = IDENT.with(|i| *i);
-        self.shared.thread_ident.store(ident, Ordering::Relaxed);
+        let ident = thread_ident();
+        if ident != self.ident {
+            self.ident = ident;
+            self.shared.thread_ident.store(ident, Ordering::Relaxed);
+        }
         self.shared
             .state
             .store(self.callbacks << 1 | 1, Ordering::Release);
