@@ -39,19 +39,34 @@ pub struct Checkpoint {
     pub fills: usize,
     /// Order updates produced.
     pub order_updates: usize,
+    /// The digest of every order update, fill and console line so far
+    /// (see [`super::digest`]).
+    pub digest: u64,
+}
+
+/// What a run booked so far, counted by the caller.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Fills booked.
+    pub fills: usize,
+    /// Order updates produced.
+    pub order_updates: usize,
+    /// The digest of every order update, fill and console line.
+    pub digest: u64,
 }
 
 impl Checkpoint {
-    /// The position of `engine` after `wakes` wakes, `fills` fills and
-    /// `order_updates` order updates (the engine may hand its rows to a
-    /// sink, so the caller counts them).
-    pub fn of(engine: &Engine<'_>, wakes: u64, fills: usize, order_updates: usize) -> Self {
+    /// The position of `engine` after `wakes` wakes with what it booked
+    /// (the engine may hand its rows to a sink, so the caller counts
+    /// them).
+    pub fn of(engine: &Engine<'_>, wakes: u64, tally: Tally) -> Self {
         Checkpoint {
             events_seen: engine.events_seen(),
             now_ns: engine.now_ns(),
             wakes,
-            fills,
-            order_updates,
+            fills: tally.fills,
+            order_updates: tally.order_updates,
+            digest: tally.digest,
         }
     }
 }
@@ -95,27 +110,28 @@ impl Checkpoints {
 
     /// Notes the position after a step: `events_seen` market events (over
     /// every instrument of the run) at local time `now_ns`; `counts` gives
-    /// the fills and order updates booked so far. Returns the checkpoint
-    /// the run passed before and now misses, when it does.
+    /// what the run booked so far. Returns the checkpoint the run passed
+    /// before and now misses, when it does.
     #[inline]
     pub fn observe(
         &mut self,
         events_seen: u64,
         now_ns: i64,
         wakes: u64,
-        counts: impl FnOnce() -> (usize, usize),
+        counts: impl FnOnce() -> Tally,
     ) -> Option<(Checkpoint, Checkpoint)> {
         if events_seen < self.next_events {
             return None;
         }
         self.next_events = events_seen + self.every_events - events_seen % self.every_events;
-        let (fills, order_updates) = counts();
+        let tally = counts();
         let now = Checkpoint {
             events_seen,
             now_ns,
             wakes,
-            fills,
-            order_updates,
+            fills: tally.fills,
+            order_updates: tally.order_updates,
+            digest: tally.digest,
         };
         let index = usize::try_from(now.events_seen / self.every_events)
             .unwrap_or(usize::MAX)
@@ -143,6 +159,18 @@ impl Checkpoints {
     /// Every position noted, in order.
     pub fn marks(&self) -> &[Checkpoint] {
         &self.marks
+    }
+
+    /// Takes on the positions `record` noted past the ones noted here,
+    /// when both are of the same run (a standby run taking over from the
+    /// run it stood in for keeps checking against what that run passed).
+    pub(crate) fn extend_from(&mut self, record: &Checkpoints) {
+        if record.every_events != self.every_events {
+            return;
+        }
+        if let Some(later) = record.marks.get(self.marks.len()..) {
+            self.marks.extend_from_slice(later);
+        }
     }
 }
 

@@ -24,10 +24,31 @@
 //! Memory: at most [`MAX_STANDBYS`] runs besides the current one, each
 //! with its engine, its strategy, its loader and what it would send the
 //! window (bounded as [`super::update::Batch::append`] bounds it).
+//!
+//! Python strategies: a standby is a second instance of the strategy in a
+//! module of its own, in the same interpreter. What instances could share
+//! is handled two ways:
+//!
+//! - the global random generators (`random`'s, numpy's legacy one) are
+//!   put back as each run left them when it takes its turn and saved
+//!   after, so each run draws from its own
+//!   ([`crate::strategy::python::GlobalRandom`]);
+//! - anything else (a module the strategy imports, `logging` handlers) is
+//!   caught by checking: every standby's checkpoints (time, wakes, fills,
+//!   order updates and the digest of every order update, fill and console
+//!   line, every `checkpoint_events`) must equal those the run passed at
+//!   the same events, or no standby is used for this run and the console
+//!   says why. A standby is taken over only once every checkpoint it
+//!   passed was checked; after it takes over, the run goes on checking
+//!   against the checkpoints the run before it passed.
+//!
+//! A standby that fails where the run did not (a Python exception in its
+//! instance) is dropped and said as a note, never as the run's failure.
 
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use super::checkpoint::Checkpoint;
 use super::command::SeekTarget;
 use super::replay::{Goal, Progress, Replay};
 use super::thread::compact_updates;
@@ -103,6 +124,48 @@ pub(crate) fn choose(
         .map(|(index, _)| index)
 }
 
+/// Of a standby's checkpoints `theirs`, the first the run's `ours` do not
+/// match from `from` on, or how many match: a checkpoint the run has not
+/// passed is left unchecked.
+pub(crate) fn check(
+    theirs: &[Checkpoint],
+    ours: &[Checkpoint],
+    from: usize,
+) -> Result<usize, (Checkpoint, Checkpoint)> {
+    let mut checked = from;
+    for (theirs, ours) in theirs.iter().zip(ours).skip(from) {
+        if theirs != ours {
+            return Err((*theirs, *ours));
+        }
+        checked += 1;
+    }
+    Ok(checked)
+}
+
+/// How a standby that differed from the run is said in the console.
+fn differed_text(theirs: &Checkpoint, ours: &Checkpoint) -> String {
+    let what = if (theirs.fills, theirs.order_updates, theirs.now_ns)
+        == (ours.fills, ours.order_updates, ours.now_ns)
+    {
+        "other orders, fills or console lines".to_owned()
+    } else {
+        format!(
+            "{} fills and {} order updates at local time {} ns against {} and {} at {} ns",
+            theirs.fills,
+            theirs.order_updates,
+            theirs.now_ns,
+            ours.fills,
+            ours.order_updates,
+            ours.now_ns
+        )
+    };
+    format!(
+        "a standby run of the strategy differed from this run by event {} ({what}): its \
+         instances share state (a module they import, logging handlers, the wall clock)",
+        theirs.events_seen
+    )
+}
+
 /// One standby run.
 struct Standby {
     replay: Replay,
@@ -110,11 +173,26 @@ struct Standby {
     updates: VecDeque<Update>,
     /// The event it is going to, or waits at.
     goal: u64,
+    /// Its checkpoints found equal to the run's, from the first.
+    checked: usize,
 }
 
 impl Standby {
     fn ready(&self) -> bool {
         self.replay.events_seen() >= self.goal
+    }
+
+    /// True when every checkpoint it passed was found equal to the run's.
+    fn is_checked(&self) -> bool {
+        self.checked == self.replay.checkpoints().marks().len()
+    }
+
+    /// Its first error, as the console would say it.
+    fn error_text(&self) -> Option<String> {
+        self.updates.iter().find_map(|update| match update {
+            Update::Batch(batch) => batch.errors.first().map(|e| e.message.clone()),
+            _ => None,
+        })
     }
 }
 
@@ -122,8 +200,9 @@ impl Standby {
 #[derive(Default)]
 pub(crate) struct Standbys {
     runs: Vec<Standby>,
-    /// True when no standby can be made for this run (a Python strategy,
-    /// a failed or ended standby); cleared when the run changes.
+    /// True when no standby can be made for this run (a failed or ended
+    /// standby, one that differed from the run); cleared when the run
+    /// changes.
     unavailable: bool,
 }
 
@@ -132,6 +211,16 @@ impl Standbys {
     pub(crate) fn clear(&mut self) {
         self.runs.clear();
         self.unavailable = false;
+    }
+
+    /// Drops every standby for the rest of this run and says why in the
+    /// run's console.
+    fn turn_off(&mut self, main: &mut Replay, why: &str) {
+        self.runs.clear();
+        self.unavailable = true;
+        main.note(format!(
+            "standby runs are off for this run: {why}; seeks and steps back re-run from the start"
+        ));
     }
 
     /// The position the next slice of work goes to, if any.
@@ -150,10 +239,10 @@ impl Standbys {
     }
 
     /// Moves one standby towards where it should wait, for `budget` of
-    /// real time.
-    pub(crate) fn slice(&mut self, main: &Replay, budget: Duration) {
+    /// real time. Returns true when it left a note in `main`'s console.
+    pub(crate) fn slice(&mut self, main: &mut Replay, budget: Duration) -> bool {
         let Some(goal) = self.next_goal(main) else {
-            return;
+            return false;
         };
         let wanted = wanted_positions(main.events_seen(), main.options().ladder_events);
         let nearest = wanted.first().copied() == Some(goal);
@@ -192,19 +281,40 @@ impl Standbys {
         };
         let Some(index) = index else {
             self.unavailable = true;
-            return;
+            return false;
         };
         let Some(standby) = self.runs.get_mut(index) else {
-            return;
+            return false;
         };
         standby.goal = goal;
         let progress = standby.replay.advance(Goal::EventsSeen(goal), budget);
         standby.replay.drain_into(&mut standby.updates);
         compact_updates(&mut standby.updates);
-        if matches!(progress, Progress::Stopped | Progress::Finished) || standby.replay.is_failed()
-        {
+        if standby.replay.is_failed() {
+            let at = standby.replay.events_seen();
+            let said = standby.error_text().unwrap_or_default();
+            let said = said.lines().next().unwrap_or_default();
+            self.turn_off(
+                main,
+                &format!("a standby run of the strategy failed at event {at}, where this run went on: {said}"),
+            );
+            return true;
+        }
+        if matches!(progress, Progress::Stopped | Progress::Finished) {
             self.runs.swap_remove(index);
             self.unavailable = true;
+            return false;
+        }
+        let theirs = standby.replay.checkpoints().marks();
+        match check(theirs, main.checkpoints().marks(), standby.checked) {
+            Ok(checked) => {
+                standby.checked = checked;
+                false
+            }
+            Err((theirs, ours)) => {
+                self.turn_off(main, &differed_text(&theirs, &ours));
+                true
+            }
         }
     }
 
@@ -215,14 +325,16 @@ impl Standbys {
             replay,
             updates: VecDeque::new(),
             goal,
+            checked: 0,
         });
         Some(self.runs.len() - 1)
     }
 
     /// For a seek from `main`, the standby furthest on the way to
     /// `target` with what it would have sent the window since its start:
-    /// for a seek forward, only one past `main`; `None` when no standby
-    /// is on the way (past `main`).
+    /// for a seek forward, only one past `main`; `None` when no checked
+    /// standby is on the way (past `main`). A Python standby's random
+    /// generators become the interpreter's.
     pub(crate) fn take_for(
         &mut self,
         main: &Replay,
@@ -237,7 +349,14 @@ impl Standbys {
         let positions: Vec<(u64, i64)> = self
             .runs
             .iter()
-            .map(|s| (s.replay.events_seen(), s.replay.now_ns()))
+            .map(|s| {
+                if s.is_checked() {
+                    (s.replay.events_seen(), s.replay.now_ns())
+                } else {
+                    // Never on the way.
+                    (u64::MAX, i64::MAX)
+                }
+            })
             .collect();
         let index = choose(&positions, target, past_events)?;
         let standby = self.runs.swap_remove(index);
