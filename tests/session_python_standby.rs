@@ -14,7 +14,7 @@ use ticklab::market::sample::{generate, SampleSpec};
 use ticklab::session::frame::DEFAULT_FRAME_DEPTH;
 use ticklab::session::replay::DynRunner;
 use ticklab::session::{
-    open_day, Command, Frame, RunState, SeekTarget, Session, SessionOptions, StepTarget,
+    open_day, Command, Frame, RunState, SeekTarget, Session, SessionOptions, Speed, StepTarget,
     StrategyChoice, Update,
 };
 use ticklab::sim::{FillRecord, LogRecord, RunConfig};
@@ -402,5 +402,44 @@ class Second(Strategy):
     driver.run(Command::Step(StepTarget::Events(1)));
     assert_eq!(driver.seen.frame().events_seen, 25_001);
     assert_eq!(driver.seen.frame().state, RunState::Paused);
+    assert!(driver.seen.errors.is_empty(), "{:?}", driver.seen.errors);
+}
+
+#[test]
+fn standbys_are_built_during_play() {
+    let folder = small_folder();
+    let (_dir, coin) = strategy_files(&[("coin.py", COIN)]);
+    let at_5000 = headless(folder.path(), &coin, |r| {
+        r.run_to_event(5_000).expect("it runs")
+    });
+    let mut driver = Driver::new(folder.path(), &coin);
+    // Play's clock starts at the time of the first event.
+    driver.run(Command::Step(StepTarget::Events(1)));
+    // Nothing is wanted at the start: the standbys are built only while
+    // it plays (3 000 × real time: about 3 900 events a second).
+    driver
+        .session
+        .send(Command::Play(Speed::RealTime(3_000.0)))
+        .expect("the session takes the command");
+    std::thread::sleep(Duration::from_secs(4));
+    // Paused and sent back at once: the session has no idle time between.
+    for command in [Command::Pause, Command::Seek(SeekTarget::Event(5_000))] {
+        driver
+            .session
+            .send(command)
+            .expect("the session takes the command");
+    }
+    let updates = driver
+        .session
+        .wait_idle(WAIT)
+        .expect("the session goes idle");
+    driver.seen.apply(updates);
+    assert!(
+        driver.seen.said("re-ran to event 5000 in")
+            && driver.seen.said("from a standby run waiting at event 5000"),
+        "{:?}",
+        driver.seen.notes
+    );
+    assert_same_state(&driver.seen, &at_5000);
     assert!(driver.seen.errors.is_empty(), "{:?}", driver.seen.errors);
 }

@@ -179,3 +179,41 @@ impl Default for Checkpoints {
         Checkpoints::new(DEFAULT_CHECKPOINT_EVENTS)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tally(fills: usize) -> Tally {
+        Tally {
+            fills,
+            order_updates: fills + 1,
+            digest: fills as u64 * 31,
+        }
+    }
+
+    #[test]
+    fn a_run_taking_over_keeps_the_positions_the_run_before_it_passed() {
+        let mut before = Checkpoints::new(10);
+        for (events, fills) in [(10, 1), (20, 2), (30, 4)] {
+            assert_eq!(
+                before.observe(events, events as i64, events, || tally(fills)),
+                None
+            );
+        }
+        let mut standby = Checkpoints::new(10);
+        assert_eq!(standby.observe(10, 10, 10, || tally(1)), None);
+        standby.extend_from(&before);
+        assert_eq!(standby.marks(), before.marks());
+        // It goes on checking: at 20 it had 2 fills, not 3.
+        let missed = standby.observe(20, 20, 20, || tally(3));
+        assert_eq!(
+            missed.map(|(was, now)| (was.fills, now.fills, was.digest, now.digest)),
+            Some((2, 3, 62, 93))
+        );
+        // Positions every other number of events are another grid.
+        let mut other = Checkpoints::new(5);
+        other.extend_from(&before);
+        assert!(other.marks().is_empty());
+    }
+}

@@ -368,6 +368,52 @@ impl Standbys {
 mod tests {
     use super::*;
 
+    fn mark(events_seen: u64, fills: usize, digest: u64) -> Checkpoint {
+        Checkpoint {
+            events_seen,
+            now_ns: events_seen as i64 * 10,
+            wakes: events_seen + 3,
+            fills,
+            order_updates: fills * 2,
+            digest,
+        }
+    }
+
+    #[test]
+    fn a_standby_is_checked_as_far_as_the_run_has_passed() {
+        let ours = [mark(10, 1, 7), mark(20, 2, 9)];
+        assert_eq!(check(&[], &ours, 0), Ok(0));
+        assert_eq!(check(&[mark(10, 1, 7)], &ours, 0), Ok(1));
+        // From where it was checked before, and no further than the run.
+        let theirs = [mark(10, 1, 7), mark(20, 2, 9), mark(30, 2, 11)];
+        assert_eq!(check(&theirs, &ours, 1), Ok(2));
+        assert_eq!(check(&theirs, &[], 0), Ok(0));
+    }
+
+    #[test]
+    fn a_standby_that_passed_a_checkpoint_otherwise_differs() {
+        let ours = [mark(10, 1, 7), mark(20, 2, 9)];
+        let theirs = [mark(10, 1, 7), mark(20, 2, 8)];
+        assert_eq!(
+            check(&theirs, &ours, 0),
+            Err((mark(20, 2, 8), mark(20, 2, 9)))
+        );
+        assert_eq!(
+            differed_text(&mark(20, 2, 8), &mark(20, 2, 9)),
+            "a standby run of the strategy differed from this run by event 20 (other orders, \
+             fills or console lines): its instances share state (a module they import, logging \
+             handlers, the wall clock)"
+        );
+        assert_eq!(
+            differed_text(&mark(20, 3, 8), &mark(20, 2, 9)),
+            "a standby run of the strategy differed from this run by event 20 (3 fills and 6 \
+             order updates at local time 200 ns against 2 and 4 at 200 ns): its instances share \
+             state (a module they import, logging handlers, the wall clock)"
+        );
+        // A checkpoint checked before is not checked again.
+        assert_eq!(check(&theirs, &ours, 2), Ok(2));
+    }
+
     #[test]
     fn nothing_is_wanted_at_the_start() {
         assert_eq!(wanted_positions(0, LADDER_EVENTS), Vec::<u64>::new());
