@@ -18,7 +18,8 @@
 //!
 //! - `step_back/standby_py`, `seek_time/ladder_py`: the same with the
 //!   Python strategy `strategies/queue_mm.py` (its standby runs are second
-//!   instances in the same interpreter, checked against the run); before
+//!   instances in the same interpreter, checked against the run; rungs
+//!   every 100 000 events); before
 //!   them, one re-run from the start to each percent is timed and printed
 //!   (`python re-run from the start to ...`).
 //!
@@ -34,7 +35,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, SamplingMode};
 
 use ticklab::session::replay::{Goal, Progress};
-use ticklab::session::thread::{LADDER_EVENTS, STANDBY_GRID_EVENTS};
+use ticklab::session::thread::{LADDER_EVENTS, PYTHON_LADDER_EVENTS, STANDBY_GRID_EVENTS};
 use ticklab::session::{Command, Replay, SeekTarget, Session, SessionOptions, StepTarget, Update};
 
 /// Market events of the shipped BTC-PERP day.
@@ -135,7 +136,10 @@ fn time_of(events: u64) -> i64 {
 fn time_with(events: u64, strategy: &str) -> (i64, Duration) {
     let mut replay = Replay::new(SessionOptions::default());
     assert!(replay.load(folder(), None, None), "the sample data opens");
-    assert!(replay.set_strategy(strategy.to_owned()), "the strategy loads");
+    assert!(
+        replay.set_strategy(strategy.to_owned()),
+        "the strategy loads"
+    );
     let started = Instant::now();
     run_to(&mut replay, Goal::EventsSeen(events), &mut VecDeque::new());
     let took = started.elapsed();
@@ -146,9 +150,14 @@ fn time_with(events: u64, strategy: &str) -> (i64, Duration) {
 /// One seek by time to `ts_ns` (the time of event `events`) from `at`
 /// that a rung of the ladder answers: waits at `at` until the rung below
 /// `events` is ready, then times the seek to the idle after it.
-fn ladder_seek(session: &mut Session, at: u64, events: u64, ts_ns: i64) -> Duration {
+fn ladder_seek(
+    session: &mut Session,
+    at: u64,
+    (events, spacing): (u64, u64),
+    ts_ns: i64,
+) -> Duration {
     let mut wait = Duration::from_millis(100);
-    let rung = events / LADDER_EVENTS * LADDER_EVENTS;
+    let rung = events / spacing * spacing;
     let ready = format!("from a standby run waiting at event {rung}");
     loop {
         std::thread::sleep(wait);
@@ -226,7 +235,7 @@ fn seek_time(c: &mut Criterion) {
         group.bench_function(format!("ladder/{name}"), |b| {
             b.iter_custom(|iterations| {
                 (0..iterations)
-                    .map(|_| ladder_seek(&mut session, at, *events, ts_ns))
+                    .map(|_| ladder_seek(&mut session, at, (*events, LADDER_EVENTS), ts_ns))
                     .sum()
             });
         });
@@ -283,7 +292,8 @@ fn step_back(c: &mut Criterion) {
 
 /// The Python cases: one step back from 10 %, 50 % and 90 % of the day,
 /// and seeks by time from 95 % to the times of those events and of event
-/// 1 799 990 (a whole rung spacing to run), each answered by a standby.
+/// 1 799 990 (a whole rung spacing of a Python ladder, 100 000 events, to
+/// run), each answered by a standby.
 fn python(c: &mut Criterion) {
     let strategy = python_strategy();
     let targets: Vec<(String, u64)> = [10_u64, 50, 90]
@@ -327,7 +337,7 @@ fn python(c: &mut Criterion) {
         group.bench_function(format!("ladder_py/{name}"), |b| {
             b.iter_custom(|iterations| {
                 (0..iterations)
-                    .map(|_| ladder_seek(&mut session, at, *events, ts_ns))
+                    .map(|_| ladder_seek(&mut session, at, (*events, PYTHON_LADDER_EVENTS), ts_ns))
                     .sum()
             });
         });

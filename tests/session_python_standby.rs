@@ -137,7 +137,7 @@ impl Driver {
     /// 5 000 (checkpoints every 10 000).
     fn new(folder: &Path, strategy: &Path) -> Driver {
         let options = SessionOptions {
-            ladder_events: 5_000,
+            python_ladder_events: 5_000,
             ..SessionOptions::default()
         };
         let session = Session::spawn(options, Arc::new(|| {})).expect("the session thread starts");

@@ -9,7 +9,7 @@
 //! when it passes event `e`: a seek to an event at or after `e`, or to a
 //! time after `t`, may take it over and run only the rest.
 //!
-//! Where standbys wait ([`wanted_positions`]):
+//! Where standbys wait ([`ladder_positions`]):
 //!
 //! - one at the last multiple of [`STANDBY_GRID_EVENTS`] before the
 //!   current position, so one step back runs at most that far;
@@ -21,9 +21,11 @@
 //! A seek forward takes over the furthest standby past the current
 //! position on its way (one left there by a seek back), or runs on.
 //!
-//! Memory: at most [`MAX_STANDBYS`] runs besides the current one, each
-//! with its engine, its strategy, its loader and what it would send the
-//! window (bounded as [`super::update::Batch::append`] bounds it).
+//! Memory: at most [`MAX_STANDBYS`] runs besides the current one (for a
+//! Python strategy, whose ladder has [`PYTHON_LADDER_RUNGS`] rungs every
+//! [`PYTHON_LADDER_EVENTS`], 26), each with its engine, its strategy, its
+//! loader and what it would send the window (bounded as
+//! [`super::update::Batch::append`] bounds it).
 //!
 //! Python strategies: a standby is a second instance of the strategy in a
 //! module of its own, in the same interpreter. What instances could share
@@ -70,20 +72,50 @@ pub const LADDER_RUNGS: u64 = 12;
 /// forward may take over, go first when room is needed).
 pub const MAX_STANDBYS: usize = LADDER_RUNGS as usize + 2;
 
+/// Market events between two rungs for a Python strategy by default: it
+/// replays several times slower than a native one (`queue_mm.py` about
+/// 0.5 M events/s against 8 M), so its rungs stand closer.
+pub const PYTHON_LADDER_EVENTS: u64 = 100_000;
+
+/// Rungs of a Python strategy's ladder at most (so at most 26 standby
+/// runs besides the current one).
+pub const PYTHON_LADDER_RUNGS: u64 = 24;
+
+/// The spacing and the most rungs of `main`'s ladder.
+fn ladder_of(main: &Replay) -> (u64, u64) {
+    if main.is_python() {
+        (main.options().python_ladder_events, PYTHON_LADDER_RUNGS)
+    } else {
+        (main.options().ladder_events, LADDER_RUNGS)
+    }
+}
+
+/// Where `main`'s standbys should wait, the most wanted first.
+fn wanted_of(main: &Replay) -> Vec<u64> {
+    let (spacing, rungs) = ladder_of(main);
+    ladder_positions(main.events_seen(), spacing, rungs)
+}
+
+/// [`ladder_positions`] with at most [`LADDER_RUNGS`] rungs.
+#[cfg(test)]
+pub(crate) fn wanted_positions(events_seen: u64, ladder_events: u64) -> Vec<u64> {
+    ladder_positions(events_seen, ladder_events, LADDER_RUNGS)
+}
+
 /// Where standbys should wait when the run has seen `events_seen` market
 /// events, the most wanted first: the last multiple of
 /// [`STANDBY_GRID_EVENTS`] before it, then the rungs below that, highest
-/// first, every `ladder_events` (at least 1) while [`LADDER_RUNGS`] cover
+/// first, every `ladder_events` (at least 1) while `rungs` (at least 1) cover
 /// the run. Rungs are multiples of a spacing that only doubles as the run
 /// goes on, so rungs already built stay wanted.
-pub(crate) fn wanted_positions(events_seen: u64, ladder_events: u64) -> Vec<u64> {
+pub(crate) fn ladder_positions(events_seen: u64, ladder_events: u64, rungs: u64) -> Vec<u64> {
     let Some(before) = events_seen.checked_sub(1) else {
         return Vec::new();
     };
     let nearest = before - before % STANDBY_GRID_EVENTS;
     let mut wanted = vec![nearest];
     let mut spacing = ladder_events.max(1);
-    while nearest / spacing > LADDER_RUNGS {
+    while nearest / spacing > rungs.max(1) {
         spacing = spacing.saturating_mul(2);
     }
     let mut rung = nearest / spacing * spacing;
@@ -228,7 +260,7 @@ impl Standbys {
         if self.unavailable || main.is_failed() || main.runner().is_none() {
             return None;
         }
-        wanted_positions(main.events_seen(), main.options().ladder_events)
+        wanted_of(main)
             .into_iter()
             .find(|&p| !self.runs.iter().any(|s| s.goal == p && s.ready()))
     }
@@ -244,7 +276,8 @@ impl Standbys {
         let Some(goal) = self.next_goal(main) else {
             return false;
         };
-        let wanted = wanted_positions(main.events_seen(), main.options().ladder_events);
+        let wanted = wanted_of(main);
+        let most = usize::try_from(ladder_of(main).1).unwrap_or(usize::MAX) + 2;
         let nearest = wanted.first().copied() == Some(goal);
         let is_free = |s: &Standby| !wanted.contains(&s.goal);
         let index = match self.runs.iter().position(|s| s.goal == goal) {
@@ -263,7 +296,7 @@ impl Standbys {
             Some(index) => Some(index),
             None => {
                 // Room for one more: the free run furthest on goes.
-                while self.runs.len() >= MAX_STANDBYS {
+                while self.runs.len() >= most {
                     let furthest = self
                         .runs
                         .iter()
@@ -454,6 +487,19 @@ mod tests {
         assert_eq!(wanted[0], 50_000_000_000);
         assert!(wanted.len() <= 13, "{wanted:?}");
         assert!(wanted.windows(2).all(|w| w[0] > w[1]), "{wanted:?}");
+    }
+
+    #[test]
+    fn a_python_ladder_has_24_rungs_every_100_000_events() {
+        // At 95 % of the BTC-PERP day: the nearest and 18 rungs.
+        let wanted = ladder_positions(1_901_749, PYTHON_LADDER_EVENTS, PYTHON_LADDER_RUNGS);
+        assert_eq!(wanted.len(), 19);
+        assert_eq!(wanted[..3], [1_900_000, 1_800_000, 1_700_000]);
+        assert_eq!(wanted[18], 100_000);
+        // Past 2.4 million events, every 200 000.
+        let wanted = ladder_positions(2_500_001, PYTHON_LADDER_EVENTS, PYTHON_LADDER_RUNGS);
+        assert_eq!(wanted[..3], [2_500_000, 2_400_000, 2_200_000]);
+        assert_eq!(wanted.len(), 13);
     }
 
     #[test]

@@ -44,7 +44,10 @@ const MIN_FRAME_INTERVAL: Duration = Duration::from_millis(8);
 /// Real time between two statistics updates while running.
 const STATS_INTERVAL: Duration = Duration::from_secs(1);
 
-pub use super::standby::{LADDER_EVENTS, LADDER_RUNGS, STANDBY_GRID_EVENTS};
+pub use super::standby::{
+    LADDER_EVENTS, LADDER_RUNGS, MAX_STANDBYS, PYTHON_LADDER_EVENTS, PYTHON_LADDER_RUNGS,
+    STANDBY_GRID_EVENTS,
+};
 
 /// Real time a standby replay runs per turn while the session waits.
 const STANDBY_SLICE: Duration = Duration::from_millis(4);

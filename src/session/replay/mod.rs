@@ -72,10 +72,18 @@ pub struct SessionOptions {
     /// runs (see `session::standby`); 200 000 by default.
     #[serde(default = "default_ladder_events")]
     pub ladder_events: u64,
+    /// The same for a Python strategy, which replays slower; 100 000 by
+    /// default.
+    #[serde(default = "default_python_ladder_events")]
+    pub python_ladder_events: u64,
 }
 
 fn default_ladder_events() -> u64 {
     super::standby::LADDER_EVENTS
+}
+
+fn default_python_ladder_events() -> u64 {
+    super::standby::PYTHON_LADDER_EVENTS
 }
 
 impl Default for SessionOptions {
@@ -91,6 +99,7 @@ impl Default for SessionOptions {
             timing: true,
             callback_budget: Some(crate::strategy::python::DEFAULT_CALLBACK_BUDGET),
             ladder_events: super::standby::LADDER_EVENTS,
+            python_ladder_events: super::standby::PYTHON_LADDER_EVENTS,
         }
     }
 }
@@ -320,6 +329,11 @@ impl Replay {
     /// The settings of this session.
     pub(crate) fn options(&self) -> &SessionOptions {
         &self.options
+    }
+
+    /// True when the strategy is written in Python.
+    pub(crate) fn is_python(&self) -> bool {
+        self.choice.is_python()
     }
 
     /// The positions this run passed (and, after a seek back, the ones
