@@ -8,14 +8,14 @@
 //! (a 2-million-event day takes about a second), and the session measures
 //! each re-run and says in the console how long it took.
 //!
-//! The session thread makes seeks cheap another way: while it waits, it
-//! keeps more replays of the same run behind the current position (the
+//! The session thread makes seeks cheap another way: it keeps more replays of the same run behind the current position (the
 //! standby runs of `session::standby`: one just behind, a ladder of rungs
 //! below), and a seek that a re-run from the start would pass one on the
 //! way to takes the furthest such over.
 //!
 //! What is kept every [`Checkpoints::every_events`] market events is the
-//! *position* reached (time, wakes, fills, order updates). A re-run passing
+//! *position* reached (time, wakes, fills, order updates, and a digest of
+//! every order update, fill and console line). A re-run passing
 //! the same event index must reach the same position; when it does not, the
 //! strategy is not deterministic (an unseeded random generator, the wall
 //! clock) and the session says so once, since seeks and reloads can then

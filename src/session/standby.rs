@@ -1,10 +1,11 @@
 //! Standby runs: more replays of the same run, parked behind the current
-//! position while the session waits, so that a seek back (by event or by
-//! time) runs only from the nearest one instead of from the start.
+//! position, so that a seek back (by event or by time) runs only from the
+//! nearest one instead of from the start.
 //!
 //! The engine and the strategy cannot be cloned, so a standby is a second
-//! run from the start ([`Replay::twin`]) that the session advances in idle
-//! time. Since the engine is deterministic, a standby that waits at event
+//! run from the start ([`Replay::twin`]) that the session advances while
+//! it waits, while playback waits for the clock, and in a small share of
+//! the time of play as fast as possible (`session::thread`). Since the engine is deterministic, a standby that waits at event
 //! `e` (local time `t`) is exactly where a re-run from the start would be
 //! when it passes event `e`: a seek to an event at or after `e`, or to a
 //! time after `t`, may take it over and run only the rest.

@@ -272,9 +272,9 @@ struct SessionLoop {
     /// Real time and exchange events when the engine last started running.
     running_since: Option<(Instant, u64)>,
     /// More replays of the same run, kept behind the current position
-    /// while the session waits (`super::standby`): a seek takes over the
-    /// furthest one on its way and runs only from where it waits, instead
-    /// of re-running from the start of the day.
+    /// while the session waits or plays (`super::standby`): a seek takes
+    /// over the furthest one on its way and runs only from where it
+    /// waits, instead of re-running from the start of the day.
     standbys: Standbys,
     /// Real time and the position a seek took over a standby.
     standby_used: Option<(Instant, u64)>,
