@@ -16,6 +16,13 @@
 //!   those times, and to the time of event 1 799 990 (`worst`: just
 //!   before a rung, so it runs a whole rung spacing), and answers idle.
 //!
+//! - `step_back/standby_py`, `seek_time/ladder_py`: the same with the
+//!   Python strategy `strategies/queue_mm.py` (its standby runs are second
+//!   instances in the same interpreter, checked against the run; rungs
+//!   every 100 000 events); before
+//!   them, one re-run from the start to each percent is timed and printed
+//!   (`python re-run from the start to ...`).
+//!
 //! Run it with short warm-up and measurement times (each sample of the
 //! standby cases waits for the standbys to be rebuilt):
 //! `cargo bench --bench step_back -- --warm-up-time 0.001 --measurement-time 0.001`.
@@ -28,7 +35,7 @@ use std::time::{Duration, Instant};
 use criterion::{Criterion, SamplingMode};
 
 use ticklab::session::replay::{Goal, Progress};
-use ticklab::session::thread::{LADDER_EVENTS, STANDBY_GRID_EVENTS};
+use ticklab::session::thread::{LADDER_EVENTS, PYTHON_LADDER_EVENTS, STANDBY_GRID_EVENTS};
 use ticklab::session::{Command, Replay, SeekTarget, Session, SessionOptions, StepTarget, Update};
 
 /// Market events of the shipped BTC-PERP day.
@@ -67,8 +74,21 @@ fn run_command(session: &mut Session, command: Command) -> Vec<String> {
         .collect()
 }
 
+/// The Python market maker that ships with ticklab.
+fn python_strategy() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("strategies/queue_mm.py")
+        .display()
+        .to_string()
+}
+
 /// A session at event `at` of the day with `mm`.
 fn session_at(at: u64) -> Session {
+    session_with(at, "mm")
+}
+
+/// A session at event `at` of the day with `strategy`.
+fn session_with(at: u64, strategy: &str) -> Session {
     let mut session =
         Session::spawn(SessionOptions::default(), Arc::new(|| {})).expect("a session thread");
     run_command(
@@ -79,7 +99,7 @@ fn session_at(at: u64) -> Session {
             day: None,
         },
     );
-    run_command(&mut session, Command::SetStrategy("mm".to_owned()));
+    run_command(&mut session, Command::SetStrategy(strategy.to_owned()));
     run_command(&mut session, Command::Step(StepTarget::Events(at)));
     session
 }
@@ -108,19 +128,36 @@ fn standby_step_back(session: &mut Session, at: u64) -> Duration {
 
 /// Local time after event `events` of the day with `mm`, ns.
 fn time_of(events: u64) -> i64 {
+    time_with(events, "mm").0
+}
+
+/// Local time after event `events` of the day with `strategy`, ns, and
+/// the real time a run from the start took to get there.
+fn time_with(events: u64, strategy: &str) -> (i64, Duration) {
     let mut replay = Replay::new(SessionOptions::default());
     assert!(replay.load(folder(), None, None), "the sample data opens");
-    assert!(replay.set_strategy("mm".to_owned()), "a built-in strategy");
+    assert!(
+        replay.set_strategy(strategy.to_owned()),
+        "the strategy loads"
+    );
+    let started = Instant::now();
     run_to(&mut replay, Goal::EventsSeen(events), &mut VecDeque::new());
-    replay.now_ns()
+    let took = started.elapsed();
+    assert!(!replay.is_failed(), "the strategy runs");
+    (replay.now_ns(), took)
 }
 
 /// One seek by time to `ts_ns` (the time of event `events`) from `at`
 /// that a rung of the ladder answers: waits at `at` until the rung below
 /// `events` is ready, then times the seek to the idle after it.
-fn ladder_seek(session: &mut Session, at: u64, events: u64, ts_ns: i64) -> Duration {
+fn ladder_seek(
+    session: &mut Session,
+    at: u64,
+    (events, spacing): (u64, u64),
+    ts_ns: i64,
+) -> Duration {
     let mut wait = Duration::from_millis(100);
-    let rung = events / LADDER_EVENTS * LADDER_EVENTS;
+    let rung = events / spacing * spacing;
     let ready = format!("from a standby run waiting at event {rung}");
     loop {
         std::thread::sleep(wait);
@@ -198,7 +235,7 @@ fn seek_time(c: &mut Criterion) {
         group.bench_function(format!("ladder/{name}"), |b| {
             b.iter_custom(|iterations| {
                 (0..iterations)
-                    .map(|_| ladder_seek(&mut session, at, *events, ts_ns))
+                    .map(|_| ladder_seek(&mut session, at, (*events, LADDER_EVENTS), ts_ns))
                     .sum()
             });
         });
@@ -253,9 +290,95 @@ fn step_back(c: &mut Criterion) {
     group.finish();
 }
 
+/// The Python cases: one step back from 10 %, 50 % and 90 % of the day,
+/// and seeks by time from 95 % to the times of those events and of event
+/// 1 799 990 (a whole rung spacing of a Python ladder, 100 000 events, to
+/// run), each answered by a standby.
+fn python(c: &mut Criterion) {
+    let strategy = python_strategy();
+    let targets: Vec<(String, u64)> = [10_u64, 50, 90]
+        .iter()
+        .map(|p| (format!("{p}%"), DAY_EVENTS * p / 100))
+        .chain([("worst".to_owned(), 1_799_990)])
+        .collect();
+    let times: Vec<i64> = targets
+        .iter()
+        .map(|(name, events)| {
+            let (ts_ns, took) = time_with(*events, &strategy);
+            println!(
+                "python re-run from the start to {name} (event {events}): {:.0} ms",
+                took.as_secs_f64() * 1e3
+            );
+            ts_ns
+        })
+        .collect();
+    let mut group = c.benchmark_group("step_back");
+    group.sample_size(10);
+    group.sampling_mode(SamplingMode::Flat);
+    for percent in [10_u64, 50, 90] {
+        let at = DAY_EVENTS * percent / 100;
+        let mut session = session_with(at, &strategy);
+        group.bench_function(format!("standby_py/{percent}%"), |b| {
+            b.iter_custom(|iterations| {
+                (0..iterations)
+                    .map(|_| standby_step_back(&mut session, at))
+                    .sum()
+            });
+        });
+    }
+    group.finish();
+    // A used rung of a Python ladder takes seconds to rebuild, and the
+    // return to 95 % uses the nearest standby: rather than one seek per
+    // rebuild, each round seeks to the four times in turn (10 %, 50 %,
+    // 90 % forward, each from its own rung; the worst case back), then
+    // returns and waits for the ladder to be rebuilt.
+    let at = DAY_EVENTS * 95 / 100;
+    let mut session = session_with(at, &strategy);
+    let rss_before = resident_kib();
+    std::thread::sleep(Duration::from_secs(120));
+    let rss_built = resident_kib();
+    let mut taken: Vec<Vec<f64>> = vec![Vec::new(); targets.len()];
+    for _round in 0..5 {
+        for (((name, events), &ts_ns), taken) in targets.iter().zip(&times).zip(&mut taken) {
+            let rung = events / PYTHON_LADDER_EVENTS * PYTHON_LADDER_EVENTS;
+            let started = Instant::now();
+            let notes = run_command(&mut session, Command::Seek(SeekTarget::TimeNs(ts_ns)));
+            let took = started.elapsed();
+            let ready = format!("from a standby run waiting at event {rung}");
+            if notes.iter().any(|n| n.contains(&ready)) {
+                taken.push(took.as_secs_f64() * 1e3);
+            } else {
+                println!("seek_time/ladder_py/{name}: rung {rung} not ready: {notes:?}");
+            }
+        }
+        run_command(&mut session, Command::Seek(SeekTarget::Event(at)));
+        std::thread::sleep(Duration::from_secs(45));
+    }
+    for ((name, _), taken) in targets.iter().zip(&mut taken) {
+        taken.sort_by(f64::total_cmp);
+        let median = taken.get(taken.len() / 2).copied().unwrap_or(f64::NAN);
+        println!(
+            "seek_time/ladder_py/{name}: median {median:.1} ms of {} seeks from a rung ({taken:.1?})",
+            taken.len()
+        );
+    }
+    println!(
+        "resident memory (python): {} MiB with one run at 95 % of the day, {} MiB with its standby runs",
+        rss_before / 1024,
+        rss_built / 1024
+    );
+}
+
 fn main() {
     let mut criterion = Criterion::default().configure_from_args();
-    step_back(&mut criterion);
-    seek_time(&mut criterion);
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    // The Python cases take minutes: only when asked for by name.
+    let python_asked = filter.as_deref().is_some_and(|f| f.contains("py"));
+    if !python_asked {
+        step_back(&mut criterion);
+        seek_time(&mut criterion);
+    } else {
+        python(&mut criterion);
+    }
     criterion.final_summary();
 }

@@ -12,6 +12,7 @@ pub mod checkpoint;
 pub mod command;
 pub mod config;
 pub mod day;
+pub mod digest;
 pub mod frame;
 pub mod heat;
 pub mod link;

@@ -10,6 +10,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use super::digest::RunDigest;
 use crate::market::Instrument;
 use crate::report::{AccountStats, DayStats, DayTallies};
 use crate::sim::stats::{Stats, StatsBuilder};
@@ -81,6 +82,9 @@ pub struct PendingRows {
     pub fills_total: usize,
     /// Order updates produced since the start of the run.
     pub orders_total: usize,
+    /// The digest of every order update and fill since the start of the
+    /// run, in order.
+    pub digest: RunDigest,
     fills: Vec<FillRecord>,
     fill_instruments: Vec<u16>,
     fills_skipped: u64,
@@ -158,6 +162,7 @@ impl PendingRows {
             days: None,
             fills_total: 0,
             orders_total: 0,
+            digest: RunDigest::default(),
             fills: Vec::new(),
             fill_instruments: Vec::new(),
             fills_skipped: 0,
@@ -226,6 +231,7 @@ impl PendingRows {
             part.order(update);
         }
         self.orders_total += 1;
+        self.digest.order(update);
         keep_newest_tagged(
             &mut self.orders,
             &mut self.order_instruments,
@@ -245,6 +251,7 @@ impl PendingRows {
             part.fill(fill);
         }
         self.fills_total += 1;
+        self.digest.fill(fill);
         keep_newest_tagged(
             &mut self.fills,
             &mut self.fill_instruments,

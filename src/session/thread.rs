@@ -44,10 +44,23 @@ const MIN_FRAME_INTERVAL: Duration = Duration::from_millis(8);
 /// Real time between two statistics updates while running.
 const STATS_INTERVAL: Duration = Duration::from_secs(1);
 
-pub use super::standby::{LADDER_EVENTS, LADDER_RUNGS, STANDBY_GRID_EVENTS};
+pub use super::standby::{
+    LADDER_EVENTS, LADDER_RUNGS, MAX_STANDBYS, PYTHON_LADDER_EVENTS, PYTHON_LADDER_RUNGS,
+    STANDBY_GRID_EVENTS,
+};
 
 /// Real time a standby replay runs per turn while the session waits.
 const STANDBY_SLICE: Duration = Duration::from_millis(4);
+
+/// Real time a standby replay runs per turn during play: while playback
+/// is ahead of the clock (it would wait that long anyway), and during
+/// play as fast as possible (see [`PLAY_STANDBY_SHARE`]).
+const PLAY_STANDBY_SLICE: Duration = Duration::from_millis(1);
+
+/// Of the real time the run takes during play as fast as possible (or
+/// behind the clock), the share standby replays get: they cost the play
+/// this much of its speed at most.
+const PLAY_STANDBY_SHARE: f64 = 0.02;
 
 /// How the window is told that updates are waiting (e.g. a repaint
 /// request); called from the session thread.
@@ -259,12 +272,15 @@ struct SessionLoop {
     /// Real time and exchange events when the engine last started running.
     running_since: Option<(Instant, u64)>,
     /// More replays of the same run, kept behind the current position
-    /// while the session waits (`super::standby`): a seek takes over the
-    /// furthest one on its way and runs only from where it waits, instead
-    /// of re-running from the start of the day.
+    /// while the session waits or plays (`super::standby`): a seek takes
+    /// over the furthest one on its way and runs only from where it
+    /// waits, instead of re-running from the start of the day.
     standbys: Standbys,
     /// Real time and the position a seek took over a standby.
     standby_used: Option<(Instant, u64)>,
+    /// Real time the run and the standbys took during play since it
+    /// started, while the run was behind the clock or as fast as possible.
+    play_time: (Duration, Duration),
 }
 
 impl SessionLoop {
@@ -286,6 +302,7 @@ impl SessionLoop {
             running_since: None,
             standbys: Standbys::default(),
             standby_used: None,
+            play_time: (Duration::ZERO, Duration::ZERO),
         }
     }
 
@@ -302,7 +319,9 @@ impl SessionLoop {
                 match self.commands.recv_timeout(wait) {
                     Ok(command) => Some(command),
                     Err(RecvTimeoutError::Timeout) => {
-                        self.standbys.slice(&self.replay, STANDBY_SLICE);
+                        if self.standbys.slice(&mut self.replay, STANDBY_SLICE) {
+                            self.replay.drain_into(&mut self.link.queue);
+                        }
                         if !self.link.flush() {
                             return;
                         }
@@ -412,6 +431,7 @@ impl SessionLoop {
             Command::Play(speed) => {
                 self.replay.set_column_step(column_step_ns(speed));
                 if self.can_run() {
+                    self.play_time = (Duration::ZERO, Duration::ZERO);
                     self.mode = Mode::Play {
                         speed,
                         anchor: Instant::now(),
@@ -496,15 +516,31 @@ impl SessionLoop {
                 )
             }
         };
+        let started = Instant::now();
         let progress = self.replay.advance(goal, RUN_SLICE);
         let playing = matches!(self.mode, Mode::Play { .. });
         match progress {
-            Progress::Budget => {}
+            Progress::Budget => {
+                if playing {
+                    self.play_time.0 += started.elapsed();
+                    self.standby_share();
+                }
+            }
             Progress::Reached if playing => {
-                // Ahead of the clock: wait a little, listening for commands.
-                match self.commands.recv_timeout(Duration::from_millis(2)) {
-                    Ok(command) => self.pending = Some(command),
-                    Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {}
+                // Ahead of the clock: the standbys take the time the run
+                // would wait, or it waits a little, listening for
+                // commands.
+                if self.standbys.has_work(&self.replay) {
+                    self.standbys.slice(&mut self.replay, PLAY_STANDBY_SLICE);
+                    match self.commands.try_recv() {
+                        Ok(command) => self.pending = Some(command),
+                        Err(TryRecvError::Empty | TryRecvError::Disconnected) => {}
+                    }
+                } else {
+                    match self.commands.recv_timeout(Duration::from_millis(2)) {
+                        Ok(command) => self.pending = Some(command),
+                        Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {}
+                    }
                 }
             }
             Progress::Reached | Progress::Finished | Progress::Stopped => {
@@ -533,6 +569,22 @@ impl SessionLoop {
         self.publish_running(state);
     }
 
+    /// During play behind the clock or as fast as possible: a slice of
+    /// standby work when the standbys have had less than
+    /// [`PLAY_STANDBY_SHARE`] of the run's time since play started.
+    fn standby_share(&mut self) {
+        let (run, standbys) = self.play_time;
+        if standbys.as_secs_f64() >= run.as_secs_f64() * PLAY_STANDBY_SHARE
+            || !self.standbys.has_work(&self.replay)
+        {
+            return;
+        }
+        let started = Instant::now();
+        // What a standby says reaches the window with the run's next batch.
+        self.standbys.slice(&mut self.replay, PLAY_STANDBY_SLICE);
+        self.play_time.1 += started.elapsed();
+    }
+
     /// A seek that a re-run from the start (or, forward, the run) would
     /// pass a standby on the way to: the furthest such standby becomes the
     /// run and goes on from where it waits.
@@ -553,6 +605,7 @@ impl SessionLoop {
         self.link.queue.append(&mut updates);
         // On the way to the target: this only aims the standby.
         let (goal, _) = standby.seek(target)?;
+        standby.succeed(&self.replay);
         drop(std::mem::replace(&mut self.replay, standby));
         Some(Mode::Run {
             goal,

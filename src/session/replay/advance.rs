@@ -8,6 +8,7 @@ use crate::sim::Wake;
 use crate::strategy::{python, RunError};
 
 use super::{DynRunner, Replay};
+use crate::session::checkpoint::Tally;
 use crate::session::signals::signal_record;
 use crate::session::update::{ErrorKind, ErrorRecord};
 
@@ -62,8 +63,12 @@ impl Replay {
         };
         self.tap.columns.land_at(landing_ns);
         // A Python strategy's callbacks run with the thread attached to the
-        // interpreter for the whole slice, not attaching for each one.
-        let progress = if self.choice.is_python() {
+        // interpreter for the whole slice, not attaching for each one. The
+        // window's runs (the one shown, its standbys, other sessions') take
+        // turns, each with its own global random generators.
+        let progress = if self.choice.is_python() && self.options.for_window {
+            python::taking_turns(|| self.advance_alone(goal, budget))
+        } else if self.choice.is_python() {
             python::attached(|| self.advance_inner(goal, budget))
         } else {
             self.advance_inner(goal, budget)
@@ -72,6 +77,33 @@ impl Replay {
             self.landing_ns = None;
         }
         progress
+    }
+
+    /// [`Replay::advance_inner`] of a Python strategy in its turn: with
+    /// the global random generators as this run left them, saved after.
+    fn advance_alone(&mut self, goal: Goal, budget: Duration) -> Progress {
+        if let Some(random) = &self.random {
+            if let Err(err) = random.restore() {
+                self.random_failed(&err);
+            }
+        }
+        let progress = python::attached(|| self.advance_inner(goal, budget));
+        match python::GlobalRandom::capture() {
+            Ok(random) => self.random = Some(random),
+            Err(err) => self.random_failed(&err),
+        }
+        progress
+    }
+
+    /// Says once that the random generators cannot be kept apart.
+    fn random_failed(&mut self, err: &crate::strategy::StrategyError) {
+        self.random = None;
+        if !self.random_said {
+            self.random_said = true;
+            self.note(format!(
+                "{err}: runs of this strategy in one process may draw each other's random numbers"
+            ));
+        }
     }
 
     fn advance_inner(&mut self, goal: Goal, budget: Duration) -> Progress {
@@ -120,23 +152,34 @@ impl Replay {
                     }
                 }
                 let rows = &self.rows;
+                let seen = runner.events_seen();
+                let now_ns = runner.now_ns();
+                let logs = &mut self.logs;
+                // The console lines so far go into the digest as the rows
+                // do: a checkpoint tells apart runs that said other things.
                 let counts = || {
-                    rows.as_ref().map_or((0, 0), |rows| {
+                    logs.take_from(runner);
+                    rows.as_ref().map_or(Tally::default(), |rows| {
                         let rows = rows.borrow();
-                        (rows.fills_total, rows.orders_total)
+                        Tally {
+                            fills: rows.fills_total,
+                            order_updates: rows.orders_total,
+                            digest: rows.digest.with(logs.digest).value(),
+                        }
                     })
                 };
-                let seen = runner.events_seen();
                 if let Some((before, now)) =
-                    self.checkpoints
-                        .observe(seen, runner.now_ns(), self.wakes, counts)
+                    self.checkpoints.observe(seen, now_ns, self.wakes, counts)
                 {
                     if !self.diverged_reported {
                         self.diverged_reported = true;
+                        let same_counts = (before.fills, before.order_updates, before.now_ns)
+                            == (now.fills, now.order_updates, now.now_ns);
                         let message = format!(
-                            "the strategy is not deterministic: after {} events this run has {} fills and {} order updates at local time {} ns, the previous run had {} fills and {} order updates at {} ns; seeks and reloads cannot reproduce what was shown",
+                            "the strategy is not deterministic: after {} events this run has {} fills and {} order updates at local time {} ns, the previous run had {} fills and {} order updates at {} ns{}; seeks and reloads cannot reproduce what was shown",
                             now.events_seen, now.fills, now.order_updates, now.now_ns,
-                            before.fills, before.order_updates, before.now_ns
+                            before.fills, before.order_updates, before.now_ns,
+                            if same_counts { " (other orders, fills or console lines)" } else { "" }
                         );
                         self.errors
                             .push(ErrorRecord::msg(ErrorKind::Strategy, message));

@@ -34,6 +34,7 @@ use super::{open_day, DayRun, StrategyChoice};
 
 mod advance;
 mod instruments;
+mod logs;
 
 pub use advance::{Goal, Progress};
 
@@ -71,10 +72,18 @@ pub struct SessionOptions {
     /// runs (see `session::standby`); 200 000 by default.
     #[serde(default = "default_ladder_events")]
     pub ladder_events: u64,
+    /// The same for a Python strategy, which replays slower; 100 000 by
+    /// default.
+    #[serde(default = "default_python_ladder_events")]
+    pub python_ladder_events: u64,
 }
 
 fn default_ladder_events() -> u64 {
     super::standby::LADDER_EVENTS
+}
+
+fn default_python_ladder_events() -> u64 {
+    super::standby::PYTHON_LADDER_EVENTS
 }
 
 impl Default for SessionOptions {
@@ -90,6 +99,7 @@ impl Default for SessionOptions {
             timing: true,
             callback_budget: Some(crate::strategy::python::DEFAULT_CALLBACK_BUDGET),
             ladder_events: super::standby::LADDER_EVENTS,
+            python_ladder_events: super::standby::PYTHON_LADDER_EVENTS,
         }
     }
 }
@@ -147,6 +157,14 @@ pub struct Replay {
     crossed: CrossedTally,
     /// True once the first crossed batch of the day is in the console.
     crossed_noted: bool,
+    /// The strategy's console lines taken from the runner, with their
+    /// digest for the checkpoints.
+    logs: logs::HeldLogs,
+    /// A Python strategy's global random generators as this run left them
+    /// at the end of its last turn (see `python::taking_turns`).
+    random: Option<crate::strategy::python::GlobalRandom>,
+    /// True once the console heard they cannot be kept.
+    random_said: bool,
 }
 
 impl Replay {
@@ -191,6 +209,9 @@ impl Replay {
             cache_said: Vec::new(),
             crossed: CrossedTally::default(),
             crossed_noted: false,
+            logs: logs::HeldLogs::default(),
+            random: None,
+            random_said: false,
         }
     }
 
@@ -276,14 +297,18 @@ impl Replay {
     }
 
     /// A second replay of the same day, strategy and settings, started
-    /// afresh and paused at the start: a standby the session runs ahead in
-    /// idle time, so that a step back only runs from where it waits (see
-    /// `session::thread`). `None` without a loaded day, and for Python
-    /// strategies (two instances in one interpreter could share module
-    /// state, and the runs would then differ).
+    /// afresh and paused at the start: a standby the session runs ahead
+    /// (see `session::standby`), so that a step back only runs from where
+    /// it waits. `None` without a loaded day, after a failure, and for a
+    /// Python object handed over as an instance (a twin would share it).
+    ///
+    /// A Python strategy file gets a second instance in a module of its
+    /// own, in the same interpreter: modules it imports are shared, so the
+    /// session checks the twin against this run (see
+    /// `session::standby`).
     pub fn twin(&self) -> Option<Replay> {
         let day = self.day.clone()?;
-        if matches!(self.choice, StrategyChoice::Python { .. }) || self.failed {
+        if matches!(self.choice, StrategyChoice::PythonObject { .. }) || self.failed {
             return None;
         }
         let mut twin = Replay::new(self.options.clone());
@@ -304,6 +329,25 @@ impl Replay {
     /// The settings of this session.
     pub(crate) fn options(&self) -> &SessionOptions {
         &self.options
+    }
+
+    /// True when the strategy is written in Python.
+    pub(crate) fn is_python(&self) -> bool {
+        self.choice.is_python()
+    }
+
+    /// The positions this run passed (and, after a seek back, the ones
+    /// the run before it passed), every `checkpoint_events`.
+    pub(crate) fn checkpoints(&self) -> &Checkpoints {
+        &self.checkpoints
+    }
+
+    /// Takes over from `before`, the run this one stood in for: the
+    /// positions it passed beyond this one's, to keep checking against,
+    /// and whether the console heard it is not deterministic.
+    pub(crate) fn succeed(&mut self, before: &Replay) {
+        self.checkpoints.extend_from(&before.checkpoints);
+        self.diverged_reported |= before.diverged_reported;
     }
 
     /// The time of the earliest heatmap column a run landing at
@@ -615,6 +659,7 @@ impl Replay {
                 self.signal_feed = signal_feed;
                 self.pending_signals.clear();
                 self.failed = false;
+                self.logs = logs::HeldLogs::default();
                 self.tap.reset();
                 self.outbox.push_back(Update::Reset);
                 let instruments = self.instruments();
@@ -702,9 +747,11 @@ impl Replay {
         }
         out.append(&mut self.outbox);
         let mut batch = match (&mut self.runner, &self.rows) {
-            (Some(runner), Some(rows)) => self
-                .tap
-                .take_batch(runner.take_logs(), &mut rows.borrow_mut()),
+            (Some(runner), Some(rows)) => {
+                self.logs.take_from(runner);
+                self.tap
+                    .take_batch(self.logs.take(), &mut rows.borrow_mut())
+            }
             // A batch run writes every line: none is left out.
             (Some(runner), None) => Batch {
                 logs: runner.take_logs(),

@@ -66,6 +66,7 @@ mod object;
 mod orders;
 mod params;
 mod process;
+mod random_state;
 mod scope;
 mod slot;
 mod units;
@@ -77,6 +78,7 @@ pub use host::{PythonOptions, PythonSpec, PythonStrategy, DEFAULT_CALLBACK_BUDGE
 pub use module::strategy_module;
 pub use object::PythonObject;
 pub use process::{enable_crash_tracebacks, installation_paths};
+pub use random_state::{taking_turns, GlobalRandom};
 
 /// Runs `f` with this thread attached to the Python interpreter, so that the
 /// Python strategy callbacks inside cost no attach and detach each.
