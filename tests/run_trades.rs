@@ -13,8 +13,12 @@ use std::process::{Command, Output};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::Field;
 use tempfile::TempDir;
-use ticklab::market::parquet::{write_events, WriteOptions};
-use ticklab::market::sample::{generate, SampleSpec};
+use ticklab::market::parquet::WriteOptions;
+use ticklab::market::sample::SampleSpec;
+
+#[path = "common/acme_day.rs"]
+mod acme_day;
+use acme_day::write_spec_day;
 
 /// Writes a small ACME-like day of `symbol` generated with `seed`.
 fn write_day(data: &Path, symbol: &str, seed: u64) {
@@ -26,20 +30,7 @@ fn write_day_in(data: &Path, symbol: &str, seed: u64, currency: &str) {
     let mut spec = SampleSpec::stock().with_target_events(20_000);
     spec.instrument.symbol = symbol.to_owned();
     spec.instrument.currency = currency.to_owned();
-    let dir = data.join(symbol);
-    std::fs::create_dir_all(&dir).expect("test setup");
-    std::fs::write(
-        dir.join("instrument.toml"),
-        spec.instrument.to_toml_string("test"),
-    )
-    .expect("test setup");
-    write_events(
-        dir.join(format!("{}.parquet", spec.day)),
-        &spec.instrument,
-        generate(&spec, seed),
-        &WriteOptions::default(),
-    )
-    .expect("test setup");
+    write_spec_day(data, &spec, seed, &WriteOptions::default());
 }
 
 fn ticklab(args: &[&str]) -> Output {

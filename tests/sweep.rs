@@ -8,7 +8,11 @@ use std::process::{Command, Output};
 
 use tempfile::TempDir;
 use ticklab::market::parquet::{write_events, WriteOptions};
-use ticklab::market::sample::{generate, CivilDate, SampleSpec};
+use ticklab::market::sample::{CivilDate, SampleSpec};
+
+#[path = "common/acme_day.rs"]
+mod acme_day;
+use acme_day::write_spec_day;
 
 /// A data folder with small ACME days, one per `(day of March 2026, seed)`.
 fn folder(days: &[(u32, u64)]) -> TempDir {
@@ -16,20 +20,7 @@ fn folder(days: &[(u32, u64)]) -> TempDir {
     for &(day, seed) in days {
         let mut spec = SampleSpec::stock().with_target_events(12_000);
         spec.day = CivilDate::new(2026, 3, day);
-        let dir = root.path().join(spec.symbol());
-        std::fs::create_dir_all(&dir).expect("test setup");
-        std::fs::write(
-            dir.join("instrument.toml"),
-            spec.instrument.to_toml_string("test"),
-        )
-        .expect("test setup");
-        write_events(
-            dir.join(format!("{}.parquet", spec.day)),
-            &spec.instrument,
-            generate(&spec, seed),
-            &WriteOptions::default(),
-        )
-        .expect("test setup");
+        write_spec_day(root.path(), &spec, seed, &WriteOptions::default());
     }
     root
 }

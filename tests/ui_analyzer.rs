@@ -307,26 +307,18 @@ fn a_switches_views_and_the_help_lists_it() {
 
 /// A data folder with three small ACME days.
 fn three_days() -> tempfile::TempDir {
-    use ticklab::market::parquet::{write_events, WriteOptions};
-    use ticklab::market::sample::{generate, CivilDate, SampleSpec};
+    use ticklab::market::parquet::WriteOptions;
+    use ticklab::market::sample::{CivilDate, SampleSpec};
     let root = tempfile::TempDir::new().expect("test setup");
     for (i, day) in [2, 3, 4].into_iter().enumerate() {
         let mut spec = SampleSpec::stock().with_target_events(8_000);
         spec.day = CivilDate::new(2026, 3, day);
-        let dir = root.path().join(spec.symbol());
-        std::fs::create_dir_all(&dir).expect("test setup");
-        std::fs::write(
-            dir.join("instrument.toml"),
-            spec.instrument.to_toml_string("test"),
-        )
-        .expect("test setup");
-        write_events(
-            dir.join(format!("{}.parquet", spec.day)),
-            &spec.instrument,
-            generate(&spec, 20 + i as u64),
+        window::acme_day::write_spec_day(
+            root.path(),
+            &spec,
+            20 + i as u64,
             &WriteOptions::default(),
-        )
-        .expect("test setup");
+        );
     }
     root
 }

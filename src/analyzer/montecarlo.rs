@@ -1,5 +1,5 @@
 //! Monte Carlo on a finished run: its round trips (the run's
-//! `trades.parquet`, see `report::trades`; every instrument's, in the
+//! `trades.parquet`, see `sim::trades` and `report::trades`; every instrument's, in the
 //! account's currency) resampled with replacement (a bootstrap), each
 //! resample a new order of as many trips, optionally each trip charged
 //! extra slippage; percentile bands of the equity path (by trip number) and

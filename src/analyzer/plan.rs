@@ -28,7 +28,7 @@ pub enum Search {
         /// Seed of the draw.
         seed: u64,
     },
-    /// The genetic search of [`super::genetic`].
+    /// The genetic search of `analyzer::genetic`.
     Genetic {
         /// Points per generation.
         population: usize,

@@ -7,7 +7,7 @@ use super::plan::RunPlan;
 
 /// The summary statistics a results row holds, in column order: those of
 /// `summary.json`'s `stats` (see `sim::stats`), the round trips' (its
-/// `stats.trades`, see `report::trades`) last.
+/// `stats.trades`, see `sim::trades`) last.
 pub const STATS: &[&str] = &[
     "pnl",
     "return_pct",

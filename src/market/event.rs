@@ -43,7 +43,7 @@ pub enum EventKind {
     /// ignores it.
     Funding = 9,
     /// The venue's trading state changed to the
-    /// [`MarketState`](crate::market::MarketState) whose code is in
+    /// [`MarketState`] whose code is in
     /// `order_id` (see [`MarketEvent::status`]); `side` is `None`, `price`
     /// and `qty` are 0. In files the state's name is in the `side` column.
     Status = 10,

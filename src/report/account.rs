@@ -3,10 +3,10 @@
 //! statistics.
 
 use crate::market::Instrument;
-use crate::report::trades::TradeTally;
 use crate::sim::account::AccountSnapshot;
 use crate::sim::record::EquitySample;
 use crate::sim::stats::{Stats, StatsBuilder};
+use crate::sim::trades::TradeTally;
 
 /// The one account of a run over several instruments: each instrument's
 /// engine keeps its part (all from the same initial cash), summed here,

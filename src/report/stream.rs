@@ -13,10 +13,11 @@ use crate::report::account::AccountStats;
 use crate::report::columns::{equity_rows_into, fill_rows_into, order_rows_into};
 use crate::report::days::{DayStats, DayTallies};
 use crate::report::table::{CsvTableWriter, ParquetTableWriter, ReportError, Table};
-use crate::report::trades::{trip_rows_into, RoundTrip, TRADES_TABLE};
+use crate::report::trades::{trip_rows_into, TRADES_TABLE};
 use crate::report::{create_out_dir, OutputFormats};
 use crate::sim::record::{EquitySample, FillRecord, RecordSink};
 use crate::sim::stats::{Stats, StatsBuilder};
+use crate::sim::trades::RoundTrip;
 use crate::sim::update::OrderUpdate;
 
 /// Rows buffered before they are written, one Parquet row group each.

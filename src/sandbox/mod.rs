@@ -3,16 +3,16 @@
 //! [`apply`] locks the calling process in, one protection per file, before
 //! any strategy code is loaded:
 //!
-//! - [`netns`]: a new network namespace with no interface up (inside a new
+//! - `netns`: a new network namespace with no interface up (inside a new
 //!   user namespace where the process may not make one otherwise);
-//! - [`limits`]: address space, CPU time, open files; no core dumps;
-//! - [`files`] (landlock): read-only access to the folders the run reads
+//! - `limits`: address space, CPU time, open files; no core dumps;
+//! - `files` (landlock): read-only access to the folders the run reads
 //!   (data, strategy, configuration, the Python installation, what any
 //!   process needs), read-write to the output folder only; no TCP; no
 //!   signals or abstract Unix sockets to processes outside;
-//! - [`caps`]: every capability dropped (the worker of a root user is no
+//! - `caps`: every capability dropped (the worker of a root user is no
 //!   more than a plain user's);
-//! - [`seccomp`]: no new processes, no `ptrace`, no sockets (pairs of local
+//! - `seccomp`: no new processes, no `ptrace`, no sockets (pairs of local
 //!   sockets still work), no module loading or mounts.
 //!
 //! Each protection is best effort: a kernel that lacks a feature leaves

@@ -46,6 +46,7 @@ pub mod source;
 pub mod stats;
 mod step_returns;
 mod taker;
+pub mod trades;
 pub mod update;
 
 pub use account::{Account, AccountSnapshot};

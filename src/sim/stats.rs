@@ -14,11 +14,11 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::market::Instrument;
-use crate::report::trades::{RoundTrip, TradeStats, TradeTally, TripTracker};
 use crate::sim::compute::ComputeTimes;
 use crate::sim::contract::ContractValue;
 use crate::sim::id_hash::IdMap;
 use crate::sim::record::{EquitySample, FillRecord, RecordSink, RunRecord, SampleCause};
+use crate::sim::trades::{RoundTrip, TradeStats, TradeTally, TripTracker};
 use crate::sim::update::{Liquidity, OrderUpdate, Reason, UpdateKind};
 
 use super::step_returns::StepReturns;
@@ -89,7 +89,7 @@ pub struct Stats {
     /// Funding paid (negative = received), currency units.
     #[serde(default)]
     pub funding_paid: f64,
-    /// Trade-level statistics of the round trips (see `report::trades`):
+    /// Trade-level statistics of the round trips (see `sim::trades`):
     /// `"trades"` in `summary.json`'s `stats`.
     #[serde(default)]
     pub trades: TradeStats,

@@ -9,11 +9,10 @@ use egui::{
     Align2, Color32, ColorImage, FontId, Pos2, Rect, RichText, Sense, Shape, Stroke, TextureHandle,
     TextureOptions, Vec2,
 };
-use egui_plot::{Legend, Line, LineStyle, Plot, PlotPoints};
 
 use crate::market::catalog::Day;
 use crate::market::Side;
-use crate::session::{BookColumn, BookView};
+use crate::session::BookColumn;
 
 use super::bubbles::Binner;
 use super::format;
@@ -99,81 +98,6 @@ fn nice_step(n: i64) -> i64 {
         }
         step *= 10;
     }
-}
-
-/// Cumulative quantity by price of one side, as a stepped line from the
-/// touch outwards.
-fn cumulative(levels: &[crate::book::Level]) -> Vec<[f64; 2]> {
-    let mut points = Vec::with_capacity(levels.len() * 2);
-    let mut total = 0.0;
-    for level in levels {
-        points.push([level.price as f64, total]);
-        total += level.qty as f64;
-        points.push([level.price as f64, total]);
-    }
-    points
-}
-
-/// What the heatmap shows at `t_ns` and `price`: the time, the price, the
-/// level's size in the book column in force then, and the trades at that
-/// price within `window_ns` after it (size and aggressor).
-pub fn heat_readout(
-    view: &View,
-    instrument: &crate::market::Instrument,
-    t_ns: i64,
-    price: i64,
-    window_ns: i64,
-) -> String {
-    let mut text = format!(
-        "{}\nprice {}",
-        format::datetime_us_from_ns(t_ns),
-        format::price_from_ticks(instrument, price)
-    );
-    let column = view.heat.iter().take_while(|c| c.ts_ns <= t_ns).last();
-    match column {
-        Some(column) => {
-            let bid = column.book.qty_at(Side::Buy, price);
-            let ask = column.book.qty_at(Side::Sell, price);
-            let (side, qty) = if bid > 0 { ("bid", bid) } else { ("ask", ask) };
-            if qty > 0 {
-                text.push_str(&format!(
-                    "\n{side} size {} (at {})",
-                    format::qty_from_lots(instrument, qty),
-                    format::clock_ms_from_ns(column.ts_ns)
-                ));
-            } else {
-                text.push_str("\nno resting size");
-            }
-        }
-        None => text.push_str("\nnot sampled"),
-    }
-    let from = view.trades.partition_point_by(t_ns, |t| t.ts_ns);
-    let (mut bought, mut sold) = (0_i64, 0_i64);
-    for trade in view
-        .trades
-        .iter()
-        .skip(from)
-        .take_while(|t| t.ts_ns <= t_ns + window_ns.max(1))
-        .filter(|t| t.price_ticks == price)
-    {
-        match trade.side {
-            Side::Buy => bought += trade.qty_lots,
-            _ => sold += trade.qty_lots,
-        }
-    }
-    if bought > 0 {
-        text.push_str(&format!(
-            "\ntraded {} (buyers aggressed)",
-            format::qty_from_lots(instrument, bought)
-        ));
-    }
-    if sold > 0 {
-        text.push_str(&format!(
-            "\ntraded {} (sellers aggressed)",
-            format::qty_from_lots(instrument, sold)
-        ));
-    }
-    text
 }
 
 impl DepthPanel {
@@ -300,46 +224,6 @@ impl DepthPanel {
             max_galley,
             color,
         );
-    }
-
-    fn cumulative_ui(ui: &mut egui::Ui, view: &View) {
-        let (Some(frame), Some(run)) = (&view.frame, &view.run) else {
-            return;
-        };
-        let instrument = run.instrument.clone();
-        let side_line = |book: &BookView, side: Side, name: &str, dashed: bool| {
-            let levels = match side {
-                Side::Buy => &book.bids,
-                _ => &book.asks,
-            };
-            let color = theme::side_color(side);
-            let line = Line::new(name.to_owned(), PlotPoints::new(cumulative(levels)));
-            if dashed {
-                line.color(color.gamma_multiply(0.6))
-                    .style(LineStyle::dashed_dense())
-                    .width(1.0)
-            } else {
-                line.color(color).fill(0.0).width(1.5)
-            }
-        };
-        Plot::new("cumulative_depth")
-            .legend(Legend::default())
-            .x_axis_formatter(move |mark, _| {
-                format::price_from_ticks(&instrument, mark.value.round() as i64)
-            })
-            .y_axis_min_width(36.0)
-            .allow_scroll(false)
-            .show(ui, |plot_ui| {
-                plot_ui.line(side_line(&frame.local_book, Side::Buy, "bids", false));
-                plot_ui.line(side_line(&frame.local_book, Side::Sell, "asks", false));
-                plot_ui.line(side_line(&frame.exchange_book, Side::Buy, "exchange", true));
-                plot_ui.line(side_line(
-                    &frame.exchange_book,
-                    Side::Sell,
-                    "exchange",
-                    true,
-                ));
-            });
     }
 
     #[allow(clippy::too_many_lines)]
@@ -599,7 +483,8 @@ impl DepthPanel {
                 Stroke::new(0.5, Color32::from_gray(160)),
             );
             let window_ns = (span / f64::from(rect.width()) * f64::from(BUBBLE_CELL_PX)) as i64;
-            let readout = heat_readout(view, &run.instrument, t_ns, price, window_ns);
+            let readout =
+                super::heat_readout::heat_readout(view, &run.instrument, t_ns, price, window_ns);
             response.on_hover_ui_at_pointer(|ui| {
                 ui.label(RichText::new(readout).monospace());
             });
@@ -643,69 +528,8 @@ impl Panel for DepthPanel {
             let heat_size = egui::vec2(size.x - cumulative_w - ui.spacing().item_spacing.x, size.y);
             ui.allocate_ui(heat_size, |ui| self.heatmap_ui(ui, view));
             ui.allocate_ui(egui::vec2(cumulative_w, size.y), |ui| {
-                Self::cumulative_ui(ui, view)
+                super::cumulative::cumulative_depth_ui(ui, view)
             });
         });
-    }
-}
-
-#[cfg(test)]
-mod readout_tests {
-    use super::*;
-    use crate::book::Level;
-    use crate::market::Instrument;
-    use crate::session::heat::BookColumn;
-    use crate::session::update::TradeRecord;
-    use crate::session::BookView;
-
-    #[test]
-    fn the_readout_names_time_price_size_and_the_trades_there() {
-        let instrument = Instrument::new("X", 0.5, 0.1);
-        // 2026-03-02 14:35:00 UTC.
-        let t = 1_772_462_100_000_000_000;
-        let mut view = View::default();
-        let column = |ts_ns, bid: i64| BookColumn {
-            ts_ns,
-            book: BookView {
-                bids: vec![Level {
-                    price: 200,
-                    qty: bid,
-                }],
-                asks: vec![Level { price: 201, qty: 7 }],
-            },
-        };
-        view.heat
-            .extend(false, vec![column(t, 30), column(t + 1_000_000_000, 40)]);
-        view.trades.push(TradeRecord {
-            ts_ns: t + 100_000_000,
-            price_ticks: 200,
-            qty_lots: 5,
-            side: Side::Sell,
-        });
-        view.trades.push(TradeRecord {
-            ts_ns: t + 200_000_000,
-            price_ticks: 200,
-            qty_lots: 2,
-            side: Side::Sell,
-        });
-        view.trades.push(TradeRecord {
-            ts_ns: t + 900_000_000,
-            price_ticks: 200,
-            qty_lots: 9,
-            side: Side::Sell,
-        });
-        let at = t + 50_000_000;
-        assert_eq!(
-            heat_readout(&view, &instrument, at, 200, 500_000_000),
-            "2026-03-02 14:35:00.050 000\nprice 100.0\nbid size 3.0 (at 14:35:00.000)\ntraded 0.7 (sellers aggressed)"
-        );
-        assert_eq!(
-            heat_readout(&view, &instrument, at, 201, 500_000_000),
-            "2026-03-02 14:35:00.050 000\nprice 100.5\nask size 0.7 (at 14:35:00.000)"
-        );
-        assert_eq!(
-            heat_readout(&view, &instrument, t - 1, 203, 1),
-            "2026-03-02 14:34:59.999 999\nprice 101.5\nnot sampled"
-        );
     }
 }

@@ -87,7 +87,19 @@ pub fn clock_grid(input: GridInput) -> Vec<GridMark> {
         .iter()
         .position(|&s| s >= input.base_step_size)
         .unwrap_or(CLOCK_STEPS_SECS.len() - 1);
-    let levels = &CLOCK_STEPS_SECS[start..(start + 3).min(CLOCK_STEPS_SECS.len())];
+    // Each level a multiple of the one below, so the labels of a coarser
+    // level never fall between two shown labels of a finer one (1, 2, 5
+    // would put 14:29:55 right after 14:29:54).
+    let mut levels = vec![CLOCK_STEPS_SECS[start]];
+    for &step in &CLOCK_STEPS_SECS[start + 1..] {
+        if levels.len() == 3 {
+            break;
+        }
+        let last = levels[levels.len() - 1];
+        if (step / last).fract() == 0.0 {
+            levels.push(step);
+        }
+    }
     let fine = levels[0];
     let (first, last) = ((lo / fine).ceil(), (hi / fine).floor());
     // A bound of the marks a frame draws, whatever the zoom.
@@ -149,7 +161,12 @@ impl PricePanel {
         };
         let instrument_for_y = instrument.clone();
         let plot = Plot::new("price_chart")
-            .legend(Legend::default().position(egui_plot::Corner::LeftTop))
+            .legend(
+                Legend::default()
+                    .position(egui_plot::Corner::LeftTop)
+                    .text_style(egui::TextStyle::Small)
+                    .background_alpha(0.6),
+            )
             .x_axis_formatter(|mark, _| clock_from_x(mark.value))
             .x_grid_spacer(clock_grid)
             .y_axis_formatter(move |mark, _| {
@@ -430,6 +447,36 @@ mod tests {
         assert_eq!(clock_from_x(86_400.0 + 3_661.0), "01:01:01");
         assert_eq!(day_clock_from_x(86_400.0 + 3_661.0), "+1d 01:01:01");
         assert_eq!(day_clock_from_x(3_661.0), "01:01:01");
-        assert_eq!(marks[4].step_size, 5.0);
+        // 1 s, 2 s and 10 s levels: each a multiple of the one below.
+        let steps: Vec<f64> = marks.iter().map(|m| m.step_size).collect();
+        assert_eq!(steps, [1.0, 2.0, 1.0, 2.0, 1.0, 2.0, 1.0, 2.0, 1.0, 10.0]);
+    }
+
+    #[test]
+    fn the_marks_of_every_level_are_evenly_spaced_so_labels_never_crowd() {
+        for base_step_size in [0.2, 0.7, 1.5, 4.0, 8.0, 12.0, 20.0, 45.0, 200.0, 700.0] {
+            let marks = clock_grid(GridInput {
+                bounds: (50_000.0, 50_000.0 + base_step_size * 200.0),
+                base_step_size,
+            });
+            let mut levels: Vec<f64> = marks.iter().map(|m| m.step_size).collect();
+            levels.sort_by(f64::total_cmp);
+            levels.dedup();
+            for level in levels {
+                // The marks a label of at least this level is drawn on.
+                let shown: Vec<f64> = marks
+                    .iter()
+                    .filter(|m| m.step_size >= level)
+                    .map(|m| m.value)
+                    .collect();
+                for pair in shown.windows(2) {
+                    assert_eq!(
+                        pair[1] - pair[0],
+                        level,
+                        "base {base_step_size}, level {level}"
+                    );
+                }
+            }
+        }
     }
 }

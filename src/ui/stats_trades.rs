@@ -1,12 +1,12 @@
 //! The round-trip rows of the Stats panel: win rate, average and largest
 //! win and loss, profit factor, holding time, excursions (see
-//! `report::trades`), each compared with the previous run like the
+//! `sim::trades`), each compared with the previous run like the
 //! others.
 
 use super::format;
 use super::stats::Figure;
-use crate::report::trades::TradeStats;
 use crate::sim::compute::format_ns;
+use crate::sim::trades::TradeStats;
 
 fn money(value: Option<f64>) -> String {
     value.map_or_else(|| "—".to_owned(), format::money)

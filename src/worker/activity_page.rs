@@ -1,4 +1,4 @@
-//! The strategy's [`activity`](crate::strategy::activity) in a page of
+//! The strategy's [`activity`] in a page of
 //! memory shared by a worker and its parent: the worker marks each
 //! callback there, and after the worker's death the parent reads the exact
 //! event, data time and callback it died in (the heartbeat is up to a

@@ -1,5 +1,5 @@
 //! The worker's heartbeat: a thread that samples the strategy's
-//! [`activity`](crate::strategy::activity) every [`HEARTBEAT_PERIOD`] and
+//! [`activity`] every [`HEARTBEAT_PERIOD`] and
 //! sends it to the parent.
 //!
 //! The heartbeat runs outside Python and the engine, so it keeps beating

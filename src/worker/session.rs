@@ -1,5 +1,5 @@
 //! The window's session worker (`ticklab worker-session`): a
-//! [`Session`](crate::session::Session) in a sandboxed process of its own,
+//! [`Session`] in a sandboxed process of its own,
 //! driven by the window over the local socket on its standard input.
 //!
 //! The first message ([`ToWorker::Start`]) says what the sandbox allows;

@@ -1,5 +1,7 @@
-//! One small synthetic ACME day as a data folder, for tests that need real
-//! files on disk (`#[path = "common/acme_day.rs"] mod acme_day;`).
+//! Small synthetic days as data folders, for tests that need real files on
+//! disk (`#[path = "common/acme_day.rs"] mod acme_day;`).
+
+#![allow(dead_code)]
 
 use std::path::Path;
 
@@ -10,6 +12,13 @@ use ticklab::market::sample::{generate, SampleSpec};
 /// `seed`, into the data folder `data` (created if missing).
 pub fn write_acme_day(data: &Path, target_events: u64, seed: u64) {
     let spec = SampleSpec::stock().with_target_events(target_events);
+    write_spec_day(data, &spec, seed, &WriteOptions::default());
+}
+
+/// Writes the day `spec` describes, generated with `seed`, into the data
+/// folder `data`: its instrument's folder (created if missing) with its
+/// `instrument.toml` and `<day>.parquet` written with `options`.
+pub fn write_spec_day(data: &Path, spec: &SampleSpec, seed: u64, options: &WriteOptions) {
     let dir = data.join(spec.symbol());
     std::fs::create_dir_all(&dir).expect("test setup");
     std::fs::write(
@@ -20,8 +29,8 @@ pub fn write_acme_day(data: &Path, target_events: u64, seed: u64) {
     write_events(
         dir.join(format!("{}.parquet", spec.day)),
         &spec.instrument,
-        generate(&spec, seed),
-        &WriteOptions::default(),
+        generate(spec, seed),
+        options,
     )
     .expect("test setup");
 }

@@ -12,7 +12,7 @@ use tempfile::TempDir;
 use ticklab::ui::{AppOptions, TicklabApp};
 
 #[path = "acme_day.rs"]
-mod acme_day;
+pub mod acme_day;
 
 /// Long enough for a debug build on a busy machine.
 pub const WAIT: Duration = Duration::from_secs(120);

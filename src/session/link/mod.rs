@@ -1,9 +1,9 @@
 //! How the window reaches its session: in this process
-//! ([`Session`](super::Session), on a thread) or in a sandboxed worker
+//! ([`Session`], on a thread) or in a sandboxed worker
 //! process ([`RemoteSession`]), behind one [`SessionLink`].
 //!
 //! The session's state machine is the same in both: the worker runs a
-//! [`Session`](super::Session) of its own and forwards its updates, so the
+//! [`Session`] of its own and forwards its updates, so the
 //! session's tests need no process, and the window cannot tell the two
 //! apart but by what a strategy can do to it.
 

@@ -6,11 +6,11 @@
 //!   `{"stream":"btcusdt@depth@0ms","data":{..}}`, raw-stream messages
 //!   `{"e":"depthUpdate",..}`, and the REST depth snapshots
 //!   `{"lastUpdateId":..}` the collector fetches on connecting; see
-//!   [`binance`].
+//!   `binance`.
 //! - Bybit: `{"topic":"orderbook.50.BTCUSDT",..}` and `publicTrade.*`; see
 //!   [`super::bybit`].
 //! - Hyperliquid: `{"channel":"l2Book",..}` and `trades`; see
-//!   [`hyperliquid`].
+//!   `hyperliquid`.
 //!
 //! Other messages (Binance `@bookTicker`, mark price, liquidations; Bybit
 //! tickers; subscription answers; exchange error messages) are counted in

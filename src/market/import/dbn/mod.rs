@@ -37,7 +37,7 @@
 //! `clear` of the side when it is empty). **tbbo** → `bbo` of the book
 //! *before* the trade, then the `trade`. **trades** → `trade`. The first
 //! record of an mbp file opens with a `clear` and the full visible book.
-//! **status** → `status` (see [`status`] for the states); give the status
+//! **status** → `status` (see `status` for the states); give the status
 //! file beside the market-data file, the two are merged in time.
 
 mod files;

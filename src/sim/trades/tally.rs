@@ -3,10 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::trades::RoundTrip;
+use crate::sim::trades::RoundTrip;
 
 /// Trade-level statistics of closed round trips, money in currency units
-/// (see `report::trades` for the definitions and which currency). Each figure of
+/// (see `sim::trades` for the definitions and which currency). Each figure of
 /// nothing (an average without trips, a largest loss without a losing
 /// trip, a profit factor without losses) is `None`, `null` in JSON.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

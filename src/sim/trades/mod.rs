@@ -35,11 +35,9 @@
 //!   trip it would be infinite and is `None` (`null` in JSON).
 
 mod fifo;
-mod table;
 mod tally;
 
 pub use fifo::TripTracker;
-pub use table::{read_trips, trip_rows_into, TripRow, TRADES_TABLE};
 pub use tally::{TradeStats, TradeTally};
 
 use crate::market::Side;
@@ -104,4 +102,4 @@ impl RoundTrip {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

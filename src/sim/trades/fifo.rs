@@ -1,13 +1,13 @@
 //! The round trips of one instrument as its fills come: open lots in a
 //! FIFO queue, the trip they belong to, and the excursions seen at each
-//! equity sample (see the module docs of `report::trades`).
+//! equity sample (see the module docs of `sim::trades`).
 
 use std::collections::VecDeque;
 
 use crate::market::{Instrument, Side};
-use crate::report::trades::RoundTrip;
 use crate::sim::contract::ContractValue;
 use crate::sim::record::{EquitySample, FillRecord};
+use crate::sim::trades::RoundTrip;
 
 /// Lots still open from one entry fill.
 #[derive(Clone, Copy, Debug)]

@@ -1,16 +1,15 @@
 //! Round trips of a fill sequence worked by hand.
 
 use crate::market::{Instrument, Side};
-use crate::report::trades::{RoundTrip, TradeStats};
-use crate::report::Table;
 use crate::sim::account::AccountSnapshot;
 use crate::sim::order::OrderId;
 use crate::sim::record::{EquitySample, FillRecord, SampleCause};
 use crate::sim::stats::StatsBuilder;
+use crate::sim::trades::{RoundTrip, TradeStats};
 use crate::sim::update::Liquidity;
 
 /// Tick 0.5, lot 2: one tick on one lot is worth 1.
-fn instrument() -> Instrument {
+pub(crate) fn instrument() -> Instrument {
     Instrument::new("X", 0.5, 2.0)
 }
 
@@ -49,12 +48,12 @@ fn sample(ts_ns: i64, cause: SampleCause, mark_ticks: f64, funding_paid: f64) ->
 }
 
 /// What a builder fed `rows` keeps.
-enum Row {
+pub(crate) enum Row {
     Fill(FillRecord),
     Mark(EquitySample),
 }
 
-fn run(rows: &[Row]) -> (Vec<RoundTrip>, TradeStats) {
+pub(crate) fn run(rows: &[Row]) -> (Vec<RoundTrip>, TradeStats) {
     let mut builder = StatsBuilder::new(1_000.0, &instrument());
     builder.keep_trips();
     for row in rows {
@@ -68,13 +67,13 @@ fn run(rows: &[Row]) -> (Vec<RoundTrip>, TradeStats) {
     (trips, builder.finish(0).trades)
 }
 
-fn close(a: f64, b: f64) -> bool {
+pub(crate) fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-9
 }
 
 /// Open, scale in, partial close, reversal, close; then a small loss and a
 /// trip left open.
-fn scaled_and_reversed() -> Vec<Row> {
+pub(crate) fn scaled_and_reversed() -> Vec<Row> {
     use Row::{Fill as F, Mark as M};
     use SampleCause::{Fill, Funding, Step};
     vec![
@@ -201,58 +200,6 @@ fn without_a_losing_trip_the_profit_factor_is_null() {
     let (trips, none) = run(&[]);
     assert!(trips.is_empty());
     assert_eq!(none, TradeStats::default());
-}
-
-#[test]
-fn the_trades_table_gives_prices_and_money_per_trip() {
-    let (trips, _) = run(&scaled_and_reversed());
-    let mut table = Table::new();
-    super::trip_rows_into(&trips, &instrument(), &mut table);
-    assert_eq!(table.rows(), 3);
-    let names: Vec<&str> = table.names().collect();
-    assert_eq!(
-        names,
-        [
-            "open_ts",
-            "close_ts",
-            "direction",
-            "qty_lots",
-            "qty",
-            "entry_price",
-            "exit_price",
-            "holding_ns",
-            "gross_pnl",
-            "fees",
-            "funding",
-            "pnl",
-            "mae",
-            "mfe",
-            "fills"
-        ]
-    );
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let path = dir.path().join("trades.parquet");
-    table.write_parquet(&path).expect("the table written");
-    let back = super::read_trips(&path).expect("the table read");
-    let pnls: Vec<(Option<String>, i64)> = back
-        .iter()
-        .map(|t| (t.symbol.clone(), t.qty_lots))
-        .collect();
-    assert_eq!(pnls, [(None, 5), (None, 4), (None, 1)]);
-    assert!(
-        close(back[0].pnl, 6.5) && close(back[2].pnl, -1.2),
-        "{back:?}"
-    );
-    let csv_path = dir.path().join("trades.csv");
-    table.write_csv(&csv_path).expect("the CSV written");
-    let csv = std::fs::read_to_string(&csv_path).expect("the CSV read");
-    let second = csv.lines().nth(2).expect("a second trip");
-    // Short 4 lots (8 units) at 50.5, out at 49.5, held 100 ns: gross 8,
-    // fees 0.4 − 0.4, no funding, MAE 8, MFE 2, two fills.
-    assert_eq!(
-        second,
-        "400,500,short,4,8.0,50.5,49.5,100,8.0,0.0,0.0,8.0,8.0,2.0,2"
-    );
 }
 
 #[test]

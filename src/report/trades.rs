@@ -10,7 +10,7 @@ use parquet::record::Field;
 
 use crate::market::{Instrument, Side};
 use crate::report::table::{ReportError, Table};
-use crate::report::trades::RoundTrip;
+use crate::sim::trades::RoundTrip;
 
 /// The table's name: `trades.parquet`, `trades.csv`.
 pub const TRADES_TABLE: &str = "trades";
@@ -116,4 +116,62 @@ pub fn read_trips(path: &Path) -> Result<Vec<TripRow>, ReportError> {
         });
     }
     Ok(trips)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::trades::tests::{close, instrument, run, scaled_and_reversed};
+
+    #[test]
+    fn the_trades_table_gives_prices_and_money_per_trip() {
+        let (trips, _) = run(&scaled_and_reversed());
+        let mut table = Table::new();
+        trip_rows_into(&trips, &instrument(), &mut table);
+        assert_eq!(table.rows(), 3);
+        let names: Vec<&str> = table.names().collect();
+        assert_eq!(
+            names,
+            [
+                "open_ts",
+                "close_ts",
+                "direction",
+                "qty_lots",
+                "qty",
+                "entry_price",
+                "exit_price",
+                "holding_ns",
+                "gross_pnl",
+                "fees",
+                "funding",
+                "pnl",
+                "mae",
+                "mfe",
+                "fills"
+            ]
+        );
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("trades.parquet");
+        table.write_parquet(&path).expect("the table written");
+        let back = read_trips(&path).expect("the table read");
+        let pnls: Vec<(Option<String>, i64)> = back
+            .iter()
+            .map(|t| (t.symbol.clone(), t.qty_lots))
+            .collect();
+        assert_eq!(pnls, [(None, 5), (None, 4), (None, 1)]);
+        assert!(
+            close(back[0].pnl, 6.5) && close(back[2].pnl, -1.2),
+            "{back:?}"
+        );
+        let csv_path = dir.path().join("trades.csv");
+        table.write_csv(&csv_path).expect("the CSV written");
+        let csv = std::fs::read_to_string(&csv_path).expect("the CSV read");
+        let second = csv.lines().nth(2).expect("a second trip");
+        // Short 4 lots (8 units) at 50.5, out at 49.5, held 100 ns: gross 8,
+        // fees 0.4 − 0.4, no funding, MAE 8, MFE 2, two fills.
+        assert_eq!(
+            second,
+            "400,500,short,4,8.0,50.5,49.5,100,8.0,0.0,0.0,8.0,8.0,2.0,2"
+        );
+    }
 }
