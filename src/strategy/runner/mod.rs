@@ -250,7 +250,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
 
     /// [`Runner::handle`] for anything but a market event: order updates,
     /// timers and the end of the run.
-    #[inline(never)]
+    #[inline]
     fn handle_other(&mut self, wake: Wake<()>) -> Result<Wake<()>, RunError> {
         let now_ns = self.engine.now_ns();
         if (now_ns >= self.mark_ns || now_ns < self.watch_from_ns)
