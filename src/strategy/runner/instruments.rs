@@ -3,7 +3,7 @@
 //! equal times, the instrument named first) and hands what the strategy
 //! sees to it with that instrument's engine in `engine`.
 
-use crate::sim::{Engine, OrderUpdate, Wake};
+use crate::sim::{Engine, Wake};
 use crate::strategy::Strategy;
 
 use super::{RunError, Runner};
@@ -92,11 +92,11 @@ impl<'a, S: Strategy> Runner<'a, S> {
     /// of any engine, handed to the strategy with that instrument's engine
     /// in `engine`.
     #[inline(never)]
-    pub(super) fn step_instruments(&mut self) -> Result<Wake<&OrderUpdate>, RunError> {
+    pub(super) fn step_instruments(&mut self) -> Result<Wake<()>, RunError> {
         let (index, wake) = self.advance_instruments()?;
         self.last = index;
         self.swap_in(index);
-        let handled = self.handle(wake).map(|wake| wake.map_order(|_| ()));
+        let handled = self.handle(wake);
         let now_ns = self.engine.now_ns();
         self.run_now_ns = self.run_now_ns.max(now_ns);
         self.swap_in(index);
@@ -108,7 +108,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
                 engine.close_record();
             }
         }
-        Ok(wake.map_order(|()| &self.update))
+        Ok(wake)
     }
 
     /// Puts the engine of instrument `index` in `engine` (or back).

@@ -17,7 +17,7 @@ mod instruments;
 
 use days::DayMarks;
 
-use crate::market::EventKind;
+use crate::market::{EventKind, MarketEvent};
 use crate::sim::{
     ComputeLatency, ComputeTimes, DueItem, Engine, EngineError, OrderUpdate, RunRecord, Wake,
 };
@@ -161,23 +161,53 @@ impl<'a, S: Strategy> Runner<'a, S> {
     /// loops of the runner use, so the event need not be handed back.
     #[inline]
     fn step_is_finished(&mut self) -> Result<bool, RunError> {
-        Ok(matches!(self.step_lean()?, Wake::Finished))
+        if self.phase == Phase::Running && !self.others.is_empty() {
+            return Ok(matches!(self.step_instruments()?, Wake::Finished));
+        }
+        match self.step_market()? {
+            Some(_) => Ok(false),
+            None => Ok(matches!(self.step_other()?, Wake::Finished)),
+        }
     }
 
     /// [`Runner::step`] with the order update left in `update`.
     #[inline(always)]
     fn step_lean(&mut self) -> Result<Wake<()>, RunError> {
+        match self.step_market()? {
+            Some(ev) => Ok(Wake::Market(ev)),
+            None => self.step_other(),
+        }
+    }
+
+    /// The first half of a step: when the next thing the strategy sees
+    /// is a market event, hands it over and returns it; `None` otherwise
+    /// (then [`Runner::step_other`] takes the step), so that the common
+    /// case builds no [`Wake`] and the strategy's `on_market` has one call
+    /// site (small enough to inline).
+    #[inline(always)]
+    fn step_market(&mut self) -> Result<Option<MarketEvent>, RunError> {
+        if self.phase != Phase::Running || !self.others.is_empty() {
+            return Ok(None);
+        }
+        let Some(ev) = self.engine.advance_market_only() else {
+            return Ok(None);
+        };
+        self.handle_market(ev)?;
+        Ok(Some(ev))
+    }
+
+    /// The rest of a step (see [`Runner::step_market`]): the start, a run
+    /// over several instruments, and wakes other than a market event
+    /// ready at once.
+    #[inline(never)]
+    fn step_other(&mut self) -> Result<Wake<()>, RunError> {
         match self.phase {
             Phase::Finished => return Ok(Wake::Finished),
             Phase::NotStarted => self.begin()?,
             Phase::Running => {}
         }
         if !self.others.is_empty() {
-            return Ok(self.step_instruments()?.map_order(|_| ()));
-        }
-        // Two copies of `handle`: the market-only one knows its wake.
-        if let Some(ev) = self.engine.advance_market_only() {
-            return self.handle(Wake::Market(ev));
+            return self.step_instruments();
         }
         let wake = self.engine.advance_any()?;
         self.handle(wake)
@@ -187,6 +217,41 @@ impl<'a, S: Strategy> Runner<'a, S> {
     /// order update is in `update` afterwards.
     #[inline(always)]
     fn handle(&mut self, wake: Wake<()>) -> Result<Wake<()>, RunError> {
+        match wake {
+            Wake::Market(ev) => {
+                self.handle_market(ev)?;
+                Ok(Wake::Market(ev))
+            }
+            wake => self.handle_other(wake),
+        }
+    }
+
+    /// [`Runner::handle`] for a market event.
+    #[inline(always)]
+    fn handle_market(&mut self, ev: MarketEvent) -> Result<(), RunError> {
+        let now_ns = self.engine.now_ns();
+        if (now_ns >= self.mark_ns || now_ns < self.watch_from_ns)
+            && self.at_day_mark(&Wake::Market(ev), now_ns)?
+        {
+            return Ok(());
+        }
+        if ev.kind != EventKind::Status && self.callbacks.contains(Callback::Market) {
+            self.call(Callback::Market, |s, ctx| s.on_market(ctx, &ev))?;
+        }
+        // A change of the venue's state (from a status event, or inferred
+        // at this event) goes to on_status once.
+        if let Some(status) = self.engine.take_status_change() {
+            if self.callbacks.contains(Callback::Status) {
+                self.call(Callback::Status, |s, ctx| s.on_status(ctx, &status))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Runner::handle`] for anything but a market event: order updates,
+    /// timers and the end of the run.
+    #[inline]
+    fn handle_other(&mut self, wake: Wake<()>) -> Result<Wake<()>, RunError> {
         let now_ns = self.engine.now_ns();
         if (now_ns >= self.mark_ns || now_ns < self.watch_from_ns)
             && self.at_day_mark(&wake, now_ns)?
@@ -195,16 +260,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
         }
         match wake {
             Wake::Market(ev) => {
-                if ev.kind != EventKind::Status && self.callbacks.contains(Callback::Market) {
-                    self.call(Callback::Market, |s, ctx| s.on_market(ctx, &ev))?;
-                }
-                // A change of the venue's state (from a status event, or
-                // inferred at this event) goes to on_status once.
-                if let Some(status) = self.engine.take_status_change() {
-                    if self.callbacks.contains(Callback::Status) {
-                        self.call(Callback::Status, |s, ctx| s.on_status(ctx, &status))?;
-                    }
-                }
+                self.handle_market(ev)?;
                 Ok(Wake::Market(ev))
             }
             Wake::Order(()) => {
@@ -287,23 +343,21 @@ impl<'a, S: Strategy> Runner<'a, S> {
     }
 
     /// Calls the strategy with a [`Ctx`], timing the call when timing is on.
+    /// The callback is called from one place, timed or not, so that a small
+    /// one can be inlined.
     #[inline(always)]
     fn call(
         &mut self,
         callback: Callback,
         f: impl FnOnce(&mut S, &mut Ctx<'_, 'a>) -> Result<(), StrategyError>,
     ) -> Result<(), RunError> {
-        let Some(timing) = &mut self.timing else {
-            return self.call_untimed(callback, f);
-        };
-        if self.measured {
+        let timed = self.timing.is_some();
+        if timed && self.measured {
             // The engine charges the callback's own wall time to its orders.
             self.engine.set_callback_start(Some(Instant::now()));
         }
-        let events_seen =
-            self.engine.events_seen() + self.others.iter().map(|e| e.events_seen()).sum::<u64>();
-        super::activity::enter(callback.name(), events_seen, self.engine.now_ns());
-        let started = clock::ticks();
+        super::activity::enter(callback.name(), self.events_seen(), self.engine.now_ns());
+        let started = if timed { clock::ticks() } else { 0 };
         let result = f(
             &mut self.strategy,
             &mut Ctx::with_peers(
@@ -313,14 +367,17 @@ impl<'a, S: Strategy> Runner<'a, S> {
                 &self.symbols,
             ),
         );
-        timing.record(callback, clock::ticks().wrapping_sub(started));
+        if let Some(timing) = &mut self.timing {
+            timing.record(callback, clock::ticks().wrapping_sub(started));
+        }
         super::activity::exit();
-        if self.measured {
+        if timed && self.measured {
             self.engine.set_callback_start(None);
         }
         result.map_err(|source| self.failed(callback, source))
     }
 
+    /// [`Runner::call`] never timed (`on_start`, timed apart).
     #[inline(always)]
     fn call_untimed(
         &mut self,
