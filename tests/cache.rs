@@ -1063,6 +1063,8 @@ fn an_unsealed_cache_of_an_earlier_boot_is_rebuilt_and_a_sealed_one_is_read() {
         )
     );
     assert!(notes[1].starts_with("event cache: wrote "), "{notes:?}");
+    // The rebuilt cache's seal lands before the header is unsealed again.
+    wait_for_seals();
     // Unsealed, this boot: read as written.
     set_boot_and_seal(&folder.beside(), boot_id(), Some(0));
     let cache = cached(&file, &folder.options());
