@@ -412,6 +412,19 @@ impl<'a, S: Strategy> Runner<'a, S> {
         Ok(())
     }
 
+    /// Takes up to `steps` steps of [`Runner::step`], counting each one
+    /// taken in `taken` (a failing one too), and hands nothing of them
+    /// back: true when the data is over. What a batch run's slices use.
+    pub fn run_steps(&mut self, steps: u32, taken: &mut u64) -> Result<bool, RunError> {
+        for _ in 0..steps {
+            *taken += 1;
+            if self.step_is_finished()? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// Runs until the strategy has seen `event_index` market events (or the
     /// data ends).
     pub fn run_to_event(&mut self, event_index: u64) -> Result<(), RunError> {
