@@ -205,19 +205,16 @@ impl<'e, 'a> Ctx<'e, 'a> {
     }
 
     /// The order book as the strategy sees it.
-    #[inline]
     pub fn book(&self) -> &L2Book {
         self.engine.local_book()
     }
 
     /// Best bid: price in ticks and quantity in lots.
-    #[inline]
     pub fn best_bid(&self) -> Option<Level> {
         self.book().best_bid()
     }
 
     /// Best ask: price in ticks and quantity in lots.
-    #[inline]
     pub fn best_ask(&self) -> Option<Level> {
         self.book().best_ask()
     }
