@@ -1,13 +1,16 @@
 //! The session thread, without a window: stepping, seeking and reloading
 //! reach exactly the state a headless run reaches at the same point.
 
+#[path = "common/acme_day.rs"]
+mod acme_day;
+use acme_day::small_folder;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tempfile::TempDir;
 use ticklab::market::parquet::{write_events, ReadOptions, WriteOptions};
-use ticklab::market::sample::{generate, SampleSpec};
 use ticklab::session::frame::DEFAULT_FRAME_DEPTH;
 use ticklab::session::heat::{column_step_ns, BookColumn, HEAT_COLUMNS};
 use ticklab::session::update::ErrorKind;
@@ -19,31 +22,6 @@ use ticklab::sim::{FillRecord, RunConfig, Wake};
 
 /// Long enough for a debug build on a busy machine.
 const WAIT: Duration = Duration::from_secs(120);
-
-/// A data folder with one small ACME day.
-fn small_folder() -> TempDir {
-    let root = TempDir::new().expect("test setup");
-    let spec = SampleSpec::stock().with_target_events(30_000);
-    let dir = root.path().join(spec.symbol());
-    std::fs::create_dir(&dir).expect("test setup");
-    std::fs::write(
-        dir.join("instrument.toml"),
-        spec.instrument.to_toml_string("test"),
-    )
-    .expect("test setup");
-    let options = WriteOptions {
-        row_group_rows: 4_096,
-        ..WriteOptions::default()
-    };
-    write_events(
-        dir.join(format!("{}.parquet", spec.day)),
-        &spec.instrument,
-        generate(&spec, 7),
-        &options,
-    )
-    .expect("test setup");
-    root
-}
 
 /// What the window would know after applying the updates in order.
 #[derive(Default)]

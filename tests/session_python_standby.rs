@@ -4,13 +4,16 @@
 //! fills, account, console); one that does other things than the run (its
 //! instances share a module) or fails turns standbys off, said as a note.
 
+#[path = "common/acme_day.rs"]
+mod acme_day;
+use acme_day::small_folder;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
-use ticklab::market::parquet::{write_events, ReadOptions, WriteOptions};
-use ticklab::market::sample::{generate, SampleSpec};
+use ticklab::market::parquet::ReadOptions;
 use ticklab::session::frame::DEFAULT_FRAME_DEPTH;
 use ticklab::session::replay::DynRunner;
 use ticklab::session::{
@@ -21,31 +24,6 @@ use ticklab::sim::{FillRecord, LogRecord, RunConfig};
 use ticklab::strategy::python::taking_turns;
 
 const WAIT: Duration = Duration::from_secs(300);
-
-/// A data folder with one day of 30 000 events of the sample stock.
-fn small_folder() -> TempDir {
-    let root = TempDir::new().expect("test setup");
-    let spec = SampleSpec::stock().with_target_events(30_000);
-    let dir = root.path().join(spec.symbol());
-    std::fs::create_dir(&dir).expect("test setup");
-    std::fs::write(
-        dir.join("instrument.toml"),
-        spec.instrument.to_toml_string("test"),
-    )
-    .expect("test setup");
-    let options = WriteOptions {
-        row_group_rows: 4_096,
-        ..WriteOptions::default()
-    };
-    write_events(
-        dir.join(format!("{}.parquet", spec.day)),
-        &spec.instrument,
-        generate(&spec, 7),
-        &options,
-    )
-    .expect("test setup");
-    root
-}
 
 /// Writes `files` (name, text) into a new folder; the path of the first.
 fn strategy_files(files: &[(&str, &str)]) -> (TempDir, PathBuf) {

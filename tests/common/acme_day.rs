@@ -34,3 +34,16 @@ pub fn write_spec_day(data: &Path, spec: &SampleSpec, seed: u64, options: &Write
     )
     .expect("test setup");
 }
+
+/// A new data folder with one ACME day of about 30 000 events (seed 7)
+/// in row groups of 4 096 rows, so that reads decode several groups.
+pub fn small_folder() -> tempfile::TempDir {
+    let root = tempfile::TempDir::new().expect("test setup");
+    let spec = SampleSpec::stock().with_target_events(30_000);
+    let options = WriteOptions {
+        row_group_rows: 4_096,
+        ..WriteOptions::default()
+    };
+    write_spec_day(root.path(), &spec, 7, &options);
+    root
+}
