@@ -270,6 +270,10 @@ impl Replay {
     }
 }
 
+/// What a Python host says it was doing while it ran the strategy's file
+/// and made its instance.
+const LOADING: &str = "loading the strategy";
+
 /// How a failed callback reads: the callback that ran (a Python host
 /// names the one it called, e.g. `on_trade` for a market event), the
 /// event and the data time, then what the strategy said; the traceback
@@ -284,10 +288,15 @@ pub(crate) fn strategy_failure_text(
     let (summary, called) = match first.rfind(" (during ") {
         Some(at) => {
             let inside = &first[at + " (during ".len()..];
-            let name = inside
-                .split([' ', ')'])
-                .next()
-                .filter(|n| n.starts_with("on_") || *n == "__init__");
+            let name = if inside.starts_with(LOADING) {
+                // The file ran, or its class was made, before any callback.
+                Some(LOADING)
+            } else {
+                inside
+                    .split([' ', ')'])
+                    .next()
+                    .filter(|n| n.starts_with("on_") || *n == "__init__")
+            };
             (&first[..at], name)
         }
         None => (first, None),
@@ -334,6 +343,17 @@ mod tests {
         assert_eq!(
             strategy_failure_text("on_order", 7, ts_ns, "boom"),
             "on_order failed at event 7 (14:35:00.474 686 UTC, 2026-03-02): boom"
+        );
+    }
+
+    #[test]
+    fn a_failure_while_loading_says_so_rather_than_naming_on_start() {
+        // 2026-03-02 14:30:00 UTC.
+        let ts_ns = 1_772_461_800_000_000_000;
+        let said = "badload.py:4: ValueError: nope (during loading the strategy at data time 2026-03-02 14:30:00.000000000 UTC)\nTraceback (most recent call last):";
+        assert_eq!(
+            strategy_failure_text("on_start", 0, ts_ns, said),
+            "loading the strategy failed at event 0 (14:30:00.000 000 UTC, 2026-03-02): badload.py:4: ValueError: nope\nTraceback (most recent call last):"
         );
     }
 }
