@@ -14,95 +14,32 @@ use std::rc::Rc;
 use crossbeam_channel::Receiver;
 
 use crate::book::{CrossedReport, CrossedTally};
-use crate::market::cache::CacheOptions;
 use crate::market::catalog::{Catalog, Day};
-use crate::market::parquet::ReadOptions;
 use crate::sim::stats::Stats;
 use crate::sim::{RecordSink, RunConfig};
 use crate::strategy::python::PythonOptions;
 use crate::strategy::rules::SignalFeed;
 use crate::strategy::{Runner, Strategy};
 
-use super::checkpoint::{Checkpoints, DEFAULT_CHECKPOINT_EVENTS};
-use super::command::{SeekTarget, Speed, StepTarget};
-use super::frame::{Frame, RunState, DEFAULT_FRAME_DEPTH};
-use super::heat::column_step_ns;
+use super::checkpoint::Checkpoints;
+use super::command::{SeekTarget, StepTarget};
+use super::frame::{Frame, RunState};
 use super::rows::{InstrumentRows, PendingRows, SharedRows};
-use super::tap::{Tap, DEFAULT_QUOTE_STEP_NS};
+use super::tap::Tap;
 use super::update::{Batch, CatalogView, ErrorKind, ErrorRecord, RunInfo, SignalRecord, Update};
 use super::{open_day, DayRun, StrategyChoice};
 
 mod advance;
+mod fresh;
 mod instruments;
 mod logs;
+mod options;
 
 pub use advance::{Goal, Progress};
+pub use options::SessionOptions;
 
 /// A runner over a day with a strategy chosen at run time.
 pub type DynRunner = Runner<'static, Box<dyn Strategy + Send>>;
-
-/// Settings of a session.
-#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
-pub struct SessionOptions {
-    /// Levels of each side of both books copied into a frame.
-    pub frame_depth: usize,
-    /// Data-time step between two samples of the touch, ns.
-    pub quote_step_ns: i64,
-    /// Market events between two checkpoints.
-    pub checkpoint_events: u64,
-    /// Data-time step between two columns of the heatmap until playback
-    /// sets one from its speed, ns.
-    pub column_step_ns: i64,
-    /// How the day's file is read.
-    pub read: ReadOptions,
-    /// Whether replays read the day's event cache, and where it lives.
-    pub cache: CacheOptions,
-    /// True when a window watches the run: the replay collects trades,
-    /// the touch and the heatmap's columns, takes checkpoints, and keeps
-    /// the lists it sends bounded. A batch run (`ticklab run`) sets it
-    /// false and takes every log line and signal.
-    pub for_window: bool,
-    /// Time every strategy callback (two monotonic clock reads per call),
-    /// for the statistics' `compute_time`. On by default.
-    pub timing: bool,
-    /// Wall-clock budget of one Python callback of the window's runs,
-    /// after which it is interrupted; `None` for no limit. 2 s by default.
-    pub callback_budget: Option<std::time::Duration>,
-    /// Market events between two rungs of the window's ladder of standby
-    /// runs (see `session::standby`); 200 000 by default.
-    #[serde(default = "default_ladder_events")]
-    pub ladder_events: u64,
-    /// The same for a Python strategy, which replays slower; 100 000 by
-    /// default.
-    #[serde(default = "default_python_ladder_events")]
-    pub python_ladder_events: u64,
-}
-
-fn default_ladder_events() -> u64 {
-    super::standby::LADDER_EVENTS
-}
-
-fn default_python_ladder_events() -> u64 {
-    super::standby::PYTHON_LADDER_EVENTS
-}
-
-impl Default for SessionOptions {
-    fn default() -> Self {
-        SessionOptions {
-            frame_depth: DEFAULT_FRAME_DEPTH,
-            quote_step_ns: DEFAULT_QUOTE_STEP_NS,
-            checkpoint_events: DEFAULT_CHECKPOINT_EVENTS,
-            column_step_ns: column_step_ns(Speed::RealTime(1.0)),
-            read: ReadOptions::default(),
-            cache: CacheOptions::default(),
-            for_window: true,
-            timing: true,
-            callback_budget: Some(crate::strategy::python::DEFAULT_CALLBACK_BUDGET),
-            ladder_events: super::standby::LADDER_EVENTS,
-            python_ladder_events: super::standby::PYTHON_LADDER_EVENTS,
-        }
-    }
-}
 
 /// The day, the strategy and the run in progress.
 pub struct Replay {
@@ -536,157 +473,6 @@ impl Replay {
             StepTarget::NextSignal => Goal::SignalsSeen(self.signals.saturating_add(1)),
             StepTarget::UntilNs(ts_ns) => Goal::UntilNs(ts_ns),
             StepTarget::End => Goal::End,
-        }
-    }
-
-    /// Starts the run over from the start of the day with a new instance of
-    /// the strategy.
-    fn fresh_run(&mut self) -> bool {
-        let Some(day) = self.day.clone() else {
-            return false;
-        };
-        if let StrategyChoice::Rules { path, rules } = &self.choice {
-            // A rule file naming a symbol the run does not have never starts.
-            let symbols: Vec<&str> = std::iter::once(&day)
-                .chain(&self.others)
-                .map(|run| run.instrument.symbol.as_str())
-                .collect();
-            if let Err(err) = rules.check_symbols(&symbols) {
-                let name = path.display().to_string();
-                self.report(load_failure(&super::SessionError::Strategy {
-                    name,
-                    reason: err.to_string(),
-                }));
-                return false;
-            }
-        }
-        let (strategy, signal_feed) = self.choice.build_with_signals(&self.python);
-        self.crossed = CrossedTally::default();
-        let mut cache_notes = Vec::new();
-        let engine = day.engine_days(
-            &self.config,
-            self.options.read,
-            &self.options.cache,
-            self.crossed.clone(),
-            &mut cache_notes,
-        );
-        for text in cache_notes {
-            self.note_cache(text);
-        }
-        match engine {
-            Ok((mut engine, later)) => {
-                self.cache_notes = later;
-                // The record would hold every row of the day; the rows go
-                // to the window and the statistics, or to a batch run's
-                // files, instead.
-                if let Some(sink) = self.batch_sink.take() {
-                    engine.set_record_sink(sink);
-                    self.rows = None;
-                } else {
-                    let instruments = self.instruments();
-                    let rates: Vec<f64> = instruments
-                        .iter()
-                        .map(|i| {
-                            self.config
-                                .fx_rate(&i.currency, &day.instrument.currency)
-                                .unwrap_or(1.0)
-                        })
-                        .collect();
-                    let rows = Rc::new(RefCell::new(PendingRows::for_instruments(
-                        self.config.initial_cash,
-                        &instruments,
-                        &rates,
-                        self.focus,
-                    )));
-                    if self.traded_days().len() > 1 {
-                        rows.borrow_mut().track_days(self.config.initial_cash);
-                    }
-                    engine.set_record_sink(Box::new(Rc::clone(&rows)));
-                    self.rows = Some(rows);
-                }
-                let mut engines = vec![engine];
-                let mut sinks = std::mem::take(&mut self.other_sinks).into_iter();
-                let mut days = day.day_list();
-                for (index, other) in self.others.clone().into_iter().enumerate() {
-                    let mut cache_notes = Vec::new();
-                    let built = other.engine_days(
-                        &self.config,
-                        self.options.read,
-                        &self.options.cache,
-                        self.crossed.clone(),
-                        &mut cache_notes,
-                    );
-                    for text in cache_notes {
-                        self.note_cache(text);
-                    }
-                    match built {
-                        Ok((mut engine, later)) => {
-                            self.cache_notes.extend(later);
-                            let rate = self
-                                .config
-                                .fx_rate(&other.instrument.currency, &day.instrument.currency)
-                                .unwrap_or(1.0);
-                            engine.set_account_fx_rate(rate);
-                            if let Some(sink) = sinks.next() {
-                                engine.set_record_sink(sink);
-                            } else if let Some(rows) = &self.rows {
-                                engine.set_record_sink(Box::new(InstrumentRows::new(
-                                    rows,
-                                    index + 1,
-                                )));
-                            }
-                            days.extend(other.day_list());
-                            engines.push(engine);
-                        }
-                        Err(err) => {
-                            self.runner = None;
-                            self.rows = None;
-                            self.report(ErrorRecord::of(ErrorKind::Data, &err));
-                            return false;
-                        }
-                    }
-                }
-                days.sort_unstable();
-                days.dedup();
-                let Some(mut runner) = Runner::with_instruments(engines, strategy) else {
-                    return false;
-                };
-                runner.set_timing(self.options.timing);
-                runner.set_days(&days, day.warmup.map_or(i64::MIN, |warmup| warmup.from_ns));
-                self.runner = Some(runner);
-                self.wakes = 0;
-                self.signals = 0;
-                self.signal_feed = signal_feed;
-                self.pending_signals.clear();
-                self.failed = false;
-                self.logs = logs::HeldLogs::default();
-                self.tap.reset();
-                self.outbox.push_back(Update::Reset);
-                let instruments = self.instruments();
-                let traded = self.traded_days();
-                let info = RunInfo {
-                    folder: self.folder.clone().unwrap_or_default(),
-                    instrument: instruments
-                        .get(self.focus)
-                        .cloned()
-                        .unwrap_or_else(|| day.instrument.clone()),
-                    day: day.day,
-                    rows: day.rows + self.others.iter().map(|o| o.rows).sum::<u64>(),
-                    span_ns: self.span_ns,
-                    strategy: self.strategy.clone(),
-                    initial_cash: self.config.initial_cash,
-                    instruments,
-                    days: traded,
-                };
-                self.outbox.push_back(Update::Started(Box::new(info)));
-                true
-            }
-            Err(err) => {
-                self.runner = None;
-                self.rows = None;
-                self.report(ErrorRecord::of(ErrorKind::Data, &err));
-                false
-            }
         }
     }
 
