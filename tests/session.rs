@@ -1,109 +1,27 @@
 //! The session thread, without a window: stepping, seeking and reloading
 //! reach exactly the state a headless run reaches at the same point.
 
+#[path = "common/session_driver.rs"]
+mod session_driver;
+use session_driver::{Driver, WAIT};
+
 #[path = "common/acme_day.rs"]
 mod acme_day;
 use acme_day::small_folder;
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 
 use tempfile::TempDir;
 use ticklab::market::parquet::{write_events, ReadOptions, WriteOptions};
 use ticklab::session::frame::DEFAULT_FRAME_DEPTH;
-use ticklab::session::heat::{column_step_ns, BookColumn, HEAT_COLUMNS};
+use ticklab::session::heat::{column_step_ns, HEAT_COLUMNS};
 use ticklab::session::update::ErrorKind;
 use ticklab::session::{
-    open_day, BookView, Command, Frame, RunState, SeekTarget, Session, SessionOptions, Speed,
-    StepTarget, StrategyChoice, Update,
+    open_day, BookView, Command, Frame, RunState, SeekTarget, SessionOptions, Speed, StepTarget,
+    StrategyChoice, Update,
 };
 use ticklab::sim::{FillRecord, RunConfig, Wake};
-
-/// Long enough for a debug build on a busy machine.
-const WAIT: Duration = Duration::from_secs(120);
-
-/// What the window would know after applying the updates in order.
-#[derive(Default)]
-struct Seen {
-    frame: Option<Frame>,
-    fills: Vec<FillRecord>,
-    errors: Vec<(ErrorKind, String)>,
-    notes: Vec<String>,
-    signals: Vec<ticklab::session::update::SignalRecord>,
-    resets: usize,
-    /// The heatmap's columns, as the window's ring would hold them.
-    columns: Vec<BookColumn>,
-}
-
-impl Seen {
-    fn apply(&mut self, updates: Vec<Update>) {
-        for update in updates {
-            match update {
-                Update::Reset => {
-                    self.resets += 1;
-                    self.fills.clear();
-                    self.signals.clear();
-                }
-                Update::Frame(frame) => self.frame = Some(*frame),
-                Update::Batch(batch) => {
-                    self.fills.extend(batch.fills);
-                    self.errors
-                        .extend(batch.errors.into_iter().map(|e| (e.kind, e.message)));
-                    self.notes.extend(batch.notes);
-                    self.signals.extend(batch.signals);
-                    if batch.columns_restart {
-                        self.columns.clear();
-                    }
-                    self.columns.extend(batch.columns);
-                    let extra = self.columns.len().saturating_sub(HEAT_COLUMNS);
-                    self.columns.drain(..extra);
-                }
-                _ => {}
-            }
-        }
-    }
-
-    fn frame(&self) -> &Frame {
-        self.frame.as_ref().expect("a frame")
-    }
-}
-
-struct Driver {
-    session: Session,
-    seen: Seen,
-}
-
-impl Driver {
-    fn new(folder: &Path, strategy: &str) -> Driver {
-        Driver::with_options(folder, strategy, SessionOptions::default())
-    }
-
-    fn with_options(folder: &Path, strategy: &str, options: SessionOptions) -> Driver {
-        let session = Session::spawn(options, Arc::new(|| {})).expect("the session thread starts");
-        let mut driver = Driver {
-            session,
-            seen: Seen::default(),
-        };
-        driver.run(Command::Load {
-            folder: folder.to_owned(),
-            symbol: None,
-            day: None,
-        });
-        driver.run(Command::SetStrategy(strategy.to_owned()));
-        driver
-    }
-
-    /// Sends `command` and applies everything up to the session's idle.
-    fn run(&mut self, command: Command) -> &Seen {
-        self.session
-            .send(command)
-            .expect("the session takes the command");
-        let updates = self.session.wait_idle(WAIT).expect("the session goes idle");
-        self.seen.apply(updates);
-        &self.seen
-    }
-}
 
 /// A headless run of `strategy` stopped after `events` market events.
 fn headless(folder: &Path, strategy: &str, events: u64) -> ticklab::session::replay::DynRunner {

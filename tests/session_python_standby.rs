@@ -4,12 +4,15 @@
 //! fills, account, console); one that does other things than the run (its
 //! instances share a module) or fails turns standbys off, said as a note.
 
+#[path = "common/session_driver.rs"]
+mod session_driver;
+use session_driver::{Driver, Seen, WAIT};
+
 #[path = "common/acme_day.rs"]
 mod acme_day;
 use acme_day::small_folder;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
@@ -17,13 +20,11 @@ use ticklab::market::parquet::ReadOptions;
 use ticklab::session::frame::DEFAULT_FRAME_DEPTH;
 use ticklab::session::replay::DynRunner;
 use ticklab::session::{
-    open_day, Command, Frame, RunState, SeekTarget, Session, SessionOptions, Speed, StepTarget,
-    StrategyChoice, Update,
+    open_day, Command, Frame, RunState, SeekTarget, SessionOptions, Speed, StepTarget,
+    StrategyChoice,
 };
-use ticklab::sim::{FillRecord, LogRecord, RunConfig};
+use ticklab::sim::{LogRecord, RunConfig};
 use ticklab::strategy::python::taking_turns;
-
-const WAIT: Duration = Duration::from_secs(300);
 
 /// Writes `files` (name, text) into a new folder; the path of the first.
 fn strategy_files(files: &[(&str, &str)]) -> (TempDir, PathBuf) {
@@ -63,99 +64,15 @@ class Coin(Strategy):
             print("filled", update.order_id, update.fill_price, ctx.position)
 "#;
 
-/// What the window would know after applying the updates in order.
-#[derive(Default)]
-struct Seen {
-    frame: Option<Frame>,
-    fills: Vec<FillRecord>,
-    logs: Vec<LogRecord>,
-    errors: Vec<String>,
-    notes: Vec<String>,
-}
-
-impl Seen {
-    fn apply(&mut self, updates: Vec<Update>) {
-        for update in updates {
-            match update {
-                Update::Reset => {
-                    self.fills.clear();
-                    self.logs.clear();
-                }
-                Update::Frame(frame) => self.frame = Some(*frame),
-                Update::Batch(batch) => {
-                    assert_eq!(batch.logs_skipped, 0);
-                    self.fills.extend(batch.fills);
-                    self.logs.extend(batch.logs);
-                    self.errors
-                        .extend(batch.errors.into_iter().map(|e| e.message));
-                    self.notes.extend(batch.notes);
-                }
-                _ => {}
-            }
-        }
-    }
-
-    fn frame(&self) -> &Frame {
-        self.frame.as_ref().expect("a frame")
-    }
-
-    fn said(&self, text: &str) -> bool {
-        self.notes.iter().any(|n| n.contains(text))
-    }
-}
-
-struct Driver {
-    session: Session,
-    seen: Seen,
-}
-
-impl Driver {
-    /// A session on `folder` running `strategy`, with rungs every 5 000
-    /// events: at event 25 000 standbys wait at 20 000, 15 000, 10 000 and
-    /// 5 000 (checkpoints every 10 000).
-    fn new(folder: &Path, strategy: &Path) -> Driver {
-        let options = SessionOptions {
-            python_ladder_events: 5_000,
-            ..SessionOptions::default()
-        };
-        let session = Session::spawn(options, Arc::new(|| {})).expect("the session thread starts");
-        let mut driver = Driver {
-            session,
-            seen: Seen::default(),
-        };
-        driver.run(Command::Load {
-            folder: folder.to_owned(),
-            symbol: None,
-            day: None,
-        });
-        driver.run(Command::SetStrategy(strategy.display().to_string()));
-        driver
-    }
-
-    /// Sends `command` and applies everything up to the session's idle.
-    fn run(&mut self, command: Command) -> &Seen {
-        self.session
-            .send(command)
-            .expect("the session takes the command");
-        let updates = self.session.wait_idle(WAIT).expect("the session goes idle");
-        self.seen.apply(updates);
-        &self.seen
-    }
-
-    /// Lets the session work while idle until a note says `text`.
-    fn wait_for_note(&mut self, text: &str) {
-        let deadline = Instant::now() + WAIT;
-        while !self.seen.said(text) {
-            assert!(
-                Instant::now() < deadline,
-                "no note {text:?}: {:?}",
-                self.seen.notes
-            );
-            if let Some(update) = self.session.recv_timeout(Duration::from_millis(100)) {
-                self.seen.apply(vec![update]);
-            }
-        }
-    }
+/// A session on `folder` running `strategy`, with rungs every 5 000
+/// events: at event 25 000 standbys wait at 20 000, 15 000, 10 000 and
+/// 5 000 (checkpoints every 10 000).
+fn driver(folder: &Path, strategy: &Path) -> Driver {
+    let options = SessionOptions {
+        python_ladder_events: 5_000,
+        ..SessionOptions::default()
+    };
+    Driver::with_options(folder, &strategy.display().to_string(), options)
 }
 
 /// A headless run of the strategy file, stopped by `stop`, and its
@@ -184,6 +101,7 @@ fn headless(
 
 /// The window's view matches the headless run, field by field.
 fn assert_same_state(seen: &Seen, (runner, logs): &(DynRunner, Vec<LogRecord>)) {
+    assert_eq!(seen.logs_skipped, 0, "console lines were dropped");
     let frame = seen.frame();
     let engine = runner.engine();
     assert_eq!(frame.events_seen, engine.events_seen());
@@ -218,7 +136,7 @@ fn python_seeks_take_over_checked_standbys_and_land_where_a_headless_run_does() 
         back.1.len()
     );
 
-    let mut driver = Driver::new(folder.path(), &coin);
+    let mut driver = driver(folder.path(), &coin);
     driver.run(Command::Step(StepTarget::Events(25_000)));
     assert_same_state(&driver.seen, &at_25000);
     // Until the standbys are checked and waiting, a seek re-runs from the
@@ -294,7 +212,7 @@ class Counter(Strategy):
         ),
         ("standby_test_counter.py", "count = 0\n"),
     ]);
-    let mut driver = Driver::new(folder.path(), &counter);
+    let mut driver = driver(folder.path(), &counter);
     driver.run(Command::Step(StepTarget::Events(25_000)));
     // The first standby checkpoint (event 10 000) differs in its lines
     // only: no orders.
@@ -321,7 +239,7 @@ class Counter(Strategy):
     );
     // The fresh instance counts on from where the others left: the re-run
     // is not the first run either, and the checkpoints say so.
-    let [error] = driver.seen.errors.as_slice() else {
+    let [error] = driver.seen.error_messages()[..] else {
         panic!("one error: {:?}", driver.seen.errors);
     };
     assert!(
@@ -359,7 +277,7 @@ class Second(Strategy):
         ),
         ("standby_test_made.py", "count = 0\n"),
     ]);
-    let mut driver = Driver::new(folder.path(), &second);
+    let mut driver = driver(folder.path(), &second);
     driver.run(Command::Step(StepTarget::Events(25_000)));
     driver.wait_for_note(
         "standby runs are off for this run: a standby run of the strategy failed at event ",
@@ -390,7 +308,7 @@ fn standbys_are_built_during_play() {
     let at_5000 = headless(folder.path(), &coin, |r| {
         r.run_to_event(5_000).expect("it runs")
     });
-    let mut driver = Driver::new(folder.path(), &coin);
+    let mut driver = driver(folder.path(), &coin);
     // Play's clock starts at the time of the first event.
     driver.run(Command::Step(StepTarget::Events(1)));
     // Nothing is wanted at the start: the standbys are built only while
