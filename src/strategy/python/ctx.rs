@@ -12,7 +12,6 @@ use pyo3::types::{PyDateTime, PyDelta, PyDeltaAccess, PyFloat, PyInt, PyList, Py
 
 use super::book::BookMirror;
 use super::indicators::PyIndicator;
-use super::members::{Fields, Layout};
 use super::orders::{batch_entry, OrderArgs, PyOrder};
 use super::slot::{self, Unavailable};
 use super::units::Units;
@@ -37,47 +36,6 @@ fn order_error(py: Python<'_>, err: OrderError) -> PyErr {
     module::order_error(py, err.to_string())
 }
 
-/// Keeps `ctx.book` on the book of the instrument each callback is about,
-/// in a run over several instruments.
-pub(crate) struct BookFollower {
-    /// The `book` member of `ctx`, in a run over several instruments.
-    member: Option<Fields<1>>,
-    /// The instrument whose book `ctx.book` is.
-    at: usize,
-}
-
-impl BookFollower {
-    /// The follower of `ctx`, over `count` instruments.
-    pub(crate) fn new(ctx: &Bound<'_, PyCtx>, count: usize) -> PyResult<Self> {
-        let member = if count > 1 {
-            let book = ctx.get().book.bind(ctx.py());
-            let layout = Layout::of_values(ctx.as_any(), [book])?;
-            let member = layout.and_then(|layout| layout.fields(ctx.as_any()));
-            if member.is_none() {
-                return Err(PyRuntimeError::new_err(
-                    "ctx.book cannot follow the instrument of each callback",
-                ));
-            }
-            member
-        } else {
-            None
-        };
-        Ok(BookFollower { member, at: 0 })
-    }
-
-    /// Makes `ctx.book` `book`, the book of instrument `index`.
-    #[inline]
-    pub(crate) fn follow(&mut self, py: Python<'_>, index: usize, book: &Py<PyAny>) {
-        if index == self.at {
-            return;
-        }
-        if let Some(member) = &self.member {
-            member.set(0, book.clone_ref(py).into_bound(py));
-            self.at = index;
-        }
-    }
-}
-
 /// The strategy's whole world during a callback.
 #[pyclass(name = "Ctx", module = "ticklab", frozen)]
 pub(crate) struct PyCtx {
@@ -90,9 +48,9 @@ pub(crate) struct PyCtx {
     //
     // A member Python reads directly; in a run over several instruments
     // the host points it at the callback's instrument's book before the
-    // callback ([`BookFollower`]), so Rust never reads it.
+    // callback (`book_follower`), so Rust never reads it.
     #[pyo3(get)]
-    book: Py<PyAny>,
+    pub(super) book: Py<PyAny>,
     initial_cash: f64,
     /// Indicators registered with `ctx.register`, each with the index of
     /// the instrument it is fed from.

@@ -50,6 +50,7 @@
 //! Packages installed for that Python (numpy, ...) can be imported.
 
 mod book;
+mod book_follower;
 mod call;
 mod console;
 mod ctx;

@@ -6,6 +6,10 @@
 //! market event, updated in place); market events a strategy has no
 //! callback for never reach Python.
 
+mod feed;
+
+use feed::{each_indicator, feed_indicators, slot_of, MarketCalls};
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -14,8 +18,9 @@ use std::time::Duration;
 use pyo3::prelude::*;
 
 use super::book::{touch_of, BookMirror, Touch};
+use super::book_follower::BookFollower;
 use super::call::Prepared;
-use super::ctx::{BookFollower, PyCtx};
+use super::ctx::PyCtx;
 use super::errors::{strategy_error, Site};
 use super::event::{PyMarketEvent, PyOrderUpdate};
 use super::guard::{self, Policy};
@@ -111,89 +116,6 @@ struct Runtime {
     ctx_book: BookFollower,
     /// The touch `on_bbo` was last called for, per instrument.
     bbo_touch: Vec<Touch>,
-}
-
-/// The market callbacks a strategy defines, each ready to call with `ctx`
-/// and one instrument's event object.
-struct MarketCalls {
-    on_market: Option<Prepared>,
-    on_depth: Option<Prepared>,
-    on_trade: Option<Prepared>,
-    on_bbo: Option<Prepared>,
-    on_status: Option<Prepared>,
-}
-
-impl MarketCalls {
-    /// The callbacks of `loaded`, called with `ctx` and `event`.
-    fn new(
-        py: Python<'_>,
-        loaded: &Loaded,
-        ctx: &Py<PyCtx>,
-        event: &Py<PyMarketEvent>,
-    ) -> PyResult<Self> {
-        let (ctx, event) = (ctx.bind(py).as_any(), event.bind(py).as_any());
-        let prepare = |callback: &Option<Py<PyAny>>| {
-            callback
-                .as_ref()
-                .map(|f| Prepared::new(py, f.bind(py), &[ctx, event]))
-                .transpose()
-        };
-        let c = &loaded.callbacks;
-        Ok(MarketCalls {
-            on_market: prepare(&c.on_market)?,
-            on_depth: prepare(&c.on_depth)?,
-            on_trade: prepare(&c.on_trade)?,
-            on_bbo: prepare(&c.on_bbo)?,
-            on_status: prepare(&c.on_status)?,
-        })
-    }
-}
-
-/// Feeds the indicators registered with `ctx` with `ev`, as the rule
-/// engine feeds its own: a trade as it comes, the book at the last event of
-/// an exchange message.
-#[cold]
-#[inline(never)]
-fn feed_indicators(rt: &Runtime, ctx: &Ctx<'_, '_>, ev: &MarketEvent) -> Result<(), StrategyError> {
-    let (index, now_ns) = (ctx.instrument_index(), ctx.now_ns());
-    let touch = (ctx.best_bid(), ctx.best_ask());
-    let is_trade = ev.kind == EventKind::Trade;
-    let is_last = ev.is_last_in_batch();
-    each_indicator(rt, |of, indicator| {
-        if of != index {
-            indicator.tell_time(now_ns);
-            return;
-        }
-        if is_trade {
-            indicator.on_trade(now_ns, ev.side, ev.price, ev.qty);
-        } else {
-            indicator.on_depth(now_ns, ev);
-        }
-        if is_last {
-            indicator.on_book(now_ns, ctx.book(), touch, is_trade);
-        }
-    })
-}
-
-/// Calls `f` with each indicator registered with the runtime's `ctx` and
-/// the index of the instrument it is fed from.
-fn each_indicator(
-    rt: &Runtime,
-    f: impl FnMut(usize, &mut super::indicators::PyIndicator),
-) -> Result<(), StrategyError> {
-    Python::attach(|py| rt.ctx.get().each_indicator(py, f))
-        .map_err(|err| StrategyError::msg(format!("feeding the indicators: {err}")))
-}
-
-/// The instrument `ctx` is over, as an index into a runtime's vectors of
-/// `count` instruments.
-#[inline]
-fn slot_of(count: usize, ctx: &Ctx<'_, '_>) -> usize {
-    if count <= 1 {
-        0
-    } else {
-        ctx.instrument_index().min(count - 1)
-    }
 }
 
 impl PythonStrategy {
