@@ -10,6 +10,7 @@ mod account;
 mod columns;
 mod days;
 mod folder;
+pub(crate) mod read_back;
 mod stream;
 mod table;
 pub mod trades;

@@ -2,13 +2,12 @@
 //! one row per closed round trip, and the few columns of it read back
 //! (by Monte Carlo).
 
-use std::fs::File;
 use std::path::Path;
 
-use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::Field;
 
 use crate::market::{Instrument, Side};
+use crate::report::read_back::ReadBack;
 use crate::report::table::{ReportError, Table};
 use crate::sim::trades::RoundTrip;
 
@@ -65,56 +64,35 @@ pub fn read_trips(path: &Path) -> Result<Vec<TripRow>, ReportError> {
         path: path.to_owned(),
         source: std::io::Error::other(what),
     };
-    let file = File::open(path).map_err(|source| ReportError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    let reader = SerializedFileReader::new(file).map_err(|err| fail(err.to_string()))?;
-    let names: Vec<String> = reader
-        .metadata()
-        .file_metadata()
-        .schema_descr()
-        .columns()
-        .iter()
-        .map(|c| c.name().to_owned())
-        .collect();
-    let index = |name: &str| names.iter().position(|n| n == name);
-    let (Some(pnl), Some(qty)) = (index("pnl"), index("qty_lots")) else {
+    let table = ReadBack::open(path).map_err(fail)?;
+    let (Some(pnl), Some(qty)) = (table.column("pnl"), table.column("qty_lots")) else {
         return Err(fail("no column `pnl` or `qty_lots`".to_owned()));
     };
-    let symbol = index("symbol");
-    let rows = reader
-        .get_row_iter(None)
-        .map_err(|err| fail(err.to_string()))?;
+    let symbol = table.column("symbol");
     let mut trips = Vec::new();
-    for (row_index, row) in rows.enumerate() {
-        let row = row.map_err(|err| fail(format!("row {row_index}: {err}")))?;
-        let fields: Vec<&Field> = row.get_column_iter().map(|(_, field)| field).collect();
-        let bad = |column: usize, what: &str| {
-            fail(format!(
-                "row {row_index}, column `{}`: {what}",
-                names[column]
-            ))
-        };
-        let pnl = match fields.get(pnl) {
-            Some(Field::Double(x)) => *x,
-            _ => return Err(bad(pnl, "not a number")),
-        };
-        let qty_lots = match fields.get(qty) {
-            Some(Field::Long(x)) => *x,
-            _ => return Err(bad(qty, "not a whole number")),
-        };
-        let symbol = match symbol.map(|i| (i, fields.get(i))) {
-            None => None,
-            Some((_, Some(Field::Str(s)))) => Some(s.clone()),
-            Some((i, _)) => return Err(bad(i, "not text")),
-        };
-        trips.push(TripRow {
-            symbol,
-            pnl,
-            qty_lots,
-        });
-    }
+    table
+        .each_row(|fields| {
+            let pnl = match fields.get(pnl) {
+                Some(Field::Double(x)) => *x,
+                _ => return Err((pnl, "not a number")),
+            };
+            let qty_lots = match fields.get(qty) {
+                Some(Field::Long(x)) => *x,
+                _ => return Err((qty, "not a whole number")),
+            };
+            let symbol = match symbol.map(|i| (i, fields.get(i))) {
+                None => None,
+                Some((_, Some(Field::Str(s)))) => Some(s.clone()),
+                Some((i, _)) => return Err((i, "not text")),
+            };
+            trips.push(TripRow {
+                symbol,
+                pnl,
+                qty_lots,
+            });
+            Ok(())
+        })
+        .map_err(fail)?;
     Ok(trips)
 }
 
