@@ -41,7 +41,8 @@ pub(crate) struct CacheWriter {
     out: Option<BufWriter<File>>,
     header: Header,
     index: Vec<i64>,
-    record: [u8; RECORD_BYTES],
+    /// The records of the batch being pushed, reused from batch to batch.
+    records: Vec<u8>,
     flusher: Option<Flusher>,
     /// Bytes written since the flusher was last asked.
     unflushed_bytes: u64,
@@ -222,7 +223,7 @@ impl CacheWriter {
             out: None,
             header,
             index: Vec::new(),
-            record: [0; RECORD_BYTES],
+            records: Vec::new(),
             flusher: Flusher::start(&file),
             unflushed_bytes: 0,
         };
@@ -243,17 +244,31 @@ impl CacheWriter {
         let Some(out) = self.out.as_mut() else {
             return Err(io::Error::other("the cache writer already failed"));
         };
-        for ev in events {
-            if self.header.events.is_multiple_of(INDEX_EVERY) {
-                self.index.push(ev.exch_ts);
-            }
-            if self.header.events == 0 {
+        let first = self.header.events;
+        if first == 0 {
+            if let Some(ev) = events.first() {
                 self.header.first_exch_ts = ev.exch_ts;
             }
-            encode_event(ev, &mut self.record);
-            out.write_all(&self.record)?;
-            self.header.events += 1;
         }
+        // Index entries: the events whose position in the file is a
+        // multiple of INDEX_EVERY.
+        let count = events.len() as u64;
+        let mut indexed = first.next_multiple_of(INDEX_EVERY);
+        while indexed < first + count {
+            if let Some(ev) = events.get((indexed - first) as usize) {
+                self.index.push(ev.exch_ts);
+            }
+            indexed += INDEX_EVERY;
+        }
+        // The batch encoded into one buffer and written at once.
+        self.records.clear();
+        self.records.resize(events.len() * RECORD_BYTES, 0);
+        let (records, _) = self.records.as_chunks_mut::<RECORD_BYTES>();
+        for (ev, record) in events.iter().zip(records) {
+            encode_event(ev, record);
+        }
+        out.write_all(&self.records)?;
+        self.header.events += count;
         if let Some(last) = events.last() {
             self.header.last_exch_ts = last.exch_ts;
         }

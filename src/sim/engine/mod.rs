@@ -101,12 +101,17 @@ pub struct TimerId(pub u64);
 /// on a niche reads `kind` alone, and the event is then rebuilt in memory a
 /// byte at a time and read back in wide loads, a store-forwarding stall on
 /// every event.
+///
+/// `M` is how a market event is handed over: by value, or not at all
+/// (`()`, read [`Engine::last_seen_event`]) where a scheduler between the
+/// engine and the strategy would otherwise copy it through each of its
+/// return values.
 #[derive(Clone, Copy, Debug, PartialEq)]
 #[repr(C, u8)]
-pub enum Wake<U = OrderUpdate> {
+pub enum Wake<U = OrderUpdate, M = MarketEvent> {
     /// A market event reached the strategy; the local book already includes
     /// it. Its `local_ts` is the time the strategy sees it.
-    Market(MarketEvent),
+    Market(M),
     /// An answer from the exchange (or from pre-trade risk) about one of our
     /// orders; the strategy's orders and account already include it.
     Order(U),
@@ -121,13 +126,24 @@ pub enum Wake<U = OrderUpdate> {
     Finished,
 }
 
-impl<U> Wake<U> {
+impl<U, M> Wake<U, M> {
     /// The same wake with its order update turned by `f`.
     #[inline]
-    pub fn map_order<V>(self, f: impl FnOnce(U) -> V) -> Wake<V> {
+    pub fn map_order<V>(self, f: impl FnOnce(U) -> V) -> Wake<V, M> {
         match self {
             Wake::Market(ev) => Wake::Market(ev),
             Wake::Order(update) => Wake::Order(f(update)),
+            Wake::Timer { ts_ns, id } => Wake::Timer { ts_ns, id },
+            Wake::Finished => Wake::Finished,
+        }
+    }
+
+    /// The same wake with its market event turned by `f`.
+    #[inline(always)]
+    pub fn map_market<N>(self, f: impl FnOnce(M) -> N) -> Wake<U, N> {
+        match self {
+            Wake::Market(ev) => Wake::Market(f(ev)),
+            Wake::Order(update) => Wake::Order(update),
             Wake::Timer { ts_ns, id } => Wake::Timer { ts_ns, id },
             Wake::Finished => Wake::Finished,
         }
@@ -433,6 +449,13 @@ impl<'a> Engine<'a> {
     /// The order update of the last [`Wake::Order`].
     pub fn delivered_update(&self) -> &OrderUpdate {
         &self.delivered_update
+    }
+
+    /// The market event the strategy saw last (the one of the last
+    /// [`Wake::Market`]), with the local time it saw it at.
+    #[inline(always)]
+    pub fn last_seen_event(&self) -> &MarketEvent {
+        &self.local.last_seen
     }
 
     /// The strategy's compute latency (`latency.compute`).

@@ -77,12 +77,14 @@ impl Engine<'_> {
     /// between, since only the strategy changes them). Returns what the
     /// strategy sees, or `None` when the next item is due after `until_ns`
     /// or the engine is over.
+    /// A market event is not handed back: it is
+    /// [`Engine::last_seen_event`].
     #[inline(always)]
     pub(crate) fn advance_through(
         &mut self,
         item: DueItem,
         until_ns: i64,
-    ) -> Result<Option<Wake<()>>, EngineError> {
+    ) -> Result<Option<Wake<(), ()>>, EngineError> {
         self.handover_until_ns = until_ns;
         self.current_timer = None;
         let (mut ts, mut next) = item;
@@ -90,9 +92,10 @@ impl Engine<'_> {
             // Market data alone takes the inline step the one-instrument
             // loop takes (the same choice as `process_due` makes then).
             let woke = if self.only_market_data_due() {
-                self.market_data_step().map(Wake::Market)
+                self.market_data_step().map(|_| Wake::Market(()))
             } else {
                 self.process_due(ts, next)
+                    .map(|wake| wake.map_market(|_| ()))
             };
             if let Some(wake) = woke {
                 return Ok(Some(wake));

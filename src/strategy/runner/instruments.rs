@@ -91,24 +91,62 @@ impl<'a, S: Strategy> Runner<'a, S> {
     /// [`Runner::step`] over several instruments: the earliest due item
     /// of any engine, handed to the strategy with that instrument's engine
     /// in `engine`.
+    /// Tells only whether the run is over: the wake is kept in
+    /// `last_wake` (its market event is the last one the engine of
+    /// [`Runner::last_instrument`] saw), so that nothing large crosses the
+    /// return on every event.
     #[inline(never)]
-    pub(super) fn step_instruments(&mut self) -> Result<Wake<()>, RunError> {
+    pub(super) fn step_instruments(&mut self) -> Result<bool, RunError> {
         let (index, wake) = self.advance_instruments()?;
         self.last = index;
         self.swap_in(index);
-        let handled = self.handle(wake);
+        let handled = self.handle_seen(wake);
         let now_ns = self.engine.now_ns();
         self.run_now_ns = self.run_now_ns.max(now_ns);
         self.swap_in(index);
         // The run's clock, as the first instrument's engine tells it.
         self.engine.catch_up_local_now(now_ns);
-        let wake = handled?;
-        if wake == Wake::Finished {
+        // A market event (most steps) stores its tag alone.
+        let finished = match handled? {
+            Wake::Market(()) => {
+                self.last_wake = Wake::Market(());
+                false
+            }
+            wake => {
+                self.last_wake = wake;
+                wake == Wake::Finished
+            }
+        };
+        if finished {
             for engine in &mut self.others {
                 engine.close_record();
             }
         }
-        Ok(wake)
+        Ok(finished)
+    }
+
+    /// [`Runner::handle`] for a wake whose market event is the one the
+    /// engine in `engine` saw last.
+    #[inline(always)]
+    fn handle_seen(&mut self, wake: Wake<(), ()>) -> Result<Wake<(), ()>, RunError> {
+        if let Wake::Market(()) = wake {
+            let ev = *self.engine.last_seen_event();
+            self.handle_market(ev)?;
+            return Ok(wake);
+        }
+        let ev = *self.engine.last_seen_event();
+        let handled = self.handle_other(wake.map_market(|()| ev))?;
+        Ok(handled.map_market(|_| ()))
+    }
+
+    /// [`Runner::step_instruments`] with the market event handed back.
+    pub(super) fn step_instruments_seen(&mut self) -> Result<Wake<()>, RunError> {
+        self.step_instruments()?;
+        let wake = self.last_wake;
+        let seen = self
+            .engine_of(self.last)
+            .map(|engine| *engine.last_seen_event());
+        Ok(wake.map_market(|()| seen.unwrap_or_default()))
     }
 
     /// Puts the engine of instrument `index` in `engine` (or back).
@@ -131,7 +169,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
     /// the first named instrument's, until one gives the strategy
     /// something to see; returns its instrument and the wake
     /// ([`Wake::Finished`] once every engine is over).
-    fn advance_instruments(&mut self) -> Result<(usize, Wake<()>), RunError> {
+    fn advance_instruments(&mut self) -> Result<(usize, Wake<(), ()>), RunError> {
         let count = self.others.len() + 1;
         loop {
             // Read again the next item of the engine that moved and of

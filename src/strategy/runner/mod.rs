@@ -98,6 +98,9 @@ pub struct Runner<'a, S> {
     /// read it again): an engine whose count moved since, or that
     /// processed an item, has a new next item.
     due_seq: Vec<Option<u64>>,
+    /// What the last step over several instruments handed the strategy
+    /// (its market event is the last one that instrument's engine saw).
+    last_wake: Wake<(), ()>,
 }
 
 impl<'a, S: Strategy> Runner<'a, S> {
@@ -125,6 +128,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
             run_now_ns: i64::MIN,
             due: Vec::new(),
             due_seq: Vec::new(),
+            last_wake: Wake::Finished,
         };
         runner.set_timing(measured);
         runner
@@ -162,7 +166,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
     #[inline]
     fn step_is_finished(&mut self) -> Result<bool, RunError> {
         if self.phase == Phase::Running && !self.others.is_empty() {
-            return Ok(matches!(self.step_instruments()?, Wake::Finished));
+            return self.step_instruments();
         }
         match self.step_market()? {
             Some(_) => Ok(false),
@@ -207,7 +211,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
             Phase::Running => {}
         }
         if !self.others.is_empty() {
-            return self.step_instruments();
+            return self.step_instruments_seen();
         }
         let wake = self.engine.advance_any()?;
         self.handle(wake)
