@@ -148,8 +148,6 @@ pub(crate) struct LocalSide {
     /// A status event for the last state change, until the strategy is
     /// told of it.
     pub status_change: Option<MarketEvent>,
-    /// The market event delivered last, as seen (default before the first).
-    pub last_seen: MarketEvent,
 }
 
 impl LocalSide {
@@ -165,7 +163,6 @@ impl LocalSide {
             funding_due: VecDeque::new(),
             state: StateTracker::new(infer_state),
             status_change: None,
-            last_seen: MarketEvent::default(),
         }
     }
 
@@ -188,7 +185,6 @@ impl LocalSide {
         }
         self.events_seen += 1;
         self.now_ns = self.now_ns.max(ev.local_ts);
-        self.last_seen = ev;
     }
 
     /// [`LocalSide::deliver`] for every event but the book's own: trades

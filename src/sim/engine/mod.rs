@@ -103,7 +103,7 @@ pub struct TimerId(pub u64);
 /// every event.
 ///
 /// `M` is how a market event is handed over: by value, or not at all
-/// (`()`, read [`Engine::last_seen_event`]) where a scheduler between the
+/// (`()`, written where the caller asked) where a scheduler between the
 /// engine and the strategy would otherwise copy it through each of its
 /// return values.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -449,13 +449,6 @@ impl<'a> Engine<'a> {
     /// The order update of the last [`Wake::Order`].
     pub fn delivered_update(&self) -> &OrderUpdate {
         &self.delivered_update
-    }
-
-    /// The market event the strategy saw last (the one of the last
-    /// [`Wake::Market`]), with the local time it saw it at.
-    #[inline(always)]
-    pub fn last_seen_event(&self) -> &MarketEvent {
-        &self.local.last_seen
     }
 
     /// The strategy's compute latency (`latency.compute`).

@@ -13,6 +13,7 @@
 //! strategy sees is in time order across instruments.
 
 use super::{Engine, EngineError, Next, Wake};
+use crate::market::MarketEvent;
 
 /// An engine's next due item: its time and which queue it comes from.
 pub(crate) type DueItem = (i64, Next);
@@ -77,13 +78,13 @@ impl Engine<'_> {
     /// between, since only the strategy changes them). Returns what the
     /// strategy sees, or `None` when the next item is due after `until_ns`
     /// or the engine is over.
-    /// A market event is not handed back: it is
-    /// [`Engine::last_seen_event`].
+    /// A market event is not handed back: it is written to `seen`.
     #[inline(always)]
     pub(crate) fn advance_through(
         &mut self,
         item: DueItem,
         until_ns: i64,
+        seen: &mut MarketEvent,
     ) -> Result<Option<Wake<(), ()>>, EngineError> {
         self.handover_until_ns = until_ns;
         self.current_timer = None;
@@ -92,10 +93,16 @@ impl Engine<'_> {
             // Market data alone takes the inline step the one-instrument
             // loop takes (the same choice as `process_due` makes then).
             let woke = if self.only_market_data_due() {
-                self.market_data_step().map(|_| Wake::Market(()))
+                self.market_data_step().map(|ev| {
+                    *seen = ev;
+                    Wake::Market(())
+                })
             } else {
-                self.process_due(ts, next)
-                    .map(|wake| wake.map_market(|_| ()))
+                self.process_due(ts, next).map(|wake| {
+                    wake.map_market(|ev| {
+                        *seen = ev;
+                    })
+                })
             };
             if let Some(wake) = woke {
                 return Ok(Some(wake));

@@ -92,9 +92,8 @@ impl<'a, S: Strategy> Runner<'a, S> {
     /// of any engine, handed to the strategy with that instrument's engine
     /// in `engine`.
     /// Tells only whether the run is over: the wake is kept in
-    /// `last_wake` (its market event is the last one the engine of
-    /// [`Runner::last_instrument`] saw), so that nothing large crosses the
-    /// return on every event.
+    /// `last_wake` (its market event in `seen`), so that nothing large
+    /// crosses the return on every event.
     #[inline(never)]
     pub(super) fn step_instruments(&mut self) -> Result<bool, RunError> {
         let (index, wake) = self.advance_instruments()?;
@@ -125,16 +124,14 @@ impl<'a, S: Strategy> Runner<'a, S> {
         Ok(finished)
     }
 
-    /// [`Runner::handle`] for a wake whose market event is the one the
-    /// engine in `engine` saw last.
+    /// [`Runner::handle`] for a wake whose market event is in `seen`.
     #[inline(always)]
     fn handle_seen(&mut self, wake: Wake<(), ()>) -> Result<Wake<(), ()>, RunError> {
+        let ev = self.seen;
         if let Wake::Market(()) = wake {
-            let ev = *self.engine.last_seen_event();
             self.handle_market(ev)?;
             return Ok(wake);
         }
-        let ev = *self.engine.last_seen_event();
         let handled = self.handle_other(wake.map_market(|()| ev))?;
         Ok(handled.map_market(|_| ()))
     }
@@ -142,11 +139,8 @@ impl<'a, S: Strategy> Runner<'a, S> {
     /// [`Runner::step_instruments`] with the market event handed back.
     pub(super) fn step_instruments_seen(&mut self) -> Result<Wake<()>, RunError> {
         self.step_instruments()?;
-        let wake = self.last_wake;
-        let seen = self
-            .engine_of(self.last)
-            .map(|engine| *engine.last_seen_event());
-        Ok(wake.map_market(|()| seen.unwrap_or_default()))
+        let (wake, seen) = (self.last_wake, self.seen);
+        Ok(wake.map_market(|()| seen))
     }
 
     /// Puts the engine of instrument `index` in `engine` (or back).
@@ -191,16 +185,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
                 self.due_seq[index] = Some(seq);
             }
             if read_again {
-                // Order ids are the run's, whichever engine gave one.
-                let next_id = std::iter::once(&self.engine)
-                    .chain(&self.others)
-                    .map(|engine| engine.next_order_id())
-                    .max()
-                    .unwrap_or(1);
-                self.engine.set_next_order_id(next_id);
-                for engine in &mut self.others {
-                    engine.set_next_order_id(next_id);
-                }
+                self.share_order_ids();
             }
             let Some((_, index)) = self
                 .due
@@ -233,14 +218,37 @@ impl<'a, S: Strategy> Runner<'a, S> {
                 })
                 .min()
                 .unwrap_or(i64::MAX);
-            let Some(engine) = self.engine_at(index) else {
-                return Ok((0, Wake::Finished));
+            let engine = match index.checked_sub(1) {
+                None => &mut *self.engine,
+                Some(other) => match self.others.get_mut(other) {
+                    Some(engine) => &mut **engine,
+                    None => return Ok((0, Wake::Finished)),
+                },
             };
-            let woke = engine.advance_through(item, until_ns)?;
+            let woke = engine.advance_through(item, until_ns, &mut self.seen)?;
             self.due_seq[index] = None;
             if let Some(wake) = woke {
                 return Ok((index, wake));
             }
+        }
+    }
+
+    /// Order ids are the run's, whichever engine gave one: once any engine
+    /// has given one, every engine gives the next after the highest.
+    fn share_order_ids(&mut self) {
+        let next_id = self
+            .others
+            .iter()
+            .fold(self.engine.next_order_id(), |id, engine| {
+                id.max(engine.next_order_id())
+            });
+        if next_id == self.shared_order_id {
+            return;
+        }
+        self.shared_order_id = next_id;
+        self.engine.set_next_order_id(next_id);
+        for engine in &mut self.others {
+            engine.set_next_order_id(next_id);
         }
     }
 

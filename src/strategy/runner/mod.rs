@@ -99,8 +99,14 @@ pub struct Runner<'a, S> {
     /// processed an item, has a new next item.
     due_seq: Vec<Option<u64>>,
     /// What the last step over several instruments handed the strategy
-    /// (its market event is the last one that instrument's engine saw).
+    /// (its market event is `seen`).
     last_wake: Wake<(), ()>,
+    /// The market event of the last step over several instruments that
+    /// handed one over, as the strategy saw it.
+    seen: MarketEvent,
+    /// The next order id every engine of a run over several instruments
+    /// gives (0 before they were first made to agree).
+    shared_order_id: u64,
 }
 
 impl<'a, S: Strategy> Runner<'a, S> {
@@ -129,6 +135,8 @@ impl<'a, S: Strategy> Runner<'a, S> {
             due: Vec::new(),
             due_seq: Vec::new(),
             last_wake: Wake::Finished,
+            seen: MarketEvent::default(),
+            shared_order_id: 0,
         };
         runner.set_timing(measured);
         runner
