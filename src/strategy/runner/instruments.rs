@@ -187,16 +187,18 @@ impl<'a, S: Strategy> Runner<'a, S> {
             if read_again {
                 self.share_order_ids();
             }
-            let Some((_, index)) = self
-                .due
-                .iter()
-                .enumerate()
-                .filter_map(|(i, due)| due.map(|(ts, _)| (ts, i)))
-                .min()
-            else {
-                return Ok((0, Wake::Finished));
-            };
-            let Some(item) = self.due[index] else {
+            // The earliest item; at equal times, the first named.
+            let mut index = usize::MAX;
+            let mut earliest_ns = i64::MAX;
+            for (i, due) in self.due.iter().enumerate() {
+                if let Some((ts, _)) = *due {
+                    if index == usize::MAX || ts < earliest_ns {
+                        index = i;
+                        earliest_ns = ts;
+                    }
+                }
+            }
+            let Some(Some(item)) = self.due.get(index).copied() else {
                 return Ok((0, Wake::Finished));
             };
             // Once every instrument's data is over, what is due after the
@@ -208,16 +210,12 @@ impl<'a, S: Strategy> Runner<'a, S> {
             // The strategy may see this engine's events at once only up to
             // the others' next items (an instrument named earlier wins a
             // tie).
-            let until_ns = self
-                .due
-                .iter()
-                .enumerate()
-                .filter(|&(i, _)| i != index)
-                .filter_map(|(i, due)| {
-                    due.map(|(ts, _)| if i < index { ts.saturating_sub(1) } else { ts })
-                })
-                .min()
-                .unwrap_or(i64::MAX);
+            let mut until_ns = i64::MAX;
+            for (i, due) in self.due.iter().enumerate() {
+                if let (false, Some((ts, _))) = (i == index, *due) {
+                    until_ns = until_ns.min(if i < index { ts.saturating_sub(1) } else { ts });
+                }
+            }
             let engine = match index.checked_sub(1) {
                 None => &mut *self.engine,
                 Some(other) => match self.others.get_mut(other) {
