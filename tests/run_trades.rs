@@ -8,7 +8,6 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::Path;
-use std::process::{Command, Output};
 
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::Field;
@@ -18,7 +17,10 @@ use ticklab::market::sample::SampleSpec;
 
 #[path = "common/acme_day.rs"]
 mod acme_day;
+#[path = "common/cli.rs"]
+mod cli;
 use acme_day::write_spec_day;
+use cli::{ok, ticklab};
 
 /// Writes a small ACME-like day of `symbol` generated with `seed`.
 fn write_day(data: &Path, symbol: &str, seed: u64) {
@@ -31,22 +33,6 @@ fn write_day_in(data: &Path, symbol: &str, seed: u64, currency: &str) {
     spec.instrument.symbol = symbol.to_owned();
     spec.instrument.currency = currency.to_owned();
     write_spec_day(data, &spec, seed, &WriteOptions::default());
-}
-
-fn ticklab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ticklab"))
-        .args(args)
-        .output()
-        .expect("ticklab runs")
-}
-
-fn ok(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 fn p(path: &Path) -> &str {

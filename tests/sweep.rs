@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use tempfile::TempDir;
 use ticklab::market::parquet::{write_events, WriteOptions};
@@ -12,7 +12,10 @@ use ticklab::market::sample::{CivilDate, SampleSpec};
 
 #[path = "common/acme_day.rs"]
 mod acme_day;
+#[path = "common/cli.rs"]
+mod cli;
 use acme_day::write_spec_day;
+use cli::{ok, ticklab};
 
 /// A data folder with small ACME days, one per `(day of March 2026, seed)`.
 fn folder(days: &[(u32, u64)]) -> TempDir {
@@ -23,23 +26,6 @@ fn folder(days: &[(u32, u64)]) -> TempDir {
         write_spec_day(root.path(), &spec, seed, &WriteOptions::default());
     }
     root
-}
-
-fn ticklab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ticklab"))
-        .args(args)
-        .output()
-        .expect("ticklab runs")
-}
-
-fn ok(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// The rows of a CSV file as maps from column to cell.
