@@ -77,8 +77,8 @@ impl Engine<'_> {
     /// by `until_ns` (the others' next items: nothing of theirs can come
     /// between, since only the strategy changes them). Returns what the
     /// strategy sees, or `None` when the next item is due after `until_ns`
-    /// or the engine is over.
-    /// A market event is not handed back: it is written to `seen`.
+    /// or the engine is over. A market event is not handed back: it is
+    /// written to `seen`.
     #[inline(always)]
     pub(crate) fn advance_through(
         &mut self,

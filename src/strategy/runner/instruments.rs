@@ -91,6 +91,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
     /// [`Runner::step`] over several instruments: the earliest due item
     /// of any engine, handed to the strategy with that instrument's engine
     /// in `engine`.
+    ///
     /// Tells only whether the run is over: the wake is kept in
     /// `last_wake` (its market event in `seen`), so that nothing large
     /// crosses the return on every event.
