@@ -36,12 +36,12 @@ fn advance_detached(py: Python<'_>, replay: &mut Replay) -> Progress {
 
 /// Runs `replay` with a Python strategy for a slice of real time, keeping
 /// the interpreter so that its callbacks cost no attach each (as in
-/// `ticklab run`), and letting other threads have it every [`YIELD`], as
-/// Python's own switch interval does between threads running Python.
-fn advance_attached(py: Python<'_>, replay: &mut Replay) -> Progress {
+/// `ticklab run`), and releasing it every `hand_over_every` so that a
+/// thread waiting for it gets it.
+fn advance_attached(py: Python<'_>, replay: &mut Replay, hand_over_every: Duration) -> Progress {
     let started = std::time::Instant::now();
     loop {
-        let progressed = replay.advance(Goal::End, YIELD);
+        let progressed = replay.advance(Goal::End, hand_over_every);
         py.detach(|| ());
         if !matches!(progressed, Progress::Budget) || started.elapsed() >= SLICE {
             return progressed;
@@ -49,9 +49,24 @@ fn advance_attached(py: Python<'_>, replay: &mut Replay) -> Progress {
     }
 }
 
-/// How long a Python strategy's run keeps the interpreter before other
-/// threads get it: Python's default switch interval.
-const YIELD: Duration = Duration::from_millis(5);
+/// How long a Python strategy's run keeps the interpreter between two
+/// releases: twice Python's switch interval (`sys.getswitchinterval()`,
+/// 5 ms by default), within 2 ms to 100 ms.
+///
+/// A release that is immediately taken back hands the interpreter over
+/// only when a waiting thread has asked for it, and a waiting thread asks
+/// only after a whole switch interval in which the interpreter did not
+/// change hands. Releasing every switch interval, the run would change
+/// hands (with itself) in nearly every interval of the waiter's and starve
+/// it; releasing every two, the waiter's request is in before the next
+/// release, which then waits until the waiter has the interpreter.
+fn hand_over_every(py: Python<'_>) -> Duration {
+    let interval_secs = py
+        .import("sys")
+        .and_then(|sys| sys.getattr("getswitchinterval")?.call0()?.extract::<f64>())
+        .unwrap_or(0.005);
+    Duration::from_secs_f64((2.0 * interval_secs).clamp(0.002, 0.1))
+}
 
 /// The environment variable that names the run's folder to the strategy.
 const OUT_ENV: &str = "TICKLAB_OUT";
@@ -163,6 +178,7 @@ pub(crate) fn run<'py>(
         progress: progress.as_ref(),
         log: log.as_ref(),
         interrupt: None,
+        hand_over_every: hand_over_every(py),
     };
     let outcome = HeadlessRun::start(spec, &mut host).and_then(|mut run| {
         run.drive(&mut host);
@@ -212,7 +228,8 @@ pub(crate) fn run<'py>(
 /// `ticklab.run`'s side of a headless run: warnings and log lines to the
 /// `log` callback, the progress bar and Ctrl-C between slices, and the
 /// interpreter released while the engine works (or, for a Python strategy,
-/// handed to other threads every [`YIELD`]).
+/// handed to a waiting thread every two switch intervals, see
+/// [`hand_over_every`]).
 struct PyHost<'a, 'py> {
     py: Python<'py>,
     progress: Option<&'a Bound<'py, PyAny>>,
@@ -220,6 +237,8 @@ struct PyHost<'a, 'py> {
     /// The first exception of a callback or Ctrl-C, raised once the files
     /// are written.
     interrupt: Option<PyErr>,
+    /// See [`hand_over_every`].
+    hand_over_every: Duration,
 }
 
 impl PyHost<'_, '_> {
@@ -240,7 +259,7 @@ impl PyHost<'_, '_> {
 impl RunHost for PyHost<'_, '_> {
     fn advance(&mut self, replay: &mut Replay, python_strategy: bool) -> Progress {
         if python_strategy {
-            advance_attached(self.py, replay)
+            advance_attached(self.py, replay, self.hand_over_every)
         } else {
             advance_detached(self.py, replay)
         }
