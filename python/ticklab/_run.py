@@ -124,7 +124,8 @@ def run(
     byte. Other threads of this interpreter keep running: a built-in or rule
     strategy's run releases the interpreter while the engine works; a Python
     strategy's run holds it (so that its callbacks cost no hand-over each)
-    and hands it to other threads every 5 ms, Python's own switch interval.
+    and releases it every two of Python's switch intervals (10 ms by
+    default), when a thread waiting for it gets it.
 
     Args:
         data: a data folder (``<folder>/<SYMBOL>/<YYYY-MM-DD>.parquet``), a
