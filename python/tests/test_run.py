@@ -222,7 +222,8 @@ def test_other_threads_run_while_the_engine_works(monkeypatch, strategy):
         counter.join()
     # Between two looks at the run (50 ms of engine work each) the counting
     # thread ran: the run had let go of the interpreter (a Python strategy's
-    # run every two switch intervals, 10 ms). (The last slice may end at once, with the data.)
+    # run every two switch intervals, 10 ms). (The last slice may end at
+    # once, with the data.)
     steps = [later - earlier for earlier, later in zip(seen, seen[1:])]
     assert len(steps) >= 3
     assert all(step > 0 for step in steps[:-1]), steps
