@@ -154,10 +154,7 @@ impl<'a, S: Strategy> Runner<'a, S> {
 
     /// The engine of instrument `index` (in the order named).
     fn engine_at(&mut self, index: usize) -> Option<&mut Engine<'a>> {
-        match index.checked_sub(1) {
-            None => Some(&mut self.engine),
-            Some(i) => self.others.get_mut(i).map(|engine| &mut **engine),
-        }
+        engine_in(&mut self.engine, &mut self.others, index)
     }
 
     /// Processes the earliest due item among the engines, at equal times
@@ -217,12 +214,9 @@ impl<'a, S: Strategy> Runner<'a, S> {
                     until_ns = until_ns.min(if i < index { ts.saturating_sub(1) } else { ts });
                 }
             }
-            let engine = match index.checked_sub(1) {
-                None => &mut *self.engine,
-                Some(other) => match self.others.get_mut(other) {
-                    Some(engine) => &mut **engine,
-                    None => return Ok((0, Wake::Finished)),
-                },
+            // Borrowed field by field: `seen` is written while it works.
+            let Some(engine) = engine_in(&mut self.engine, &mut self.others, index) else {
+                return Ok((0, Wake::Finished));
             };
             let woke = engine.advance_through(item, until_ns, &mut self.seen)?;
             self.due_seq[index] = None;
@@ -270,5 +264,18 @@ impl<'a, S: Strategy> Runner<'a, S> {
         let mut engines = vec![*self.engine];
         engines.extend(self.others.into_iter().map(|engine| *engine));
         (engines, self.strategy)
+    }
+}
+
+/// The engine of instrument `index` (in the order named) among the first
+/// instrument's `engine` and the `others`.
+fn engine_in<'e, 'a>(
+    engine: &'e mut Engine<'a>,
+    others: &'e mut [Box<Engine<'a>>],
+    index: usize,
+) -> Option<&'e mut Engine<'a>> {
+    match index.checked_sub(1) {
+        None => Some(engine),
+        Some(i) => others.get_mut(i).map(|engine| &mut **engine),
     }
 }
