@@ -72,6 +72,11 @@ pub struct FileWatcher {
     waker: std::sync::Arc<dyn Fn() + Send + Sync>,
     strategy: Option<PathBuf>,
     config: Option<PathBuf>,
+    /// The strategy file's modification time when watching it began, or at
+    /// its last reported save: a change event that arrives late for a write
+    /// made before the file was loaded (the test suite writes a strategy
+    /// and loads it at once) leaves it as it was and is no save.
+    strategy_modified: Option<std::time::SystemTime>,
     watched_dirs: Vec<PathBuf>,
     settle: Settle,
 }
@@ -87,6 +92,7 @@ impl FileWatcher {
             waker,
             strategy: None,
             config: None,
+            strategy_modified: None,
             watched_dirs: Vec::new(),
             settle: Settle::default(),
         }
@@ -99,6 +105,9 @@ impl FileWatcher {
         let config = config.map(absolute);
         if strategy == self.strategy && config == self.config {
             return Ok(());
+        }
+        if strategy != self.strategy {
+            self.strategy_modified = strategy.as_deref().and_then(modified);
         }
         self.strategy = strategy;
         self.config = config;
@@ -154,10 +163,24 @@ impl FileWatcher {
                 }
             }
         }
-        let settled = self.settle.take_settled(now);
+        let mut settled = self.settle.take_settled(now);
+        if settled.contains(&Changed::Strategy) {
+            let modified = self.strategy.as_deref().and_then(modified);
+            if modified.is_some() && modified == self.strategy_modified {
+                settled.retain(|changed| *changed != Changed::Strategy);
+            }
+            self.strategy_modified = modified;
+        }
         *more = self.settle.is_waiting();
         settled
     }
+}
+
+/// `path`'s last modification time, if it can be read.
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path)
+        .and_then(|meta| meta.modified())
+        .ok()
 }
 
 /// `path` made absolute against the working directory.
