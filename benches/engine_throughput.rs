@@ -10,7 +10,11 @@
 //! `two_instruments` runs the market maker over the same number of events
 //! split into two instruments on one clock (the day's halves, the second
 //! moved back in time onto the first), merged by the runner's scheduler:
-//! compare it with `market_maker`.
+//! compare it with `market_maker`. `two_instruments_in_turn` is the same
+//! run with the second half left after the first, so that the scheduler
+//! hands over one instrument's events for half the day, then the other's:
+//! its cost apart from the cost of alternating between two instruments'
+//! states at random from one event to the next.
 
 mod common;
 use common::{config, synthetic_day};
@@ -78,6 +82,10 @@ fn engine_throughput(c: &mut Criterion) {
     group.bench_function("two_instruments", |b| {
         b.iter(|| black_box(two_instruments(&config, &halves)));
     });
+    let in_turn = in_turn(&events);
+    group.bench_function("two_instruments_in_turn", |b| {
+        b.iter(|| black_box(two_instruments(&config, &in_turn)));
+    });
     group.finish();
 }
 
@@ -98,6 +106,13 @@ fn two_halves(events: &[MarketEvent]) -> (Vec<MarketEvent>, Vec<MarketEvent>) {
         })
         .collect();
     (first.to_vec(), moved)
+}
+
+/// The day's two halves as two instruments' days, the second starting
+/// where the first ends.
+fn in_turn(events: &[MarketEvent]) -> (Vec<MarketEvent>, Vec<MarketEvent>) {
+    let (first, second) = events.split_at(events.len() / 2);
+    (first.to_vec(), second.to_vec())
 }
 
 /// Runs the market maker over two instruments' days; returns its fills.
@@ -207,6 +222,11 @@ fn quick(runs: usize) {
         let halves = two_halves(&events);
         let (rate, fills) = best_rate(&|| two_instruments(&config, &halves));
         println!("two_instruments:   {rate:.1} M events/s ({fills} fills)");
+    }
+    if wanted("two_instruments_in_turn") {
+        let halves = in_turn(&events);
+        let (rate, fills) = best_rate(&|| two_instruments(&config, &halves));
+        println!("two_instruments_in_turn: {rate:.1} M events/s ({fills} fills)");
     }
 }
 
