@@ -82,9 +82,9 @@ fn engine_throughput(c: &mut Criterion) {
     group.bench_function("two_instruments", |b| {
         b.iter(|| black_box(two_instruments(&config, &halves)));
     });
-    let in_turn = in_turn(&events);
+    let in_turn_halves = in_turn(&events);
     group.bench_function("two_instruments_in_turn", |b| {
-        b.iter(|| black_box(two_instruments(&config, &in_turn)));
+        b.iter(|| black_box(two_instruments(&config, &in_turn_halves)));
     });
     group.finish();
 }

@@ -32,17 +32,13 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::book::CrossedBookPolicy;
-use crate::market::Instrument;
 use crate::sim::compute::ComputeLatency;
-use crate::sim::fees::{FeeModel, MakerTakerFees};
-use crate::sim::impact::{ImpactModel, SqrtImpact};
-use crate::sim::latency::{
-    ConstantLatency, FeedLatency, InterpolatedLatency, LatencyFileError, LatencyModel, LatencyRow,
-    LognormalLatency,
-};
-use crate::sim::queue::{ProbQueue, QueueModel, RiskAverseQueue};
-use crate::sim::queue_fifo::FifoQueue;
+use crate::sim::latency::{FeedLatency, LatencyFileError, LatencyRow};
 use crate::sim::risk::RiskLimits;
+
+mod models;
+
+pub use models::Models;
 
 /// Why a run configuration cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -74,22 +70,32 @@ pub enum ConfigError {
 #[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
 pub enum QueueConfig {
     /// Only trades at our price move us forward ([`RiskAverseQueue`]).
+    ///
+    /// [`RiskAverseQueue`]: crate::sim::queue::RiskAverseQueue
     #[default]
     RiskAverse,
     /// Cancels split by `x^n` ([`ProbQueue::power`]).
+    ///
+    /// [`ProbQueue::power`]: crate::sim::queue::ProbQueue::power
     ProbPower {
         /// Exponent `n` (2.0 is a common choice).
         n: f64,
     },
     /// Cancels split by `(ahead / level)^n` ([`ProbQueue::power3`]).
+    ///
+    /// [`ProbQueue::power3`]: crate::sim::queue::ProbQueue::power3
     ProbPower3 {
         /// Exponent `n`.
         n: f64,
     },
     /// Cancels split by `ln(1 + x)` ([`ProbQueue::log`]).
+    ///
+    /// [`ProbQueue::log`]: crate::sim::queue::ProbQueue::log
     ProbLog,
     /// Exact first-in-first-out position from order-by-order (L3) data
     /// ([`FifoQueue`]); with L2 data alone it moves as `risk_averse`.
+    ///
+    /// [`FifoQueue`]: crate::sim::queue_fifo::FifoQueue
     Fifo,
 }
 
@@ -98,6 +104,8 @@ pub enum QueueConfig {
 #[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
 pub enum LatencyConfig {
     /// Fixed latencies ([`ConstantLatency`]).
+    ///
+    /// [`ConstantLatency`]: crate::sim::latency::ConstantLatency
     Constant {
         /// Order-entry latency, ns.
         entry_ns: i64,
@@ -106,6 +114,8 @@ pub enum LatencyConfig {
     },
     /// Lognormal latencies around medians ([`LognormalLatency`]), seeded by
     /// the run's `seed`.
+    ///
+    /// [`LognormalLatency`]: crate::sim::latency::LognormalLatency
     Lognormal {
         /// Median order-entry latency, ns.
         entry_median_ns: i64,
@@ -117,6 +127,8 @@ pub enum LatencyConfig {
     /// Interpolated from a CSV recording `ts_ns,entry_ns,response_ns`
     /// ([`InterpolatedLatency`]); a relative path is taken from the
     /// directory of the configuration file.
+    ///
+    /// [`InterpolatedLatency`]: crate::sim::latency::InterpolatedLatency
     Recorded {
         /// The CSV file.
         path: PathBuf,
@@ -156,6 +168,8 @@ pub enum ImpactConfig {
     #[default]
     None,
     /// Square-root impact ([`SqrtImpact`]) for L1 or trades-only data.
+    ///
+    /// [`SqrtImpact`]: crate::sim::impact::SqrtImpact
     Sqrt {
         /// Impact coefficient `k`.
         k: f64,
@@ -279,18 +293,6 @@ fn read_compute(text: &str, path: &Path) -> Result<ComputeLatency, ConfigError> 
         .latency
         .and_then(|latency| latency.compute)
         .unwrap_or_default())
-}
-
-/// The models of one run, built from a [`RunConfig`] or chosen in code.
-pub struct Models {
-    /// Queue-position model.
-    pub queue: Box<dyn QueueModel>,
-    /// Order-entry and response latency.
-    pub latency: Box<dyn LatencyModel>,
-    /// Fees.
-    pub fees: Box<dyn FeeModel>,
-    /// Impact model; `None` walks the book.
-    pub impact: Option<Box<dyn ImpactModel>>,
 }
 
 impl RunConfig {
@@ -418,80 +420,12 @@ impl RunConfig {
             None => FeedLatency::FromData,
         }
     }
-
-    /// Builds the models this configuration names; reads the latency
-    /// recording when there is one.
-    pub fn build_models(&self, instrument: &Instrument) -> Result<Models, ConfigError> {
-        let queue: Box<dyn QueueModel> = match self.queue {
-            QueueConfig::RiskAverse => Box::new(RiskAverseQueue),
-            QueueConfig::ProbPower { n } => Box::new(ProbQueue::power(n)),
-            QueueConfig::ProbPower3 { n } => Box::new(ProbQueue::power3(n)),
-            QueueConfig::ProbLog => Box::new(ProbQueue::log()),
-            QueueConfig::Fifo => Box::new(FifoQueue::new()),
-        };
-        let latency: Box<dyn LatencyModel> = match &self.latency {
-            LatencyConfig::Constant {
-                entry_ns,
-                response_ns,
-            } => Box::new(ConstantLatency {
-                entry_ns: *entry_ns,
-                response_ns: *response_ns,
-            }),
-            LatencyConfig::Lognormal {
-                entry_median_ns,
-                response_median_ns,
-                sigma,
-            } => Box::new(LognormalLatency::new(
-                *entry_median_ns,
-                *response_median_ns,
-                *sigma,
-                self.seed,
-            )),
-            LatencyConfig::Recorded { path, rows } => {
-                if rows.is_empty() {
-                    return Err(ConfigError::Invalid {
-                        field: "latency.path",
-                        reason: format!(
-                            "the recording {} was not loaded (read the configuration with session::read_run_config)",
-                            path.display()
-                        ),
-                    });
-                }
-                Box::new(InterpolatedLatency::from_rows(rows.clone()))
-            }
-        };
-        let defaults = MakerTakerFees::from_instrument(instrument);
-        let fees = Box::new(MakerTakerFees {
-            maker_rate: self.fees.maker_rate.unwrap_or(defaults.maker_rate),
-            taker_rate: self.fees.taker_rate.unwrap_or(defaults.taker_rate),
-            per_fill: self.fees.per_fill.unwrap_or(defaults.per_fill),
-        });
-        let impact: Option<Box<dyn ImpactModel>> = match self.impact {
-            ImpactConfig::None => None,
-            ImpactConfig::Sqrt {
-                k,
-                daily_vol_ticks,
-                adv_lots,
-                max_share_of_visible,
-            } => Some(Box::new(SqrtImpact {
-                k,
-                daily_vol_ticks,
-                adv_lots,
-                max_share_of_visible,
-            })),
-        };
-        Ok(Models {
-            queue,
-            latency,
-            fees,
-            impact,
-        })
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::market::Instrument;
 
     #[test]
     fn empty_file_is_the_default_and_unknown_fields_are_named() {
