@@ -126,8 +126,9 @@ fn in_turn(events: &[MarketEvent]) -> (Vec<MarketEvent>, Vec<MarketEvent>) {
 /// second half's events, in their order, each re-timed to come 2 ms after
 /// the first half's event of the same rank (its feed latency kept). Events
 /// of one instrument are 1 ns to 34 ms apart, so in the merged run 65 % of
-/// events follow one of the other instrument (46 % with `two_halves`), in a
-/// pattern that repeats.
+/// events come right after one of the other instrument (46 % with
+/// `two_halves`), and each event of the second comes right after its
+/// counterpart of the first.
 fn alternating(events: &[MarketEvent]) -> (Vec<MarketEvent>, Vec<MarketEvent>) {
     const LAG_NS: i64 = 2_000_000;
     let (first, second) = events.split_at(events.len() / 2);
